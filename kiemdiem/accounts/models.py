@@ -1,0 +1,77 @@
+"""Users and their grants. A grant gives one role on one unit and covers its whole subtree."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A login. Linked to the person it belongs to, when it belongs to one."""
+
+    person = models.OneToOneField(
+        "people.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="vi"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("System administrator")
+    STAFF = "staff", _("Organization staff")
+    DECIDER = "decider", _("Decision maker")
+    SECRETARY = "secretary", _("Cell secretary")
+    INSPECTOR = "inspector", _("Inspector")
+    MEMBER = "member", _("Member")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("view")
+    CHANGE = "change", _("change")
+    VIEW_AUDIT = "view_audit", _("view the audit log")
+    MANAGE_ACCESS = "manage_access", _("manage users and roles")
+
+
+# What each role may do inside the subtree of its unit. Members get nothing on the subtree:
+# they see their own records (and their own unit's page) only.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.VIEW_AUDIT, Action.MANAGE_ACCESS}),
+    Role.STAFF: frozenset({Action.VIEW, Action.CHANGE, Action.VIEW_AUDIT}),
+    Role.DECIDER: frozenset({Action.VIEW, Action.VIEW_AUDIT}),
+    Role.SECRETARY: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.INSPECTOR: frozenset({Action.VIEW, Action.VIEW_AUDIT}),
+    Role.MEMBER: frozenset(),
+}
+
+
+class Grant(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        "orgtree.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="grants"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path_field = "unit__path"
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "unit"], name="unique_grant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.unit}"

@@ -1,0 +1,94 @@
+"""The permission door. Every read of scoped data goes through ``restrict``.
+
+A user's grants become a list of path prefixes once per request (cached on the user object),
+and a queryset is narrowed with one filter on the model's path: a subtree test that the path
+index answers. Models say where their path is with ``scope_path_field`` (e.g. "unit__path"), or
+give ``scope_q(prefixes)`` when the rule is richer (a person is in scope through their current
+affiliations). Members see their own records through ``owner_q(person_id)``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant
+
+ALL = "__all__"
+
+
+def _minimal(prefixes: set[str]) -> list[str]:
+    """Drop prefixes already covered by a shorter one."""
+    kept: list[str] = []
+    for prefix in sorted(prefixes):
+        if not kept or not prefix.startswith(kept[-1]):
+            kept.append(prefix)
+    return kept
+
+
+def scope_prefixes(user, action: str) -> list[str] | str:
+    """Path prefixes of the subtrees where ``user`` may do ``action`` (or ALL, or [])."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return ALL
+    cache = user.__dict__.setdefault("_kiemdiem_scope_cache", {})
+    if action not in cache:
+        grants = Grant.objects.filter(user=user, unit__valid_to__isnull=True).values_list(
+            "role", "unit__path"
+        )
+        cache[action] = _minimal({path for role, path in grants if action in ROLE_ACTIONS[role]})
+    return cache[action]
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope (after grants change)."""
+    user.__dict__.pop("_kiemdiem_scope_cache", None)
+
+
+def _scope_q(model: type[Model], prefixes: list[str]) -> Q:
+    if hasattr(model, "scope_q"):
+        return model.scope_q(prefixes)
+    field = model.scope_path_field
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(**{f"{field}__startswith": prefix})
+    return q
+
+
+def _owner_q(model: type[Model], user) -> Q | None:
+    person_id = getattr(user, "person_id", None)
+    if person_id and hasattr(model, "owner_q"):
+        return model.owner_q(person_id)
+    return None
+
+
+def restrict(queryset: QuerySet, user, action: str = Action.VIEW) -> QuerySet:
+    """Narrow ``queryset`` to what ``user`` may do ``action`` on."""
+    prefixes = scope_prefixes(user, action)
+    if prefixes == ALL:
+        return queryset
+    q = _scope_q(queryset.model, prefixes) if prefixes else Q(pk__in=[])
+    if action == Action.VIEW:
+        own = _owner_q(queryset.model, user)
+        if own is not None:
+            q |= own
+    return queryset.filter(q)
+
+
+def can(user, action: str, obj: Model) -> bool:
+    """Whether ``user`` may do ``action`` on one object (same rule as ``restrict``)."""
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def get_or_404(queryset: QuerySet, user, action: str = Action.VIEW, **lookup) -> Model:
+    """One object through the door; missing and forbidden look the same (404)."""
+    obj = restrict(queryset, user, action).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def has_any(user, action: str) -> bool:
+    prefixes = scope_prefixes(user, action)
+    return prefixes == ALL or bool(prefixes)

@@ -1,0 +1,95 @@
+"""Writes about users and grants. Atomic and audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kiemdiem.accounts.models import Grant, Role, User
+from kiemdiem.accounts.permissions import forget_scope
+from kiemdiem.audit.services import log_action
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    person=None,
+    email: str = "",
+    language: str = "vi",
+    is_superuser: bool = False,
+    actor,
+) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is taken.")})
+    user = User(
+        username=username,
+        email=email,
+        person=person,
+        language=language,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
+    if person is not None:
+        user.first_name, user.last_name = person.given_name, person.family_name
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    log_action(
+        "user.created",
+        actor=actor,
+        target=user,
+        data={"username": username, "person": person.pk if person else None},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str, actor) -> User:
+    if language not in dict(User._meta.get_field("language").choices):
+        raise ValidationError({"language": _("Unknown language.")})
+    if user.language != language:
+        old = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        log_action(
+            "user.updated", actor=actor, target=user, data={"changes": {"language": [old, language]}}
+        )
+    return user
+
+
+@transaction.atomic
+def password_changed(*, user: User, actor) -> None:
+    """Record a password change (Django's view sets the password itself)."""
+    log_action("user.password_changed", actor=actor, target=user)
+
+
+@transaction.atomic
+def grant_add(*, user: User, role: str, unit, actor) -> Grant:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if not unit.is_active:
+        raise ValidationError({"unit": _("This unit has been dissolved.")})
+    grant, created = Grant.objects.get_or_create(user=user, role=role, unit=unit)
+    if not created:
+        raise ValidationError({"role": _("The user already has this role on this unit.")})
+    forget_scope(user)
+    log_action(
+        "grant.added", actor=actor, target=user, unit=unit, data={"role": role, "unit": unit.pk}
+    )
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, grant: Grant, actor) -> None:
+    user, unit, role = grant.user, grant.unit, grant.role
+    grant.delete()
+    forget_scope(user)
+    log_action(
+        "grant.revoked", actor=actor, target=user, unit=unit, data={"role": role, "unit": unit.pk}
+    )

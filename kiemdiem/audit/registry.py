@@ -1,0 +1,30 @@
+"""Audit action codes, registered once with a translatable label."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS = {
+    "unit.created": _("Unit created"),
+    "unit.updated": _("Unit updated"),
+    "unit.moved": _("Unit moved"),
+    "unit.merged": _("Units merged"),
+    "unit.split": _("Unit split"),
+    "unit.dissolved": _("Unit dissolved"),
+    "person.created": _("Person created"),
+    "person.updated": _("Person updated"),
+    "member.admitted": _("Party membership recorded"),
+    "member.updated": _("Party membership updated"),
+    "member.status_changed": _("Membership status changed"),
+    "affiliation.started": _("Affiliation started"),
+    "affiliation.ended": _("Affiliation ended"),
+    "member.transferred": _("Member transferred"),
+    "authority.assigned": _("Cadre-management authority assigned"),
+    "user.created": _("User created"),
+    "user.updated": _("User updated"),
+    "grant.added": _("Role granted"),
+    "grant.revoked": _("Role revoked"),
+    "user.password_changed": _("Password changed"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTIONS.get(code, code))

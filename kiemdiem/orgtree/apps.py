@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgtreeConfig(AppConfig):
+    name = "kiemdiem.orgtree"
+    label = "orgtree"
+    verbose_name = _("Organization tree")

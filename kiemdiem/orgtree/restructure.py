@@ -1,0 +1,183 @@
+"""Restructuring that moves people as well as units: merge, split, dissolve.
+
+These sit above ``orgtree.services`` (the tree alone) and ``people.services`` (people alone)
+because a reorganization changes both in one transaction: the 2025 reform merged provinces and
+communes, moved their cells and members, and dissolved the district level.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kiemdiem.audit.services import log_action
+from kiemdiem.orgtree import services as tree
+from kiemdiem.orgtree.models import Unit
+from kiemdiem.people.models import Affiliation, AffiliationKind
+
+
+def _carry_affiliations(source: Unit, target: Unit, effective: datetime.date, actor) -> int:
+    """Move current party-cell and state affiliations from ``source`` to ``target``.
+
+    Posts (titles) end with the old unit: a new unit's leaders are appointed anew.
+    """
+    moved = 0
+    for affiliation in Affiliation.objects.current().filter(unit=source).select_related("person"):
+        if affiliation.valid_from >= effective:
+            raise ValidationError(
+                {"effective": _("%(person)s joined %(unit)s on or after the effective date.")
+                 % {"person": affiliation.person, "unit": source}}
+            )
+        affiliation.valid_to = effective
+        affiliation.save(update_fields=["valid_to"])
+        if affiliation.kind == AffiliationKind.POSITION:
+            continue
+        Affiliation.objects.create(
+            person=affiliation.person,
+            unit=target,
+            kind=affiliation.kind,
+            title=affiliation.title,
+            role="",
+            concurrent=affiliation.concurrent,
+            state_category=affiliation.state_category,
+            residence_exemption=affiliation.residence_exemption,
+            valid_from=effective,
+            note=_("Carried over from %(unit)s") % {"unit": source.name},
+        )
+        moved += 1
+    return moved
+
+
+def _check_compatible(source: Unit, target: Unit) -> None:
+    has_members = Affiliation.objects.current().filter(
+        unit=source, kind__in=[AffiliationKind.CELL, AffiliationKind.RESIDENCE]
+    ).exists()
+    if has_members and not target.is_cell:
+        raise ValidationError(
+            {"target": _("%(unit)s has party members; it can only merge into a party cell.")
+             % {"unit": source}}
+        )
+
+
+@transaction.atomic
+def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, actor) -> Unit:
+    """Merge ``sources`` into ``target``: their sub-units and people move, then they close."""
+    if not sources:
+        raise ValidationError({"sources": _("Choose at least one unit to merge.")})
+    if not target.is_active:
+        raise ValidationError({"target": _("The target unit has been dissolved.")})
+    for source in sources:
+        if source.pk == target.pk:
+            raise ValidationError({"sources": _("A unit cannot be merged into itself.")})
+        if target.path.startswith(source.path):
+            raise ValidationError(
+                {"target": _("%(unit)s cannot be merged into one of its own sub-units.")
+                 % {"unit": source}}
+            )
+        _check_compatible(source, target)
+    summary = []
+    for source in sorted(sources, key=lambda u: u.path):
+        source.refresh_from_db()
+        for child in source.children.filter(valid_to__isnull=True).order_by("path"):
+            tree.unit_move(unit=child, new_parent=target, effective=effective, actor=actor)
+        people = _carry_affiliations(source, target, effective, actor)
+        tree.unit_dissolve(unit=source, effective=effective, successor=target, actor=actor)
+        summary.append({"unit": source.pk, "code": source.code, "people": people})
+    log_action(
+        "unit.merged",
+        actor=actor,
+        target=target,
+        unit=target,
+        data={"sources": summary, "effective": effective},
+    )
+    return target
+
+
+@dataclass
+class SplitPart:
+    """One new unit made from a split: its identity and what it takes from the old unit."""
+
+    code: str
+    name: str
+    kind: str
+    children: list[Unit] = field(default_factory=list)
+    people_ids: list[int] = field(default_factory=list)
+
+
+@transaction.atomic
+def unit_split(
+    *, source: Unit, parts: list[SplitPart], effective: datetime.date, actor
+) -> list[Unit]:
+    """Split ``source`` into new units under the same parent, then dissolve it.
+
+    Every active sub-unit and every current member must be given to exactly one part, so
+    nothing is left behind in a dissolved unit.
+    """
+    if len(parts) < 2:
+        raise ValidationError({"parts": _("A split makes at least two units.")})
+    children = {u.pk for u in source.children.filter(valid_to__isnull=True)}
+    given_children = [u.pk for part in parts for u in part.children]
+    if sorted(given_children) != sorted(children):
+        raise ValidationError({"parts": _("Give every sub-unit to exactly one new unit.")})
+    current = Affiliation.objects.current().filter(unit=source).exclude(kind=AffiliationKind.POSITION)
+    people = set(current.values_list("person_id", flat=True))
+    given_people = [pid for part in parts for pid in part.people_ids]
+    if sorted(given_people) != sorted(people):
+        raise ValidationError({"parts": _("Give every member to exactly one new unit.")})
+
+    new_units = []
+    for part in parts:
+        unit = tree.unit_create(
+            code=part.code,
+            name=part.name,
+            kind=part.kind,
+            parent=source.parent,
+            valid_from=effective,
+            managed_by=source.managed_by,
+            actor=actor,
+        )
+        for child in part.children:
+            tree.unit_move(unit=child, new_parent=unit, effective=effective, actor=actor)
+        for affiliation in current.filter(person_id__in=part.people_ids):
+            affiliation.valid_to = effective
+            affiliation.save(update_fields=["valid_to"])
+            Affiliation.objects.create(
+                person_id=affiliation.person_id,
+                unit=unit,
+                kind=affiliation.kind,
+                state_category=affiliation.state_category,
+                residence_exemption=affiliation.residence_exemption,
+                valid_from=effective,
+                note=_("Carried over from %(unit)s") % {"unit": source.name},
+            )
+        new_units.append(unit)
+    # Posts in the old unit end with it.
+    Affiliation.objects.current().filter(unit=source).update(valid_to=effective)
+    tree.unit_dissolve(unit=source, effective=effective, actor=actor)
+    log_action(
+        "unit.split",
+        actor=actor,
+        target=source,
+        unit=source,
+        data={"into": [u.pk for u in new_units], "effective": effective},
+    )
+    return new_units
+
+
+@transaction.atomic
+def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
+    """Dissolve a unit that has no members left; its posts end on the same day."""
+    if Affiliation.objects.current().filter(
+        unit=unit, kind__in=[AffiliationKind.CELL, AffiliationKind.EMPLOYMENT]
+    ).exists():
+        raise ValidationError(
+            {"unit": _("Transfer its members and staff first, or merge the unit into another.")}
+        )
+    Affiliation.objects.current().filter(unit=unit).exclude(valid_from__gte=effective).update(
+        valid_to=effective
+    )
+    return tree.unit_dissolve(unit=unit, effective=effective, actor=actor)
