@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "js_lib_htmx",
     "template_partials",
     "rest_framework",
     "rest_framework.authtoken",
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "kiemdiem.accounts",
     "kiemdiem.api",
     "kiemdiem.demo",
+    "kiemdiem.web",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +134,7 @@ FORMAT_MODULE_PATH = ["kiemdiem.formats"]
 # --- Static files ----------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

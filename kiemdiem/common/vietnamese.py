@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 
 # Base letters in Vietnamese alphabetical order, with the foreign letters in their Latin places.
-ALPHABET = "aăâbcdđefghijklmnoôơpqrstuưvwxyz"
+ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _LETTER_RANK = {ch: i for i, ch in enumerate(ALPHABET)}
 
 # Combining marks that make a different letter (not a tone).

@@ -59,8 +59,11 @@ def _apply_person_fields(person: Person, fields: dict) -> None:
 
 
 @transaction.atomic
-def person_create(*, actor, **fields) -> Person:
-    """Create a person. ``fields`` are the names in PERSON_FIELDS."""
+def person_create(*, actor, unit: Unit | None = None, **fields) -> Person:
+    """Create a person. ``fields`` are the names in PERSON_FIELDS.
+
+    ``unit`` files the audit entry under the unit the person is being added to.
+    """
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
@@ -68,7 +71,13 @@ def person_create(*, actor, **fields) -> Person:
     _apply_person_fields(person, fields)
     person.full_clean()
     person.save()
-    log_action("person.created", actor=actor, target=person, data=snapshot(person, PERSON_FIELDS))
+    log_action(
+        "person.created",
+        actor=actor,
+        target=person,
+        unit=unit,
+        data=snapshot(person, PERSON_FIELDS),
+    )
     return person
 
 

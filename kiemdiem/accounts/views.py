@@ -1,0 +1,115 @@
+"""Sign-in, password, language and the access pages."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kiemdiem.accounts import services
+from kiemdiem.accounts.models import Grant, Role, User
+from kiemdiem.accounts.permissions import has_any, restrict
+from kiemdiem.common.forms import ScopedForm, UnitCodeField, add_service_errors
+from kiemdiem.common.views import paginate, render_page
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Remember the user's language for the pages before the user is known (login page).
+        response.set_cookie("django_language", form.get_user().language, samesite="Lax")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=self.request.user, actor=self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+@require_POST
+def set_language(request):
+    """Switch the UI language; stored on the user when signed in, in a cookie otherwise."""
+    language = request.POST.get("language", "")
+    if language not in dict(User._meta.get_field("language").choices):
+        language = "vi"
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=language, actor=request.user)
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie("django_language", language, samesite="Lax")
+    translation.activate(language)
+    return response
+
+
+@login_required
+def account(request):
+    grants = request.user.grants.select_related("unit").order_by("unit__path")
+    return render_page(request, "accounts/account.html", {"grants": grants})
+
+
+class GrantForm(ScopedForm):
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+    unit = UnitCodeField(label=gettext_lazy("On unit (code)"), action="manage_access")
+
+
+@login_required
+def user_list(request):
+    """Users holding a role inside the subtree the manager may manage."""
+    if not has_any(request.user, "manage_access"):
+        return render_page(request, "403.html", {}, status=403)
+    grants = restrict(Grant.objects.all(), request.user, "manage_access")
+    users = User.objects.filter(pk__in=grants.values("user_id")).order_by("username")
+    context = {"page": paginate(request, users.prefetch_related("grants__unit"))}
+    return render_page(request, "accounts/user_list.html", context)
+
+
+@login_required
+def user_detail(request, pk):
+    if not has_any(request.user, "manage_access"):
+        return render_page(request, "403.html", {}, status=403)
+    grants = restrict(Grant.objects.all(), request.user, "manage_access")
+    user = User.objects.filter(pk__in=grants.values("user_id"), pk=pk).first()
+    if user is None:
+        raise Http404
+    form = GrantForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            grant = grants.filter(pk=request.POST["revoke"], user=user).first()
+            if grant:
+                services.grant_revoke(grant=grant, actor=request.user)
+                messages.success(request, _("Role revoked."))
+            return redirect("user-detail", pk=user.pk)
+        if form.is_valid():
+            try:
+                services.grant_add(user=user, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Role granted."))
+                return redirect("user-detail", pk=user.pk)
+    context = {
+        "managed": user,
+        "grants": user.grants.select_related("unit").order_by("unit__path"),
+        "manageable": set(grants.filter(user=user).values_list("pk", flat=True)),
+        "form": form,
+    }
+    return render_page(request, "accounts/user_detail.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_required
+
+from kiemdiem.accounts.permissions import has_any
+from kiemdiem.audit.registry import ACTIONS
+from kiemdiem.audit.selectors import log_list
+from kiemdiem.common.views import paginate, render_page
+from kiemdiem.orgtree.selectors import unit_get
+
+
+@login_required
+def audit_log(request):
+    """The audit log within the reader's scope, newest first."""
+    if not has_any(request.user, "view_audit"):
+        return render_page(request, "403.html", {}, status=403)
+    unit = unit_get(request.user, request.GET["unit"]) if request.GET.get("unit") else None
+    action = request.GET.get("action", "")
+    entries = log_list(request.user, unit=unit, action=action, actor=request.GET.get("actor", ""))
+    context = {
+        "page": paginate(request, entries),
+        "unit": unit,
+        "action": action,
+        "actions": sorted(ACTIONS.items()),
+    }
+    return render_page(request, "audit/log.html", context, partial="results")

@@ -1,0 +1,70 @@
+"""Form pieces shared by the web pages."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kiemdiem.accounts.permissions import restrict
+from kiemdiem.orgtree.models import Unit
+
+
+class DateInput(forms.DateInput):
+    """A dd/mm/yyyy text box (the browser's date picker shows US order in some locales)."""
+
+    def __init__(self, attrs=None):
+        base = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(attrs={**base, **(attrs or {})}, format="%d/%m/%Y")
+
+
+class DateField(forms.DateField):
+    widget = DateInput
+    default_error_messages = {"invalid": _("Enter a date as dd/mm/yyyy, e.g. 03/04/2026.")}
+
+
+class UnitCodeField(forms.CharField):
+    """A unit chosen by its code, checked against the user's scope for ``action``."""
+
+    default_error_messages = {
+        "unknown": _("No active unit with code “%(code)s” in your scope."),
+    }
+
+    def __init__(self, *, action: str = "change", **kwargs):
+        self.action = action
+        self.user = None
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", _("The unit's code, as shown on its page."))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        unit = (
+            restrict(Unit.objects.filter(valid_to__isnull=True), self.user, self.action)
+            .filter(code__iexact=code.strip())
+            .first()
+        )
+        if unit is None:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"code": code}
+            )
+        return unit
+
+
+class ScopedForm(forms.Form):
+    """A form whose unit fields are checked against the requesting user's scope."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, UnitCodeField):
+                field.user = user
+
+
+def add_service_errors(form: forms.Form, error) -> None:
+    """Show a service's ValidationError on the form, on the matching fields where possible."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

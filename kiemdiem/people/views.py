@@ -1,0 +1,226 @@
+"""Web pages about people."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kiemdiem.accounts.permissions import get_or_404
+from kiemdiem.audit.selectors import log_for_object
+from kiemdiem.common.dates import today
+from kiemdiem.common.forms import add_service_errors
+from kiemdiem.common.views import paginate, render_page
+from kiemdiem.orgtree.selectors import unit_get
+from kiemdiem.people import selectors, services
+from kiemdiem.people.forms import (
+    AffiliationForm,
+    EndAffiliationForm,
+    MembershipForm,
+    NewPersonForm,
+    PersonForm,
+    StatusForm,
+    TransferForm,
+)
+from kiemdiem.people.models import Affiliation, PartyMember
+from kiemdiem.people.services import PERSON_FIELDS
+
+
+@login_required
+def person_list(request):
+    unit = None
+    if request.GET.get("unit"):
+        unit = unit_get(request.user, request.GET["unit"])
+    q = request.GET.get("q", "").strip()
+    people = selectors.person_list(request.user, unit=unit, q=q).prefetch_related(
+        selectors.prefetch_current_cells()
+    )
+    context = {"page": paginate(request, people), "q": q, "unit": unit}
+    return render_page(request, "people/person_list.html", context, partial="results")
+
+
+@login_required
+def person_detail(request, pk):
+    person = selectors.person_get(request.user, pk)
+    member = getattr(person, "membership", None)
+    context = {
+        "person": person,
+        "member": member,
+        "status": member.status_on() if member else None,
+        "statuses": member.statuses.order_by("-valid_from") if member else [],
+        "affiliations": selectors.person_affiliations(person),
+        "authorities": person.authorities.select_related("authority").order_by("-valid_from"),
+        "can_change": selectors.person_list(request.user, action="change").filter(pk=pk).exists(),
+        "log": log_for_object(request.user, person)[:20],
+    }
+    return render_page(request, "people/person_detail.html", context)
+
+
+def _form(request, context, *forms_):
+    """Render the shared form page; 400 when any form has errors."""
+    status = 400 if any(f.errors for f in forms_ if f is not None) else 200
+    return render_page(request, "form_page.html", context, status=status)
+
+
+def _back_to(person):
+    return {"back_url": reverse("person-detail", args=[person.pk]), "back_label": person.full_name}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request, unit_pk):
+    unit = unit_get(request.user, unit_pk, "change")
+    initial = {"since": today(), "kind": "cell" if unit.is_cell else "employment"}
+    form = NewPersonForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                person = services.person_create(
+                    actor=request.user, unit=unit, **{k: data[k] for k in PERSON_FIELDS}
+                )
+                if data["is_member"]:
+                    services.member_admit(
+                        person=person,
+                        admitted_on=data["admitted_on"],
+                        official_on=data["official_on"],
+                        card_number=data["card_number"],
+                        occupation=data["occupation"],
+                        actor=request.user,
+                    )
+                services.affiliation_start(
+                    person=person,
+                    unit=unit,
+                    kind=data["kind"],
+                    valid_from=data["since"],
+                    title=data["title"],
+                    state_category=data["state_category"],
+                    actor=request.user,
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s added.") % {"name": person.full_name})
+            return redirect("person-detail", pk=person.pk)
+    context = {
+        "form": form,
+        "title": _("Add a person to %(unit)s") % {"unit": unit},
+        "back_url": reverse("unit-detail", args=[unit.pk]),
+        "back_label": unit.name,
+    }
+    return _form(request, context, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk):
+    person = selectors.person_get(request.user, pk, "change")
+    initial = {name: getattr(person, name) for name in PERSON_FIELDS}
+    form = PersonForm(request.POST or None, user=request.user, initial=initial)
+    member = getattr(person, "membership", None)
+    member_form = None
+    if member is not None:
+        member_initial = {
+            "admitted_on": member.admitted_on,
+            "official_on": member.official_on,
+            "card_number": member.card_number,
+            "occupation": member.occupation,
+        }
+        member_form = MembershipForm(request.POST or None, initial=member_initial, prefix="m")
+    valid = form.is_valid() & (member_form is None or member_form.is_valid())
+    if request.method == "POST" and valid:
+        try:
+            with transaction.atomic():
+                services.person_update(
+                    person=person,
+                    actor=request.user,
+                    **{k: form.cleaned_data[k] for k in PERSON_FIELDS},
+                )
+                if member_form is not None:
+                    services.member_update(member=member, actor=request.user, **member_form.cleaned_data)
+        except ValidationError as error:
+            person.refresh_from_db()
+            add_service_errors(form if not member_form else member_form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("person-detail", pk=person.pk)
+    context = {"form": form, "member_form": member_form, "title": _("Edit person"), **_back_to(person)}
+    return _form(request, context, form, member_form)
+
+
+def _person_action(request, pk, form_class, title, run, *, needs_user=False):
+    person = selectors.person_get(request.user, pk, "change")
+    kwargs = {"user": request.user} if needs_user else {}
+    form = form_class(request.POST or None, initial={"effective": today(), "valid_from": today()}, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = run(person, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect("person-detail", pk=person.pk)
+    context = {"form": form, "title": title, "submit_label": _("Confirm"), **_back_to(person)}
+    return _form(request, context, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_status(request, pk):
+    def run(person, data):
+        member = PartyMember.objects.filter(person=person).first()
+        if member is None:
+            raise ValidationError(_("This person is not a party member."))
+        services.member_status_change(member=member, actor=request.user, **data)
+        return _("Status changed.")
+
+    return _person_action(request, pk, StatusForm, _("Change membership status"), run)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_transfer(request, pk):
+    def run(person, data):
+        services.member_transfer(person=person, actor=request.user, **data)
+        return _("Member transferred.")
+
+    return _person_action(request, pk, TransferForm, _("Transfer to another cell"), run, needs_user=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def affiliation_add(request, pk):
+    def run(person, data):
+        unit, kind, valid_from = data.pop("unit"), data.pop("kind"), data.pop("valid_from")
+        services.affiliation_start(
+            person=person, unit=unit, kind=kind, valid_from=valid_from, actor=request.user, **data
+        )
+        return _("Saved.")
+
+    return _person_action(request, pk, AffiliationForm, _("Add a post or affiliation"), run, needs_user=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def affiliation_end(request, pk):
+    affiliation = get_or_404(Affiliation.objects.select_related("person", "unit"), request.user, "change", pk=pk)
+    form = EndAffiliationForm(request.POST or None, initial={"valid_to": today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.affiliation_end(affiliation=affiliation, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("person-detail", pk=affiliation.person_id)
+    context = {
+        "form": form,
+        "title": _("End: %(what)s") % {"what": affiliation},
+        "submit_label": _("Confirm"),
+        **_back_to(affiliation.person),
+    }
+    return _form(request, context, form)
+
