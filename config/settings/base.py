@@ -159,6 +159,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several choice sets share a field name ("kind", "role"): name their enums explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "kiemdiem.orgtree.models.UnitKind",
+        "AffiliationKindEnum": "kiemdiem.people.models.AffiliationKind",
+        "RoleEnum": "kiemdiem.accounts.models.Role",
+        "PostRoleEnum": "kiemdiem.people.models.PostRole",
+    },
 }
 
 # --- Mail ------------------------------------------------------------------------------

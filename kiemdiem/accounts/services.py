@@ -58,7 +58,10 @@ def user_set_language(*, user: User, language: str, actor) -> User:
         user.language = language
         user.save(update_fields=["language"])
         log_action(
-            "user.updated", actor=actor, target=user, data={"changes": {"language": [old, language]}}
+            "user.updated",
+            actor=actor,
+            target=user,
+            data={"changes": {"language": [old, language]}},
         )
     return user
 

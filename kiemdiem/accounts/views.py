@@ -112,4 +112,6 @@ def user_detail(request, pk):
         "manageable": set(grants.filter(user=user).values_list("pk", flat=True)),
         "form": form,
     }
-    return render_page(request, "accounts/user_detail.html", context, status=400 if form.errors else 200)
+    return render_page(
+        request, "accounts/user_detail.html", context, status=400 if form.errors else 200
+    )

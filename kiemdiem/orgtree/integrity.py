@@ -10,20 +10,29 @@ from kiemdiem.orgtree.models import SEGMENT_BASE, SEGMENT_LENGTH, Unit, UnitPlac
 def tree_problems() -> list[str]:
     """Every broken invariant of the tree, one sentence each (empty when the tree is sound)."""
     problems: list[str] = []
-    units = {u.pk: u for u in Unit.objects.only(
-        "pk", "code", "path", "depth", "parent_id", "children_seq", "valid_to", "valid_from"
-    )}
+    units = {
+        u.pk: u
+        for u in Unit.objects.only(
+            "pk", "code", "path", "depth", "parent_id", "children_seq", "valid_to", "valid_from"
+        )
+    }
     open_spans = Counter()
     for span in UnitPlacement.objects.filter(valid_to__isnull=True).only(
         "unit_id", "parent_id", "path", "depth"
     ):
         open_spans[span.unit_id] += 1
         unit = units.get(span.unit_id)
-        if unit and (span.path, span.depth, span.parent_id) != (unit.path, unit.depth, unit.parent_id):
+        if unit and (span.path, span.depth, span.parent_id) != (
+            unit.path,
+            unit.depth,
+            unit.parent_id,
+        ):
             problems.append(f"{unit.code}: open placement differs from the unit's current place")
     for unit in units.values():
         if len(unit.path) != unit.depth * SEGMENT_LENGTH:
-            problems.append(f"{unit.code}: path length {len(unit.path)} does not match depth {unit.depth}")
+            problems.append(
+                f"{unit.code}: path length {len(unit.path)} does not match depth {unit.depth}"
+            )
         parent = units.get(unit.parent_id) if unit.parent_id else None
         if unit.parent_id and parent is None:
             problems.append(f"{unit.code}: parent {unit.parent_id} is missing")

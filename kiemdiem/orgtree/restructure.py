@@ -29,8 +29,10 @@ def _carry_affiliations(source: Unit, target: Unit, effective: datetime.date, ac
     for affiliation in Affiliation.objects.current().filter(unit=source).select_related("person"):
         if affiliation.valid_from >= effective:
             raise ValidationError(
-                {"effective": _("%(person)s joined %(unit)s on or after the effective date.")
-                 % {"person": affiliation.person, "unit": source}}
+                {
+                    "effective": _("%(person)s joined %(unit)s on or after the effective date.")
+                    % {"person": affiliation.person, "unit": source}
+                }
             )
         affiliation.valid_to = effective
         affiliation.save(update_fields=["valid_to"])
@@ -53,13 +55,17 @@ def _carry_affiliations(source: Unit, target: Unit, effective: datetime.date, ac
 
 
 def _check_compatible(source: Unit, target: Unit) -> None:
-    has_members = Affiliation.objects.current().filter(
-        unit=source, kind__in=[AffiliationKind.CELL, AffiliationKind.RESIDENCE]
-    ).exists()
+    has_members = (
+        Affiliation.objects.current()
+        .filter(unit=source, kind__in=[AffiliationKind.CELL, AffiliationKind.RESIDENCE])
+        .exists()
+    )
     if has_members and not target.is_cell:
         raise ValidationError(
-            {"target": _("%(unit)s has party members; it can only merge into a party cell.")
-             % {"unit": source}}
+            {
+                "target": _("%(unit)s has party members; it can only merge into a party cell.")
+                % {"unit": source}
+            }
         )
 
 
@@ -75,8 +81,10 @@ def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, 
             raise ValidationError({"sources": _("A unit cannot be merged into itself.")})
         if target.path.startswith(source.path):
             raise ValidationError(
-                {"target": _("%(unit)s cannot be merged into one of its own sub-units.")
-                 % {"unit": source}}
+                {
+                    "target": _("%(unit)s cannot be merged into one of its own sub-units.")
+                    % {"unit": source}
+                }
             )
         _check_compatible(source, target)
     summary = []
@@ -123,7 +131,9 @@ def unit_split(
     given_children = [u.pk for part in parts for u in part.children]
     if sorted(given_children) != sorted(children):
         raise ValidationError({"parts": _("Give every sub-unit to exactly one new unit.")})
-    current = Affiliation.objects.current().filter(unit=source).exclude(kind=AffiliationKind.POSITION)
+    current = (
+        Affiliation.objects.current().filter(unit=source).exclude(kind=AffiliationKind.POSITION)
+    )
     people = set(current.values_list("person_id", flat=True))
     given_people = [pid for part in parts for pid in part.people_ids]
     if sorted(given_people) != sorted(people):
@@ -171,9 +181,11 @@ def unit_split(
 @transaction.atomic
 def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
     """Dissolve a unit that has no members left; its posts end on the same day."""
-    if Affiliation.objects.current().filter(
-        unit=unit, kind__in=[AffiliationKind.CELL, AffiliationKind.EMPLOYMENT]
-    ).exists():
+    if (
+        Affiliation.objects.current()
+        .filter(unit=unit, kind__in=[AffiliationKind.CELL, AffiliationKind.EMPLOYMENT])
+        .exists()
+    ):
         raise ValidationError(
             {"unit": _("Transfer its members and staff first, or merge the unit into another.")}
         )

@@ -16,7 +16,9 @@ def ancestor_paths(path: str) -> list[str]:
     return [path[:i] for i in range(SEGMENT_LENGTH, len(path), SEGMENT_LENGTH)]
 
 
-def unit_list(user, *, action: str = "view", q: str = "", kind: str = "", active: bool | None = True) -> QuerySet:
+def unit_list(
+    user, *, action: str = "view", q: str = "", kind: str = "", active: bool | None = True
+) -> QuerySet:
     units = restrict(Unit.objects.all(), user, action)
     if active is not None:
         units = units.filter(valid_to__isnull=active)
@@ -30,7 +32,9 @@ def unit_list(user, *, action: str = "view", q: str = "", kind: str = "", active
 def unit_get(user, pk: int, action: str = "view") -> Unit:
     from kiemdiem.accounts.permissions import get_or_404
 
-    return get_or_404(Unit.objects.select_related("parent", "managed_by", "successor"), user, action, pk=pk)
+    return get_or_404(
+        Unit.objects.select_related("parent", "managed_by", "successor"), user, action, pk=pk
+    )
 
 
 def top_units(user) -> QuerySet:

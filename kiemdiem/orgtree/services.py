@@ -22,7 +22,16 @@ from kiemdiem.common.vietnamese import fold_diacritics, nfc, text_sort_key
 from kiemdiem.orgtree.models import SEGMENT_BASE, SEGMENT_LENGTH, Unit, UnitKind, UnitPlacement
 
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-AUDITED_FIELDS = ["code", "name", "short_name", "kind", "parent", "managed_by", "valid_from", "valid_to"]
+AUDITED_FIELDS = [
+    "code",
+    "name",
+    "short_name",
+    "kind",
+    "parent",
+    "managed_by",
+    "valid_from",
+    "valid_to",
+]
 
 
 def encode_segment(number: int) -> str:
@@ -100,9 +109,7 @@ def unit_create(
     _clean_texts(unit)
     unit.full_clean(exclude=["path"])
     if parent is not None and valid_from < parent.valid_from:
-        raise ValidationError(
-            {"valid_from": _("A unit cannot start before its parent unit.")}
-        )
+        raise ValidationError({"valid_from": _("A unit cannot start before its parent unit.")})
     unit.path = _next_child_path(parent)
     unit.depth = 1 if parent is None else parent.depth + 1
     unit.save()

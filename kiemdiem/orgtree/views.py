@@ -161,7 +161,10 @@ def _restructure_view(request, pk, form_class, title, action):
 def unit_move(request, pk):
     def action(unit, data):
         moved = services.unit_move(
-            unit=unit, new_parent=data["new_parent"], effective=data["effective"], actor=request.user
+            unit=unit,
+            new_parent=data["new_parent"],
+            effective=data["effective"],
+            actor=request.user,
         )
         return moved, _("Unit moved.")
 
@@ -188,4 +191,3 @@ def unit_close(request, pk):
         return closed, _("Unit dissolved.")
 
     return _restructure_view(request, pk, UnitCloseForm, _("Dissolve unit"), action)
-

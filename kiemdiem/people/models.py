@@ -82,8 +82,13 @@ class Occupation(models.TextChoices):
 
 # Occupations outside the political system (Mẫu 2C, HD 43).
 OUTSIDE_POLITICAL_SYSTEM = frozenset(
-    {Occupation.ENTERPRISE, Occupation.FARMER, Occupation.STUDENT, Occupation.RETIRED,
-     Occupation.OTHER}
+    {
+        Occupation.ENTERPRISE,
+        Occupation.FARMER,
+        Occupation.STUDENT,
+        Occupation.RETIRED,
+        Occupation.OTHER,
+    }
 )
 
 
@@ -102,6 +107,13 @@ class PartyMember(models.Model):
         _("occupation"), max_length=20, choices=Occupation.choices, default=Occupation.CIVIL_SERVICE
     )
 
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+
+    def __str__(self) -> str:
+        return str(self.person)
+
     @classmethod
     def scope_q(cls, prefixes: list[str]) -> Q:
         return Q(person__in=Person.objects.filter(Person.scope_q(prefixes)))
@@ -109,13 +121,6 @@ class PartyMember(models.Model):
     @classmethod
     def owner_q(cls, person_id: int) -> Q:
         return Q(person_id=person_id)
-
-    class Meta:
-        verbose_name = _("party member")
-        verbose_name_plural = _("party members")
-
-    def __str__(self) -> str:
-        return str(self.person)
 
     def is_probationary(self, day=None) -> bool:
         day = day or today()
@@ -204,7 +209,10 @@ class Affiliation(models.Model):
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="affiliations"
     )
     unit = models.ForeignKey(
-        "orgtree.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="affiliations"
+        "orgtree.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="affiliations",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=AffiliationKind.choices)
     title = models.CharField(_("title"), max_length=160, blank=True)
@@ -226,10 +234,6 @@ class Affiliation(models.Model):
 
     objects = AffiliationQuerySet.as_manager()
     scope_path_field = "unit__path"
-
-    @classmethod
-    def owner_q(cls, person_id: int) -> Q:
-        return Q(person_id=person_id)
 
     class Meta:
         verbose_name = _("affiliation")
@@ -266,6 +270,10 @@ class Affiliation(models.Model):
     def __str__(self) -> str:
         label = self.title or self.get_kind_display()
         return f"{self.person} — {label} — {self.unit}"
+
+    @classmethod
+    def owner_q(cls, person_id: int) -> Q:
+        return Q(person_id=person_id)
 
 
 class CadreAuthority(models.Model):

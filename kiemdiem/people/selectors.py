@@ -57,6 +57,8 @@ def unit_roster(unit: Unit) -> dict[str, list[Affiliation]]:
 def prefetch_current_cells():
     return Prefetch(
         "affiliations",
-        queryset=Affiliation.objects.current().filter(kind=AffiliationKind.CELL).select_related("unit"),
+        queryset=Affiliation.objects.current()
+        .filter(kind=AffiliationKind.CELL)
+        .select_related("unit"),
         to_attr="current_cells",
     )

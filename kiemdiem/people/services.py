@@ -23,8 +23,15 @@ from kiemdiem.people.models import (
 )
 
 PERSON_FIELDS = [
-    "family_name", "middle_name", "given_name", "birth_date", "gender", "ethnicity",
-    "citizen_id", "phone", "email",
+    "family_name",
+    "middle_name",
+    "given_name",
+    "birth_date",
+    "gender",
+    "ethnicity",
+    "citizen_id",
+    "phone",
+    "email",
 ]
 MEMBER_FIELDS = ["card_number", "admitted_on", "official_on", "occupation"]
 
@@ -137,7 +144,9 @@ def member_admit(
     )
     member.full_clean()
     member.save()
-    MemberStatus.objects.create(member=member, status=MemberStatusKind.ACTIVE, valid_from=admitted_on)
+    MemberStatus.objects.create(
+        member=member, status=MemberStatusKind.ACTIVE, valid_from=admitted_on
+    )
     log_action(
         "member.admitted",
         actor=actor,
@@ -181,7 +190,11 @@ def member_status_change(
     *, member: PartyMember, status: str, effective: datetime.date, reason: str = "", actor
 ) -> MemberStatus:
     """Start a new activity status (active, exempt, suspended) from ``effective`` on."""
-    current = MemberStatus.objects.select_for_update().filter(member=member, valid_to__isnull=True).first()
+    current = (
+        MemberStatus.objects.select_for_update()
+        .filter(member=member, valid_to__isnull=True)
+        .first()
+    )
     if current and current.status == status:
         raise ValidationError({"status": _("The member already has this status.")})
     if effective > today():
@@ -239,19 +252,30 @@ def _validate_affiliation(person: Person, unit: Unit, kind: str, fields: dict) -
                     % {"person": person, "cell": current.unit}
                 }
             )
-    if kind == AffiliationKind.RESIDENCE and Affiliation.objects.current().filter(
-        person=person, kind=kind
-    ).exists():
+    if (
+        kind == AffiliationKind.RESIDENCE
+        and Affiliation.objects.current().filter(person=person, kind=kind).exists()
+    ):
         raise ValidationError({"unit": _("End the current residence cell first.")})
     if kind == AffiliationKind.POSITION and fields.get("role") == "head":
         head = Affiliation.objects.current().filter(unit=unit, kind=kind, role="head").first()
         if head:
             raise ValidationError(
-                {"role": _("%(unit)s already has a head: %(person)s.") % {"unit": unit, "person": head.person}}
+                {
+                    "role": _("%(unit)s already has a head: %(person)s.")
+                    % {"unit": unit, "person": head.person}
+                }
             )
 
 
-AFFILIATION_FIELDS = ["title", "role", "concurrent", "state_category", "residence_exemption", "note"]
+AFFILIATION_FIELDS = [
+    "title",
+    "role",
+    "concurrent",
+    "state_category",
+    "residence_exemption",
+    "note",
+]
 
 
 @transaction.atomic
@@ -305,7 +329,9 @@ def affiliation_end(*, affiliation: Affiliation, valid_to: datetime.date, actor)
 
 
 @transaction.atomic
-def member_transfer(*, person: Person, to_cell: Unit, effective: datetime.date, actor) -> Affiliation:
+def member_transfer(
+    *, person: Person, to_cell: Unit, effective: datetime.date, actor
+) -> Affiliation:
     """Move a member's party activity to another cell from ``effective`` on."""
     current = (
         Affiliation.objects.select_for_update()
@@ -349,13 +375,21 @@ def authority_assign(
     if not authority.is_active:
         raise ValidationError({"authority": _("This unit has been dissolved.")})
     if KIND_GROUP[authority.kind] not in (UnitGroup.COLLECTIVE, UnitGroup.PARTY):
-        raise ValidationError({"authority": _("Choose a party committee or leadership collective.")})
-    current = CadreAuthority.objects.select_for_update().filter(person=person, valid_to__isnull=True).first()
+        raise ValidationError(
+            {"authority": _("Choose a party committee or leadership collective.")}
+        )
+    current = (
+        CadreAuthority.objects.select_for_update()
+        .filter(person=person, valid_to__isnull=True)
+        .first()
+    )
     if current:
         if current.authority_id == authority.pk:
             raise ValidationError({"authority": _("This is already the managing collective.")})
         if valid_from <= current.valid_from:
-            raise ValidationError({"valid_from": _("The start date must be after the current one.")})
+            raise ValidationError(
+                {"valid_from": _("The start date must be after the current one.")}
+            )
         current.valid_to = valid_from
         current.save(update_fields=["valid_to"])
     assignment = CadreAuthority.objects.create(

@@ -140,21 +140,30 @@ def person_edit(request, pk):
                     **{k: form.cleaned_data[k] for k in PERSON_FIELDS},
                 )
                 if member_form is not None:
-                    services.member_update(member=member, actor=request.user, **member_form.cleaned_data)
+                    services.member_update(
+                        member=member, actor=request.user, **member_form.cleaned_data
+                    )
         except ValidationError as error:
             person.refresh_from_db()
             add_service_errors(form if not member_form else member_form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("person-detail", pk=person.pk)
-    context = {"form": form, "member_form": member_form, "title": _("Edit person"), **_back_to(person)}
+    context = {
+        "form": form,
+        "member_form": member_form,
+        "title": _("Edit person"),
+        **_back_to(person),
+    }
     return _form(request, context, form, member_form)
 
 
 def _person_action(request, pk, form_class, title, run, *, needs_user=False):
     person = selectors.person_get(request.user, pk, "change")
     kwargs = {"user": request.user} if needs_user else {}
-    form = form_class(request.POST or None, initial={"effective": today(), "valid_from": today()}, **kwargs)
+    form = form_class(
+        request.POST or None, initial={"effective": today(), "valid_from": today()}, **kwargs
+    )
     if request.method == "POST" and form.is_valid():
         try:
             message = run(person, form.cleaned_data)
@@ -187,7 +196,9 @@ def person_transfer(request, pk):
         services.member_transfer(person=person, actor=request.user, **data)
         return _("Member transferred.")
 
-    return _person_action(request, pk, TransferForm, _("Transfer to another cell"), run, needs_user=True)
+    return _person_action(
+        request, pk, TransferForm, _("Transfer to another cell"), run, needs_user=True
+    )
 
 
 @login_required
@@ -200,17 +211,23 @@ def affiliation_add(request, pk):
         )
         return _("Saved.")
 
-    return _person_action(request, pk, AffiliationForm, _("Add a post or affiliation"), run, needs_user=True)
+    return _person_action(
+        request, pk, AffiliationForm, _("Add a post or affiliation"), run, needs_user=True
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def affiliation_end(request, pk):
-    affiliation = get_or_404(Affiliation.objects.select_related("person", "unit"), request.user, "change", pk=pk)
+    affiliation = get_or_404(
+        Affiliation.objects.select_related("person", "unit"), request.user, "change", pk=pk
+    )
     form = EndAffiliationForm(request.POST or None, initial={"valid_to": today()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.affiliation_end(affiliation=affiliation, actor=request.user, **form.cleaned_data)
+            services.affiliation_end(
+                affiliation=affiliation, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -223,4 +240,3 @@ def affiliation_end(request, pk):
         **_back_to(affiliation.person),
     }
     return _form(request, context, form)
-

@@ -17,8 +17,8 @@ def home(request):
         "unit_count": units.count(),
         "cell_count": units.filter(kind__in=["chi_bo_co_so", "chi_bo_truc_thuoc"]).count(),
         "people_count": person_list(user).count(),
-        "member_count": person_list(user).filter(
-            affiliations__kind=AffiliationKind.CELL, affiliations__valid_to__isnull=True
-        ).count(),
+        "member_count": person_list(user)
+        .filter(affiliations__kind=AffiliationKind.CELL, affiliations__valid_to__isnull=True)
+        .count(),
     }
     return render_page(request, "home.html", context)

@@ -52,7 +52,9 @@ def test_secretary_changes_only_their_cell(province):
 
 def test_audit_log_is_scoped(province):
     staff_b = province.users["staff_b"]
-    units = set(restrict(LogEntry.objects.all(), staff_b, "view_audit").values_list("unit__code", flat=True))
+    units = set(
+        restrict(LogEntry.objects.all(), staff_b, "view_audit").values_list("unit__code", flat=True)
+    )
     assert units and units <= {"B", "B1"}
     assert restrict(LogEntry.objects.all(), province.users["secretary"], "view_audit").count() == 0
 
@@ -62,6 +64,11 @@ def test_dissolved_units_grant_nothing(province):
 
     from kiemdiem.orgtree.restructure import units_merge
 
-    units_merge(sources=[province.commune_b], target=province.commune_a, effective=date(2025, 7, 1), actor=None)
+    units_merge(
+        sources=[province.commune_b],
+        target=province.commune_a,
+        effective=date(2025, 7, 1),
+        actor=None,
+    )
     staff_b = type(province.users["staff_b"]).objects.get(pk=province.users["staff_b"].pk)
     assert visible_units(staff_b) == []

@@ -19,7 +19,11 @@ def codes(units):
 
 def test_subtree_query_follows_paths(province):
     assert codes(Unit.objects.subtree_of(province.commune_a)) == ["A", "A1", "A2", "UBA"]
-    assert codes(Unit.objects.subtree_of(province.commune_a, include_self=False)) == ["A1", "A2", "UBA"]
+    assert codes(Unit.objects.subtree_of(province.commune_a, include_self=False)) == [
+        "A1",
+        "A2",
+        "UBA",
+    ]
     assert province.cell_a1.path.startswith(province.commune_a.path)
     assert province.cell_a1.depth == 3
     assert tree_problems() == []
@@ -29,14 +33,22 @@ def test_create_is_audited_and_rejects_a_duplicate_code(province):
     before = Unit.objects.count(), LogEntry.objects.count()
     with pytest.raises(ValidationError) as error:
         services.unit_create(
-            code="a1", name="Chi bộ trùng mã", kind="chi_bo_truc_thuoc",
-            parent=province.commune_a, valid_from=D(2024, 1, 1), actor=None,
+            code="a1",
+            name="Chi bộ trùng mã",
+            kind="chi_bo_truc_thuoc",
+            parent=province.commune_a,
+            valid_from=D(2024, 1, 1),
+            actor=None,
         )
     assert "code" in error.value.message_dict
     assert (Unit.objects.count(), LogEntry.objects.count()) == before
     unit = services.unit_create(
-        code="a3", name="  Chi bộ   thôn Nam ", kind="chi_bo_truc_thuoc",
-        parent=province.commune_a, valid_from=D(2024, 1, 1), actor=None,
+        code="a3",
+        name="  Chi bộ   thôn Nam ",
+        kind="chi_bo_truc_thuoc",
+        parent=province.commune_a,
+        valid_from=D(2024, 1, 1),
+        actor=None,
     )
     assert (unit.code, unit.name) == ("A3", "Chi bộ thôn Nam")
     assert LogEntry.objects.filter(action="unit.created", object_id=str(unit.pk)).exists()
@@ -44,10 +56,14 @@ def test_create_is_audited_and_rejects_a_duplicate_code(province):
 
 def test_move_keeps_last_years_tree(province):
     # given the 2025 reform moves cell A2 from commune A to commune B
-    services.unit_move(unit=province.cell_a2, new_parent=province.commune_b, effective=D(2025, 7, 1), actor=None)
+    services.unit_move(
+        unit=province.cell_a2, new_parent=province.commune_b, effective=D(2025, 7, 1), actor=None
+    )
     # then today's tree shows it under B and the tree as of 2024 under A
     assert codes(Unit.objects.subtree_of(province.commune_b)) == ["A2", "B", "B1"]
-    as_of_2024 = selectors.subtree_as_of(province.users["admin"], province.commune_a, D(2024, 12, 31))
+    as_of_2024 = selectors.subtree_as_of(
+        province.users["admin"], province.commune_a, D(2024, 12, 31)
+    )
     assert sorted(s.unit.code for s in as_of_2024) == ["A", "A1", "A2", "UBA"]
     as_of_now = selectors.subtree_as_of(province.users["admin"], province.commune_a, D(2025, 7, 1))
     assert sorted(s.unit.code for s in as_of_now) == ["A", "A1", "UBA"]
@@ -56,7 +72,9 @@ def test_move_keeps_last_years_tree(province):
 
 
 def test_moving_a_subtree_moves_its_descendants(province):
-    services.unit_move(unit=province.commune_a, new_parent=province.commune_b, effective=D(2025, 7, 1), actor=None)
+    services.unit_move(
+        unit=province.commune_a, new_parent=province.commune_b, effective=D(2025, 7, 1), actor=None
+    )
     a1 = Unit.objects.get(code="A1")
     assert a1.depth == 4 and a1.path.startswith(Unit.objects.get(code="B").path)
     assert tree_problems() == []
@@ -70,25 +88,48 @@ def test_move_under_itself_or_same_parent_is_refused(province, target_code, fiel
     unit = province.commune_a if target_code == "A1" else province.cell_a1
     paths = list(Unit.objects.values_list("path", flat=True))
     with pytest.raises(ValidationError) as error:
-        services.unit_move(unit=unit, new_parent=Unit.objects.get(code=target_code), effective=D(2025, 1, 1), actor=None)
+        services.unit_move(
+            unit=unit,
+            new_parent=Unit.objects.get(code=target_code),
+            effective=D(2025, 1, 1),
+            actor=None,
+        )
     assert field in error.value.message_dict
     assert list(Unit.objects.values_list("path", flat=True)) == paths
 
 
 def test_future_or_too_early_effective_dates_are_refused(province):
     with pytest.raises(ValidationError):
-        services.unit_move(unit=province.cell_a2, new_parent=province.commune_b, effective=D(2099, 1, 1), actor=None)
+        services.unit_move(
+            unit=province.cell_a2,
+            new_parent=province.commune_b,
+            effective=D(2099, 1, 1),
+            actor=None,
+        )
     with pytest.raises(ValidationError):
-        services.unit_move(unit=province.cell_a2, new_parent=province.commune_b, effective=D(2019, 1, 1), actor=None)
+        services.unit_move(
+            unit=province.cell_a2,
+            new_parent=province.commune_b,
+            effective=D(2019, 1, 1),
+            actor=None,
+        )
     assert province.cell_a2.parent_id == province.commune_a.pk
 
 
 def test_merge_moves_people_and_sub_units_and_keeps_history(province):
     # given commune A is merged into commune B
-    restructure.units_merge(sources=[province.commune_a], target=province.commune_b, effective=D(2025, 7, 1), actor=None)
+    restructure.units_merge(
+        sources=[province.commune_a], target=province.commune_b, effective=D(2025, 7, 1), actor=None
+    )
     a = Unit.objects.get(code="A")
     assert a.valid_to == D(2025, 7, 1) and a.successor_id == province.commune_b.pk
-    assert codes(Unit.objects.subtree_of(province.commune_b).active()) == ["A1", "A2", "B", "B1", "UBA"]
+    assert codes(Unit.objects.subtree_of(province.commune_b).active()) == [
+        "A1",
+        "A2",
+        "B",
+        "B1",
+        "UBA",
+    ]
     # the tree of 2024 still has commune A with its cells
     old = selectors.subtree_as_of(province.users["admin"], a, D(2024, 6, 1))
     assert sorted(s.unit.code for s in old) == ["A", "A1", "A2", "UBA"]
@@ -96,7 +137,9 @@ def test_merge_moves_people_and_sub_units_and_keeps_history(province):
 
 
 def test_merging_cells_carries_the_members(province):
-    restructure.units_merge(sources=[province.cell_a2], target=province.cell_a1, effective=D(2025, 7, 1), actor=None)
+    restructure.units_merge(
+        sources=[province.cell_a2], target=province.cell_a1, effective=D(2025, 7, 1), actor=None
+    )
     cuong = province.members["cuong"]
     current = Affiliation.objects.current().get(person=cuong, kind="cell")
     assert current.unit_id == province.cell_a1.pk and current.valid_from == D(2025, 7, 1)
@@ -104,16 +147,30 @@ def test_merging_cells_carries_the_members(province):
 
 
 def test_split_needs_every_member_placed_and_then_closes_the_source(province):
-    parts = [SplitPart(code="A1N", name="Chi bộ thôn Đông Bắc", kind="chi_bo_truc_thuoc", people_ids=[province.members["an"].pk])]
+    parts = [
+        SplitPart(
+            code="A1N",
+            name="Chi bộ thôn Đông Bắc",
+            kind="chi_bo_truc_thuoc",
+            people_ids=[province.members["an"].pk],
+        )
+    ]
     parts.append(SplitPart(code="A1S", name="Chi bộ thôn Đông Nam", kind="chi_bo_truc_thuoc"))
     with pytest.raises(ValidationError):
-        restructure.unit_split(source=province.cell_a1, parts=parts, effective=D(2025, 7, 1), actor=None)
+        restructure.unit_split(
+            source=province.cell_a1, parts=parts, effective=D(2025, 7, 1), actor=None
+        )
     assert not Unit.objects.filter(code="A1N").exists()
     parts[1].people_ids = [province.members["binh"].pk]
-    new = restructure.unit_split(source=province.cell_a1, parts=parts, effective=D(2025, 7, 1), actor=None)
+    new = restructure.unit_split(
+        source=province.cell_a1, parts=parts, effective=D(2025, 7, 1), actor=None
+    )
     assert [u.code for u in new] == ["A1N", "A1S"]
     assert Unit.objects.get(code="A1").valid_to == D(2025, 7, 1)
-    assert Affiliation.objects.current().get(person=province.members["binh"], kind="cell").unit.code == "A1S"
+    assert (
+        Affiliation.objects.current().get(person=province.members["binh"], kind="cell").unit.code
+        == "A1S"
+    )
     assert tree_problems() == []
 
 
@@ -121,7 +178,14 @@ def test_dissolving_a_unit_with_members_is_refused(province):
     with pytest.raises(ValidationError):
         restructure.unit_close(unit=province.cell_a1, effective=D(2025, 1, 1), actor=None)
     assert Unit.objects.get(code="A1").valid_to is None
-    empty = services.unit_create(code="E", name="Chi bộ trống", kind="chi_bo_truc_thuoc", parent=province.commune_a, valid_from=D(2020, 1, 1), actor=None)
+    empty = services.unit_create(
+        code="E",
+        name="Chi bộ trống",
+        kind="chi_bo_truc_thuoc",
+        parent=province.commune_a,
+        valid_from=D(2020, 1, 1),
+        actor=None,
+    )
     restructure.unit_close(unit=empty, effective=D(2025, 1, 1), actor=None)
     assert UnitPlacement.objects.get(unit=empty).valid_to == D(2025, 1, 1)
 

@@ -14,7 +14,9 @@ D = datetime.date
 
 def test_names_are_stored_in_nfc(db):
     decomposed = unicodedata.normalize("NFD", "Nguyễn")
-    person = services.person_create(family_name=decomposed, middle_name="Thị  ", given_name=" Ánh", actor=None)
+    person = services.person_create(
+        family_name=decomposed, middle_name="Thị  ", given_name=" Ánh", actor=None
+    )
     person.refresh_from_db()
     assert person.family_name == "Nguyễn" and unicodedata.is_normalized("NFC", person.family_name)
     assert person.full_name == "Nguyễn Thị Ánh"
@@ -76,17 +78,29 @@ def test_bad_citizen_id_is_refused_and_nothing_written(db):
 def test_a_member_cannot_be_in_two_cells_at_once(province):
     with pytest.raises(ValidationError) as error:
         services.affiliation_start(
-            person=province.members["an"], unit=province.cell_b1, kind="cell",
-            valid_from=D(2024, 1, 1), actor=None,
+            person=province.members["an"],
+            unit=province.cell_b1,
+            kind="cell",
+            valid_from=D(2024, 1, 1),
+            actor=None,
         )
     assert "unit" in error.value.message_dict
-    assert Affiliation.objects.current().filter(person=province.members["an"], kind="cell").count() == 1
+    assert (
+        Affiliation.objects.current().filter(person=province.members["an"], kind="cell").count()
+        == 1
+    )
 
 
 def test_transfer_closes_one_cell_and_opens_the_other(province):
     binh = province.members["binh"]
-    services.member_transfer(person=binh, to_cell=province.cell_b1, effective=D(2025, 3, 1), actor=None)
-    spans = list(Affiliation.objects.filter(person=binh, kind="cell").order_by("valid_from").values_list("unit__code", "valid_from", "valid_to"))
+    services.member_transfer(
+        person=binh, to_cell=province.cell_b1, effective=D(2025, 3, 1), actor=None
+    )
+    spans = list(
+        Affiliation.objects.filter(person=binh, kind="cell")
+        .order_by("valid_from")
+        .values_list("unit__code", "valid_from", "valid_to")
+    )
     assert spans == [("A1", D(2020, 1, 1), D(2025, 3, 1)), ("B1", D(2025, 3, 1), None)]
     assert LogEntry.objects.filter(action="member.transferred", object_id=str(binh.pk)).exists()
 
@@ -94,44 +108,97 @@ def test_transfer_closes_one_cell_and_opens_the_other(province):
 def test_only_members_join_a_cell_and_employment_needs_a_state_unit(province):
     outsider = services.person_create(family_name="Lý", given_name="Hoa", actor=None)
     with pytest.raises(ValidationError):
-        services.affiliation_start(person=outsider, unit=province.cell_a1, kind="cell", valid_from=D(2024, 1, 1), actor=None)
+        services.affiliation_start(
+            person=outsider,
+            unit=province.cell_a1,
+            kind="cell",
+            valid_from=D(2024, 1, 1),
+            actor=None,
+        )
     with pytest.raises(ValidationError):
-        services.affiliation_start(person=outsider, unit=province.cell_a1, kind="employment", state_category="cong_chuc", valid_from=D(2024, 1, 1), actor=None)
-    job = services.affiliation_start(person=outsider, unit=province.agency, kind="employment", state_category="cong_chuc", title="Công chức văn phòng", valid_from=D(2024, 1, 1), actor=None)
+        services.affiliation_start(
+            person=outsider,
+            unit=province.cell_a1,
+            kind="employment",
+            state_category="cong_chuc",
+            valid_from=D(2024, 1, 1),
+            actor=None,
+        )
+    job = services.affiliation_start(
+        person=outsider,
+        unit=province.agency,
+        kind="employment",
+        state_category="cong_chuc",
+        title="Công chức văn phòng",
+        valid_from=D(2024, 1, 1),
+        actor=None,
+    )
     assert job.unit == province.agency
 
 
 def test_concurrent_posts_and_one_head_per_unit(province):
     an = province.members["an"]
-    services.affiliation_start(person=an, unit=province.agency, kind="position", title="Chủ tịch UBND", role="head", concurrent=True, valid_from=D(2024, 1, 1), actor=None)
+    services.affiliation_start(
+        person=an,
+        unit=province.agency,
+        kind="position",
+        title="Chủ tịch UBND",
+        role="head",
+        concurrent=True,
+        valid_from=D(2024, 1, 1),
+        actor=None,
+    )
     assert Affiliation.objects.current().filter(person=an, kind="position").count() == 2
     with pytest.raises(ValidationError) as error:
-        services.affiliation_start(person=province.members["binh"], unit=province.cell_a1, kind="position", title="Bí thư", role="head", valid_from=D(2024, 1, 1), actor=None)
+        services.affiliation_start(
+            person=province.members["binh"],
+            unit=province.cell_a1,
+            kind="position",
+            title="Bí thư",
+            role="head",
+            valid_from=D(2024, 1, 1),
+            actor=None,
+        )
     assert "role" in error.value.message_dict
 
 
 def test_status_spans_and_exemption(province):
     member = province.members["cuong"].membership
-    services.member_status_change(member=member, status="exempt", effective=D(2025, 2, 1), reason="Tuổi cao", actor=None)
+    services.member_status_change(
+        member=member, status="exempt", effective=D(2025, 2, 1), reason="Tuổi cao", actor=None
+    )
     assert member.status_on(D(2025, 1, 31)).status == "active"
     assert member.status_on(D(2025, 2, 1)).status == "exempt"
     with pytest.raises(ValidationError):
-        services.member_status_change(member=member, status="exempt", effective=D(2025, 3, 1), actor=None)
+        services.member_status_change(
+            member=member, status="exempt", effective=D(2025, 3, 1), actor=None
+        )
     assert MemberStatus.objects.filter(member=member).count() == 2
 
 
 def test_membership_dates_are_checked(province):
-    person = services.person_create(family_name="Đinh", given_name="Lan", birth_date=D(2010, 1, 1), actor=None)
+    person = services.person_create(
+        family_name="Đinh", given_name="Lan", birth_date=D(2010, 1, 1), actor=None
+    )
     with pytest.raises(ValidationError) as error:
         services.member_admit(person=person, admitted_on=D(2020, 1, 1), actor=None)
     assert "admitted_on" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services.member_admit(person=person, admitted_on=D(2029, 1, 1), official_on=D(2028, 1, 1), actor=None)
+        services.member_admit(
+            person=person, admitted_on=D(2029, 1, 1), official_on=D(2028, 1, 1), actor=None
+        )
 
 
 def test_cadre_authority_is_not_always_the_parent(province):
     an = province.members["an"]
-    services.authority_assign(person=an, authority=province.standing, valid_from=D(2025, 7, 1), actor=None)
+    services.authority_assign(
+        person=an, authority=province.standing, valid_from=D(2025, 7, 1), actor=None
+    )
     assert an.authorities.get(valid_to__isnull=True).authority == province.standing
-    services.authority_assign(person=an, authority=province.commune_a, valid_from=D(2025, 9, 1), actor=None)
-    assert list(an.authorities.order_by("valid_from").values_list("valid_to", flat=True)) == [D(2025, 9, 1), None]
+    services.authority_assign(
+        person=an, authority=province.commune_a, valid_from=D(2025, 9, 1), actor=None
+    )
+    assert list(an.authorities.order_by("valid_from").values_list("valid_to", flat=True)) == [
+        D(2025, 9, 1),
+        None,
+    ]

@@ -14,7 +14,12 @@ def test_date_input_is_day_first(client, province):
     client.force_login(province.users["staff_p"])
     response = client.post(
         reverse("unit-create", kwargs={"pk": province.commune_a.pk}),
-        {"code": "A9", "name": "Chi bộ thôn Mới", "kind": "chi_bo_truc_thuoc", "valid_from": "03/04/2024"},
+        {
+            "code": "A9",
+            "name": "Chi bộ thôn Mới",
+            "kind": "chi_bo_truc_thuoc",
+            "valid_from": "03/04/2024",
+        },
     )
     assert response.status_code == 302
     assert Unit.objects.get(code="A9").valid_from == datetime.date(2024, 4, 3)
@@ -25,7 +30,12 @@ def test_bad_input_shows_a_vietnamese_error_and_changes_nothing(client, province
     before = (Unit.objects.count(), LogEntry.objects.count())
     response = client.post(
         reverse("unit-create", kwargs={"pk": province.commune_a.pk}),
-        {"code": "A1", "name": "Chi bộ trùng", "kind": "chi_bo_truc_thuoc", "valid_from": "31/02/2024"},
+        {
+            "code": "A1",
+            "name": "Chi bộ trùng",
+            "kind": "chi_bo_truc_thuoc",
+            "valid_from": "31/02/2024",
+        },
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -33,7 +43,12 @@ def test_bad_input_shows_a_vietnamese_error_and_changes_nothing(client, province
     assert (Unit.objects.count(), LogEntry.objects.count()) == before
     response = client.post(
         reverse("unit-create", kwargs={"pk": province.commune_a.pk}),
-        {"code": "A1", "name": "Chi bộ trùng", "kind": "chi_bo_truc_thuoc", "valid_from": "01/02/2024"},
+        {
+            "code": "A1",
+            "name": "Chi bộ trùng",
+            "kind": "chi_bo_truc_thuoc",
+            "valid_from": "01/02/2024",
+        },
     )
     assert response.status_code == 400
     assert "Đã tồn tại" in response.content.decode()
@@ -60,9 +75,18 @@ def test_add_person_with_membership_in_one_step(client, province):
     response = client.post(
         reverse("person-create", kwargs={"unit_pk": province.cell_a1.pk}),
         {
-            "family_name": "Hoàng", "middle_name": "Thị", "given_name": "Lan", "birth_date": "15/08/1990",
-            "gender": "F", "ethnicity": "Tày", "is_member": "on", "admitted_on": "02/09/2015",
-            "official_on": "02/09/2016", "occupation": "cbccvc", "kind": "cell", "since": "01/01/2024",
+            "family_name": "Hoàng",
+            "middle_name": "Thị",
+            "given_name": "Lan",
+            "birth_date": "15/08/1990",
+            "gender": "F",
+            "ethnicity": "Tày",
+            "is_member": "on",
+            "admitted_on": "02/09/2015",
+            "official_on": "02/09/2016",
+            "occupation": "cbccvc",
+            "kind": "cell",
+            "since": "01/01/2024",
         },
     )
     assert response.status_code == 302
@@ -79,8 +103,14 @@ def test_a_failing_step_rolls_back_the_whole_person(client, province):
     response = client.post(
         reverse("person-create", kwargs={"unit_pk": province.cell_a1.pk}),
         {
-            "family_name": "Hoàng", "given_name": "Nhi", "birth_date": "15/08/2010", "is_member": "on",
-            "admitted_on": "02/09/2020", "occupation": "cbccvc", "kind": "cell", "since": "01/01/2024",
+            "family_name": "Hoàng",
+            "given_name": "Nhi",
+            "birth_date": "15/08/2010",
+            "is_member": "on",
+            "admitted_on": "02/09/2020",
+            "occupation": "cbccvc",
+            "kind": "cell",
+            "since": "01/01/2024",
         },
     )
     assert response.status_code == 400
@@ -129,7 +159,11 @@ def test_password_change_is_audited(client, province):
     client.force_login(province.users["staff_p"])
     response = client.post(
         reverse("password-change"),
-        {"old_password": "pass12345!", "new_password1": "Mật-khẩu-mới-2026", "new_password2": "Mật-khẩu-mới-2026"},
+        {
+            "old_password": "pass12345!",
+            "new_password1": "Mật-khẩu-mới-2026",
+            "new_password2": "Mật-khẩu-mới-2026",
+        },
     )
     assert response.status_code == 302
     assert LogEntry.objects.filter(action="user.password_changed").count() == 1

@@ -14,4 +14,6 @@ class Command(BaseCommand):
             self.stderr.write(problem)
         if problems:
             raise CommandError(_("%(n)d problem(s) found in the tree.") % {"n": len(problems)})
-        self.stdout.write(_("The tree is sound: %(n)d units checked.") % {"n": Unit.objects.count()})
+        self.stdout.write(
+            _("The tree is sound: %(n)d units checked.") % {"n": Unit.objects.count()}
+        )

@@ -1,0 +1,27 @@
+"""Session-wide checks for the whole test suite."""
+
+import os
+
+import pytest
+
+pytest_plugins = ["kiemdiem.testing"]
+
+
+def pytest_configure(config):
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls made by test
+    # code beside it are still synchronous, so Django's async-safety guard must stand aside.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_postgres(django_db_setup, django_db_blocker):
+    """With KIEMDIEM_REQUIRE_POSTGRES=1 the suite fails unless it really runs on PostgreSQL."""
+    if os.environ.get("KIEMDIEM_REQUIRE_POSTGRES") != "1":
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        vendor = connection.vendor
+        connection.ensure_connection()
+    if vendor != "postgresql":
+        pytest.exit(f"PostgreSQL required but the suite runs on {vendor}", returncode=3)

@@ -1,0 +1,155 @@
+"""Test fixtures shared by every test package: a small province built through the services.
+
+Loaded as a pytest plugin by the root conftest.py.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.utils import translation
+
+from kiemdiem.accounts import services as accounts
+from kiemdiem.orgtree import services as tree
+from kiemdiem.people import services as people
+
+D = datetime.date
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Every test starts in Vietnamese, the default language."""
+    with translation.override("vi"):
+        yield
+
+
+@dataclass
+class Province:
+    province: object
+    commune_a: object
+    commune_b: object
+    cell_a1: object
+    cell_a2: object
+    cell_b1: object
+    standing: object
+    agency: object
+    members: dict
+    users: dict
+
+
+def _member(family, middle, given, cell):
+    person = people.person_create(
+        family_name=family,
+        middle_name=middle,
+        given_name=given,
+        birth_date=D(1980, 5, 1),
+        actor=None,
+    )
+    people.member_admit(
+        person=person, admitted_on=D(2010, 1, 1), official_on=D(2011, 1, 1), actor=None
+    )
+    people.affiliation_start(
+        person=person, unit=cell, kind="cell", valid_from=D(2020, 1, 1), actor=None
+    )
+    return person
+
+
+@pytest.fixture
+def province(db) -> Province:
+    """Province P → communes A, B → cells A1, A2, B1; a standing committee; an agency."""
+    start = D(2020, 1, 1)
+    p = tree.unit_create(
+        code="P",
+        name="Đảng bộ tỉnh Thử",
+        kind="dang_bo_tinh",
+        parent=None,
+        valid_from=start,
+        actor=None,
+    )
+    a = tree.unit_create(
+        code="A",
+        name="Đảng bộ xã An Bình",
+        kind="dang_bo_xa",
+        parent=p,
+        valid_from=start,
+        actor=None,
+    )
+    b = tree.unit_create(
+        code="B",
+        name="Đảng bộ phường Bến Thành",
+        kind="dang_bo_xa",
+        parent=p,
+        valid_from=start,
+        actor=None,
+    )
+    a1 = tree.unit_create(
+        code="A1",
+        name="Chi bộ thôn Đông",
+        kind="chi_bo_truc_thuoc",
+        parent=a,
+        valid_from=start,
+        actor=None,
+    )
+    a2 = tree.unit_create(
+        code="A2",
+        name="Chi bộ thôn Tây",
+        kind="chi_bo_truc_thuoc",
+        parent=a,
+        valid_from=start,
+        actor=None,
+    )
+    b1 = tree.unit_create(
+        code="B1",
+        name="Chi bộ khu phố 1",
+        kind="chi_bo_truc_thuoc",
+        parent=b,
+        valid_from=start,
+        actor=None,
+    )
+    standing = tree.unit_create(
+        code="PBTV",
+        name="Ban Thường vụ Tỉnh ủy",
+        kind="ban_thuong_vu",
+        parent=p,
+        valid_from=start,
+        actor=None,
+    )
+    agency = tree.unit_create(
+        code="UBA",
+        name="UBND xã An Bình",
+        kind="co_quan_hanh_chinh",
+        parent=a,
+        valid_from=start,
+        actor=None,
+    )
+    members = {
+        "an": _member("Nguyễn", "Văn", "An", a1),
+        "binh": _member("Trần", "Thị", "Bình", a1),
+        "cuong": _member("Lê", "Văn", "Cường", a2),
+        "dung": _member("Phạm", "Thị", "Dung", b1),
+    }
+    people.affiliation_start(
+        person=members["an"],
+        unit=a1,
+        kind="position",
+        title="Bí thư chi bộ",
+        role="head",
+        valid_from=start,
+        actor=None,
+    )
+    users = {}
+    for name, role, unit, person in [
+        ("admin", "admin", p, None),
+        ("staff_p", "staff", p, None),
+        ("staff_a", "staff", a, None),
+        ("staff_b", "staff", b, None),
+        ("decider", "decider", p, None),
+        ("secretary", "secretary", a1, members["an"]),
+        ("member", "member", a1, members["binh"]),
+        ("inspector", "inspector", p, None),
+    ]:
+        user = accounts.user_create(username=name, password="pass12345!", person=person, actor=None)
+        accounts.grant_add(user=user, role=role, unit=unit, actor=None)
+        users[name] = user
+    users["nogrant"] = accounts.user_create(username="nogrant", password="pass12345!", actor=None)
+    return Province(p, a, b, a1, a2, b1, standing, agency, members, users)
