@@ -9,6 +9,7 @@ lets the permission door decide who may see a person with one subtree filter.
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiemdiem.common.dates import today, valid_on
 
@@ -172,9 +173,9 @@ class AffiliationKind(models.TextChoices):
 
 
 class PostRole(models.TextChoices):
-    HEAD = "head", _("Head")
-    DEPUTY = "deputy", _("Deputy")
-    MEMBER = "member", _("Member")
+    HEAD = "head", pgettext_lazy("post role", "Head")
+    DEPUTY = "deputy", pgettext_lazy("post role", "Deputy")
+    MEMBER = "member", pgettext_lazy("post role", "Member of the collective")
 
 
 class StateCategory(models.TextChoices):

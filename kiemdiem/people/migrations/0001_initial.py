@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('cell', 'Party cell (where the member is active)'), ('residence', 'Residence party cell'), ('position', 'Post'), ('employment', 'State employment')], max_length=20, verbose_name='kind')),
                 ('title', models.CharField(blank=True, max_length=160, verbose_name='title')),
-                ('role', models.CharField(blank=True, choices=[('head', 'Head'), ('deputy', 'Deputy'), ('member', 'Member')], max_length=10, verbose_name='role')),
+                ('role', models.CharField(blank=True, choices=[('head', 'Head'), ('deputy', 'Deputy'), ('member', 'Member of the collective')], max_length=10, verbose_name='role')),
                 ('concurrent', models.BooleanField(default=False, verbose_name='concurrent post (kiêm nhiệm)')),
                 ('state_category', models.CharField(blank=True, choices=[('can_bo', 'Cadre (cán bộ)'), ('cong_chuc', 'Civil servant (công chức)'), ('vien_chuc', 'Public employee (viên chức)'), ('hop_dong', 'Contract worker')], max_length=20, verbose_name='state category')),
                 ('residence_exemption', models.CharField(blank=True, choices=[('', 'Not exempt'), ('barracks', 'Army or police living in barracks'), ('travels', 'Often works away from home'), ('study', 'Full-year study away'), ('student', 'Student studying far away')], default='', max_length=20, verbose_name='residence opinion exemption')),

@@ -51,7 +51,7 @@ def test_bad_input_shows_a_vietnamese_error_and_changes_nothing(client, province
         },
     )
     assert response.status_code == 400
-    assert "Đã tồn tại" in response.content.decode()
+    assert "đã tồn tại" in response.content.decode()
     assert (Unit.objects.count(), LogEntry.objects.count()) == before
 
 
