@@ -38,3 +38,41 @@ class UnitCloseForm(ScopedForm):
 
 class AsOfForm(forms.Form):
     as_of = DateField(label=_("Tree as of"), required=False)
+
+
+class UnitSplitForm(forms.Form):
+    """Split a unit into new units: their identities, and who and what goes to each."""
+
+    effective = DateField(label=_("Effective date"))
+
+    def __init__(self, *args, unit, parts: int, children, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parts = parts
+        part_choices = [(str(i), _("New unit %(n)d") % {"n": i + 1}) for i in range(parts)]
+        for i in range(parts):
+            self.fields[f"code_{i}"] = forms.CharField(
+                label=_("Code of new unit %(n)d") % {"n": i + 1}, max_length=32
+            )
+            self.fields[f"name_{i}"] = forms.CharField(
+                label=_("Name of new unit %(n)d") % {"n": i + 1}, max_length=255
+            )
+            self.fields[f"kind_{i}"] = forms.ChoiceField(
+                label=_("Kind of new unit %(n)d") % {"n": i + 1},
+                choices=UnitKind.choices,
+                initial=unit.kind,
+            )
+        for child in children:
+            self.fields[f"child_{child.pk}"] = forms.ChoiceField(
+                label=child.name, choices=part_choices
+            )
+        for person in people:
+            self.fields[f"person_{person.pk}"] = forms.ChoiceField(
+                label=person.full_name, choices=part_choices
+            )
+        self.children, self.people = list(children), list(people)
+
+    def assignment_fields(self):
+        return [f for f in self if f.name.startswith(("child_", "person_"))]
+
+    def identity_fields(self):
+        return [f for f in self if f.name.startswith(("code_", "name_", "kind_", "effective"))]

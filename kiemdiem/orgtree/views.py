@@ -21,8 +21,9 @@ from kiemdiem.orgtree.forms import (
     UnitForm,
     UnitMergeForm,
     UnitMoveForm,
+    UnitSplitForm,
 )
-from kiemdiem.people.selectors import unit_roster
+from kiemdiem.people.selectors import unit_roster, unit_split_people
 
 
 @login_required
@@ -191,3 +192,50 @@ def unit_close(request, pk):
         return closed, _("Unit dissolved.")
 
     return _restructure_view(request, pk, UnitCloseForm, _("Dissolve unit"), action)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_split(request, pk):
+    """Split a unit: name the new units, give each sub-unit and each person to one of them."""
+    unit = selectors.unit_get(request.user, pk, "change")
+    try:
+        parts = min(max(int(request.GET.get("parts", 2)), 2), 10)
+    except ValueError:
+        parts = 2
+    children = unit.children.filter(valid_to__isnull=True).order_by("name_sort_key")
+    people = unit_split_people(unit)
+    form = UnitSplitForm(
+        request.POST or None,
+        unit=unit,
+        parts=parts,
+        children=children,
+        people=people,
+        initial={"effective": today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        split_parts = [
+            restructure.SplitPart(
+                code=data[f"code_{i}"], name=data[f"name_{i}"], kind=data[f"kind_{i}"]
+            )
+            for i in range(parts)
+        ]
+        for child in form.children:
+            split_parts[int(data[f"child_{child.pk}"])].children.append(child)
+        for person in form.people:
+            split_parts[int(data[f"person_{person.pk}"])].people_ids.append(person.pk)
+        try:
+            new_units = restructure.unit_split(
+                source=unit, parts=split_parts, effective=data["effective"], actor=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Unit split into: %(names)s.") % {"names": ", ".join(u.name for u in new_units)},
+            )
+            return redirect("unit-detail", pk=new_units[0].pk)
+    context = {"unit": unit, "form": form, "parts": parts}
+    return render_page(request, "orgtree/split.html", context, status=400 if form.errors else 200)

@@ -62,3 +62,14 @@ def prefetch_current_cells():
         .select_related("unit"),
         to_attr="current_cells",
     )
+
+
+def unit_split_people(unit: Unit) -> QuerySet:
+    """People whose membership or employment must go to one of the units a split makes."""
+    ids = (
+        Affiliation.objects.current()
+        .filter(unit=unit)
+        .exclude(kind=AffiliationKind.POSITION)
+        .values("person_id")
+    )
+    return Person.objects.filter(pk__in=ids).order_by("sort_key", "pk")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("units/<int:pk>/edit/", orgtree.unit_edit, name="unit-edit"),
     path("units/<int:pk>/move/", orgtree.unit_move, name="unit-move"),
     path("units/<int:pk>/merge/", orgtree.unit_merge, name="unit-merge"),
+    path("units/<int:pk>/split/", orgtree.unit_split, name="unit-split"),
     path("units/<int:pk>/dissolve/", orgtree.unit_close, name="unit-close"),
     path("units/<int:unit_pk>/people/new/", people.person_create, name="person-create"),
     # people

@@ -167,3 +167,26 @@ def test_password_change_is_audited(client, province):
     )
     assert response.status_code == 302
     assert LogEntry.objects.filter(action="user.password_changed").count() == 1
+
+
+def test_split_page_shares_out_members_and_dissolves_the_cell(client, province):
+    client.force_login(province.users["staff_a"])
+    url = reverse("unit-split", kwargs={"pk": province.cell_a1.pk})
+    page = client.get(url).content.decode()
+    assert "Nguyễn Văn An" in page and "Trần Thị Bình" in page
+    an, binh = province.members["an"], province.members["binh"]
+    data = {
+        "effective": "01/07/2025",
+        "code_0": "A1N", "name_0": "Chi bộ thôn Đông Bắc", "kind_0": "chi_bo_truc_thuoc",
+        "code_1": "A1S", "name_1": "Chi bộ thôn Đông Nam", "kind_1": "chi_bo_truc_thuoc",
+        f"person_{an.pk}": "0", f"person_{binh.pk}": "1",
+    }
+    # a code already in use: a clear error and nothing changes
+    response = client.post(url, {**data, "code_1": "B1"})
+    assert response.status_code == 400
+    assert not Unit.objects.filter(code="A1N").exists()
+    assert Unit.objects.get(code="A1").valid_to is None
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert Unit.objects.get(code="A1").valid_to == datetime.date(2025, 7, 1)
+    assert binh.affiliations.get(valid_to__isnull=True, kind="cell").unit.code == "A1S"

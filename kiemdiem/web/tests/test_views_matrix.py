@@ -12,6 +12,7 @@ PAGES = [
     ("unit-create", lambda p: {"pk": p.commune_a.pk}, "change"),
     ("unit-move", lambda p: {"pk": p.cell_a1.pk}, "change"),
     ("unit-merge", lambda p: {"pk": p.cell_a1.pk}, "change"),
+    ("unit-split", lambda p: {"pk": p.cell_a1.pk}, "change"),
     ("unit-close", lambda p: {"pk": p.cell_a1.pk}, "change"),
     ("person-create", lambda p: {"unit_pk": p.cell_a1.pk}, "change"),
     ("person-detail", lambda p: {"pk": p.members["an"].pk}, "view"),
