@@ -14,6 +14,7 @@ from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.orgtree import restructure, selectors, services
+from kiemdiem.orgtree.models import UnitGroup
 from kiemdiem.orgtree.forms import (
     AsOfForm,
     UnitCloseForm,
@@ -47,10 +48,12 @@ def unit_children(request, pk):
 @login_required
 def unit_detail(request, pk):
     unit = selectors.unit_get(request.user, pk)
+    children = list(selectors.children_of(request.user, unit))
     context = {
         "unit": unit,
         "crumbs": selectors.breadcrumbs(unit),
-        "children": selectors.children_of(request.user, unit),
+        "collectives": [c for c in children if c.group == UnitGroup.COLLECTIVE],
+        "children": [c for c in children if c.group != UnitGroup.COLLECTIVE],
         "roster": unit_roster(unit),
         "can_change": can(request.user, "change", unit),
         "history": selectors.placement_history(unit),
