@@ -1,0 +1,244 @@
+"""Message catalogue (Vietnamese first, English second), keyed by stable code.
+
+The engine cannot use Django's gettext, so user-facing strings live here. Templates use
+``str.format`` named placeholders; never build them with f-strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGS = ("vi", "en")
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # Pack errors: the pack cannot be used.
+    "rules.E001": (
+        "Không đọc được gói quy tắc {path}: {detail}",
+        "Cannot read rule pack {path}: {detail}",
+    ),
+    "rules.E002": (
+        "Cấu trúc gói quy tắc sai tại {where}: {detail}",
+        "Invalid rule pack structure at {where}: {detail}",
+    ),
+    "rules.E003": (
+        "Tên không xác định '{name}' trong biểu thức của {where}{hint}",
+        "Unknown name '{name}' in the expression of {where}{hint}",
+    ),
+    "rules.E004": (
+        "Sai kiểu trong biểu thức của {where}: {detail}",
+        "Type error in the expression of {where}: {detail}",
+    ),
+    "rules.E005": (
+        "Lỗi cú pháp trong biểu thức của {where} tại vị trí {pos}: {detail}",
+        "Syntax error in the expression of {where} at position {pos}: {detail}",
+    ),
+    "rules.E006": (
+        "Quy tắc {where} không ghi nguồn (văn bản và điều khoản)",
+        "Rule {where} has no source (document and clause)",
+    ),
+    "rules.E007": (
+        "Độ tin cậy '{value}' của {where} không hợp lệ; dùng verified, partly_verified hoặc unverified",
+        "Confidence '{value}' of {where} is invalid; use verified, partly_verified or unverified",
+    ),
+    "rules.E008": (
+        "Nguồn của {where} trỏ tới văn bản '{doc}' chưa khai báo trong gói",
+        "The source of {where} names document '{doc}', which the pack does not declare",
+    ),
+    "rules.E009": (
+        "Mã quy tắc '{rule}' bị trùng trong {where}",
+        "Rule id '{rule}' is duplicated in {where}",
+    ),
+    "rules.E010": (
+        "Giá trị '{value}' không hợp lệ cho {where}; cho phép: {allowed}",
+        "Value '{value}' is not valid for {where}; allowed: {allowed}",
+    ),
+    "rules.E011": (
+        "Khai báo {where} không hợp lệ: {detail}",
+        "Declaration {where} is invalid: {detail}",
+    ),
+    "rules.E012": (
+        "Nhóm chỉ tiêu (quota) {where} không hợp lệ: {detail}",
+        "Quota pool {where} is invalid: {detail}",
+    ),
+    "rules.E013": (
+        "Không có gói quy tắc '{pack}'; các gói có sẵn: {allowed}",
+        "No rule pack '{pack}'; available packs: {allowed}",
+    ),
+    "rules.E014": (
+        "Loại đối tượng {where} kế thừa vòng hoặc kế thừa loại không tồn tại '{base}'",
+        "Subject kind {where} inherits in a cycle or from an unknown kind '{base}'",
+    ),
+    "rules.E020": (
+        "Gói địa phương {where} mở rộng gói '{base}' không tồn tại",
+        "Local pack {where} extends an unknown pack '{base}'",
+    ),
+    "rules.E021": (
+        "Gói địa phương không được nới ngưỡng trung ương {param}: {central} → {local} ({direction})",
+        "A local pack may not loosen the central threshold {param}: {central} → {local} ({direction})",
+    ),
+    "rules.E022": (
+        "Gói địa phương không được bỏ quy tắc trung ương {rule} ({where})",
+        "A local pack may not drop the central rule {rule} ({where})",
+    ),
+    "rules.E023": (
+        "Gói địa phương không được nới tỷ lệ hoặc cách tính chỉ tiêu của nhóm {pool}: {detail}",
+        "A local pack may not widen the quota of pool {pool}: {detail}",
+    ),
+    "rules.E024": (
+        "Gói địa phương không được định nghĩa lại quy tắc trung ương {rule} ({where})",
+        "A local pack may not redefine the central rule {rule} ({where})",
+    ),
+    "rules.E025": (
+        "Gói địa phương không được thay đổi {what} ({where})",
+        "A local pack may not change {what} ({where})",
+    ),
+    # Input errors: one subject cannot be rated.
+    "rules.E101": (
+        "Loại đối tượng '{kind}' không có trong gói {pack}; cho phép: {allowed}",
+        "Subject kind '{kind}' is not in pack {pack}; allowed: {allowed}",
+    ),
+    "rules.E102": (
+        "Thiếu dữ liệu bắt buộc '{field}' cho đối tượng {subject}",
+        "Required value '{field}' is missing for subject {subject}",
+    ),
+    "rules.E103": (
+        "Giá trị của '{field}' (đối tượng {subject}) phải là {expected}, nhận được {value}",
+        "The value of '{field}' (subject {subject}) must be {expected}, got {value}",
+    ),
+    "rules.E104": (
+        "Trường '{field}' (đối tượng {subject}) không có trong gói {pack}{hint}",
+        "Field '{field}' (subject {subject}) is not in pack {pack}{hint}",
+    ),
+    "rules.E105": (
+        "Giá trị của '{field}' (đối tượng {subject}) ngoài phạm vi cho phép: {detail}",
+        "The value of '{field}' (subject {subject}) is out of range: {detail}",
+    ),
+    "rules.E106": (
+        "Kỳ '{period}' không được đánh giá cho loại {kind} theo gói {pack}; cho phép: {allowed}{hint}",
+        "Period '{period}' is not rated for kind {kind} under pack {pack}; allowed: {allowed}{hint}",
+    ),
+    "rules.E107": (
+        "Tiêu chí '{criterion}' (đối tượng {subject}) không có trong khung của loại {kind}{hint}",
+        "Criterion '{criterion}' (subject {subject}) is not in the frame of kind {kind}{hint}",
+    ),
+    "rules.E108": (
+        "Thiếu mức đánh giá tiêu chí '{criterion}' cho đối tượng {subject}",
+        "The level of criterion '{criterion}' is missing for subject {subject}",
+    ),
+    "rules.E109": (
+        "Giá trị '{field}' = {given} (đối tượng {subject}) không khớp với giá trị tính được {derived}",
+        "Value '{field}' = {given} (subject {subject}) does not match the computed value {derived}",
+    ),
+    "rules.E110": (
+        "Chưa đủ điều kiện để xếp loại đối tượng {subject}: {rule} — {label}",
+        "Subject {subject} cannot be rated yet: {rule} — {label}",
+    ),
+    "rules.E111": (
+        "Dữ liệu đối tượng không hợp lệ: {detail}",
+        "Malformed subject: {detail}",
+    ),
+    "rules.E112": (
+        "Quyết định chỉ tiêu không hợp lệ cho nhóm {pool}: {detail}",
+        "Invalid quota decision for pool {pool}: {detail}",
+    ),
+    # Warnings about a pack.
+    "rules.W001": (
+        "{count} quy tắc chưa được kiểm chứng (unverified) — cần đối chiếu văn bản gốc",
+        "{count} rules are unverified — check them against the official text",
+    ),
+    # Flags on results: the competent level must look.
+    "rules.F001": (
+        "Vượt chỉ tiêu HTXSNV ở nhóm {pool}: {count} đề xuất, tối đa {allowed} "
+        "({share} × {denominator} người/tổ chức HTTNV); đề xuất thứ tự, cấp có thẩm quyền quyết định",
+        "HTXSNV quota exceeded in pool {pool}: {count} proposed, at most {allowed} "
+        "({share} × {denominator} rated HTTNV); a ranking is proposed, the competent level decides",
+    ),
+    "rules.F002": (
+        "Điểm/tiêu chí không khớp điều kiện của mức nào — cấp có thẩm quyền quyết định (quy định không nêu)",
+        "No tier's conditions all hold — the competent level decides (the text does not say)",
+    ),
+    "rules.F003": (
+        "Chưa có mức xếp loại của {field} nên chưa áp dụng giới hạn {rule}",
+        "The tier of {field} is not known, so cap {rule} was not applied",
+    ),
+    "rules.F004": (
+        "Người {person} được xếp loại khác nhau ở {count} nơi: {tiers} — cấp có thẩm quyền quyết định",
+        "Person {person} has different ratings in {count} places: {tiers} — the competent level decides",
+    ),
+    "rules.F005": (
+        "Chưa đủ kết quả xếp loại quý I–III để đề xuất xếp loại cuối năm ({rule})",
+        "The Q1–Q3 ratings needed for the year-end proposal are incomplete ({rule})",
+    ),
+    "rules.F006": (
+        "Tỷ lệ HTXSNV bên chính quyền ({state_share}) vượt tỷ lệ đảng viên HTXSNV ({party_share}) "
+        "ở nhóm {pool} (NĐ 48/2023); tối đa {allowed}",
+        "State HTXSNV share ({state_share}) exceeds the party-member HTXSNV share ({party_share}) "
+        "in pool {pool} (NĐ 48/2023); at most {allowed}",
+    ),
+    "rules.F007": (
+        "Kết quả dựa vào quy tắc chưa kiểm chứng {rule} — cần đối chiếu văn bản gốc",
+        "The result rests on the unverified rule {rule} — check it against the official text",
+    ),
+    "rules.F008": (
+        "Áp dụng tỷ lệ ngoại lệ {share} cho tổ chức có thành tích nổi bật ở nhóm {pool}",
+        "Exception share {share} applied for an outstanding organization in pool {pool}",
+    ),
+    "rules.F009": (
+        "Đã ghi nhận quy tắc kiểm tra {rule}: {label}",
+        "Check {rule} raised: {label}",
+    ),
+    # Trace phrases.
+    "trace.held": ("đạt", "held"),
+    "trace.failed": ("không đạt", "failed"),
+    "trace.unknown": ("không xác định (thiếu dữ liệu)", "unknown (missing value)"),
+    "trace.stage.require": ("Điều kiện trước", "Prerequisite"),
+    "trace.stage.exemption": ("Miễn đánh giá", "Exemption"),
+    "trace.stage.trigger": ("Trường hợp KHTNV", "KHTNV trigger"),
+    "trace.stage.tier": ("Điều kiện mức {tier}", "Condition for {tier}"),
+    "trace.stage.cap": ("Giới hạn", "Cap"),
+    "trace.stage.check": ("Kiểm tra", "Check"),
+    "trace.stage.quota": ("Chỉ tiêu", "Quota"),
+    "trace.stage.derive": ("Tính toán", "Computed"),
+    "trace.cap.applied": (
+        "hạ từ {before} xuống {after} (không vượt {field} = {cap})",
+        "lowered from {before} to {after} (may not exceed {field} = {cap})",
+    ),
+    "trace.cap.not_needed": (
+        "không cần hạ ({before} ≤ {field} = {cap})",
+        "not needed ({before} ≤ {field} = {cap})",
+    ),
+    "trace.cap.skipped": ("không áp dụng", "not applicable"),
+    "explain.header": (
+        "Đối tượng {subject} ({kind}) — gói {pack} phiên bản {version}",
+        "Subject {subject} ({kind}) — pack {pack} version {version}",
+    ),
+    "explain.result.rated": ("Kết quả: {tier}", "Result: {tier}"),
+    "explain.result.not_rated": ("Kết quả: không xếp loại", "Result: not rated"),
+    "explain.result.undetermined": (
+        "Kết quả: chưa xác định — cấp có thẩm quyền quyết định",
+        "Result: undetermined — the competent level decides",
+    ),
+    "explain.decided_by": ("Quyết định bởi: {rule}", "Decided by: {rule}"),
+    "explain.source": ("nguồn", "source"),
+    "explain.flags": ("Lưu ý", "Flags"),
+    # Labels of tiers and levels.
+    "tier.HTXSNV": ("Hoàn thành xuất sắc nhiệm vụ", "Completed tasks excellently"),
+    "tier.HTTNV": ("Hoàn thành tốt nhiệm vụ", "Completed tasks well"),
+    "tier.HTNV": ("Hoàn thành nhiệm vụ", "Completed tasks"),
+    "tier.KHTNV": ("Không hoàn thành nhiệm vụ", "Did not complete tasks"),
+    "confidence.verified": ("đã kiểm chứng", "verified"),
+    "confidence.partly_verified": ("kiểm chứng một phần", "partly verified"),
+    "confidence.unverified": ("chưa kiểm chứng, có thể cấu hình", "unverified, configurable"),
+}
+
+
+def message(code: str, lang: str = "vi", params: Mapping[str, object] | None = None) -> str:
+    """Render the catalogue entry ``code`` in ``lang`` with ``params``."""
+    vi, en = CATALOGUE[code]
+    template = en if lang == "en" else vi
+    if not params:
+        return template
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):  # pragma: no cover - a catalogue bug, never user input
+        return template + " " + repr(dict(params))
