@@ -16,54 +16,121 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_action
 from kiemdiem.orgtree import services as tree
-from kiemdiem.orgtree.models import Unit
-from kiemdiem.people.models import Affiliation, AffiliationKind
+from kiemdiem.orgtree.models import Unit, UnitGroup
+from kiemdiem.people.models import Affiliation, AffiliationKind, CadreAuthority
 
 
-def _carry_affiliations(source: Unit, target: Unit, effective: datetime.date, actor) -> int:
-    """Move current party-cell and state affiliations from ``source`` to ``target``.
-
-    Posts (titles) end with the old unit: a new unit's leaders are appointed anew.
-    """
-    moved = 0
-    for affiliation in Affiliation.objects.current().filter(unit=source).select_related("person"):
-        if affiliation.valid_from >= effective:
-            raise ValidationError(
-                {
-                    "effective": _("%(person)s joined %(unit)s on or after the effective date.")
-                    % {"person": affiliation.person, "unit": source}
-                }
-            )
-        affiliation.valid_to = effective
-        affiliation.save(update_fields=["valid_to"])
-        if affiliation.kind == AffiliationKind.POSITION:
-            continue
-        Affiliation.objects.create(
-            person=affiliation.person,
-            unit=target,
-            kind=affiliation.kind,
-            title=affiliation.title,
-            role="",
-            concurrent=affiliation.concurrent,
-            state_category=affiliation.state_category,
-            residence_exemption=affiliation.residence_exemption,
-            valid_from=effective,
-            note=_("Carried over from %(unit)s") % {"unit": source.name},
+def _carry(affiliation: Affiliation, target: Unit, effective: datetime.date, source: Unit) -> None:
+    """End ``affiliation`` on ``effective`` and continue it in ``target`` from that day."""
+    if affiliation.valid_from >= effective:
+        raise ValidationError(
+            {
+                "effective": _("%(person)s joined %(unit)s on or after the effective date.")
+                % {"person": affiliation.person, "unit": source}
+            }
         )
+    affiliation.valid_to = effective
+    affiliation.save(update_fields=["valid_to"])
+    Affiliation.objects.create(
+        person_id=affiliation.person_id,
+        unit=target,
+        kind=affiliation.kind,
+        title=affiliation.title,
+        concurrent=affiliation.concurrent,
+        state_category=affiliation.state_category,
+        residence_exemption=affiliation.residence_exemption,
+        valid_from=effective,
+        note=_("Carried over from %(unit)s") % {"unit": source.name},
+    )
+
+
+def _end_posts(unit: Unit, effective: datetime.date) -> None:
+    """Posts end with their unit: a new unit's leaders are appointed anew."""
+    posts = Affiliation.objects.current().filter(unit=unit, kind=AffiliationKind.POSITION)
+    if posts.filter(valid_from__gte=effective).exists():
+        raise ValidationError(
+            {
+                "effective": _("A post in %(unit)s starts on or after the effective date.")
+                % {"unit": unit}
+            }
+        )
+    posts.update(valid_to=effective)
+
+
+def _carry_affiliations(source: Unit, target: Unit, effective: datetime.date) -> int:
+    """Continue every current membership, residence and employment of ``source`` in ``target``."""
+    rows = Affiliation.objects.current().filter(unit=source).exclude(kind=AffiliationKind.POSITION)
+    moved = 0
+    for affiliation in rows.select_related("person"):
+        _carry(affiliation, target, effective, source)
         moved += 1
+    _end_posts(source, effective)
     return moved
 
 
+def _repoint_references(
+    source: Unit, successor: Unit | None, effective: datetime.date, actor
+) -> None:
+    """Who was rated or managed by ``source`` is now rated or managed by its successor.
+
+    Without a successor (a plain dissolution or a split) nothing may still point at the unit.
+    """
+    managed_units = Unit.objects.filter(managed_by=source, valid_to__isnull=True)
+    authorities = CadreAuthority.objects.filter(authority=source, valid_to__isnull=True)
+    if successor is None:
+        if managed_units.exists() or authorities.exists():
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "Other units or cadres are still rated or managed by %(unit)s; "
+                        "assign them to another collective first."
+                    )
+                    % {"unit": source}
+                }
+            )
+        return
+    for unit in managed_units:
+        tree.unit_update(
+            unit=unit,
+            name=unit.name,
+            short_name=unit.short_name,
+            kind=unit.kind,
+            managed_by=successor,
+            actor=actor,
+        )
+    for authority in authorities.select_related("person"):
+        if authority.valid_from >= effective:
+            authority.authority = successor
+            authority.save(update_fields=["authority"])
+        else:
+            authority.valid_to = effective
+            authority.save(update_fields=["valid_to"])
+            CadreAuthority.objects.create(
+                person=authority.person,
+                authority=successor,
+                valid_from=effective,
+                note=authority.note,
+            )
+
+
 def _check_compatible(source: Unit, target: Unit) -> None:
-    has_members = (
-        Affiliation.objects.current()
-        .filter(unit=source, kind__in=[AffiliationKind.CELL, AffiliationKind.RESIDENCE])
-        .exists()
-    )
-    if has_members and not target.is_cell:
+    """Members can only go to a party cell, staff only to a state agency or unit."""
+    current = Affiliation.objects.current().filter(unit=source)
+    members = current.filter(kind__in=[AffiliationKind.CELL, AffiliationKind.RESIDENCE])
+    if members.exists() and not target.is_cell:
         raise ValidationError(
             {
                 "target": _("%(unit)s has party members; it can only merge into a party cell.")
+                % {"unit": source}
+            }
+        )
+    staff = current.filter(kind=AffiliationKind.EMPLOYMENT)
+    if staff.exists() and target.group != UnitGroup.STATE:
+        raise ValidationError(
+            {
+                "target": _(
+                    "%(unit)s has state staff; it can only merge into a state agency or unit."
+                )
                 % {"unit": source}
             }
         )
@@ -92,7 +159,8 @@ def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, 
         source.refresh_from_db()
         for child in source.children.filter(valid_to__isnull=True).order_by("path"):
             tree.unit_move(unit=child, new_parent=target, effective=effective, actor=actor)
-        people = _carry_affiliations(source, target, effective, actor)
+        people = _carry_affiliations(source, target, effective)
+        _repoint_references(source, target, effective, actor)
         tree.unit_dissolve(unit=source, effective=effective, successor=target, actor=actor)
         summary.append({"unit": source.pk, "code": source.code, "people": people})
     log_action(
@@ -152,21 +220,11 @@ def unit_split(
         )
         for child in part.children:
             tree.unit_move(unit=child, new_parent=unit, effective=effective, actor=actor)
-        for affiliation in current.filter(person_id__in=part.people_ids):
-            affiliation.valid_to = effective
-            affiliation.save(update_fields=["valid_to"])
-            Affiliation.objects.create(
-                person_id=affiliation.person_id,
-                unit=unit,
-                kind=affiliation.kind,
-                state_category=affiliation.state_category,
-                residence_exemption=affiliation.residence_exemption,
-                valid_from=effective,
-                note=_("Carried over from %(unit)s") % {"unit": source.name},
-            )
+        for affiliation in current.filter(person_id__in=part.people_ids).select_related("person"):
+            _carry(affiliation, unit, effective, source)
         new_units.append(unit)
-    # Posts in the old unit end with it.
-    Affiliation.objects.current().filter(unit=source).update(valid_to=effective)
+    _end_posts(source, effective)
+    _repoint_references(source, None, effective, actor)
     tree.unit_dissolve(unit=source, effective=effective, actor=actor)
     log_action(
         "unit.split",
@@ -181,15 +239,11 @@ def unit_split(
 @transaction.atomic
 def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
     """Dissolve a unit that has no members left; its posts end on the same day."""
-    if (
-        Affiliation.objects.current()
-        .filter(unit=unit, kind__in=[AffiliationKind.CELL, AffiliationKind.EMPLOYMENT])
-        .exists()
-    ):
+    people = Affiliation.objects.current().filter(unit=unit).exclude(kind=AffiliationKind.POSITION)
+    if people.exists():
         raise ValidationError(
             {"unit": _("Transfer its members and staff first, or merge the unit into another.")}
         )
-    Affiliation.objects.current().filter(unit=unit).exclude(valid_from__gte=effective).update(
-        valid_to=effective
-    )
+    _end_posts(unit, effective)
+    _repoint_references(unit, None, effective, actor)
     return tree.unit_dissolve(unit=unit, effective=effective, actor=actor)

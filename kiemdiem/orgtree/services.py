@@ -243,13 +243,19 @@ def unit_dissolve(
             {"unit": _("Move or dissolve its sub-units before dissolving this unit.")}
         )
     placement = _open_placement(unit)
-    _check_effective_date(effective, not_before=placement.valid_from, field="effective")
-    if effective <= placement.valid_from:
-        raise ValidationError(
-            {"effective": _("A unit must exist for at least one day before it is dissolved.")}
-        )
-    placement.valid_to = effective
-    placement.save(update_fields=["valid_to"])
+    earlier = unit.placements.filter(valid_to=effective).exists()
+    if effective == placement.valid_from and earlier:
+        # Moved (with its parent) and dissolved on the same day: it never stood at the new
+        # place, so the history ends with the placement that closed that day.
+        placement.delete()
+    else:
+        _check_effective_date(effective, not_before=placement.valid_from, field="effective")
+        if effective <= placement.valid_from:
+            raise ValidationError(
+                {"effective": _("A unit must exist for at least one day before it is dissolved.")}
+            )
+        placement.valid_to = effective
+        placement.save(update_fields=["valid_to"])
     unit.valid_to = effective
     unit.successor = successor
     unit.save(update_fields=["valid_to", "successor"])

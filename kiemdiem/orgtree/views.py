@@ -14,7 +14,6 @@ from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.orgtree import restructure, selectors, services
-from kiemdiem.orgtree.models import UnitGroup
 from kiemdiem.orgtree.forms import (
     AsOfForm,
     UnitCloseForm,
@@ -24,6 +23,7 @@ from kiemdiem.orgtree.forms import (
     UnitMoveForm,
     UnitSplitForm,
 )
+from kiemdiem.orgtree.models import UnitGroup
 from kiemdiem.people.selectors import unit_roster, unit_split_people
 
 

@@ -129,9 +129,14 @@ def member_admit(
     official_on: datetime.date | None = None,
     card_number: str | None = None,
     occupation: str = "cbccvc",
+    unit: Unit | None = None,
     actor,
 ) -> PartyMember:
-    """Record a person's party membership, active from the admission date."""
+    """Record a person's party membership, active from the admission date.
+
+    ``unit`` files the audit entry under the cell the member is being added to (a new member
+    has no affiliation yet, so it cannot be found from the person).
+    """
     if PartyMember.objects.filter(person=person).exists():
         raise ValidationError({"person": _("This person is already a party member.")})
     _check_member_dates(admitted_on, official_on, person.birth_date)
@@ -151,7 +156,7 @@ def member_admit(
         "member.admitted",
         actor=actor,
         target=member,
-        unit=_home_unit(person),
+        unit=unit or _home_unit(person),
         data=snapshot(member, MEMBER_FIELDS),
     )
     return member
@@ -291,7 +296,9 @@ def affiliation_start(
     _validate_affiliation(person, unit, kind, fields)
     cleaned = {k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()}
     affiliation = Affiliation(person=person, unit=unit, kind=kind, valid_from=valid_from, **cleaned)
-    affiliation.full_clean()
+    # The rules were checked above and the database enforces the constraints; skipping the
+    # per-row constraint and foreign-key queries keeps bulk loads fast.
+    affiliation.full_clean(exclude=["person", "unit"], validate_constraints=False)
     try:
         with transaction.atomic():
             affiliation.save()
@@ -344,6 +351,14 @@ def member_transfer(
         raise ValidationError({"to_cell": _("The member is already in this cell.")})
     if to_cell.kind not in CELL_KINDS or not to_cell.is_active:
         raise ValidationError({"to_cell": _("Choose an active party cell.")})
+    if (
+        Affiliation.objects.current()
+        .filter(person=person, kind=AffiliationKind.RESIDENCE, unit=to_cell)
+        .exists()
+    ):
+        raise ValidationError(
+            {"to_cell": _("This is the member's residence cell; end that registration first.")}
+        )
     if effective <= current.valid_from or effective > today():
         raise ValidationError(
             {

@@ -89,6 +89,7 @@ def person_create(request, unit_pk):
                         official_on=data["official_on"],
                         card_number=data["card_number"],
                         occupation=data["occupation"],
+                        unit=unit,
                         actor=request.user,
                     )
                 services.affiliation_start(

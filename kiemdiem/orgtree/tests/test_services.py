@@ -203,3 +203,82 @@ def test_check_orgtree_command_fails_on_a_broken_tree(province):
     Unit.objects.filter(pk=province.cell_a1.pk).update(depth=7)
     with pytest.raises(CommandError):
         call_command("check_orgtree")
+
+
+def test_merge_hands_over_who_the_unit_rated_and_managed(province):
+    from kiemdiem.people import services as people_services
+
+    old_btv = services.unit_create(
+        code="BTVX",
+        name="Ban Thường vụ cũ",
+        kind="ban_thuong_vu",
+        parent=province.commune_a,
+        valid_from=D(2020, 1, 1),
+        actor=None,
+    )
+    services.unit_update(
+        unit=province.cell_b1,
+        name=province.cell_b1.name,
+        kind=province.cell_b1.kind,
+        managed_by=old_btv,
+        actor=None,
+    )
+    people_services.authority_assign(
+        person=province.members["an"], authority=old_btv, valid_from=D(2021, 1, 1), actor=None
+    )
+    # a plain dissolution is refused while the unit still rates or manages someone
+    with pytest.raises(ValidationError):
+        restructure.unit_close(unit=old_btv, effective=D(2025, 7, 1), actor=None)
+    restructure.units_merge(
+        sources=[old_btv], target=province.standing, effective=D(2025, 7, 1), actor=None
+    )
+    assert Unit.objects.get(code="B1").managed_by == province.standing
+    authority = province.members["an"].authorities.get(valid_to__isnull=True)
+    assert (authority.authority, authority.valid_from) == (province.standing, D(2025, 7, 1))
+
+
+def test_staff_only_merge_into_a_state_unit(province):
+    from kiemdiem.people import services as people_services
+
+    clerk = people_services.person_create(family_name="Lý", given_name="Hoa", actor=None)
+    people_services.affiliation_start(
+        person=clerk,
+        unit=province.agency,
+        kind="employment",
+        state_category="cong_chuc",
+        title="Văn thư",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    with pytest.raises(ValidationError) as error:
+        restructure.units_merge(
+            sources=[province.agency],
+            target=province.commune_b,
+            effective=D(2025, 7, 1),
+            actor=None,
+        )
+    assert "target" in error.value.message_dict
+    other = services.unit_create(
+        code="UBB",
+        name="UBND phường Bến Thành",
+        kind="co_quan_hanh_chinh",
+        parent=province.commune_b,
+        valid_from=D(2020, 1, 1),
+        actor=None,
+    )
+    restructure.units_merge(
+        sources=[province.agency], target=other, effective=D(2025, 7, 1), actor=None
+    )
+    job = Affiliation.objects.current().get(person=clerk)
+    assert (job.unit, job.title, job.state_category) == (other, "Văn thư", "cong_chuc")
+
+
+def test_a_unit_moved_with_its_parent_can_close_the_same_day(province):
+    services.unit_move(
+        unit=province.commune_a, new_parent=province.commune_b, effective=D(2025, 7, 1), actor=None
+    )
+    empty = Unit.objects.get(code="UBA")
+    restructure.unit_close(unit=empty, effective=D(2025, 7, 1), actor=None)
+    spans = list(UnitPlacement.objects.filter(unit=empty).values_list("valid_from", "valid_to"))
+    assert spans == [(D(2020, 1, 1), D(2025, 7, 1))]
+    assert tree_problems() == []
