@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -32,7 +33,7 @@ class Role(models.TextChoices):
     DECIDER = "decider", _("Decision maker")
     SECRETARY = "secretary", _("Cell secretary")
     INSPECTOR = "inspector", _("Inspector")
-    MEMBER = "member", _("Member")
+    MEMBER = "member", pgettext_lazy("role", "Party member")
 
 
 class Action(models.TextChoices):

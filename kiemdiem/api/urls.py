@@ -1,7 +1,19 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from kiemdiem.api import views
+
+router = SimpleRouter()
+router.register("units", views.UnitViewSet, basename="api-unit")
+router.register("people", views.PersonViewSet, basename="api-person")
+router.register("affiliations", views.AffiliationViewSet, basename="api-affiliation")
+router.register("audit", views.AuditViewSet, basename="api-audit")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("me/", views.MeView.as_view(), name="api-me"),
+    *router.urls,
 ]

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 
 from kiemdiem.accounts.permissions import has_any
+from kiemdiem.audit.display import describe
 from kiemdiem.audit.registry import ACTIONS
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common.views import paginate, render_page
@@ -15,8 +16,10 @@ def audit_log(request):
     unit = unit_get(request.user, request.GET["unit"]) if request.GET.get("unit") else None
     action = request.GET.get("action", "")
     entries = log_list(request.user, unit=unit, action=action, actor=request.GET.get("actor", ""))
+    page = paginate(request, entries)
+    page.object_list = describe(page.object_list)
     context = {
-        "page": paginate(request, entries),
+        "page": page,
         "unit": unit,
         "action": action,
         "actions": sorted(ACTIONS.items()),

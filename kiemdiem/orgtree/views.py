@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kiemdiem.accounts.permissions import can
+from kiemdiem.audit.display import describe
 from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
@@ -57,7 +58,7 @@ def unit_detail(request, pk):
         "roster": unit_roster(unit),
         "can_change": can(request.user, "change", unit),
         "history": selectors.placement_history(unit),
-        "log": log_for_object(request.user, unit)[:20],
+        "log": describe(log_for_object(request.user, unit)[:20]),
     }
     return render_page(request, "orgtree/unit_detail.html", context)
 

@@ -30,7 +30,7 @@ class Person(models.Model):
     family_name = models.CharField(_("family name"), max_length=60)
     middle_name = models.CharField(_("middle name"), max_length=80, blank=True)
     given_name = models.CharField(_("given name"), max_length=60)
-    full_name = models.CharField(_("full name"), max_length=200, editable=False)
+    full_name = models.CharField(_("full name"), max_length=255, editable=False)
     sort_key = models.CharField(max_length=800, editable=False, db_index=True)
     search_text = models.CharField(max_length=300, editable=False, db_index=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)

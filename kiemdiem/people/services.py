@@ -61,7 +61,8 @@ def _apply_person_fields(person: Person, fields: dict) -> None:
     person.full_name = " ".join(
         p for p in (person.family_name, person.middle_name, person.given_name) if p
     )
-    person.sort_key = name_sort_key(person.family_name, person.middle_name, person.given_name)
+    # Long foreign names can exceed the column; order beyond 800 key characters is moot.
+    person.sort_key = name_sort_key(person.family_name, person.middle_name, person.given_name)[:800]
     person.search_text = fold_diacritics(person.full_name)
 
 
@@ -418,3 +419,32 @@ def authority_assign(
         data={"authority": authority.pk, "valid_from": valid_from},
     )
     return assignment
+
+
+@transaction.atomic
+def person_enrol(
+    *,
+    unit: Unit,
+    kind: str,
+    valid_from: datetime.date,
+    person_fields: dict,
+    membership: dict | None = None,
+    actor,
+    **affiliation_fields,
+) -> Person:
+    """Add a new person to ``unit`` in one step: the person, their party membership when
+    ``membership`` is given (admitted_on, official_on, card_number, occupation), and the
+    affiliation that places them in the unit. All or nothing.
+    """
+    person = person_create(actor=actor, unit=unit, **person_fields)
+    if membership:
+        member_admit(person=person, unit=unit, actor=actor, **membership)
+    affiliation_start(
+        person=person,
+        unit=unit,
+        kind=kind,
+        valid_from=valid_from,
+        actor=actor,
+        **affiliation_fields,
+    )
+    return person

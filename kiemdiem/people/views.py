@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kiemdiem.accounts.permissions import get_or_404
+from kiemdiem.audit.display import describe
 from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
@@ -54,7 +55,7 @@ def person_detail(request, pk):
         "affiliations": selectors.person_affiliations(person),
         "authorities": person.authorities.select_related("authority").order_by("-valid_from"),
         "can_change": selectors.person_list(request.user, action="change").filter(pk=pk).exists(),
-        "log": log_for_object(request.user, person)[:20],
+        "log": describe(log_for_object(request.user, person)[:20]),
     }
     return render_page(request, "people/person_detail.html", context)
 
@@ -77,30 +78,22 @@ def person_create(request, unit_pk):
     form = NewPersonForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        membership = None
+        if data["is_member"]:
+            membership = {
+                k: data[k] for k in ("admitted_on", "official_on", "card_number", "occupation")
+            }
         try:
-            with transaction.atomic():
-                person = services.person_create(
-                    actor=request.user, unit=unit, **{k: data[k] for k in PERSON_FIELDS}
-                )
-                if data["is_member"]:
-                    services.member_admit(
-                        person=person,
-                        admitted_on=data["admitted_on"],
-                        official_on=data["official_on"],
-                        card_number=data["card_number"],
-                        occupation=data["occupation"],
-                        unit=unit,
-                        actor=request.user,
-                    )
-                services.affiliation_start(
-                    person=person,
-                    unit=unit,
-                    kind=data["kind"],
-                    valid_from=data["since"],
-                    title=data["title"],
-                    state_category=data["state_category"],
-                    actor=request.user,
-                )
+            person = services.person_enrol(
+                unit=unit,
+                kind=data["kind"],
+                valid_from=data["since"],
+                person_fields={k: data[k] for k in PERSON_FIELDS},
+                membership=membership,
+                title=data["title"],
+                state_category=data["state_category"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

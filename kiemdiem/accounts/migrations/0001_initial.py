@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
             name='Grant',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'System administrator'), ('staff', 'Organization staff'), ('decider', 'Decision maker'), ('secretary', 'Cell secretary'), ('inspector', 'Inspector'), ('member', 'Member')], max_length=20, verbose_name='role')),
+                ('role', models.CharField(choices=[('admin', 'System administrator'), ('staff', 'Organization staff'), ('decider', 'Decision maker'), ('secretary', 'Cell secretary'), ('inspector', 'Inspector'), ('member', 'Party member')], max_length=20, verbose_name='role')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='orgtree.unit', verbose_name='unit')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to=settings.AUTH_USER_MODEL, verbose_name='user')),

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('family_name', models.CharField(max_length=60, verbose_name='family name')),
                 ('middle_name', models.CharField(blank=True, max_length=80, verbose_name='middle name')),
                 ('given_name', models.CharField(max_length=60, verbose_name='given name')),
-                ('full_name', models.CharField(editable=False, max_length=200, verbose_name='full name')),
+                ('full_name', models.CharField(editable=False, max_length=255, verbose_name='full name')),
                 ('sort_key', models.CharField(db_index=True, editable=False, max_length=800)),
                 ('search_text', models.CharField(db_index=True, editable=False, max_length=300)),
                 ('birth_date', models.DateField(blank=True, null=True, verbose_name='date of birth')),

@@ -177,9 +177,14 @@ def test_split_page_shares_out_members_and_dissolves_the_cell(client, province):
     an, binh = province.members["an"], province.members["binh"]
     data = {
         "effective": "01/07/2025",
-        "code_0": "A1N", "name_0": "Chi bộ thôn Đông Bắc", "kind_0": "chi_bo_truc_thuoc",
-        "code_1": "A1S", "name_1": "Chi bộ thôn Đông Nam", "kind_1": "chi_bo_truc_thuoc",
-        f"person_{an.pk}": "0", f"person_{binh.pk}": "1",
+        "code_0": "A1N",
+        "name_0": "Chi bộ thôn Đông Bắc",
+        "kind_0": "chi_bo_truc_thuoc",
+        "code_1": "A1S",
+        "name_1": "Chi bộ thôn Đông Nam",
+        "kind_1": "chi_bo_truc_thuoc",
+        f"person_{an.pk}": "0",
+        f"person_{binh.pk}": "1",
     }
     # a code already in use: a clear error and nothing changes
     response = client.post(url, {**data, "code_1": "B1"})

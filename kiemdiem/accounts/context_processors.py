@@ -1,0 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
+from kiemdiem.accounts.permissions import has_any
+
+
+def navigation(request):
+    """Which menu entries the signed-in user can use (computed only when a page asks)."""
+    user = getattr(request, "user", None)
+
+    def flags():
+        if user is None or not user.is_authenticated:
+            return {"audit": False, "access": False}
+        return {"audit": has_any(user, "view_audit"), "access": has_any(user, "manage_access")}
+
+    return {"nav": SimpleLazyObject(flags)}

@@ -1,0 +1,88 @@
+"""API fixtures: the shared small province (kiemdiem/conftest.py) plus clients with tokens."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from kiemdiem.accounts import services as accounts
+from kiemdiem.audit.models import LogEntry
+from kiemdiem.orgtree.models import Unit, UnitPlacement
+from kiemdiem.people.models import Affiliation, MemberStatus, PartyMember, Person
+
+
+@pytest.fixture
+def superuser(db):
+    return accounts.user_create(
+        username="root", password="pass12345!", is_superuser=True, actor=None
+    )
+
+
+@pytest.fixture
+def client_for(province, superuser):
+    """``client_for("staff_a")``: an API client sending that user's token (None: anonymous)."""
+    users = {**province.users, "root": superuser}
+
+    def make(name: str | None) -> APIClient:
+        client = APIClient()
+        if name is not None:
+            token, _ = Token.objects.get_or_create(user=users[name])
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+def _db_state() -> dict[str, int]:
+    return {
+        "units": Unit.objects.count(),
+        "active_units": Unit.objects.filter(valid_to__isnull=True).count(),
+        "placements": UnitPlacement.objects.count(),
+        "open_placements": UnitPlacement.objects.filter(valid_to__isnull=True).count(),
+        "people": Person.objects.count(),
+        "members": PartyMember.objects.count(),
+        "statuses": MemberStatus.objects.count(),
+        "affiliations": Affiliation.objects.count(),
+        "open_affiliations": Affiliation.objects.filter(valid_to__isnull=True).count(),
+        "audit": LogEntry.objects.count(),
+    }
+
+
+@pytest.fixture
+def db_state(db):
+    """``db_state()``: row counts of everything an API write may touch (audit entries too)."""
+    return _db_state
+
+
+@pytest.fixture
+def extra(province):
+    """Beside the province: an empty cell B2 under B and a non-member with a post in B."""
+    import datetime
+
+    from kiemdiem.orgtree import services as tree
+    from kiemdiem.people import services as people
+
+    start = datetime.date(2020, 1, 1)
+    b2 = tree.unit_create(
+        code="B2",
+        name="Chi bộ khu phố 2",
+        kind="chi_bo_truc_thuoc",
+        parent=province.commune_b,
+        valid_from=start,
+        actor=None,
+    )
+    ha = people.person_create(
+        family_name="Võ",
+        middle_name="Thu",
+        given_name="Hà",
+        birth_date=datetime.date(1990, 3, 3),
+        actor=None,
+    )
+    people.affiliation_start(
+        person=ha,
+        unit=province.commune_b,
+        kind="position",
+        title="Cán bộ văn phòng",
+        valid_from=start,
+        actor=None,
+    )
+    return {"b2": b2, "ha": ha}
