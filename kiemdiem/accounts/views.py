@@ -2,12 +2,14 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import password_validation
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from kiemdiem.accounts.models import Grant, Role, User
 from kiemdiem.accounts.permissions import has_any, restrict
 from kiemdiem.common.forms import ScopedForm, UnitCodeField, add_service_errors
 from kiemdiem.common.views import paginate, render_page
+from kiemdiem.people.selectors import person_get
 
 
 class LoginView(auth_views.LoginView):
@@ -64,6 +67,61 @@ def set_language(request):
 def account(request):
     grants = request.user.grants.select_related("unit").order_by("unit__path")
     return render_page(request, "accounts/account.html", {"grants": grants})
+
+
+class NewUserForm(ScopedForm):
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+    password = forms.CharField(
+        label=gettext_lazy("Initial password"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy("The person should change it after the first sign-in."),
+    )
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+    unit = UnitCodeField(label=gettext_lazy("On unit (code)"), action="manage_access")
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+
+@login_required
+def user_create_for_person(request, person_pk):
+    """Give a person a login and a first role, in one step."""
+    if not has_any(request.user, "manage_access"):
+        return render_page(request, "403.html", {}, status=403)
+    person = person_get(request.user, person_pk)
+    if User.objects.filter(person=person).exists():
+        messages.info(request, _("This person already has a login."))
+        return redirect("person-detail", pk=person.pk)
+    form = NewUserForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                new_user = services.user_create(
+                    username=data["username"],
+                    password=data["password"],
+                    person=person,
+                    actor=request.user,
+                )
+                services.grant_add(
+                    user=new_user, role=data["role"], unit=data["unit"], actor=request.user
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Login %(username)s created.") % {"username": new_user.username}
+            )
+            return redirect("user-detail", pk=new_user.pk)
+    context = {
+        "form": form,
+        "title": _("Create a login for %(name)s") % {"name": person.full_name},
+        "back_url": reverse("person-detail", args=[person.pk]),
+        "back_label": person.full_name,
+    }
+    return render_page(request, "form_page.html", context, status=400 if form.errors else 200)
 
 
 class GrantForm(ScopedForm):

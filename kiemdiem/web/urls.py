@@ -17,6 +17,7 @@ urlpatterns = [
     path("language/", accounts.set_language, name="set-language"),
     path("access/", accounts.user_list, name="user-list"),
     path("access/<int:pk>/", accounts.user_detail, name="user-detail"),
+    path("people/<int:person_pk>/login/", accounts.user_create_for_person, name="user-create"),
     # organization tree
     path("units/", orgtree.tree, name="tree"),
     path("units/<int:pk>/", orgtree.unit_detail, name="unit-detail"),

@@ -195,3 +195,31 @@ def test_split_page_shares_out_members_and_dissolves_the_cell(client, province):
     assert response.status_code == 302
     assert Unit.objects.get(code="A1").valid_to == datetime.date(2025, 7, 1)
     assert binh.affiliations.get(valid_to__isnull=True, kind="cell").unit.code == "A1S"
+
+
+def test_admin_creates_a_login_for_a_person(client, province):
+    from kiemdiem.accounts.models import Grant, User
+
+    cuong = province.members["cuong"]
+    url = reverse("user-create", kwargs={"person_pk": cuong.pk})
+    client.force_login(province.users["staff_p"])
+    assert client.get(url).status_code == 403
+    client.force_login(province.users["admin"])
+    before = User.objects.count()
+    response = client.post(
+        url, {"username": "cuong", "password": "123", "role": "secretary", "unit": "A2"}
+    )
+    assert response.status_code == 400 and User.objects.count() == before
+    response = client.post(
+        url,
+        {
+            "username": "cuong",
+            "password": "Chi-bo-thon-Tay-2026",
+            "role": "secretary",
+            "unit": "A2",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="cuong")
+    assert user.person == cuong and user.check_password("Chi-bo-thon-Tay-2026")
+    assert Grant.objects.get(user=user).unit == province.cell_a2
