@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "kiemdiem.accounts",
     "kiemdiem.api",
     "kiemdiem.demo",
+    "kiemdiem.cycles",
     "kiemdiem.web",
 ]
 

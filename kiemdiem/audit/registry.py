@@ -23,6 +23,14 @@ ACTIONS = {
     "grant.added": _("Role granted"),
     "grant.revoked": _("Role revoked"),
     "user.password_changed": _("Password changed"),
+    "cycle.opened": _("Review cycle opened"),
+    "cycle.subjects_generated": _("Subject list generated"),
+    "plan.issued": _("Plan issued"),
+    "plan.returned": _("Plan sent back"),
+    "plan.revised": _("Plan revised"),
+    "subject.excluded": _("Subject taken out of the rating"),
+    "subject.added": _("Subject added"),
+    "import.committed": _("File imported"),
 }
 
 

@@ -1,0 +1,230 @@
+"""Review cycles, the plans each level issues inside them, and who is reviewed where.
+
+A cycle (the 2025 annual review, the Q2/2026 quarterly rating of leaders, …) pins the rule
+packs it runs under by hash, once and for all, so that a past year is always judged by that
+year's rules. Each level issues a plan whose stage windows lie inside its parent's plan.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CycleKind(models.TextChoices):
+    ANNUAL = "annual", _("Annual")
+    QUARTERLY = "quarterly", _("Quarterly (leaders)")
+    TERM = "term", _("Term")
+    AD_HOC = "adhoc", _("Ad hoc")
+
+
+class CycleStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Track(models.TextChoices):
+    PARTY = "party", _("Party")
+    STATE = "state", _("State")
+
+
+class ReviewCycle(models.Model):
+    """One review round: its kind, period, the unit that opened it and its pinned packs."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=12, choices=CycleKind.choices)
+    year = models.PositiveSmallIntegerField(_("review year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    root = models.ForeignKey(
+        "orgtree.Unit", verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CycleStatus.choices, default=CycleStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_path_field = "root__path"
+
+    class Meta:
+        verbose_name = _("review cycle")
+        verbose_name_plural = _("review cycles")
+        ordering = ["-year", "-period_start", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="cycle_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=3),
+                name="cycle_quarter_q1_to_q3",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PinnedPack(models.Model):
+    """A rule pack a cycle runs under, pinned by its content hash (never changed)."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="packs")
+    track = models.CharField(_("track"), max_length=8, choices=Track.choices)
+    subject_kinds = models.JSONField(_("subject kinds"), default=list)
+    pack_id = models.CharField(_("rule pack"), max_length=40)
+    pack_version = models.CharField(_("version"), max_length=20)
+    pack_hash = models.CharField(_("hash"), max_length=80)
+
+    class Meta:
+        verbose_name = _("pinned rule pack")
+        verbose_name_plural = _("pinned rule packs")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "pack_id"], name="one_pin_per_pack")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack_id} {self.pack_version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A pinned rule pack never changes once the cycle is open")
+        super().save(*args, **kwargs)
+
+
+class StageKind(models.TextChoices):
+    """The stages every plan has, in the order the rules require."""
+
+    SELF_REVIEW = "self_review", _("Self-review")
+    OPINIONS = "opinions", _("Opinions")
+    MEETING = "meeting", _("Review meeting")
+    PROPOSALS = "proposals", _("Proposals")
+    DECISION = "decision", _("Decision")
+    PUBLICATION = "publication", _("Notification and publication")
+
+
+STAGE_ORDER = list(StageKind.values)
+
+
+class PlanStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    RETURNED = "returned", _("Sent back")
+
+
+class Plan(models.Model):
+    """A level's plan for a cycle: guidance and a timetable inside the parent plan's windows."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="plans")
+    unit = models.ForeignKey(
+        "orgtree.Unit", verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    guidance = models.TextField(_("guidance"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ISSUED
+    )
+    return_comment = models.TextField(_("comment when sent back"), blank=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path_field = "unit__path"
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "unit"], name="one_plan_per_unit_and_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} — {self.unit}"
+
+
+class Stage(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="stages")
+    kind = models.CharField(_("stage"), max_length=12, choices=StageKind.choices)
+    starts_on = models.DateField(_("starts on"))
+    due_on = models.DateField(_("due on"))
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["plan", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "kind"], name="one_stage_of_a_kind_per_plan"),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("starts_on")), name="stage_window_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_on:%d/%m/%Y}–{self.due_on:%d/%m/%Y}"
+
+
+class SubjectKind(models.TextChoices):
+    """Who or what is reviewed; the names match the rule packs' subject kinds."""
+
+    PARTY_MEMBER = "party_member", _("Party member without a post")
+    LEADER = "leader", _("Leader or manager")
+    HEAD = "head", _("Head")
+    MEMBER_OUTSIDE = "party_member_outside", _("Party member outside the political system")
+    PARTY_ORG = "party_org", _("Party organization")
+    COLLECTIVE = "leadership_collective", _("Leadership collective")
+    STATE_AGENCY = "state_agency", _("State agency")
+    CIVIL_SERVANT = "cong_chuc", _("Civil servant")
+    PUBLIC_EMPLOYEE = "vien_chuc", _("Public employee")
+
+
+class SubjectStatus(models.TextChoices):
+    PENDING = "pending", _("To be reviewed")
+    NOT_RATED = "not_rated", _("Not rated")
+
+
+class Subject(models.Model):
+    """One review to hold in a cycle: a person in one place, or a collective or unit."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="subjects")
+    kind = models.CharField(_("kind"), max_length=24, choices=SubjectKind.choices)
+    track = models.CharField(_("track"), max_length=8, choices=Track.choices)
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "orgtree.Unit",
+        verbose_name=_("reviewed in"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Where the review is held: the cell, the collective, the agency."),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=SubjectStatus.choices, default=SubjectStatus.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    added_by_hand = models.BooleanField(default=False)
+
+    scope_path_field = "unit__path"
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "kind", "person", "unit"],
+                condition=Q(person__isnull=False),
+                name="one_review_of_a_person_per_place",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "kind", "unit"],
+                condition=Q(person__isnull=True),
+                name="one_review_of_a_unit_per_cycle",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "unit"]), models.Index(fields=["cycle", "person"])]
+
+    def __str__(self) -> str:
+        who = self.person.full_name if self.person_id else self.unit.name
+        return f"{who} ({self.get_kind_display()})"

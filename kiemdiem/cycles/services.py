@@ -1,0 +1,285 @@
+"""Writes about review cycles: open a cycle, issue plans level by level, list the subjects."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kiemdiem import rules_engine
+from kiemdiem.audit.services import log_action
+from kiemdiem.common.vietnamese import nfc
+from kiemdiem.cycles.models import (
+    STAGE_ORDER,
+    CycleKind,
+    PinnedPack,
+    Plan,
+    PlanStatus,
+    ReviewCycle,
+    Stage,
+    StageKind,
+    Track,
+)
+from kiemdiem.orgtree.models import Unit
+from kiemdiem.orgtree.selectors import ancestor_paths
+
+# The subject kinds each track's packs are chosen for.
+STATE_KINDS = ("cong_chuc", "vien_chuc", "state_agency")
+
+
+@dataclass(frozen=True)
+class StageWindow:
+    kind: str
+    starts_on: datetime.date
+    due_on: datetime.date
+
+
+def _fmt(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _pins_for(kind: str, year: int) -> list[tuple[str, list[str], rules_engine.Pack]]:
+    """The central packs in force for the cycle: one party pack, the state packs by kind."""
+    pins: list[tuple[str, list[str], rules_engine.Pack]] = []
+    try:
+        party = rules_engine.select_pack("party", year)
+    except rules_engine.PackError as error:
+        raise ValidationError(
+            {"year": _("No party rule set covers the review year %(year)s.") % {"year": year}}
+        ) from error
+    pins.append((Track.PARTY, sorted(party.kinds), party))
+    if kind == CycleKind.QUARTERLY:
+        return pins  # quarterly ratings are for leaders on the party track (KL 198, HD 43)
+    by_pack: dict[str, tuple[rules_engine.Pack, list[str]]] = {}
+    for subject_kind in STATE_KINDS:
+        try:
+            pack = rules_engine.select_pack("state", year, subject_kind)
+        except rules_engine.PackError:
+            continue
+        by_pack.setdefault(pack.id, (pack, []))[1].append(subject_kind)
+    pins += [(Track.STATE, kinds, pack) for pack, kinds in by_pack.values()]
+    return pins
+
+
+def _check_windows(stages: list[StageWindow], start: datetime.date, end: datetime.date) -> None:
+    kinds = [s.kind for s in stages]
+    if sorted(kinds, key=STAGE_ORDER.index) != kinds or len(set(kinds)) != len(kinds):
+        raise ValidationError({"stages": _("Give each stage once, in the order of the process.")})
+    for stage in stages:
+        if stage.due_on < stage.starts_on:
+            raise ValidationError(
+                {
+                    "stages": _("%(stage)s ends before it starts.")
+                    % {"stage": StageKind(stage.kind).label}
+                }
+            )
+        if stage.starts_on < start:
+            raise ValidationError(
+                {
+                    "stages": _(
+                        "%(stage)s starts on %(day)s, before the cycle's period (%(start)s)."
+                    )
+                    % {
+                        "stage": StageKind(stage.kind).label,
+                        "day": _fmt(stage.starts_on),
+                        "start": _fmt(start),
+                    }
+                }
+            )
+
+
+@transaction.atomic
+def cycle_open(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    year: int,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    root: Unit,
+    stages: list[StageWindow],
+    quarter: int | None = None,
+    guidance: str = "",
+    actor,
+) -> ReviewCycle:
+    """Open a cycle at ``root``, pin the rule packs of its year and issue the root plan."""
+    if kind == CycleKind.QUARTERLY:
+        if quarter == 4:
+            raise ValidationError(
+                {
+                    "quarter": _(
+                        "There is no separate Q4 rating: Q4 is folded into the year-end review (HD 43)."
+                    )
+                }
+            )
+        if quarter not in (1, 2, 3):
+            raise ValidationError({"quarter": _("Choose the quarter: 1, 2 or 3.")})
+        if year < 2025:
+            raise ValidationError(
+                {"year": _("Quarterly ratings of leaders start with 2025 (KL 198).")}
+            )
+    elif quarter is not None:
+        raise ValidationError({"quarter": _("Only quarterly cycles have a quarter.")})
+    if period_end < period_start:
+        raise ValidationError({"period_end": _("The period ends before it starts.")})
+    if not root.is_active:
+        raise ValidationError({"root": _("This unit has been dissolved.")})
+    pins = _pins_for(kind, year)
+    _check_windows(stages, period_start, period_end)
+    cycle = ReviewCycle(
+        code=nfc(code).upper(),
+        name=nfc(name),
+        kind=kind,
+        year=year,
+        quarter=quarter,
+        period_start=period_start,
+        period_end=period_end,
+        root=root,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    cycle.full_clean()
+    cycle.save()
+    for track, kinds, pack in pins:
+        PinnedPack.objects.create(
+            cycle=cycle,
+            track=track,
+            subject_kinds=kinds,
+            pack_id=pack.id,
+            pack_version=pack.version,
+            pack_hash=pack.hash,
+        )
+    plan = Plan.objects.create(cycle=cycle, unit=root, guidance=nfc(guidance))
+    Stage.objects.bulk_create(Stage(plan=plan, **vars(s)) for s in stages)
+    log_action(
+        "cycle.opened",
+        actor=actor,
+        target=cycle,
+        unit=root,
+        data={
+            "kind": kind,
+            "year": year,
+            "quarter": quarter,
+            "packs": [f"{p.id} {p.version} {p.hash}" for _t, _k, p in pins],
+        },
+    )
+    return cycle
+
+
+def parent_plan_for(cycle: ReviewCycle, unit: Unit) -> Plan | None:
+    """The plan of the nearest ancestor level that has issued one in this cycle."""
+    return (
+        Plan.objects.filter(cycle=cycle, unit__path__in=ancestor_paths(unit.path))
+        .select_related("unit")
+        .order_by("-unit__depth")
+        .first()
+    )
+
+
+def _check_inside_parent(stages: Iterable[StageWindow], parent: Plan) -> None:
+    windows = {s.kind: s for s in parent.stages.all()}
+    for stage in stages:
+        outer = windows.get(stage.kind)
+        if outer is None:
+            raise ValidationError(
+                {
+                    "stages": _("%(unit)s's plan has no “%(stage)s” stage to fit into.")
+                    % {"unit": parent.unit, "stage": StageKind(stage.kind).label}
+                }
+            )
+        if stage.starts_on < outer.starts_on or stage.due_on > outer.due_on:
+            raise ValidationError(
+                {
+                    "stages": _(
+                        "“%(stage)s” must fall within %(unit)s's window, %(start)s – %(due)s."
+                    )
+                    % {
+                        "stage": StageKind(stage.kind).label,
+                        "unit": parent.unit,
+                        "start": _fmt(outer.starts_on),
+                        "due": _fmt(outer.due_on),
+                    }
+                }
+            )
+
+
+@transaction.atomic
+def plan_issue(
+    *, cycle: ReviewCycle, unit: Unit, stages: list[StageWindow], guidance: str = "", actor
+) -> Plan:
+    """Issue ``unit``'s plan for ``cycle``; every stage must lie inside the parent's window."""
+    if not unit.path.startswith(cycle.root.path) or unit.pk == cycle.root_id:
+        raise ValidationError(
+            {"unit": _("This unit is not below the level that opened the cycle.")}
+        )
+    if Plan.objects.filter(cycle=cycle, unit=unit).exists():
+        raise ValidationError({"unit": _("This unit has already issued its plan for the cycle.")})
+    parent = parent_plan_for(cycle, unit)
+    _check_windows(stages, cycle.period_start, cycle.period_end)
+    _check_inside_parent(stages, parent)
+    plan = Plan.objects.create(cycle=cycle, unit=unit, parent=parent, guidance=nfc(guidance))
+    Stage.objects.bulk_create(Stage(plan=plan, **vars(s)) for s in stages)
+    log_action(
+        "plan.issued",
+        actor=actor,
+        target=plan,
+        unit=unit,
+        data={"stages": {s.kind: [s.starts_on, s.due_on] for s in stages}},
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_return(*, plan: Plan, comment: str, actor) -> Plan:
+    """A higher level sends a plan back with a comment; the level revises and re-issues it."""
+    if not nfc(comment):
+        raise ValidationError({"comment": _("Say what needs changing.")})
+    plan.status, plan.return_comment = PlanStatus.RETURNED, nfc(comment)
+    plan.save(update_fields=["status", "return_comment"])
+    log_action(
+        "plan.returned",
+        actor=actor,
+        target=plan,
+        unit=plan.unit,
+        data={"comment": plan.return_comment},
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) -> Plan:
+    """Replace a plan's timetable and guidance (windows checked again) and re-issue it."""
+    _check_windows(stages, plan.cycle.period_start, plan.cycle.period_end)
+    if plan.parent_id:
+        _check_inside_parent(stages, plan.parent)
+    for child in plan.children.all():
+        inner = {s.kind: s for s in child.stages.all()}
+        for stage in stages:
+            if stage.kind in inner and not (
+                stage.starts_on <= inner[stage.kind].starts_on
+                and inner[stage.kind].due_on <= stage.due_on
+            ):
+                raise ValidationError(
+                    {
+                        "stages": _(
+                            "%(unit)s's plan would fall outside the new “%(stage)s” window."
+                        )
+                        % {"unit": child.unit, "stage": StageKind(stage.kind).label}
+                    }
+                )
+    plan.stages.all().delete()
+    Stage.objects.bulk_create(Stage(plan=plan, **vars(s)) for s in stages)
+    plan.guidance, plan.status, plan.return_comment = nfc(guidance), PlanStatus.ISSUED, ""
+    plan.save(update_fields=["guidance", "status", "return_comment"])
+    log_action(
+        "plan.revised",
+        actor=actor,
+        target=plan,
+        unit=plan.unit,
+        data={"stages": {s.kind: [s.starts_on, s.due_on] for s in stages}},
+    )
+    return plan

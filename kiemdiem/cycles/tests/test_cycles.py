@@ -1,0 +1,286 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from kiemdiem.audit.models import LogEntry
+from kiemdiem.cycles import services, subjects
+from kiemdiem.cycles.models import PinnedPack, Plan, Subject, SubjectKind, SubjectStatus
+from kiemdiem.cycles.selectors import prerequisites
+from kiemdiem.cycles.services import StageWindow
+from kiemdiem.people import services as people
+
+D = datetime.date
+
+
+def annual_stages(year):
+    return [
+        StageWindow("self_review", D(year, 11, 15), D(year, 12, 10)),
+        StageWindow("opinions", D(year, 11, 20), D(year, 12, 15)),
+        StageWindow("meeting", D(year, 12, 1), D(year, 12, 20)),
+        StageWindow("proposals", D(year, 12, 15), D(year, 12, 25)),
+        StageWindow("decision", D(year, 12, 20), D(year, 12, 31)),
+        StageWindow("publication", D(year, 12, 25), D(year, 12, 31)),
+    ]
+
+
+def open_annual(province, year):
+    return services.cycle_open(
+        code=f"KD{year}",
+        name=f"Kiểm điểm năm {year}",
+        kind="annual",
+        year=year,
+        period_start=D(year, 1, 1),
+        period_end=D(year, 12, 31),
+        root=province.province,
+        stages=annual_stages(year),
+        actor=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("year", "party_pack", "state_packs"),
+    # NĐ 90 starts with 2020; the 2019 state decrees (NĐ 56/88) are not covered
+    [
+        (2019, "R2019", set()),
+        (2023, "R2023", {"ND90-48"}),
+        (2025, "R2025", {"ND90-48"}),
+        (2026, "R2025", {"ND335", "ND90-48"}),
+    ],
+)
+def test_a_cycle_pins_the_rule_sets_of_its_year(province, year, party_pack, state_packs):
+    cycle = open_annual(province, year)
+    pins = {p.track: set() for p in cycle.packs.all()}
+    for pin in cycle.packs.all():
+        pins[pin.track].add(pin.pack_id)
+        assert pin.pack_hash.startswith("sha256:")
+    assert pins["party"] == {party_pack}
+    assert pins.get("state", set()) == state_packs
+
+
+def test_a_pinned_pack_can_never_change(province):
+    cycle = open_annual(province, 2025)
+    pin = cycle.packs.get(track="party")
+    pin.pack_hash = "sha256:other"
+    with pytest.raises(ValueError):
+        pin.save()
+    assert PinnedPack.objects.get(pk=pin.pk).pack_hash != "sha256:other"
+
+
+def test_quarterly_cycles_rate_q1_to_q3_only(province):
+    common = dict(
+        code="Q",
+        name="Quý",
+        kind="quarterly",
+        year=2026,
+        period_start=D(2026, 10, 1),
+        period_end=D(2026, 12, 31),
+        root=province.province,
+        stages=[],
+        actor=None,
+    )
+    with pytest.raises(ValidationError) as error:
+        services.cycle_open(quarter=4, **common)
+    assert "HD 43" in str(error.value)
+    cycle = services.cycle_open(
+        **{**common, "quarter": 2, "period_start": D(2026, 4, 1), "period_end": D(2026, 6, 30)}
+    )
+    assert [p.pack_id for p in cycle.packs.all()] == ["R2025"]
+
+
+def test_a_lower_plan_must_fit_inside_its_parents_windows(province):
+    cycle = open_annual(province, 2025)
+    too_late = [StageWindow("self_review", D(2025, 11, 20), D(2025, 12, 12))]
+    with pytest.raises(ValidationError) as error:
+        services.plan_issue(cycle=cycle, unit=province.commune_a, stages=too_late, actor=None)
+    assert "15/11/2025 – 10/12/2025" in str(error.value)
+    assert not Plan.objects.filter(unit=province.commune_a).exists()
+    commune = services.plan_issue(
+        cycle=cycle,
+        unit=province.commune_a,
+        stages=[StageWindow("self_review", D(2025, 11, 16), D(2025, 12, 5))],
+        actor=None,
+    )
+    # the cell's plan fits inside the commune's, not only the province's
+    with pytest.raises(ValidationError):
+        services.plan_issue(
+            cycle=cycle,
+            unit=province.cell_a1,
+            stages=[StageWindow("self_review", D(2025, 11, 16), D(2025, 12, 8))],
+            actor=None,
+        )
+    cell = services.plan_issue(
+        cycle=cycle,
+        unit=province.cell_a1,
+        stages=[StageWindow("self_review", D(2025, 11, 18), D(2025, 12, 1))],
+        actor=None,
+    )
+    assert cell.parent == commune
+    assert LogEntry.objects.filter(action="plan.issued").count() == 2
+
+
+def test_a_plan_sent_back_is_revised_inside_the_windows(province):
+    cycle = open_annual(province, 2025)
+    plan = services.plan_issue(
+        cycle=cycle,
+        unit=province.commune_a,
+        stages=[StageWindow("self_review", D(2025, 11, 16), D(2025, 12, 5))],
+        actor=None,
+    )
+    services.plan_return(plan=plan, comment="Thiếu lịch họp chi bộ", actor=None)
+    assert Plan.objects.get(pk=plan.pk).status == "returned"
+    services.plan_revise(
+        plan=plan,
+        guidance="Bổ sung",
+        actor=None,
+        stages=[
+            StageWindow("self_review", D(2025, 11, 16), D(2025, 12, 5)),
+            StageWindow("meeting", D(2025, 12, 6), D(2025, 12, 15)),
+        ],
+    )
+    plan.refresh_from_db()
+    assert (plan.status, plan.stages.count()) == ("issued", 2)
+
+
+def test_the_subject_list_follows_the_registry(province):
+    # given: An heads cell A1 and sits on the standing committee; Cường is exempt; Dung works
+    # in the commune's agency as a civil servant; Bình moved from A1 to B1 during the year
+    an, binh, cuong, dung = (province.members[k] for k in ("an", "binh", "cuong", "dung"))
+    people.affiliation_start(
+        person=an,
+        unit=province.standing,
+        kind="position",
+        title="Ủy viên",
+        role="member",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    people.member_status_change(
+        member=cuong.membership,
+        status="exempt",
+        effective=D(2025, 3, 1),
+        reason="Tuổi cao",
+        actor=None,
+    )
+    people.affiliation_start(
+        person=dung,
+        unit=province.agency,
+        kind="employment",
+        state_category="cong_chuc",
+        title="Văn thư",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    people.member_transfer(
+        person=binh, to_cell=province.cell_b1, effective=D(2025, 6, 1), actor=None
+    )
+    cycle = open_annual(province, 2025)
+    # when
+    count = subjects.subjects_generate(cycle=cycle, actor=None)
+    # then
+    rows = {
+        (s.kind, s.person.given_name if s.person_id else None, s.unit.code, s.status)
+        for s in cycle.subjects.select_related("person", "unit")
+    }
+    assert count == len(rows)
+    assert ("head", "An", "A1", "pending") in rows  # head of the cell
+    assert ("leader", "An", "PBTV", "pending") in rows  # seat in the collective
+    assert ("party_member", "Bình", "B1", "pending") in rows  # where she is at the end of the year
+    assert not any(r[1] == "Bình" and r[2] == "A1" for r in rows)
+    assert ("party_member", "Cường", "A2", "pending") not in rows
+    assert any(r[1] == "Cường" and r[3] == "not_rated" for r in rows)
+    assert ("cong_chuc", "Dung", "UBA", "pending") in rows
+    assert ("leadership_collective", None, "PBTV", "pending") in rows
+    assert ("party_org", None, "A1", "pending") in rows
+    assert ("state_agency", None, "UBA", "pending") in rows
+    with pytest.raises(ValidationError):
+        subjects.subjects_generate(cycle=cycle, actor=None)
+
+
+def test_a_leader_is_reviewed_in_each_place_once(province):
+    an = province.members["an"]
+    people.affiliation_start(
+        person=an,
+        unit=province.standing,
+        kind="position",
+        title="Ủy viên",
+        role="member",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    kinds = sorted(Subject.objects.filter(cycle=cycle, person=an).values_list("kind", "unit__code"))
+    # the cell he heads (once, as its head) and the standing committee he sits on
+    assert kinds == [("head", "A1"), ("leader", "PBTV")]
+
+
+def test_quarterly_lists_leaders_only(province):
+    cycle = services.cycle_open(
+        code="Q2",
+        name="Quý II/2026",
+        kind="quarterly",
+        year=2026,
+        quarter=2,
+        period_start=D(2026, 4, 1),
+        period_end=D(2026, 6, 30),
+        root=province.province,
+        stages=[],
+        actor=None,
+    )
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    assert set(cycle.subjects.values_list("kind", flat=True)) == {SubjectKind.HEAD}
+
+
+def test_the_order_the_rules_require(province):
+    an, dung = province.members["an"], province.members["dung"]
+    people.affiliation_start(
+        person=an,
+        unit=province.standing,
+        kind="position",
+        title="Ủy viên",
+        role="member",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    people.affiliation_start(
+        person=dung,
+        unit=province.agency,
+        kind="employment",
+        state_category="cong_chuc",
+        title="Văn thư",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    get = lambda **kw: Subject.objects.get(cycle=cycle, **kw)  # noqa: E731
+    # state rating before the party-member rating of the same person
+    assert list(prerequisites(get(person=dung, kind="party_member"))) == [
+        get(person=dung, kind="cong_chuc")
+    ]
+    # a leadership collective before its members
+    assert get(kind="leadership_collective", unit=province.standing) in prerequisites(
+        get(person=an, unit=province.standing)
+    )
+    # a unit before its head
+    assert get(kind="party_org", unit=province.cell_a1) in prerequisites(
+        get(person=an, kind="head")
+    )
+    # lower party organizations before higher ones
+    assert set(
+        prerequisites(get(kind="party_org", unit=province.commune_a)).values_list(
+            "unit__code", flat=True
+        )
+    ) == {"A1", "A2"}
+
+
+def test_adjusting_the_list_needs_a_reason_and_is_audited(province):
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    subject = Subject.objects.get(cycle=cycle, person=province.members["dung"])
+    with pytest.raises(ValidationError):
+        subjects.subject_exclude(subject=subject, reason=" ", actor=None)
+    subjects.subject_exclude(subject=subject, reason="Đi học dài hạn cả năm", actor=None)
+    assert Subject.objects.get(pk=subject.pk).status == SubjectStatus.NOT_RATED
+    assert LogEntry.objects.filter(action="subject.excluded").exists()
