@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kiemdiem.orgtree.models import SEGMENT_LENGTH
+
 
 class CycleKind(models.TextChoices):
     ANNUAL = "annual", _("Annual")
@@ -49,8 +51,6 @@ class ReviewCycle(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    scope_path_field = "root__path"
-
     class Meta:
         verbose_name = _("review cycle")
         verbose_name_plural = _("review cycles")
@@ -67,6 +67,28 @@ class ReviewCycle(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def scope_q(cls, prefixes: list[str]) -> Q:
+        """A cycle concerns everyone below its root: it is in scope when the user's subtree
+        lies inside it, or when it was opened inside the user's subtree."""
+        q = Q(pk__in=[])
+        for prefix in prefixes:
+            above = [prefix[:i] for i in range(SEGMENT_LENGTH, len(prefix) + 1, SEGMENT_LENGTH)]
+            q |= Q(root__path__startswith=prefix) | Q(root__path__in=above)
+        return q
+
+    @classmethod
+    def owner_q(cls, person_id: int) -> Q:
+        """A member sees the cycles opened above the units they belong to."""
+        from django.apps import apps
+
+        affiliation = apps.get_model("people", "Affiliation")
+        paths = affiliation.objects.filter(person_id=person_id, valid_to__isnull=True).values_list(
+            "unit__path", flat=True
+        )
+        above = {p[:i] for p in paths for i in range(SEGMENT_LENGTH, len(p) + 1, SEGMENT_LENGTH)}
+        return Q(root__path__in=above)
 
 
 class PinnedPack(models.Model):

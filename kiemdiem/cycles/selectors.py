@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
 
 from kiemdiem.accounts.permissions import restrict
-from kiemdiem.cycles.models import ReviewCycle, Subject, SubjectKind, Track
-from kiemdiem.orgtree.models import SEGMENT_LENGTH, UnitGroup
+from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectKind, SubjectStatus, Track
+from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, UnitGroup
 
 
 def cycle_list(user) -> QuerySet:
-    """Cycles opened at or above a unit the user sees, or below it."""
+    """Cycles that concern the user's subtrees (opened above or inside them)."""
     return restrict(ReviewCycle.objects.select_related("root"), user, "view")
+
+
+def plan_list(user, cycle: ReviewCycle) -> QuerySet:
+    return restrict(
+        cycle.plans.select_related("unit", "parent__unit").prefetch_related("stages"), user, "view"
+    ).order_by("unit__path")
 
 
 def subject_list(user, cycle: ReviewCycle) -> QuerySet:
     return restrict(cycle.subjects.select_related("person", "unit"), user, "view")
+
+
+def subject_counts(user, cycle: ReviewCycle) -> dict:
+    """Visible subjects by kind, and how many of them are not rated."""
+    rows = subject_list(user, cycle).values("kind").annotate(n=Count("id")).order_by("kind")
+    return {
+        "by_kind": [(SubjectKind(r["kind"]).label, r["n"]) for r in rows],
+        "not_rated": subject_list(user, cycle).filter(status=SubjectStatus.NOT_RATED).count(),
+    }
 
 
 def prerequisites(subject: Subject) -> QuerySet:
@@ -42,3 +59,40 @@ def prerequisites(subject: Subject) -> QuerySet:
             unit__depth=depth + 1,
         )
     return cycle_subjects.filter(wanted).exclude(pk=subject.pk)
+
+
+@dataclass
+class SubjectRow:
+    subject: Subject
+    waits_for: list[Subject]
+
+
+def subjects_with_prerequisites(user, cycle: ReviewCycle, unit: Unit) -> list[SubjectRow]:
+    """The subjects reviewed in ``unit``, each with what it waits for."""
+    subjects = subject_list(user, cycle).filter(unit=unit).order_by("person__sort_key", "kind")
+    return [
+        SubjectRow(s, list(prerequisites(s).select_related("person", "unit"))) for s in subjects
+    ]
+
+
+@dataclass
+class ChildRow:
+    unit: Unit
+    plan: Plan | None
+    subjects: int
+
+
+def child_progress(user, cycle: ReviewCycle, unit: Unit) -> list[ChildRow]:
+    """For each visible sub-unit: whether it issued its plan, and how many subjects it has."""
+    children = list(
+        restrict(unit.children.filter(valid_to__isnull=True), user, "view").order_by(
+            "name_sort_key"
+        )
+    )
+    plans = {p.unit_id: p for p in Plan.objects.filter(cycle=cycle, unit__in=children)}
+    counts = dict(
+        Subject.objects.filter(cycle=cycle, unit__in=children)
+        .values_list("unit_id")
+        .annotate(n=Count("id"))
+    )
+    return [ChildRow(c, plans.get(c.pk), counts.get(c.pk, 0)) for c in children]

@@ -3,6 +3,7 @@ from django.urls import path
 
 from kiemdiem.accounts import views as accounts
 from kiemdiem.audit import views as audit
+from kiemdiem.cycles import views as cycles
 from kiemdiem.orgtree import views as orgtree
 from kiemdiem.people import views as people
 from kiemdiem.web import views as web
@@ -38,6 +39,20 @@ urlpatterns = [
     path("people/<int:pk>/transfer/", people.person_transfer, name="person-transfer"),
     path("people/<int:pk>/affiliations/new/", people.affiliation_add, name="affiliation-add"),
     path("affiliations/<int:pk>/end/", people.affiliation_end, name="affiliation-end"),
+    # review cycles
+    path("cycles/", cycles.cycle_list, name="cycle-list"),
+    path("cycles/<int:pk>/", cycles.cycle_detail, name="cycle-detail"),
+    path(
+        "cycles/<int:pk>/subjects/generate/",
+        cycles.subjects_generate,
+        name="cycle-subjects-generate",
+    ),
+    path("cycles/<int:pk>/units/<int:unit_pk>/", cycles.cycle_unit, name="cycle-unit"),
+    path("cycles/<int:pk>/units/<int:unit_pk>/plan/", cycles.plan_issue, name="plan-issue"),
+    path(
+        "cycles/<int:pk>/units/<int:unit_pk>/plan/return/", cycles.plan_return, name="plan-return"
+    ),
+    path("units/<int:unit_pk>/cycles/new/", cycles.cycle_open, name="cycle-open"),
     # audit
     path("audit/", audit.audit_log, name="audit-log"),
 ]

@@ -81,7 +81,7 @@ def test_quarterly_cycles_rate_q1_to_q3_only(province):
     )
     with pytest.raises(ValidationError) as error:
         services.cycle_open(quarter=4, **common)
-    assert "HD 43" in str(error.value)
+    assert "Hướng dẫn 43" in str(error.value)
     cycle = services.cycle_open(
         **{**common, "quarter": 2, "period_start": D(2026, 4, 1), "period_end": D(2026, 6, 30)}
     )
