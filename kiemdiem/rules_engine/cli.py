@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from .errors import InputError, PackError, RulesError
 from .evaluate import evaluate
 from .pack import Pack, available_packs, load_pack, load_pack_file, pack_warnings
-from .quotas import apply_all_quotas, reconcile_places
+from .quotas import apply_all_quotas, pool_instance, reconcile_places
 
 
 def register(sub: Any) -> None:
@@ -104,6 +104,8 @@ def cmd_rate(args: argparse.Namespace, out: TextIO | None = None) -> int:
             text = fh.read()
     single, items = read_subjects(text)
     status = 0
+    # Output keeps the input order: a result, or the error of a rejected subject, per line.
+    rows: list[tuple[str, Any]] = []
     results = []
     for n, item in items:
         try:
@@ -113,18 +115,43 @@ def cmd_rate(args: argparse.Namespace, out: TextIO | None = None) -> int:
         except RulesError as err:
             status = 1
             sid = item.get("id") if isinstance(item, dict) else None
-            _dump({"line": n, "id": sid, "error": err.to_dict(args.lang)}, out)
+            rows.append(("error", {"line": n, "id": sid, "error": err.to_dict(args.lang)}))
             continue
+        rows.append(("result", len(results)))
         results.append(result)
+    outcomes = []
+    conflicts = []
+    if args.quotas and not single:
+        # The quota check adds a step (and, for excess, flag F001) to each candidate's trace;
+        # tiers are never changed here — the competent level decides.
+        try:
+            outcomes = apply_all_quotas(pack, results)
+        except RulesError as err:
+            _dump({"error": err.to_dict(args.lang)}, out)
+            return 1
+        positions: dict[tuple[str, str | None, str], list[int]] = {}
+        for i, r in enumerate(results):
+            key = pool_instance(r)
+            if key is not None:
+                positions.setdefault(key, []).append(i)
+        for o in outcomes:
+            key = (o.pool, o.pool_key, o.kind or "")
+            for i, r in zip(positions[key], o.results, strict=True):
+                results[i] = r
+        conflicts = reconcile_places(results)
+    for what, value in rows:
+        if what == "error":
+            _dump(value, out)
+            continue
+        result = results[value]
         if args.explain:
             out.write(result.explain(args.lang or "vi") + "\n\n")
         else:
             _dump(result.to_dict(args.lang, trace=not args.no_trace), out)
-    if args.quotas and not single:
-        for outcome in apply_all_quotas(pack, results):
-            _dump({"quota": outcome.to_dict(args.lang)}, out)
-        for conflict in reconcile_places(results):
-            _dump({"conflict": conflict.to_dict(args.lang)}, out)
+    for outcome in outcomes:
+        _dump({"quota": outcome.to_dict(args.lang)}, out)
+    for conflict in conflicts:
+        _dump({"conflict": conflict.to_dict(args.lang)}, out)
     return status
 
 

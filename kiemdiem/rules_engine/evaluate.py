@@ -393,13 +393,44 @@ def build_env(
     facts = dict(subject.facts)
     if "period" in pack.fields:
         facts["period"] = subject.period
+    if subject.products and not kind.products:
+        raise InputError(
+            "rules.E111",
+            detail=f"'products' are not read for kind {kind.name} (NĐ 335 công chức only)",
+        )
     if subject.products and kind.products:
         deduction = (
             pack.params["nd335_deduction_pct"].value
             if "nd335_deduction_pct" in pack.params
             else Decimal(25)
         )
-        for key, value in nd335_components(subject.products, deduction).items():
+        components = nd335_components(subject.products, deduction)
+        done = [p for p in subject.products if p.done]
+        source = (
+            pack.params["nd335_deduction_pct"].source.label()
+            if "nd335_deduction_pct" in pack.params
+            else ""
+        )
+        derived_steps.append(
+            Step(
+                "derive",
+                "derive:products",
+                None,
+                (*components.items(), ("$nd335_deduction_pct", deduction), ("source", source)),
+                None,
+                "trace.products",
+                (
+                    ("count", len(subject.products)),
+                    ("done_units", sum((p.units for p in done), Decimal(0))),
+                    ("total_units", sum((p.units for p in subject.products), Decimal(0))),
+                    ("deduction", deduction),
+                    ("failed", sum(p.failed_assessments for p in done if not p.objective_cause)),
+                    ("delays", sum(p.delays for p in done if not p.objective_cause)),
+                    ("excused", sum(1 for p in done if p.objective_cause)),
+                ),
+            )
+        )
+        for key, value in components.items():
             if key in facts and Decimal(str(facts[key])) != value:
                 raise InputError(
                     "rules.E109", field=key, given=facts[key], derived=value, subject=sid

@@ -73,8 +73,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Local pack {where} extends an unknown pack '{base}'",
     ),
     "rules.E021": (
-        "Gói địa phương không được nới ngưỡng trung ương {param}: {central} → {local} ({direction})",
-        "A local pack may not loosen the central threshold {param}: {central} → {local} ({direction})",
+        "Gói địa phương không được nới ngưỡng trung ương {param}: {central} → {local} "
+        "(ngưỡng này {allowed_vi})",
+        "A local pack may not loosen the central threshold {param}: {central} → {local} "
+        "({allowed_en})",
     ),
     "rules.E022": (
         "Gói địa phương không được bỏ quy tắc trung ương {rule} ({where})",
@@ -188,8 +190,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Check {rule} raised: {label}",
     ),
     # Trace phrases.
-    "trace.held": ("đạt", "held"),
-    "trace.failed": ("không đạt", "failed"),
+    "trace.held": ("thỏa mãn", "holds"),
+    "trace.failed": ("không thỏa mãn", "does not hold"),
     "trace.unknown": ("không xác định (thiếu dữ liệu)", "unknown (missing value)"),
     "trace.stage.require": ("Điều kiện trước", "Prerequisite"),
     "trace.stage.exemption": ("Miễn đánh giá", "Exemption"),
@@ -208,6 +210,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "not needed ({before} ≤ {field} = {cap})",
     ),
     "trace.cap.skipped": ("không áp dụng", "not applicable"),
+    "trace.products": (
+        "Tính số lượng, chất lượng, tiến độ từ {count} sản phẩm ({done_units}/{total_units} đơn vị "
+        "chuẩn hoàn thành): trừ {deduction}% cho mỗi lần không đạt ({failed}) và mỗi lần chậm "
+        "({delays}); {excused} sản phẩm có nguyên nhân khách quan được xác nhận không bị trừ",
+        "Quantity, quality and progress from {count} products ({done_units}/{total_units} "
+        "standard units done): −{deduction}% per failed assessment ({failed}) and per delay "
+        "({delays}); {excused} products with a confirmed objective cause are not deducted",
+    ),
     "explain.header": (
         "Đối tượng {subject} ({kind}) — gói {pack} phiên bản {version}",
         "Subject {subject} ({kind}) — pack {pack} version {version}",

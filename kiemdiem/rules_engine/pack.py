@@ -105,6 +105,8 @@ POOL_KEYS = {
     "rounding",
     "exception_share",
     "cross_track",
+    "cross_track_source",
+    "cross_track_confidence",
     "refines",
     "source",
     "confidence",
@@ -202,6 +204,10 @@ class QuotaPool:
     source: Source
     confidence: str
     origin: str
+    # The cross-track rule (NĐ 48: state HTXSNV share ≤ party share) has its own source and
+    # confidence, distinct from the pool's share rule.
+    cross_track_source: Source | None = None
+    cross_track_confidence: str | None = None
 
     def label(self, lang_: str = "vi") -> str:
         return self.label_en if lang_ == "en" else self.label_vi
@@ -292,15 +298,16 @@ class Pack:
         return self.title_en if lang_ == "en" else self.title_vi
 
     def rule_count(self) -> int:
-        """Distinct rules (a rule inherited by several kinds counts once)."""
-        seen = {(r.id, r.origin) for k in self.kinds.values() for r in k.rules}
+        """Distinct rules (a rule inherited by several kinds counts once; a kind's own rule that
+        replaces an inherited one with the same id counts separately)."""
+        seen = {(r.id, r.origin, r.expr) for k in self.kinds.values() for r in k.rules}
         return len(seen)
 
     def confidence_counts(self) -> dict[str, int]:
-        seen: dict[tuple[str, str], str] = {}
+        seen: dict[tuple[str, str, str], str] = {}
         for k in self.kinds.values():
             for r in k.rules:
-                seen[(r.id, r.origin)] = r.confidence
+                seen[(r.id, r.origin, r.expr)] = r.confidence
         out = dict.fromkeys(CONFIDENCES, 0)
         for c in seen.values():
             out[c] += 1
@@ -565,6 +572,18 @@ def _build_pools(
         cross = spec.get("cross_track")
         if cross is not None and cross != "party_share":
             raise PackError("rules.E012", where=where, detail="cross_track must be 'party_share'")
+        cross_source = cross_confidence = None
+        if cross is not None:
+            cross_source = _source(
+                {"source": spec.get("cross_track_source")}, where + ".cross_track", documents
+            )
+            cross_confidence = _confidence(
+                {"confidence": spec.get("cross_track_confidence")}, where + ".cross_track"
+            )
+        elif "cross_track_source" in spec or "cross_track_confidence" in spec:
+            raise PackError(
+                "rules.E012", where=where, detail="cross_track_source without cross_track"
+            )
         out[name] = QuotaPool(
             name=name,
             label_vi=_str(spec, "label_vi", where),
@@ -580,6 +599,8 @@ def _build_pools(
             source=_source(spec, where, documents),
             confidence=_confidence(spec, where),
             origin=origins.get(name, "central"),
+            cross_track_source=cross_source,
+            cross_track_confidence=cross_confidence,
         )
     for pool in out.values():
         if pool.refines is not None and pool.refines not in out:
@@ -976,6 +997,9 @@ def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], d
     """
     lid = _str(local, "id", "pack")
     where = f"local pack {lid}"
+    for key in ("track", "review_years", "on_no_tier"):
+        if key in local:
+            raise PackError("rules.E025", what=f"'{key}' (set by the central pack)", where=where)
     _keys(local, LOCAL_KEYS, where)
     if local.get("drop"):
         first = local["drop"][0] if isinstance(local["drop"], list) else local["drop"]
@@ -1009,9 +1033,11 @@ def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], d
                 raise PackError(
                     "rules.E021",
                     param=name,
-                    central=central.value,
-                    local=value,
+                    central=_value_text(central.value),
+                    local=_value_text(value),
                     direction=central.direction,
+                    allowed_vi=_DIRECTION_TEXT[central.direction][0],
+                    allowed_en=_DIRECTION_TEXT[central.direction][1],
                 )
             raw["params"][name]["value"] = spec["value"]
         else:
@@ -1093,10 +1119,37 @@ def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], d
     return raw, origins
 
 
+_DIRECTION_TEXT = {
+    "raise": ("chỉ được nâng lên", "it may only be raised"),
+    "lower": ("chỉ được hạ xuống", "it may only be lowered"),
+    "fixed": ("không được thay đổi", "it may not change"),
+}
+
+
+def _value_text(value: Any) -> str:
+    """A threshold as people write it: 0.2 rather than 1/5 (exact fractions such as 2/3 kept)."""
+    if isinstance(value, Fraction):
+        d = value.denominator
+        while d % 2 == 0:
+            d //= 2
+        while d % 5 == 0:
+            d //= 5
+        if d == 1:
+            return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
 def _check_pool_narrower(name: str, central: QuotaPool, spec: Mapping[str, Any]) -> None:
     share = _fraction(spec.get("share"), f"quota_pools.{name}.share")
     if share > central.share:
-        raise PackError("rules.E023", pool=name, detail=f"share {share} > central {central.share}")
+        raise PackError(
+            "rules.E023",
+            pool=name,
+            detail=f"share {_value_text(share)} > central {_value_text(central.share)}",
+        )
     rounding = spec.get("rounding", "floor")
     if rounding not in ROUNDINGS or ROUNDINGS.index(rounding) > ROUNDINGS.index(central.rounding):
         raise PackError(

@@ -66,6 +66,7 @@ class QuotaOutcome:
     proposed_demote: tuple[str, ...]
     flags: tuple[Flag, ...]
     results: tuple[Result, ...]
+    kind: str | None = None
 
     @property
     def exceeded(self) -> bool:
@@ -75,7 +76,8 @@ class QuotaOutcome:
         return {
             "pool": self.pool,
             "pool_key": self.pool_key,
-            "share": str(self.share),
+            "kind": self.kind,
+            "share": _share_text(self.share),
             "denominator_rule": self.denominator_rule,
             "rounding": self.rounding,
             "httnv": self.httnv,
@@ -96,6 +98,10 @@ def _sort_key(result: Result) -> tuple[Any, ...]:
             (1, 0) if v is None else (0, -Decimal(int(v) if not isinstance(v, Decimal) else v))
         )
     return (tuple(key), result.subject_id)
+
+
+def _source_text(source: Any) -> str | None:
+    return source.label() if source is not None else None
 
 
 def _share_text(share: Fraction) -> str:
@@ -128,6 +134,13 @@ def apply_quotas(
             )
         pool = names.pop()
     spec = pool if isinstance(pool, QuotaPool) else pack.pools[pool]
+    seen: set[str] = set()
+    for r in results:
+        if r.subject_id in seen:
+            raise InputError(
+                "rules.E112", pool=spec.name, detail=f"duplicate subject id {r.subject_id!r}"
+            )
+        seen.add(r.subject_id)
     flags: list[Flag] = []
     share = spec.share
     if outstanding and spec.exception_share is not None:
@@ -164,6 +177,8 @@ def apply_quotas(
                         ("party_share", f"{float(ps):.2%}"),
                         ("pool", spec.name),
                         ("allowed", sync_allowed),
+                        ("source", _source_text(spec.cross_track_source)),
+                        ("confidence", spec.cross_track_confidence),
                     ),
                 )
             )
@@ -188,6 +203,8 @@ def apply_quotas(
                 ("rank", ranking.index(r.subject_id) + 1),
                 ("allowed", allowed),
                 ("proposed", "keep" if held else "demote"),
+                ("source", _source_text(spec.source)),
+                ("confidence", spec.confidence),
             )
             step = Step(
                 "quota",
@@ -220,7 +237,13 @@ def apply_quotas(
         proposed_demote=demote,
         flags=tuple(flags),
         results=tuple(new_results),
+        kind=_common_kind(results),
     )
+
+
+def _common_kind(results: Sequence[Result]) -> str | None:
+    kinds = {r.kind for r in results}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _common_key(results: Sequence[Result]) -> str | None:
@@ -228,15 +251,27 @@ def _common_key(results: Sequence[Result]) -> str | None:
     return keys.pop() if len(keys) == 1 else None
 
 
+def pool_instance(result: Result) -> tuple[str, str | None, str] | None:
+    """The pool instance a result belongs to: (pool, pool_key, kind). Subjects of different
+    kinds (a chi bộ and a đảng bộ, members and leaders) are never in the same instance, even
+    when their kinds name the same pool and no ``pool_key`` is given."""
+    if not result.pool:
+        return None
+    return (result.pool, result.pool_key, result.kind)
+
+
 def apply_all_quotas(pack: Pack, results: Iterable[Result], **kwargs: Any) -> list[QuotaOutcome]:
-    """Group results by (pool, pool_key) and check each pool instance."""
-    groups: dict[tuple[str, str | None], list[Result]] = defaultdict(list)
+    """Group results by pool instance (pool, pool_key, kind) and check each one."""
+    groups: dict[tuple[str, str | None, str], list[Result]] = defaultdict(list)
     for r in results:
-        if r.pool:
-            groups[(r.pool, r.pool_key)].append(r)
+        key = pool_instance(r)
+        if key is not None:
+            groups[key].append(r)
     return [
         apply_quotas(pack, rs, pool, pool_key=key, **kwargs)
-        for (pool, key), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        for (pool, key, _kind), rs in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])
+        )
     ]
 
 

@@ -110,7 +110,8 @@ def _mutate(pack_id, fn):
 
 
 def _first_rule(data, kind="party_member"):
-    return data["kinds"][kind]["rules"][1]
+    """The first KHTNV trigger of the kind (X25-K0 in R2025, PM19-K1 in R2019)."""
+    return next(r for r in data["kinds"][kind]["rules"] if r["stage"] == "trigger")
 
 
 def test_unknown_criterion_group_is_e003_with_suggestion():
@@ -157,7 +158,7 @@ def test_bad_confidence_is_e007_and_unknown_document_e008():
 def test_duplicate_rule_id_is_e009():
     def dup(d):
         rules = d["kinds"]["party_member"]["rules"]
-        rules.append(copy.deepcopy(rules[1]))
+        rules.append(copy.deepcopy(_first_rule(d)))
 
     assert _mutate("R2025", dup).code == "rules.E009"
 

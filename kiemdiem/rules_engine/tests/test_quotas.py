@@ -163,3 +163,52 @@ def test_batch_quota_summary_matches_apply_quotas(r2019):
     con.executemany("INSERT INTO r VALUES (?, ?, ?)", rows)
     got = con.sql(quota_summary_sql("SELECT * FROM r", "pool") + " ORDER BY pool").fetchall()
     assert got == [("A", 10, 3, 2, 1), ("B", 3, 1, 0, 1)]
+
+
+def test_pool_instances_never_mix_kinds(r2019):
+    """§16.3 PO19-Q "organizations of the same type": a đảng bộ and a chi bộ are not one pool,
+    even without a pool_key; members and organizations never are."""
+    org = {
+        "criteria": levels(
+            (
+                "xay_dung_dang",
+                "lanh_dao_nhiem_vu",
+                "tap_trung_dan_chu",
+                "doan_ket",
+                "kiem_tra_giam_sat",
+            ),
+            "T",
+            xay_dung_dang="XS",
+            lanh_dao_nhiem_vu="XS",
+        ),
+        "facts": {"children": {"HTTNV": 9}, "same_level": {"HTTNV": 2}},
+    }
+    subjects = [{"id": "db", "kind": "dang_bo", **org}, {"id": "cb", "kind": "chi_bo", **org}]
+    subjects += [member19(f"m{i}", Tier.HTTNV, pool_key=None) for i in range(5)]
+    outs = apply_all_quotas(r2019, [evaluate(r2019, s) for s in subjects])
+    assert sorted((o.pool, o.kind, o.candidates, o.httnv) for o in outs) == [
+        ("party_orgs_same_type", "chi_bo", 1, 0),
+        ("party_orgs_same_type", "dang_bo", 1, 0),
+        ("tccsd", "party_member", 0, 5),
+    ]
+
+
+def test_duplicate_subject_ids_in_a_pool_are_refused(r2019):
+    rs = [evaluate(r2019, member19("same", Tier.HTXSNV)) for _ in range(2)]
+    with pytest.raises(InputError) as err:
+        apply_quotas(r2019, rs, "tccsd")
+    assert err.value.code == "rules.E112"
+
+
+def test_denominator_and_rounding_are_configurable(r2019):
+    """§15.2: whether "HTTNV" means exactly HTTNV or HTTNV and above, and how to round for small
+    groups, are configurable; default floor(0.2 × count(tier == HTTNV))."""
+    from dataclasses import replace
+
+    results = [evaluate(r2019, member19(f"m{i}", Tier.HTTNV)) for i in range(3)]
+    results += [evaluate(r2019, member19("x", Tier.HTXSNV))]
+    pool = r2019.pools["tccsd"]
+    assert apply_quotas(r2019, results, pool).allowed == 0  # floor(0.2 × 3) = 0
+    assert apply_quotas(r2019, results, replace(pool, rounding="ceil")).allowed == 1
+    wider = replace(pool, denominator="httnv_or_above", rounding="round_half_up")
+    assert apply_quotas(r2019, results, wider).allowed == 1  # round(0.2 × 4) = 1

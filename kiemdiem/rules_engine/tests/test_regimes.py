@@ -443,3 +443,31 @@ def test_nd90_manager_htt(nd90):
     assert evaluate(nd90, vc90("vien_chuc_manager", **unit)).tier == Tier.HTTNV
     unit["subunits"] = {"HTTNV": 6, "HTNV": 4}
     assert evaluate(nd90, vc90("vien_chuc_manager", **unit)).tier != Tier.HTTNV
+
+
+@pytest.mark.parametrize("pack_id", ["R2023", "R2025"])
+def test_cbccvc_rated_as_state_employee_first(pack_id):
+    """§6 order constraints [V]: "CBCCVC rating → party-member rating"; §16.5 ORD23 "order:
+    state/professional/mass orgs → party"."""
+    from kiemdiem.rules_engine import load_pack
+
+    pack = load_pack(pack_id)
+    if pack_id == "R2023":
+        s = pm23(is_cbccvc=True)
+    else:
+        s = pm25(is_cbccvc=True)
+    with pytest.raises(InputError) as err:
+        evaluate(pack, s)
+    assert err.value.code == "rules.E110"
+    s["facts"]["state_tier"] = "HTTNV"
+    assert evaluate(pack, s).status == "rated"
+
+
+def test_products_refused_where_the_kind_does_not_read_them(nd335):
+    """Products are NĐ 335's per-task tracking of công chức; an agency's products would be
+    silently ignored, so they are refused."""
+    s = subject("state_agency", facts={"general_score": 25, "results_score": 60})
+    s["products"] = [{"units": 1}]
+    with pytest.raises(InputError) as err:
+        evaluate(nd335, s)
+    assert err.value.code == "rules.E111"
