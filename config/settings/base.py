@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "kiemdiem.api",
     "kiemdiem.demo",
     "kiemdiem.cycles",
+    "kiemdiem.imports",
     "kiemdiem.web",
 ]
 

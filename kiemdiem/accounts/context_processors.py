@@ -9,7 +9,11 @@ def navigation(request):
 
     def flags():
         if user is None or not user.is_authenticated:
-            return {"audit": False, "access": False}
-        return {"audit": has_any(user, "view_audit"), "access": has_any(user, "manage_access")}
+            return {"audit": False, "access": False, "imports": False}
+        return {
+            "audit": has_any(user, "view_audit"),
+            "access": has_any(user, "manage_access"),
+            "imports": has_any(user, "view"),
+        }
 
     return {"nav": SimpleLazyObject(flags)}

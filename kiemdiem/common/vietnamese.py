@@ -15,6 +15,7 @@ The order a Vietnamese reader expects:
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Base letters in Vietnamese alphabetical order, with the foreign letters in their Latin places.
 ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -62,6 +63,7 @@ def _word_key(word: str) -> tuple[str, str]:
     return primary, "".join(tones) or "0"
 
 
+@lru_cache(maxsize=65536)  # names repeat: bulk imports compute the same keys again and again
 def text_sort_key(text: str) -> str:
     """A byte-orderable key that sorts text the Vietnamese way (letters first, then tones)."""
     words = nfc(text).split(" ") if text else []

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from kiemdiem.accounts import views as accounts
 from kiemdiem.audit import views as audit
@@ -55,4 +55,5 @@ urlpatterns = [
     path("units/<int:unit_pk>/cycles/new/", cycles.cycle_open, name="cycle-open"),
     # audit
     path("audit/", audit.audit_log, name="audit-log"),
+    path("imports/", include("kiemdiem.imports.urls")),
 ]

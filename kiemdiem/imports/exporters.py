@@ -1,0 +1,328 @@
+"""Templates, exports and error reports as .xlsx (openpyxl, write-only: streamed) and .csv.
+
+Exports use the template's columns and values, so an export re-imports to the same state.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterator
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from kiemdiem.imports.columns import COLUMNS, SHEET_TITLES, choice_label
+from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
+from kiemdiem.people.models import (
+    Affiliation,
+    Gender,
+    MemberStatus,
+    MemberStatusKind,
+    Occupation,
+    Person,
+    PostRole,
+    StateCategory,
+)
+
+HEADER_FILL = PatternFill("solid", fgColor="FFE8D5B5")
+REQUIRED_FONT = Font(bold=True, color="FF9B1C1C")
+BAD_FILL = PatternFill("solid", fgColor="FFF8B4B4")
+WARN_FILL = PatternFill("solid", fgColor="FFFDE68A")
+DATE_FORMAT = "DD/MM/YYYY"
+
+
+def _print_setup(sheet) -> None:
+    """Landscape, all columns on one page width: the sheets print and convert to PDF readably."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+
+
+def _fmt_date(day: datetime.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+# --- rows of an export ----------------------------------------------------------------------
+
+
+def unit_rows(root: Unit) -> Iterator[list]:
+    units = Unit.objects.active().subtree_of(root).select_related("parent", "managed_by")
+    for unit in units.order_by("path").iterator(chunk_size=2000):
+        yield [
+            unit.code,
+            unit.name,
+            unit.short_name,
+            choice_label(UnitKind, unit.kind),
+            unit.parent.code if unit.parent else "",
+            unit.managed_by.code if unit.managed_by else "",
+            unit.valid_from,
+        ]
+
+
+def _post_text(a: Affiliation, code: str) -> str:
+    extra = ""
+    if a.kind == "employment" and a.state_category:
+        extra = f" ({choice_label(StateCategory, a.state_category)})"
+    elif a.role:
+        extra = f" ({choice_label(PostRole, a.role)})"
+    return f"{code}: {a.title}{extra} từ {_fmt_date(a.valid_from)}"
+
+
+def people_rows(root: Unit, chunk: int = 2000) -> Iterator[list]:
+    """One row per person currently in the subtree; affiliations outside it are left out."""
+    units = {
+        pk: (code, kind)
+        for pk, code, kind in Unit.objects.subtree_of(root).values_list("pk", "code", "kind")
+    }
+    person_ids = (
+        Affiliation.objects.current()
+        .filter(unit__path__startswith=root.path)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        persons = Person.objects.filter(pk__in=part).select_related("membership").order_by("pk")
+        statuses = {
+            s.member_id: s
+            for s in MemberStatus.objects.filter(member__person_id__in=part, valid_to__isnull=True)
+        }
+        affs: dict[int, list[Affiliation]] = {}
+        for a in (
+            Affiliation.objects.current().filter(person_id__in=part).order_by("valid_from", "pk")
+        ):
+            if a.unit_id in units:
+                affs.setdefault(a.person_id, []).append(a)
+        for p in persons:
+            m = getattr(p, "membership", None)
+            status = statuses.get(m.pk) if m else None
+            cell = residence = None
+            posts, collectives, employment = [], [], []
+            for a in affs.get(p.pk, []):
+                code, kind = units[a.unit_id]
+                if a.kind == "cell":
+                    cell = (code, a)
+                elif a.kind == "residence":
+                    residence = (code, a)
+                elif a.kind == "employment":
+                    employment.append(_post_text(a, code))
+                elif KIND_GROUP[kind] == UnitGroup.COLLECTIVE:
+                    collectives.append(_post_text(a, code))
+                else:
+                    posts.append(_post_text(a, code))
+            inactive = status and status.status != MemberStatusKind.ACTIVE
+            yield [
+                p.family_name,
+                p.middle_name,
+                p.given_name,
+                "",
+                p.birth_date,
+                choice_label(Gender, p.gender),
+                p.ethnicity,
+                p.citizen_id or "",
+                p.phone,
+                p.email,
+                (m.card_number or "") if m else "",
+                m.admitted_on if m else None,
+                m.official_on if m else None,
+                choice_label(Occupation, m.occupation) if m else "",
+                choice_label(MemberStatusKind, status.status) if status else "",
+                status.valid_from if inactive else None,
+                cell[0] if cell else "",
+                cell[1].valid_from if cell else None,
+                residence[0] if residence else "",
+                residence[1].valid_from if residence else None,
+                "; ".join(posts),
+                "; ".join(collectives),
+                "; ".join(employment),
+            ]
+
+
+# --- writers --------------------------------------------------------------------------------
+
+
+def _header_cells(sheet, kind: str) -> list:
+    cells = []
+    for column in COLUMNS[kind]:
+        cell = WriteOnlyCell(sheet, value=column.header + (" (*)" if column.required else ""))
+        cell.fill = HEADER_FILL
+        cell.font = REQUIRED_FONT if column.required else Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cells.append(cell)
+    return cells
+
+
+def _value_cell(sheet, value):
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, datetime.date):
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, str) and value.isdigit():
+        cell.number_format = "@"  # keep leading zeros of codes and IDs
+    return cell
+
+
+def _instructions(book: Workbook, kind: str) -> None:
+    sheet = book.create_sheet("Hướng dẫn")
+    _print_setup(sheet)
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 12
+    sheet.column_dimensions["C"].width = 90
+    sheet.column_dimensions["D"].width = 40
+    title = WriteOnlyCell(
+        sheet, value="Hướng dẫn điền mẫu nhập " + ("đơn vị" if kind == "units" else "nhân sự")
+    )
+    title.font = Font(bold=True, size=14)
+    sheet.append([title])
+    for line in (
+        "Điền dữ liệu ở trang tính đầu tiên, từ dòng 2. Không đổi tên các cột; có thể bỏ các "
+        "cột không dùng. Cột có dấu (*) là bắt buộc.",
+        "Ngày ghi theo dạng dd/mm/yyyy (ví dụ 03/04/2026) hoặc để Excel định dạng ngày.",
+        "Chữ tiếng Việt phải là Unicode có dấu đầy đủ; tệp CSV lưu dạng “CSV UTF-8”.",
+        "Nhập lại cùng một tệp không thay đổi gì; ô để trống giữ nguyên giá trị đang có.",
+        "Nhận diện người: theo số CCCD; nếu không có thì số thẻ đảng viên; nếu không có nữa "
+        "thì họ tên + ngày sinh.",
+    ):
+        sheet.append([line])
+    sheet.append([])
+    head = [WriteOnlyCell(sheet, value=v) for v in ("Cột", "Bắt buộc", "Cách ghi", "Ví dụ")]
+    for cell in head:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    sheet.append(head)
+    for column in COLUMNS[kind]:
+        help_text = column.help
+        if column.choices:
+            help_text = (
+                help_text
+                + " Giá trị: "
+                + "; ".join(choice_label(type(c), c.value) for c in column.choices)
+            ).strip()
+        sheet.append([column.header, "Có" if column.required else "", help_text, column.example])
+
+
+def template_xlsx(kind: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET_TITLES[kind])
+    _print_setup(sheet)
+    for index, column in enumerate(COLUMNS[kind]):
+        letter = _letter(index)
+        sheet.column_dimensions[letter].width = max(14, min(45, len(column.header) + 6))
+    sheet.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet, kind))
+    example = [c.example for c in COLUMNS[kind]]
+    sheet.append([_value_cell(sheet, v) for v in example])
+    _instructions(book, kind)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _letter(index: int) -> str:
+    from kiemdiem.imports.validation import column_letter
+
+    return column_letter(index)
+
+
+def export_rows(kind: str, root: Unit) -> Iterator[list]:
+    return unit_rows(root) if kind == "units" else people_rows(root)
+
+
+def write_xlsx(kind: str, rows, out) -> None:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET_TITLES[kind])
+    _print_setup(sheet)
+    for index, column in enumerate(COLUMNS[kind]):
+        sheet.column_dimensions[_letter(index)].width = max(12, min(45, len(column.header) + 6))
+    sheet.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet, kind))
+    for row in rows:
+        sheet.append([_value_cell(sheet, v) for v in row])
+    _instructions(book, kind)
+    book.save(out)
+
+
+def write_csv(kind: str, rows, out) -> None:
+    """UTF-8 with BOM (Excel opens it with the right characters), comma-separated."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow([c.header for c in COLUMNS[kind]])
+    for row in rows:
+        writer.writerow([_fmt_date(v) if isinstance(v, datetime.date) else v for v in row])
+    text.flush()
+    text.detach()
+
+
+# --- error report ---------------------------------------------------------------------------
+
+
+def write_error_report(job, reading) -> None:
+    """The problems list, and the rows with problems with their bad cells marked."""
+    from kiemdiem.imports.readers import ReadError, open_table
+    from kiemdiem.imports.text import CsvEncodingError
+
+    problems = reading.problems.items
+    book = Workbook(write_only=True)
+    summary = book.create_sheet(_("Problems")[:31])
+    _print_setup(summary)
+    for letter, width in zip("ABCDEFG", (14, 8, 8, 28, 18, 10, 100), strict=True):
+        summary.column_dimensions[letter].width = width
+    head = [_("Sheet"), _("Row"), _("Column"), _("Header"), _("Code"), _("Severity"), _("Message")]
+    cells = []
+    for value in head:
+        cell = WriteOnlyCell(summary, value=value)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cells.append(cell)
+    summary.append(cells)
+    for p in problems:
+        severity = _("error") if p.severity == "error" else _("warning")
+        summary.append([p.sheet, p.row or "", p.column, p.header, p.code, severity, p.message])
+    marks: dict[int, dict[int, list]] = {}
+    index_of = {letter: i for i, letter in ((i, _letter(i)) for i in range(200))}
+    for p in problems:
+        if p.row:
+            marks.setdefault(p.row, {}).setdefault(index_of.get(p.column, -1), []).append(p)
+    if marks:
+        data = book.create_sheet(_("Rows with problems")[:31])
+        _print_setup(data)
+        try:
+            table = open_table(job.source_path, job.file_format, job.kind)
+        except (ReadError, CsvEncodingError):
+            table = None
+        if table is not None:
+            width = max(table.columns.values()) + 1
+            data.column_dimensions["A"].width = 7
+            for i in range(width):
+                data.column_dimensions[_letter(i + 1)].width = 15
+            data.freeze_panes = "B2"
+            header = [_("Row")] + [""] * width
+            for key, i in table.columns.items():
+                header[i + 1] = next(c.header for c in COLUMNS[job.kind] if c.key == key)
+            data.append(header)
+            for number, row in table.rows:
+                if number not in marks:
+                    continue
+                out = [WriteOnlyCell(data, value=number)]
+                for i, value in enumerate(row):
+                    cell = _value_cell(data, value if value != "" else None)
+                    found = marks[number].get(i)
+                    if found:
+                        bad = any(p.severity == "error" for p in found)
+                        cell.fill = BAD_FILL if bad else WARN_FILL
+                        cell.comment = Comment("\n".join(p.message for p in found), "kiemdiem")
+                    out.append(cell)
+                whole_row = marks[number].get(-1)
+                if whole_row:
+                    out[0].fill = BAD_FILL
+                    out[0].comment = Comment("\n".join(p.message for p in whole_row), "kiemdiem")
+                data.append(out)
+    job.folder.mkdir(parents=True, exist_ok=True)
+    book.save(job.report_path)

@@ -1,0 +1,37 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kiemdiem.common.forms import ScopedForm, UnitCodeField
+from kiemdiem.imports.models import ImportKind
+from kiemdiem.imports.readers import detect_format
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class UploadForm(ScopedForm):
+    kind = forms.ChoiceField(label=_("The file contains"), choices=ImportKind.choices)
+    unit = UnitCodeField(
+        label=_("Import into (unit code)"),
+        help_text=_("Every unit and person in the file must belong to this unit's subtree."),
+    )
+    file = forms.FileField(
+        label=_("File"), help_text=_(".xlsx, .xls, .ods or .csv (UTF-8 or Windows-1258).")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if detect_format(upload.name) is None:
+            raise forms.ValidationError(_("Choose a .xlsx, .xls, .ods or .csv file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        return upload
+
+
+class ExportForm(ScopedForm):
+    kind = forms.ChoiceField(label=_("Export"), choices=ImportKind.choices)
+    unit = UnitCodeField(
+        label=_("Unit code"), action="view", help_text=_("The unit and its whole subtree.")
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV (UTF-8)")]
+    )

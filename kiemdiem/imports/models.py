@@ -1,0 +1,117 @@
+"""An import job: one uploaded file, its validation report, and the result of committing it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportKind(models.TextChoices):
+    UNITS = "units", _("Units")
+    PEOPLE = "people", _("People")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    VALIDATING = "validating", _("Checking the file")
+    READY = "ready", _("Checked, waiting for confirmation")
+    INVALID = "invalid", _("Has errors, nothing imported")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed, nothing imported")
+
+
+# A job whose progress file has not moved for this long was interrupted (process killed).
+STALE_AFTER_SECONDS = 300
+
+
+def jobs_dir() -> Path:
+    return Path(settings.VAR_DIR) / "imports"
+
+
+class ImportJob(models.Model):
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "orgtree.Unit", verbose_name=_("scope"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    original_name = models.CharField(_("file"), max_length=255)
+    file_format = models.CharField(max_length=8)
+    status = models.CharField(
+        _("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    # The first problems (sheet, row, column, code, message, severity), for the preview page.
+    problems = models.JSONField(default=list, blank=True)
+    # Predicted counts from validation: {"create": n, "update": n, "unchanged": n}.
+    preview = models.JSONField(default=dict, blank=True)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    scope_path_field = "unit__path"
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.original_name}"
+
+    # --- files -------------------------------------------------------------------------
+    @property
+    def folder(self) -> Path:
+        return jobs_dir() / str(self.pk)
+
+    @property
+    def source_path(self) -> Path:
+        return self.folder / f"source.{self.file_format}"
+
+    @property
+    def report_path(self) -> Path:
+        return self.folder / "report.xlsx"
+
+    @property
+    def progress_path(self) -> Path:
+        return self.folder / "progress.json"
+
+    def write_progress(self, done: int, total: int, phase: str) -> None:
+        """Progress outside the database: the commit runs in one transaction nobody else sees."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.progress_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"done": done, "total": total, "phase": phase}))
+        tmp.replace(self.progress_path)
+
+    def progress(self) -> dict:
+        data = {"done": self.done, "total": self.total, "phase": self.status, "stale": False}
+        if self.status in (JobStatus.VALIDATING, JobStatus.RUNNING):
+            try:
+                data.update(json.loads(self.progress_path.read_text()))
+                age = timezone.now().timestamp() - self.progress_path.stat().st_mtime
+                data["stale"] = age > STALE_AFTER_SECONDS
+            except (OSError, ValueError):
+                pass
+        data["percent"] = int(100 * data["done"] / data["total"]) if data["total"] else 0
+        return data
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.READY, JobStatus.INVALID, JobStatus.DONE, JobStatus.FAILED)

@@ -1,0 +1,12 @@
+"""Reads about import jobs, through the permission door."""
+
+from kiemdiem.accounts.permissions import get_or_404, restrict
+from kiemdiem.imports.models import ImportJob
+
+
+def job_list(user, action: str = "view"):
+    return restrict(ImportJob.objects.select_related("unit", "created_by"), user, action)
+
+
+def job_get(user, pk: int, action: str = "view") -> ImportJob:
+    return get_or_404(ImportJob.objects.select_related("unit", "created_by"), user, action, pk=pk)

@@ -1,0 +1,1060 @@
+"""Import jobs: store the upload, validate everything, then commit in ONE transaction.
+
+``import_validate`` reads the file (streamed) and reports every problem without writing any
+data. ``import_commit`` reads it again and writes: units through ``orgtree.services``; people
+that already exist through ``people.services`` (one service call per change), and new people
+through a bulk path that runs the services' own checks during validation and writes the very
+rows and audit entries the services would (``tests/test_equivalence.py`` compares the two).
+A killed process rolls the whole transaction back: the database stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+import pickle
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiemdiem.audit.context import current_request_id
+from kiemdiem.audit.models import LogEntry
+from kiemdiem.audit.services import log_action, snapshot
+from kiemdiem.common.dates import today
+from kiemdiem.common.vietnamese import fold_diacritics
+from kiemdiem.imports import fastinsert
+from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
+from kiemdiem.imports.readers import ReadError, detect_format, open_table
+from kiemdiem.imports.text import CsvEncodingError
+from kiemdiem.imports.validation import (
+    PersonRecord,
+    Problem,
+    Problems,
+    RowReader,
+    UnitIndex,
+    UnitRecord,
+)
+from kiemdiem.orgtree import services as tree
+from kiemdiem.orgtree.models import Unit
+from kiemdiem.people import services as people
+from kiemdiem.people.models import (
+    Affiliation,
+    AffiliationKind,
+    MemberStatus,
+    MemberStatusKind,
+    PartyMember,
+    Person,
+)
+
+BATCH = 2000
+PREVIEW_PROBLEMS = 200
+
+ProgressFn = Callable[[int, int], None]
+
+
+class ImportFailed(Exception):
+    pass
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+
+def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJob:
+    """Store an upload (``chunks``: an iterable of bytes) as a queued job."""
+    fmt = detect_format(filename)
+    if fmt is None:
+        raise ValidationError({"file": _("Choose a .xlsx, .xls, .ods or .csv file.")})
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("Choose what the file contains.")})
+    job = ImportJob.objects.create(
+        created_by=user if getattr(user, "pk", None) else None,
+        unit=unit,
+        kind=kind,
+        original_name=filename[:255],
+        file_format=fmt,
+    )
+    job.folder.mkdir(parents=True, exist_ok=True)
+    with open(job.source_path, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return job
+
+
+def job_delete_files(job: ImportJob) -> None:
+    shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def _user(job: ImportJob):
+    return job.created_by
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class Reading:
+    problems: Problems
+    sheet: str = ""
+    columns: dict = field(default_factory=dict)
+    header_row: int = 0
+    committing: bool = False
+
+
+def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
+    """Parsed rows of the job's file (None for a row with errors)."""
+    try:
+        table = open_table(job.source_path, job.file_format, job.kind)
+    except CsvEncodingError as exc:
+        reading.problems.add(Problem("", 0, "", "", "file.encoding", exc.message))
+        return
+    except ReadError:
+        reading.problems.add(
+            Problem(
+                "",
+                0,
+                "",
+                "",
+                "file.header",
+                _(
+                    "No header row found: the file must have the template's column headers "
+                    "(download the template)."
+                ),
+            )
+        )
+        return
+    reading.sheet, reading.columns, reading.header_row = (
+        table.sheet,
+        table.columns,
+        table.header_row,
+    )
+    reader = RowReader(job.kind, table.sheet, table.columns, units, reading.problems)
+    reader.full_checks = not reading.committing
+    parse = reader.person if job.kind == ImportKind.PEOPLE else reader.unit_row
+    for number, cells in table.rows:
+        yield number, parse(number, cells)
+
+
+# --- people: matching and changes -----------------------------------------------------------
+
+
+@dataclass
+class PersonPlan:
+    record: PersonRecord
+    pk: int | None = None  # the existing person found for the record
+    person: Person | None = None  # None: a new person
+    ops: list = field(default_factory=list)  # (name, kwargs) service calls for an existing one
+
+
+_POST_COLUMNS = ("posts", "collectives", "employment")
+
+
+def _column_of(affiliation: Affiliation, units: UnitIndex) -> str | None:
+    info = units.by_pk.get(affiliation.unit_id)
+    if affiliation.kind == AffiliationKind.EMPLOYMENT:
+        return "employment"
+    if affiliation.kind == AffiliationKind.POSITION:
+        return "collectives" if info and info.group == "collective" else "posts"
+    return None
+
+
+def _post_key(a: Affiliation) -> tuple:
+    return (a.unit_id, a.kind, fold_diacritics(a.title), a.role or "", a.state_category or "")
+
+
+class PeopleMatcher:
+    """Finds who already exists for a batch of records, and what would change."""
+
+    def __init__(
+        self, job: ImportJob, units: UnitIndex, problems: Problems, sheet: str, columns: dict
+    ):
+        from kiemdiem.accounts.permissions import restrict
+
+        self.job, self.units, self.problems = job, units, problems
+        self.sheet, self.columns = sheet, columns
+        self.restrict = restrict
+        self.user = _user(job)
+        self.heads = set(
+            Affiliation.objects.current()
+            .filter(kind=AffiliationKind.POSITION, role="head")
+            .values_list("unit_id", "person_id")
+        )
+
+    def _error(self, rec: PersonRecord, key: str | None, code: str, message: str) -> None:
+        from kiemdiem.imports.columns import COLUMNS
+
+        header = next((c.header for c in COLUMNS["people"] if c.key == key), "")
+        self.problems.add(
+            Problem(
+                self.sheet,
+                rec.row,
+                rec.refs.get(key, "") if key else "",
+                header,
+                code,
+                str(message),
+            )
+        )
+
+    def plan(self, batch: list[PersonRecord]) -> list[PersonPlan]:
+        cids = {r.fields["citizen_id"] for r in batch if r.fields.get("citizen_id")}
+        cards = {
+            r.membership["card_number"]
+            for r in batch
+            if r.membership and r.membership.get("card_number")
+        }
+        names = {fold_diacritics(r.full_name) for r in batch}
+        by_cid = {p.citizen_id: p.pk for p in Person.objects.filter(citizen_id__in=cids)}
+        by_card = dict(
+            PartyMember.objects.filter(card_number__in=cards).values_list(
+                "card_number", "person_id"
+            )
+        )
+        by_name: dict[tuple, list[int]] = {}
+        for pk, text, birth in Person.objects.filter(
+            search_text__in=names, citizen_id__isnull=True
+        ).values_list("pk", "search_text", "birth_date"):
+            by_name.setdefault((text, birth), []).append(pk)
+        wanted: dict[int, PersonRecord] = {}
+        plans: list[PersonPlan] = []
+        for rec in batch:
+            pk = None
+            cid = rec.fields.get("citizen_id")
+            card = rec.membership.get("card_number") if rec.membership else None
+            if cid and cid in by_cid:
+                pk = by_cid[cid]
+            elif card and card in by_card:
+                pk = by_card[card]
+            elif not cid and not card:
+                found = by_name.get(
+                    (fold_diacritics(rec.full_name), rec.fields.get("birth_date")), []
+                )
+                if len(found) > 1:
+                    self._error(
+                        rec,
+                        "family_name" if "family_name" in rec.refs else None,
+                        "person.ambiguous",
+                        _(
+                            "Several people have this name and date of birth; add the "
+                            "citizen ID to tell them apart."
+                        ),
+                    )
+                    continue
+                pk = found[0] if found else None
+            if card and card in by_card and pk is not None and by_card[card] != pk:
+                self._error(
+                    rec,
+                    "card_number",
+                    "person.card_taken",
+                    _("This party card number belongs to another person."),
+                )
+                continue
+            plans.append(PersonPlan(rec, pk))
+            if pk is not None:
+                wanted[pk] = rec
+        members = set(
+            PartyMember.objects.filter(person_id__in=wanted).values_list("person_id", flat=True)
+        )
+        for plan in plans:
+            rec = plan.record
+            if (rec.cell or rec.residence) and not rec.membership and plan.pk not in members:
+                key = "cell" if rec.cell else "residence"
+                self._error(
+                    rec, key, "cell.not_member", _("Only party members belong to a party cell.")
+                )
+                plan.record = None
+        if wanted:
+            allowed = set(
+                self.restrict(
+                    Person.objects.filter(pk__in=wanted), self.user, "change"
+                ).values_list("pk", flat=True)
+            )
+            persons = {
+                p.pk: p for p in Person.objects.filter(pk__in=wanted).select_related("membership")
+            }
+            statuses = {
+                s.member_id: s
+                for s in MemberStatus.objects.filter(
+                    member__person_id__in=wanted, valid_to__isnull=True
+                )
+            }
+            affs: dict[int, list[Affiliation]] = {}
+            for a in Affiliation.objects.current().filter(person_id__in=wanted):
+                affs.setdefault(a.person_id, []).append(a)
+            for plan in plans:
+                pk = plan.pk
+                if pk is None or plan.record is None:
+                    continue
+                if pk not in allowed:
+                    self._error(
+                        plan.record,
+                        None,
+                        "person.out_of_scope",
+                        _(
+                            "This person already exists and belongs to units outside "
+                            "your scope; ask the unit that manages them."
+                        ),
+                    )
+                    plan.record = None
+                    continue
+                plan.person = persons[pk]
+                plan.ops = self._changes(plan.record, plan.person, statuses, affs.get(pk, []))
+        plans = [p for p in plans if p.record is not None]
+        for plan in plans:
+            self._check_heads(plan)
+        return plans
+
+    def _check_heads(self, plan: PersonPlan) -> None:
+        person_pk = plan.person.pk if plan.person else None
+        for entry in plan.record.all_posts():
+            if entry.fields.get("role") != "head":
+                continue
+            holders = {p for u, p in self.heads if u == entry.unit.pk}
+            if holders - {person_pk}:
+                self._error(
+                    plan.record,
+                    entry.column,
+                    "post.head_taken",
+                    _("Unit “%(code)s” already has a head.") % {"code": entry.unit.code},
+                )
+
+    def _changes(self, rec, person, statuses, current: list[Affiliation]) -> list:
+        ops = []
+        fields = {k: v for k, v in rec.fields.items() if v not in (None, "")}
+        if any(getattr(person, k) != v for k, v in fields.items()):
+            ops.append(("person_update", {"person": person, **fields}))
+        member = getattr(person, "membership", None)
+        if rec.membership:
+            given = {k: v for k, v in rec.membership.items() if v not in (None, "")}
+            if member is None:
+                ops.append(("member_admit", {"person": person, **given}))
+            elif any(getattr(member, k) != v for k, v in given.items()):
+                merged = {k: getattr(member, k) for k in people.MEMBER_FIELDS}
+                merged.update(given)
+                ops.append(("member_update", {"member": member, **merged}))
+        if rec.status and rec.membership:
+            status = statuses.get(member.pk) if member else None
+            if status is None or status.status != rec.status:
+                ops.append(
+                    ("status", {"status": rec.status, "effective": rec.status_from or today()})
+                )
+        by_kind = {}
+        for a in current:
+            by_kind.setdefault(a.kind, []).append(a)
+        cell = (by_kind.get("cell") or [None])[0]
+        if rec.cell and (cell is None or cell.unit_id != rec.cell.pk):
+            if cell is None:
+                ops.append(
+                    (
+                        "start",
+                        {
+                            "unit_id": rec.cell.pk,
+                            "kind": "cell",
+                            "valid_from": rec.cell_from or today(),
+                            "fields": {},
+                        },
+                    )
+                )
+            else:
+                day = (
+                    rec.cell_from if rec.cell_from and rec.cell_from > cell.valid_from else today()
+                )
+                ops.append(("transfer", {"to_cell_id": rec.cell.pk, "effective": day}))
+        residence = (by_kind.get("residence") or [None])[0]
+        if rec.residence and (residence is None or residence.unit_id != rec.residence.pk):
+            if residence is not None:
+                ops.append(("end", {"affiliation": residence, "valid_to": today()}))
+            ops.append(
+                (
+                    "start",
+                    {
+                        "unit_id": rec.residence.pk,
+                        "kind": "residence",
+                        "valid_from": rec.residence_from or today(),
+                        "fields": {},
+                    },
+                )
+            )
+        for column, entries in rec.posts.items():
+            existing = [
+                a
+                for a in current
+                if _column_of(a, self.units) == column
+                and self.units.by_pk.get(a.unit_id)
+                and self.units.by_pk[a.unit_id].in_scope
+            ]
+            keys = {e.key() for e in entries}
+            have = {_post_key(a) for a in existing}
+            for a in existing:
+                if _post_key(a) not in keys:
+                    ops.append(("end", {"affiliation": a, "valid_to": today()}))
+            for e in entries:
+                if e.key() not in have:
+                    ops.append(
+                        (
+                            "start",
+                            {
+                                "unit_id": e.unit.pk,
+                                "kind": e.kind,
+                                "valid_from": e.valid_from or rec.cell_from or today(),
+                                "fields": e.fields,
+                            },
+                        )
+                    )
+        return ops
+
+
+def _apply_ops(person: Person, ops: list, actor) -> None:
+    for name, kw in ops:
+        if name == "person_update":
+            people.person_update(actor=actor, **kw)
+        elif name == "member_admit":
+            people.member_admit(actor=actor, **kw)
+            person.refresh_from_db()
+        elif name == "member_update":
+            people.member_update(actor=actor, **kw)
+        elif name == "status":
+            people.member_status_change(
+                member=PartyMember.objects.get(person=person), actor=actor, **kw
+            )
+        elif name == "transfer":
+            people.member_transfer(
+                person=person,
+                to_cell=Unit.objects.get(pk=kw["to_cell_id"]),
+                effective=kw["effective"],
+                actor=actor,
+            )
+        elif name == "end":
+            people.affiliation_end(actor=actor, **kw)
+        elif name == "start":
+            people.affiliation_start(
+                person=person,
+                unit=Unit.objects.get(pk=kw["unit_id"]),
+                kind=kw["kind"],
+                valid_from=kw["valid_from"],
+                actor=actor,
+                **kw["fields"],
+            )
+
+
+# --- people: new persons -------------------------------------------------------------------
+
+
+def _affiliation_specs(rec: PersonRecord) -> list[tuple]:
+    """(unit pk, kind, valid_from, fields) in the order the services path starts them."""
+    default = rec.cell_from or today()
+    specs = []
+    if rec.cell:
+        specs.append((rec.cell.pk, "cell", rec.cell_from or today(), {}))
+    if rec.residence:
+        specs.append((rec.residence.pk, "residence", rec.residence_from or today(), {}))
+    for e in rec.all_posts():
+        specs.append((e.unit.pk, e.kind, e.valid_from or default, dict(e.fields)))
+    return specs
+
+
+def _person_fields(rec: PersonRecord) -> dict:
+    return {
+        k: v
+        for k, v in rec.fields.items()
+        if v is not None and (v != "" or k in ("middle_name", "phone", "email", "gender"))
+    }
+
+
+def _membership(rec: PersonRecord) -> dict:
+    m = dict(rec.membership)
+    m["occupation"] = m.get("occupation") or "cbccvc"
+    return m
+
+
+def create_via_services(rec: PersonRecord, actor) -> Person:
+    """The reference path: one new person through the services (used for small files too)."""
+    home = Unit.objects.get(pk=rec.home.pk)
+    person = people.person_create(actor=actor, unit=home, **_person_fields(rec))
+    if rec.membership:
+        people.member_admit(person=person, unit=home, actor=actor, **_membership(rec))
+    for unit_pk, kind, valid_from, fields in _affiliation_specs(rec):
+        people.affiliation_start(
+            person=person,
+            unit=Unit.objects.get(pk=unit_pk),
+            kind=kind,
+            valid_from=valid_from,
+            actor=actor,
+            **fields,
+        )
+    if rec.membership and rec.status and rec.status != MemberStatusKind.ACTIVE:
+        people.member_status_change(
+            member=person.membership, status=rec.status, effective=rec.status_from, actor=actor
+        )
+    return person
+
+
+def _entries(action: str, rows: list[tuple], actor) -> list[LogEntry]:
+    """Audit entries exactly as ``log_action`` writes them: (target, unit pk, data) per row."""
+    request_id = current_request_id()
+    actor = actor if getattr(actor, "pk", None) else None
+    types: dict[type, ContentType] = {}
+    out = []
+    for target, unit_id, data in rows:
+        ct = types.get(type(target)) or ContentType.objects.get_for_model(target)
+        types[type(target)] = ct
+        out.append(
+            LogEntry(
+                action=action,
+                actor=actor,
+                content_type=ct,
+                object_id=str(target.pk),
+                object_repr=str(target)[:255],
+                unit_id=unit_id,
+                data=data or {},
+                request_id=request_id,
+            )
+        )
+    return out
+
+
+def create_in_bulk(records: list[PersonRecord], actor) -> None:
+    """Write what ``create_via_services`` writes, with a few bulk inserts per batch."""
+    persons = []
+    for rec in records:
+        person = Person()
+        people._apply_person_fields(person, _person_fields(rec))
+        persons.append(person)
+    fastinsert.insert(Person, persons)
+    logs = _entries(
+        "person.created",
+        [
+            (p, r.home.pk, snapshot(p, people.PERSON_FIELDS))
+            for r, p in zip(records, persons, strict=True)
+        ],
+        actor,
+    )
+    members, statuses, member_logs, status_logs, affs, aff_rows = [], [], [], [], [], []
+    for rec, person in zip(records, persons, strict=True):
+        if rec.membership:
+            m = _membership(rec)
+            members.append(
+                (
+                    rec,
+                    PartyMember(
+                        person=person,
+                        admitted_on=m["admitted_on"],
+                        official_on=m.get("official_on"),
+                        card_number=m.get("card_number") or None,
+                        occupation=m["occupation"],
+                    ),
+                )
+            )
+        for unit_pk, kind, valid_from, fields in _affiliation_specs(rec):
+            a = Affiliation(
+                person=person, unit_id=unit_pk, kind=kind, valid_from=valid_from, **fields
+            )
+            affs.append(a)
+            aff_rows.append(fields)
+    # Audit entries name the unit (Affiliation.__str__): give each row its Unit object once.
+    unit_objects = Unit.objects.in_bulk({a.unit_id for a in affs})
+    for a in affs:
+        a.unit = unit_objects[a.unit_id]
+    fastinsert.insert(PartyMember, [m for _r, m in members])
+    for rec, m in members:
+        member_logs.append((m, rec.home.pk, snapshot(m, people.MEMBER_FIELDS)))
+        inactive = rec.status and rec.status != MemberStatusKind.ACTIVE
+        statuses.append(
+            MemberStatus(
+                member=m,
+                status=MemberStatusKind.ACTIVE,
+                valid_from=m.admitted_on,
+                valid_to=rec.status_from if inactive else None,
+            )
+        )
+        if inactive:
+            statuses.append(MemberStatus(member=m, status=rec.status, valid_from=rec.status_from))
+            status_logs.append(
+                (
+                    m,
+                    rec.home.pk,
+                    {"status": ["active", rec.status], "effective": rec.status_from, "reason": ""},
+                )
+            )
+    fastinsert.insert(MemberStatus, statuses)
+    fastinsert.insert(Affiliation, affs)
+    logs += _entries("member.admitted", member_logs, actor)
+    logs += _entries(
+        "affiliation.started",
+        [
+            (a, a.unit_id, {"kind": a.kind, "person": a.person_id, "valid_from": a.valid_from, **f})
+            for a, f in zip(affs, aff_rows, strict=True)
+        ],
+        actor,
+    )
+    logs += _entries("member.status_changed", status_logs, actor)
+    fastinsert.insert(LogEntry, logs)
+
+
+# --- people: validate and commit ----------------------------------------------------------
+
+
+def _people_pass(
+    job: ImportJob,
+    reading: Reading,
+    *,
+    commit: bool,
+    actor=None,
+    bulk=True,
+    progress: ProgressFn | None = None,
+    total: int = 0,
+) -> dict:
+    units = UnitIndex(job.unit.path)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": 0}
+    seen: dict[tuple, tuple[int, str]] = {}  # identity → (row, cell code)
+    cids: dict[str, int] = {}
+    cards: dict[str, int] = {}
+    heads: dict[int, int] = {}
+    matcher = None
+    batch: list[PersonRecord] = []
+
+    cache_path = job.folder / "records.pickle"
+    cache = None if commit else open(cache_path, "wb")  # noqa: SIM115
+
+    def flush():
+        nonlocal matcher
+        if matcher is None:
+            matcher = PeopleMatcher(job, units, reading.problems, reading.sheet, reading.columns)
+        if cache is not None:
+            pickle.dump(batch, cache, protocol=pickle.HIGHEST_PROTOCOL)
+        plans = matcher.plan(batch)
+        new = [p.record for p in plans if p.person is None]
+        changed = [p for p in plans if p.person is not None and p.ops]
+        counts["created"] += len(new)
+        counts["updated"] += len(changed)
+        counts["unchanged"] += len(plans) - len(new) - len(changed)
+        if commit:
+            if reading.problems.errors:
+                raise ImportFailed(_("The file changed since it was checked."))
+            for plan in changed:
+                try:
+                    _apply_ops(plan.person, plan.ops, actor)
+                except ValidationError as exc:
+                    raise ImportFailed(
+                        _("Row %(row)s: %(message)s")
+                        % {"row": plan.record.row, "message": "; ".join(exc.messages)}
+                    ) from exc
+            if bulk:
+                create_in_bulk(new, actor)
+            else:
+                for rec in new:
+                    create_via_services(rec, actor)
+        batch.clear()
+        if progress:
+            progress(counts["rows"], total)
+
+    def dup(rec, key, code, message):
+        from kiemdiem.imports.columns import COLUMNS
+
+        header = next((c.header for c in COLUMNS["people"] if c.key == key), "")
+        reading.problems.add(
+            Problem(reading.sheet, rec.row, rec.refs.get(key, ""), header, code, str(message))
+        )
+
+    if commit and cache_path.exists():
+        # The rows as validation parsed them (checked, in order): no second parse.
+        from kiemdiem.imports.columns import COLUMNS
+
+        with open(cache_path, "rb") as stored:
+            header = pickle.load(stored)
+            reading.sheet, reading.columns = header["sheet"], header["columns"]
+            assert set(reading.columns) <= {c.key for c in COLUMNS["people"]}
+            while True:
+                try:
+                    batch[:] = pickle.load(stored)
+                except EOFError:
+                    break
+                counts["rows"] += len(batch)
+                flush()
+        counts["rows"] = job.total
+        if progress:
+            progress(counts["rows"], total)
+        return counts
+    for number, rec in _records(job, units, reading):
+        if counts["rows"] == 0 and cache is not None:
+            pickle.dump({"sheet": reading.sheet, "columns": reading.columns}, cache)
+        counts["rows"] += 1
+        if rec is None:
+            continue
+        identity = rec.identity()
+        cell_code = rec.cell.code if rec.cell else ""
+        if identity in seen:
+            first_row, first_cell = seen[identity]
+            if cell_code and first_cell and cell_code != first_cell:
+                dup(
+                    rec,
+                    "cell",
+                    "person.two_cells",
+                    _(
+                        "This person is also in party cell %(cell)s on row %(row)s: a person is "
+                        "active in one cell at a time."
+                    )
+                    % {"cell": first_cell, "row": first_row},
+                )
+            else:
+                key = {"cid": "citizen_id", "card": "card_number"}.get(identity[0], "family_name")
+                if key not in rec.refs:
+                    key = "full_name"
+                dup(
+                    rec,
+                    key,
+                    "person.duplicate",
+                    _("The same person is already on row %(row)s.") % {"row": first_row},
+                )
+            continue
+        seen[identity] = (number, cell_code)
+        cid = rec.fields.get("citizen_id")
+        if cid:
+            if cid in cids:
+                dup(
+                    rec,
+                    "citizen_id",
+                    "person.duplicate",
+                    _("The same person is already on row %(row)s.") % {"row": cids[cid]},
+                )
+                continue
+            cids[cid] = number
+        card = rec.membership.get("card_number") if rec.membership else None
+        if card:
+            if card in cards:
+                dup(
+                    rec,
+                    "card_number",
+                    "person.duplicate_card",
+                    _("This party card number is already on row %(row)s.") % {"row": cards[card]},
+                )
+                continue
+            cards[card] = number
+        for entry in rec.all_posts():
+            if entry.fields.get("role") == "head":
+                if entry.unit.pk in heads:
+                    dup(
+                        rec,
+                        entry.column,
+                        "post.two_heads",
+                        _("Unit “%(code)s” already gets a head on row %(row)s.")
+                        % {"code": entry.unit.code, "row": heads[entry.unit.pk]},
+                    )
+                heads[entry.unit.pk] = number
+        batch.append(rec)
+        if len(batch) >= BATCH:
+            flush()
+    if cache is not None and counts["rows"] == 0:
+        pickle.dump({"sheet": reading.sheet, "columns": reading.columns}, cache)
+    if batch:
+        flush()
+    if cache is not None:
+        cache.close()
+        if reading.problems.errors:
+            cache_path.unlink(missing_ok=True)
+    if not batch and progress:
+        progress(counts["rows"], total)
+    return counts
+
+
+# --- units --------------------------------------------------------------------------------
+
+
+def _units_pass(
+    job: ImportJob,
+    reading: Reading,
+    *,
+    commit: bool,
+    actor=None,
+    progress: ProgressFn | None = None,
+    total: int = 0,
+) -> dict:
+    units = UnitIndex(job.unit.path)
+    records: dict[str, UnitRecord] = {}
+    rows = 0
+    problems = reading.problems
+
+    def err(rec: UnitRecord, key: str, code: str, message: str) -> None:
+        from kiemdiem.imports.columns import COLUMNS
+
+        header = next((c.header for c in COLUMNS["units"] if c.key == key), "")
+        problems.add(
+            Problem(reading.sheet, rec.row, rec.refs.get(key, ""), header, code, str(message))
+        )
+
+    for _number, rec in _records(job, units, reading):
+        rows += 1
+        if rec is None:
+            continue
+        if rec.code in records:
+            err(
+                rec,
+                "code",
+                "unit.duplicate",
+                _("The same unit code is already on row %(row)s.") % {"row": records[rec.code].row},
+            )
+            continue
+        info = units.by_code.get(rec.code)
+        if info is not None and not info.in_scope:
+            err(
+                rec,
+                "code",
+                "unit.out_of_scope",
+                _("Unit “%(code)s” is outside the scope of this import.") % {"code": rec.code},
+            )
+            continue
+        records[rec.code] = rec
+
+    # Parents: known, active, inside the scope (unless unchanged), and no cycle.
+    scope_code = job.unit.code.upper()
+    parent_of: dict[str, str] = {c: i.parent_code for c, i in units.by_code.items()}
+    valid: dict[str, UnitRecord] = {}
+    for code, rec in records.items():
+        info = units.by_code.get(code)
+        parent = rec.parent_code or (info.parent_code if info else "")
+        if not parent and info is None:
+            err(rec, "parent", "required", _("Enter the code of the parent unit."))
+            continue
+        if parent:
+            known = parent in records or parent in units.by_code
+            if not known:
+                err(
+                    rec,
+                    "parent",
+                    "unit.unknown",
+                    _("No active unit with code “%(code)s”.") % {"code": parent},
+                )
+                continue
+            pinfo = units.by_code.get(parent)
+            unchanged = info is not None and info.parent_code == parent
+            if pinfo and not unchanged:
+                if not pinfo.active:
+                    err(rec, "parent", "unit.dissolved", _("The parent unit has been dissolved."))
+                    continue
+                if not pinfo.in_scope:
+                    err(
+                        rec,
+                        "parent",
+                        "unit.out_of_scope",
+                        _("Unit “%(code)s” is outside the scope of this import.")
+                        % {"code": parent},
+                    )
+                    continue
+            if code == scope_code and not unchanged and info is not None:
+                err(
+                    rec,
+                    "parent",
+                    "unit.scope_moved",
+                    _("The unit at the top of the import cannot be moved by it."),
+                )
+                continue
+        if (
+            rec.managed_by_code
+            and rec.managed_by_code not in records
+            and (
+                rec.managed_by_code not in units.by_code
+                or not units.by_code[rec.managed_by_code].active
+            )
+        ):
+            err(
+                rec,
+                "managed_by",
+                "unit.unknown",
+                _("No active unit with code “%(code)s”.") % {"code": rec.managed_by_code},
+            )
+            continue
+        parent_of[code] = parent
+        valid[code] = rec
+    for code, rec in valid.items():
+        walk, current = [code], parent_of.get(code, "")
+        while current:
+            if current in walk:
+                err(
+                    rec,
+                    "parent",
+                    "unit.cycle",
+                    _("The parent codes go round in a circle: %(chain)s.")
+                    % {"chain": " → ".join([*walk[walk.index(current) :], current])},
+                )
+                break
+            walk.append(current)
+            current = parent_of.get(current, "")
+
+    # What would change, in an order where parents come first.
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(code: str, depth=0):
+        if code in placed or code not in valid or depth > 500:
+            return
+        parent = parent_of.get(code, "")
+        if parent in valid:
+            place(parent, depth + 1)
+        placed.add(code)
+        order.append(code)
+
+    for code in valid:
+        place(code)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": rows}
+    created: dict[str, Unit] = {}
+    existing = {u.code.upper(): u for u in Unit.objects.filter(code__in=list(valid))}
+
+    def resolve(code: str) -> Unit | None:
+        if not code:
+            return None
+        return created.get(code) or existing.get(code) or Unit.objects.get(code=code)
+
+    done = 0
+    for code in order:
+        rec = valid[code]
+        unit = existing.get(code)
+        parent_code = parent_of.get(code, "")
+        if unit is None:
+            counts["created"] += 1
+            if commit:
+                created[code] = tree.unit_create(
+                    code=rec.code,
+                    name=rec.name,
+                    kind=rec.kind,
+                    short_name=rec.short_name,
+                    parent=resolve(parent_code),
+                    managed_by=resolve(rec.managed_by_code),
+                    valid_from=rec.valid_from or today(),
+                    actor=actor,
+                )
+        else:
+            managed = rec.managed_by_code or (
+                unit.managed_by.code.upper() if unit.managed_by else ""
+            )
+            short = rec.short_name or unit.short_name
+            moved = units.by_code[code].parent_code != parent_code
+            current_managed = unit.managed_by.code.upper() if unit.managed_by else ""
+            changed = (
+                unit.name != rec.name
+                or unit.kind != rec.kind
+                or unit.short_name != short
+                or current_managed != managed
+            )
+            if changed or moved:
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+            if commit and changed:
+                tree.unit_update(
+                    unit=unit,
+                    name=rec.name,
+                    short_name=short,
+                    kind=rec.kind,
+                    managed_by=resolve(managed),
+                    actor=actor,
+                )
+            if commit and moved:
+                tree.unit_move(
+                    unit=unit, new_parent=resolve(parent_code), effective=today(), actor=actor
+                )
+        done += 1
+        if progress and done % 200 == 0:
+            progress(done, total)
+    if progress:
+        progress(rows, total)
+    return counts
+
+
+# --- the two steps -----------------------------------------------------------------------
+
+
+def _run(job: ImportJob, *, commit: bool, actor=None, bulk=True, progress=None, total=0):
+    reading = Reading(Problems(), committing=commit)
+    fn = _people_pass if job.kind == ImportKind.PEOPLE else _units_pass
+    kwargs = {"bulk": bulk} if job.kind == ImportKind.PEOPLE else {}
+    counts = fn(job, reading, commit=commit, actor=actor, progress=progress, total=total, **kwargs)
+    return reading, counts
+
+
+def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> ImportJob:
+    """Check the whole file; write nothing but the job's report."""
+    from kiemdiem.imports.exporters import write_error_report
+
+    job.status = JobStatus.VALIDATING
+    job.save(update_fields=["status"])
+
+    def report(done, total):
+        job.write_progress(done, total, "validating")
+        if progress:
+            progress(done, total)
+
+    try:
+        reading, counts = _run(job, commit=False, progress=report)
+    except Exception as exc:  # an unreadable file: say so, keep the job
+        job.status, job.failure = JobStatus.FAILED, str(exc)[:2000]
+        job.finished_at = timezone.now()
+        job.save()
+        raise
+    problems = reading.problems
+    job.total = counts["rows"]
+    job.error_count, job.warning_count = problems.errors, problems.warnings
+    job.problems = [p.as_dict() for p in problems.items[:PREVIEW_PROBLEMS]]
+    job.preview = {k: counts[k] for k in ("created", "updated", "unchanged")}
+    job.status = JobStatus.INVALID if problems.errors else JobStatus.READY
+    if problems.items:
+        write_error_report(job, reading)
+    job.save()
+    return job
+
+
+def import_commit(
+    job: ImportJob, actor, *, bulk: bool = True, progress: ProgressFn | None = None
+) -> ImportJob:
+    """Write the file in one transaction; on any error nothing is written and the job fails."""
+    if job.status != JobStatus.READY:
+        raise ImportFailed(_("Only a checked file without errors can be imported."))
+    job.status = JobStatus.RUNNING
+    job.save(update_fields=["status"])
+    total = job.total
+
+    def report(done, n):
+        job.write_progress(done, n, "running")
+        if progress:
+            progress(done, n)
+
+    try:
+        with transaction.atomic():
+            reading, counts = _run(
+                job, commit=True, actor=actor, bulk=bulk, progress=report, total=total
+            )
+            if reading.problems.errors:
+                raise ImportFailed(_("The file changed since it was checked."))
+            job.created, job.updated, job.unchanged = (
+                counts["created"],
+                counts["updated"],
+                counts["unchanged"],
+            )
+            log_action(
+                "import.committed",
+                actor=actor,
+                target=job,
+                unit=job.unit,
+                data={
+                    "kind": job.kind,
+                    "file": job.original_name,
+                    "rows": counts["rows"],
+                    "created": job.created,
+                    "updated": job.updated,
+                    "unchanged": job.unchanged,
+                },
+            )
+    except Exception as exc:
+        job.status, job.failure = JobStatus.FAILED, str(exc)[:2000]
+        job.finished_at = timezone.now()
+        job.save()
+        raise
+    job.status, job.done, job.finished_at = JobStatus.DONE, job.total, timezone.now()
+    job.save()
+    return job
+
+
+def today_date() -> datetime.date:
+    return today()

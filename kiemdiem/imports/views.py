@@ -1,0 +1,125 @@
+"""Web pages: upload → preview → confirm, job progress, templates, reports and exports."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kiemdiem.accounts.permissions import has_any
+from kiemdiem.common.views import paginate, render_page
+from kiemdiem.imports import exporters, selectors, services, tasks
+from kiemdiem.imports.forms import ExportForm, UploadForm
+from kiemdiem.imports.models import ImportKind, JobStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request):
+    can_import = has_any(request.user, "change")
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"kind": request.GET.get("kind", "people"), "unit": request.GET.get("unit", "")},
+    )
+    if request.method == "POST" and can_import and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = services.job_create(
+            user=request.user,
+            unit=form.cleaned_data["unit"],
+            kind=form.cleaned_data["kind"],
+            filename=upload.name,
+            chunks=upload.chunks(),
+        )
+        tasks.enqueue_validate(job)
+        return redirect("import-job", pk=job.pk)
+    export_form = ExportForm(
+        user=request.user, initial={"unit": request.GET.get("unit", "")}, prefix="export"
+    )
+    context = {
+        "form": form,
+        "export_form": export_form,
+        "can_import": can_import,
+        "page": paginate(request, selectors.job_list(request.user), per_page=20),
+        "kinds": ImportKind.choices,
+    }
+    status = 400 if form.errors else 200
+    return render_page(request, "imports/index.html", context, status=status)
+
+
+@login_required
+def job_detail(request, pk):
+    job = selectors.job_get(request.user, pk)
+    can_confirm = (
+        job.status == JobStatus.READY
+        and selectors.job_list(request.user, "change").filter(pk=pk).exists()
+    )
+    context = {
+        "job": job,
+        "progress": job.progress(),
+        "can_confirm": can_confirm,
+        "problems": job.problems,
+        "has_report": job.report_path.exists(),
+    }
+    return render_page(request, "imports/job.html", context, partial="status")
+
+
+@login_required
+@require_POST
+def job_confirm(request, pk):
+    job = selectors.job_get(request.user, pk, "change")
+    if job.status != JobStatus.READY:
+        messages.error(request, _("Only a checked file without errors can be imported."))
+        return redirect("import-job", pk=pk)
+    tasks.enqueue_commit(job, request.user)
+    return redirect("import-job", pk=pk)
+
+
+@login_required
+def job_report(request, pk):
+    job = selectors.job_get(request.user, pk)
+    if not job.report_path.exists():
+        raise Http404
+    name = f"bao-cao-loi-{job.pk}.xlsx"
+    return FileResponse(
+        open(job.report_path, "rb"), as_attachment=True, filename=name, content_type=XLSX
+    )
+
+
+@login_required
+def template(request, kind):
+    if kind not in ImportKind.values:
+        raise Http404
+    name = "mau-nhap-don-vi.xlsx" if kind == "units" else "mau-nhap-nhan-su.xlsx"
+    response = HttpResponse(exporters.template_xlsx(kind), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def export(request):
+    form = ExportForm(request.GET or None, user=request.user, prefix="export")
+    if not form.is_valid():
+        raise Http404
+    unit, kind, fmt = (form.cleaned_data[k] for k in ("unit", "kind", "format"))
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    name = f"{'don-vi' if kind == 'units' else 'nhan-su'}-{unit.code}-{stamp}.{fmt}"
+    out = tempfile.TemporaryFile()
+    rows = exporters.export_rows(kind, unit)
+    if fmt == "xlsx":
+        exporters.write_xlsx(kind, rows, out)
+        content_type = XLSX
+    else:
+        exporters.write_csv(kind, rows, out)
+        content_type = "text/csv; charset=utf-8"
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=name, content_type=content_type)
