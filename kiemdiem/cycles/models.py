@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kiemdiem.orgtree.models import SEGMENT_LENGTH
+from kiemdiem.orgtree.models import ancestor_paths
 
 
 class CycleKind(models.TextChoices):
@@ -74,7 +74,7 @@ class ReviewCycle(models.Model):
         lies inside it, or when it was opened inside the user's subtree."""
         q = Q(pk__in=[])
         for prefix in prefixes:
-            above = [prefix[:i] for i in range(SEGMENT_LENGTH, len(prefix) + 1, SEGMENT_LENGTH)]
+            above = ancestor_paths(prefix, include_self=True)
             q |= Q(root__path__startswith=prefix) | Q(root__path__in=above)
         return q
 
@@ -87,7 +87,7 @@ class ReviewCycle(models.Model):
         paths = affiliation.objects.filter(person_id=person_id, valid_to__isnull=True).values_list(
             "unit__path", flat=True
         )
-        above = {p[:i] for p in paths for i in range(SEGMENT_LENGTH, len(p) + 1, SEGMENT_LENGTH)}
+        above = {a for p in paths for a in ancestor_paths(p, include_self=True)}
         return Q(root__path__in=above)
 
 

@@ -24,8 +24,7 @@ from kiemdiem.cycles.models import (
     StageKind,
     Track,
 )
-from kiemdiem.orgtree.models import Unit
-from kiemdiem.orgtree.selectors import ancestor_paths
+from kiemdiem.orgtree.models import Unit, ancestor_paths
 
 # The subject kinds each track's packs are chosen for.
 STATE_KINDS = ("cong_chuc", "vien_chuc", "state_agency")

@@ -69,6 +69,13 @@ KIND_GROUP = {
     UnitKind.MASS_ORGANIZATION: UnitGroup.MASS,
 }
 
+
+def ancestor_paths(path: str, *, include_self: bool = False) -> list[str]:
+    """The paths of the units above ``path`` (and ``path`` itself if asked), top first."""
+    end = len(path) + 1 if include_self else len(path)
+    return [path[:i] for i in range(SEGMENT_LENGTH, end, SEGMENT_LENGTH)]
+
+
 # Kinds where party members hold their party activity (sinh hoạt đảng).
 CELL_KINDS = frozenset({UnitKind.GRASSROOTS_CELL, UnitKind.SUBORDINATE_CELL})
 

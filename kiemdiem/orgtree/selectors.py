@@ -9,11 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
 from kiemdiem.common.dates import valid_on
 from kiemdiem.common.vietnamese import fold_diacritics
-from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, UnitPlacement
-
-
-def ancestor_paths(path: str) -> list[str]:
-    return [path[:i] for i in range(SEGMENT_LENGTH, len(path), SEGMENT_LENGTH)]
+from kiemdiem.orgtree.models import Unit, UnitPlacement, ancestor_paths
 
 
 def unit_list(
