@@ -10,6 +10,7 @@ import pytest
 from django.utils import translation
 
 from kiemdiem.accounts import services as accounts
+from kiemdiem.cycles import services as cycles
 from kiemdiem.orgtree import services as tree
 from kiemdiem.people import services as people
 
@@ -153,3 +154,28 @@ def province(db) -> Province:
         users[name] = user
     users["nogrant"] = accounts.user_create(username="nogrant", password="pass12345!", actor=None)
     return Province(p, a, b, a1, a2, b1, standing, agency, members, users)
+
+
+def annual_stages(year):
+    return [
+        cycles.StageWindow("self_review", D(year, 11, 15), D(year, 12, 10)),
+        cycles.StageWindow("opinions", D(year, 11, 20), D(year, 12, 15)),
+        cycles.StageWindow("meeting", D(year, 12, 1), D(year, 12, 20)),
+        cycles.StageWindow("proposals", D(year, 12, 15), D(year, 12, 25)),
+        cycles.StageWindow("decision", D(year, 12, 20), D(year, 12, 31)),
+        cycles.StageWindow("publication", D(year, 12, 25), D(year, 12, 31)),
+    ]
+
+
+def open_annual(province, year):
+    return cycles.cycle_open(
+        code=f"KD{year}",
+        name=f"Kiểm điểm năm {year}",
+        kind="annual",
+        year=year,
+        period_start=D(year, 1, 1),
+        period_end=D(year, 12, 31),
+        root=province.province,
+        stages=annual_stages(year),
+        actor=None,
+    )

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "kiemdiem.demo",
     "kiemdiem.cycles",
     "kiemdiem.imports",
+    "kiemdiem.reviews",
+    "kiemdiem.notifications",
     "kiemdiem.web",
 ]
 

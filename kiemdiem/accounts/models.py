@@ -41,14 +41,17 @@ class Action(models.TextChoices):
     CHANGE = "change", _("change")
     VIEW_AUDIT = "view_audit", _("view the audit log")
     MANAGE_ACCESS = "manage_access", _("manage users and roles")
+    DECIDE = "decide", _("decide ratings")
 
 
 # What each role may do inside the subtree of its unit. Members get nothing on the subtree:
 # they see their own records (and their own unit's page) only.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.VIEW_AUDIT, Action.MANAGE_ACCESS}),
+    Role.ADMIN: frozenset(
+        {Action.VIEW, Action.CHANGE, Action.VIEW_AUDIT, Action.MANAGE_ACCESS, Action.DECIDE}
+    ),
     Role.STAFF: frozenset({Action.VIEW, Action.CHANGE, Action.VIEW_AUDIT}),
-    Role.DECIDER: frozenset({Action.VIEW, Action.VIEW_AUDIT}),
+    Role.DECIDER: frozenset({Action.VIEW, Action.VIEW_AUDIT, Action.DECIDE}),
     Role.SECRETARY: frozenset({Action.VIEW, Action.CHANGE}),
     Role.INSPECTOR: frozenset({Action.VIEW, Action.VIEW_AUDIT}),
     Role.MEMBER: frozenset(),

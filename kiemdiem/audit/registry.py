@@ -31,6 +31,12 @@ ACTIONS = {
     "subject.excluded": _("Subject taken out of the rating"),
     "subject.added": _("Subject added"),
     "import.committed": _("File imported"),
+    "subject.rated": _("Rating recorded"),
+    "review.started": _("Self-review started"),
+    "review.submitted": _("Self-review submitted"),
+    "review.amendment_started": _("Self-review amendment started"),
+    "review.returned": _("Self-review sent back"),
+    "review.linked": _("Members' reviews linked to the collective's report"),
 }
 
 

@@ -203,7 +203,17 @@ class SubjectKind(models.TextChoices):
 
 class SubjectStatus(models.TextChoices):
     PENDING = "pending", _("To be reviewed")
+    RATED = "rated", _("Rated")
     NOT_RATED = "not_rated", _("Not rated")
+
+
+class TierChoice(models.TextChoices):
+    """The four quality tiers, named as the engine names them."""
+
+    HTXSNV = "HTXSNV", _("Excellent completion of duties (HTXSNV)")
+    HTTNV = "HTTNV", _("Good completion of duties (HTTNV)")
+    HTNV = "HTNV", _("Completion of duties (HTNV)")
+    KHTNV = "KHTNV", _("Non-completion of duties (KHTNV)")
 
 
 class Subject(models.Model):
@@ -227,8 +237,20 @@ class Subject(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     added_by_hand = models.BooleanField(default=False)
+    # The rating the competent level recorded (for the state track: the agency head's).
+    tier = models.CharField(_("tier"), max_length=8, choices=TierChoice.choices, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rating_note = models.TextField(_("note on the rating"), blank=True)
 
     scope_path_field = "unit__path"
+
+    @classmethod
+    def owner_q(cls, person_id: int) -> Q:
+        """A member sees their own subjects (their own reviews)."""
+        return Q(person_id=person_id)
 
     class Meta:
         verbose_name = _("subject")

@@ -282,3 +282,73 @@ def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) 
         data={"stages": {s.kind: [s.starts_on, s.due_on] for s in stages}},
     )
     return plan
+
+
+def may_rate(user, subject) -> bool:
+    """The competent level decides; on the state track the agency head rates its staff."""
+    from kiemdiem.accounts.models import Action
+    from kiemdiem.accounts.permissions import can
+    from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
+
+    if can(user, Action.DECIDE, subject.unit):
+        return True
+    person_id = getattr(user, "person_id", None)
+    return (
+        subject.track == Track.STATE
+        and subject.person_id is not None
+        and subject.person_id != person_id
+        and Affiliation.objects.current()
+        .filter(
+            person_id=person_id,
+            unit_id=subject.unit_id,
+            kind=AffiliationKind.POSITION,
+            role=PostRole.HEAD,
+        )
+        .exists()
+    )
+
+
+@transaction.atomic
+def subject_rate(*, subject, tier: str, note: str = "", actor):
+    """Record the tier the competent level decided, in the order the rules require: every
+    subject this one waits for must be rated first (or be out of the rating)."""
+    from django.utils import timezone
+
+    from kiemdiem.cycles.models import Subject, SubjectStatus, TierChoice
+    from kiemdiem.cycles.selectors import prerequisites
+
+    subject = Subject.objects.select_for_update().select_related("unit", "cycle").get(
+        pk=subject.pk
+    )
+    if subject.status == SubjectStatus.NOT_RATED:
+        raise ValidationError(_("This subject is not rated in this cycle."))
+    if tier not in TierChoice.values:
+        raise ValidationError({"tier": _("Choose one of the four tiers.")})
+    waiting = [
+        s
+        for s in prerequisites(subject).select_related("person", "unit")
+        if s.status == SubjectStatus.PENDING
+    ]
+    if waiting:
+        names = "; ".join(
+            f"{s.person.full_name + ' — ' if s.person_id else ''}{s.get_kind_display()}, {s.unit.name}"
+            for s in waiting
+        )
+        raise ValidationError(
+            _("Rate these first, as the rules require: %(names)s.") % {"names": names}
+        )
+    before = {"tier": subject.tier}
+    subject.tier = tier
+    subject.status = SubjectStatus.RATED
+    subject.rating_note = nfc(note.strip())
+    subject.rated_at = timezone.now()
+    subject.rated_by = actor
+    subject.save(update_fields=["tier", "status", "rating_note", "rated_at", "rated_by"])
+    log_action(
+        "subject.rated",
+        actor=actor,
+        target=subject,
+        unit=subject.unit,
+        data={"tier": [before["tier"], tier], "note": subject.rating_note},
+    )
+    return subject

@@ -56,4 +56,7 @@ urlpatterns = [
     # audit
     path("audit/", audit.audit_log, name="audit-log"),
     path("imports/", include("kiemdiem.imports.urls")),
+    path("reviews/", include("kiemdiem.reviews.urls")),
+    path("notifications/", include("kiemdiem.notifications.urls")),
+    path("cycles/", include("kiemdiem.cycles.urls")),
 ]

@@ -9,33 +9,9 @@ from kiemdiem.cycles.models import PinnedPack, Plan, Subject, SubjectKind, Subje
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.people import services as people
+from kiemdiem.testing import annual_stages, open_annual
 
 D = datetime.date
-
-
-def annual_stages(year):
-    return [
-        StageWindow("self_review", D(year, 11, 15), D(year, 12, 10)),
-        StageWindow("opinions", D(year, 11, 20), D(year, 12, 15)),
-        StageWindow("meeting", D(year, 12, 1), D(year, 12, 20)),
-        StageWindow("proposals", D(year, 12, 15), D(year, 12, 25)),
-        StageWindow("decision", D(year, 12, 20), D(year, 12, 31)),
-        StageWindow("publication", D(year, 12, 25), D(year, 12, 31)),
-    ]
-
-
-def open_annual(province, year):
-    return services.cycle_open(
-        code=f"KD{year}",
-        name=f"Kiểm điểm năm {year}",
-        kind="annual",
-        year=year,
-        period_start=D(year, 1, 1),
-        period_end=D(year, 12, 31),
-        root=province.province,
-        stages=annual_stages(year),
-        actor=None,
-    )
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from django.urls import reverse
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Plan, ReviewCycle
 
-from .test_cycles import open_annual
+from kiemdiem.testing import open_annual
 
 D = datetime.date
 

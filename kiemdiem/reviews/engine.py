@@ -1,0 +1,202 @@
+"""Between a self-review and the rating engine: which pinned rule set and kind apply, which
+inputs the form asks for, and the engine's result for what has been written so far.
+
+The engine stays pure; this module only gathers its input from the cycle and the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kiemdiem import rules_engine
+from kiemdiem.cycles.models import PinnedPack, Subject, SubjectKind, SubjectStatus, Track
+from kiemdiem.orgtree.models import UnitKind
+
+# Facts the system fills from the cycle and the registry, never the writer.
+SYSTEM_FIELDS = frozenset(
+    {
+        "period",
+        "exempt_from_activity",
+        "suspended",
+        "is_cbccvc",
+        "state_tier",
+        "unit_tier",
+        "q1_tier",
+        "q2_tier",
+        "q3_tier",
+    }
+)
+# Field types a form can ask for (counts and groups come from other subjects' results).
+FORM_TYPES = frozenset({"bool", "number", "level", "tier", "discipline", "enum"})
+CELL_KINDS = {UnitKind.GRASSROOTS_CELL, UnitKind.SUBORDINATE_CELL}
+
+
+class PackMismatch(Exception):
+    """The rule set on disk is not the one the cycle pinned (its hash differs)."""
+
+
+def pinned_pack(subject: Subject) -> rules_engine.Pack | None:
+    """The rule set the subject's cycle pinned for its track and kind, checked by hash."""
+    pins = PinnedPack.objects.filter(cycle_id=subject.cycle_id, track=subject.track)
+    pin = next(
+        (p for p in pins if subject.track == Track.PARTY or subject.kind in p.subject_kinds),
+        None,
+    )
+    if pin is None:
+        return None
+    pack = rules_engine.load_pack(pin.pack_id)
+    if pack.hash != pin.pack_hash:
+        raise PackMismatch(pin.pack_id)
+    return pack
+
+
+def engine_kind(subject: Subject, pack: rules_engine.Pack) -> str | None:
+    """The pack's name for the subject's kind (a party organization is a đảng bộ or chi bộ)."""
+    if subject.kind == SubjectKind.PARTY_ORG:
+        name = "chi_bo" if subject.unit.kind in CELL_KINDS else "dang_bo"
+    else:
+        name = subject.kind
+    return name if name in pack.kinds else None
+
+
+@dataclass(frozen=True)
+class Input:
+    """One engine input the rating section asks for."""
+
+    name: str  # "crit.<criterion>" or "fact.<field>"
+    type: str
+    label: str
+    values: tuple[str, ...] = ()
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+def inputs_for(pack: rules_engine.Pack, kind_name: str) -> list[Input]:
+    lang = _lang()
+    kind = pack.kind(kind_name)
+    out = [
+        Input(f"crit.{name}", "level", c.label_en if lang == "en" else c.label_vi)
+        for name, c in kind.criteria.items()
+    ]
+    for name in sorted(kind.fields_used, key=_field_order(pack)):
+        spec = pack.fields[name]
+        if name in SYSTEM_FIELDS or name in kind.derive or spec.type.name not in FORM_TYPES:
+            continue
+        out.append(
+            Input(
+                f"fact.{name}",
+                spec.type.name,
+                spec.label_en if lang == "en" else spec.label_vi,
+                tuple(spec.type.values),
+                spec.min,
+                spec.max,
+            )
+        )
+    return out
+
+
+def _field_order(pack: rules_engine.Pack):
+    order = {name: i for i, name in enumerate(pack.fields)}
+    return lambda name: order.get(name, len(order))
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "vi").startswith("en") else "vi"
+
+
+def _coerce(kind: str, raw: Any) -> Any:
+    """A form value as the engine wants it (None when empty)."""
+    if raw in (None, ""):
+        return None
+    if kind == "bool":
+        return raw in (True, "true", "on", "1", "yes")
+    if kind == "number":
+        try:
+            return str(Decimal(str(raw).replace(",", ".")))
+        except InvalidOperation:
+            return None
+    return str(raw)
+
+
+def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> dict[str, Any]:
+    """What the registry and the other subjects of the cycle already say about this one."""
+    used = pack.kind(kind_name).fields_used
+    facts: dict[str, Any] = {}
+    if {"exempt_from_activity", "suspended"} & used:
+        not_rated = subject.status == SubjectStatus.NOT_RATED
+        facts["exempt_from_activity"] = not_rated
+        facts["suspended"] = False
+    if subject.person_id and ({"is_cbccvc", "state_tier"} & used):
+        state = Subject.objects.filter(
+            cycle_id=subject.cycle_id, person_id=subject.person_id, track=Track.STATE
+        ).first()
+        facts["is_cbccvc"] = state is not None
+        if state is not None and state.tier:
+            facts["state_tier"] = state.tier
+    if "unit_tier" in used:
+        unit_subject = (
+            Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=subject.unit_id)
+            .filter(person__isnull=True)
+            .exclude(pk=subject.pk)
+            .first()
+        )
+        if unit_subject is not None and unit_subject.tier:
+            facts["unit_tier"] = unit_subject.tier
+    return facts
+
+
+def evaluate(subject: Subject, rating: dict[str, Any]) -> dict[str, Any]:
+    """The engine's result for the rating section as written, JSON-friendly:
+
+    ``{"status": rated|not_rated|undetermined|incomplete|unavailable, "tier", "lines", ...}``.
+    ``incomplete`` names what is still missing; nothing is ever raised to the writer."""
+    lang = _lang()
+    try:
+        pack = pinned_pack(subject)
+    except PackMismatch as error:
+        return {
+            "status": "unavailable",
+            "message": _("The rule set %(pack)s no longer matches the one the cycle pinned.")
+            % {"pack": error.args[0]},
+        }
+    if pack is None or (kind_name := engine_kind(subject, pack)) is None:
+        return {"status": "unavailable", "message": _("No rule set rates this kind here.")}
+    types = {i.name: i.type for i in inputs_for(pack, kind_name)}
+    criteria, facts = {}, system_facts(subject, pack, kind_name)
+    for name, kind in types.items():
+        value = _coerce(kind, (rating or {}).get(name))
+        if value is None:
+            continue
+        if name.startswith("crit."):
+            criteria[name[5:]] = value
+        else:
+            facts[name[5:]] = value
+    period = "year"
+    if subject.cycle.quarter:
+        period = f"Q{subject.cycle.quarter}"
+    try:
+        result = rules_engine.evaluate(
+            pack,
+            {
+                "id": str(subject.pk),
+                "kind": kind_name,
+                "facts": facts,
+                "criteria": criteria,
+                "period": period,
+            },
+        )
+    except rules_engine.InputError as error:
+        return {"status": "incomplete", "message": error.message(lang), "pack": pack.id}
+    return {
+        "status": result.status,
+        "tier": result.tier.name if result.tier else "",
+        "lines": result.explain(lang).splitlines(),
+        "flags": [f.message(lang) for f in result.flags],
+        "pack": pack.id,
+        "pack_version": pack.version,
+    }

@@ -1,0 +1,109 @@
+"""Self-reviews: what each subject of a cycle writes on its official form, with its history.
+
+A review is a draft until it is submitted; a submitted review is locked. Every submission
+(the first, and each amendment) is kept as a numbered version, so nothing said is ever lost.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kiemdiem.cycles.models import TierChoice
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Sent back")
+
+
+class SelfReview(models.Model):
+    subject = models.OneToOneField(
+        "cycles.Subject", on_delete=models.CASCADE, related_name="review"
+    )
+    form_key = models.CharField(_("form"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    content = models.JSONField(_("content"), default=dict, blank=True)
+    proposed_tier = models.CharField(
+        _("self-proposed tier"), max_length=8, choices=TierChoice.choices, blank=True
+    )
+    # The engine's result for the content as last saved (tier, status, explanation).
+    engine_result = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    amendment_reason = models.TextField(_("reason for the amendment"), blank=True)
+    return_comment = models.TextField(_("comment when sent back"), blank=True)
+    # Members' reviews the collective's report refers to (collective first, then members).
+    linked_reviews = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="linked_from"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    scope_path_field = "subject__unit__path"
+
+    class Meta:
+        verbose_name = _("self-review")
+        verbose_name_plural = _("self-reviews")
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return str(self.subject)
+
+    @classmethod
+    def owner_q(cls, person_id: int) -> Q:
+        """A member reads their own reviews, and the reviews of the collectives they sit in
+        (the collective's report is visible to its members when they write theirs)."""
+        from django.apps import apps
+
+        affiliation = apps.get_model("people", "Affiliation")
+        units = affiliation.objects.filter(person_id=person_id, valid_to__isnull=True).values(
+            "unit_id"
+        )
+        return Q(subject__person_id=person_id) | Q(
+            subject__person__isnull=True, subject__unit_id__in=units, status=ReviewStatus.SUBMITTED
+        )
+
+    @property
+    def locked(self) -> bool:
+        return self.status == ReviewStatus.SUBMITTED
+
+
+class VersionKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    AMENDED = "amended", _("Amended")
+    RETURNED = "returned", _("Sent back")
+
+
+class ReviewVersion(models.Model):
+    """One submitted state of a review, never changed afterwards."""
+
+    review = models.ForeignKey(SelfReview, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("event"), max_length=10, choices=VersionKind.choices)
+    content = models.JSONField(default=dict)
+    proposed_tier = models.CharField(max_length=8, choices=TierChoice.choices, blank=True)
+    engine_result = models.JSONField(default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("review version")
+        verbose_name_plural = _("review versions")
+        ordering = ["review", "number", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.review} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A review version never changes once recorded")
+        super().save(*args, **kwargs)

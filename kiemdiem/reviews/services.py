@@ -1,0 +1,363 @@
+"""Writes about self-reviews: start, save a draft, submit, amend, send back, link.
+
+A draft can be saved as often as the writer likes (the page autosaves); submitting locks it and
+records a numbered version; an amendment re-opens it with a reason and the next submission is
+recorded as the next version. Nothing written is ever overwritten without a version behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import can
+from kiemdiem.audit.services import log_action
+from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
+from kiemdiem.notifications.services import notify
+from kiemdiem.orgtree.models import UnitGroup
+from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
+from kiemdiem.reviews import catalogue, engine
+from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
+
+MAX_TEXT = 20_000
+MAX_ROWS = 100
+
+
+def is_head_of(user, unit_id: int) -> bool:
+    person_id = getattr(user, "person_id", None)
+    return bool(person_id) and (
+        Affiliation.objects.current()
+        .filter(
+            person_id=person_id,
+            unit_id=unit_id,
+            kind=AffiliationKind.POSITION,
+            role=PostRole.HEAD,
+        )
+        .exists()
+    )
+
+
+def may_write(user, subject: Subject) -> bool:
+    """The person reviewed writes their own; a collective's or unit's report is written by its
+    head; staff and secretaries with change rights may enter a review on someone's behalf."""
+    if subject.person_id:
+        if subject.person_id == getattr(user, "person_id", None):
+            return True
+    elif is_head_of(user, subject.unit_id):
+        return True
+    return can(user, Action.CHANGE, subject.unit)
+
+
+def form_of(subject: Subject) -> catalogue.FormSpec:
+    pin = subject.cycle.packs.filter(track=subject.track)
+    pin = next(
+        (p for p in pin if subject.track == "party" or subject.kind in p.subject_kinds), None
+    )
+    if pin is None:
+        raise ValidationError(_("The cycle has no rule set for this kind of subject."))
+    try:
+        return catalogue.form_for(pin.pack_id, subject.kind)
+    except catalogue.CatalogueError as error:
+        raise ValidationError(_("There is no self-review form for this subject.")) from error
+
+
+def previous_shortcomings(subject: Subject) -> list[str]:
+    """The shortcomings the same subject wrote in its last submitted review of an earlier cycle
+    (one per line), to be remedied in this one."""
+    earlier = SelfReview.objects.filter(
+        status=ReviewStatus.SUBMITTED, subject__cycle__period_end__lt=subject.cycle.period_start
+    )
+    if subject.person_id:
+        earlier = earlier.filter(subject__person_id=subject.person_id)
+    else:
+        earlier = earlier.filter(subject__person__isnull=True, subject__unit_id=subject.unit_id)
+    last = earlier.order_by("-subject__cycle__period_end", "-submitted_at").first()
+    if last is None:
+        return []
+    text = last.content.get("han_che") or ""
+    return [line.strip(" -•\t") for line in str(text).splitlines() if line.strip(" -•\t")]
+
+
+@transaction.atomic
+def review_start(*, subject: Subject, actor) -> SelfReview:
+    """The subject's review, created as a draft (last cycle's shortcomings filled in)."""
+    existing = SelfReview.objects.filter(subject=subject).first()
+    if existing is not None:
+        return existing
+    if subject.status == SubjectStatus.NOT_RATED:
+        raise ValidationError(_("This subject is not rated in this cycle: %(reason)s") % {
+            "reason": subject.reason
+        })
+    form = form_of(subject)
+    content: dict[str, Any] = {}
+    if any(s.type == "shortcomings" for s in form.sections):
+        content["khac_phuc"] = [
+            {"shortcoming": text, "remedy": "", "done": False}
+            for text in previous_shortcomings(subject)
+        ]
+    review = SelfReview.objects.create(
+        subject=subject, form_key=form.key, content=content, updated_by=actor
+    )
+    log_action(
+        "review.started", actor=actor, target=review, unit=subject.unit, data={"form": form.code}
+    )
+    return review
+
+
+def _text(value: Any, where: str) -> str:
+    text = str(value or "").strip()
+    if len(text) > MAX_TEXT:
+        raise ValidationError({where: _("At most %(n)s characters.") % {"n": MAX_TEXT}})
+    return text
+
+
+def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, Any]:
+    """Keep only what the form asks for, each section in its shape; refuse what cannot be."""
+    out: dict[str, Any] = {}
+    for section in form.sections:
+        value = raw.get(section.key)
+        if value is None:
+            continue
+        if section.type == "text":
+            out[section.key] = _text(value, section.key)
+        elif section.type == "products":
+            value = value if isinstance(value, dict) else {"text": value}
+            rows = [
+                {"name": _text(r.get("name"), section.key), "result": _text(r.get("result"), section.key)}
+                for r in (value.get("products") or [])
+                if isinstance(r, dict) and (r.get("name") or r.get("result"))
+            ]
+            if len(rows) > MAX_ROWS:
+                raise ValidationError({section.key: _("At most %(n)s rows.") % {"n": MAX_ROWS}})
+            out[section.key] = {"text": _text(value.get("text"), section.key), "products": rows}
+        elif section.type == "checklist":
+            value = value if isinstance(value, dict) else {}
+            known = catalogue.checklists()[section.list].ids
+            checked = [str(i) for i in value.get("checked") or []]
+            unknown = [i for i in checked if i not in known]
+            if unknown:
+                raise ValidationError(
+                    {section.key: _("Unknown items: %(items)s") % {"items": ", ".join(unknown)}}
+                )
+            out[section.key] = {
+                "checked": [i for i in known if i in checked],
+                "explanation": _text(value.get("explanation"), section.key),
+            }
+        elif section.type == "shortcomings":
+            rows = [
+                {
+                    "shortcoming": _text(r.get("shortcoming"), section.key),
+                    "remedy": _text(r.get("remedy"), section.key),
+                    "done": bool(r.get("done")),
+                }
+                for r in (value if isinstance(value, list) else [])
+                if isinstance(r, dict) and (r.get("shortcoming") or r.get("remedy"))
+            ]
+            if len(rows) > MAX_ROWS:
+                raise ValidationError({section.key: _("At most %(n)s rows.") % {"n": MAX_ROWS}})
+            out[section.key] = rows
+        elif section.type == "rating":
+            value = value if isinstance(value, dict) else {}
+            out[section.key] = {
+                str(k): str(v)[:40] for k, v in value.items() if v not in (None, "")
+            }
+    return out
+
+
+def _rating_of(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, Any]:
+    key = next(s.key for s in form.sections if s.type == "rating")
+    return content.get(key) or {}
+
+
+def _check_tier(tier: str) -> str:
+    if tier and tier not in TierChoice.values:
+        raise ValidationError({"proposed_tier": _("Choose one of the four tiers.")})
+    return tier
+
+
+def _check_writable(review: SelfReview) -> None:
+    if review.status == ReviewStatus.SUBMITTED:
+        raise ValidationError(
+            _("This review has been submitted and is locked. Start an amendment to change it.")
+        )
+    if review.subject.tier:
+        raise ValidationError(_("This subject has been rated; the review can no longer change."))
+
+
+@transaction.atomic
+def review_save(*, review: SelfReview, content: dict[str, Any], proposed_tier: str, actor):
+    """Save the draft as written (autosave) and the engine's result for it."""
+    review = SelfReview.objects.select_for_update().select_related("subject__cycle").get(
+        pk=review.pk
+    )
+    _check_writable(review)
+    form = catalogue.forms()[review.form_key]
+    review.content = clean_content(form, content)
+    review.proposed_tier = _check_tier(proposed_tier)
+    review.engine_result = engine.evaluate(review.subject, _rating_of(form, review.content))
+    review.updated_by = actor
+    review.save()
+    return review
+
+
+def collective_pending(subject: Subject) -> Subject | None:
+    """The collective whose report must be submitted before this member's review."""
+    if not subject.person_id or subject.unit.group != UnitGroup.COLLECTIVE:
+        return None
+    collective = Subject.objects.filter(
+        cycle_id=subject.cycle_id,
+        unit_id=subject.unit_id,
+        kind=SubjectKind.COLLECTIVE,
+        status=SubjectStatus.PENDING,
+    ).first()
+    if collective is None:
+        return None
+    done = SelfReview.objects.filter(subject=collective, status=ReviewStatus.SUBMITTED).exists()
+    return None if done else collective
+
+
+def _record(review: SelfReview, kind: str, actor, note: str = "") -> ReviewVersion:
+    return ReviewVersion.objects.create(
+        review=review,
+        number=review.version,
+        kind=kind,
+        content=review.content,
+        proposed_tier=review.proposed_tier,
+        engine_result=review.engine_result,
+        note=note,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def review_submit(*, review: SelfReview, actor) -> SelfReview:
+    """Lock the review and record it as the next version."""
+    review = SelfReview.objects.select_for_update().select_related("subject__unit").get(
+        pk=review.pk
+    )
+    _check_writable(review)
+    if not review.proposed_tier:
+        raise ValidationError({"proposed_tier": _("Propose your tier before submitting.")})
+    waiting = collective_pending(review.subject)
+    if waiting is not None:
+        raise ValidationError(
+            _(
+                "The collective's report of %(unit)s has not been submitted yet: members submit"
+                " their reviews after the collective's (HD 21 §3.7)."
+            )
+            % {"unit": waiting.unit.name}
+        )
+    amended = review.version > 0
+    review.version += 1
+    review.status = ReviewStatus.SUBMITTED
+    review.submitted_at = timezone.now()
+    review.updated_by = actor
+    review.return_comment = ""
+    note = review.amendment_reason
+    review.amendment_reason = ""
+    review.save()
+    _record(review, VersionKind.AMENDED if amended else VersionKind.SUBMITTED, actor, note)
+    log_action(
+        "review.submitted",
+        actor=actor,
+        target=review,
+        unit=review.subject.unit,
+        data={"version": review.version, "proposed_tier": review.proposed_tier, "note": note},
+    )
+    return review
+
+
+@transaction.atomic
+def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
+    """Re-open a submitted review for an amendment; the submitted version stays on record."""
+    review = SelfReview.objects.select_for_update().select_related("subject").get(pk=review.pk)
+    if review.status != ReviewStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted review can be amended."))
+    if review.subject.tier:
+        raise ValidationError(_("This subject has been rated; the review can no longer change."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason.")})
+    review.status = ReviewStatus.DRAFT
+    review.amendment_reason = reason.strip()
+    review.updated_by = actor
+    review.save()
+    log_action(
+        "review.amendment_started",
+        actor=actor,
+        target=review,
+        unit=review.subject.unit,
+        data={"reason": review.amendment_reason},
+    )
+    return review
+
+
+@transaction.atomic
+def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
+    """Send a submitted review back to its writer with a comment."""
+    review = SelfReview.objects.select_for_update().select_related("subject__unit").get(
+        pk=review.pk
+    )
+    if review.status != ReviewStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted review can be sent back."))
+    if review.subject.tier:
+        raise ValidationError(_("This subject has been rated; the review can no longer change."))
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what needs to change.")})
+    review.status = ReviewStatus.RETURNED
+    review.return_comment = comment.strip()
+    review.updated_by = actor
+    review.save()
+    _record(review, VersionKind.RETURNED, actor, review.return_comment)
+    log_action(
+        "review.returned",
+        actor=actor,
+        target=review,
+        unit=review.subject.unit,
+        data={"comment": review.return_comment},
+    )
+    for user in _writers(review.subject):
+        notify(
+            user,
+            key=f"review-returned:{review.pk}:{review.version}",
+            text=_("Your review in %(cycle)s was sent back: %(comment)s")
+            % {"cycle": review.subject.cycle.name, "comment": review.return_comment},
+            url=reverse("review-edit", args=[review.subject_id]),
+        )
+    return review
+
+
+def _writers(subject: Subject):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    if subject.person_id:
+        return users.filter(person_id=subject.person_id)
+    heads = Affiliation.objects.current().filter(
+        unit_id=subject.unit_id, kind=AffiliationKind.POSITION, role=PostRole.HEAD
+    )
+    return users.filter(person_id__in=heads.values("person_id"))
+
+
+@transaction.atomic
+def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> SelfReview:
+    """Link members' reviews into the collective's report (members of that collective only)."""
+    if review.subject.person_id is not None:
+        raise ValidationError(_("Only a collective's report links its members' reviews."))
+    wrong = [m for m in members if m.subject.unit_id != review.subject.unit_id]
+    if wrong:
+        raise ValidationError(_("Only reviews written in this collective can be linked."))
+    review.linked_reviews.set(members)
+    log_action(
+        "review.linked",
+        actor=actor,
+        target=review,
+        unit=review.subject.unit,
+        data={"reviews": sorted(m.pk for m in members)},
+    )
+    return review

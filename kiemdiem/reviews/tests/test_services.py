@@ -1,0 +1,207 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from kiemdiem.audit.models import LogEntry
+from kiemdiem.cycles import services as cycles
+from kiemdiem.cycles import subjects
+from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
+from kiemdiem.people import services as people
+from kiemdiem.reviews import catalogue, services
+from kiemdiem.reviews.models import ReviewStatus, ReviewVersion
+from kiemdiem.testing import D, open_annual
+
+FULL_2025 = {
+    "fact.general_score": "27",
+    "fact.task_score": "65",
+    "fact.pct_tasks_done": "100",
+    "fact.on_time_quality": "on",
+    "fact.pct_tasks_exceeded": "40",
+    "fact.pct_tasks_late": "0",
+    "fact.shortcomings_remedied_pct": "100",
+}
+
+
+@pytest.fixture
+def cycle(province):
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    return cycle
+
+
+def subject_of(cycle, person, kind=SubjectKind.PARTY_MEMBER):
+    return Subject.objects.get(cycle=cycle, person=person, kind=kind)
+
+
+def test_each_subject_gets_the_form_of_its_rule_set_and_kind(cycle, province):
+    binh = subject_of(cycle, province.members["binh"])
+    an_leader = Subject.objects.filter(cycle=cycle, person=province.members["an"]).exclude(
+        kind=SubjectKind.PARTY_MEMBER
+    )
+    assert services.form_of(binh).code == "Mẫu 2A-HD KĐ.ĐG 2025"
+    assert {services.form_of(s).code for s in an_leader} == {"Mẫu 2B-HD KĐ.ĐG 2025"}
+    cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    assert services.form_of(cell).code == "Mẫu 01-HD KĐ.ĐG 2025"
+
+
+def test_every_form_of_the_catalogue_is_well_formed():
+    forms = catalogue.forms()
+    assert {f.code for f in forms.values()} >= {
+        "Mẫu 01-HD KĐ.ĐG 2025",
+        "Mẫu 2A-HD KĐ.ĐG 2025",
+        "Mẫu 2B-HD KĐ.ĐG 2025",
+        "Mẫu 2C-HD KĐ.ĐG 2025",
+        "Mẫu 02-HD KĐ.ĐG 2019",
+    }
+    lists = catalogue.checklists()
+    assert len(lists["degradation"].ids) == 27 and len(set(lists["degradation"].ids)) == 27
+    assert len(lists["prohibitions"].ids) == 19 and len(set(lists["prohibitions"].ids)) == 19
+
+
+def test_a_draft_saves_with_the_engines_result_and_submitting_locks_it(cycle, province):
+    user = province.users["member"]
+    subject = subject_of(cycle, province.members["binh"])
+    review = services.review_start(subject=subject, actor=user)
+    review = services.review_save(
+        review=review,
+        content={"tu_tuong": "Luôn kiên định", "xep_loai": FULL_2025, "bogus": "x"},
+        proposed_tier="HTTNV",
+        actor=user,
+    )
+    assert "bogus" not in review.content
+    assert review.engine_result["status"] == "rated"
+    assert review.engine_result["tier"] == "HTXSNV"  # 92 points, 40 % exceeded
+    services.review_submit(review=review, actor=user)
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.SUBMITTED and review.version == 1
+    with pytest.raises(ValidationError, match="khóa"):
+        services.review_save(review=review, content={}, proposed_tier="HTNV", actor=user)
+    assert review.versions.get().content["tu_tuong"] == "Luôn kiên định"
+
+
+def test_an_amendment_keeps_every_submitted_version(cycle, province):
+    user = province.users["member"]
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
+    services.review_save(review=review, content={"tu_tuong": "Bản đầu"}, proposed_tier="HTNV", actor=user)
+    services.review_submit(review=review, actor=user)
+    with pytest.raises(ValidationError):
+        services.review_amend(review=review, reason=" ", actor=user)
+    services.review_amend(review=review, reason="Bổ sung sản phẩm", actor=user)
+    services.review_save(review=review, content={"tu_tuong": "Bản sửa"}, proposed_tier="HTTNV", actor=user)
+    services.review_submit(review=review, actor=user)
+    versions = list(ReviewVersion.objects.filter(review=review).order_by("number"))
+    assert [(v.number, v.kind, v.content["tu_tuong"]) for v in versions] == [
+        (1, "submitted", "Bản đầu"),
+        (2, "amended", "Bản sửa"),
+    ]
+    assert versions[1].note == "Bổ sung sản phẩm"
+    assert LogEntry.objects.filter(action="review.submitted", object_id=str(review.pk)).count() == 2
+
+
+def test_incomplete_rating_inputs_say_what_is_missing(cycle, province):
+    user = province.users["member"]
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
+    review = services.review_save(
+        review=review, content={"xep_loai": {"fact.general_score": "20"}}, proposed_tier="", actor=user
+    )
+    assert review.engine_result["status"] == "incomplete"
+    assert review.engine_result["message"]
+    with pytest.raises(ValidationError, match="mức"):
+        services.review_submit(review=review, actor=user)
+
+
+def test_unknown_checklist_items_are_refused_and_nothing_changes(cycle, province):
+    user = province.users["member"]
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
+    with pytest.raises(ValidationError) as error:
+        services.review_save(
+            review=review,
+            content={"tu_tuong": "mới", "suy_thoai": {"checked": ["TT1", "ZZ9"]}},
+            proposed_tier="",
+            actor=user,
+        )
+    assert "ZZ9" in str(error.value)
+    review.refresh_from_db()
+    assert review.content.get("tu_tuong") is None
+
+
+def test_last_cycles_shortcomings_are_prefilled(province):
+    user = province.users["member"]
+    old = open_annual(province, 2024)
+    subjects.subjects_generate(cycle=old, actor=None)
+    review = services.review_start(subject=subject_of(old, province.members["binh"]), actor=user)
+    services.review_save(
+        review=review,
+        content={"han_che": "- Chưa đóng đảng phí đúng hạn\n\n- Ít phát biểu trong sinh hoạt"},
+        proposed_tier="HTNV",
+        actor=user,
+    )
+    services.review_submit(review=review, actor=user)
+    new = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=new, actor=None)
+    fresh = services.review_start(subject=subject_of(new, province.members["binh"]), actor=user)
+    assert [r["shortcoming"] for r in fresh.content["khac_phuc"]] == [
+        "Chưa đóng đảng phí đúng hạn",
+        "Ít phát biểu trong sinh hoạt",
+    ]
+
+
+def test_members_of_a_collective_submit_after_its_report(cycle, province):
+    people.affiliation_start(
+        person=province.members["dung"],
+        unit=province.standing,
+        kind="position",
+        title="Ủy viên Ban Thường vụ",
+        role="member",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    Subject.objects.filter(cycle=cycle).delete()
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    member_subject = Subject.objects.get(
+        cycle=cycle, person=province.members["dung"], unit=province.standing
+    )
+    review = services.review_start(subject=member_subject, actor=None)
+    services.review_save(review=review, content={}, proposed_tier="HTTNV", actor=None)
+    with pytest.raises(ValidationError, match="tập thể"):
+        services.review_submit(review=review, actor=None)
+    collective = Subject.objects.get(cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE)
+    report = services.review_start(subject=collective, actor=None)
+    services.review_save(review=report, content={}, proposed_tier="HTTNV", actor=None)
+    services.review_submit(review=report, actor=None)
+    services.review_submit(review=review, actor=None)
+    services.review_link(review=report, members=[review], actor=None)
+    assert list(report.linked_reviews.all()) == [review]
+
+
+def test_a_sent_back_review_can_be_rewritten_and_the_writer_is_told(cycle, province):
+    user = province.users["member"]
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
+    services.review_save(review=review, content={}, proposed_tier="HTXSNV", actor=user)
+    services.review_submit(review=review, actor=user)
+    services.review_return(review=review, comment="Cần nêu sản phẩm cụ thể", actor=province.users["staff_a"])
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.RETURNED
+    assert user.notifications.get().text.endswith("Cần nêu sản phẩm cụ thể")
+    services.review_save(review=review, content={"tu_tuong": "x"}, proposed_tier="HTTNV", actor=user)
+    services.review_submit(review=review, actor=user)
+    assert [v.kind for v in review.versions.order_by("created_at")] == ["submitted", "returned", "amended"]
+
+
+def test_ratings_follow_the_required_order(cycle, province):
+    decider = province.users["decider"]
+    an = province.members["an"]
+    head = Subject.objects.get(cycle=cycle, person=an, kind=SubjectKind.HEAD)
+    cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    with pytest.raises(ValidationError, match="Chi bộ thôn Đông"):
+        cycles.subject_rate(subject=head, tier="HTTNV", actor=decider)
+    cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
+    cycles.subject_rate(subject=head, tier="HTTNV", actor=decider)
+    head.refresh_from_db()
+    assert head.status == SubjectStatus.RATED and head.tier == "HTTNV"
+
+
+def test_a_not_rated_member_has_no_review(cycle, province):
+    subject = subject_of(cycle, province.members["cuong"])
+    cycles_subject = subjects.subject_exclude(subject=subject, reason="Miễn sinh hoạt", actor=None)
+    with pytest.raises(ValidationError, match="Miễn sinh hoạt"):
+        services.review_start(subject=cycles_subject, actor=None)
