@@ -25,6 +25,7 @@ ACTIONS = {
     "user.password_changed": _("Password changed"),
     "cycle.opened": _("Review cycle opened"),
     "cycle.subjects_generated": _("Subject list generated"),
+    "cycle.closed": _("Review cycle closed"),
     "plan.issued": _("Plan issued"),
     "plan.returned": _("Plan sent back"),
     "plan.revised": _("Plan revised"),

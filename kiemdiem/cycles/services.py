@@ -352,3 +352,22 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
         data={"tier": [before["tier"], tier], "note": subject.rating_note},
     )
     return subject
+
+
+@transaction.atomic
+def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
+    """Close a cycle once every subject on its list is rated or out of the rating."""
+    from kiemdiem.cycles.models import CycleStatus, SubjectStatus
+
+    cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status == CycleStatus.CLOSED:
+        raise ValidationError(_("This cycle is already closed."))
+    pending = cycle.subjects.filter(status=SubjectStatus.PENDING).count()
+    if pending:
+        raise ValidationError(
+            _("%(count)s subjects are still waiting for their rating.") % {"count": pending}
+        )
+    cycle.status = CycleStatus.CLOSED
+    cycle.save(update_fields=["status"])
+    log_action("cycle.closed", actor=actor, target=cycle, unit=cycle.root, data={})
+    return cycle

@@ -205,3 +205,12 @@ def test_a_not_rated_member_has_no_review(cycle, province):
     cycles_subject = subjects.subject_exclude(subject=subject, reason="Miễn sinh hoạt", actor=None)
     with pytest.raises(ValidationError, match="Miễn sinh hoạt"):
         services.review_start(subject=cycles_subject, actor=None)
+
+
+def test_a_cycle_closes_only_when_every_subject_is_rated(cycle, province):
+    with pytest.raises(ValidationError, match="chờ"):
+        cycles.cycle_close(cycle=cycle, actor=None)
+    Subject.objects.filter(cycle=cycle).update(status=SubjectStatus.RATED, tier="HTTNV")
+    cycles.cycle_close(cycle=cycle, actor=None)
+    cycle.refresh_from_db()
+    assert cycle.status == "closed"
