@@ -247,11 +247,6 @@ class Subject(models.Model):
 
     scope_path_field = "unit__path"
 
-    @classmethod
-    def owner_q(cls, person_id: int) -> Q:
-        """A member sees their own subjects (their own reviews)."""
-        return Q(person_id=person_id)
-
     class Meta:
         verbose_name = _("subject")
         verbose_name_plural = _("subjects")
@@ -272,3 +267,14 @@ class Subject(models.Model):
     def __str__(self) -> str:
         who = self.person.full_name if self.person_id else self.unit.name
         return f"{who} ({self.get_kind_display()})"
+
+    @classmethod
+    def owner_q(cls, person_id: int) -> Q:
+        """A member sees their own subjects, and the reports of the units they head."""
+        from django.apps import apps
+
+        affiliation = apps.get_model("people", "Affiliation")
+        headed = affiliation.objects.filter(
+            person_id=person_id, kind="position", role="head", valid_to__isnull=True
+        ).values("unit_id")
+        return Q(person_id=person_id) | Q(person__isnull=True, unit_id__in=headed)

@@ -91,9 +91,9 @@ def review_start(*, subject: Subject, actor) -> SelfReview:
     if existing is not None:
         return existing
     if subject.status == SubjectStatus.NOT_RATED:
-        raise ValidationError(_("This subject is not rated in this cycle: %(reason)s") % {
-            "reason": subject.reason
-        })
+        raise ValidationError(
+            _("This subject is not rated in this cycle: %(reason)s") % {"reason": subject.reason}
+        )
     form = form_of(subject)
     content: dict[str, Any] = {}
     if any(s.type == "shortcomings" for s in form.sections):
@@ -129,7 +129,10 @@ def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, An
         elif section.type == "products":
             value = value if isinstance(value, dict) else {"text": value}
             rows = [
-                {"name": _text(r.get("name"), section.key), "result": _text(r.get("result"), section.key)}
+                {
+                    "name": _text(r.get("name"), section.key),
+                    "result": _text(r.get("result"), section.key),
+                }
                 for r in (value.get("products") or [])
                 if isinstance(r, dict) and (r.get("name") or r.get("result"))
             ]
@@ -193,8 +196,8 @@ def _check_writable(review: SelfReview) -> None:
 @transaction.atomic
 def review_save(*, review: SelfReview, content: dict[str, Any], proposed_tier: str, actor):
     """Save the draft as written (autosave) and the engine's result for it."""
-    review = SelfReview.objects.select_for_update().select_related("subject__cycle").get(
-        pk=review.pk
+    review = (
+        SelfReview.objects.select_for_update().select_related("subject__cycle").get(pk=review.pk)
     )
     _check_writable(review)
     form = catalogue.forms()[review.form_key]
@@ -238,8 +241,8 @@ def _record(review: SelfReview, kind: str, actor, note: str = "") -> ReviewVersi
 @transaction.atomic
 def review_submit(*, review: SelfReview, actor) -> SelfReview:
     """Lock the review and record it as the next version."""
-    review = SelfReview.objects.select_for_update().select_related("subject__unit").get(
-        pk=review.pk
+    review = (
+        SelfReview.objects.select_for_update().select_related("subject__unit").get(pk=review.pk)
     )
     _check_writable(review)
     if not review.proposed_tier:
@@ -300,8 +303,8 @@ def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
 @transaction.atomic
 def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
     """Send a submitted review back to its writer with a comment."""
-    review = SelfReview.objects.select_for_update().select_related("subject__unit").get(
-        pk=review.pk
+    review = (
+        SelfReview.objects.select_for_update().select_related("subject__unit").get(pk=review.pk)
     )
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be sent back."))

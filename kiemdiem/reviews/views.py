@@ -1,9 +1,304 @@
-"""Web pages of self-reviews."""
+"""Web pages of self-reviews: write (autosaved), submit, amend, send back, rate, print."""
 
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import can, get_or_404, restrict
+from kiemdiem.common.views import render_page
+from kiemdiem.cycles import services as cycles
+from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
+from kiemdiem.cycles.selectors import prerequisites
+from kiemdiem.reviews import catalogue, engine, forms, services
+from kiemdiem.reviews.models import ReviewStatus, SelfReview
+
+# Criterion levels as the guides name them (XS / T / TB / K).
+LEVEL_CHOICES = [
+    ("XS", gettext_lazy("Excellent (XS)")),
+    ("T", gettext_lazy("Good (T)")),
+    ("TB", gettext_lazy("Average (TB)")),
+    ("K", gettext_lazy("Weak (K)")),
+]
+
+
+def _subject(user, pk) -> Subject:
+    return get_or_404(
+        Subject.objects.select_related("cycle", "unit", "person"), user, Action.VIEW, pk=pk
+    )
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(m) for m in error.messages]
+
+
+def _inputs(subject: Subject) -> list[engine.Input]:
+    try:
+        pack = engine.pinned_pack(subject)
+    except engine.PackMismatch:
+        return []
+    kind = engine.engine_kind(subject, pack) if pack else None
+    return engine.inputs_for(pack, kind) if kind else []
+
+
+def _context(request, subject: Subject, review: SelfReview | None, errors=()):
+    user = request.user
+    writable = (
+        review is not None
+        and not review.locked
+        and not subject.tier
+        and subject.cycle.status == CycleStatus.OPEN
+        and services.may_write(user, subject)
+    )
+    form = catalogue.forms()[review.form_key] if review else None
+    collective = None
+    if subject.person_id and subject.unit.group == "collective":
+        collective = (
+            restrict(SelfReview.objects.select_related("subject"), user)
+            .filter(
+                subject__cycle=subject.cycle,
+                subject__unit=subject.unit,
+                subject__person__isnull=True,
+                status=ReviewStatus.SUBMITTED,
+            )
+            .first()
+        )
+    linkable = []
+    if review and not subject.person_id and services.may_write(user, subject):
+        linkable = list(
+            SelfReview.objects.filter(
+                subject__cycle=subject.cycle,
+                subject__unit=subject.unit,
+                subject__person__isnull=False,
+                status=ReviewStatus.SUBMITTED,
+            ).select_related("subject__person")
+        )
+    collective_sections = []
+    if collective is not None:
+        collective_form = catalogue.forms()[collective.form_key]
+        collective_sections = forms.section_views(
+            collective_form, collective.content, [], editable=False
+        )
+    may_rate = subject.status == SubjectStatus.PENDING and cycles.may_rate(user, subject)
+    return {
+        "subject": subject,
+        "cycle": subject.cycle,
+        "review": review,
+        "form": form,
+        "sections": forms.section_views(form, review.content, _inputs(subject), writable)
+        if review
+        else [],
+        "result": review.engine_result if review else {},
+        "writable": writable,
+        "may_start": review is None
+        and subject.status == SubjectStatus.PENDING
+        and subject.cycle.status == CycleStatus.OPEN
+        and services.may_write(user, subject),
+        "may_amend": review is not None
+        and review.locked
+        and not subject.tier
+        and services.may_write(user, subject),
+        "may_return": review is not None
+        and review.locked
+        and not subject.tier
+        and subject.person_id != getattr(user, "person_id", None)
+        and can(user, Action.CHANGE, subject.unit),
+        "may_rate": may_rate,
+        "waits_for": list(prerequisites(subject).select_related("person", "unit"))
+        if may_rate
+        else [],
+        "collective": collective,
+        "collective_sections": collective_sections,
+        "level_choices": LEVEL_CHOICES,
+        "collective_pending": services.collective_pending(subject) if writable else None,
+        "linkable": linkable,
+        "linked": set(review.linked_reviews.values_list("pk", flat=True)) if review else set(),
+        "versions": review.versions.select_related("created_by") if review else [],
+        "tiers": TierChoice.choices,
+        "errors": errors,
+    }
+
+
+@login_required
+def review_mine(request):
+    """The reviews the signed-in person writes: their own, and the reports of units they head."""
+    person_id = request.user.person_id
+    rows = []
+    if person_id:
+        own = Subject.objects.filter(person_id=person_id)
+        headed = Subject.objects.filter(
+            person__isnull=True,
+            unit__affiliations__person_id=person_id,
+            unit__affiliations__role="head",
+            unit__affiliations__valid_to__isnull=True,
+        )
+        rows = (
+            (own | headed)
+            .filter(cycle__status=CycleStatus.OPEN)
+            .select_related("cycle", "unit", "person", "review")
+            .order_by("-cycle__year", "cycle__code", "kind")
+            .distinct()
+        )
+    return render_page(request, "reviews/mine.html", {"rows": rows})
 
 
 @login_required
 def review_edit(request, subject_pk):
-    return HttpResponse(status=501)
+    subject = _subject(request.user, subject_pk)
+    review = SelfReview.objects.filter(subject=subject).first()
+    return render_page(request, "reviews/review.html", _context(request, subject, review))
+
+
+@login_required
+@require_POST
+def review_start(request, subject_pk):
+    subject = _subject(request.user, subject_pk)
+    if not services.may_write(request.user, subject):
+        raise Http404
+    try:
+        services.review_start(subject=subject, actor=request.user)
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return redirect("review-edit", subject.pk)
+
+
+def _writable_review(request, subject_pk) -> tuple[Subject, SelfReview]:
+    subject = _subject(request.user, subject_pk)
+    review = SelfReview.objects.filter(subject=subject).first()
+    if review is None or not services.may_write(request.user, subject):
+        raise Http404
+    return subject, review
+
+
+@login_required
+@require_POST
+def review_save(request, subject_pk):
+    """Save the draft: the page's autosave (htmx, answers with the rating panel) and the
+    Save and Submit buttons."""
+    subject, review = _writable_review(request, subject_pk)
+    form = catalogue.forms()[review.form_key]
+    content = forms.content_from_post(form, request.POST)
+    errors: list[str] = []
+    try:
+        review = services.review_save(
+            review=review,
+            content=content,
+            proposed_tier=request.POST.get("proposed_tier", ""),
+            actor=request.user,
+        )
+        if "submit" in request.POST:
+            review = services.review_submit(review=review, actor=request.user)
+            messages.success(request, _("Your review has been submitted."))
+    except ValidationError as error:
+        errors = _messages_of(error)
+    if getattr(request, "htmx", None) and "submit" not in request.POST:
+        context = _context(request, subject, review, errors)
+        context["saved"] = not errors
+        return render_page(request, "reviews/review.html", context, partial="panel")
+    if errors:
+        for text in errors:
+            messages.error(request, text)
+    elif "submit" not in request.POST:
+        messages.success(request, _("Draft saved."))
+    return redirect("review-edit", subject.pk)
+
+
+@login_required
+@require_POST
+def review_amend(request, subject_pk):
+    subject, review = _writable_review(request, subject_pk)
+    try:
+        services.review_amend(
+            review=review, reason=request.POST.get("reason", ""), actor=request.user
+        )
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return redirect("review-edit", subject.pk)
+
+
+@login_required
+@require_POST
+def review_return(request, subject_pk):
+    subject = _subject(request.user, subject_pk)
+    review = SelfReview.objects.filter(subject=subject).first()
+    if review is None or not can(request.user, Action.CHANGE, subject.unit):
+        raise Http404
+    try:
+        services.review_return(
+            review=review, comment=request.POST.get("comment", ""), actor=request.user
+        )
+        messages.success(request, _("The review was sent back."))
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return redirect("review-edit", subject.pk)
+
+
+@login_required
+@require_POST
+def review_link(request, subject_pk):
+    subject, review = _writable_review(request, subject_pk)
+    chosen = SelfReview.objects.filter(pk__in=request.POST.getlist("linked")).select_related(
+        "subject"
+    )
+    try:
+        services.review_link(review=review, members=list(chosen), actor=request.user)
+        messages.success(request, _("Linked reviews saved."))
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return redirect("review-edit", subject.pk)
+
+
+@login_required
+@require_POST
+def subject_rate(request, subject_pk):
+    subject = _subject(request.user, subject_pk)
+    if not cycles.may_rate(request.user, subject):
+        raise Http404
+    try:
+        cycles.subject_rate(
+            subject=subject,
+            tier=request.POST.get("tier", ""),
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        )
+        messages.success(request, _("The rating was recorded."))
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return redirect("review-edit", subject.pk)
+
+
+@login_required
+def review_print(request, subject_pk):
+    """The review laid out like the official form, for the browser's print (one version)."""
+    subject = _subject(request.user, subject_pk)
+    review = SelfReview.objects.filter(subject=subject).first()
+    if review is None:
+        raise Http404
+    content, tier, version = review.content, review.proposed_tier, None
+    if request.GET.get("v"):
+        version = review.versions.filter(pk=request.GET["v"]).first()
+        if version is None:
+            raise Http404
+        content, tier = version.content, version.proposed_tier
+    form = catalogue.forms()[review.form_key]
+    context = {
+        "subject": subject,
+        "review": review,
+        "form": form,
+        "version": version,
+        "sections": forms.section_views(form, content, _inputs(subject), editable=False),
+        "proposed_tier": TierChoice(tier).label if tier else "",
+    }
+    return render_page(request, "reviews/print.html", context)

@@ -121,7 +121,9 @@ def checklists() -> dict[str, Checklist]:
     out = {}
     for name, raw in _read("checklists.toml").items():
         groups = tuple(
-            ChecklistGroup(g["title_vi"], g["title_en"], tuple(ChecklistItem(**i) for i in g["items"]))
+            ChecklistGroup(
+                g["title_vi"], g["title_en"], tuple(ChecklistItem(**i) for i in g["items"])
+            )
             for g in raw["groups"]
         )
         out[name] = Checklist(name, raw["title_vi"], raw["title_en"], raw["source"], groups)

@@ -81,12 +81,16 @@ def test_a_draft_saves_with_the_engines_result_and_submitting_locks_it(cycle, pr
 def test_an_amendment_keeps_every_submitted_version(cycle, province):
     user = province.users["member"]
     review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
-    services.review_save(review=review, content={"tu_tuong": "Bản đầu"}, proposed_tier="HTNV", actor=user)
+    services.review_save(
+        review=review, content={"tu_tuong": "Bản đầu"}, proposed_tier="HTNV", actor=user
+    )
     services.review_submit(review=review, actor=user)
     with pytest.raises(ValidationError):
         services.review_amend(review=review, reason=" ", actor=user)
     services.review_amend(review=review, reason="Bổ sung sản phẩm", actor=user)
-    services.review_save(review=review, content={"tu_tuong": "Bản sửa"}, proposed_tier="HTTNV", actor=user)
+    services.review_save(
+        review=review, content={"tu_tuong": "Bản sửa"}, proposed_tier="HTTNV", actor=user
+    )
     services.review_submit(review=review, actor=user)
     versions = list(ReviewVersion.objects.filter(review=review).order_by("number"))
     assert [(v.number, v.kind, v.content["tu_tuong"]) for v in versions] == [
@@ -101,7 +105,10 @@ def test_incomplete_rating_inputs_say_what_is_missing(cycle, province):
     user = province.users["member"]
     review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
     review = services.review_save(
-        review=review, content={"xep_loai": {"fact.general_score": "20"}}, proposed_tier="", actor=user
+        review=review,
+        content={"xep_loai": {"fact.general_score": "20"}},
+        proposed_tier="",
+        actor=user,
     )
     assert review.engine_result["status"] == "incomplete"
     assert review.engine_result["message"]
@@ -164,7 +171,9 @@ def test_members_of_a_collective_submit_after_its_report(cycle, province):
     services.review_save(review=review, content={}, proposed_tier="HTTNV", actor=None)
     with pytest.raises(ValidationError, match="tập thể"):
         services.review_submit(review=review, actor=None)
-    collective = Subject.objects.get(cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE)
+    collective = Subject.objects.get(
+        cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE
+    )
     report = services.review_start(subject=collective, actor=None)
     services.review_save(review=report, content={}, proposed_tier="HTTNV", actor=None)
     services.review_submit(review=report, actor=None)
@@ -178,13 +187,21 @@ def test_a_sent_back_review_can_be_rewritten_and_the_writer_is_told(cycle, provi
     review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
     services.review_save(review=review, content={}, proposed_tier="HTXSNV", actor=user)
     services.review_submit(review=review, actor=user)
-    services.review_return(review=review, comment="Cần nêu sản phẩm cụ thể", actor=province.users["staff_a"])
+    services.review_return(
+        review=review, comment="Cần nêu sản phẩm cụ thể", actor=province.users["staff_a"]
+    )
     review.refresh_from_db()
     assert review.status == ReviewStatus.RETURNED
     assert user.notifications.get().text.endswith("Cần nêu sản phẩm cụ thể")
-    services.review_save(review=review, content={"tu_tuong": "x"}, proposed_tier="HTTNV", actor=user)
+    services.review_save(
+        review=review, content={"tu_tuong": "x"}, proposed_tier="HTTNV", actor=user
+    )
     services.review_submit(review=review, actor=user)
-    assert [v.kind for v in review.versions.order_by("created_at")] == ["submitted", "returned", "amended"]
+    assert [v.kind for v in review.versions.order_by("created_at")] == [
+        "submitted",
+        "returned",
+        "amended",
+    ]
 
 
 def test_ratings_follow_the_required_order(cycle, province):

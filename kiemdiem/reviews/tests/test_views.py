@@ -1,0 +1,101 @@
+import pytest
+from django.urls import reverse
+
+from kiemdiem.cycles import subjects
+from kiemdiem.cycles.models import Subject, SubjectKind
+from kiemdiem.reviews.models import ReviewStatus, SelfReview
+from kiemdiem.testing import open_annual
+
+
+@pytest.fixture
+def cycle(province):
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    return cycle
+
+
+@pytest.fixture
+def binh(cycle, province):
+    return Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+
+
+def test_a_member_starts_writes_and_submits_their_review(client, province, binh):
+    client.force_login(province.users["member"])
+    mine = client.get(reverse("review-mine"))
+    assert "Bản kiểm điểm của tôi" in mine.text and "Kiểm điểm năm 2025" in mine.text
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    assert "Bắt đầu viết" in page.text
+    client.post(reverse("review-start", args=[binh.pk]))
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    assert "Mẫu 2A-HD KĐ.ĐG 2025" in page.text
+    assert "Liên hệ 27 biểu hiện suy thoái" in page.text and "TD9" in page.text
+    data = {
+        "s.tu_tuong": "Kiên định lập trường",
+        "s.nhiem_vu.text": "Hoàn thành các nhiệm vụ được giao",
+        "s.nhiem_vu.p.0.name": "Báo cáo tổng kết",
+        "s.nhiem_vu.p.0.result": "Đúng hạn",
+        "s.suy_thoai.checked": ["TT5"],
+        "s.suy_thoai.explanation": "Đôi khi còn nể nang",
+        "r.fact.general_score": "27",
+        "r.fact.task_score": "60",
+        "proposed_tier": "HTTNV",
+    }
+    autosave = client.post(reverse("review-save", args=[binh.pk]), data, HTTP_HX_REQUEST="true")
+    assert 'id="panel"' in autosave.text and "Đã lưu bản nháp lúc" in autosave.text
+    assert "<html" not in autosave.text
+    review = SelfReview.objects.get(subject=binh)
+    assert review.content["suy_thoai"]["checked"] == ["TT5"]
+    assert review.content["nhiem_vu"]["products"] == [
+        {"name": "Báo cáo tổng kết", "result": "Đúng hạn"}
+    ]
+    client.post(reverse("review-save", args=[binh.pk]), {**data, "submit": "1"})
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.SUBMITTED
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    assert "Sửa đổi bản đã nộp" in page.text and 'name="s.tu_tuong"' not in page.text
+    printed = client.get(reverse("review-print", args=[binh.pk]))
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in printed.text and "☒ TT5" in printed.text
+    assert "Báo cáo tổng kết" in printed.text
+
+
+def test_another_member_cannot_see_or_write_the_review(client, province, cycle):
+    cuong = Subject.objects.get(
+        cycle=cycle, person=province.members["cuong"], kind=SubjectKind.PARTY_MEMBER
+    )
+    client.force_login(province.users["member"])
+    assert client.get(reverse("review-edit", args=[cuong.pk])).status_code == 404
+    assert client.post(reverse("review-start", args=[cuong.pk])).status_code == 404
+    assert not SelfReview.objects.filter(subject=cuong).exists()
+
+
+def test_an_inspector_reads_but_cannot_write(client, province, binh):
+    client.force_login(province.users["inspector"])
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    assert page.status_code == 200 and "Bắt đầu viết" not in page.text
+    assert client.post(reverse("review-start", args=[binh.pk])).status_code == 404
+
+
+def test_the_decider_is_told_what_to_rate_first(client, province, cycle):
+    an_head = Subject.objects.get(cycle=cycle, person=province.members["an"], kind=SubjectKind.HEAD)
+    client.force_login(province.users["decider"])
+    page = client.get(reverse("review-edit", args=[an_head.pk]))
+    assert "Theo quy định, phải xếp loại trước" in page.text and "Chi bộ thôn Đông" in page.text
+    response = client.post(
+        reverse("subject-rate", args=[an_head.pk]), {"tier": "HTTNV"}, follow=True
+    )
+    assert "phải xếp loại trước" in response.text
+    an_head.refresh_from_db()
+    assert an_head.tier == ""
+
+
+def test_staff_send_a_review_back_and_the_member_sees_why(client, province, binh):
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    client.post(reverse("review-save", args=[binh.pk]), {"proposed_tier": "HTXSNV", "submit": "1"})
+    client.force_login(province.users["staff_a"])
+    client.post(reverse("review-return", args=[binh.pk]), {"comment": "Bổ sung sản phẩm cụ thể"})
+    client.force_login(province.users["member"])
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    assert "Bổ sung sản phẩm cụ thể" in page.text and 'name="s.tu_tuong"' in page.text

@@ -1,0 +1,99 @@
+"""A year walked through in a real browser: a member writes and submits their self-review
+(autosaved, the rules' result shown live), the cell secretary writes the cell's report, the
+decision maker rates in the order the rules require."""
+
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from kiemdiem.cycles import subjects
+from kiemdiem.cycles.models import Subject, SubjectKind
+from kiemdiem.reviews.models import SelfReview
+from kiemdiem.testing import open_annual
+
+from .conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def shot(page, name):
+    """Keep a screenshot when KIEMDIEM_SCREENSHOTS names a folder (to look at the pages)."""
+    folder = os.environ.get("KIEMDIEM_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def cycle(province):
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    return cycle
+
+
+def test_a_member_writes_and_submits_the_self_review(page, province, cycle):
+    sign_in(page, "member")
+    page.get_by_role("link", name="Bản kiểm điểm của tôi").click()
+    page.get_by_role("link", name="Viết").first.click()
+    page.get_by_role("button", name="Bắt đầu viết").click()
+    expect(page.get_by_text("Mẫu 2A-HD KĐ.ĐG 2025")).to_be_visible()
+    page.get_by_label("Về tư tưởng chính trị").fill("Luôn kiên định mục tiêu, lý tưởng của Đảng.")
+    expect(page.locator("#save-status")).to_contain_text("Đã lưu bản nháp lúc")
+    page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)").fill("27")
+    page.get_by_label("Điểm kết quả thực hiện nhiệm vụ (tối đa 70)").fill("65")
+    page.get_by_label("Hoàn thành đúng tiến độ, bảo đảm chất lượng").select_option("true")
+    page.locator("[name='r.fact.pct_tasks_done']").fill("100")
+    page.locator("[name='r.fact.pct_tasks_exceeded']").fill("40")
+    page.locator("[name='r.fact.pct_tasks_late']").fill("0")
+    page.locator("[name='r.fact.shortcomings_remedied_pct']").fill("100")
+    expect(page.locator("#panel .tier")).to_have_text("HTXSNV", timeout=15_000)
+    page.get_by_label("Tự nhận mức xếp loại").select_option("HTTNV")
+    expect(page.locator("#panel")).to_contain_text("khác với kết quả theo quy định")
+    page.get_by_text("Nể nang, né tránh").first.check()
+    shot(page, "review-draft")
+    page.get_by_role("button", name="Nộp", exact=True).click()
+    expect(page.get_by_text("Đã nộp bản kiểm điểm.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sửa đổi bản đã nộp")).to_be_visible()
+    review = SelfReview.objects.get(
+        subject__person=province.members["binh"], subject__kind="party_member"
+    )
+    assert review.status == "submitted" and review.proposed_tier == "HTTNV"
+    assert review.content["suy_thoai"]["checked"] == ["TT5"]
+    assert review.engine_result["tier"] == "HTXSNV"
+    shot(page, "review-submitted")
+
+
+def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page, province, cycle):
+    cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    head = Subject.objects.get(cycle=cycle, person=province.members["an"], kind=SubjectKind.HEAD)
+    sign_in(page, "secretary")
+    page.goto(page.base_url + f"/reviews/subjects/{cell.pk}/")
+    page.get_by_role("button", name="Bắt đầu viết").click()
+    expect(page.get_by_text("Mẫu 01-HD KĐ.ĐG 2025")).to_be_visible()
+    page.locator("[name='s.tap_the_lanh_dao.text']").fill(
+        "Chi bộ lãnh đạo hoàn thành các chỉ tiêu năm."
+    )
+    page.get_by_label("Tự nhận mức xếp loại").select_option("HTTNV")
+    page.get_by_role("button", name="Nộp", exact=True).click()
+    expect(page.get_by_text("Đã nộp bản kiểm điểm.")).to_be_visible()
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    sign_in(page, "decider")
+    page.goto(page.base_url + f"/reviews/subjects/{head.pk}/")
+    expect(page.get_by_text("Theo quy định, phải xếp loại trước")).to_be_visible()
+    page.get_by_label("Mức xếp loại", exact=True).select_option("HTXSNV")
+    page.get_by_role("button", name="Ghi nhận").click()
+    expect(page.get_by_role("alert").or_(page.locator(".messages"))).to_contain_text(
+        "phải xếp loại trước"
+    )
+    shot(page, "rate-refused")
+    page.goto(page.base_url + f"/reviews/subjects/{cell.pk}/")
+    page.get_by_label("Mức xếp loại", exact=True).select_option("HTTNV")
+    page.get_by_role("button", name="Ghi nhận").click()
+    expect(page.get_by_text("Đã ghi nhận xếp loại.")).to_be_visible()
+    page.goto(page.base_url + f"/reviews/subjects/{head.pk}/")
+    page.get_by_label("Mức xếp loại", exact=True).select_option("HTTNV")
+    page.get_by_role("button", name="Ghi nhận").click()
+    expect(page.get_by_text("Đã ghi nhận xếp loại.")).to_be_visible()
+    head.refresh_from_db()
+    assert head.tier == "HTTNV"
