@@ -183,7 +183,7 @@ def evaluate(subject: Subject, rating: dict[str, Any]) -> dict[str, Any]:
         result = rules_engine.evaluate(
             pack,
             {
-                "id": str(subject.pk),
+                "id": subject.person.full_name if subject.person_id else subject.unit.name,
                 "kind": kind_name,
                 "facts": facts,
                 "criteria": criteria,
@@ -191,7 +191,7 @@ def evaluate(subject: Subject, rating: dict[str, Any]) -> dict[str, Any]:
             },
         )
     except rules_engine.InputError as error:
-        return {"status": "incomplete", "message": error.message(lang), "pack": pack.id}
+        return {"status": "incomplete", "message": _missing(pack, error, lang), "pack": pack.id}
     return {
         "status": result.status,
         "tier": result.tier.name if result.tier else "",
@@ -200,3 +200,14 @@ def evaluate(subject: Subject, rating: dict[str, Any]) -> dict[str, Any]:
         "pack": pack.id,
         "pack_version": pack.version,
     }
+
+
+def _missing(pack: rules_engine.Pack, error: rules_engine.InputError, lang: str) -> str:
+    """The engine's complaint in the writer's words: a missing value is named by its label."""
+    name = str(error.params.get("field", ""))
+    if error.code == "rules.E102" and name in pack.fields:
+        spec = pack.fields[name]
+        return _("Still to fill in: %(field)s.") % {
+            "field": spec.label_en if lang == "en" else spec.label_vi
+        }
+    return error.message(lang)

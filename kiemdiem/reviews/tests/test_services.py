@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from kiemdiem.accounts import services as accounts
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
@@ -231,3 +232,84 @@ def test_a_cycle_closes_only_when_every_subject_is_rated(cycle, province):
     cycles.cycle_close(cycle=cycle, actor=None)
     cycle.refresh_from_db()
     assert cycle.status == "closed"
+
+
+def test_the_state_self_assessment_is_rated_by_the_agency_head_before_the_party_rating(province):
+    cuong, dung = province.members["cuong"], province.members["dung"]
+    people.affiliation_start(
+        person=cuong,
+        unit=province.agency,
+        kind="employment",
+        title="Công chức văn phòng",
+        state_category="cong_chuc",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    people.affiliation_start(
+        person=dung,
+        unit=province.agency,
+        kind="position",
+        title="Chủ tịch UBND xã",
+        role="head",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    state = Subject.objects.get(cycle=cycle, person=cuong, track="state")
+    party = subject_of(cycle, cuong)
+    assert services.form_of(state).key == "PHIEU_ND90"
+    # the party review's live result waits for the state tier
+    review = services.review_start(subject=party, actor=None)
+    review = services.review_save(
+        review=review, content={"xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
+    )
+    assert review.engine_result["status"] in ("incomplete", "undetermined")
+
+    head = accounts.user_create(username="chutich", password="pass12345!", person=dung, actor=None)
+    assert cycles.may_rate(head, state)
+    assert not cycles.may_rate(head, party)
+    assert not cycles.may_rate(province.users["staff_a"], state)
+    with pytest.raises(ValidationError, match="UBND xã An Bình"):
+        cycles.subject_rate(subject=party, tier="HTTNV", actor=None)
+    cycles.subject_rate(subject=state, tier="HTTNV", actor=None)
+    review = services.review_save(
+        review=review, content={"xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
+    )
+    assert review.engine_result["status"] == "rated"
+    cycles.subject_rate(subject=party, tier="HTTNV", actor=None)
+
+
+def test_a_quarterly_review_of_a_leader_is_rated_for_its_quarter(province):
+    cycle = cycles.cycle_open(
+        code="Q2-2026",
+        name="Đánh giá quý II/2026",
+        kind="quarterly",
+        year=2026,
+        quarter=2,
+        period_start=D(2026, 4, 1),
+        period_end=D(2026, 6, 30),
+        root=province.province,
+        stages=[cycles.StageWindow("self_review", D(2026, 6, 1), D(2026, 6, 10))],
+        actor=None,
+    )
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    leader = Subject.objects.filter(cycle=cycle, person=province.members["an"]).first()
+    assert leader is not None and leader.kind in ("leader", "head")
+    review = services.review_start(subject=leader, actor=None)
+    assert review.form_key == "M2B_2025"
+    review = services.review_save(
+        review=review, content={"xep_loai": FULL_2025}, proposed_tier="", actor=None
+    )
+    assert review.engine_result["status"] == "incomplete"
+    assert review.engine_result["message"].startswith("Còn thiếu: ")  # named by its label
+    area = {
+        "fact.area_pct_done": "100",
+        "fact.area_on_time_quality": "true",
+        "fact.area_pct_exceeded": "40",
+    }
+    review = services.review_save(
+        review=review, content={"xep_loai": {**FULL_2025, **area}}, proposed_tier="", actor=None
+    )
+    assert review.engine_result["status"] == "rated"
+    assert any("period = Q2" in line for line in review.engine_result["lines"])
