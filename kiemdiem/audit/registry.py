@@ -38,6 +38,7 @@ ACTIONS = {
     "review.amendment_started": _("Self-review amendment started"),
     "review.returned": _("Self-review sent back"),
     "review.linked": _("Members' reviews linked to the collective's report"),
+    "review.suggestion_added": _("Review content suggested"),
 }
 
 

@@ -41,6 +41,13 @@ def nfc(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def nfc_text(text: str | None) -> str:
+    """Return running text (several lines) in Unicode NFC, line breaks kept, ends trimmed."""
+    if not text:
+        return ""
+    return unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
+
+
 def _word_key(word: str) -> tuple[str, str]:
     """Primary (letters) and secondary (tones) parts of one word's sort key."""
     letters: list[str] = []

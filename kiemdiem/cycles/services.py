@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
 from kiemdiem.audit.services import log_action
-from kiemdiem.common.vietnamese import nfc
+from kiemdiem.common.vietnamese import nfc, nfc_text
 from kiemdiem.cycles.models import (
     STAGE_ORDER,
     CycleKind,
@@ -152,7 +152,7 @@ def cycle_open(
             pack_version=pack.version,
             pack_hash=pack.hash,
         )
-    plan = Plan.objects.create(cycle=cycle, unit=root, guidance=nfc(guidance))
+    plan = Plan.objects.create(cycle=cycle, unit=root, guidance=nfc_text(guidance))
     Stage.objects.bulk_create(Stage(plan=plan, **vars(s)) for s in stages)
     log_action(
         "cycle.opened",
@@ -220,7 +220,7 @@ def plan_issue(
     parent = parent_plan_for(cycle, unit)
     _check_windows(stages, cycle.period_start, cycle.period_end)
     _check_inside_parent(stages, parent)
-    plan = Plan.objects.create(cycle=cycle, unit=unit, parent=parent, guidance=nfc(guidance))
+    plan = Plan.objects.create(cycle=cycle, unit=unit, parent=parent, guidance=nfc_text(guidance))
     Stage.objects.bulk_create(Stage(plan=plan, **vars(s)) for s in stages)
     log_action(
         "plan.issued",
@@ -340,7 +340,7 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
     before = {"tier": subject.tier}
     subject.tier = tier
     subject.status = SubjectStatus.RATED
-    subject.rating_note = nfc(note.strip())
+    subject.rating_note = nfc_text(note)
     subject.rated_at = timezone.now()
     subject.rated_by = actor
     subject.save(update_fields=["tier", "status", "rating_note", "rated_at", "rated_by"])

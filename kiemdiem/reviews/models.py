@@ -107,3 +107,30 @@ class ReviewVersion(models.Model):
         if self.pk is not None:
             raise ValueError("A review version never changes once recorded")
         super().save(*args, **kwargs)
+
+
+class Suggestion(models.Model):
+    """Suggested review content ("gợi ý kiểm điểm"): an issue a level asks a collective or a
+    person to address in their review; the writer explains it in the form's section for it."""
+
+    subject = models.ForeignKey(
+        "cycles.Subject", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    raised_by = models.ForeignKey(
+        "orgtree.Unit", verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("suggested content"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_path_field = "subject__unit__path"
+
+    class Meta:
+        verbose_name = _("suggested review content")
+        verbose_name_plural = _("suggested review content")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

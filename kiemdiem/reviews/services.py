@@ -18,12 +18,19 @@ from django.utils.translation import gettext as _
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import can
 from kiemdiem.audit.services import log_action
+from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
 from kiemdiem.notifications.services import notify
-from kiemdiem.orgtree.models import UnitGroup
+from kiemdiem.orgtree.models import Unit, UnitGroup
 from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
 from kiemdiem.reviews import catalogue, engine
-from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
+from kiemdiem.reviews.models import (
+    ReviewStatus,
+    ReviewVersion,
+    SelfReview,
+    Suggestion,
+    VersionKind,
+)
 
 MAX_TEXT = 20_000
 MAX_ROWS = 100
@@ -111,7 +118,7 @@ def review_start(*, subject: Subject, actor) -> SelfReview:
 
 
 def _text(value: Any, where: str) -> str:
-    text = str(value or "").strip()
+    text = nfc_text(str(value or ""))
     if len(text) > MAX_TEXT:
         raise ValidationError({where: _("At most %(n)s characters.") % {"n": MAX_TEXT}})
     return text
@@ -364,3 +371,45 @@ def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> Self
         data={"reviews": sorted(m.pk for m in members)},
     )
     return review
+
+
+@transaction.atomic
+def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
+    """A level suggests content for a subject's review (HD 21/25/43: "gợi ý kiểm điểm").
+    It is raised in the name of the nearest unit, at or above the subject's, where the actor
+    may change things; the writer is told."""
+    from kiemdiem.accounts.permissions import ALL, scope_prefixes
+
+    text = nfc_text(text)
+    if not text:
+        raise ValidationError({"text": _("Write the suggested content.")})
+    if len(text) > MAX_TEXT:
+        raise ValidationError({"text": _("At most %(n)s characters.") % {"n": MAX_TEXT}})
+    prefixes = scope_prefixes(actor, Action.CHANGE)
+    path = subject.unit.path
+    if prefixes == ALL:
+        level = subject.cycle.root
+    else:
+        covering = [p for p in prefixes if path.startswith(p)]
+        if not covering:
+            raise ValidationError(_("You may not raise suggestions for this subject."))
+        level = Unit.objects.get(path=max(covering, key=len))
+    suggestion = Suggestion.objects.create(
+        subject=subject, raised_by=level, text=text, created_by=actor
+    )
+    log_action(
+        "review.suggestion_added",
+        actor=actor,
+        target=subject,
+        unit=subject.unit,
+        data={"text": text, "raised_by": level.name},
+    )
+    for user in _writers(subject):
+        notify(
+            user,
+            key=f"suggestion:{suggestion.pk}",
+            text=_("%(unit)s suggests content for your review in %(cycle)s: %(text)s")
+            % {"unit": level.name, "cycle": subject.cycle.name, "text": text},
+            url=reverse("review-edit", args=[subject.pk]),
+        )
+    return suggestion

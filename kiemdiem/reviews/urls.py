@@ -11,5 +11,6 @@ urlpatterns = [
     path("subjects/<int:subject_pk>/return/", views.review_return, name="review-return"),
     path("subjects/<int:subject_pk>/link/", views.review_link, name="review-link"),
     path("subjects/<int:subject_pk>/rate/", views.subject_rate, name="subject-rate"),
+    path("subjects/<int:subject_pk>/suggest/", views.suggestion_add, name="suggestion-add"),
     path("subjects/<int:subject_pk>/print/", views.review_print, name="review-print"),
 ]

@@ -120,6 +120,11 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "collective_pending": services.collective_pending(subject) if writable else None,
         "linkable": linkable,
         "linked": set(review.linked_reviews.values_list("pk", flat=True)) if review else set(),
+        "suggestions": subject.suggestions.select_related("raised_by"),
+        "may_suggest": subject.status == SubjectStatus.PENDING
+        and subject.cycle.status == CycleStatus.OPEN
+        and subject.person_id != getattr(user, "person_id", None)
+        and can(user, Action.CHANGE, subject.unit),
         "versions": review.versions.select_related("created_by") if review else [],
         "tiers": TierChoice.choices,
         "errors": errors,
@@ -300,5 +305,23 @@ def review_print(request, subject_pk):
         "version": version,
         "sections": forms.section_views(form, content, _inputs(subject), editable=False),
         "proposed_tier": TierChoice(tier).label if tier else "",
+        "suggestions": subject.suggestions.select_related("raised_by"),
     }
     return render_page(request, "reviews/print.html", context)
+
+
+@login_required
+@require_POST
+def suggestion_add(request, subject_pk):
+    subject = _subject(request.user, subject_pk)
+    if not can(request.user, Action.CHANGE, subject.unit):
+        raise Http404
+    try:
+        services.suggestion_add(
+            subject=subject, text=request.POST.get("text", ""), actor=request.user
+        )
+        messages.success(request, _("The suggestion was sent to the writer."))
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return redirect("review-edit", subject.pk)

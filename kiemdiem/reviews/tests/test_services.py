@@ -313,3 +313,17 @@ def test_a_quarterly_review_of_a_leader_is_rated_for_its_quarter(province):
     )
     assert review.engine_result["status"] == "rated"
     assert any("period = Q2" in line for line in review.engine_result["lines"])
+
+
+def test_a_level_suggests_review_content_and_the_writer_is_told(cycle, province):
+    subject = subject_of(cycle, province.members["binh"])
+    with pytest.raises(ValidationError):
+        services.suggestion_add(subject=subject, text="x", actor=province.users["staff_b"])
+    with pytest.raises(ValidationError):
+        services.suggestion_add(subject=subject, text="  ", actor=province.users["staff_a"])
+    suggestion = services.suggestion_add(
+        subject=subject, text="Làm rõ việc chậm nộp đảng phí", actor=province.users["staff_a"]
+    )
+    assert suggestion.raised_by == province.commune_a
+    notice = province.users["member"].notifications.get()
+    assert "Đảng bộ xã An Bình" in notice.text and "chậm nộp đảng phí" in notice.text
