@@ -61,6 +61,11 @@ def test_a_member_writes_and_submits_the_self_review(page, province, cycle):
     assert review.content["suy_thoai"]["checked"] == ["TT5"]
     assert review.engine_result["tier"] == "HTXSNV"
     shot(page, "review-submitted")
+    page.goto(page.base_url + f"/reviews/subjects/{review.subject_id}/print/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bản kiểm điểm cá nhân")
+    expect(page.get_by_text("☒ TT5")).to_be_visible()
+    page.emulate_media(media="print")
+    shot(page, "review-print")
 
 
 def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page, province, cycle):
