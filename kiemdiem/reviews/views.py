@@ -28,6 +28,15 @@ LEVEL_CHOICES = [
     ("K", gettext_lazy("Weak (K)")),
 ]
 
+# Discipline forms for individuals (QĐ 69-QĐ/TW), as the engine names them.
+DISCIPLINE_CHOICES = [
+    ("NONE", gettext_lazy("No discipline")),
+    ("KHIEN_TRACH", gettext_lazy("Reprimand (khiển trách)")),
+    ("CANH_CAO", gettext_lazy("Warning (cảnh cáo)")),
+    ("CACH_CHUC", gettext_lazy("Dismissal from post (cách chức)")),
+    ("KHAI_TRU", gettext_lazy("Expulsion (khai trừ)")),
+]
+
 
 def _subject(user, pk) -> Subject:
     return get_or_404(
@@ -117,6 +126,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "collective": collective,
         "collective_sections": collective_sections,
         "level_choices": LEVEL_CHOICES,
+        "discipline_choices": DISCIPLINE_CHOICES,
         "collective_pending": services.collective_pending(subject) if writable else None,
         "linkable": linkable,
         "linked": set(review.linked_reviews.values_list("pk", flat=True)) if review else set(),

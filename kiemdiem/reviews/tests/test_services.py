@@ -327,3 +327,32 @@ def test_a_level_suggests_review_content_and_the_writer_is_told(cycle, province)
     assert suggestion.raised_by == province.commune_a
     notice = province.users["member"].notifications.get()
     assert "Đảng bộ xã An Bình" in notice.text and "chậm nộp đảng phí" in notice.text
+
+
+def test_a_civil_servants_self_assessment_under_nd335_reaches_a_tier(province):
+    people.affiliation_start(
+        person=province.members["cuong"],
+        unit=province.agency,
+        kind="employment",
+        title="Công chức địa chính",
+        state_category="cong_chuc",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    cycle = open_annual(province, 2026)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    state = Subject.objects.get(cycle=cycle, person=province.members["cuong"], track="state")
+    review = services.review_start(subject=state, actor=None)
+    assert review.form_key == "PHIEU_ND335"
+    rating = {
+        "fact.general_score": "28",
+        "fact.qty_pct": "100",
+        "fact.quality_pct": "100",
+        "fact.progress_pct": "100",
+        "fact.discipline_in_year": "NONE",
+    }
+    review = services.review_save(
+        review=review, content={"xep_loai": rating}, proposed_tier="HTTNV", actor=None
+    )
+    assert review.engine_result["status"] == "rated", review.engine_result
+    assert review.engine_result["pack"] == "ND335"
