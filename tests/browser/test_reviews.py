@@ -13,6 +13,7 @@ from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import open_annual
 
 from .conftest import sign_in
+from .test_ui import field
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,3 +103,35 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     expect(page.get_by_text("Đã ghi nhận xếp loại.")).to_be_visible()
     head.refresh_from_db()
     assert head.tier == "HTTNV"
+
+
+def test_provincial_staff_open_the_year_and_a_commune_plan_must_fit_its_window(page, province):
+    sign_in(page, "staff_p")
+    page.goto(page.base_url + f"/units/{province.province.pk}/")
+    page.get_by_role("link", name="Mở kỳ kiểm điểm").click()
+    field(page, "Mã").fill("KD2025")
+    field(page, "Tên").fill("Kiểm điểm, xếp loại năm 2025")
+    field(page, "Năm đánh giá").fill("2025")
+    field(page, "Thời kỳ từ ngày").fill("01/01/2025")
+    field(page, "Đến ngày").fill("31/12/2025")
+    page.get_by_label("Tự kiểm điểm từ ngày").fill("15/11/2025")
+    page.get_by_label("Tự kiểm điểm hạn").fill("10/12/2025")
+    page.get_by_label("Quyết định xếp loại từ ngày").fill("15/12/2025")
+    page.get_by_label("Quyết định xếp loại hạn").fill("31/12/2025")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm điểm, xếp loại năm 2025")
+    page.get_by_role("button", name="Lập danh sách đối tượng").click()
+    cycle_url = page.url
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    sign_in(page, "staff_a")
+    page.goto(cycle_url + f"units/{province.commune_a.pk}/")
+    page.get_by_role("link", name="Ban hành kế hoạch của cấp này").click()
+    page.get_by_label("Tự kiểm điểm từ ngày").fill("10/11/2025")  # before the province's window
+    page.get_by_label("Tự kiểm điểm hạn").fill("05/12/2025")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.locator(".errors, .error").first).to_contain_text("15/11/2025")
+    shot(page, "plan-outside-window")
+    page.get_by_label("Tự kiểm điểm từ ngày").fill("20/11/2025")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_text("Tự kiểm điểm: 20/11/2025 – 05/12/2025")).to_be_visible()
