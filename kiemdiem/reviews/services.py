@@ -359,7 +359,13 @@ def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> Self
     """Link members' reviews into the collective's report (members of that collective only)."""
     if review.subject.person_id is not None:
         raise ValidationError(_("Only a collective's report links its members' reviews."))
-    wrong = [m for m in members if m.subject.unit_id != review.subject.unit_id]
+    wrong = [
+        m
+        for m in members
+        if m.subject.unit_id != review.subject.unit_id
+        or m.subject.cycle_id != review.subject.cycle_id
+        or m.subject.person_id is None
+    ]
     if wrong:
         raise ValidationError(_("Only reviews written in this collective can be linked."))
     review.linked_reviews.set(members)
