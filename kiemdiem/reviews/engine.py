@@ -14,7 +14,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
-from kiemdiem.cycles.models import PinnedPack, Subject, SubjectKind, SubjectStatus, Track
+from kiemdiem.cycles.models import (
+    CycleKind,
+    PinnedPack,
+    Subject,
+    SubjectKind,
+    SubjectStatus,
+    TierChoice,
+    Track,
+)
 from kiemdiem.orgtree.models import UnitKind
 
 # Facts the system fills from the cycle and the registry, never the writer.
@@ -33,6 +41,8 @@ SYSTEM_FIELDS = frozenset(
 )
 # Field types a form can ask for (counts and groups come from other subjects' results).
 FORM_TYPES = frozenset({"bool", "number", "level", "tier", "discipline", "enum"})
+# Worst first: a leader rated in two places in one quarter counts with the lower tier.
+TIER_ORDER = [TierChoice.KHTNV, TierChoice.HTNV, TierChoice.HTTNV, TierChoice.HTXSNV]
 CELL_KINDS = {UnitKind.GRASSROOTS_CELL, UnitKind.SUBORDINATE_CELL}
 
 
@@ -138,6 +148,20 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
         facts["is_cbccvc"] = state is not None
         if state is not None and state.tier:
             facts["state_tier"] = state.tier
+    quarters = {"q1_tier", "q2_tier", "q3_tier"} & used
+    if subject.person_id and quarters and subject.cycle.kind == CycleKind.ANNUAL:
+        # The year-end rating of a leader rests on the quarterly ratings of that year (HD 43).
+        rated = Subject.objects.filter(
+            person_id=subject.person_id,
+            cycle__kind=CycleKind.QUARTERLY,
+            cycle__year=subject.cycle.year,
+            kind__in=(SubjectKind.LEADER, SubjectKind.HEAD),
+            status=SubjectStatus.RATED,
+        ).values_list("cycle__quarter", "tier")
+        for quarter, tier in rated:
+            name = f"q{quarter}_tier"
+            if name in quarters:
+                facts[name] = min(facts.get(name, tier), tier, key=TIER_ORDER.index)
     if "unit_tier" in used:
         unit_subject = (
             Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=subject.unit_id)

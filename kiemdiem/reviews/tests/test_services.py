@@ -7,7 +7,7 @@ from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
 from kiemdiem.people import services as people
-from kiemdiem.reviews import catalogue, services
+from kiemdiem.reviews import catalogue, engine, services
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion
 from kiemdiem.testing import D, open_annual
 
@@ -356,3 +356,29 @@ def test_a_civil_servants_self_assessment_under_nd335_reaches_a_tier(province):
     )
     assert review.engine_result["status"] == "rated", review.engine_result
     assert review.engine_result["pack"] == "ND335"
+
+
+def test_the_year_end_review_of_a_leader_reads_the_quarterly_ratings(province):
+    an = province.members["an"]
+    for quarter in (1, 2, 3):
+        q = cycles.cycle_open(
+            code=f"Q{quarter}-2025",
+            name=f"Quý {quarter}/2025",
+            kind="quarterly",
+            year=2025,
+            quarter=quarter,
+            period_start=D(2025, 3 * quarter - 2, 1),
+            period_end=D(2025, 3 * quarter, 28),
+            root=province.province,
+            stages=[],
+            actor=None,
+        )
+        subjects.subjects_generate(cycle=q, actor=None)
+        Subject.objects.filter(cycle=q, person=an).update(
+            status=SubjectStatus.RATED, tier="HTXSNV" if quarter < 3 else "HTNV"
+        )
+    year = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=year, actor=None)
+    head = Subject.objects.get(cycle=year, person=an, kind=SubjectKind.HEAD)
+    facts = engine.system_facts(head, engine.pinned_pack(head), "head")
+    assert (facts["q1_tier"], facts["q2_tier"], facts["q3_tier"]) == ("HTXSNV", "HTXSNV", "HTNV")
