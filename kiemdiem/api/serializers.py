@@ -8,6 +8,8 @@ whether it is missing or outside the caller's scope.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -15,7 +17,22 @@ from rest_framework import serializers
 
 from kiemdiem.accounts.models import ROLE_ACTIONS, Grant, Role, User
 from kiemdiem.accounts.permissions import restrict
+from kiemdiem.api.enums import EnumField
 from kiemdiem.audit.models import LogEntry
+from kiemdiem.cycles.models import (
+    CycleKind,
+    CycleStatus,
+    PinnedPack,
+    Plan,
+    PlanStatus,
+    ReviewCycle,
+    StageKind,
+    Subject,
+    SubjectKind,
+    SubjectStatus,
+    TierChoice,
+    Track,
+)
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
 from kiemdiem.people.models import (
     Affiliation,
@@ -30,8 +47,16 @@ from kiemdiem.people.models import (
     ResidenceExemption,
     StateCategory,
 )
+from kiemdiem.reviews import catalogue
+from kiemdiem.reviews import engine as review_engine
+from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
+from kiemdiem.rules_engine import Discipline, Level, Tier
 
 MAX_ID = 2**63 - 1  # the largest primary key the databases store
+MAX_LONG_TEXT = 20_000  # guidance, as long as a review's longest answer
+MAX_COMMENT = 5_000  # a reason or a comment
+MAX_LINKS = 1_000  # members' reviews linked into one collective's report
+MAX_NUMBER_TEXT = 40  # the longest rating value a review stores
 
 
 # --- Fields ----------------------------------------------------------------------------
@@ -60,6 +85,19 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         if not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
+
+
+class LinkableReviewField(ScopedPrimaryKeyField):
+    """The id of a review that may be linked into a collective's report: one the caller may
+    see, or one written in that collective (the view gives them as ``linkable``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(SelfReview, **kwargs)
+
+    def get_queryset(self):
+        linkable = self.context.get("linkable")
+        visible = super().get_queryset()
+        return visible if linkable is None else (visible | linkable).distinct()
 
 
 def _choice_label(choices, value) -> str:
@@ -566,3 +604,608 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+# --- Review cycles ---------------------------------------------------------------------
+
+
+class StageSerializer(serializers.Serializer):
+    """One stage of a plan's timetable: from ``starts_on`` to ``due_on``, both included."""
+
+    kind = EnumField(StageKind)
+    starts_on = serializers.DateField()
+    due_on = serializers.DateField()
+
+
+class PinnedPackSerializer(serializers.ModelSerializer):
+    track = EnumField(Track, read_only=True)
+
+    class Meta:
+        model = PinnedPack
+        fields = ["track", "subject_kinds", "pack_id", "pack_version", "pack_hash"]
+        read_only_fields = fields
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    """A review cycle, with the rule sets it pinned (by hash, never changed)."""
+
+    kind = EnumField(CycleKind, read_only=True)
+    status = EnumField(CycleStatus, read_only=True)
+    kind_label = serializers.SerializerMethodField()
+    root_name = serializers.CharField(source="root.name", read_only=True)
+    packs = PinnedPackSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReviewCycle
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "kind_label",
+            "year",
+            "quarter",
+            "period_start",
+            "period_end",
+            "root",
+            "root_name",
+            "status",
+            "created_at",
+            "packs",
+        ]
+        read_only_fields = fields
+
+    def get_kind_label(self, cycle: ReviewCycle) -> str:
+        return _choice_label(CycleKind, cycle.kind)
+
+
+class CycleOpenSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=255)
+    kind = EnumField(CycleKind)
+    year = serializers.IntegerField(min_value=1, max_value=9999, help_text=_("The review year."))
+    quarter = serializers.IntegerField(
+        min_value=1,
+        max_value=4,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Quarterly cycles only: 1, 2 or 3 (Q4 is folded into the year-end review)."),
+    )
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    root = ScopedPrimaryKeyField(
+        Unit, help_text=_("The unit that opens the cycle; it concerns everyone below it.")
+    )
+    stages = StageSerializer(
+        many=True,
+        allow_empty=True,
+        max_length=20,
+        help_text=_("The opening level's timetable: each stage once, in the order of the process."),
+    )
+    guidance = serializers.CharField(
+        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
+    )
+
+
+class CycleListQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1, max_value=9999, required=False)
+    kind = EnumField(CycleKind, required=False)
+    status = EnumField(CycleStatus, required=False)
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    """A level's plan: guidance and a timetable inside the windows of the nearest higher
+    level's plan (``parent``)."""
+
+    status = EnumField(PlanStatus, read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    parent_unit = serializers.IntegerField(
+        source="parent.unit_id", read_only=True, allow_null=True, default=None
+    )
+    stages = StageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "cycle",
+            "unit",
+            "unit_name",
+            "parent",
+            "parent_unit",
+            "guidance",
+            "status",
+            "return_comment",
+            "issued_at",
+            "stages",
+        ]
+        read_only_fields = fields
+
+
+class PlanIssueSerializer(serializers.Serializer):
+    unit = ScopedPrimaryKeyField(Unit, help_text=_("The unit issuing its plan."))
+    stages = StageSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=20,
+        help_text=_(
+            "Each stage once, in the order of the process, inside the higher plan's window."
+        ),
+    )
+    guidance = serializers.CharField(
+        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
+    )
+
+
+class PlanReviseSerializer(serializers.Serializer):
+    stages = StageSerializer(many=True, allow_empty=False, max_length=20)
+    guidance = serializers.CharField(
+        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
+    )
+
+
+class PlanListQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text=_("The plan of this unit.")
+    )
+    status = EnumField(PlanStatus, required=False)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=MAX_COMMENT, help_text=_("What needs to change, for the level sent back to.")
+    )
+
+
+# --- Subjects --------------------------------------------------------------------------
+
+PERSON_SUBJECT_KINDS = frozenset(
+    {
+        SubjectKind.PARTY_MEMBER,
+        SubjectKind.LEADER,
+        SubjectKind.HEAD,
+        SubjectKind.MEMBER_OUTSIDE,
+        SubjectKind.CIVIL_SERVANT,
+        SubjectKind.PUBLIC_EMPLOYEE,
+    }
+)
+
+
+class SubjectSerializer(serializers.ModelSerializer):
+    """One review held in a cycle: a person in one place, or a unit or collective."""
+
+    kind = EnumField(SubjectKind, read_only=True)
+    track = EnumField(Track, read_only=True)
+    status = EnumField(SubjectStatus, read_only=True)
+    tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
+    kind_label = serializers.SerializerMethodField()
+    person_name = serializers.CharField(source="person.full_name", read_only=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = Subject
+        fields = [
+            "id",
+            "cycle",
+            "kind",
+            "kind_label",
+            "track",
+            "person",
+            "person_name",
+            "unit",
+            "unit_name",
+            "status",
+            "reason",
+            "added_by_hand",
+            "tier",
+            "rated_at",
+            "rating_note",
+        ]
+        read_only_fields = fields
+
+    def get_kind_label(self, subject: Subject) -> str:
+        return _choice_label(SubjectKind, subject.kind)
+
+
+class SubjectRefSerializer(SubjectSerializer):
+    class Meta(SubjectSerializer.Meta):
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "person",
+            "person_name",
+            "unit",
+            "unit_name",
+            "status",
+            "tier",
+        ]
+        read_only_fields = fields
+
+
+class ReviewRefSerializer(serializers.ModelSerializer):
+    status = EnumField(ReviewStatus, read_only=True)
+    proposed_tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
+
+    class Meta:
+        model = SelfReview
+        fields = ["id", "status", "version", "proposed_tier", "submitted_at"]
+        read_only_fields = fields
+
+
+class SubjectDetailSerializer(SubjectSerializer):
+    """A subject, what it waits for (the order the rules require) and its self-review."""
+
+    waits_for = SubjectRefSerializer(
+        many=True,
+        read_only=True,
+        source="prerequisite_rows",
+        help_text=_(
+            "The subjects to be rated before this one; those still pending block the rating."
+        ),
+    )
+    review = ReviewRefSerializer(read_only=True, allow_null=True)
+
+    class Meta(SubjectSerializer.Meta):
+        fields = [*SubjectSerializer.Meta.fields, "waits_for", "review"]
+        read_only_fields = fields
+
+
+class SubjectAddSerializer(serializers.Serializer):
+    kind = EnumField(SubjectKind)
+    unit = ScopedPrimaryKeyField(Unit, help_text=_("Where the review is held."))
+    person = ScopedPrimaryKeyField(
+        Person,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The person reviewed; null for a unit or collective."),
+    )
+    reason = serializers.CharField(max_length=255)
+
+    def validate(self, attrs):
+        person_kind = attrs["kind"] in PERSON_SUBJECT_KINDS
+        if person_kind and attrs.get("person") is None:
+            raise serializers.ValidationError(
+                {"person": _("This kind of subject is a person: say who.")}
+            )
+        if not person_kind and attrs.get("person") is not None:
+            raise serializers.ValidationError(
+                {"person": _("This kind of subject is a unit: leave the person out.")}
+            )
+        return attrs
+
+
+class SubjectExcludeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)
+
+
+class SubjectRateSerializer(serializers.Serializer):
+    tier = EnumField(TierChoice, name="Tier")
+    note = serializers.CharField(
+        max_length=MAX_COMMENT, required=False, allow_blank=True, default=""
+    )
+
+
+class SubjectListQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text=_("A unit id: the subjects reviewed in that unit."),
+    )
+    subtree_of = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text=_("A unit id: the subjects reviewed in that unit and everything below."),
+    )
+    kind = EnumField(SubjectKind, required=False)
+    status = EnumField(SubjectStatus, required=False)
+    track = EnumField(Track, required=False)
+    person = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+class GeneratedSerializer(serializers.Serializer):
+    count = serializers.IntegerField(read_only=True, help_text=_("Subjects listed."))
+
+
+# --- Self-reviews ----------------------------------------------------------------------
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+
+
+class FormSectionSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    type = serializers.ChoiceField(
+        choices=[(t, t) for t in sorted(catalogue.SECTION_TYPES)], read_only=True
+    )
+    title = serializers.CharField(read_only=True)
+    help = serializers.CharField(read_only=True)
+    items = serializers.SerializerMethodField(
+        help_text=_("For a checklist: the items that can be ticked, by code.")
+    )
+
+    @extend_schema_field(ChecklistItemSerializer(many=True))
+    def get_items(self, section) -> list[dict]:
+        if section.type != "checklist":
+            return []
+        items = [i for g in catalogue.checklists()[section.list].groups for i in g.items]
+        return [{"id": i.id, "label": i.label} for i in items]
+
+
+class FormSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    sections = FormSectionSerializer(many=True, read_only=True)
+
+
+class RatingInputSerializer(serializers.Serializer):
+    """One input of the rating section, as the cycle's pinned rule set asks for it."""
+
+    name = serializers.CharField(read_only=True)
+    type = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    values = serializers.ListField(child=serializers.CharField(), read_only=True)
+    min = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
+    max = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A self-review: the form it follows, what is written, the self-proposed tier and the
+    rule engine's result for the rating section as last saved."""
+
+    status = EnumField(ReviewStatus, read_only=True)
+    proposed_tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
+    form = serializers.SerializerMethodField()
+    rating_inputs = serializers.SerializerMethodField()
+    content = serializers.JSONField(read_only=True)
+    engine_result = serializers.JSONField(read_only=True)
+    linked_reviews = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = SelfReview
+        fields = [
+            "id",
+            "subject",
+            "form",
+            "status",
+            "content",
+            "proposed_tier",
+            "engine_result",
+            "rating_inputs",
+            "version",
+            "amendment_reason",
+            "return_comment",
+            "linked_reviews",
+            "updated_at",
+            "updated_by",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(FormSerializer)
+    def get_form(self, review: SelfReview):
+        form = catalogue.forms().get(review.form_key)
+        return FormSerializer(form).data if form is not None else None
+
+    @extend_schema_field(RatingInputSerializer(many=True))
+    def get_rating_inputs(self, review: SelfReview):
+        return RatingInputSerializer(rating_inputs(review.subject) or [], many=True).data
+
+
+def rating_inputs(subject: Subject) -> list[review_engine.Input] | None:
+    """The inputs of the subject's rating section (None when the rule set is unavailable)."""
+    try:
+        pack = review_engine.pinned_pack(subject)
+    except review_engine.PackMismatch:
+        return None
+    kind = review_engine.engine_kind(subject, pack) if pack is not None else None
+    return review_engine.inputs_for(pack, kind) if kind else None
+
+
+class ReviewVersionSerializer(serializers.ModelSerializer):
+    kind = EnumField(VersionKind, name="ReviewVersionKind", read_only=True)
+    proposed_tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
+    content = serializers.JSONField(read_only=True)
+    engine_result = serializers.JSONField(read_only=True)
+    created_by_username = serializers.CharField(
+        source="created_by.username", read_only=True, default=None
+    )
+
+    class Meta:
+        model = ReviewVersion
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "content",
+            "proposed_tier",
+            "engine_result",
+            "note",
+            "created_at",
+            "created_by",
+            "created_by_username",
+        ]
+        read_only_fields = fields
+
+
+class ReviewSaveSerializer(serializers.Serializer):
+    """The draft as a whole: it replaces what was saved before."""
+
+    content = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text=_(
+            "The form's sections by key (see `form.sections`): text for a text section; "
+            '{"text", "products": [{"name", "result"}]} for products; {"checked": [item codes], '
+            '"explanation"} for a checklist; [{"shortcoming", "remedy", "done"}] for '
+            "shortcomings; {input name: value} for the rating (see `rating_inputs`)."
+        ),
+    )
+    proposed_tier = EnumField(TierChoice, name="Tier", required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_COMMENT)
+
+
+class ReviewLinkSerializer(serializers.Serializer):
+    reviews = LinkableReviewField(
+        many=True,
+        allow_empty=True,
+        help_text=_("Ids of the members' reviews the collective's report refers to (all of them)."),
+    )
+
+    def to_internal_value(self, data):
+        reviews = data.get("reviews") if isinstance(data, dict) else None
+        if isinstance(reviews, list) and len(reviews) > MAX_LINKS:  # before one query per id
+            raise serializers.ValidationError(
+                {"reviews": [_("Link at most %(n)s reviews.") % {"n": MAX_LINKS}]}
+            )
+        return super().to_internal_value(data)
+
+
+def _is_text(value) -> bool:
+    return value is None or isinstance(value, str)
+
+
+BOOL_TEXTS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False}
+BOOL_TEXTS |= {"no": False, "0": False}
+
+
+def _rating_value(spec: review_engine.Input | None, name: str, value):
+    """A rating input as the review stores it (text), or the message for a wrong type.
+
+    ``spec`` is None when the cycle's rule set is unavailable: any single value is kept."""
+    if value is None or value == "":
+        return None, None
+    kind = spec.type if spec is not None else ""
+    if kind == "bool":
+        if isinstance(value, bool):
+            return ("true" if value else "false"), None
+        if isinstance(value, str) and value.strip().lower() in BOOL_TEXTS:
+            return value.strip(), None
+        return None, _("%(name)s: expected true or false.") % {"name": name}
+    if kind == "number":
+        text = "" if isinstance(value, bool) else str(value).strip().replace(",", ".")
+        try:
+            number = Decimal(text) if isinstance(value, int | float | str) and text else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or len(text) > MAX_NUMBER_TEXT:
+            return None, _("%(name)s: expected a number.") % {"name": name}
+        return text, None
+    if kind in ("level", "tier", "discipline"):
+        allowed = tuple({"level": Level, "tier": Tier, "discipline": Discipline}[kind].__members__)
+    elif kind:
+        allowed = tuple(spec.values)
+    elif isinstance(value, str | int | float | bool):
+        return str(value), None
+    else:
+        return None, _("%(name)s: expected a single value.") % {"name": name}
+    if not isinstance(value, str) or value.strip().upper() not in {a.upper() for a in allowed}:
+        message = _("%(name)s: expected one of %(values)s.")
+        return None, message % {"name": name, "values": ", ".join(allowed)}
+    return value.strip(), None
+
+
+def check_content(form: catalogue.FormSpec, inputs, content: dict) -> dict:
+    """Check the shape of each section of ``content`` against ``form`` before the service sees
+    it; a wrong type is a 400 on that section's key, naming what was expected."""
+    sections = {section.key: section for section in form.sections}
+    unknown = sorted(key for key in content if key not in sections)
+    if unknown:
+        raise serializers.ValidationError(
+            {
+                "content": [
+                    _("Unknown sections of this form: %(keys)s.") % {"keys": ", ".join(unknown)}
+                ]
+            }
+        )
+    errors: dict[str, list[str]] = {}
+    out: dict = {}
+    for key, value in content.items():
+        if value is None:
+            continue
+        kind = sections[key].type
+        if kind == "text":
+            if not isinstance(value, str):
+                errors[key] = [_("Expected text.")]
+        elif kind == "products":
+            rows = (value.get("products") or []) if isinstance(value, dict) else []
+            ok = isinstance(value, str) or (
+                isinstance(value, dict)
+                and set(value) <= {"text", "products"}
+                and _is_text(value.get("text"))
+                and isinstance(rows, list)
+                and all(
+                    isinstance(r, dict)
+                    and set(r) <= {"name", "result"}
+                    and all(_is_text(v) for v in r.values())
+                    for r in rows
+                )
+            )
+            if not ok:
+                errors[key] = [
+                    _(
+                        "Expected text, or an object with “text” and “products” (a list of rows "
+                        "with “name” and “result”)."
+                    )
+                ]
+        elif kind == "checklist":
+            ok = (
+                isinstance(value, dict)
+                and set(value) <= {"checked", "explanation"}
+                and isinstance(value.get("checked") or [], list)
+                and all(isinstance(i, str) for i in value.get("checked") or [])
+                and _is_text(value.get("explanation"))
+            )
+            if not ok:
+                errors[key] = [
+                    _("Expected an object with “checked” (a list of item codes) and “explanation”.")
+                ]
+        elif kind == "shortcomings":
+            ok = isinstance(value, list) and all(
+                isinstance(r, dict)
+                and set(r) <= {"shortcoming", "remedy", "done"}
+                and _is_text(r.get("shortcoming"))
+                and _is_text(r.get("remedy"))
+                and isinstance(r.get("done") or False, bool)
+                for r in value
+            )
+            if not ok:
+                errors[key] = [
+                    _("Expected a list of rows with “shortcoming”, “remedy” and “done”.")
+                ]
+        elif kind == "rating":
+            if not isinstance(value, dict):
+                errors[key] = [_("Expected an object of rating inputs, by name.")]
+                continue
+            value = _check_rating(key, value, inputs, errors)
+        out[key] = value
+    if errors:
+        raise serializers.ValidationError(errors)
+    return out
+
+
+def _check_rating(key: str, value: dict, inputs, errors: dict) -> dict:
+    specs = {i.name: i for i in inputs} if inputs is not None else None
+    if specs is not None:
+        unknown = sorted(name for name in value if name not in specs)
+        if unknown:
+            errors[key] = [_("Unknown rating inputs: %(names)s.") % {"names": ", ".join(unknown)}]
+            return value
+    checked = {}
+    for name, raw in value.items():
+        spec = specs[name] if specs is not None else None
+        normalized, message = _rating_value(spec, name, raw)
+        if message:
+            errors.setdefault(key, []).append(message)
+        elif normalized is not None:
+            checked[name] = normalized
+    return checked

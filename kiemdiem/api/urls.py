@@ -9,6 +9,9 @@ router.register("units", views.UnitViewSet, basename="api-unit")
 router.register("people", views.PersonViewSet, basename="api-person")
 router.register("affiliations", views.AffiliationViewSet, basename="api-affiliation")
 router.register("audit", views.AuditViewSet, basename="api-audit")
+router.register("cycles", views.CycleViewSet, basename="api-cycle")
+router.register("plans", views.PlanViewSet, basename="api-plan")
+router.register("subjects", views.SubjectViewSet, basename="api-subject")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

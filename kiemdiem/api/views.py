@@ -1,4 +1,5 @@
-"""The REST API: units, people, affiliations, the audit log, the current user, tokens.
+"""The REST API: units, people, affiliations, the audit log, review cycles, plans, subjects
+and self-reviews, the current user, tokens.
 
 Reads go through the permission door (``restrict`` / ``get_or_404``): what a user cannot
 see does not exist for them (404, or an empty list). Writes call one service (or, to create a
@@ -10,7 +11,7 @@ answers 403. A service's ``ValidationError`` becomes 400 and changes nothing.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,11 +32,20 @@ from kiemdiem.api.pagination import Pagination
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.common.dates import valid_on
 from kiemdiem.common.vietnamese import fold_diacritics
+from kiemdiem.cycles import selectors
+from kiemdiem.cycles import services as cycles
+from kiemdiem.cycles import subjects as subject_lists
+from kiemdiem.cycles.models import CycleStatus, PinnedPack, Plan, ReviewCycle, Subject
+from kiemdiem.cycles.selectors import prerequisites
+from kiemdiem.cycles.services import StageWindow
 from kiemdiem.orgtree import restructure
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import Unit, UnitPlacement
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation, AffiliationKind, Occupation, PartyMember, Person
+from kiemdiem.reviews import catalogue
+from kiemdiem.reviews import services as reviews
+from kiemdiem.reviews.models import SelfReview
 
 # --- Shared ----------------------------------------------------------------------------
 
@@ -94,13 +104,17 @@ class ApiViewSet(viewsets.GenericViewSet):
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
 
-    def visible(self, queryset, action_name: str = "view"):
-        """The object named in the URL, through the door; missing and forbidden are 404."""
+    def url_pk(self) -> int:
+        """The id in the URL. Ids are positive 64-bit integers; anything else cannot name an
+        object (404)."""
         pk = self.kwargs["pk"]
-        # Ids are positive 64-bit integers; anything else cannot name an object.
         if not (pk.isascii() and pk.isdigit() and 0 < int(pk) <= s.MAX_ID):
             raise Http404
-        return get_or_404(queryset, self.request.user, action_name, pk=int(pk))
+        return int(pk)
+
+    def visible(self, queryset, action_name: str = "view"):
+        """The object named in the URL, through the door; missing and forbidden are 404."""
+        return get_or_404(queryset, self.request.user, action_name, pk=self.url_pk())
 
 
 # --- Units -----------------------------------------------------------------------------
@@ -547,6 +561,513 @@ class AuditViewSet(ApiViewSet):
             entries = entries.filter(actor__username__icontains=params["actor"])
         entries = entries.select_related("actor", "content_type").order_by("-created_at", "-id")
         return self.paginated(entries, s.LogEntrySerializer)
+
+
+# --- Review cycles ---------------------------------------------------------------------
+
+
+def _windows(stages: list[dict]) -> list[StageWindow]:
+    return [StageWindow(s["kind"], s["starts_on"], s["due_on"]) for s in stages]
+
+
+def require_open(cycle: ReviewCycle) -> None:
+    """Nothing in a closed cycle changes any more (400)."""
+    if cycle.status != CycleStatus.OPEN:
+        raise DjangoValidationError(_("This cycle is closed; nothing in it can change any more."))
+
+
+def _pinned_packs() -> Prefetch:
+    return Prefetch("packs", queryset=PinnedPack.objects.order_by("track", "pack_id"))
+
+
+def _cycle_queryset() -> QuerySet:
+    return ReviewCycle.objects.select_related("root").prefetch_related(_pinned_packs())
+
+
+def _unit_path(user, unit_id: int) -> str | None:
+    """The path of a unit the user may see (None when missing or out of scope)."""
+    return (
+        restrict(Unit.objects.all(), user, "view")
+        .filter(pk=unit_id)
+        .values_list("path", flat=True)
+        .first()
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List review cycles",
+        description="Cycles that concern the caller: opened above or inside their subtrees "
+        "(for a member, above the units they belong to). Newest first.",
+        parameters=[s.CycleListQuerySerializer],
+        responses={200: s.CycleSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One review cycle, with its pinned rule sets",
+        responses={200: s.CycleSerializer, **READ_ERRORS},
+    ),
+    create=extend_schema(
+        summary="Open a review cycle",
+        description="Needs `change` on `root`. Pins the rule sets of the year (by hash, for "
+        "good) and issues the opening level's plan with `stages` and `guidance`.",
+        request=s.CycleOpenSerializer,
+        responses={201: s.CycleSerializer, **WRITE_ERRORS},
+    ),
+)
+class CycleViewSet(ApiViewSet):
+    queryset = ReviewCycle.objects.none()
+    serializer_class = s.CycleSerializer
+
+    def _cycle(self) -> ReviewCycle:
+        return self.visible(_cycle_queryset())
+
+    def _changeable_cycle(self) -> ReviewCycle:
+        """A cycle-wide act (list the subjects, close) is the opening level's: `change` on
+        the cycle's root unit."""
+        cycle = self._cycle()
+        require(self.request.user, "change", cycle.root)
+        return cycle
+
+    def list(self, request):
+        params = self.parse_query(s.CycleListQuerySerializer)
+        rows = selectors.cycle_list(request.user).prefetch_related(_pinned_packs())
+        for name in ("year", "kind", "status"):
+            if name in params:
+                rows = rows.filter(**{name: params[name]})
+        return self.paginated(
+            rows.order_by("-year", "-period_start", "code", "pk"), s.CycleSerializer
+        )
+
+    def retrieve(self, request, pk=None):
+        return Response(s.CycleSerializer(self._cycle()).data)
+
+    def create(self, request):
+        data = self.parse_body(s.CycleOpenSerializer)
+        require(request.user, "change", data["root"])
+        stages = _windows(data.pop("stages"))
+        cycle = cycles.cycle_open(stages=stages, actor=request.user, **data)
+        cycle = _cycle_queryset().get(pk=cycle.pk)
+        return Response(s.CycleSerializer(cycle).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Close a review cycle",
+        description="Needs `change` on the cycle's root unit. Refused while any subject is "
+        "still waiting for its rating.",
+        request=None,
+        responses={200: s.CycleSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        cycle = self._changeable_cycle()
+        cycles.cycle_close(cycle=cycle, actor=request.user)
+        return Response(s.CycleSerializer(_cycle_queryset().get(pk=cycle.pk)).data)
+
+    @extend_schema(
+        summary="Plans issued in a cycle",
+        description="The plans of the levels the caller may see, in tree order.",
+        parameters=[s.PlanListQuerySerializer],
+        responses={200: s.PlanSerializer(many=True), **READ_ERRORS, 400: E400},
+    )
+    @action(detail=True, methods=["get"])
+    def plans(self, request, pk=None):
+        cycle = self._cycle()
+        params = self.parse_query(s.PlanListQuerySerializer)
+        plans = selectors.plan_list(request.user, cycle)
+        if "unit" in params:
+            plans = plans.filter(unit_id=params["unit"])
+        if "status" in params:
+            plans = plans.filter(status=params["status"])
+        return self.paginated(plans.order_by("unit__path", "pk"), s.PlanSerializer)
+
+    @extend_schema(
+        summary="Issue a level's plan",
+        description="Needs `change` on `unit`. Every stage must fall inside the window of the "
+        "nearest higher level that issued a plan; the refusal names that window.",
+        request=s.PlanIssueSerializer,
+        responses={201: s.PlanSerializer, **WRITE_ERRORS},
+    )
+    @plans.mapping.post
+    def issue_plan(self, request, pk=None):
+        cycle = self._cycle()
+        data = self.parse_body(s.PlanIssueSerializer)
+        require(request.user, "change", data["unit"])
+        require_open(cycle)
+        plan = cycles.plan_issue(
+            cycle=cycle,
+            unit=data["unit"],
+            stages=_windows(data["stages"]),
+            guidance=data["guidance"],
+            actor=request.user,
+        )
+        return Response(s.PlanSerializer(_plan(plan.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Subjects of a cycle",
+        description="Who is reviewed where, as far as the caller may see (a member: their "
+        "own subjects and the reports of units they head). In tree order, people in "
+        "Vietnamese name order.",
+        parameters=[s.SubjectListQuerySerializer],
+        responses={200: s.SubjectSerializer(many=True), **READ_ERRORS, 400: E400},
+    )
+    @action(detail=True, methods=["get"])
+    def subjects(self, request, pk=None):
+        cycle = self._cycle()
+        params = self.parse_query(s.SubjectListQuerySerializer)
+        rows = selectors.subject_list(request.user, cycle)
+        for name in ("unit", "person"):
+            if name in params:
+                rows = rows.filter(**{f"{name}_id": params[name]})
+        for name in ("kind", "status", "track"):
+            if name in params:
+                rows = rows.filter(**{name: params[name]})
+        if "subtree_of" in params:
+            path = _unit_path(request.user, params["subtree_of"])
+            rows = rows.none() if path is None else rows.filter(unit__path__startswith=path)
+        rows = rows.order_by(
+            "unit__path", F("person__sort_key").asc(nulls_first=True), "kind", "pk"
+        )
+        return self.paginated(rows, s.SubjectSerializer)
+
+    @extend_schema(
+        summary="Add a subject by hand",
+        description="Needs `change` on `unit`. For someone or something the registry did not "
+        "list; the reason is kept in the audit log.",
+        request=s.SubjectAddSerializer,
+        responses={201: s.SubjectSerializer, **WRITE_ERRORS},
+    )
+    @subjects.mapping.post
+    def add_subject(self, request, pk=None):
+        cycle = self._cycle()
+        data = self.parse_body(s.SubjectAddSerializer)
+        require(request.user, "change", data["unit"])
+        require_open(cycle)
+        subject = subject_lists.subject_add(cycle=cycle, actor=request.user, **data)
+        return Response(s.SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="List the subjects from the registry",
+        description="Needs `change` on the cycle's root unit. Done once per cycle, from the "
+        "registry as it stands at the end of the period (or today, if earlier); adjust the "
+        "list afterwards by adding or excluding subjects.",
+        request=None,
+        responses={201: s.GeneratedSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="subjects/generate")
+    def generate_subjects(self, request, pk=None):
+        cycle = self._changeable_cycle()
+        require_open(cycle)
+        count = subject_lists.subjects_generate(cycle=cycle, actor=request.user)
+        return Response({"count": count}, status=status.HTTP_201_CREATED)
+
+
+# --- Plans -----------------------------------------------------------------------------
+
+
+def _plan_queryset() -> QuerySet:
+    return Plan.objects.select_related("cycle", "unit", "parent__unit").prefetch_related("stages")
+
+
+def _plan(pk: int) -> Plan:
+    return _plan_queryset().get(pk=pk)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="One plan", responses={200: s.PlanSerializer, **READ_ERRORS}),
+)
+class PlanViewSet(ApiViewSet):
+    queryset = Plan.objects.none()
+    serializer_class = s.PlanSerializer
+
+    def retrieve(self, request, pk=None):
+        return Response(s.PlanSerializer(self.visible(_plan_queryset())).data)
+
+    @extend_schema(
+        summary="Revise and re-issue a plan",
+        description="Needs `change` on the plan's unit. The new timetable replaces the old one "
+        "and must still fit the higher plan's windows and hold the lower plans' windows.",
+        request=s.PlanReviseSerializer,
+        responses={200: s.PlanSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def revise(self, request, pk=None):
+        plan = self.visible(_plan_queryset())
+        require(request.user, "change", plan.unit)
+        data = self.parse_body(s.PlanReviseSerializer)
+        require_open(plan.cycle)
+        cycles.plan_revise(
+            plan=plan,
+            stages=_windows(data["stages"]),
+            guidance=data["guidance"],
+            actor=request.user,
+        )
+        return Response(s.PlanSerializer(_plan(plan.pk)).data)
+
+    @extend_schema(
+        summary="Send a plan back to its level",
+        description="Needs `change` on the unit of the higher plan it fits into. The level "
+        "revises it and issues it again.",
+        request=s.CommentSerializer,
+        responses={200: s.PlanSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def send_back(self, request, pk=None):
+        plan = self.visible(_plan_queryset())
+        if plan.parent is None:
+            require(request.user, "change", plan.unit)
+            raise DjangoValidationError(
+                _("The plan of the level that opened the cycle has no higher level to go back to.")
+            )
+        require(request.user, "change", plan.parent.unit)
+        data = self.parse_body(s.CommentSerializer)
+        require_open(plan.cycle)
+        cycles.plan_return(plan=plan, comment=data["comment"], actor=request.user)
+        return Response(s.PlanSerializer(_plan(plan.pk)).data)
+
+
+# --- Subjects and their self-reviews ---------------------------------------------------
+
+
+def _review_queryset() -> QuerySet:
+    return SelfReview.objects.select_related("subject__cycle", "subject__unit").prefetch_related(
+        Prefetch("linked_reviews", queryset=SelfReview.objects.only("pk"))
+    )
+
+
+def is_writer(user, subject: Subject) -> bool:
+    """Whether ``user`` writes this review themself: the person reviewed, or the head of the
+    unit whose report it is."""
+    person_id = getattr(user, "person_id", None)
+    if subject.person_id:
+        return subject.person_id == person_id
+    return reviews.is_head_of(user, subject.unit_id)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="One subject, what it waits for and its self-review",
+        responses={200: s.SubjectDetailSerializer, **READ_ERRORS},
+    ),
+)
+class SubjectViewSet(ApiViewSet):
+    queryset = Subject.objects.none()
+    serializer_class = s.SubjectSerializer
+
+    def _subject(self) -> Subject:
+        return self.visible(Subject.objects.select_related("cycle", "unit", "person"))
+
+    def _detail(self, subject: Subject) -> dict:
+        subject = (
+            Subject.objects.select_related("cycle", "unit", "person", "review")
+            .filter(pk=subject.pk)
+            .get()
+        )
+        subject.prerequisite_rows = list(
+            prerequisites(subject)
+            .select_related("person", "unit")
+            .order_by("unit__path", F("person__sort_key").asc(nulls_first=True), "kind", "pk")
+        )
+        return s.SubjectDetailSerializer(subject).data
+
+    def _review(self, subject: Subject) -> SelfReview:
+        review = _review_queryset().filter(subject=subject).first()
+        if review is None:
+            raise Http404
+        return review
+
+    def _writable_review(self) -> SelfReview:
+        """The review of the subject in the URL, for its writer (`reviews.services.may_write`);
+        no change once the cycle is closed."""
+        subject = self._subject()
+        review = self._review(subject)
+        if not reviews.may_write(self.request.user, subject):
+            raise PermissionDenied
+        require_open(subject.cycle)
+        return review
+
+    def _review_response(self, review: SelfReview, code=status.HTTP_200_OK) -> Response:
+        review = _review_queryset().get(pk=review.pk)
+        return Response(s.ReviewSerializer(review).data, status=code)
+
+    def retrieve(self, request, pk=None):
+        return Response(self._detail(self._subject()))
+
+    @extend_schema(
+        summary="Take a subject out of the rating",
+        description="Needs `change` on the subject's unit. The reason is kept and audited.",
+        request=s.ReasonSerializer,
+        responses={200: s.SubjectDetailSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def exclude(self, request, pk=None):
+        subject = self._subject()
+        require(request.user, "change", subject)
+        data = self.parse_body(s.ReasonSerializer)
+        require_open(subject.cycle)
+        subject_lists.subject_exclude(subject=subject, reason=data["reason"], actor=request.user)
+        return Response(self._detail(subject))
+
+    @extend_schema(
+        summary="Record the tier the competent level decided",
+        description="For those who decide ratings on the subject's unit (on the state track, "
+        "also the agency's head for its staff). In the order the rules require: while a "
+        "subject in `waits_for` is still pending, the rating is refused (400, naming them).",
+        request=s.SubjectRateSerializer,
+        responses={200: s.SubjectDetailSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        subject = self._subject()
+        if not cycles.may_rate(request.user, subject):
+            raise PermissionDenied
+        data = self.parse_body(s.SubjectRateSerializer)
+        require_open(subject.cycle)
+        cycles.subject_rate(subject=subject, actor=request.user, **data)
+        return Response(self._detail(subject))
+
+    @extend_schema(
+        summary="The subject's self-review",
+        description="Whoever sees the subject sees its review; a member of a leadership "
+        "collective also sees the collective's submitted report. 404 until it is started.",
+        responses={200: s.ReviewSerializer, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="review")
+    def review(self, request, pk=None):
+        return Response(s.ReviewSerializer(self._readable_review()).data)
+
+    def _readable_review(self) -> SelfReview:
+        """Through the door of subjects or, for a collective's submitted report read by its
+        members, through the door of reviews."""
+        pk, user = self.url_pk(), self.request.user
+        subject = restrict(Subject.objects.all(), user, "view").filter(pk=pk)
+        review = _review_queryset().filter(subject__in=subject).first()
+        if review is None:
+            review = restrict(_review_queryset(), user, "view").filter(subject_id=pk).first()
+        if review is None:
+            raise Http404
+        return review
+
+    @extend_schema(
+        summary="Start the subject's self-review",
+        description="For its writer: the person reviewed, the head of the unit whose report it "
+        "is, or staff with `change` on the subject's unit (on someone's behalf). Creates the "
+        "draft on the form of the cycle's rule set, last cycle's shortcomings filled in; if "
+        "it already exists, answers it unchanged (200).",
+        request=None,
+        responses={200: s.ReviewSerializer, 201: s.ReviewSerializer, **WRITE_ERRORS},
+    )
+    @review.mapping.post
+    def start_review(self, request, pk=None):
+        subject = self._subject()
+        if not reviews.may_write(request.user, subject):
+            raise PermissionDenied
+        require_open(subject.cycle)
+        existed = SelfReview.objects.filter(subject=subject).exists()
+        review = reviews.review_start(subject=subject, actor=request.user)
+        return self._review_response(
+            review, status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Save the draft",
+        description="For its writer. `content` replaces the saved draft as a whole, section by "
+        "section as `form.sections` describes them; a section of the wrong shape, an unknown "
+        "section, checklist item or rating input is a 400 naming the section, and nothing is "
+        "saved. The answer carries the rule engine's result for the rating (`engine_result`).",
+        request=s.ReviewSaveSerializer,
+        responses={200: s.ReviewSerializer, **WRITE_ERRORS},
+    )
+    @review.mapping.put
+    def save_review(self, request, pk=None):
+        review = self._writable_review()
+        data = self.parse_body(s.ReviewSaveSerializer)
+        form = catalogue.forms()[review.form_key]
+        content = s.check_content(form, s.rating_inputs(review.subject), data["content"])
+        review = reviews.review_save(
+            review=review,
+            content=content,
+            proposed_tier=data["proposed_tier"],
+            actor=request.user,
+        )
+        return self._review_response(review)
+
+    @extend_schema(
+        summary="Submit the review",
+        description="For its writer. Locks it and records it as the next version. A member of "
+        "a leadership collective submits after the collective's report.",
+        request=None,
+        responses={200: s.ReviewSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="review/submit")
+    def submit_review(self, request, pk=None):
+        review = reviews.review_submit(review=self._writable_review(), actor=request.user)
+        return self._review_response(review)
+
+    @extend_schema(
+        summary="Amend a submitted review",
+        description="For its writer. Re-opens the review as a draft with the reason; the "
+        "submitted versions stay on record and the next submission is the next version.",
+        request=s.ReasonSerializer,
+        responses={200: s.ReviewSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="review/amend")
+    def amend_review(self, request, pk=None):
+        review = self._writable_review()
+        data = self.parse_body(s.ReasonSerializer)
+        review = reviews.review_amend(review=review, reason=data["reason"], actor=request.user)
+        return self._review_response(review)
+
+    @extend_schema(
+        summary="Send a submitted review back to its writer",
+        description="Needs `change` on the subject's unit, and not being its writer. The writer "
+        "is notified with the comment.",
+        request=s.CommentSerializer,
+        responses={200: s.ReviewSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="review/return")
+    def return_review(self, request, pk=None):
+        subject = self._subject()
+        review = self._review(subject)
+        if not can(request.user, "change", subject) or is_writer(request.user, subject):
+            raise PermissionDenied
+        data = self.parse_body(s.CommentSerializer)
+        require_open(subject.cycle)
+        review = reviews.review_return(review=review, comment=data["comment"], actor=request.user)
+        return self._review_response(review)
+
+    @extend_schema(
+        summary="Link members' reviews into a collective's report",
+        description="For the report's writer. `reviews` replaces the linked reviews; only "
+        "reviews written in the same collective can be linked.",
+        request=s.ReviewLinkSerializer,
+        responses={200: s.ReviewSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="review/link")
+    def link_reviews(self, request, pk=None):
+        review = self._writable_review()
+        subject = review.subject
+        linkable = SelfReview.objects.filter(
+            subject__cycle_id=subject.cycle_id,
+            subject__unit_id=subject.unit_id,
+            subject__person__isnull=False,
+        )
+        context = {**self.get_serializer_context(), "linkable": linkable}
+        serializer = s.ReviewLinkSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        chosen = {r.pk for r in serializer.validated_data["reviews"]}
+        members = list(SelfReview.objects.select_related("subject").filter(pk__in=chosen))
+        reviews.review_link(review=review, members=members, actor=request.user)
+        return self._review_response(review)
+
+    @extend_schema(
+        summary="The review's recorded versions",
+        description="Each submission, amendment and sending back, oldest first; never changed.",
+        responses={200: s.ReviewVersionSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="review/versions")
+    def review_versions(self, request, pk=None):
+        review = self._readable_review()
+        rows = review.versions.select_related("created_by").order_by("number", "created_at", "pk")
+        return self.paginated(rows, s.ReviewVersionSerializer)
 
 
 # --- The current user and tokens -------------------------------------------------------

@@ -86,3 +86,52 @@ def extra(province):
         actor=None,
     )
     return {"b2": b2, "ha": ha}
+
+
+@pytest.fixture
+def cycle(province):
+    """The 2025 annual cycle opened at the province, its subject list generated, and commune
+    B's plan issued inside the province's windows."""
+    from kiemdiem.cycles import services as cycles
+    from kiemdiem.cycles import subjects
+    from kiemdiem.testing import D, open_annual
+
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    cycles.plan_issue(
+        cycle=cycle,
+        unit=province.commune_b,
+        stages=[cycles.StageWindow("self_review", D(2025, 11, 16), D(2025, 12, 5))],
+        actor=None,
+    )
+    return cycle
+
+
+def _cycle_state() -> dict:
+    from kiemdiem.cycles.models import Plan, ReviewCycle, Stage, Subject
+    from kiemdiem.reviews.models import ReviewVersion, SelfReview
+
+    return {
+        "cycles": list(ReviewCycle.objects.order_by("pk").values_list("pk", "status")),
+        "plans": list(
+            Plan.objects.order_by("pk").values_list("pk", "status", "guidance", "return_comment")
+        ),
+        "stages": list(Stage.objects.order_by("pk").values_list("plan", "kind", "starts_on")),
+        "subjects": list(
+            Subject.objects.order_by("pk").values_list("pk", "status", "reason", "tier")
+        ),
+        "reviews": list(
+            SelfReview.objects.order_by("pk").values_list(
+                "pk", "status", "version", "content", "proposed_tier", "updated_at"
+            )
+        ),
+        "links": list(SelfReview.linked_reviews.through.objects.values_list("pk", flat=True)),
+        "versions": ReviewVersion.objects.count(),
+        "audit": LogEntry.objects.count(),
+    }
+
+
+@pytest.fixture
+def cycle_state(db):
+    """``cycle_state()``: everything an API write about cycles and reviews may touch."""
+    return _cycle_state
