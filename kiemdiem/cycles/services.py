@@ -37,6 +37,15 @@ class StageWindow:
     due_on: datetime.date
 
 
+def check_open(cycle: ReviewCycle) -> None:
+    """Nothing in a closed cycle changes any more."""
+    from kiemdiem.cycles.models import CycleStatus
+
+    # Ask the database: the object in hand may have been read before the cycle closed.
+    if ReviewCycle.objects.filter(pk=cycle.pk, status=CycleStatus.CLOSED).exists():
+        raise ValidationError(_("This cycle is closed; nothing in it can change."))
+
+
 def _fmt(day: datetime.date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -211,6 +220,7 @@ def plan_issue(
     *, cycle: ReviewCycle, unit: Unit, stages: list[StageWindow], guidance: str = "", actor
 ) -> Plan:
     """Issue ``unit``'s plan for ``cycle``; every stage must lie inside the parent's window."""
+    check_open(cycle)
     if not unit.path.startswith(cycle.root.path) or unit.pk == cycle.root_id:
         raise ValidationError(
             {"unit": _("This unit is not below the level that opened the cycle.")}
@@ -235,6 +245,11 @@ def plan_issue(
 @transaction.atomic
 def plan_return(*, plan: Plan, comment: str, actor) -> Plan:
     """A higher level sends a plan back with a comment; the level revises and re-issues it."""
+    check_open(plan.cycle)
+    if plan.parent_id is None:
+        raise ValidationError(
+            _("The plan of the level that opened the cycle has no higher level to send it back.")
+        )
     if not nfc(comment):
         raise ValidationError({"comment": _("Say what needs changing.")})
     plan.status, plan.return_comment = PlanStatus.RETURNED, nfc(comment)
@@ -252,6 +267,7 @@ def plan_return(*, plan: Plan, comment: str, actor) -> Plan:
 @transaction.atomic
 def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) -> Plan:
     """Replace a plan's timetable and guidance (windows checked again) and re-issue it."""
+    check_open(plan.cycle)
     _check_windows(stages, plan.cycle.period_start, plan.cycle.period_end)
     if plan.parent_id:
         _check_inside_parent(stages, plan.parent)
@@ -317,9 +333,8 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
     from kiemdiem.cycles.models import Subject, SubjectStatus, TierChoice
     from kiemdiem.cycles.selectors import prerequisites
 
-    subject = Subject.objects.select_for_update().select_related("unit", "cycle").get(
-        pk=subject.pk
-    )
+    subject = Subject.objects.select_for_update().select_related("unit", "cycle").get(pk=subject.pk)
+    check_open(subject.cycle)
     if subject.status == SubjectStatus.NOT_RATED:
         raise ValidationError(_("This subject is not rated in this cycle."))
     if tier not in TierChoice.values:
@@ -360,7 +375,8 @@ def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
     from kiemdiem.cycles.models import CycleStatus, SubjectStatus
 
     cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
-    if cycle.status == CycleStatus.CLOSED:
+    # Ask the database: the object in hand may have been read before the cycle closed.
+    if ReviewCycle.objects.filter(pk=cycle.pk, status=CycleStatus.CLOSED).exists():
         raise ValidationError(_("This cycle is already closed."))
     pending = cycle.subjects.filter(status=SubjectStatus.PENDING).count()
     if pending:

@@ -124,7 +124,7 @@ def _coerce(kind: str, raw: Any) -> Any:
     if raw in (None, ""):
         return None
     if kind == "bool":
-        return raw in (True, "true", "on", "1", "yes")
+        return raw is True or str(raw).strip().lower() in ("true", "on", "1", "yes")
     if kind == "number":
         try:
             return str(Decimal(str(raw).replace(",", ".")))

@@ -20,6 +20,7 @@ from kiemdiem.accounts.permissions import can
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
+from kiemdiem.cycles.services import check_open
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import Unit, UnitGroup
 from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
@@ -97,6 +98,7 @@ def review_start(*, subject: Subject, actor) -> SelfReview:
     existing = SelfReview.objects.filter(subject=subject).first()
     if existing is not None:
         return existing
+    check_open(subject.cycle)
     if subject.status == SubjectStatus.NOT_RATED:
         raise ValidationError(
             _("This subject is not rated in this cycle: %(reason)s") % {"reason": subject.reason}
@@ -135,6 +137,7 @@ def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, An
             out[section.key] = _text(value, section.key)
         elif section.type == "products":
             value = value if isinstance(value, dict) else {"text": value}
+            _expect_list(value.get("products"), section.key)
             rows = [
                 {
                     "name": _text(r.get("name"), section.key),
@@ -149,7 +152,7 @@ def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, An
         elif section.type == "checklist":
             value = value if isinstance(value, dict) else {}
             known = catalogue.checklists()[section.list].ids
-            checked = [str(i) for i in value.get("checked") or []]
+            checked = [str(i) for i in _expect_list(value.get("checked"), section.key)]
             unknown = [i for i in checked if i not in known]
             if unknown:
                 raise ValidationError(
@@ -160,13 +163,14 @@ def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, An
                 "explanation": _text(value.get("explanation"), section.key),
             }
         elif section.type == "shortcomings":
+            _expect_list(value, section.key)
             rows = [
                 {
                     "shortcoming": _text(r.get("shortcoming"), section.key),
                     "remedy": _text(r.get("remedy"), section.key),
                     "done": bool(r.get("done")),
                 }
-                for r in (value if isinstance(value, list) else [])
+                for r in value
                 if isinstance(r, dict) and (r.get("shortcoming") or r.get("remedy"))
             ]
             if len(rows) > MAX_ROWS:
@@ -175,9 +179,26 @@ def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, An
         elif section.type == "rating":
             value = value if isinstance(value, dict) else {}
             out[section.key] = {
-                str(k): str(v)[:40] for k, v in value.items() if v not in (None, "")
+                str(k): _scalar(v, section.key) for k, v in value.items() if v not in (None, "")
             }
     return out
+
+
+def _expect_list(value: Any, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError({where: _("Expected a list of rows.")})
+    return value
+
+
+def _scalar(value: Any, where: str) -> str:
+    """A rating input as text: booleans as true/false, numbers as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str | int | float):
+        raise ValidationError({where: _("Expected a single value.")})
+    return str(value)[:40]
 
 
 def _rating_of(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +213,7 @@ def _check_tier(tier: str) -> str:
 
 
 def _check_writable(review: SelfReview) -> None:
+    check_open(review.subject.cycle)
     if review.status == ReviewStatus.SUBMITTED:
         raise ValidationError(
             _("This review has been submitted and is locked. Start an amendment to change it.")
@@ -287,6 +309,7 @@ def review_submit(*, review: SelfReview, actor) -> SelfReview:
 def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
     """Re-open a submitted review for an amendment; the submitted version stays on record."""
     review = SelfReview.objects.select_for_update().select_related("subject").get(pk=review.pk)
+    check_open(review.subject.cycle)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be amended."))
     if review.subject.tier:
@@ -313,6 +336,7 @@ def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
     review = (
         SelfReview.objects.select_for_update().select_related("subject__unit").get(pk=review.pk)
     )
+    check_open(review.subject.cycle)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be sent back."))
     if review.subject.tier:
@@ -357,6 +381,7 @@ def _writers(subject: Subject):
 @transaction.atomic
 def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> SelfReview:
     """Link members' reviews into the collective's report (members of that collective only)."""
+    check_open(review.subject.cycle)
     if review.subject.person_id is not None:
         raise ValidationError(_("Only a collective's report links its members' reviews."))
     wrong = [
@@ -386,6 +411,7 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
     may change things; the writer is told."""
     from kiemdiem.accounts.permissions import ALL, scope_prefixes
 
+    check_open(subject.cycle)
     text = nfc_text(text)
     if not text:
         raise ValidationError({"text": _("Write the suggested content.")})

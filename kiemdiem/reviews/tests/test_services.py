@@ -382,3 +382,29 @@ def test_the_year_end_review_of_a_leader_reads_the_quarterly_ratings(province):
     head = Subject.objects.get(cycle=year, person=an, kind=SubjectKind.HEAD)
     facts = engine.system_facts(head, engine.pinned_pack(head), "head")
     assert (facts["q1_tier"], facts["q2_tier"], facts["q3_tier"]) == ("HTXSNV", "HTXSNV", "HTNV")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"nhiem_vu": {"products": 5}},
+        {"suy_thoai": {"checked": 3}},
+        {"khac_phuc": "not a list"},
+        {"xep_loai": {"fact.general_score": ["27"]}},
+    ],
+)
+def test_wrong_shapes_are_refused_with_the_section_named(cycle, province, content):
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=None)
+    with pytest.raises(ValidationError) as error:
+        services.review_save(review=review, content=content, proposed_tier="", actor=None)
+    assert next(iter(content)) in error.value.message_dict
+
+
+def test_nothing_changes_in_a_closed_cycle(cycle, province):
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=None)
+    Subject.objects.filter(cycle=cycle).update(status=SubjectStatus.RATED, tier="HTTNV")
+    cycles.cycle_close(cycle=cycle, actor=None)
+    with pytest.raises(ValidationError, match="đã đóng"):
+        services.review_save(review=review, content={}, proposed_tier="", actor=None)
+    with pytest.raises(ValidationError, match="đã đóng"):
+        services.suggestion_add(subject=review.subject, text="x", actor=province.users["admin"])
