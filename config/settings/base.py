@@ -159,7 +159,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "kiemdiem API",
-    "DESCRIPTION": "Units, people and the audit log of kiemdiem. Every call goes through the "
+    "DESCRIPTION": "Units, people, review cycles, plans, subjects, self-reviews and the audit log"
+    " of kiemdiem. Every call goes through the "
     "same permission door as the web pages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
