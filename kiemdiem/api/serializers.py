@@ -49,6 +49,7 @@ from kiemdiem.people.models import (
 )
 from kiemdiem.reviews import catalogue
 from kiemdiem.reviews import engine as review_engine
+from kiemdiem.reviews import services as review_services
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
 from kiemdiem.rules_engine import Discipline, Level, Tier
 
@@ -965,7 +966,7 @@ class ReviewSerializer(serializers.ModelSerializer):
     form = serializers.SerializerMethodField()
     rating_inputs = serializers.SerializerMethodField()
     content = serializers.JSONField(read_only=True)
-    engine_result = serializers.JSONField(read_only=True)
+    engine_result = serializers.SerializerMethodField()
     linked_reviews = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -994,19 +995,17 @@ class ReviewSerializer(serializers.ModelSerializer):
         form = catalogue.forms().get(review.form_key)
         return FormSerializer(form).data if form is not None else None
 
+    @extend_schema_field(serializers.JSONField())
+    def get_engine_result(self, review: SelfReview):
+        """The rule engine's result with its explanation (rebuilt from the content)."""
+        return review_services.live_result(review)
+
     @extend_schema_field(RatingInputSerializer(many=True))
     def get_rating_inputs(self, review: SelfReview):
         return RatingInputSerializer(rating_inputs(review.subject) or [], many=True).data
 
 
-def rating_inputs(subject: Subject) -> list[review_engine.Input] | None:
-    """The inputs of the subject's rating section (None when the rule set is unavailable)."""
-    try:
-        pack = review_engine.pinned_pack(subject)
-    except review_engine.PackMismatch:
-        return None
-    kind = review_engine.engine_kind(subject, pack) if pack is not None else None
-    return review_engine.inputs_for(pack, kind) if kind else None
+rating_inputs = review_engine.inputs_of  # the inputs of the subject's rating section
 
 
 class ReviewVersionSerializer(serializers.ModelSerializer):

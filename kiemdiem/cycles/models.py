@@ -270,11 +270,16 @@ class Subject(models.Model):
 
     @classmethod
     def owner_q(cls, person_id: int) -> Q:
-        """A member sees their own subjects, and the reports of the units they head."""
+        """A member sees their own subjects, the reports of the units they head and — as
+        agency head, who rates them — the state-track subjects of the agency's staff."""
         from django.apps import apps
 
         affiliation = apps.get_model("people", "Affiliation")
         headed = affiliation.objects.filter(
             person_id=person_id, kind="position", role="head", valid_to__isnull=True
         ).values("unit_id")
-        return Q(person_id=person_id) | Q(person__isnull=True, unit_id__in=headed)
+        return (
+            Q(person_id=person_id)
+            | Q(person__isnull=True, unit_id__in=headed)
+            | Q(track=Track.STATE, person__isnull=False, unit_id__in=headed)
+        )

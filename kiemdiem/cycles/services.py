@@ -22,6 +22,7 @@ from kiemdiem.cycles.models import (
     ReviewCycle,
     Stage,
     StageKind,
+    SubjectKind,
     Track,
 )
 from kiemdiem.orgtree.models import Unit, ancestor_paths
@@ -301,14 +302,24 @@ def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) 
 
 
 def may_rate(user, subject) -> bool:
-    """The competent level decides; on the state track the agency head rates its staff."""
+    """The competent level decides; on the state track the agency head rates its staff.
+
+    Nobody rates themselves. A person is rated where the *decide* right covers their place; a
+    unit, a collective and a head are rated by a level above the unit (a decision maker of
+    the unit itself does not rate it)."""
     from kiemdiem.accounts.models import Action
     from kiemdiem.accounts.permissions import can
     from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
 
-    if can(user, Action.DECIDE, subject.unit):
-        return True
     person_id = getattr(user, "person_id", None)
+    if subject.person_id is not None and subject.person_id == person_id:
+        return False
+    if subject.person_id is None or subject.kind == SubjectKind.HEAD:
+        parent = subject.unit.parent
+        if parent is not None and can(user, Action.DECIDE, parent):
+            return True
+    elif can(user, Action.DECIDE, subject.unit):
+        return True
     return (
         subject.track == Track.STATE
         and subject.person_id is not None
@@ -324,6 +335,21 @@ def may_rate(user, subject) -> bool:
     )
 
 
+def _check_review_submitted(subject) -> None:
+    """A subject with a self-review form is rated on its submitted review (not a draft)."""
+    from kiemdiem.reviews.models import SelfReview
+    from kiemdiem.reviews.services import form_of
+
+    try:
+        form_of(subject)
+    except ValidationError:
+        return  # no form for this kind under the pinned rule set: rated on the record
+    if not SelfReview.objects.filter(subject=subject, status="submitted").exists():
+        raise ValidationError(
+            _("The self-review has not been submitted yet (or is being amended or sent back).")
+        )
+
+
 @transaction.atomic
 def subject_rate(*, subject, tier: str, note: str = "", actor):
     """Record the tier the competent level decided, in the order the rules require: every
@@ -337,6 +363,9 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
     check_open(subject.cycle)
     if subject.status == SubjectStatus.NOT_RATED:
         raise ValidationError(_("This subject is not rated in this cycle."))
+    if subject.status == SubjectStatus.RATED:
+        # Correcting a rating re-opens it, with what was rated after it (complaints, #8).
+        raise ValidationError(_("This subject has already been rated."))
     if tier not in TierChoice.values:
         raise ValidationError({"tier": _("Choose one of the four tiers.")})
     waiting = [
@@ -352,6 +381,7 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
         raise ValidationError(
             _("Rate these first, as the rules require: %(names)s.") % {"names": names}
         )
+    _check_review_submitted(subject)
     before = {"tier": subject.tier}
     subject.tier = tier
     subject.status = SubjectStatus.RATED

@@ -23,6 +23,7 @@ It is built in two steps: ``Builder`` makes a pure-Python plan from a seeded ``r
 (same seed ⇒ same plan), then ``Writer`` applies it through the services (``orgtree``,
 ``orgtree.restructure``, ``people``, ``accounts``) in one transaction, as the system (actor
 ``None``), in date order so that every restructuring sees the world as it was on its day.
+Then ``demo.review_cycles`` adds last year's review cycle, closed, and this year's, half-way.
 """
 
 from __future__ import annotations
@@ -1424,11 +1425,14 @@ def generate(
     seed: int = DEFAULT_SEED,
     province: str | int = DEFAULT_PROVINCE,
     fast: bool = True,
+    cycles: bool = True,
 ) -> Result:
     """Build the demo province and write it in one transaction. Raises if the tree is broken.
 
-    ``fast`` bulk-inserts the person, membership and affiliation rows (``demo.fastpath``);
-    without it every row goes through the services one by one (about five times slower).
+    ``fast`` bulk-inserts the person, membership and affiliation rows (``demo.fastpath``) and
+    most reviews and ratings (``demo.review_fastpath``); without it every row goes through the
+    services one by one (about five times slower). ``cycles`` adds last year's closed review
+    cycle and this year's running one (``demo.review_cycles``).
     """
     import time
 
@@ -1444,6 +1448,10 @@ def generate(
         problems = tree_problems()
         if problems:
             raise RuntimeError("demo tree is inconsistent: " + "; ".join(problems[:10]))
+        if cycles:
+            from kiemdiem.demo.review_cycles import load_cycles
+
+            load_cycles(seed=seed, fast=fast)
     return Result(
         plan=plan,
         units=Unit.objects.count(),
@@ -1487,7 +1495,35 @@ def summary() -> dict:
         "state_staff": current.filter(kind=EMPLOYMENT).values("person").distinct().count(),
         "posts": current.filter(kind=POSITION).count(),
         "residence": current.filter(kind=RESIDENCE).count(),
+        "cycles": cycle_summary(),
     }
+
+
+def cycle_summary() -> list[dict]:
+    """Per review cycle: its subjects, the reviews submitted and in progress, the ratings."""
+    from kiemdiem.cycles.models import CycleStatus, ReviewCycle, SubjectStatus
+    from kiemdiem.reviews.models import ReviewStatus, SelfReview
+
+    rows = []
+    for cycle in ReviewCycle.objects.order_by("period_start", "code"):
+        reviews = dict(
+            SelfReview.objects.filter(subject__cycle=cycle)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        rows.append(
+            {
+                "name": cycle.name,
+                "status": str(CycleStatus(cycle.status).label),
+                "subjects": cycle.subjects.count(),
+                "submitted": reviews.get(ReviewStatus.SUBMITTED, 0),
+                "in_progress": reviews.get(ReviewStatus.DRAFT, 0)
+                + reviews.get(ReviewStatus.RETURNED, 0),
+                "rated": cycle.subjects.filter(status=SubjectStatus.RATED).count(),
+            }
+        )
+    return rows
 
 
 def demo_logins() -> list[dict]:

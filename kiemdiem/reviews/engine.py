@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -174,24 +175,34 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
     return facts
 
 
-def evaluate(subject: Subject, rating: dict[str, Any]) -> dict[str, Any]:
+def evaluate(
+    subject: Subject,
+    rating: dict[str, Any],
+    *,
+    pack: rules_engine.Pack | None = None,
+    known: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The engine's result for the rating section as written, JSON-friendly:
 
     ``{"status": rated|not_rated|undetermined|incomplete|unavailable, "tier", "lines", ...}``.
-    ``incomplete`` names what is still missing; nothing is ever raised to the writer."""
+    ``incomplete`` names what is still missing; nothing is ever raised to the writer.
+    A caller rating many subjects may pass the pinned ``pack`` and the ``known`` system facts
+    it already holds (the demo's bulk path does); otherwise they are looked up."""
     lang = _lang()
-    try:
-        pack = pinned_pack(subject)
-    except PackMismatch as error:
-        return {
-            "status": "unavailable",
-            "message": _("The rule set %(pack)s no longer matches the one the cycle pinned.")
-            % {"pack": error.args[0]},
-        }
+    if pack is None:
+        try:
+            pack = pinned_pack(subject)
+        except PackMismatch as error:
+            return {
+                "status": "unavailable",
+                "message": _("The rule set %(pack)s no longer matches the one the cycle pinned.")
+                % {"pack": error.args[0]},
+            }
     if pack is None or (kind_name := engine_kind(subject, pack)) is None:
         return {"status": "unavailable", "message": _("No rule set rates this kind here.")}
     types = {i.name: i.type for i in inputs_for(pack, kind_name)}
-    criteria, facts = {}, system_facts(subject, pack, kind_name)
+    facts = dict(known) if known is not None else system_facts(subject, pack, kind_name)
+    criteria = {}
     for name, kind in types.items():
         value = _coerce(kind, (rating or {}).get(name))
         if value is None:
@@ -228,6 +239,18 @@ def evaluate(subject: Subject, rating: dict[str, Any]) -> dict[str, Any]:
 
 def _missing(pack: rules_engine.Pack, error: rules_engine.InputError, lang: str) -> str:
     """The engine's complaint in the writer's words: a missing value is named by its label."""
+    if error.code == "rules.E110":
+        rule = next(
+            (
+                r
+                for k in pack.kinds.values()
+                for r in k.requires
+                if r.id == error.params.get("rule")
+            ),
+            None,
+        )
+        if rule is not None:
+            return _("Not yet: %(rule)s.") % {"rule": rule.label(lang)}
     name = str(error.params.get("field", ""))
     if error.code == "rules.E102" and name in pack.fields:
         spec = pack.fields[name]
@@ -235,3 +258,74 @@ def _missing(pack: rules_engine.Pack, error: rules_engine.InputError, lang: str)
             "field": spec.label_en if lang == "en" else spec.label_vi
         }
     return error.message(lang)
+
+
+def stored(result: dict[str, Any]) -> dict[str, Any]:
+    """What a review keeps of a result: the verdict, not the explanation (which is rebuilt
+    from the content when shown, and would weigh kilobytes per review at province scale)."""
+    return {k: v for k, v in result.items() if k != "lines"}
+
+
+def inputs_of(subject: Subject) -> list[Input] | None:
+    """The rating inputs of the subject's pinned rule set and kind (None when none applies)."""
+    try:
+        pack = pinned_pack(subject)
+    except PackMismatch:
+        return None
+    kind_name = engine_kind(subject, pack) if pack is not None else None
+    return inputs_for(pack, kind_name) if kind_name else None
+
+
+TRUE_WORDS = {"true", "on", "1", "yes", "có"}
+FALSE_WORDS = {"false", "off", "0", "no", "không"}
+CHOICES = {
+    "level": {lv.name for lv in rules_engine.Level},
+    "tier": {t.name for t in rules_engine.Tier},
+    "discipline": {d.name for d in rules_engine.Discipline},
+}
+
+
+def normalise(rating: dict[str, str], inputs: list[Input], where: str) -> dict[str, str]:
+    """Only the inputs the rule set asks for, each in the one spelling the page and the engine
+    read; a value that cannot be one is refused, naming the input."""
+    out: dict[str, str] = {}
+    for spec in inputs:
+        raw = rating.get(spec.name)
+        if raw in (None, ""):
+            continue
+        value = str(raw).strip()
+        if spec.type == "bool":
+            if value.lower() in TRUE_WORDS:
+                value = "true"
+            elif value.lower() in FALSE_WORDS:
+                value = "false"
+            else:
+                _refuse(where, spec, _("answer yes or no"))
+        elif spec.type in CHOICES:
+            value = value.upper()
+            if value not in CHOICES[spec.type]:
+                _refuse(where, spec, ", ".join(sorted(CHOICES[spec.type])))
+        elif spec.type == "enum":
+            if value not in spec.values:
+                _refuse(where, spec, ", ".join(spec.values))
+        elif spec.type == "number":
+            try:
+                number = Decimal(value.replace(",", "."))
+            except InvalidOperation:
+                _refuse(where, spec, _("a number"))
+            if (spec.min is not None and number < spec.min) or (
+                spec.max is not None and number > spec.max
+            ):
+                _refuse(where, spec, f"{spec.min}–{spec.max}")
+            value = str(number)
+        out[spec.name] = value
+    return out
+
+
+def _refuse(where: str, spec: Input, expected: str):
+    raise ValidationError(
+        {
+            where: _("%(input)s: expected %(expected)s.")
+            % {"input": spec.label, "expected": expected}
+        }
+    )

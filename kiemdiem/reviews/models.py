@@ -57,16 +57,22 @@ class SelfReview(models.Model):
 
     @classmethod
     def owner_q(cls, person_id: int) -> Q:
-        """A member reads their own reviews, and the reviews of the collectives they sit in
-        (the collective's report is visible to its members when they write theirs)."""
+        """A member reads their own reviews, the submitted reports of the leadership
+        collectives they sit in (collective first: members read it before writing theirs), and
+        what the Subject door lets them see as head of a unit."""
         from django.apps import apps
 
         affiliation = apps.get_model("people", "Affiliation")
-        units = affiliation.objects.filter(person_id=person_id, valid_to__isnull=True).values(
-            "unit_id"
-        )
-        return Q(subject__person_id=person_id) | Q(
-            subject__person__isnull=True, subject__unit_id__in=units, status=ReviewStatus.SUBMITTED
+        subject = apps.get_model("cycles", "Subject")
+        seats = affiliation.objects.filter(
+            person_id=person_id, kind="position", valid_to__isnull=True
+        ).values("unit_id")
+        visible = subject.objects.filter(subject.owner_q(person_id)).values("pk")
+        return Q(subject_id__in=visible) | Q(
+            subject__person__isnull=True,
+            subject__kind="leadership_collective",
+            subject__unit_id__in=seats,
+            version__gt=0,
         )
 
     @property

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
@@ -51,6 +51,14 @@ def is_head_of(user, unit_id: int) -> bool:
     )
 
 
+def is_writer(user, subject: Subject) -> bool:
+    """The person reviewed, or the head who writes a unit's report."""
+    person_id = getattr(user, "person_id", None)
+    if subject.person_id:
+        return bool(person_id) and subject.person_id == person_id
+    return is_head_of(user, subject.unit_id)
+
+
 def may_write(user, subject: Subject) -> bool:
     """The person reviewed writes their own; a collective's or unit's report is written by its
     head; staff and secretaries with change rights may enter a review on someone's behalf."""
@@ -77,9 +85,11 @@ def form_of(subject: Subject) -> catalogue.FormSpec:
 
 def previous_shortcomings(subject: Subject) -> list[str]:
     """The shortcomings the same subject wrote in its last submitted review of an earlier cycle
-    (one per line), to be remedied in this one."""
+    on the same track (one per line), to be remedied in this one."""
     earlier = SelfReview.objects.filter(
-        status=ReviewStatus.SUBMITTED, subject__cycle__period_end__lt=subject.cycle.period_start
+        status=ReviewStatus.SUBMITTED,
+        subject__track=subject.track,
+        subject__cycle__period_end__lt=subject.cycle.period_start,
     )
     if subject.person_id:
         earlier = earlier.filter(subject__person_id=subject.person_id)
@@ -95,6 +105,8 @@ def previous_shortcomings(subject: Subject) -> list[str]:
 @transaction.atomic
 def review_start(*, subject: Subject, actor) -> SelfReview:
     """The subject's review, created as a draft (last cycle's shortcomings filled in)."""
+    # Lock the subject: two clicks on "Start" create one review.
+    subject = Subject.objects.select_for_update().select_related("cycle", "unit").get(pk=subject.pk)
     existing = SelfReview.objects.filter(subject=subject).first()
     if existing is not None:
         return existing
@@ -107,7 +119,7 @@ def review_start(*, subject: Subject, actor) -> SelfReview:
     content: dict[str, Any] = {}
     if any(s.type == "shortcomings" for s in form.sections):
         content["khac_phuc"] = [
-            {"shortcoming": text, "remedy": "", "done": False}
+            {"shortcoming": text, "remedy": "", "done": False, "carried": True}
             for text in previous_shortcomings(subject)
         ]
     review = SelfReview.objects.create(
@@ -126,8 +138,17 @@ def _text(value: Any, where: str) -> str:
     return text
 
 
-def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, Any]:
-    """Keep only what the form asks for, each section in its shape; refuse what cannot be."""
+def clean_content(
+    form: catalogue.FormSpec,
+    raw: dict[str, Any],
+    *,
+    inputs: list[engine.Input] | None = None,
+    carried: list[str] = (),
+) -> dict[str, Any]:
+    """Keep only what the form asks for, each section in its shape; refuse what cannot be.
+
+    ``inputs`` are the rating inputs the pinned rule set asks for (others are dropped, values
+    normalised); ``carried`` are last cycle's shortcomings, which the writer cannot rewrite."""
     out: dict[str, Any] = {}
     for section in form.sections:
         value = raw.get(section.key)
@@ -171,16 +192,28 @@ def clean_content(form: catalogue.FormSpec, raw: dict[str, Any]) -> dict[str, An
                     "done": bool(r.get("done")),
                 }
                 for r in value
-                if isinstance(r, dict) and (r.get("shortcoming") or r.get("remedy"))
+                if isinstance(r, dict)
             ]
+            kept = [
+                {
+                    **(rows[i] if i < len(rows) else {"remedy": "", "done": False}),
+                    "shortcoming": text,
+                    "carried": True,
+                }
+                for i, text in enumerate(carried)
+            ]
+            rows = kept + [r for r in rows[len(carried) :] if r["shortcoming"] or r["remedy"]]
             if len(rows) > MAX_ROWS:
                 raise ValidationError({section.key: _("At most %(n)s rows.") % {"n": MAX_ROWS}})
             out[section.key] = rows
         elif section.type == "rating":
             value = value if isinstance(value, dict) else {}
-            out[section.key] = {
+            rating = {
                 str(k): _scalar(v, section.key) for k, v in value.items() if v not in (None, "")
             }
+            if inputs is not None:
+                rating = engine.normalise(rating, inputs, section.key)
+            out[section.key] = rating
     return out
 
 
@@ -201,12 +234,12 @@ def _scalar(value: Any, where: str) -> str:
     return str(value)[:40]
 
 
-def _rating_of(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, Any]:
+def rating_of(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, Any]:
     key = next(s.key for s in form.sections if s.type == "rating")
     return content.get(key) or {}
 
 
-def _check_tier(tier: str) -> str:
+def check_tier(tier: str) -> str:
     if tier and tier not in TierChoice.values:
         raise ValidationError({"proposed_tier": _("Choose one of the four tiers.")})
     return tier
@@ -220,6 +253,36 @@ def _check_writable(review: SelfReview) -> None:
         )
     if review.subject.tier:
         raise ValidationError(_("This subject has been rated; the review can no longer change."))
+    if review.subject.status == SubjectStatus.NOT_RATED:
+        raise ValidationError(_("This subject is not rated in this cycle."))
+
+
+def carried_of(review: SelfReview) -> list[str]:
+    return [r["shortcoming"] for r in review.content.get("khac_phuc") or [] if r.get("carried")]
+
+
+def _apply(review: SelfReview, content: dict[str, Any], proposed_tier: str) -> None:
+    """Put the cleaned content and the engine's fresh result on a locked review."""
+    form = catalogue.forms()[review.form_key]
+    review.content = clean_content(
+        form, content, inputs=engine.inputs_of(review.subject), carried=carried_of(review)
+    )
+    review.proposed_tier = check_tier(proposed_tier)
+    _evaluate(review, form)
+
+
+def _evaluate(review: SelfReview, form: catalogue.FormSpec) -> None:
+    result = engine.evaluate(review.subject, rating_of(form, review.content))
+    review.engine_result = engine.stored(result)
+    review.live_result = result  # with its explanation, for the page that saved it
+
+
+def live_result(review: SelfReview) -> dict[str, Any]:
+    """The engine's result with its explanation: as just saved, or rebuilt from the content."""
+    if hasattr(review, "live_result"):
+        return review.live_result
+    form = catalogue.forms()[review.form_key]
+    return engine.evaluate(review.subject, rating_of(form, review.content))
 
 
 @transaction.atomic
@@ -229,10 +292,7 @@ def review_save(*, review: SelfReview, content: dict[str, Any], proposed_tier: s
         SelfReview.objects.select_for_update().select_related("subject__cycle").get(pk=review.pk)
     )
     _check_writable(review)
-    form = catalogue.forms()[review.form_key]
-    review.content = clean_content(form, content)
-    review.proposed_tier = _check_tier(proposed_tier)
-    review.engine_result = engine.evaluate(review.subject, _rating_of(form, review.content))
+    _apply(review, content, proposed_tier)
     review.updated_by = actor
     review.save()
     return review
@@ -250,7 +310,8 @@ def collective_pending(subject: Subject) -> Subject | None:
     ).first()
     if collective is None:
         return None
-    done = SelfReview.objects.filter(subject=collective, status=ReviewStatus.SUBMITTED).exists()
+    # A report once submitted stays in force while it is being amended.
+    done = SelfReview.objects.filter(subject=collective, version__gt=0).exists()
     return None if done else collective
 
 
@@ -268,12 +329,25 @@ def _record(review: SelfReview, kind: str, actor, note: str = "") -> ReviewVersi
 
 
 @transaction.atomic
-def review_submit(*, review: SelfReview, actor) -> SelfReview:
-    """Lock the review and record it as the next version."""
+def review_submit(
+    *,
+    review: SelfReview,
+    actor,
+    content: dict[str, Any] | None = None,
+    proposed_tier: str | None = None,
+) -> SelfReview:
+    """Lock the review and record it as the next version — with ``content`` and
+    ``proposed_tier`` saved first in the same transaction when given (the page's Submit)."""
     review = (
-        SelfReview.objects.select_for_update().select_related("subject__unit").get(pk=review.pk)
+        SelfReview.objects.select_for_update()
+        .select_related("subject__unit", "subject__cycle")
+        .get(pk=review.pk)
     )
     _check_writable(review)
+    if content is not None:
+        _apply(review, content, review.proposed_tier if proposed_tier is None else proposed_tier)
+    else:
+        _evaluate(review, catalogue.forms()[review.form_key])  # facts may have changed
     if not review.proposed_tier:
         raise ValidationError({"proposed_tier": _("Propose your tier before submitting.")})
     waiting = collective_pending(review.subject)
@@ -341,6 +415,8 @@ def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
         raise ValidationError(_("Only a submitted review can be sent back."))
     if review.subject.tier:
         raise ValidationError(_("This subject has been rated; the review can no longer change."))
+    if is_writer(actor, review.subject):
+        raise ValidationError(_("The writer cannot send back their own review."))
     if not comment.strip():
         raise ValidationError({"comment": _("Say what needs to change.")})
     review.status = ReviewStatus.RETURNED
@@ -356,13 +432,14 @@ def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
         data={"comment": review.return_comment},
     )
     for user in _writers(review.subject):
-        notify(
-            user,
-            key=f"review-returned:{review.pk}:{review.version}",
-            text=_("Your review in %(cycle)s was sent back: %(comment)s")
-            % {"cycle": review.subject.cycle.name, "comment": review.return_comment},
-            url=reverse("review-edit", args=[review.subject_id]),
-        )
+        with translation.override(user.language):
+            notify(
+                user,
+                key=f"review-returned:{review.pk}:{review.version}",
+                text=_("Your review in %(cycle)s was sent back: %(comment)s")
+                % {"cycle": review.subject.cycle.name, "comment": review.return_comment},
+                url=reverse("review-edit", args=[review.subject_id]),
+            )
     return review
 
 
@@ -384,15 +461,20 @@ def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> Self
     check_open(review.subject.cycle)
     if review.subject.person_id is not None:
         raise ValidationError(_("Only a collective's report links its members' reviews."))
+    # No lock on rating here: the collective is rated before its members submit theirs.
+    members = list(
+        SelfReview.objects.filter(pk__in=[m.pk for m in members]).select_related("subject")
+    )
     wrong = [
         m
         for m in members
         if m.subject.unit_id != review.subject.unit_id
         or m.subject.cycle_id != review.subject.cycle_id
         or m.subject.person_id is None
+        or m.version == 0
     ]
     if wrong:
-        raise ValidationError(_("Only reviews written in this collective can be linked."))
+        raise ValidationError(_("Only submitted reviews written in this collective can be linked."))
     review.linked_reviews.set(members)
     log_action(
         "review.linked",
@@ -412,6 +494,8 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
     from kiemdiem.accounts.permissions import ALL, scope_prefixes
 
     check_open(subject.cycle)
+    if is_writer(actor, subject):
+        raise ValidationError(_("You may not raise suggestions for this subject."))
     text = nfc_text(text)
     if not text:
         raise ValidationError({"text": _("Write the suggested content.")})
@@ -437,11 +521,12 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
         data={"text": text, "raised_by": level.name},
     )
     for user in _writers(subject):
-        notify(
-            user,
-            key=f"suggestion:{suggestion.pk}",
-            text=_("%(unit)s suggests content for your review in %(cycle)s: %(text)s")
-            % {"unit": level.name, "cycle": subject.cycle.name, "text": text},
-            url=reverse("review-edit", args=[subject.pk]),
-        )
+        with translation.override(user.language):
+            notify(
+                user,
+                key=f"suggestion:{suggestion.pk}",
+                text=_("%(unit)s suggests content for your review in %(cycle)s: %(text)s")
+                % {"unit": level.name, "cycle": subject.cycle.name, "text": text},
+                url=reverse("review-edit", args=[subject.pk]),
+            )
     return suggestion

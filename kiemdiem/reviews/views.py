@@ -75,7 +75,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
                 subject__cycle=subject.cycle,
                 subject__unit=subject.unit,
                 subject__person__isnull=True,
-                status=ReviewStatus.SUBMITTED,
+                version__gt=0,
             )
             .first()
         )
@@ -92,9 +92,10 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
     collective_sections = []
     if collective is not None:
         collective_form = catalogue.forms()[collective.form_key]
-        collective_sections = forms.section_views(
-            collective_form, collective.content, [], editable=False
-        )
+        shown = collective.content
+        if collective.status != ReviewStatus.SUBMITTED:  # being amended: the version in force
+            shown = collective.versions.exclude(kind="returned").order_by("-number").first().content
+        collective_sections = forms.section_views(collective_form, shown, [], editable=False)
     may_rate = subject.status == SubjectStatus.PENDING and cycles.may_rate(user, subject)
     return {
         "subject": subject,
@@ -104,7 +105,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "sections": forms.section_views(form, review.content, _inputs(subject), writable)
         if review
         else [],
-        "result": review.engine_result if review else {},
+        "result": services.live_result(review) if review else {},
         "writable": writable,
         "may_start": review is None
         and subject.status == SubjectStatus.PENDING
@@ -117,7 +118,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "may_return": review is not None
         and review.locked
         and not subject.tier
-        and subject.person_id != getattr(user, "person_id", None)
+        and not services.is_writer(user, subject)
         and can(user, Action.CHANGE, subject.unit),
         "may_rate": may_rate,
         "waits_for": list(prerequisites(subject).select_related("person", "unit"))
@@ -133,7 +134,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "suggestions": subject.suggestions.select_related("raised_by"),
         "may_suggest": subject.status == SubjectStatus.PENDING
         and subject.cycle.status == CycleStatus.OPEN
-        and subject.person_id != getattr(user, "person_id", None)
+        and not services.is_writer(user, subject)
         and can(user, Action.CHANGE, subject.unit),
         "versions": review.versions.select_related("created_by") if review else [],
         "tiers": TierChoice.choices,
@@ -202,16 +203,17 @@ def review_save(request, subject_pk):
     form = catalogue.forms()[review.form_key]
     content = forms.content_from_post(form, request.POST)
     errors: list[str] = []
+    tier = request.POST.get("proposed_tier", "")
     try:
-        review = services.review_save(
-            review=review,
-            content=content,
-            proposed_tier=request.POST.get("proposed_tier", ""),
-            actor=request.user,
-        )
         if "submit" in request.POST:
-            review = services.review_submit(review=review, actor=request.user)
+            review = services.review_submit(
+                review=review, content=content, proposed_tier=tier, actor=request.user
+            )
             messages.success(request, _("Your review has been submitted."))
+        else:
+            review = services.review_save(
+                review=review, content=content, proposed_tier=tier, actor=request.user
+            )
     except ValidationError as error:
         errors = _messages_of(error)
     if getattr(request, "htmx", None) and "submit" not in request.POST:
@@ -262,9 +264,8 @@ def review_return(request, subject_pk):
 @require_POST
 def review_link(request, subject_pk):
     subject, review = _writable_review(request, subject_pk)
-    chosen = SelfReview.objects.filter(pk__in=request.POST.getlist("linked")).select_related(
-        "subject"
-    )
+    ids = [v for v in request.POST.getlist("linked") if v.isdigit()]
+    chosen = SelfReview.objects.filter(pk__in=ids).select_related("subject")
     try:
         services.review_link(review=review, members=list(chosen), actor=request.user)
         messages.success(request, _("Linked reviews saved."))
@@ -303,6 +304,8 @@ def review_print(request, subject_pk):
         raise Http404
     content, tier, version = review.content, review.proposed_tier, None
     if request.GET.get("v"):
+        if not request.GET["v"].isdigit():
+            raise Http404
         version = review.versions.filter(pk=request.GET["v"]).first()
         if version is None:
             raise Http404
@@ -313,6 +316,8 @@ def review_print(request, subject_pk):
         "review": review,
         "form": form,
         "version": version,
+        "dated": version.created_at if version else review.submitted_at,
+        "state": subject.track == "state",
         "sections": forms.section_views(form, content, _inputs(subject), editable=False),
         "proposed_tier": TierChoice(tier).label if tier else "",
         "suggestions": subject.suggestions.select_related("raised_by"),

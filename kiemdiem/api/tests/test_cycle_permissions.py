@@ -172,7 +172,7 @@ WRITES = [
         "post",
         "/api/subjects/{dung}/rate/",
         {"tier": "HTTNV"},
-        None,
+        "submitted",
         200,
         {"decider"},
         {"staff_p", "staff_b", "inspector"},

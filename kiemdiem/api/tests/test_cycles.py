@@ -7,6 +7,7 @@ import pytest
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectStatus
+from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import D
 
@@ -222,6 +223,15 @@ def test_ratings_follow_the_required_order(client_for, province, cycle, cycle_st
     assert "Chi bộ thôn Đông" in message  # names what must be rated first
     assert cycle_state() == before
 
+    response = decider.post(
+        f"/api/subjects/{cell.pk}/rate/", {"tier": "HTTNV", "note": "Nghị quyết 12"}, format="json"
+    )
+    assert response.status_code == 400  # rated on a submitted review only
+    assert "chưa được nộp" in response.json()["non_field_errors"][0]
+    for subject in (cell, head):
+        review = reviews.review_start(subject=subject, actor=None)
+        reviews.review_submit(review=review, content={}, proposed_tier="HTTNV", actor=None)
+    before = cycle_state()
     response = decider.post(
         f"/api/subjects/{cell.pk}/rate/", {"tier": "HTTNV", "note": "Nghị quyết 12"}, format="json"
     )

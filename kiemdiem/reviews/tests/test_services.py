@@ -29,6 +29,12 @@ def cycle(province):
     return cycle
 
 
+def submitted(subject, tier="HTTNV"):
+    """The subject's review, written and submitted (ratings are made on submitted reviews)."""
+    review = services.review_start(subject=subject, actor=None)
+    return services.review_submit(review=review, content={}, proposed_tier=tier, actor=None)
+
+
 def subject_of(cycle, person, kind=SubjectKind.PARTY_MEMBER):
     return Subject.objects.get(cycle=cycle, person=person, kind=kind)
 
@@ -212,10 +218,31 @@ def test_ratings_follow_the_required_order(cycle, province):
     cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
     with pytest.raises(ValidationError, match="Chi bộ thôn Đông"):
         cycles.subject_rate(subject=head, tier="HTTNV", actor=decider)
+    with pytest.raises(ValidationError, match="chưa được nộp"):
+        cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
+    submitted(cell)
+    submitted(head)
     cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
     cycles.subject_rate(subject=head, tier="HTTNV", actor=decider)
     head.refresh_from_db()
     assert head.status == SubjectStatus.RATED and head.tier == "HTTNV"
+    # a rating is not silently changed afterwards (the head's cap rests on it)
+    with pytest.raises(ValidationError, match="đã được xếp loại"):
+        cycles.subject_rate(subject=cell, tier="KHTNV", actor=decider)
+
+
+def test_nobody_rates_themselves_or_their_own_unit(cycle, province):
+    an = province.members["an"]
+    an_user = province.users["secretary"]
+    accounts.grant_add(user=an_user, role="decider", unit=province.commune_a, actor=None)
+    own_head = Subject.objects.get(cycle=cycle, person=an, kind=SubjectKind.HEAD)
+    commune = Subject.objects.get(cycle=cycle, unit=province.commune_a, person__isnull=True)
+    cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    binh = subject_of(cycle, province.members["binh"])
+    assert not cycles.may_rate(an_user, own_head)
+    assert not cycles.may_rate(an_user, commune)  # rated by the province, not by itself
+    assert cycles.may_rate(an_user, cell)
+    assert cycles.may_rate(an_user, binh)
 
 
 def test_a_not_rated_member_has_no_review(cycle, province):
@@ -272,11 +299,13 @@ def test_the_state_self_assessment_is_rated_by_the_agency_head_before_the_party_
     assert not cycles.may_rate(province.users["staff_a"], state)
     with pytest.raises(ValidationError, match="UBND xã An Bình"):
         cycles.subject_rate(subject=party, tier="HTTNV", actor=None)
+    submitted(state)
     cycles.subject_rate(subject=state, tier="HTTNV", actor=None)
     review = services.review_save(
         review=review, content={"xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
     )
     assert review.engine_result["status"] == "rated"
+    services.review_submit(review=review, actor=None)
     cycles.subject_rate(subject=party, tier="HTTNV", actor=None)
 
 
@@ -312,7 +341,8 @@ def test_a_quarterly_review_of_a_leader_is_rated_for_its_quarter(province):
         review=review, content={"xep_loai": {**FULL_2025, **area}}, proposed_tier="", actor=None
     )
     assert review.engine_result["status"] == "rated"
-    assert any("period = Q2" in line for line in review.engine_result["lines"])
+    assert any("period = Q2" in line for line in review.live_result["lines"])
+    assert "lines" not in review.engine_result  # the explanation is rebuilt, not stored
 
 
 def test_a_level_suggests_review_content_and_the_writer_is_told(cycle, province):

@@ -10,7 +10,10 @@ from kiemdiem.demo import generator
 
 
 class Command(BaseCommand):
-    help = "Load a realistic demo province (units, people, history, demo logins)."
+    help = (
+        "Load a realistic demo province (units, people, history, last year's closed review "
+        "cycle and this year's running one, demo logins)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=float, default=1.0, help="1.0 is about 3,000 members")
@@ -26,8 +29,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-logins", action="store_true", help="do not print the demo logins at the end"
         )
+        parser.add_argument(
+            "--no-cycles",
+            action="store_true",
+            help="without last year's and this year's review cycles (faster)",
+        )
 
-    def handle(self, *args, scale, seed, province, if_empty, no_logins, **options):
+    def handle(self, *args, scale, seed, province, if_empty, no_logins, no_cycles, **options):
         from kiemdiem.orgtree.models import Unit
 
         translation.activate("vi")
@@ -44,7 +52,7 @@ class Command(BaseCommand):
             generator.find_province(province)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        result = generator.generate(scale=scale, seed=seed, province=province)
+        result = generator.generate(scale=scale, seed=seed, province=province, cycles=not no_cycles)
         self.stdout.write(
             _("Demo province loaded in %(seconds).1f s (seed %(seed)s, scale %(scale)s).")
             % {"seconds": result.seconds, "seed": seed, "scale": scale}
@@ -76,4 +84,16 @@ def format_summary(data: dict) -> str:
     ]
     width = max(len(label) for label, _n in rows)
     lines += [f"{label.ljust(width)}  {count:>6}" for label, count in rows]
+    if data.get("cycles"):
+        lines.append(_("Review cycles") + ":")
+        for cycle in data["cycles"]:
+            lines.append(f"  {cycle['name']} ({cycle['status']})")
+            lines.append(
+                "    "
+                + _(
+                    "%(subjects)s subjects, %(submitted)s reviews submitted, "
+                    "%(in_progress)s in progress, %(rated)s rated"
+                )
+                % cycle
+            )
     return "\n".join(lines)

@@ -1,0 +1,314 @@
+"""The demo's review cycles: last year's closed, this year's half-way, the demo logins' part."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import Counter
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from kiemdiem import rules_engine
+from kiemdiem.accounts.models import User
+from kiemdiem.audit.models import LogEntry
+from kiemdiem.common.dates import today
+from kiemdiem.cycles.models import (
+    CycleStatus,
+    Plan,
+    ReviewCycle,
+    StageKind,
+    Subject,
+    SubjectStatus,
+    Track,
+)
+from kiemdiem.cycles.selectors import prerequisites
+from kiemdiem.cycles.services import may_rate
+from kiemdiem.demo import generator
+from kiemdiem.demo.review_cycles import TIERS, load_cycles, rating_values
+from kiemdiem.demo.review_fastpath import shortcoming_lines
+from kiemdiem.demo.tests.test_generator import db_snapshot
+from kiemdiem.orgtree import services as tree
+from kiemdiem.orgtree.models import ancestor_paths
+from kiemdiem.people import services as people
+from kiemdiem.reviews.engine import _coerce, inputs_for
+from kiemdiem.reviews.models import ReviewStatus, SelfReview
+
+SCALE = 0.05
+DONE = (SubjectStatus.RATED, SubjectStatus.NOT_RATED)
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker):
+    """One small province with its two cycles, rolled back after the class."""
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            yield generator.generate(scale=SCALE, seed=7)
+            transaction.set_rollback(True)
+
+
+def cycles() -> tuple[ReviewCycle, ReviewCycle]:
+    year = today().year
+    return ReviewCycle.objects.get(year=year - 1), ReviewCycle.objects.get(year=year)
+
+
+def self_review_due(cycle: ReviewCycle):
+    """unit path -> the self-review due date of the nearest plan at or above it."""
+    dues = {
+        p.unit.path: s.due_on
+        for p in Plan.objects.filter(cycle=cycle).select_related("unit")
+        for s in p.stages.all()
+        if s.kind == StageKind.SELF_REVIEW
+    }
+
+    def due(path):
+        return next(dues[p] for p in reversed(ancestor_paths(path, include_self=True)) if p in dues)
+
+    return due
+
+
+def review_state(subject: Subject) -> str:
+    review = SelfReview.objects.filter(subject=subject).first()
+    return review.status if review else "none"
+
+
+@pytest.mark.django_db
+class TestDemoCycles:
+    def test_last_year_is_closed_and_this_year_open(self, demo):
+        last, current = cycles()
+        assert (last.kind, last.status) == ("annual", CycleStatus.CLOSED)
+        assert (current.kind, current.status) == ("annual", CycleStatus.OPEN)
+        assert last.period_start == datetime.date(last.year, 1, 1)
+        assert LogEntry.objects.filter(action="cycle.closed", object_id=str(last.pk)).exists()
+        for cycle in (last, current):
+            assert cycle.packs.filter(track=Track.PARTY).exists()
+            # every commune issued its plan inside the province's
+            communes = {p.unit.kind for p in cycle.plans.select_related("unit")}
+            assert "dang_bo_xa" in communes
+            assert cycle.plans.filter(parent__isnull=False).count() >= 2
+        root = last.plans.get(parent__isnull=True)
+        windows = {s.kind: (s.starts_on, s.due_on) for s in root.stages.all()}
+        assert len(windows) == 6
+        assert windows[StageKind.SELF_REVIEW][0].month == 11
+        assert windows[StageKind.PUBLICATION][1] == datetime.date(last.year + 1, 1, 31)
+
+    def test_last_year_everyone_rated_in_an_order_the_rules_accept(self, demo):
+        last, _current = cycles()
+        subjects = Subject.objects.filter(cycle=last).select_related("unit")
+        assert not subjects.filter(status=SubjectStatus.PENDING).exists()
+        for subject in subjects.filter(status=SubjectStatus.RATED):
+            for before in prerequisites(subject):
+                assert before.status in DONE, (subject, before)
+                if before.status == SubjectStatus.RATED:
+                    assert before.rated_at <= subject.rated_at, (subject, before)
+        tiers = Counter(subjects.filter(track=Track.PARTY).values_list("tier", flat=True))
+        total = sum(tiers.values())
+        assert tiers["HTTNV"] > total / 2
+        assert 0 < tiers["HTXSNV"] < total * 0.3
+        assert tiers["HTNV"] > 0
+        # nearly everyone wrote and submitted a review, rated as the rule set gives it
+        reviews = SelfReview.objects.filter(subject__cycle=last)
+        assert reviews.count() > 0.9 * subjects.exclude(status=SubjectStatus.NOT_RATED).count()
+        assert set(reviews.values_list("status", flat=True)) == {ReviewStatus.SUBMITTED}
+        assert reviews.filter(version=2).exists()  # a few amendments
+        for review in reviews.select_related("subject"):
+            result = review.engine_result
+            if result.get("status") == "rated":
+                assert review.subject.tier == result["tier"], review
+            assert review.submitted_at.year == last.year
+            assert review.content.get("han_che") or review.form_key.startswith("PHIEU")
+
+    def test_this_year_is_half_way(self, demo):
+        _last, current = cycles()
+        due = self_review_due(current)
+        day = today()
+        states = Counter()
+        for subject in Subject.objects.filter(cycle=current).select_related("unit"):
+            if subject.status == SubjectStatus.NOT_RATED:
+                continue
+            state = review_state(subject)
+            states[state] += 1
+            if state != ReviewStatus.SUBMITTED:
+                states["overdue" if due(subject.unit.path) < day else "open"] += 1
+        total = sum(states[s] for s in ("none", "draft", "submitted", "returned"))
+        assert 0.4 < states["submitted"] / total < 0.7, states
+        assert 0.1 < states["draft"] / total < 0.3, states
+        assert states["none"] > 0 and states["returned"] > 0, states
+        assert states["open"] > 0, states
+        if day >= datetime.date(day.year, 1, 8):  # no window starts before 1 January
+            assert states["overdue"] > 0, states
+        returned = SelfReview.objects.filter(subject__cycle=current, status=ReviewStatus.RETURNED)
+        assert all(r.return_comment for r in returned)
+        now = timezone.now()
+        for review in SelfReview.objects.filter(
+            subject__cycle=current, status=ReviewStatus.SUBMITTED
+        ).select_related("subject__unit"):
+            assert review.submitted_at <= now
+            assert review.submitted_at.astimezone().date() <= due(review.subject.unit.path)
+
+    def test_this_year_only_state_subjects_and_a_few_cells_are_rated(self, demo):
+        _last, current = cycles()
+        rated = Subject.objects.filter(cycle=current, status=SubjectStatus.RATED)
+        assert rated.filter(track=Track.STATE).exists()
+        cells = set(
+            rated.filter(track=Track.PARTY, kind="party_org").values_list("unit_id", flat=True)
+        )
+        assert 1 <= len(cells) <= 3
+        party = rated.filter(track=Track.PARTY).select_related("unit")
+        assert {s.unit_id for s in party} == cells
+        for subject in rated:
+            assert all(p.status in DONE for p in prerequisites(subject)), subject
+
+    def test_member_login_has_a_draft_with_last_years_shortcomings(self, demo):
+        last, current = cycles()
+        member = User.objects.get(username="dangvien").person
+        before = SelfReview.objects.get(
+            subject__cycle=last, subject__person=member, subject__track=Track.PARTY
+        )
+        lines = shortcoming_lines(before.content["han_che"])
+        assert lines
+        draft = SelfReview.objects.get(
+            subject__cycle=current, subject__person=member, subject__track=Track.PARTY
+        )
+        assert draft.status == ReviewStatus.DRAFT
+        assert [row["shortcoming"] for row in draft.content["khac_phuc"]] == lines
+
+    def test_every_review_starts_from_last_years_shortcomings(self, demo):
+        last, current = cycles()
+        before = {}
+        for person, unit, content in SelfReview.objects.filter(
+            subject__cycle=last, subject__track=Track.PARTY
+        ).values_list("subject__person_id", "subject__unit_id", "content"):
+            before[person or ("unit", unit)] = shortcoming_lines(content.get("han_che"))
+        carried = 0
+        for person, unit, content in SelfReview.objects.filter(subject__cycle=current).values_list(
+            "subject__person_id", "subject__unit_id", "content"
+        ):
+            if "khac_phuc" in content:
+                rows = [row["shortcoming"] for row in content["khac_phuc"]]
+                assert rows == before.get(person or ("unit", unit), [])
+                carried += bool(rows)
+        assert carried > 50
+
+    def test_secretary_cell_has_reviews_in_every_state(self, demo):
+        _last, current = cycles()
+        user = User.objects.get(username="bithu")
+        cell = user.grants.get().unit
+        states = {
+            review_state(s)
+            for s in Subject.objects.filter(cycle=current, unit=cell, person__isnull=False)
+        }
+        assert {"none", "draft", "submitted", "returned"} <= states
+
+    def test_decider_has_something_to_rate(self, demo):
+        _last, current = cycles()
+        user = User.objects.get(username="quyetdinh")
+        ready = [
+            s
+            for s in Subject.objects.filter(
+                cycle=current,
+                status=SubjectStatus.PENDING,
+                review__status=ReviewStatus.SUBMITTED,
+            ).select_related("unit")[:50]
+            if not prerequisites(s).filter(status=SubjectStatus.PENDING).exists()
+        ]
+        assert any(may_rate(user, s) for s in ready)
+
+
+# --- the fast path --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small(province):
+    """``kiemdiem.testing``'s province with state staff, a school and a standing committee's
+    seats: every kind of subject in a few dozen rows."""
+    start = datetime.date(2020, 1, 1)
+    school = tree.unit_create(
+        code="THA",
+        name="Trường Tiểu học An Bình",
+        kind="don_vi_su_nghiep",
+        parent=province.agency,
+        valid_from=start,
+        actor=None,
+    )
+    m = province.members
+    for person, unit, category in (
+        (m["binh"], province.agency, "cong_chuc"),
+        (m["an"], province.agency, "can_bo"),
+        (m["cuong"], school, "vien_chuc"),
+    ):
+        people.affiliation_start(
+            person=person,
+            unit=unit,
+            kind="employment",
+            state_category=category,
+            valid_from=start,
+            actor=None,
+        )
+    for person, role, title in ((m["an"], "head", "Bí thư"), (m["dung"], "member", "Ủy viên")):
+        people.affiliation_start(
+            person=person,
+            unit=province.standing,
+            kind="position",
+            role=role,
+            title=title,
+            valid_from=start,
+            actor=None,
+        )
+    return province
+
+
+@pytest.mark.django_db
+def test_review_fast_path_writes_what_the_services_write(small):
+    def run(fast: bool) -> dict:
+        with transaction.atomic():
+            load_cycles(seed=4, fast=fast)
+            snapshot = db_snapshot()
+            transaction.set_rollback(True)
+        return snapshot
+
+    fast, slow = run(True), run(False)
+    for key in fast:
+        assert fast[key] == slow[key], key
+    kinds = {row[1] for row in fast["subjects"]}
+    assert {"party_org", "leadership_collective", "head", "cong_chuc", "vien_chuc"} <= kinds
+    statuses = Counter(row[2] for row in fast["reviews"])
+    assert statuses["submitted"] and len(fast["versions"]) > len(fast["reviews"]) / 2
+    assert any(row[-2] for row in fast["subjects"])  # rated
+
+
+PACK_KINDS = {
+    "R2025": [
+        "chi_bo",
+        "dang_bo",
+        "head",
+        "leader",
+        "leadership_collective",
+        "party_member",
+        "party_member_outside",
+    ],
+    "ND90-48": ["cong_chuc", "vien_chuc"],
+    "ND335": ["cong_chuc", "state_agency"],
+}
+
+
+@pytest.mark.parametrize("pack_id", sorted(PACK_KINDS))
+def test_rating_inputs_give_the_tier_meant(pack_id):
+    pack = rules_engine.load_pack(pack_id)
+    for kind in PACK_KINDS[pack_id]:
+        inputs = inputs_for(pack, kind)
+        types = {i.name: i.type for i in inputs}
+        for tier in TIERS:
+            for seed in range(30):
+                values = rating_values(random.Random(seed), inputs, tier)
+                facts, criteria = {}, {}
+                for name, raw in values.items():
+                    target = criteria if name.startswith("crit.") else facts
+                    target[name[5:]] = _coerce(types[name], raw)
+                if kind == "head":
+                    facts["unit_tier"] = tier
+                result = rules_engine.evaluate(
+                    pack, {"id": "x", "kind": kind, "facts": facts, "criteria": criteria}
+                )
+                assert (result.status, result.tier.name) == ("rated", tier), (kind, values)
