@@ -19,8 +19,9 @@ class ReviewStatus(models.TextChoices):
 
 
 class SelfReview(models.Model):
+    # PROTECT: a submitted review is a signed record; it is never deleted with its subject.
     subject = models.OneToOneField(
-        "cycles.Subject", on_delete=models.CASCADE, related_name="review"
+        "cycles.Subject", on_delete=models.PROTECT, related_name="review"
     )
     form_key = models.CharField(_("form"), max_length=20)
     status = models.CharField(
@@ -89,7 +90,7 @@ class VersionKind(models.TextChoices):
 class ReviewVersion(models.Model):
     """One submitted state of a review, never changed afterwards."""
 
-    review = models.ForeignKey(SelfReview, on_delete=models.CASCADE, related_name="versions")
+    review = models.ForeignKey(SelfReview, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     kind = models.CharField(_("event"), max_length=10, choices=VersionKind.choices)
     content = models.JSONField(default=dict)

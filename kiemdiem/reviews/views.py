@@ -17,6 +17,7 @@ from kiemdiem.common.views import render_page
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import prerequisites
+from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
 from kiemdiem.reviews import catalogue, engine, forms, services
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
 
@@ -162,7 +163,31 @@ def review_mine(request):
             .order_by("-cycle__year", "cycle__code", "kind")
             .distinct()
         )
-    return render_page(request, "reviews/mine.html", {"rows": rows})
+    return render_page(
+        request, "reviews/mine.html", {"rows": rows, "to_rate": _to_rate(request.user)}
+    )
+
+
+def _to_rate(user):
+    """For an agency head: the staff's state-track self-assessments waiting for their rating."""
+    person_id = user.person_id
+    if not person_id:
+        return []
+    headed = Affiliation.objects.current().filter(
+        person_id=person_id, kind=AffiliationKind.POSITION, role=PostRole.HEAD
+    )
+    return (
+        Subject.objects.filter(
+            track="state",
+            status=SubjectStatus.PENDING,
+            person__isnull=False,
+            unit_id__in=headed.values("unit_id"),
+            cycle__status=CycleStatus.OPEN,
+        )
+        .exclude(person_id=person_id)
+        .select_related("cycle", "unit", "person", "review")
+        .order_by("cycle__code", "unit__name_sort_key", "person__sort_key")
+    )
 
 
 @login_required

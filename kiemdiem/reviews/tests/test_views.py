@@ -99,3 +99,44 @@ def test_staff_send_a_review_back_and_the_member_sees_why(client, province, binh
     client.force_login(province.users["member"])
     page = client.get(reverse("review-edit", args=[binh.pk]))
     assert "Bổ sung sản phẩm cụ thể" in page.text and 'name="s.tu_tuong"' in page.text
+
+
+def test_the_agency_head_finds_and_rates_a_staff_self_assessment(client, province):
+    from kiemdiem.accounts import services as accounts
+    from kiemdiem.people import services as people
+    from kiemdiem.reviews import services as reviews
+    from kiemdiem.testing import D
+
+    cuong, dung = province.members["cuong"], province.members["dung"]
+    people.affiliation_start(
+        person=cuong,
+        unit=province.agency,
+        kind="employment",
+        title="Công chức",
+        state_category="cong_chuc",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    people.affiliation_start(
+        person=dung,
+        unit=province.agency,
+        kind="position",
+        title="Chủ tịch",
+        role="head",
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    state = Subject.objects.get(cycle=cycle, person=cuong, track="state")
+    review = reviews.review_start(subject=state, actor=None)
+    reviews.review_submit(review=review, content={}, proposed_tier="HTTNV", actor=None)
+    head = accounts.user_create(username="chutich", password="pass12345!", person=dung, actor=None)
+    client.force_login(head)
+    mine = client.get(reverse("review-mine"))
+    assert "Lê Văn Cường" in mine.text and "cần xếp loại" in mine.text
+    page = client.get(reverse("review-edit", args=[state.pk]))
+    assert page.status_code == 200 and "Ghi nhận xếp loại" in page.text
+    client.post(reverse("subject-rate", args=[state.pk]), {"tier": "HTTNV"})
+    state.refresh_from_db()
+    assert state.tier == "HTTNV"
