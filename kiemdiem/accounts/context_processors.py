@@ -9,11 +9,14 @@ def navigation(request):
 
     def flags():
         if user is None or not user.is_authenticated:
-            return {"audit": False, "access": False, "imports": False}
+            return {"audit": False, "access": False, "imports": False, "unread": 0}
+        from kiemdiem.notifications.services import unread_count
+
         return {
             "audit": has_any(user, "view_audit"),
             "access": has_any(user, "manage_access"),
             "imports": has_any(user, "view"),
+            "unread": unread_count(user),
         }
 
     return {"nav": SimpleLazyObject(flags)}

@@ -262,7 +262,13 @@ class Subject(models.Model):
                 name="one_review_of_a_unit_per_cycle",
             ),
         ]
-        indexes = [models.Index(fields=["cycle", "unit"]), models.Index(fields=["cycle", "person"])]
+        indexes = [
+            models.Index(fields=["cycle", "unit"]),
+            models.Index(fields=["cycle", "person"]),
+            # The range of a cycle's subject ids, which bounds the join of their reviews on
+            # the progress board (cycles.board.with_reviews).
+            models.Index(fields=["cycle", "id"], name="subject_cycle_id_range"),
+        ]
 
     def __str__(self) -> str:
         who = self.person.full_name if self.person_id else self.unit.name

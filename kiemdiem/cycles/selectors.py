@@ -68,11 +68,54 @@ class SubjectRow:
 
 
 def subjects_with_prerequisites(user, cycle: ReviewCycle, unit: Unit) -> list[SubjectRow]:
-    """The subjects reviewed in ``unit``, each with what it waits for."""
-    subjects = subject_list(user, cycle).filter(unit=unit).order_by("person__sort_key", "kind")
-    return [
-        SubjectRow(s, list(prerequisites(s).select_related("person", "unit"))) for s in subjects
-    ]
+    """The subjects reviewed in ``unit``, each with what it waits for (the same rules as
+    ``prerequisites``, answered for the whole unit in at most four queries, not one per subject)."""
+    subjects = list(
+        subject_list(user, cycle).filter(unit=unit).order_by("person__sort_key", "kind", "pk")
+    )
+    persons = {s.person_id for s in subjects if s.person_id and s.track == Track.PARTY}
+    in_collective = unit.group == UnitGroup.COLLECTIVE and any(s.person_id for s in subjects)
+    heads = any(s.kind == SubjectKind.HEAD for s in subjects)
+    party_org = any(s.kind == SubjectKind.PARTY_ORG for s in subjects)
+    # One query per rule that applies (at most three, whatever the number of subjects), each
+    # served by an index of its own.
+    cycle_subjects = Subject.objects.filter(cycle_id=cycle.pk).select_related("person", "unit")
+    candidates: list[Subject] = []
+    if persons:
+        candidates += cycle_subjects.filter(person_id__in=persons, track=Track.STATE)
+    if in_collective or heads:
+        candidates += cycle_subjects.filter(unit_id=unit.pk, person__isnull=True)
+    if party_org:
+        candidates += cycle_subjects.filter(
+            kind=SubjectKind.PARTY_ORG,
+            unit__path__startswith=unit.path,
+            unit__depth=len(unit.path) // SEGMENT_LENGTH + 1,
+        )
+    state_of: dict[int, list[Subject]] = {}
+    collective, unit_level, lower_orgs = [], [], []
+    for other in candidates:
+        if other.person_id and other.track == Track.STATE:
+            state_of.setdefault(other.person_id, []).append(other)
+        if other.unit_id == unit.pk and other.kind == SubjectKind.COLLECTIVE:
+            collective.append(other)
+        if other.unit_id == unit.pk and other.person_id is None:
+            unit_level.append(other)
+        if other.kind == SubjectKind.PARTY_ORG and other.unit_id != unit.pk:
+            lower_orgs.append(other)
+    rows = []
+    for subject in subjects:
+        waits_for: dict[int, Subject] = {}
+        if subject.person_id and subject.track == Track.PARTY:
+            waits_for.update((o.pk, o) for o in state_of.get(subject.person_id, []))
+        if subject.person_id and in_collective:
+            waits_for.update((o.pk, o) for o in collective)
+        if subject.kind == SubjectKind.HEAD:
+            waits_for.update((o.pk, o) for o in unit_level)
+        if subject.kind == SubjectKind.PARTY_ORG:
+            waits_for.update((o.pk, o) for o in lower_orgs)
+        waits_for.pop(subject.pk, None)
+        rows.append(SubjectRow(subject, sorted(waits_for.values(), key=lambda o: o.pk)))
+    return rows
 
 
 @dataclass

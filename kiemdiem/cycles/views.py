@@ -1,5 +1,7 @@
 """Web pages of review cycles: the list, a cycle with its plans, a unit's plan and subjects."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,16 +9,19 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kiemdiem.accounts.permissions import can, get_or_404
+from kiemdiem import rules_engine
+from kiemdiem.accounts.permissions import can, get_or_404, restrict
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
-from kiemdiem.cycles import selectors, services, subjects
+from kiemdiem.cycles import board, selectors, services, subjects
 from kiemdiem.cycles.forms import CycleOpenForm, ReturnForm, StagesForm
-from kiemdiem.cycles.models import Plan, ReviewCycle
+from kiemdiem.cycles.models import Plan, ReviewCycle, StageKind, SubjectKind, SubjectStatus
+from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.selectors import breadcrumbs, unit_get
 
 
@@ -37,12 +42,31 @@ def cycle_detail(request, pk):
     counts = selectors.subject_counts(request.user, cycle)
     context = {
         "cycle": cycle,
-        "packs": cycle.packs.order_by("track", "pack_id"),
+        "packs": [(pin, _kind_labels(pin)) for pin in cycle.packs.order_by("track", "pack_id")],
         "plans": plans,
         "counts": counts,
         "can_change": can(request.user, "change", cycle.root),
+        "board_units": board.board_units(request.user, cycle),
     }
     return render_page(request, "cycles/cycle_detail.html", context)
+
+
+def _kind_labels(pin) -> list[str]:
+    """The subject kinds a pinned rule set applies to, as the rule set (or we) name them."""
+    lang = "en" if (get_language() or "vi").startswith("en") else "vi"
+    try:
+        kinds = rules_engine.load_pack(pin.pack_id).kinds
+    except rules_engine.PackError:
+        kinds = {}
+    labels = []
+    for name in pin.subject_kinds:
+        if name in kinds:
+            labels.append(kinds[name].label(lang))
+        elif name in SubjectKind.values:
+            labels.append(str(SubjectKind(name).label))
+        else:
+            labels.append(name)
+    return labels
 
 
 @login_required
@@ -110,6 +134,7 @@ def cycle_unit(request, pk, unit_pk):
         and plan is not None
         and can(request.user, "change", parent_plan.unit),
         "children": selectors.child_progress(request.user, cycle, unit),
+        "in_cycle": unit.path.startswith(cycle.root.path),
     }
     return render_page(request, "cycles/cycle_unit.html", context)
 
@@ -199,3 +224,190 @@ def subjects_generate(request, pk):
     else:
         messages.success(request, _("%(n)d subjects listed from the registry.") % {"n": count})
     return redirect(reverse("cycle-detail", args=[cycle.pk]))
+
+
+def _board_scope(request, pk, unit_pk) -> tuple[ReviewCycle, Unit]:
+    cycle = _cycle(request.user, pk)
+    unit = unit_get(request.user, unit_pk)
+    if not unit.path.startswith(cycle.root.path):
+        raise Http404  # the unit is outside the cycle
+    return cycle, unit
+
+
+def _board_crumbs(user, cycle: ReviewCycle, unit: Unit) -> list[Unit]:
+    """The levels above ``unit`` inside the cycle that ``user`` may open a board for."""
+    above = [c.pk for c in breadcrumbs(unit) if c.path.startswith(cycle.root.path)]
+    return list(restrict(Unit.objects.filter(pk__in=above), user, "view").order_by("path"))
+
+
+STATE_LABELS = {
+    board.SELF_REVIEW: {
+        "done": gettext_lazy("Submitted"),
+        "in_progress": gettext_lazy("In progress"),
+        "not_started": gettext_lazy("Not started"),
+        "overdue": gettext_lazy("Overdue"),
+    },
+    board.DECISION: {
+        "rated": gettext_lazy("Rated"),
+        "pending": gettext_lazy("Waiting for the rating"),
+        "overdue": gettext_lazy("Overdue"),
+        "not_rated": gettext_lazy("Not rated"),
+    },
+}
+STAGE_LABELS = {
+    board.SELF_REVIEW: StageKind.SELF_REVIEW.label,
+    board.DECISION: gettext_lazy("Rating"),
+}
+
+
+@dataclass
+class Cell:
+    count: int
+    href: str = ""
+    css: str = "num"
+    late: bool = False
+    percent: int | None = None
+    due: object = None  # the row's own due date, when it differs from the board's
+
+
+# The board's columns after the unit: (count, stage, state, css, percent, due of a stage).
+COLUMNS = [
+    ("total", "", "", "", None, None),
+    ("review_done", board.SELF_REVIEW, "done", "num group", "review_percent", None),
+    ("review_in_progress", board.SELF_REVIEW, "in_progress", "num", None, None),
+    ("review_not_started", board.SELF_REVIEW, "not_started", "num", None, None),
+    ("review_overdue", board.SELF_REVIEW, "overdue", "num", None, board.SELF_REVIEW),
+    ("rated", board.DECISION, "rated", "num group", "rated_percent", None),
+    ("rating_pending", board.DECISION, "pending", "num", None, None),
+    ("rating_overdue", board.DECISION, "overdue", "num", None, board.DECISION),
+    ("not_rated", board.DECISION, "not_rated", "num group", None, None),
+]
+
+
+def _cells(cycle, row: board.Row, dues: dict) -> list[Cell]:
+    """One row of the board, its links built once (a province has 130 rows of 9 cells)."""
+    base = reverse("cycle-board-subjects", args=[cycle.pk, row.unit.pk])
+    here = "&here=1" if row.here else ""
+    cells = []
+    for count_name, stage, state, css, percent, due_of in COLUMNS:
+        count = getattr(row.counts, count_name)
+        query = f"?stage={stage}&state={state}{here}" if stage else f"?{here[1:]}"
+        due = row.dues.get(due_of) if due_of else None
+        cells.append(
+            Cell(
+                count=count,
+                href=base + query.rstrip("?") if count else "",
+                css=css,
+                late=state == "overdue",
+                percent=getattr(row.counts, percent) if percent else None,
+                due=due if due and due != dues.get(due_of) else None,
+            )
+        )
+    return cells
+
+
+@login_required
+def cycle_board(request, pk, unit_pk):
+    """Progress of a subtree in a cycle: per lower level and per stage, with drill-down."""
+    cycle, unit = _board_scope(request, pk, unit_pk)
+    result = board.board(request.user, cycle, unit)
+    rows = [(row, _cells(cycle, row, result.dues)) for row in result.rows]
+    if result.here.counts.total or not result.rows:
+        rows.append((result.here, _cells(cycle, result.here, result.dues)))
+    context = {
+        "cycle": cycle,
+        "unit": unit,
+        "crumbs": _board_crumbs(request.user, cycle, unit),
+        "board": result,
+        "rows": rows,
+        "total": _cells(cycle, result.total_row, result.dues) if result.rows else None,
+    }
+    return render_page(request, "cycles/board.html", context)
+
+
+@dataclass
+class SubjectLine:
+    subject: object
+    review_state: str
+    review_label: str
+    rating_label: str
+    review_due: object
+    decision_due: object
+    review_overdue: bool
+    rating_overdue: bool
+
+
+def _line(subject, dues: board.Dues, day) -> SubjectLine:
+    review = getattr(subject, board.REVIEW, None)  # None when the review was never started
+    active = subject.status != SubjectStatus.NOT_RATED
+    if not active:
+        state = ""
+    elif review is None:
+        state = "not_started"
+    elif review.status == board.SUBMITTED:
+        state = "done"
+    else:
+        state = "in_progress"
+    labels = STATE_LABELS[board.SELF_REVIEW]
+    label = review.get_status_display() if review is not None else labels.get(state, "")
+    review_due = dues.due(subject.unit.path, board.SELF_REVIEW)
+    decision_due = dues.due(subject.unit.path, board.DECISION)
+    if subject.status == SubjectStatus.PENDING:
+        rating_label = STATE_LABELS[board.DECISION]["pending"]
+    else:
+        rating_label = subject.get_status_display()
+    return SubjectLine(
+        subject=subject,
+        rating_label=str(rating_label),
+        review_state=state,
+        review_label=str(label) if active else "",
+        review_due=review_due,
+        decision_due=decision_due,
+        review_overdue=active and state != "done" and review_due is not None and review_due < day,
+        rating_overdue=subject.status == SubjectStatus.PENDING
+        and decision_due is not None
+        and decision_due < day,
+    )
+
+
+@login_required
+def cycle_board_subjects(request, pk, unit_pk):
+    """The people and units behind one cell of the board."""
+    cycle, unit = _board_scope(request, pk, unit_pk)
+    stage = request.GET.get("stage", "")
+    if stage not in board.STATES:
+        stage = ""
+    state = request.GET.get("state", "")
+    if state not in board.STATES.get(stage, ()):
+        state = ""
+    here = request.GET.get("here") == "1"
+    day = today()
+    page = paginate(
+        request,
+        board.cell_subjects(
+            request.user, cycle, unit, stage=stage, state=state, here=here, day=day
+        ),
+    )
+    dues = board.Dues(cycle, unit)
+    page.object_list = [_line(s, dues, day) for s in page.object_list]
+    due_here = {stage_key: dues.due(unit.path, stage_key) for stage_key in board.TRACKED}
+    tabs = [
+        (stage_key, stage_label, key, STATE_LABELS[stage_key][key])
+        for stage_key, stage_label in STAGE_LABELS.items()
+        for key in board.STATES[stage_key]
+    ]
+    context = {
+        "cycle": cycle,
+        "unit": unit,
+        "crumbs": _board_crumbs(request.user, cycle, unit),
+        "here": here,
+        "stage": stage,
+        "state": state,
+        "stage_label": STAGE_LABELS.get(stage, ""),
+        "state_label": STATE_LABELS.get(stage, {}).get(state, ""),
+        "tabs": tabs,
+        "page": page,
+        "review_due": due_here[board.SELF_REVIEW],
+        "decision_due": due_here[board.DECISION],
+    }
+    return render_page(request, "cycles/board_subjects.html", context)

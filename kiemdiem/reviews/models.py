@@ -51,7 +51,11 @@ class SelfReview(models.Model):
     class Meta:
         verbose_name = _("self-review")
         verbose_name_plural = _("self-reviews")
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # The progress board counts a cycle's reviews by state from this index alone.
+            models.Index(fields=["subject", "status"], name="review_subject_status"),
+        ]
 
     def __str__(self) -> str:
         return str(self.subject)

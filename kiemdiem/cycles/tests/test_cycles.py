@@ -9,7 +9,7 @@ from kiemdiem.cycles.models import PinnedPack, Plan, Subject, SubjectKind, Subje
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.people import services as people
-from kiemdiem.testing import annual_stages, open_annual
+from kiemdiem.testing import open_annual
 
 D = datetime.date
 

@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Plan, ReviewCycle
-
 from kiemdiem.testing import open_annual
 
 D = datetime.date

@@ -1,0 +1,316 @@
+"""The progress board of a cycle: for any subtree, how far each lower level has come.
+
+One row per direct child unit (its whole subtree), one for the subjects reviewed at the unit
+itself, and a total. Per row, the stages tracked so far:
+
+* **self-review** — done (submitted), in progress (a draft, or sent back), not started;
+* **rating** — done (the competent level recorded a tier); subjects that are *not rated*
+  (exempt, suspended, taken out) need neither and are shown apart;
+* **overdue** — not done, and the stage's due date in the plan that governs the subject's
+  unit (the nearest plan at or above it that has the stage) has passed.
+
+All counts come from one aggregate query grouped by the child segment of the unit path (a
+subject's unit path is read through its unit, so a unit moved during the cycle is counted where
+it is now). Overdue is decided in the same query: because a lower plan's windows must lie inside
+its parent's (``cycles.services``), a plan whose due date has passed has only passed plans below
+it, so "overdue" is "not done, in the subtree of a plan whose due date has passed" — a handful of
+path-prefix tests.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, FilteredRelation, Max, Min, Q, QuerySet
+from django.db.models.functions import Substr
+from django.db.models.lookups import In
+
+from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
+from kiemdiem.common.dates import today
+from kiemdiem.cycles.models import ReviewCycle, Stage, StageKind, Subject, SubjectStatus
+from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, ancestor_paths
+
+SELF_REVIEW = StageKind.SELF_REVIEW
+DECISION = StageKind.DECISION
+TRACKED = (SELF_REVIEW, DECISION)
+
+# Self-review states as the reviews app records them (kept as strings: cycles does not import
+# reviews, which depends on it).
+SUBMITTED = "submitted"
+IN_PROGRESS = ("draft", "returned")
+
+ACTIVE = ~Q(status=SubjectStatus.NOT_RATED)
+# The review is joined as ``cycle_review`` (see ``with_reviews``). "No review yet" is asked of
+# the review's status (never null in a row that exists), not of its id, so that an index on the
+# reviews' (subject, status) can answer the whole join.
+REVIEW = "cycle_review"
+NOT_STARTED = Q(cycle_review__status__isnull=True)
+SUBMITTED_Q = Q(cycle_review__status=SUBMITTED)
+IN_PROGRESS_Q = Q(cycle_review__status__in=IN_PROGRESS)
+REVIEW_OPEN = NOT_STARTED | IN_PROGRESS_Q
+
+
+def with_reviews(subjects: QuerySet, cycle: ReviewCycle) -> QuerySet:
+    """``subjects`` of ``cycle`` with their self-review joined as ``cycle_review``.
+
+    The join is limited to the range of the cycle's subject ids (one index lookup, on
+    ``Subject (cycle, id)``): the reviews of earlier cycles, which grow every year, are then
+    never read, and the database hashes only this cycle's reviews.
+    """
+    bounds = Subject.objects.filter(cycle=cycle).aggregate(low=Min("pk"), high=Max("pk"))
+    condition = Q()
+    if bounds["low"] is not None:
+        condition = Q(review__subject_id__gte=bounds["low"], review__subject_id__lte=bounds["high"])
+    return subjects.annotate(**{REVIEW: FilteredRelation("review", condition=condition)})
+
+
+class Dues:
+    """The due dates of the tracked stages in the plans that govern a subtree."""
+
+    def __init__(self, cycle: ReviewCycle, unit: Unit | None = None):
+        stages = Stage.objects.filter(plan__cycle=cycle, kind__in=TRACKED)
+        if unit is not None:
+            stages = stages.filter(
+                Q(plan__unit__path__in=ancestor_paths(unit.path))
+                | Q(plan__unit__path__startswith=unit.path)
+            )
+        self.by_path: dict[str, dict[str, datetime.date]] = defaultdict(dict)
+        for path, kind, due in stages.values_list("plan__unit__path", "kind", "due_on"):
+            self.by_path[path][kind] = due
+
+    def due(self, path: str, stage: str) -> datetime.date | None:
+        """The due date of ``stage`` for the unit at ``path``: the nearest plan that has it."""
+        for above in reversed(ancestor_paths(path, include_self=True)):
+            due = self.by_path.get(above, {}).get(stage)
+            if due is not None:
+                return due
+        return None
+
+    def passed_q(self, stage: str, root_path: str, day: datetime.date) -> Q | None:
+        """Subjects under ``root_path`` whose ``stage`` is past due on ``day``: ``Q()`` for the
+        whole subtree, ``None`` for none of it."""
+        prefixes = []
+        for path, dues in self.by_path.items():
+            if stage not in dues or dues[stage] >= day:
+                continue
+            if root_path.startswith(path):
+                return Q()
+            if path.startswith(root_path):
+                prefixes.append(path)
+        minimal: list[str] = []
+        for prefix in sorted(prefixes):
+            if not minimal or not prefix.startswith(minimal[-1]):
+                minimal.append(prefix)
+        if not minimal:
+            return None
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for prefix in minimal:
+            by_length[len(prefix)].append(prefix)
+        q = Q()
+        for length, paths in sorted(by_length.items()):
+            q |= Q(In(Substr("unit__path", 1, length), paths))
+        return q
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    not_rated: int = 0
+    review_done: int = 0
+    review_in_progress: int = 0
+    review_overdue: int = 0
+    rated: int = 0
+    rating_overdue: int = 0
+
+    FIELDS = (
+        "total",
+        "not_rated",
+        "review_done",
+        "review_in_progress",
+        "review_overdue",
+        "rated",
+        "rating_overdue",
+    )
+
+    def add(self, other: Counts) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def to_rate(self) -> int:
+        """Subjects that go through the process (the not-rated ones are out of it)."""
+        return self.total - self.not_rated
+
+    @property
+    def review_not_started(self) -> int:
+        return self.to_rate - self.review_done - self.review_in_progress
+
+    @property
+    def rating_pending(self) -> int:
+        return self.to_rate - self.rated
+
+    @staticmethod
+    def _percent(part: int, whole: int) -> int | None:
+        # Rounded down, so 100 % means everything is done.
+        return part * 100 // whole if whole else None
+
+    @property
+    def review_percent(self) -> int | None:
+        return self._percent(self.review_done, self.to_rate)
+
+    @property
+    def rated_percent(self) -> int | None:
+        return self._percent(self.rated, self.to_rate)
+
+
+@dataclass
+class Row:
+    unit: Unit
+    counts: Counts
+    here: bool = False  # the subjects reviewed at the board's unit itself
+    dues: dict[str, datetime.date | None] = field(default_factory=dict)
+
+
+@dataclass
+class Board:
+    cycle: ReviewCycle
+    unit: Unit
+    day: datetime.date
+    dues: dict[str, datetime.date | None]
+    rows: list[Row]
+    here: Row
+    total: Counts
+
+    @property
+    def total_row(self) -> Row:
+        return Row(self.unit, self.total, dues=self.dues)
+
+
+def _aggregates(dues: Dues, root_path: str, day: datetime.date) -> dict:
+    aggregates = {
+        "total": Count("id"),
+        "not_rated": Count("id", filter=Q(status=SubjectStatus.NOT_RATED)),
+        "review_done": Count("id", filter=ACTIVE & SUBMITTED_Q),
+        "review_in_progress": Count("id", filter=ACTIVE & IN_PROGRESS_Q),
+        "rated": Count("id", filter=Q(status=SubjectStatus.RATED)),
+    }
+    passed = dues.passed_q(SELF_REVIEW, root_path, day)
+    if passed is not None:
+        aggregates["review_overdue"] = Count("id", filter=ACTIVE & REVIEW_OPEN & passed)
+    passed = dues.passed_q(DECISION, root_path, day)
+    if passed is not None:
+        aggregates["rating_overdue"] = Count("id", filter=Q(status=SubjectStatus.PENDING) & passed)
+    return aggregates
+
+
+def subtree_subjects(user, cycle: ReviewCycle, unit: Unit) -> QuerySet:
+    """The subjects of ``cycle`` in ``unit``'s subtree that ``user`` may see."""
+    return restrict(
+        Subject.objects.filter(cycle=cycle, unit__path__startswith=unit.path), user, "view"
+    )
+
+
+def board(user, cycle: ReviewCycle, unit: Unit, *, day: datetime.date | None = None) -> Board:
+    """The progress board of ``unit``'s subtree in ``cycle``, as far as ``user`` may see."""
+    day = day or today()
+    dues = Dues(cycle, unit)
+    segment = len(unit.path) + SEGMENT_LENGTH
+    counted = (
+        with_reviews(subtree_subjects(user, cycle, unit), cycle)
+        .annotate(segment=Substr("unit__path", 1, segment))
+        .values("segment")
+        .annotate(**_aggregates(dues, unit.path, day))
+        .order_by()
+    )
+    by_segment: dict[str, Counts] = {}
+    for values in counted:
+        segment_path = values.pop("segment")
+        by_segment[segment_path] = Counts(**values)
+
+    children = restrict(Unit.objects.filter(parent=unit), user, "view").order_by("name_sort_key")
+    rows = []
+    for child in children:
+        counts = by_segment.get(child.path)
+        if counts is None and not child.is_active:
+            continue  # a dissolved unit with nothing left in the cycle
+        rows.append(
+            Row(
+                child,
+                counts or Counts(),
+                dues={stage: dues.due(child.path, stage) for stage in TRACKED},
+            )
+        )
+    here = Row(
+        unit,
+        by_segment.get(unit.path) or Counts(),
+        here=True,
+        dues={stage: dues.due(unit.path, stage) for stage in TRACKED},
+    )
+    total = Counts()
+    for counts in by_segment.values():
+        total.add(counts)  # includes subjects under units the user cannot open as rows
+    return Board(cycle, unit, day, here.dues, rows, here, total)
+
+
+# Drill-down: the subjects behind one cell of the board.
+
+STATES = {
+    SELF_REVIEW: ("done", "in_progress", "not_started", "overdue"),
+    DECISION: ("rated", "pending", "overdue", "not_rated"),
+}
+
+
+def cell_subjects(
+    user,
+    cycle: ReviewCycle,
+    unit: Unit,
+    *,
+    stage: str,
+    state: str,
+    here: bool = False,
+    day: datetime.date | None = None,
+) -> QuerySet:
+    """The subjects counted in one cell of ``unit``'s row (its subtree, or only the unit
+    itself with ``here``) for ``stage`` and ``state``. An unknown stage or state lists all."""
+    day = day or today()
+    subjects = with_reviews(subtree_subjects(user, cycle, unit), cycle)
+    if here:
+        subjects = subjects.filter(unit=unit)
+    wanted: Q | None = Q()
+    if stage == SELF_REVIEW:
+        wanted = {
+            "done": ACTIVE & SUBMITTED_Q,
+            "in_progress": ACTIVE & IN_PROGRESS_Q,
+            "not_started": ACTIVE & NOT_STARTED,
+            "overdue": ACTIVE & REVIEW_OPEN,
+        }.get(state, Q())
+    elif stage == DECISION:
+        wanted = {
+            "rated": Q(status=SubjectStatus.RATED),
+            "pending": Q(status=SubjectStatus.PENDING),
+            "overdue": Q(status=SubjectStatus.PENDING),
+            "not_rated": Q(status=SubjectStatus.NOT_RATED),
+        }.get(state, Q())
+    if state == "overdue" and stage in TRACKED:
+        passed = Dues(cycle, unit).passed_q(stage, unit.path, day)
+        if passed is None:
+            return subjects.none()
+        wanted &= passed
+    return (
+        subjects.filter(wanted)
+        .select_related("person", "unit", REVIEW)
+        .order_by("unit__path", "person__sort_key", "kind", "pk")
+    )
+
+
+def board_units(user, cycle: ReviewCycle) -> list[Unit]:
+    """Where ``user``'s boards of ``cycle`` start: the cycle's root when they see all of it,
+    otherwise the top units of their subtrees inside it."""
+    prefixes = scope_prefixes(user, "view")
+    root = cycle.root
+    if prefixes == ALL or any(root.path.startswith(p) for p in prefixes):
+        return [root]
+    inside = [p for p in prefixes if p.startswith(root.path)]
+    return list(Unit.objects.filter(path__in=inside).order_by("path"))
