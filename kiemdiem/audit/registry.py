@@ -16,6 +16,7 @@ ACTIONS = {
     "member.status_changed": _("Membership status changed"),
     "affiliation.started": _("Affiliation started"),
     "affiliation.ended": _("Affiliation ended"),
+    "affiliation.updated": _("Affiliation start date corrected"),
     "member.transferred": _("Member transferred"),
     "authority.assigned": _("Cadre-management authority assigned"),
     "user.created": _("User created"),

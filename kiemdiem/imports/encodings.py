@@ -51,11 +51,15 @@ from importlib import resources
 
 __all__ = [
     "MESSAGES",
+    "NEUTRAL",
+    "ColumnContext",
     "ColumnVerdict",
     "EncodingProblem",
     "Problem",
     "TextVerdict",
     "classify",
+    "classify_in_column",
+    "column_context",
     "column_verdict",
     "decode_csv_bytes",
     "is_vietnamese_syllable",
@@ -899,6 +903,92 @@ class ColumnVerdict:
 _LEGACY = ("tcvn3", "vni", "mojibake_utf8_as_cp1252")
 
 
+@dataclass(frozen=True)
+class ColumnContext:
+    """What the rest of a column says about how to read each of its cells.
+
+    ``prefer``: the column's one legacy encoding (cells that read validly both ways are read in
+    it); ``rivals``: the encodings of a mixed column (a cell whose readings in two of them are
+    close is refused); ``escalate``: most Vietnamese cells carry diacritics (unaccented ones
+    that were only suspect are refused); ``label``: the mix, for ``enc.W002``.
+    """
+
+    prefer: str | None = None
+    rivals: frozenset[str] = frozenset()
+    escalate: bool = False
+    label: str = ""
+
+    @property
+    def mixed(self) -> bool:
+        return bool(self.rivals)
+
+
+#: A column that says nothing beyond each cell: :func:`classify` alone.
+NEUTRAL = ColumnContext()
+
+
+def _within(text: str | None, v: TextVerdict, ctx: ColumnContext) -> TextVerdict:
+    """A cell's verdict once the column's encoding is known (before the diacritics rule)."""
+    if ctx.prefer:
+        if v.kind != "empty":
+            v = classify(text, prefer=ctx.prefer)
+        if v.kind == ctx.prefer:
+            v = _confident(v)
+    elif ctx.rivals:
+        v = _settle_mixed(v, ctx.rivals)
+    return v
+
+
+def column_context(counts: Iterable[tuple[str | None, int]], *, judge=classify) -> ColumnContext:
+    """The context of a column from its distinct texts and how often each occurs.
+
+    Streaming callers count the texts of a column while they read it, then call this once;
+    ``judge`` may be a cached :func:`classify`. The rules are :func:`column_verdict`'s.
+    """
+    cells = [(text, n, judge(text)) for text, n in counts]
+    definite_unicode = sum(
+        n
+        for text, n, v in cells
+        if v.kind == "unicode" and text is not None and _to_bytes(text) is None
+    )
+    legacy_present = [k for k in ("tcvn3", "vni") if any(v.kind == k for _t, _n, v in cells)]
+    mixed = bool(legacy_present) and (definite_unicode > 0 or len(legacy_present) > 1)
+    if mixed:
+        rivals = frozenset(legacy_present) | ({"unicode"} if definite_unicode else frozenset())
+        label = ", ".join(
+            sorted(_ENCODING_LABEL[k] for k in legacy_present)
+            + ["Unicode"] * bool(definite_unicode)
+        )
+        stage = ColumnContext(rivals=rivals, label=label)
+    elif legacy_present:
+        stage = ColumnContext(prefer=legacy_present[0])
+    else:
+        stage = NEUTRAL
+    marked = unmarked = 0
+    for text, n, v in cells:
+        if stage is not NEUTRAL:
+            v = _within(text, v, stage)
+        if v.fixed and any(c in _VIET_LETTERS for c in v.fixed):
+            marked += n
+        elif v.kind in ("no_diacritics", "no_diacritics_suspect"):
+            unmarked += n
+    escalate = bool(marked) and marked >= unmarked
+    return ColumnContext(stage.prefer, stage.rivals, escalate, stage.label)
+
+
+def classify_in_column(
+    text: str | None, ctx: ColumnContext, verdict: TextVerdict | None = None
+) -> TextVerdict:
+    """:func:`classify` for a cell of a column whose context is ``ctx``."""
+    v = verdict if verdict is not None else classify(text)
+    if ctx is NEUTRAL:
+        return v
+    v = _within(text, v, ctx)
+    if ctx.escalate:
+        v = _escalate_dropped(v)
+    return v
+
+
 def column_verdict(
     values: Iterable[str | None],
     refs: Sequence[str] | None = None,
@@ -916,38 +1006,22 @@ def column_verdict(
       that were only suspect on their own are refused (``enc.E001``).
 
     ``refs`` names the cells in problems (e.g. ``["B2", "B3", …]``); default ``#1``, ``#2`` ….
+    The same rules, for a column read row by row: :func:`column_context` once the column has
+    been read, then :func:`classify_in_column` for each cell.
     """
     texts = list(values)
     names = list(refs) if refs is not None else [f"#{i + 1}" for i in range(len(texts))]
     if len(names) != len(texts):
         raise ValueError("refs must name every value")
-    verdicts = [classify(t) for t in texts]
-
-    definite_unicode = sum(
-        1
-        for t, v in zip(texts, verdicts, strict=True)
-        if v.kind == "unicode" and t is not None and _to_bytes(t) is None
-    )
-    legacy_counts = {k: sum(v.kind == k for v in verdicts) for k in ("tcvn3", "vni")}
-    legacy_present = [k for k, n in legacy_counts.items() if n]
-    mixed = bool(legacy_present) and (definite_unicode > 0 or len(legacy_present) > 1)
-
-    if legacy_present and not mixed:
-        dominant = legacy_present[0]
-        verdicts = [
-            classify(t, prefer=dominant) if v.kind != "empty" else v
-            for t, v in zip(texts, verdicts, strict=True)
-        ]
-        verdicts = [_confident(v) if v.kind == dominant else v for v in verdicts]
-    elif mixed:
-        rivals = set(legacy_present) | ({"unicode"} if definite_unicode else set())
-        verdicts = [_settle_mixed(v, rivals) for v in verdicts]
-
-    # Dropped diacritics judged against the column.
-    marked = sum(1 for v in verdicts if v.fixed and any(c in _VIET_LETTERS for c in v.fixed))
-    unmarked = sum(1 for v in verdicts if v.kind in ("no_diacritics", "no_diacritics_suspect"))
-    if marked and marked >= unmarked:
-        verdicts = [_escalate_dropped(v) for v in verdicts]
+    own: dict[str | None, TextVerdict] = {}
+    for t in texts:
+        if t not in own:
+            own[t] = classify(t)
+    counts: dict[str | None, int] = {}
+    for t in texts:
+        counts[t] = counts.get(t, 0) + 1
+    ctx = column_context(counts.items(), judge=own.__getitem__)
+    verdicts = [classify_in_column(t, ctx, own[t]) for t in texts]
 
     problems: dict[str, Problem] = {}
     for name, v in zip(names, verdicts, strict=True):
@@ -961,23 +1035,19 @@ def column_verdict(
             )
         else:
             problems[p.code] = p
-    if mixed:
+    if ctx.mixed:
         cells = tuple(n for n, v in zip(names, verdicts, strict=True) if v.kind in _LEGACY)
-        label = ", ".join(
-            sorted(_ENCODING_LABEL[k] for k in legacy_present)
-            + ["Unicode"] * bool(definite_unicode)
-        )
-        problems["enc.W002"] = Problem("enc.W002", cells, encoding=label)
+        problems["enc.W002"] = Problem("enc.W002", cells, encoding=ctx.label)
 
     stored = []
     for v in verdicts:
         p = v.problem(repair_mojibake=repair_mojibake)
         stored.append(None if v.refused or (p is not None and p.refused) else v.fixed)
     kinds = {v.kind for v in verdicts} - {"empty"}
-    if mixed:
+    if ctx.mixed:
         encoding = "mixed"
-    elif legacy_present:
-        encoding = legacy_present[0]
+    elif ctx.prefer:
+        encoding = ctx.prefer
     elif "mojibake_utf8_as_cp1252" in kinds:
         encoding = "mojibake_utf8_as_cp1252"
     elif "unicode" in kinds:

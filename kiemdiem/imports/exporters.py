@@ -8,7 +8,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
+import textwrap
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -263,28 +267,104 @@ def write_csv(kind: str, rows, out) -> None:
 # --- error report ---------------------------------------------------------------------------
 
 
-def write_error_report(job, reading) -> None:
-    """The problems list, and the rows with problems with their bad cells marked."""
+def save_problems(job, problems) -> None:
+    """Keep the problems (messages without a language) for reports built later."""
+    job.folder.mkdir(parents=True, exist_ok=True)
+    tmp = job.problems_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
+    tmp.replace(job.problems_path)
+
+
+def error_report(job) -> Path | None:
+    """The error report in the active language, built on first use (None: no problems)."""
+    from kiemdiem.imports.validation import Problem
+
+    path = job.report_path
+    if path.exists():
+        return path
+    if not job.problems_path.exists():
+        old = job.folder / "report.xlsx"  # a job checked before reports followed the reader
+        return old if old.exists() else None
+    problems = [Problem.from_dict(d) for d in json.loads(job.problems_path.read_text())]
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")  # two downloads at once
+    write_error_report(job, problems, tmp)
+    tmp.replace(path)
+    return path
+
+
+# Width (characters) of a data column in the error report, by the template column's type.
+_REPORT_WIDTHS = {"name": 16, "date": 12, "choice": 18, "code": 12, "digits": 15, "posts": 42}
+_TOP = Alignment(vertical="top")
+_TOP_CENTER = Alignment(horizontal="center", vertical="top")
+_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+
+
+def _head_cell(sheet, value):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    cell.fill = HEADER_FILL
+    cell.alignment = Alignment(vertical="center", wrap_text=True)
+    return cell
+
+
+def _cell(sheet, value, alignment=_TOP):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.alignment = alignment
+    return cell
+
+
+def _fit(sheet, row: int, cells: list, widths: list[float], *, bold: bool = False) -> None:
+    """Give row ``row`` the height its wrapped texts need (spreadsheets do not on opening).
+
+    Lines are counted by wrapping words as a spreadsheet does, at about 1.2 characters of
+    ordinary text per unit of column width (less in bold).
+    """
+    lines = 1
+    for cell, width in zip(cells, widths, strict=False):
+        value = cell.value
+        if isinstance(value, str) and value:
+            per_line = max(4, int(width * (0.95 if bold else 1.2)))
+            count = sum(len(textwrap.wrap(part, per_line)) or 1 for part in value.split("\n"))
+            lines = max(lines, count)
+    if lines > 1:
+        sheet.row_dimensions[row].height = 15 * min(lines, 20)
+
+
+def write_error_report(job, problems, target) -> None:
+    """The problems list, and the rows with problems with their bad cells marked.
+
+    Long texts (messages, post lists) wrap inside their column instead of running over the
+    next ones, so the sheets read on screen and print (landscape, one page wide) readably.
+    """
     from kiemdiem.imports.readers import ReadError, open_table
     from kiemdiem.imports.text import CsvEncodingError
 
-    problems = reading.problems.items
     book = Workbook(write_only=True)
     summary = book.create_sheet(_("Problems")[:31])
     _print_setup(summary)
-    for letter, width in zip("ABCDEFG", (14, 8, 8, 28, 18, 10, 100), strict=True):
+    widths = [14, 7, 8, 24, 20, 10, 90]
+    for letter, width in zip("ABCDEFG", widths, strict=True):
         summary.column_dimensions[letter].width = width
+    summary.freeze_panes = "A2"
     head = [_("Sheet"), _("Row"), _("Column"), _("Header"), _("Code"), _("Severity"), _("Message")]
-    cells = []
-    for value in head:
-        cell = WriteOnlyCell(summary, value=value)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cells.append(cell)
-    summary.append(cells)
-    for p in problems:
-        severity = _("error") if p.severity == "error" else _("warning")
-        summary.append([p.sheet, p.row or "", p.column, p.header, p.code, severity, p.message])
+    head = [_head_cell(summary, value) for value in head]
+    _fit(summary, 1, head, widths, bold=True)
+    summary.append(head)
+    for number, p in enumerate(problems, start=2):
+        severity = _cell(summary, _("error") if p.severity == "error" else _("warning"))
+        if p.severity == "error":
+            severity.font = Font(color="FF9B1C1C")
+        line = [
+            _cell(summary, p.sheet),
+            _cell(summary, p.row or "", _TOP_CENTER),
+            _cell(summary, p.column, _TOP_CENTER),
+            _cell(summary, p.header, _TOP_WRAP),
+            _cell(summary, p.code),
+            severity,
+            _cell(summary, p.text, _TOP_WRAP),
+        ]
+        _fit(summary, number, line, widths)
+        summary.append(line)
     marks: dict[int, dict[int, list]] = {}
     index_of = {letter: i for i, letter in ((i, _letter(i)) for i in range(200))}
     for p in problems:
@@ -299,30 +379,47 @@ def write_error_report(job, reading) -> None:
             table = None
         if table is not None:
             width = max(table.columns.values()) + 1
-            data.column_dimensions["A"].width = 7
-            for i in range(width):
-                data.column_dimensions[_letter(i + 1)].width = 15
-            data.freeze_panes = "B2"
+            spec = {c.key: c for c in COLUMNS[job.kind]}
+            types = ["text"] * width
             header = [_("Row")] + [""] * width
             for key, i in table.columns.items():
-                header[i + 1] = next(c.header for c in COLUMNS[job.kind] if c.key == key)
-            data.append(header)
+                header[i + 1] = spec[key].header
+                types[i] = spec[key].type
+            widths = [7] + [_REPORT_WIDTHS.get(kind, 16) for kind in types]
+            for i, column_width in enumerate(widths):
+                data.column_dimensions[_letter(i)].width = column_width
+            data.freeze_panes = "B2"
+            head = [_head_cell(data, value) for value in header]
+            _fit(data, 1, head, widths, bold=True)
+            data.append(head)
+            written = 1
             for number, row in table.rows:
                 if number not in marks:
                     continue
-                out = [WriteOnlyCell(data, value=number)]
+                out = [_cell(data, number, _TOP_CENTER)]
                 for i, value in enumerate(row):
                     cell = _value_cell(data, value if value != "" else None)
+                    cell.alignment = _TOP_WRAP
                     found = marks[number].get(i)
                     if found:
                         bad = any(p.severity == "error" for p in found)
                         cell.fill = BAD_FILL if bad else WARN_FILL
-                        cell.comment = Comment("\n".join(p.message for p in found), "kiemdiem")
+                        cell.comment = _comment(found)
                     out.append(cell)
                 whole_row = marks[number].get(-1)
                 if whole_row:
                     out[0].fill = BAD_FILL
-                    out[0].comment = Comment("\n".join(p.message for p in whole_row), "kiemdiem")
+                    out[0].comment = _comment(whole_row)
+                written += 1
+                _fit(data, written, out, widths)
                 data.append(out)
-    job.folder.mkdir(parents=True, exist_ok=True)
-    book.save(job.report_path)
+    book.save(target)
+
+
+def _comment(problems) -> Comment:
+    """A cell's note: its messages, in a box large enough to read them without resizing."""
+    text = "\n".join(p.text for p in problems)
+    comment = Comment(text, "kiemdiem")
+    lines = sum(1 + len(line) // 48 for line in text.splitlines())
+    comment.width, comment.height = 320, max(60, 18 * lines + 12)  # points
+    return comment

@@ -1,82 +1,88 @@
-"""Insert many new model rows fast: COPY on PostgreSQL, executemany on SQLite.
+"""Insert many new rows fast: COPY on PostgreSQL, executemany on SQLite.
 
-``bulk_create`` spends most of a 100,000-person import compiling SQL for each value. Here the
-primary keys are reserved first (PostgreSQL: the table's sequence; SQLite: max(id) + n, safe
-because the import holds the database's write lock for its whole transaction), the values
-are taken straight from the instances' attributes, and the rows go to the database in one
-COPY (PostgreSQL) or one executemany (SQLite). Instances get their ``pk`` set, as with
-``bulk_create``. Only plain fields are supported: what the import writes.
+``bulk_create`` spends most of a 100,000-person import compiling SQL for each value, and
+building a model instance per row costs as much again. Here the caller builds plain tuples of
+column values; the primary keys are reserved first (PostgreSQL: the table's sequence; SQLite:
+max(id) + n, safe because the import holds the database's write lock for its whole
+transaction), and the rows go to the database in one COPY (PostgreSQL) or one executemany
+(SQLite). Only plain fields are supported: what the import writes.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import uuid
+from collections.abc import Iterable, Sequence
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
-from django.utils import timezone
 
 
-def _columns(model) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields]
+def reserve_ids(model, count: int) -> Sequence[int]:
+    """``count`` new primary keys for ``model``'s table, in increasing order."""
+    if count <= 0:
+        return []
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s)) ORDER BY n) "
+                "FROM generate_series(1, %s) AS n",
+                [table, pk, count],
+            )
+            return cursor.fetchone()[0]  # one array, not a row per key
+        cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {table}")  # noqa: S608
+        start = cursor.fetchone()[0] + 1
+        return range(start, start + count)
 
 
-def _value(field: models.Field, obj, now, vendor: str):
-    if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-        setattr(obj, field.attname, now)
-    value = getattr(obj, field.attname)
-    if value is None:
-        return None
-    if isinstance(field, models.JSONField):
-        return json.dumps(value, cls=field.encoder or DjangoJSONEncoder)
-    if vendor == "sqlite":
-        if isinstance(value, datetime.datetime):
-            return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, uuid.UUID):
-            return value.hex  # how Django stores a UUIDField in SQLite
+def _sqlite_value(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, uuid.UUID):
+        return value.hex  # how Django stores a UUIDField in SQLite
     return value
 
 
-def insert(model, objs: list) -> None:
-    if not objs:
-        return
-    vendor = connection.vendor
+def _json_dumper(field: models.JSONField):
+    encoder = (field.encoder or DjangoJSONEncoder)()  # what JSONField.get_prep_value does
+    return lambda value: None if value is None else encoder.encode(value)
+
+
+def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Write ``rows``: tuples in the order of ``columns`` (field attnames; the primary key if
+    the caller reserved it with ``reserve_ids``, else the table assigns it).
+
+    JSON columns take Python values (encoded with the field's encoder, as Django does); other
+    values go to the database as they are (dates, aware datetimes, None, str, int, bool).
+    """
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in columns]
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    dumpers = {i: _json_dumper(fields[i]) for i in json_at}
     table = model._meta.db_table
-    pk = model._meta.pk
-    fields = _columns(model)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    now = timezone.now()
+    sqlite = connection.vendor != "postgresql"
+
+    def prepared():
+        for row in rows:
+            if dumpers or sqlite:
+                row = list(row)
+                for i, dump in dumpers.items():
+                    row[i] = dump(row[i])
+                if sqlite:
+                    row = [_sqlite_value(v) for v in row]
+            yield row
+
     with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, len(objs)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-        else:
-            cursor.execute(f"SELECT COALESCE(MAX({pk.column}), 0) FROM {table}")  # noqa: S608
-            start = cursor.fetchone()[0] + 1
-            ids = range(start, start + len(objs))
-        relations = [f for f in fields if f.is_relation]
-        for obj, pk_value in zip(objs, ids, strict=True):
-            for field in relations:  # a related object saved after it was assigned
-                if field.is_cached(obj):
-                    related = field.get_cached_value(obj)
-                    setattr(obj, field.attname, related.pk if related is not None else None)
-            obj.pk = pk_value
-            obj._state.adding = False
-            obj._state.db = "default"
-        rows = ([_value(f, obj, now, vendor) for f in fields] for obj in objs)
-        if vendor == "postgresql":
+        if not sqlite:
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
+                for row in prepared():
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(prepared()))

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,7 +59,8 @@ class ImportJob(models.Model):
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     warning_count = models.PositiveIntegerField(_("warnings"), default=0)
-    # The first problems (sheet, row, column, code, message, severity), for the preview page.
+    # The first problems (sheet, row, column, header, code, msg, severity), for the job page;
+    # ``msg`` is the message without a language (``messages.Message``): see problem_list().
     problems = models.JSONField(default=list, blank=True)
     # Predicted counts from validation: {"create": n, "update": n, "unchanged": n}.
     preview = models.JSONField(default=dict, blank=True)
@@ -86,8 +88,32 @@ class ImportJob(models.Model):
         return self.folder / f"source.{self.file_format}"
 
     @property
+    def problems_path(self) -> Path:
+        """Every problem kept (up to ``MAX_STORED_PROBLEMS``), to build the report from."""
+        return self.folder / "problems.json"
+
+    @property
+    def contexts_path(self) -> Path:
+        """The columns' legacy-encoding contexts, when validation found any (``text.py``)."""
+        return self.folder / "columns.json"
+
+    def report_path_in(self, language: str) -> Path:
+        return self.folder / f"report.{language}.xlsx"
+
+    @property
     def report_path(self) -> Path:
-        return self.folder / "report.xlsx"
+        """The error report in the active language (built by ``exporters.error_report``)."""
+        return self.report_path_in((get_language() or settings.LANGUAGE_CODE).split("-")[0])
+
+    @property
+    def has_report(self) -> bool:
+        return self.problems_path.exists() or (self.folder / "report.xlsx").exists()
+
+    def problem_list(self) -> list[dict]:
+        """The first problems (``problems``) with their messages in the active language."""
+        from kiemdiem.imports.messages import render
+
+        return [{**p, "message": render(p)} for p in self.problems]
 
     @property
     def progress_path(self) -> Path:

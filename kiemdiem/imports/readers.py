@@ -66,8 +66,16 @@ def _sheets(path: Path, fmt: str):
             book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:
             raise ReadError(str(exc)) from exc
+        loaded: dict = {}  # a sheet is parsed once, then read as often as needed
+
+        def rows_of(name):
+            if name not in loaded:
+                loaded.clear()  # keep one sheet in memory at a time
+                loaded[name] = book.get_sheet_by_name(name)
+            return iter(loaded[name].iter_rows())
+
         for name in book.sheet_names:
-            yield name, lambda n=name: iter(book.get_sheet_by_name(n).iter_rows())
+            yield name, lambda n=name: rows_of(n)
     elif fmt == "csv":
         text, _encoding = decode_csv(path.read_bytes())
         sample = text[:20000]

@@ -11,27 +11,33 @@ A killed process rolls the whole transaction back: the database stays as it was.
 from __future__ import annotations
 
 import datetime
+import json
 import pickle
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from kiemdiem.audit.context import current_request_id
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.audit.services import log_action, snapshot
+from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today
-from kiemdiem.common.vietnamese import fold_diacritics
-from kiemdiem.imports import fastinsert
+from kiemdiem.common.vietnamese import fold_diacritics, nfc
+from kiemdiem.imports import fastinsert, text
+from kiemdiem.imports.messages import Message
+from kiemdiem.imports.messages import deferred as _  # problems: translated when read
 from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
 from kiemdiem.imports.readers import ReadError, detect_format, open_table
 from kiemdiem.imports.text import CsvEncodingError
 from kiemdiem.imports.validation import (
+    PERSON_COLUMNS,
     PersonRecord,
     Problem,
     Problems,
@@ -52,6 +58,8 @@ from kiemdiem.people.models import (
 )
 
 BATCH = 2000
+ANALYZE_AFTER = 10_000  # people created or updated by one import
+_SEARCH_TEXT_AT = PERSON_COLUMNS.index("search_text")
 PREVIEW_PROBLEMS = 200
 
 ProgressFn = Callable[[int, int], None]
@@ -68,9 +76,9 @@ def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJ
     """Store an upload (``chunks``: an iterable of bytes) as a queued job."""
     fmt = detect_format(filename)
     if fmt is None:
-        raise ValidationError({"file": _("Choose a .xlsx, .xls, .ods or .csv file.")})
+        raise ValidationError({"file": gettext("Choose a .xlsx, .xls, .ods or .csv file.")})
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": _("Choose what the file contains.")})
+        raise ValidationError({"kind": gettext("Choose what the file contains.")})
     job = ImportJob.objects.create(
         created_by=user if getattr(user, "pk", None) else None,
         unit=unit,
@@ -103,6 +111,10 @@ class Reading:
     columns: dict = field(default_factory=dict)
     header_row: int = 0
     committing: bool = False
+    # Legacy encodings: each column's context for reading its cells (None: judge each cell on
+    # its own and count the columns' texts into ``texts``, see ``text.py``).
+    contexts: dict | None = None
+    texts: dict = field(default_factory=dict)
 
 
 def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
@@ -110,7 +122,9 @@ def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
     try:
         table = open_table(job.source_path, job.file_format, job.kind)
     except CsvEncodingError as exc:
-        reading.problems.add(Problem("", 0, "", "", "file.encoding", exc.message))
+        reading.problems.add(
+            Problem("", 0, "", "", "file.encoding", Message.from_encoding(exc.problem))
+        )
         return
     except ReadError:
         reading.problems.add(
@@ -134,6 +148,8 @@ def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
     )
     reader = RowReader(job.kind, table.sheet, table.columns, units, reading.problems)
     reader.full_checks = not reading.committing
+    reader.contexts = reading.contexts
+    reading.texts = reader.texts
     parse = reader.person if job.kind == ImportKind.PEOPLE else reader.unit_row
     for number, cells in table.rows:
         yield number, parse(number, cells)
@@ -145,15 +161,71 @@ def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
 @dataclass
 class PersonPlan:
     record: PersonRecord
-    pk: int | None = None  # the existing person found for the record
-    person: Person | None = None  # None: a new person
+    pk: int | None = None  # the existing person found for the record; None: a new person
     ops: list = field(default_factory=list)  # (name, kwargs) service calls for an existing one
 
 
+class Stored(NamedTuple):
+    """What is stored about an existing person, read as plain values (no model instances)."""
+
+    person: dict  # PERSON_FIELDS
+    member_pk: int | None
+    member: dict | None  # MEMBER_FIELDS
+    status: str | None  # the open status
+    current: list  # CurrentAffiliation
+
+
+class CurrentAffiliation(NamedTuple):
+    pk: int
+    unit_id: int
+    kind: str
+    title: str
+    role: str
+    state_category: str
+    valid_from: datetime.date
+
+
+_AFFILIATION_VALUES = ("pk", "person_id", "unit_id", "kind", "title", "role", "state_category")
 _POST_COLUMNS = ("posts", "collectives", "employment")
 
 
-def _column_of(affiliation: Affiliation, units: UnitIndex) -> str | None:
+def _stored(pks) -> dict[int, Stored]:
+    """Everything ``PeopleMatcher._changes`` compares, for the people ``pks``, in 4 queries."""
+    persons = {
+        row[0]: dict(zip(people.PERSON_FIELDS, row[1:], strict=True))
+        for row in Person.objects.filter(pk__in=_in(pks))
+        .order_by()
+        .values_list("pk", *people.PERSON_FIELDS)
+    }
+    members = {
+        row[0]: (row[1], dict(zip(people.MEMBER_FIELDS, row[2:], strict=True)))
+        for row in PartyMember.objects.filter(person_id__in=_in(pks)).values_list(
+            "person_id", "pk", *people.MEMBER_FIELDS
+        )
+    }
+    statuses = dict(
+        MemberStatus.objects.filter(
+            member_id__in=_in(pk for pk, _member in members.values()), valid_to__isnull=True
+        )
+        .order_by()
+        .values_list("member_id", "status")
+    )
+    current: dict[int, list] = {}
+    for pk, person_id, *rest in (
+        Affiliation.objects.current()
+        .filter(person_id__in=_in(pks))
+        .order_by("valid_from", "pk")
+        .values_list(*_AFFILIATION_VALUES, "valid_from")
+    ):
+        current.setdefault(person_id, []).append(CurrentAffiliation(pk, *rest))
+    out = {}
+    for pk, person in persons.items():
+        member_pk, member = members.get(pk, (None, None))
+        out[pk] = Stored(person, member_pk, member, statuses.get(member_pk), current.get(pk, []))
+    return out
+
+
+def _column_of(affiliation: CurrentAffiliation, units: UnitIndex) -> str | None:
     info = units.by_pk.get(affiliation.unit_id)
     if affiliation.kind == AffiliationKind.EMPLOYMENT:
         return "employment"
@@ -162,8 +234,28 @@ def _column_of(affiliation: Affiliation, units: UnitIndex) -> str | None:
     return None
 
 
-def _post_key(a: Affiliation) -> tuple:
+def _post_key(a: CurrentAffiliation) -> tuple:
     return (a.unit_id, a.kind, fold_diacritics(a.title), a.role or "", a.state_category or "")
+
+
+def _folded_name(rec: PersonRecord) -> str:
+    """``Person.search_text`` of the record's name (computed in validation when it ran)."""
+    if rec.values is not None:
+        return rec.values[_SEARCH_TEXT_AT]
+    return fold_diacritics(rec.full_name)
+
+
+def _in(values):
+    """The right-hand side of an ``__in`` lookup for a batch of values.
+
+    On PostgreSQL the values go as one array parameter: building, quoting and parsing an
+    ``IN`` list of 2,000 placeholders per query costs more than the query itself.
+    """
+    values = list(values)
+    if connection.vendor == "postgresql" and values:
+        kind = "bigint" if isinstance(values[0], int) else "text"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])
+    return values
 
 
 class PeopleMatcher:
@@ -178,13 +270,14 @@ class PeopleMatcher:
         self.sheet, self.columns = sheet, columns
         self.restrict = restrict
         self.user = _user(job)
+        self.today = today()
         self.heads = set(
             Affiliation.objects.current()
             .filter(kind=AffiliationKind.POSITION, role="head")
             .values_list("unit_id", "person_id")
         )
 
-    def _error(self, rec: PersonRecord, key: str | None, code: str, message: str) -> None:
+    def _error(self, rec: PersonRecord, key: str | None, code: str, message: Message) -> None:
         from kiemdiem.imports.columns import COLUMNS
 
         header = next((c.header for c in COLUMNS["people"] if c.key == key), "")
@@ -195,7 +288,7 @@ class PeopleMatcher:
                 rec.refs.get(key, "") if key else "",
                 header,
                 code,
-                str(message),
+                message,
             )
         )
 
@@ -206,18 +299,35 @@ class PeopleMatcher:
             for r in batch
             if r.membership and r.membership.get("card_number")
         }
-        names = {fold_diacritics(r.full_name) for r in batch}
-        by_cid = {p.citizen_id: p.pk for p in Person.objects.filter(citizen_id__in=cids)}
+        # Names identify only the rows without a citizen ID or a card number.
+        names = {
+            _folded_name(r)
+            for r in batch
+            if not r.fields.get("citizen_id")
+            and not (r.membership and r.membership.get("card_number"))
+        }
+        by_cid = dict(
+            Person.objects.filter(citizen_id__in=_in(cids))
+            .order_by()
+            .values_list("citizen_id", "pk")
+            if cids
+            else ()
+        )
         by_card = dict(
-            PartyMember.objects.filter(card_number__in=cards).values_list(
+            PartyMember.objects.filter(card_number__in=_in(cards)).values_list(
                 "card_number", "person_id"
             )
+            if cards
+            else ()
         )
         by_name: dict[tuple, list[int]] = {}
-        for pk, text, birth in Person.objects.filter(
-            search_text__in=names, citizen_id__isnull=True
-        ).values_list("pk", "search_text", "birth_date"):
-            by_name.setdefault((text, birth), []).append(pk)
+        if names:
+            for pk, folded, birth in (
+                Person.objects.filter(search_text__in=_in(names), citizen_id__isnull=True)
+                .order_by()
+                .values_list("pk", "search_text", "birth_date")
+            ):
+                by_name.setdefault((folded, birth), []).append(pk)
         wanted: dict[int, PersonRecord] = {}
         plans: list[PersonPlan] = []
         for rec in batch:
@@ -229,9 +339,7 @@ class PeopleMatcher:
             elif card and card in by_card:
                 pk = by_card[card]
             elif not cid and not card:
-                found = by_name.get(
-                    (fold_diacritics(rec.full_name), rec.fields.get("birth_date")), []
-                )
+                found = by_name.get((_folded_name(rec), rec.fields.get("birth_date")), [])
                 if len(found) > 1:
                     self._error(
                         rec,
@@ -256,7 +364,11 @@ class PeopleMatcher:
             if pk is not None:
                 wanted[pk] = rec
         members = set(
-            PartyMember.objects.filter(person_id__in=wanted).values_list("person_id", flat=True)
+            PartyMember.objects.filter(person_id__in=_in(wanted)).values_list(
+                "person_id", flat=True
+            )
+            if wanted
+            else ()
         )
         for plan in plans:
             rec = plan.record
@@ -268,22 +380,11 @@ class PeopleMatcher:
                 plan.record = None
         if wanted:
             allowed = set(
-                self.restrict(
-                    Person.objects.filter(pk__in=wanted), self.user, "change"
-                ).values_list("pk", flat=True)
+                self.restrict(Person.objects.filter(pk__in=_in(wanted)), self.user, "change")
+                .order_by()
+                .values_list("pk", flat=True)
             )
-            persons = {
-                p.pk: p for p in Person.objects.filter(pk__in=wanted).select_related("membership")
-            }
-            statuses = {
-                s.member_id: s
-                for s in MemberStatus.objects.filter(
-                    member__person_id__in=wanted, valid_to__isnull=True
-                )
-            }
-            affs: dict[int, list[Affiliation]] = {}
-            for a in Affiliation.objects.current().filter(person_id__in=wanted):
-                affs.setdefault(a.person_id, []).append(a)
+            stored = _stored(list(wanted))
             for plan in plans:
                 pk = plan.pk
                 if pk is None or plan.record is None:
@@ -300,15 +401,14 @@ class PeopleMatcher:
                     )
                     plan.record = None
                     continue
-                plan.person = persons[pk]
-                plan.ops = self._changes(plan.record, plan.person, statuses, affs.get(pk, []))
+                plan.ops = self._changes(plan.record, stored[pk])
         plans = [p for p in plans if p.record is not None]
         for plan in plans:
             self._check_heads(plan)
         return plans
 
     def _check_heads(self, plan: PersonPlan) -> None:
-        person_pk = plan.person.pk if plan.person else None
+        person_pk = plan.pk
         for entry in plan.record.all_posts():
             if entry.fields.get("role") != "head":
                 continue
@@ -321,27 +421,25 @@ class PeopleMatcher:
                     _("Unit “%(code)s” already has a head.") % {"code": entry.unit.code},
                 )
 
-    def _changes(self, rec, person, statuses, current: list[Affiliation]) -> list:
+    def _changes(self, rec: PersonRecord, stored: Stored) -> list:
+        """The service calls that bring the stored person to what the row says (none: same)."""
         ops = []
+        day = self.today
         fields = {k: v for k, v in rec.fields.items() if v not in (None, "")}
-        if any(getattr(person, k) != v for k, v in fields.items()):
-            ops.append(("person_update", {"person": person, **fields}))
-        member = getattr(person, "membership", None)
+        if any(stored.person[k] != v for k, v in fields.items()):
+            ops.append(("person_update", fields))
+        member = stored.member
         if rec.membership:
             given = {k: v for k, v in rec.membership.items() if v not in (None, "")}
             if member is None:
-                ops.append(("member_admit", {"person": person, **given}))
-            elif any(getattr(member, k) != v for k, v in given.items()):
-                merged = {k: getattr(member, k) for k in people.MEMBER_FIELDS}
-                merged.update(given)
-                ops.append(("member_update", {"member": member, **merged}))
+                ops.append(("member_admit", given))
+            elif any(member[k] != v for k, v in given.items()):
+                ops.append(("member_update", {**member, **given}))
         if rec.status and rec.membership:
-            status = statuses.get(member.pk) if member else None
-            if status is None or status.status != rec.status:
-                ops.append(
-                    ("status", {"status": rec.status, "effective": rec.status_from or today()})
-                )
-        by_kind = {}
+            if stored.status != rec.status:
+                ops.append(("status", {"status": rec.status, "effective": rec.status_from or day}))
+        current = stored.current
+        by_kind: dict[str, list[CurrentAffiliation]] = {}
         for a in current:
             by_kind.setdefault(a.kind, []).append(a)
         cell = (by_kind.get("cell") or [None])[0]
@@ -353,27 +451,25 @@ class PeopleMatcher:
                         {
                             "unit_id": rec.cell.pk,
                             "kind": "cell",
-                            "valid_from": rec.cell_from or today(),
+                            "valid_from": rec.cell_from or day,
                             "fields": {},
                         },
                     )
                 )
             else:
-                day = (
-                    rec.cell_from if rec.cell_from and rec.cell_from > cell.valid_from else today()
-                )
-                ops.append(("transfer", {"to_cell_id": rec.cell.pk, "effective": day}))
+                when = rec.cell_from if rec.cell_from and rec.cell_from > cell.valid_from else day
+                ops.append(("transfer", {"to_cell_id": rec.cell.pk, "effective": when}))
         residence = (by_kind.get("residence") or [None])[0]
         if rec.residence and (residence is None or residence.unit_id != rec.residence.pk):
             if residence is not None:
-                ops.append(("end", {"affiliation": residence, "valid_to": today()}))
+                ops.append(("end", {"affiliation": residence.pk, "valid_to": day}))
             ops.append(
                 (
                     "start",
                     {
                         "unit_id": rec.residence.pk,
                         "kind": "residence",
-                        "valid_from": rec.residence_from or today(),
+                        "valid_from": rec.residence_from or day,
                         "fields": {},
                     },
                 )
@@ -387,35 +483,43 @@ class PeopleMatcher:
                 and self.units.by_pk[a.unit_id].in_scope
             ]
             keys = {e.key() for e in entries}
-            have = {_post_key(a) for a in existing}
+            have: dict[tuple, CurrentAffiliation] = {}
+            for a in existing:
+                have.setdefault(_post_key(a), a)
             for a in existing:
                 if _post_key(a) not in keys:
-                    ops.append(("end", {"affiliation": a, "valid_to": today()}))
+                    ops.append(("end", {"affiliation": a.pk, "valid_to": day}))
             for e in entries:
-                if e.key() not in have:
+                held = have.get(e.key())
+                if held is None:
                     ops.append(
                         (
                             "start",
                             {
                                 "unit_id": e.unit.pk,
                                 "kind": e.kind,
-                                "valid_from": e.valid_from or rec.cell_from or today(),
+                                "valid_from": e.valid_from or rec.cell_from or day,
                                 "fields": e.fields,
                             },
                         )
                     )
+                elif e.valid_from and e.valid_from != held.valid_from:
+                    # The same post with another start date: the file corrects the date.
+                    ops.append(("restart", {"affiliation": held.pk, "valid_from": e.valid_from}))
         return ops
 
 
-def _apply_ops(person: Person, ops: list, actor) -> None:
+def _apply_ops(person_pk: int, ops: list, actor) -> None:
+    """Run the service calls planned for an existing person, in order."""
+    person = Person.objects.select_related("membership").get(pk=person_pk)
     for name, kw in ops:
         if name == "person_update":
-            people.person_update(actor=actor, **kw)
+            people.person_update(person=person, actor=actor, **kw)
         elif name == "member_admit":
-            people.member_admit(actor=actor, **kw)
-            person.refresh_from_db()
+            people.member_admit(person=person, actor=actor, **kw)
+            person = Person.objects.select_related("membership").get(pk=person_pk)
         elif name == "member_update":
-            people.member_update(actor=actor, **kw)
+            people.member_update(member=person.membership, actor=actor, **kw)
         elif name == "status":
             people.member_status_change(
                 member=PartyMember.objects.get(person=person), actor=actor, **kw
@@ -428,7 +532,17 @@ def _apply_ops(person: Person, ops: list, actor) -> None:
                 actor=actor,
             )
         elif name == "end":
-            people.affiliation_end(actor=actor, **kw)
+            people.affiliation_end(
+                affiliation=Affiliation.objects.get(pk=kw["affiliation"]),
+                valid_to=kw["valid_to"],
+                actor=actor,
+            )
+        elif name == "restart":
+            people.affiliation_update(
+                affiliation=Affiliation.objects.get(pk=kw["affiliation"]),
+                valid_from=kw["valid_from"],
+                actor=actor,
+            )
         elif name == "start":
             people.affiliation_start(
                 person=person,
@@ -443,14 +557,15 @@ def _apply_ops(person: Person, ops: list, actor) -> None:
 # --- people: new persons -------------------------------------------------------------------
 
 
-def _affiliation_specs(rec: PersonRecord) -> list[tuple]:
+def _affiliation_specs(rec: PersonRecord, day: datetime.date | None = None) -> list[tuple]:
     """(unit pk, kind, valid_from, fields) in the order the services path starts them."""
-    default = rec.cell_from or today()
+    day = day or today()
+    default = rec.cell_from or day
     specs = []
     if rec.cell:
-        specs.append((rec.cell.pk, "cell", rec.cell_from or today(), {}))
+        specs.append((rec.cell.pk, "cell", default, {}))
     if rec.residence:
-        specs.append((rec.residence.pk, "residence", rec.residence_from or today(), {}))
+        specs.append((rec.residence.pk, "residence", rec.residence_from or day, {}))
     for e in rec.all_posts():
         specs.append((e.unit.pk, e.kind, e.valid_from or default, dict(e.fields)))
     return specs
@@ -462,6 +577,13 @@ def _person_fields(rec: PersonRecord) -> dict:
         for k, v in rec.fields.items()
         if v is not None and (v != "" or k in ("middle_name", "phone", "email", "gender"))
     }
+
+
+def person_values(rec: PersonRecord) -> tuple:
+    """The person's column values (``PERSON_COLUMNS``) as ``person_create`` computes them."""
+    probe = Person()
+    people._apply_person_fields(probe, _person_fields(rec))
+    return tuple(getattr(probe, name) for name in PERSON_COLUMNS)
 
 
 def _membership(rec: PersonRecord) -> dict:
@@ -492,106 +614,209 @@ def create_via_services(rec: PersonRecord, actor) -> Person:
     return person
 
 
-def _entries(action: str, rows: list[tuple], actor) -> list[LogEntry]:
-    """Audit entries exactly as ``log_action`` writes them: (target, unit pk, data) per row."""
-    request_id = current_request_id()
-    actor = actor if getattr(actor, "pk", None) else None
-    types: dict[type, ContentType] = {}
-    out = []
-    for target, unit_id, data in rows:
-        ct = types.get(type(target)) or ContentType.objects.get_for_model(target)
-        types[type(target)] = ct
-        out.append(
-            LogEntry(
-                action=action,
-                actor=actor,
-                content_type=ct,
-                object_id=str(target.pk),
-                object_repr=str(target)[:255],
-                unit_id=unit_id,
-                data=data or {},
-                request_id=request_id,
+class BulkWriter:
+    """What the bulk path needs once per commit: dates, the actor, content types, labels."""
+
+    def __init__(self, actor):
+        self.today = today()
+        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
+        self.request_id = current_request_id()
+        self.types = {
+            model: ContentType.objects.get_for_model(model).pk
+            for model in (Person, PartyMember, Affiliation)
+        }
+        # Affiliation.__str__ names the kind in the current language when there is no title.
+        self.kind_labels = {value: str(label) for value, label in AffiliationKind.choices}
+        self.unit_names: dict[int, str] = {}
+
+    def names_of(self, unit_ids: set[int]) -> dict[int, str]:
+        missing = unit_ids - self.unit_names.keys()
+        if missing:
+            self.unit_names.update(Unit.objects.filter(pk__in=missing).values_list("pk", "name"))
+        return self.unit_names
+
+
+_PERSON_COLUMNS = ("id", *PERSON_COLUMNS)
+_MEMBER_COLUMNS = ("id", "person_id", "card_number", "admitted_on", "official_on", "occupation")
+# Nothing refers to a status or an audit entry: their keys come from the table's own default.
+_STATUS_COLUMNS = ("member_id", "status", "valid_from", "valid_to", "reason")
+_AFFILIATION_COLUMNS = (
+    "id",
+    "person_id",
+    "unit_id",
+    "kind",
+    "title",
+    "role",
+    "concurrent",
+    "state_category",
+    "residence_exemption",
+    "valid_from",
+    "valid_to",
+    "note",
+)
+_LOG_COLUMNS = (
+    "action",
+    "created_at",
+    "actor_id",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "unit_id",
+    "data",
+    "request_id",
+)
+# Positions in PERSON_COLUMNS of the audited PERSON_FIELDS, for the ``person.created`` snapshot.
+_SNAPSHOT_AT = [(name, PERSON_COLUMNS.index(name)) for name in people.PERSON_FIELDS]
+_FULL_NAME_AT = PERSON_COLUMNS.index("full_name")
+
+
+def _day(value) -> str | None:
+    return None if value is None else str(value)  # as audit.services.snapshot writes dates
+
+
+def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None = None) -> None:
+    """Write what ``create_via_services`` writes, with one COPY per table per batch.
+
+    The rows are built as tuples straight from the records: the person's column values were
+    computed in validation by the services' own ``_apply_person_fields`` (``record.values``),
+    and the audit entries carry the very data ``log_action`` would write.
+    """
+    if not records:
+        return
+    w = writer or BulkWriter(actor)
+    today_ = w.today
+    person_ids = fastinsert.reserve_ids(Person, len(records))
+    person_rows, logs = [], []
+    members, affiliations = [], []  # (record, person id, values…)
+    for rec, pk in zip(records, person_ids, strict=True):
+        values = rec.values or person_values(rec)
+        person_rows.append((pk, *values))
+        home = rec.home.pk
+        full_name = values[_FULL_NAME_AT]
+        snap = {}
+        for name, at in _SNAPSHOT_AT:
+            value = values[at]
+            snap[name] = str(value) if isinstance(value, datetime.date) else value
+        logs.append(("person.created", Person, pk, full_name, home, snap))
+        if rec.membership:
+            members.append((rec, pk, full_name, home))
+        for unit_pk, kind, valid_from, fields in _affiliation_specs(rec, today_):
+            affiliations.append((pk, full_name, unit_pk, kind, valid_from, fields))
+    fastinsert.insert_rows(Person, _PERSON_COLUMNS, person_rows)
+
+    member_ids = fastinsert.reserve_ids(PartyMember, len(members))
+    member_rows, status_specs, status_logs = [], [], []
+    for (rec, person_pk, full_name, home), pk in zip(members, member_ids, strict=True):
+        m = _membership(rec)
+        card = nfc(m.get("card_number")) or None
+        admitted, official = m["admitted_on"], m.get("official_on")
+        member_rows.append((pk, person_pk, card, admitted, official, m["occupation"]))
+        logs.append(
+            (
+                "member.admitted",
+                PartyMember,
+                pk,
+                full_name,
+                home,
+                {
+                    "card_number": card,
+                    "admitted_on": _day(admitted),
+                    "official_on": _day(official),
+                    "occupation": m["occupation"],
+                },
             )
         )
-    return out
-
-
-def create_in_bulk(records: list[PersonRecord], actor) -> None:
-    """Write what ``create_via_services`` writes, with a few bulk inserts per batch."""
-    persons = []
-    for rec in records:
-        person = Person()
-        people._apply_person_fields(person, _person_fields(rec))
-        persons.append(person)
-    fastinsert.insert(Person, persons)
-    logs = _entries(
-        "person.created",
-        [
-            (p, r.home.pk, snapshot(p, people.PERSON_FIELDS))
-            for r, p in zip(records, persons, strict=True)
-        ],
-        actor,
-    )
-    members, statuses, member_logs, status_logs, affs, aff_rows = [], [], [], [], [], []
-    for rec, person in zip(records, persons, strict=True):
-        if rec.membership:
-            m = _membership(rec)
-            members.append(
-                (
-                    rec,
-                    PartyMember(
-                        person=person,
-                        admitted_on=m["admitted_on"],
-                        official_on=m.get("official_on"),
-                        card_number=m.get("card_number") or None,
-                        occupation=m["occupation"],
-                    ),
-                )
-            )
-        for unit_pk, kind, valid_from, fields in _affiliation_specs(rec):
-            a = Affiliation(
-                person=person, unit_id=unit_pk, kind=kind, valid_from=valid_from, **fields
-            )
-            affs.append(a)
-            aff_rows.append(fields)
-    # Audit entries name the unit (Affiliation.__str__): give each row its Unit object once.
-    unit_objects = Unit.objects.in_bulk({a.unit_id for a in affs})
-    for a in affs:
-        a.unit = unit_objects[a.unit_id]
-    fastinsert.insert(PartyMember, [m for _r, m in members])
-    for rec, m in members:
-        member_logs.append((m, rec.home.pk, snapshot(m, people.MEMBER_FIELDS)))
         inactive = rec.status and rec.status != MemberStatusKind.ACTIVE
-        statuses.append(
-            MemberStatus(
-                member=m,
-                status=MemberStatusKind.ACTIVE,
-                valid_from=m.admitted_on,
-                valid_to=rec.status_from if inactive else None,
-            )
+        status_specs.append(
+            (pk, MemberStatusKind.ACTIVE.value, admitted, rec.status_from if inactive else None)
         )
         if inactive:
-            statuses.append(MemberStatus(member=m, status=rec.status, valid_from=rec.status_from))
+            status_specs.append((pk, rec.status, rec.status_from, None))
             status_logs.append(
                 (
-                    m,
-                    rec.home.pk,
-                    {"status": ["active", rec.status], "effective": rec.status_from, "reason": ""},
+                    "member.status_changed",
+                    PartyMember,
+                    pk,
+                    full_name,
+                    home,
+                    {
+                        "status": ["active", rec.status],
+                        "effective": rec.status_from.isoformat(),
+                        "reason": "",
+                    },
                 )
             )
-    fastinsert.insert(MemberStatus, statuses)
-    fastinsert.insert(Affiliation, affs)
-    logs += _entries("member.admitted", member_logs, actor)
-    logs += _entries(
-        "affiliation.started",
-        [
-            (a, a.unit_id, {"kind": a.kind, "person": a.person_id, "valid_from": a.valid_from, **f})
-            for a, f in zip(affs, aff_rows, strict=True)
-        ],
-        actor,
+    fastinsert.insert_rows(PartyMember, _MEMBER_COLUMNS, member_rows)
+    fastinsert.insert_rows(
+        MemberStatus,
+        _STATUS_COLUMNS,
+        ((member, status, start, end, "") for member, status, start, end in status_specs),
     )
-    logs += _entries("member.status_changed", status_logs, actor)
-    fastinsert.insert(LogEntry, logs)
+
+    names = w.names_of({a[2] for a in affiliations})
+    labels = w.kind_labels
+    affiliation_ids = fastinsert.reserve_ids(Affiliation, len(affiliations))
+    affiliation_rows = []
+    for pk, (person_pk, full_name, unit_pk, kind, valid_from, fields) in zip(
+        affiliation_ids, affiliations, strict=True
+    ):
+        cleaned = {k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()}
+        title = cleaned.get("title", "")
+        affiliation_rows.append(
+            (
+                pk,
+                person_pk,
+                unit_pk,
+                kind,
+                title,
+                cleaned.get("role", ""),
+                cleaned.get("concurrent", False),
+                cleaned.get("state_category", ""),
+                cleaned.get("residence_exemption", ""),
+                valid_from,
+                None,
+                cleaned.get("note", ""),
+            )
+        )
+        logs.append(
+            (
+                "affiliation.started",
+                Affiliation,
+                pk,
+                f"{full_name} — {title or labels[kind]} — {names[unit_pk]}",
+                unit_pk,
+                # Dates as DjangoJSONEncoder writes them (no encoder call back per row).
+                {
+                    "kind": kind,
+                    "person": person_pk,
+                    "valid_from": valid_from.isoformat(),
+                    **cleaned,
+                },
+            )
+        )
+    fastinsert.insert_rows(Affiliation, _AFFILIATION_COLUMNS, affiliation_rows)
+
+    logs += status_logs
+    now = timezone.now()
+    types, actor_id, request_id = w.types, w.actor_id, w.request_id
+    fastinsert.insert_rows(
+        LogEntry,
+        _LOG_COLUMNS,
+        (
+            (
+                action,
+                now,
+                actor_id,
+                types[model],
+                str(target),
+                label[:255],
+                unit_pk,
+                data,
+                request_id,
+            )
+            for action, model, target, label, unit_pk, data in logs
+        ),
+    )
 
 
 # --- people: validate and commit ----------------------------------------------------------
@@ -614,36 +839,38 @@ def _people_pass(
     cards: dict[str, int] = {}
     heads: dict[int, int] = {}
     matcher = None
+    writer = None
     batch: list[PersonRecord] = []
 
     cache_path = job.folder / "records.pickle"
     cache = None if commit else open(cache_path, "wb")  # noqa: SIM115
 
     def flush():
-        nonlocal matcher
+        nonlocal matcher, writer
         if matcher is None:
             matcher = PeopleMatcher(job, units, reading.problems, reading.sheet, reading.columns)
         if cache is not None:
             pickle.dump(batch, cache, protocol=pickle.HIGHEST_PROTOCOL)
         plans = matcher.plan(batch)
-        new = [p.record for p in plans if p.person is None]
-        changed = [p for p in plans if p.person is not None and p.ops]
+        new = [p.record for p in plans if p.pk is None]
+        changed = [p for p in plans if p.pk is not None and p.ops]
         counts["created"] += len(new)
         counts["updated"] += len(changed)
         counts["unchanged"] += len(plans) - len(new) - len(changed)
         if commit:
             if reading.problems.errors:
-                raise ImportFailed(_("The file changed since it was checked."))
+                raise ImportFailed(gettext("The file changed since it was checked."))
             for plan in changed:
                 try:
-                    _apply_ops(plan.person, plan.ops, actor)
+                    _apply_ops(plan.pk, plan.ops, actor)
                 except ValidationError as exc:
                     raise ImportFailed(
-                        _("Row %(row)s: %(message)s")
+                        gettext("Row %(row)s: %(message)s")
                         % {"row": plan.record.row, "message": "; ".join(exc.messages)}
                     ) from exc
             if bulk:
-                create_in_bulk(new, actor)
+                writer = writer or BulkWriter(actor)
+                create_in_bulk(new, actor, writer)
             else:
                 for rec in new:
                     create_via_services(rec, actor)
@@ -651,12 +878,12 @@ def _people_pass(
         if progress:
             progress(counts["rows"], total)
 
-    def dup(rec, key, code, message):
+    def dup(rec, key, code, message: Message):
         from kiemdiem.imports.columns import COLUMNS
 
         header = next((c.header for c in COLUMNS["people"] if c.key == key), "")
         reading.problems.add(
-            Problem(reading.sheet, rec.row, rec.refs.get(key, ""), header, code, str(message))
+            Problem(reading.sheet, rec.row, rec.refs.get(key, ""), header, code, message)
         )
 
     if commit and cache_path.exists():
@@ -777,13 +1004,11 @@ def _units_pass(
     rows = 0
     problems = reading.problems
 
-    def err(rec: UnitRecord, key: str, code: str, message: str) -> None:
+    def err(rec: UnitRecord, key: str, code: str, message: Message) -> None:
         from kiemdiem.imports.columns import COLUMNS
 
         header = next((c.header for c in COLUMNS["units"] if c.key == key), "")
-        problems.add(
-            Problem(reading.sheet, rec.row, rec.refs.get(key, ""), header, code, str(message))
-        )
+        problems.add(Problem(reading.sheet, rec.row, rec.refs.get(key, ""), header, code, message))
 
     for _number, rec in _records(job, units, reading):
         rows += 1
@@ -967,16 +1192,47 @@ def _units_pass(
 
 
 def _run(job: ImportJob, *, commit: bool, actor=None, bulk=True, progress=None, total=0):
-    reading = Reading(Problems(), committing=commit)
     fn = _people_pass if job.kind == ImportKind.PEOPLE else _units_pass
     kwargs = {"bulk": bulk} if job.kind == ImportKind.PEOPLE else {}
-    counts = fn(job, reading, commit=commit, actor=actor, progress=progress, total=total, **kwargs)
+    if commit:
+        reading = Reading(Problems(), committing=True, contexts=_saved_contexts(job))
+        counts = fn(
+            job, reading, commit=True, actor=actor, progress=progress, total=total, **kwargs
+        )
+        return reading, counts
+    reading = Reading(Problems())
+    counts = fn(job, reading, commit=False, progress=progress, **kwargs)
+    # A column in a legacy encoding, or unaccented names among accented ones: some cells read
+    # differently with their column than alone, so the file is read again with the columns'
+    # contexts (rare: an ordinary file is read once).
+    contexts = text.contexts(reading.texts)
+    if contexts is not None:
+        _save_contexts(job, contexts)
+        reading = Reading(Problems(), contexts=contexts)
+        counts = fn(job, reading, commit=False, progress=progress, **kwargs)
+    else:
+        job.contexts_path.unlink(missing_ok=True)
     return reading, counts
+
+
+def _save_contexts(job: ImportJob, contexts: dict) -> None:
+    job.folder.mkdir(parents=True, exist_ok=True)
+    data = {key: text.context_to_dict(ctx) for key, ctx in contexts.items()}
+    job.contexts_path.write_text(json.dumps(data))
+
+
+def _saved_contexts(job: ImportJob) -> dict | None:
+    """The columns' contexts found by validation (None: every cell was read on its own)."""
+    try:
+        data = json.loads(job.contexts_path.read_text())
+    except FileNotFoundError:
+        return None
+    return {key: text.context_from_dict(value) for key, value in data.items()}
 
 
 def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> ImportJob:
     """Check the whole file; write nothing but the job's report."""
-    from kiemdiem.imports.exporters import write_error_report
+    from kiemdiem.imports.exporters import error_report, save_problems
 
     job.status = JobStatus.VALIDATING
     job.save(update_fields=["status"])
@@ -1000,7 +1256,8 @@ def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> Im
     job.preview = {k: counts[k] for k in ("created", "updated", "unchanged")}
     job.status = JobStatus.INVALID if problems.errors else JobStatus.READY
     if problems.items:
-        write_error_report(job, reading)
+        save_problems(job, problems.items)
+        error_report(job)  # in the uploader's language now; others when first downloaded
     job.save()
     return job
 
@@ -1010,7 +1267,7 @@ def import_commit(
 ) -> ImportJob:
     """Write the file in one transaction; on any error nothing is written and the job fails."""
     if job.status != JobStatus.READY:
-        raise ImportFailed(_("Only a checked file without errors can be imported."))
+        raise ImportFailed(gettext("Only a checked file without errors can be imported."))
     job.status = JobStatus.RUNNING
     job.save(update_fields=["status"])
     total = job.total
@@ -1026,7 +1283,7 @@ def import_commit(
                 job, commit=True, actor=actor, bulk=bulk, progress=report, total=total
             )
             if reading.problems.errors:
-                raise ImportFailed(_("The file changed since it was checked."))
+                raise ImportFailed(gettext("The file changed since it was checked."))
             job.created, job.updated, job.unchanged = (
                 counts["created"],
                 counts["updated"],
@@ -1053,7 +1310,25 @@ def import_commit(
         raise
     job.status, job.done, job.finished_at = JobStatus.DONE, job.total, timezone.now()
     job.save()
+    if job.kind == ImportKind.PEOPLE and job.created + job.updated >= ANALYZE_AFTER:
+        _analyze_people_tables()
     return job
+
+
+def _analyze_people_tables() -> None:
+    """Refresh the planner's statistics after a bulk load, as PostgreSQL's manual advises.
+
+    Without them (autovacuum off, or not yet run) the next import's lookups by person, and
+    the people lists, are planned for the tables as they were before: empty or small.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = [m._meta.db_table for m in (Person, PartyMember, MemberStatus, Affiliation)]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+    except DatabaseError:  # statistics only help; the import itself is committed
+        pass
 
 
 def today_date() -> datetime.date:

@@ -1,8 +1,8 @@
 """Pure checks on the rows of a file: each row becomes a record or a list of ``Problem``s.
 
-Nothing here writes. Messages are translated with gettext (Vietnamese, or English when the UI
-language is English). Checks that need the database (unit codes, who already exists) use
-lookups that the caller reads once (``UnitIndex``) or per batch.
+Nothing here writes. Messages are kept untranslated with their parameters (``messages.py``)
+and rendered in the language of whoever reads the report. Checks that need the database (unit
+codes, who already exists) use lookups that the caller reads once (``UnitIndex``) or per batch.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core import validators
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.db import models
+from django.utils import translation
 
 from kiemdiem.common.dates import today
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
@@ -23,12 +26,17 @@ from kiemdiem.imports.columns import (
     Column,
     choice_map,
 )
-from kiemdiem.imports.text import check_text
+from kiemdiem.imports.encodings import NEUTRAL, ColumnContext
+from kiemdiem.imports.messages import Message
+from kiemdiem.imports.messages import deferred as _  # marks msgids; translated when read
+from kiemdiem.imports.text import ColumnTexts, check_text
 from kiemdiem.orgtree.models import CELL_KINDS, KIND_GROUP, UnitGroup
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Person
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+# A person's stored columns, in the table's order (the primary key aside).
+PERSON_COLUMNS = tuple(f.attname for f in Person._meta.concrete_fields if not f.primary_key)
 MAX_STORED_PROBLEMS = 2000
 
 
@@ -39,8 +47,12 @@ class Problem:
     column: str  # spreadsheet letter ("C"), or "" for a whole-row or whole-file problem
     header: str  # the column's template header
     code: str
-    message: str
+    message: Message  # rendered in the reader's language by str()
     severity: str = "error"
+
+    @property
+    def text(self) -> str:
+        return str(self.message)
 
     def as_dict(self) -> dict:
         return {
@@ -49,9 +61,21 @@ class Problem:
             "column": self.column,
             "header": self.header,
             "code": self.code,
-            "message": self.message,
+            "msg": self.message.as_dict(),
             "severity": self.severity,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Problem:
+        return cls(
+            data["sheet"],
+            data["row"],
+            data["column"],
+            data["header"],
+            data["code"],
+            Message.from_dict(data["msg"]),
+            data["severity"],
+        )
 
 
 class Problems:
@@ -89,7 +113,7 @@ _DATE_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 
 
 class CellError(ValueError):
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: Message):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -145,6 +169,67 @@ def _serial(number: float) -> datetime.date:
     if not 1 <= number < 2958466 or number != int(number):
         raise CellError("date.invalid", _("Enter a date as dd/mm/yyyy, e.g. 03/04/2026."))
     return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+
+
+# --- a new person's columns, checked as Person.full_clean checks them ----------------------
+
+_PERSON_FIELDS = [f for f in Person._meta.concrete_fields if not f.primary_key]
+_PERSON_DEFAULTS = {f.attname: f.get_default() for f in _PERSON_FIELDS}
+
+
+class _NewPerson:
+    """What ``Person()`` holds before anything is set, for ``_apply_person_fields``.
+
+    A model instance costs more to build than the checks it is built for, 100,000 times.
+    """
+
+    def __init__(self):
+        self.__dict__.update(_PERSON_DEFAULTS)
+
+
+def _quick_check(f: models.Field):
+    """A test accepting only values that ``f.clean`` accepts as they are (else: full clean)."""
+    kinds = {type(v) for v in f.validators}
+    if type(f) is models.CharField and kinds <= {
+        validators.MaxLengthValidator,
+        validators.ProhibitNullCharactersValidator,
+    }:
+        limit = f.max_length
+        allowed = {str(k) for k, _label in f.flatchoices} if f.choices else None
+
+        def char_ok(value) -> bool:
+            if value is None or value == "":
+                return f.blank
+            return (
+                type(value) is str
+                and len(value) <= limit
+                and "\x00" not in value
+                and (allowed is None or value in allowed)
+            )
+
+        return char_ok
+    if type(f) is models.DateField and not kinds:
+        return lambda value: f.blank if value is None else type(value) is datetime.date
+    return lambda value: f.blank and (value is None or value == "")
+
+
+_QUICK_CHECKS = [(f.attname, _quick_check(f)) for f in _PERSON_FIELDS]
+_PERSON_HAS_CLEAN = Person.clean is not models.Model.clean
+
+
+def clean_person(probe: _NewPerson) -> tuple:
+    """``PERSON_COLUMNS`` of ``probe`` after ``Person.full_clean`` (no unique checks).
+
+    Values that plainly pass (short text, a date, an allowed choice) are not sent through
+    Django's field cleaning one by one; anything else is, by a real ``full_clean``, so the
+    errors are Django's own.
+    """
+    values = probe.__dict__
+    if _PERSON_HAS_CLEAN or not all(ok(values[name]) for name, ok in _QUICK_CHECKS):
+        person = Person(**{name: values[name] for name in PERSON_COLUMNS})
+        person.full_clean(validate_unique=False, validate_constraints=False)
+        return tuple(getattr(person, name) for name in PERSON_COLUMNS)
+    return tuple(values[name] for name in PERSON_COLUMNS)
 
 
 # --- units known to the import ------------------------------------------------------------
@@ -223,6 +308,9 @@ class PersonRecord:
     residence_from: datetime.date | None = None
     posts: dict[str, list[PostEntry]] = field(default_factory=dict)  # column key → entries
     refs: dict[str, str] = field(default_factory=dict)  # column key → cell letter
+    # PERSON_COLUMNS of a new person, as ``people.services._apply_person_fields`` computed them
+    # during validation (the commit writes them without computing sort keys a second time).
+    values: tuple | None = None
 
     @property
     def full_name(self) -> str:
@@ -295,6 +383,7 @@ class RowReader:
         self.problems = problems
         self.spec: dict[str, Column] = {c.key: c for c in COLUMNS[kind]}
         self.choices = {c.key: choice_map(c.choices) for c in COLUMNS[kind] if c.choices}
+        self.chosen: dict[str, dict] = {key: {} for key in self.choices}  # cell text → value
         self.roles = choice_map(ROLE_CHOICES)
         self.categories = choice_map(CATEGORY_CHOICES)
         # The commit re-reads a file that passed these checks; the bulk writer runs
@@ -303,15 +392,35 @@ class RowReader:
         self.refused: set[str] = set()
         self.today = today()
         self.refs = {k: column_letter(i) for k, i in columns.items()}
+        # Encoding: the columns' contexts once known (a second reading), else the texts are
+        # counted so that the columns can be judged after this reading.
+        self.contexts: dict[str, ColumnContext] | None = None
+        self.texts: dict[str, ColumnTexts] = {}
 
     # helpers
     def ref(self, key: str) -> str:
         return self.refs.get(key, "")
 
-    def error(self, row: int, key: str | None, code: str, message: str, severity="error"):
+    def error(self, row: int, key: str | None, code: str, message: Message, severity="error"):
         header = self.spec[key].header if key else ""
         letter = self.ref(key) if key else ""
-        self.problems.add(Problem(self.sheet, row, letter, header, code, str(message), severity))
+        self.problems.add(Problem(self.sheet, row, letter, header, code, message, severity))
+
+    def encoding(self, row: int, key: str, text: str) -> str | None:
+        """``text`` of column ``key`` judged for legacy encodings; None when refused."""
+        if self.contexts is None:
+            texts = self.texts.get(key)
+            if texts is None:
+                texts = self.texts[key] = ColumnTexts()
+            texts.add(text)
+            context = NEUTRAL
+        else:
+            context = self.contexts.get(key, NEUTRAL)
+        value, found = check_text(text, f"{self.ref(key)}{row}", context)
+        for problem in found:
+            severity = "error" if problem.refused else "warning"
+            self.error(row, key, problem.code, Message.from_encoding(problem), severity)
+        return value
 
     def raw(self, cells: list, key: str):
         index = self.columns.get(key)
@@ -325,13 +434,11 @@ class RowReader:
     def text(self, row: int, cells: list, key: str) -> str:
         value = cell_text(self.raw(cells, key))
         if value and self.spec[key].check_encoding:
-            fixed, code, message, refused = check_text(value, f"{self.ref(key)}{row}")
-            if code:
-                self.error(row, key, code, message, "error" if refused else "warning")
-            if refused:
+            fixed = self.encoding(row, key, value)
+            if fixed is None:
                 self.refused.add(key)
                 return value  # reported once; later checks must not call it empty
-            return fixed or ""
+            return fixed
         return value
 
     def date(self, row: int, cells: list, key: str) -> datetime.date | None:
@@ -345,9 +452,12 @@ class RowReader:
         text = cell_text(self.raw(cells, key))
         if not text:
             return ""
-        from kiemdiem.imports.columns import fold_header
+        known = self.chosen[key]
+        value = known.get(text)
+        if value is None:
+            from kiemdiem.imports.columns import fold_header
 
-        value = self.choices[key].get(fold_header(text))
+            value = known[text] = self.choices[key].get(fold_header(text))
         if value is None:
             self.error(
                 row,
@@ -437,12 +547,13 @@ class RowReader:
         rec.fields = fields
         # Same checks as the services, reported on the right cells.
         if self.full_checks:
-            probe = Person()
-            try:
-                people._apply_person_fields(probe, dict(fields))
-                probe.full_clean(validate_unique=False, validate_constraints=False)
-            except ValidationError as exc:
-                self._service_errors(row, exc)
+
+            def check_person() -> tuple:
+                probe = _NewPerson()
+                people._apply_person_fields(probe, dict(fields), on=self.today)
+                return clean_person(probe)
+
+            rec.values = self._checked(row, check_person)
         admitted = self.date(row, cells, "admitted_on") if "admitted_on" in self.columns else None
         if admitted:
             membership = {
@@ -457,12 +568,12 @@ class RowReader:
                 ),
             }
             rec.membership = membership
-            try:
-                people._check_member_dates(
-                    admitted, membership["official_on"], fields.get("birth_date")
-                )
-            except ValidationError as exc:
-                self._service_errors(row, exc)
+            self._checked(
+                row,
+                lambda: people._check_member_dates(
+                    admitted, membership["official_on"], fields.get("birth_date"), on=self.today
+                ),
+            )
         elif cell_text(self.raw(cells, "card_number")) or cell_text(self.raw(cells, "official_on")):
             self.error(
                 row, "admitted_on", "required", _("A party member needs the admission date.")
@@ -546,6 +657,8 @@ class RowReader:
     def posts(self, row: int, cells: list, key: str) -> list[PostEntry]:
         text = cell_text(self.raw(cells, key))
         entries: list[PostEntry] = []
+        if not text:
+            return entries
         for part in (p.strip() for p in re.split(r"[;\n]+", text)):
             if not part:
                 continue
@@ -562,10 +675,8 @@ class RowReader:
             if info is None:
                 continue
             title = match.group("title")
-            fixed, code, message, refused = check_text(title, f"{self.ref(key)}{row}")
-            if code:
-                self.error(row, key, code, message, "error" if refused else "warning")
-            title = fixed or ""
+            if title:
+                title = self.encoding(row, key, title) or ""
             extra = (match.group("extra") or "").strip()
             from kiemdiem.imports.columns import fold_header
 
@@ -635,7 +746,27 @@ class RowReader:
             entries.append(PostEntry(info, kind, fields, day, key))
         return entries
 
-    def _service_errors(self, row: int, exc: ValidationError) -> None:
+    def _checked(self, row: int, check):
+        """``check()``, one of the services' own checks; its errors become problems.
+
+        Their messages are the services' (and Django's) own, translated when raised: the check
+        runs again in each language so that the report can be read in any of them.
+        """
+        try:
+            return check()
+        except ValidationError as exc:
+            found = exc.message_dict
+        texts = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                try:
+                    check()
+                except ValidationError as again:
+                    texts[language] = again.message_dict
+        self._service_errors(row, found, texts)
+        return None
+
+    def _service_errors(self, row: int, found: dict, texts: dict) -> None:
         mapping = {
             "admitted_on": "admitted_on",
             "official_on": "official_on",
@@ -648,13 +779,19 @@ class RowReader:
             "middle_name": "middle_name",
             "ethnicity": "ethnicity",
         }
-        for name, messages in exc.message_dict.items():
+        for name, messages in found.items():
             key = mapping.get(name)
             if key in self.refused:
                 continue
             if key not in self.columns:
                 key = "full_name" if "full_name" in self.columns and name.endswith("name") else None
-            for message in messages:
+            for i, text in enumerate(messages):
+                rendered = {
+                    language: by_field[name][i]
+                    for language, by_field in texts.items()
+                    if i < len(by_field.get(name, ()))
+                }
+                message = Message.rendered(rendered or {settings.LANGUAGE_CODE: text})
                 if key:
                     self.error(row, key, f"invalid.{name}", message)
                 else:

@@ -67,8 +67,8 @@ def job_detail(request, pk):
         "job": job,
         "progress": job.progress(),
         "can_confirm": can_confirm,
-        "problems": job.problems,
-        "has_report": job.report_path.exists(),
+        "problems": job.problem_list(),  # in the viewer's language
+        "has_report": job.has_report,
     }
     return render_page(request, "imports/job.html", context, partial="status")
 
@@ -87,12 +87,11 @@ def job_confirm(request, pk):
 @login_required
 def job_report(request, pk):
     job = selectors.job_get(request.user, pk)
-    if not job.report_path.exists():
+    path = exporters.error_report(job)  # in the viewer's language
+    if path is None:
         raise Http404
     name = f"bao-cao-loi-{job.pk}.xlsx"
-    return FileResponse(
-        open(job.report_path, "rb"), as_attachment=True, filename=name, content_type=XLSX
-    )
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
 @login_required

@@ -48,7 +48,8 @@ def _home_unit(person: Person) -> Unit | None:
     return affiliation.unit if affiliation else None
 
 
-def _apply_person_fields(person: Person, fields: dict) -> None:
+def _apply_person_fields(person: Person, fields: dict, *, on: datetime.date | None = None) -> None:
+    """Set ``fields`` and the derived name columns; ``on`` is today's date if already known."""
     for name in PERSON_FIELDS:
         if name in fields:
             value = fields[name]
@@ -56,7 +57,7 @@ def _apply_person_fields(person: Person, fields: dict) -> None:
     person.citizen_id = person.citizen_id or None
     if person.citizen_id and not (person.citizen_id.isdigit() and len(person.citizen_id) == 12):
         raise ValidationError({"citizen_id": _("A citizen ID has exactly 12 digits.")})
-    if person.birth_date and person.birth_date > today():
+    if person.birth_date and person.birth_date > (on or today()):
         raise ValidationError({"birth_date": _("The date of birth cannot be in the future.")})
     person.full_name = " ".join(
         p for p in (person.family_name, person.middle_name, person.given_name) if p
@@ -111,8 +112,8 @@ def _age_on(birth: datetime.date, day: datetime.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def _check_member_dates(admitted_on, official_on, birth_date) -> None:
-    if admitted_on > today():
+def _check_member_dates(admitted_on, official_on, birth_date, *, on=None) -> None:
+    if admitted_on > (on or today()):
         raise ValidationError({"admitted_on": _("The admission date cannot be in the future.")})
     if official_on and official_on < admitted_on:
         raise ValidationError(
@@ -332,6 +333,31 @@ def affiliation_end(*, affiliation: Affiliation, valid_to: datetime.date, actor)
         target=affiliation,
         unit=affiliation.unit,
         data={"valid_to": valid_to},
+    )
+    return affiliation
+
+
+@transaction.atomic
+def affiliation_update(
+    *, affiliation: Affiliation, valid_from: datetime.date, actor
+) -> Affiliation:
+    """Correct the start date of an affiliation (e.g. a post held since an earlier date)."""
+    affiliation = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
+    if valid_from > today():
+        raise ValidationError({"valid_from": _("The start date cannot be in the future.")})
+    if affiliation.valid_to is not None and affiliation.valid_to <= valid_from:
+        raise ValidationError({"valid_from": _("The end date must be after the start date.")})
+    before = affiliation.valid_from
+    if before == valid_from:
+        return affiliation
+    affiliation.valid_from = valid_from
+    affiliation.save(update_fields=["valid_from"])
+    log_action(
+        "affiliation.updated",
+        actor=actor,
+        target=affiliation,
+        unit=affiliation.unit,
+        data={"changes": {"valid_from": [str(before), str(valid_from)]}},
     )
     return affiliation
 

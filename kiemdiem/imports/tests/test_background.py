@@ -26,7 +26,9 @@ def test_thread_validates_and_commits(province, settings):
     assert thread is not None
     thread.join(30)
     job.refresh_from_db()
-    assert job.status == "invalid" and "No active unit" in job.problems[0]["message"]
+    assert job.status == "invalid"
+    with translation.override("en"):
+        assert "No active unit" in job.problem_list()[0]["message"]
 
     job = services.job_create(
         user=user,

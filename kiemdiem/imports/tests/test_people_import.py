@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.imports import services
+from kiemdiem.imports import exporters, services
 from kiemdiem.imports.tests.helpers import (
     PEOPLE_HEADERS,
     csv_bytes,
@@ -151,18 +151,57 @@ def test_every_error_is_reported_with_row_and_column_and_nothing_is_written(prov
     data = book.worksheets[1]
     marked = [c for row in data.iter_rows() for c in row if c.comment is not None]
     assert marked and marked[0].fill.fgColor.rgb == "FFF8B4B4"
+    # Long texts wrap in their column, and their rows are tall enough to show them.
+    summary = book.worksheets[0]
+    assert summary.column_dimensions["G"].width >= 80
+    longest = max(range(2, summary.max_row + 1), key=lambda r: len(summary.cell(r, 7).value))
+    assert summary.cell(longest, 7).alignment.wrap_text
+    if len(summary.cell(longest, 7).value) > 110:
+        assert summary.row_dimensions[longest].height > 15
+    assert all(c.alignment.wrap_text for c in data[1])  # the headers
 
 
-def test_messages_follow_the_language(province):
+def test_messages_follow_the_readers_language(province):
     from django.utils import translation
 
     with translation.override("en"):
         job = _import(province, [person_row(cell="ZZ9")])
-    assert "No active unit" in job.problems[0]["message"]
-    job = _import(province, [person_row(cell="ZZ9")])
+        assert "No active unit" in job.problem_list()[0]["message"]
+    message = job.problem_list()[0]["message"]  # read in Vietnamese
+    assert "ZZ9" in message and "No active unit" not in message
+
+
+def test_a_report_checked_in_vietnamese_reads_in_english(province):
+    """The uploader's language is not stored: the viewer's language renders the report."""
+    from django.utils import translation
+
+    rows = [
+        person_row(cell="ZZ9"),  # the import's own message, with a parameter
+        person_row(given="Hà", cid="001085000002", birth="01/01/2090"),  # a services' message
+        person_row(family="Nguyen", given="Hà", cid="001085000003"),  # an encoding finding
+    ]
+    job = _import(province, rows)  # checked under Vietnamese (the tests' default)
+    assert job.status == "invalid"
+    vietnamese = {p["code"]: p["message"] for p in job.problem_list()}
     assert (
-        "ZZ9" in job.problems[0]["message"] and "No active unit" not in job.problems[0]["message"]
+        "ZZ9" in vietnamese["unit.unknown"] and "No active unit" not in vietnamese["unit.unknown"]
     )
+    with translation.override("en"):
+        job.refresh_from_db()
+        english = {p["code"]: p["message"] for p in job.problem_list()}
+        assert english["unit.unknown"] == "No active unit with code “ZZ9”."
+        assert english["invalid.birth_date"] == "The date of birth cannot be in the future."
+        assert english["enc.E001"].startswith("Cell A4: Vietnamese text has lost its diacritics")
+        assert english["invalid.birth_date"] != vietnamese["invalid.birth_date"]
+        # The downloadable report too, built in the viewer's language on first download.
+        path = exporters.error_report(job)
+        assert path.name == "report.en.xlsx"
+        book = load_workbook(path)
+        assert book.sheetnames == ["Problems", "Rows with problems"]
+        messages = [row[6] for row in book["Problems"].iter_rows(min_row=2, values_only=True)]
+        assert "No active unit with code “ZZ9”." in messages
+    vi_book = load_workbook(exporters.error_report(job))
+    assert vi_book.sheetnames[0] != "Problems"
 
 
 def test_same_person_in_two_cells_on_two_rows(province):
@@ -195,6 +234,28 @@ def test_reimport_changes_nothing_and_changed_file_updates(province):
     assert {"person.updated", "member.transferred", "affiliation.started"} <= actions
     fourth = _import(province, rows)
     assert (fourth.created, fourth.updated, fourth.unchanged) == (0, 0, 2)
+
+
+def test_a_changed_post_start_date_is_an_audited_update(province):
+    rows = [person_row(posts="A1: Phó bí thư chi bộ (Cấp phó) từ 01/02/2021")]
+    assert _import(province, rows).created == 1
+    post = Person.objects.get(citizen_id="001085000001").affiliations.get(kind="position")
+    assert post.valid_from == datetime.date(2021, 2, 1)
+    rows = [person_row(posts="A1: Phó bí thư chi bộ (Cấp phó) từ 15/01/2020")]
+    preview = _import(province, rows, commit=False)
+    assert preview.preview == {"created": 0, "updated": 1, "unchanged": 0}
+    job = _import(province, rows)
+    assert (job.created, job.updated, job.unchanged) == (0, 1, 0), (job.problems, job.failure)
+    post.refresh_from_db()
+    assert (post.valid_from, post.valid_to) == (datetime.date(2020, 1, 15), None)
+    assert post.person.affiliations.filter(kind="position").count() == 1  # corrected, not replaced
+    entry = LogEntry.objects.filter(action="affiliation.updated").get()
+    assert entry.data == {"changes": {"valid_from": ["2021-02-01", "2020-01-15"]}}
+    assert entry.unit_id == province.cell_a1.pk
+    # The same date again, or no date at all: nothing changes.
+    assert _import(province, rows).unchanged == 1
+    rows = [person_row(posts="A1: Phó bí thư chi bộ (Cấp phó)")]
+    assert _import(province, rows).unchanged == 1
 
 
 def test_existing_people_are_matched_by_name_and_birth_date(province):
@@ -256,8 +317,8 @@ def test_an_error_in_the_middle_of_the_commit_leaves_nothing(province, monkeypat
     before = _state()
     real = services.create_in_bulk
 
-    def crash(records, actor):
-        real(records, actor)
+    def crash(records, actor, *args):
+        real(records, actor, *args)
         raise RuntimeError("killed")
 
     monkeypatch.setattr(services, "create_in_bulk", crash)
@@ -291,3 +352,39 @@ def test_empty_cells_keep_stored_values(province):
     assert (job.updated, job.unchanged) == (0, 1)
     person = Person.objects.get(citizen_id="001085000001")
     assert (person.membership.occupation, person.phone) == ("nong_dan", "0912345678")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"family_name": "Nguyễn", "middle_name": "Văn", "given_name": "An", "gender": "M"},
+        {"family_name": "Lê", "given_name": "Hoa", "email": "hoa@example.vn", "phone": "0912"},
+        {"family_name": "Lê", "given_name": "Hoa", "email": "not an e-mail"},
+        {"family_name": "Lê" * 40, "given_name": "Hoa"},  # longer than the column
+        {"family_name": "Lê", "given_name": "Ho\x00a"},
+        {"family_name": "Lê", "given_name": "Hoa", "gender": "X"},
+        {"family_name": "", "given_name": "Hoa"},
+        {"family_name": "Lê", "given_name": "Hoa", "birth_date": datetime.date(1980, 1, 2)},
+    ],
+)
+def test_quick_person_check_agrees_with_full_clean(fields):
+    """``validation.clean_person`` skips Django's field cleaning only for plainly good values."""
+    from django.core.exceptions import ValidationError
+
+    from kiemdiem.imports import validation
+    from kiemdiem.people import services as people
+
+    reference = Person()
+    people._apply_person_fields(reference, dict(fields))
+    try:
+        reference.full_clean(validate_unique=False, validate_constraints=False)
+        expected = tuple(getattr(reference, n) for n in validation.PERSON_COLUMNS)
+    except ValidationError as exc:
+        expected = exc.message_dict
+    probe = validation._NewPerson()
+    people._apply_person_fields(probe, dict(fields))
+    try:
+        got = validation.clean_person(probe)
+    except ValidationError as exc:
+        got = exc.message_dict
+    assert got == expected

@@ -134,3 +134,21 @@ def test_templates_have_headers_and_instructions(client, province, kind):
 def test_anonymous_is_sent_to_login(client, province):
     response = client.get(reverse("imports"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_job_page_and_report_follow_the_viewers_language(client, province):
+    job = _job(province)  # checked under Vietnamese
+    viewer = province.users["staff_p"]
+    viewer.language = "en"
+    viewer.save(update_fields=["language"])
+    client.force_login(viewer)
+    page = client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert "No active unit with code “ZZ”." in page
+    report = client.get(reverse("import-report", args=[job.pk]))
+    book = load_workbook(io.BytesIO(b"".join(report.streaming_content)))
+    assert book.sheetnames[0] == "Problems"
+    assert book["Problems"]["G2"].value == "No active unit with code “ZZ”."
+    viewer.language = "vi"
+    viewer.save(update_fields=["language"])
+    page = client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert "No active unit" not in page and "ZZ" in page

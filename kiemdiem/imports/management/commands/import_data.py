@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from kiemdiem.imports import services
+from kiemdiem.imports import exporters, services
 from kiemdiem.imports.models import ImportKind, JobStatus
 from kiemdiem.orgtree.models import Unit
 
@@ -70,11 +70,12 @@ class Command(BaseCommand):
         progress = Progress(out, "checking")
         services.import_validate(job, progress=progress)
         progress.end()
-        for p in job.problems[:50]:
+        for p in job.problem_list()[:50]:
             self.stdout.write(f"{p['sheet']}!{p['column']}{p['row']} [{p['code']}] {p['message']}")
         if job.status != JobStatus.READY:
-            if job.report_path.exists():
-                self.stdout.write(f"report: {job.report_path}")
+            report = exporters.error_report(job)
+            if report is not None:
+                self.stdout.write(f"report: {report}")
             raise CommandError(
                 f"{job.error_count} error(s), {job.warning_count} warning(s): nothing imported"
             )
