@@ -257,6 +257,22 @@ def _check_writable(review: SelfReview) -> None:
         raise ValidationError(_("This subject is not rated in this cycle."))
 
 
+def revision_of(review: SelfReview) -> str:
+    return review.updated_at.isoformat()
+
+
+def _check_revision(review: SelfReview, revision: str | None) -> None:
+    if revision and revision != revision_of(review):
+        raise ValidationError(
+            _(
+                "This review was changed elsewhere (in another window or by another person) at"
+                " %(time)s. Copy what you have just written, then reload the page to see the"
+                " latest text."
+            )
+            % {"time": timezone.localtime(review.updated_at).strftime("%H:%M:%S %d/%m/%Y")}
+        )
+
+
 def carried_of(review: SelfReview) -> list[str]:
     return [r["shortcoming"] for r in review.content.get("khac_phuc") or [] if r.get("carried")]
 
@@ -286,12 +302,22 @@ def live_result(review: SelfReview) -> dict[str, Any]:
 
 
 @transaction.atomic
-def review_save(*, review: SelfReview, content: dict[str, Any], proposed_tier: str, actor):
-    """Save the draft as written (autosave) and the engine's result for it."""
+def review_save(
+    *,
+    review: SelfReview,
+    content: dict[str, Any],
+    proposed_tier: str,
+    actor,
+    revision: str | None = None,
+):
+    """Save the draft as written (autosave) and the engine's result for it. ``revision`` is
+    the version of the draft the writer's page shows: a save from a page that is behind (another
+    window, or someone writing on the member's behalf) is refused instead of overwriting."""
     review = (
         SelfReview.objects.select_for_update().select_related("subject__cycle").get(pk=review.pk)
     )
     _check_writable(review)
+    _check_revision(review, revision)
     _apply(review, content, proposed_tier)
     review.updated_by = actor
     review.save()
@@ -335,6 +361,7 @@ def review_submit(
     actor,
     content: dict[str, Any] | None = None,
     proposed_tier: str | None = None,
+    revision: str | None = None,
 ) -> SelfReview:
     """Lock the review and record it as the next version — with ``content`` and
     ``proposed_tier`` saved first in the same transaction when given (the page's Submit)."""
@@ -344,6 +371,7 @@ def review_submit(
         .get(pk=review.pk)
     )
     _check_writable(review)
+    _check_revision(review, revision)
     if content is not None:
         _apply(review, content, review.proposed_tier if proposed_tier is None else proposed_tier)
     else:

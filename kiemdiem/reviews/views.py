@@ -229,15 +229,24 @@ def review_save(request, subject_pk):
     content = forms.content_from_post(form, request.POST)
     errors: list[str] = []
     tier = request.POST.get("proposed_tier", "")
+    revision = request.POST.get("revision") or None
     try:
         if "submit" in request.POST:
             review = services.review_submit(
-                review=review, content=content, proposed_tier=tier, actor=request.user
+                review=review,
+                content=content,
+                proposed_tier=tier,
+                actor=request.user,
+                revision=revision,
             )
             messages.success(request, _("Your review has been submitted."))
         else:
             review = services.review_save(
-                review=review, content=content, proposed_tier=tier, actor=request.user
+                review=review,
+                content=content,
+                proposed_tier=tier,
+                actor=request.user,
+                revision=revision,
             )
     except ValidationError as error:
         errors = _messages_of(error)

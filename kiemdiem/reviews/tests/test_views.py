@@ -140,3 +140,23 @@ def test_the_agency_head_finds_and_rates_a_staff_self_assessment(client, provinc
     client.post(reverse("subject-rate", args=[state.pk]), {"tier": "HTTNV"})
     state.refresh_from_db()
     assert state.tier == "HTTNV"
+
+
+def test_a_page_that_is_behind_does_not_overwrite_a_newer_draft(client, province, binh):
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    revision = page.text.split('name="revision" value="')[1].split('"')[0]
+    first = client.post(
+        reverse("review-save", args=[binh.pk]),
+        {"s.tu_tuong": "Viết ở cửa sổ thứ nhất", "revision": revision},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Đã lưu bản nháp lúc" in first.text
+    stale = client.post(
+        reverse("review-save", args=[binh.pk]),
+        {"s.tu_tuong": "Cửa sổ thứ hai, cũ hơn", "revision": revision},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "đã được sửa ở nơi khác" in stale.text
+    assert SelfReview.objects.get(subject=binh).content["tu_tuong"] == "Viết ở cửa sổ thứ nhất"
