@@ -144,3 +144,27 @@ def test_provincial_staff_open_the_year_and_a_commune_plan_must_fit_its_window(p
     page.get_by_label("Tự kiểm điểm từ ngày").fill("20/11/2025")
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_text("Tự kiểm điểm: 20/11/2025 – 05/12/2025")).to_be_visible()
+
+
+def test_provincial_staff_follow_progress_down_to_a_person(page, province, cycle):
+    from kiemdiem.reviews import services as reviews
+
+    binh = Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+    review = reviews.review_start(subject=binh, actor=None)
+    reviews.review_submit(review=review, content={}, proposed_tier="HTTNV", actor=None)
+    sign_in(page, "staff_p")
+    page.goto(page.base_url + f"/cycles/{cycle.pk}/")
+    page.get_by_role("link", name="Bảng theo dõi tiến độ").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ của Đảng bộ tỉnh Thử")
+    shot(page, "board-province")
+    page.get_by_role("link", name="Đảng bộ xã An Bình").click()
+    page.get_by_role("link", name="Chi bộ thôn Đông").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ của Chi bộ thôn Đông")
+    shot(page, "board-cell")
+    page.locator("table.board tbody td").nth(1).get_by_role("link").click()  # submitted: 1
+    shot(page, "board-people")
+    page.get_by_role("link", name="Trần Thị Bình").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trần Thị Bình")
+    expect(page.get_by_text("Đã nộp").first).to_be_visible()
