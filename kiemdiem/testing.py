@@ -179,3 +179,33 @@ def open_annual(province, year):
         stages=annual_stages(year),
         actor=None,
     )
+
+
+# Every written section of every form, filled (a review must be written before it is submitted;
+# each form keeps only its own sections).
+WRITTEN = {
+    key: f"Nội dung mục {key}."
+    for key in (
+        "tu_tuong",
+        "dao_duc",
+        "ky_luat",
+        "tac_phong",
+        "lanh_dao",
+        "noi_cu_tru",
+        "xay_dung_dang",
+        "tap_trung_dan_chu",
+        "tu_nhan_xet",
+        "han_che",
+    )
+} | {
+    "nhiem_vu": {"text": "Hoàn thành nhiệm vụ được giao.", "products": []},
+    "tap_the_lanh_dao": {"text": "Lãnh đạo hoàn thành nhiệm vụ chính trị.", "products": []},
+}
+
+
+def written(subject) -> dict:
+    """``WRITTEN`` narrowed to the sections of the subject's own form (the API refuses others)."""
+    from kiemdiem.reviews.services import form_of
+
+    keys = {section.key for section in form_of(subject).sections}
+    return {key: value for key, value in WRITTEN.items() if key in keys}

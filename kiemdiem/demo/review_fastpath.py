@@ -235,6 +235,7 @@ class FastReviews(ServiceReviews):
         if item.submit:
             if not review.proposed_tier:
                 raise ValidationError(f"{subject}: no proposed tier to submit")
+            reviews.check_filled(review)
             if reviews.collective_pending(subject) is not None:
                 raise ValidationError(f"{subject}: the collective's report comes first")
             review.version = 1

@@ -66,13 +66,14 @@ class SectionView:
     rows: list[dict[str, Any]] = field(default_factory=list)
     checklist: catalogue.Checklist | None = None
     inputs: list[tuple[engine.Input, str]] = field(default_factory=list)
+    required: bool = False
 
 
 def section_views(form, content, inputs: list[engine.Input], editable: bool) -> list[SectionView]:
     out = []
     for number, spec in enumerate(form.sections, start=1):
         value = content.get(spec.key)
-        view = SectionView(spec, number, value)
+        view = SectionView(spec, number, value, required=spec in form.required())
         if spec.type == "products":
             value = value or {}
             view.value = value.get("text", "")

@@ -324,6 +324,23 @@ def review_save(
     return review
 
 
+def check_filled(review: SelfReview) -> None:
+    form = catalogue.forms()[review.form_key]
+    empty = []
+    for number, section in enumerate(form.sections, start=1):
+        if section not in form.required():
+            continue
+        value = review.content.get(section.key)
+        if section.type == "products":
+            value = (value or {}).get("text") or (value or {}).get("products")
+        if not value:
+            empty.append(f"{number}. {section.title}")
+    if empty:
+        raise ValidationError(
+            {"content": _("Still empty: %(sections)s.") % {"sections": "; ".join(empty)}}
+        )
+
+
 def collective_pending(subject: Subject) -> Subject | None:
     """The collective whose report must be submitted before this member's review."""
     if not subject.person_id or subject.unit.group != UnitGroup.COLLECTIVE:
@@ -378,6 +395,7 @@ def review_submit(
         _evaluate(review, catalogue.forms()[review.form_key])  # facts may have changed
     if not review.proposed_tier:
         raise ValidationError({"proposed_tier": _("Propose your tier before submitting.")})
+    check_filled(review)
     waiting = collective_pending(review.subject)
     if waiting is not None:
         raise ValidationError(

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
 from kiemdiem.reviews.models import SelfReview
-from kiemdiem.testing import open_annual
+from kiemdiem.testing import open_annual, written
 
 from .conftest import sign_in
 from .test_ui import field
@@ -23,6 +23,15 @@ def shot(page, name):
     folder = os.environ.get("KIEMDIEM_SCREENSHOTS")
     if folder:
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+def fill_required(page):
+    """Write something in every section that must be filled before submitting (marked *)."""
+    sections = page.locator("section.review-section", has=page.locator("h2 .req"))
+    for i in range(sections.count()):
+        box = sections.nth(i).locator("textarea").first
+        if not box.input_value():
+            box.fill("Đã thực hiện nghiêm túc, có kết quả cụ thể.")
 
 
 @pytest.fixture
@@ -51,6 +60,7 @@ def test_a_member_writes_and_submits_the_self_review(page, province, cycle):
     page.get_by_label("Tự nhận mức xếp loại").select_option("HTTNV")
     expect(page.locator("#panel")).to_contain_text("khác với kết quả theo quy định")
     page.get_by_text("Nể nang, né tránh").first.check()
+    fill_required(page)
     shot(page, "review-draft")
     page.get_by_role("button", name="Nộp", exact=True).click()
     expect(page.get_by_text("Đã nộp bản kiểm điểm.")).to_be_visible()
@@ -79,6 +89,7 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     page.locator("[name='s.tap_the_lanh_dao.text']").fill(
         "Chi bộ lãnh đạo hoàn thành các chỉ tiêu năm."
     )
+    fill_required(page)
     page.get_by_label("Tự nhận mức xếp loại").select_option("HTTNV")
     page.get_by_role("button", name="Nộp", exact=True).click()
     expect(page.get_by_text("Đã nộp bản kiểm điểm.")).to_be_visible()
@@ -88,6 +99,7 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     page.get_by_role("button", name="Bắt đầu viết").click()
     expect(page.get_by_text("Mẫu 2B-HD KĐ.ĐG 2025")).to_be_visible()
     expect(page.get_by_label("Về kết quả lãnh đạo, quản lý", exact=False)).to_be_visible()
+    fill_required(page)
     page.get_by_label("Tự nhận mức xếp loại").select_option("HTTNV")
     page.get_by_role("button", name="Nộp", exact=True).click()
     expect(page.get_by_text("Đã nộp bản kiểm điểm.")).to_be_visible()
@@ -153,7 +165,7 @@ def test_provincial_staff_follow_progress_down_to_a_person(page, province, cycle
         cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
     )
     review = reviews.review_start(subject=binh, actor=None)
-    reviews.review_submit(review=review, content={}, proposed_tier="HTTNV", actor=None)
+    reviews.review_submit(review=review, content=written(binh), proposed_tier="HTTNV", actor=None)
     sign_in(page, "staff_p")
     page.goto(page.base_url + f"/cycles/{cycle.pk}/")
     page.get_by_role("link", name="Bảng theo dõi tiến độ").click()

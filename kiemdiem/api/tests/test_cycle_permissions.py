@@ -14,6 +14,7 @@ import pytest
 from kiemdiem.cycles.models import Subject, SubjectStatus
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
+from kiemdiem.testing import WRITTEN, written
 
 USERS = ["anon", "nogrant", "staff_a", "staff_p", "staff_b", "inspector", "decider", "member"]
 SEE_CYCLE = {"staff_a", "staff_p", "staff_b", "inspector", "decider", "member"}
@@ -57,7 +58,10 @@ def _review(cycle, province, state="draft"):
     review = reviews.review_start(subject=subject, actor=None)
     if state in ("saved", "submitted"):
         reviews.review_save(
-            review=review, content={"tu_tuong": "Kiên định"}, proposed_tier="HTTNV", actor=None
+            review=review,
+            content={**WRITTEN, "tu_tuong": "Kiên định"},
+            proposed_tier="HTTNV",
+            actor=None,
         )
     if state == "submitted":
         reviews.review_submit(review=review, actor=None)
@@ -272,7 +276,7 @@ def test_a_member_reads_and_writes_their_own_review_only(client_for, province, c
     assert member.post(f"/api/subjects/{other.pk}/review/").status_code == 404
     assert member.post(f"/api/subjects/{own.pk}/review/").status_code == 201
     assert member.get(f"/api/subjects/{own.pk}/review/").status_code == 200
-    body = {"content": {"tu_tuong": "Luôn kiên định"}, "proposed_tier": "HTTNV"}
+    body = {"content": {**written(own), "tu_tuong": "Luôn kiên định"}, "proposed_tier": "HTTNV"}
     assert member.put(f"/api/subjects/{own.pk}/review/", body, format="json").status_code == 200
     assert member.post(f"/api/subjects/{own.pk}/review/submit/").status_code == 200
     # the member may neither send back nor rate nor take out their own subject
@@ -293,7 +297,7 @@ def test_the_writer_cannot_send_back_their_own_review(client_for, province, cycl
     binh = Subject.objects.get(cycle=cycle, person=province.members["binh"])
     for subject in (an_head, binh):
         review = reviews.review_start(subject=subject, actor=None)
-        reviews.review_save(review=review, content={}, proposed_tier="HTTNV", actor=None)
+        reviews.review_save(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
         reviews.review_submit(review=review, actor=None)
     secretary = client_for("secretary")
     before = cycle_state()
@@ -345,7 +349,7 @@ def test_lists_show_only_the_callers_scope(client_for, province, cycle):
 def test_a_collectives_submitted_report_is_visible_to_its_members(client_for, province, cycle):
     from kiemdiem.cycles import subjects
     from kiemdiem.people import services as people
-    from kiemdiem.testing import D
+    from kiemdiem.testing import WRITTEN, D
 
     people.affiliation_start(
         person=province.members["binh"],
@@ -363,7 +367,7 @@ def test_a_collectives_submitted_report_is_visible_to_its_members(client_for, pr
     member = client_for("member")
     url = f"/api/subjects/{collective.pk}/review/"
     assert member.get(url).status_code == 404  # a draft is the collective's own business
-    reviews.review_save(review=report, content={}, proposed_tier="HTTNV", actor=None)
+    reviews.review_save(review=report, content=WRITTEN, proposed_tier="HTTNV", actor=None)
     reviews.review_submit(review=report, actor=None)
     assert member.get(url).status_code == 200
     assert member.get(f"{url}versions/").json()["count"] == 1

@@ -9,7 +9,7 @@ from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectStatus
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
-from kiemdiem.testing import D
+from kiemdiem.testing import WRITTEN, D
 
 STAGES_2026 = [
     {"kind": "self_review", "starts_on": "2026-11-15", "due_on": "2026-12-10"},
@@ -230,7 +230,7 @@ def test_ratings_follow_the_required_order(client_for, province, cycle, cycle_st
     assert "chưa được nộp" in response.json()["non_field_errors"][0]
     for subject in (cell, head):
         review = reviews.review_start(subject=subject, actor=None)
-        reviews.review_submit(review=review, content={}, proposed_tier="HTTNV", actor=None)
+        reviews.review_submit(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
     before = cycle_state()
     response = decider.post(
         f"/api/subjects/{cell.pk}/rate/", {"tier": "HTTNV", "note": "Nghị quyết 12"}, format="json"
@@ -426,7 +426,7 @@ def test_query_count_does_not_grow_with_rows(
 
     binh = Subject.objects.get(cycle=cycle, person=province.members["binh"])
     review = reviews.review_start(subject=binh, actor=None)
-    reviews.review_save(review=review, content={}, proposed_tier="HTNV", actor=None)
+    reviews.review_save(review=review, content=WRITTEN, proposed_tier="HTNV", actor=None)
     reviews.review_submit(review=review, actor=None)
     client = client_for("staff_p")
     url = url.format(C=cycle.pk, binh=binh.pk)

@@ -9,7 +9,7 @@ from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject
 from kiemdiem.people import services as people
 from kiemdiem.reviews.models import SelfReview
-from kiemdiem.testing import D
+from kiemdiem.testing import D, written
 
 FULL_2025 = {
     "fact.general_score": "27",
@@ -158,11 +158,13 @@ def test_unknown_items_sections_and_inputs_are_named(member, binh):
 
 def test_submit_locks_and_an_amendment_keeps_the_history(member, binh, cycle_state):
     member.post(url_of(binh))
-    member.put(url_of(binh), {"content": {"tu_tuong": "Bản đầu"}}, format="json")
+    member.put(url_of(binh), {"content": {**written(binh), "tu_tuong": "Bản đầu"}}, format="json")
     response = member.post(url_of(binh, "submit"))
     assert response.status_code == 400 and "proposed_tier" in response.json()
     member.put(
-        url_of(binh), {"content": {"tu_tuong": "Bản đầu"}, "proposed_tier": "HTNV"}, format="json"
+        url_of(binh),
+        {"content": {**written(binh), "tu_tuong": "Bản đầu"}, "proposed_tier": "HTNV"},
+        format="json",
     )
     response = member.post(url_of(binh, "submit"))
     assert response.status_code == 200, response.content
@@ -182,7 +184,7 @@ def test_submit_locks_and_an_amendment_keeps_the_history(member, binh, cycle_sta
         "draft",
         "Bổ sung sản phẩm",
     )
-    body = {"content": {"tu_tuong": "Bản sửa"}, "proposed_tier": "HTTNV"}
+    body = {"content": {**written(binh), "tu_tuong": "Bản sửa"}, "proposed_tier": "HTTNV"}
     assert member.put(url_of(binh), body, format="json").status_code == 200
     assert member.post(url_of(binh, "submit")).json()["version"] == 2
 
@@ -200,7 +202,7 @@ def test_submit_locks_and_an_amendment_keeps_the_history(member, binh, cycle_sta
 
 def test_a_review_sent_back_is_rewritten_and_its_writer_told(client_for, province, member, binh):
     member.post(url_of(binh))
-    member.put(url_of(binh), {"content": {}, "proposed_tier": "HTXSNV"}, format="json")
+    member.put(url_of(binh), {"content": written(binh), "proposed_tier": "HTXSNV"}, format="json")
     staff_a = client_for("staff_a")
     draft = staff_a.post(url_of(binh, "return"), {"comment": "x"}, format="json")
     assert draft.status_code == 400  # only a submitted review goes back
@@ -217,7 +219,7 @@ def test_a_review_sent_back_is_rewritten_and_its_writer_told(client_for, provinc
     )
     user = province.users["member"]
     assert user.notifications.get().text.endswith("Cần nêu sản phẩm cụ thể")
-    body = {"content": {"tu_tuong": "Đã bổ sung"}, "proposed_tier": "HTTNV"}
+    body = {"content": {**written(binh), "tu_tuong": "Đã bổ sung"}, "proposed_tier": "HTTNV"}
     assert member.put(url_of(binh), body, format="json").status_code == 200
     assert member.post(url_of(binh, "submit")).status_code == 200
     kinds = [v["kind"] for v in member.get(url_of(binh, "versions")).json()["results"]]
@@ -261,7 +263,7 @@ def test_members_submit_after_the_collective_and_are_linked_into_its_report(
     staff = client_for("staff_p")
     for subject in standing:
         assert staff.post(url_of(subject)).status_code == 201
-        body = {"content": {}, "proposed_tier": "HTTNV"}
+        body = {"content": written(subject), "proposed_tier": "HTTNV"}
         assert staff.put(url_of(subject), body, format="json").status_code == 200
     before = cycle_state()
     response = staff.post(url_of(member_subject, "submit"))
@@ -301,7 +303,7 @@ def test_members_submit_after_the_collective_and_are_linked_into_its_report(
 
 def test_a_rated_subjects_review_no_longer_changes(client_for, member, binh, cycle_state):
     member.post(url_of(binh))
-    member.put(url_of(binh), {"content": {}, "proposed_tier": "HTTNV"}, format="json")
+    member.put(url_of(binh), {"content": written(binh), "proposed_tier": "HTTNV"}, format="json")
     member.post(url_of(binh, "submit"))
     rate = client_for("decider").post(
         f"/api/subjects/{binh.pk}/rate/", {"tier": "HTTNV"}, format="json"

@@ -77,6 +77,7 @@ class Section:
     help_vi: str = ""
     help_en: str = ""
     list: str = ""
+    optional: bool = False
 
     @property
     def title(self) -> str:
@@ -105,6 +106,14 @@ class FormSpec:
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
+
+    def required(self) -> tuple[Section, ...]:
+        """The written sections that must not be left empty at submission."""
+        return tuple(
+            s
+            for s in self.sections
+            if s.type in ("text", "products") and not s.optional and s.key not in self.optional
+        )
 
 
 class CatalogueError(ValueError):

@@ -9,7 +9,7 @@ from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
 from kiemdiem.people import services as people
 from kiemdiem.reviews import catalogue, engine, services
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion
-from kiemdiem.testing import D, open_annual
+from kiemdiem.testing import WRITTEN, D, open_annual
 
 FULL_2025 = {
     "fact.general_score": "27",
@@ -32,7 +32,7 @@ def cycle(province):
 def submitted(subject, tier="HTTNV"):
     """The subject's review, written and submitted (ratings are made on submitted reviews)."""
     review = services.review_start(subject=subject, actor=None)
-    return services.review_submit(review=review, content={}, proposed_tier=tier, actor=None)
+    return services.review_submit(review=review, content=WRITTEN, proposed_tier=tier, actor=None)
 
 
 def subject_of(cycle, person, kind=SubjectKind.PARTY_MEMBER):
@@ -70,7 +70,7 @@ def test_a_draft_saves_with_the_engines_result_and_submitting_locks_it(cycle, pr
     review = services.review_start(subject=subject, actor=user)
     review = services.review_save(
         review=review,
-        content={"tu_tuong": "Luôn kiên định", "xep_loai": FULL_2025, "bogus": "x"},
+        content={**WRITTEN, "tu_tuong": "Luôn kiên định", "xep_loai": FULL_2025, "bogus": "x"},
         proposed_tier="HTTNV",
         actor=user,
     )
@@ -81,7 +81,7 @@ def test_a_draft_saves_with_the_engines_result_and_submitting_locks_it(cycle, pr
     review.refresh_from_db()
     assert review.status == ReviewStatus.SUBMITTED and review.version == 1
     with pytest.raises(ValidationError, match="khóa"):
-        services.review_save(review=review, content={}, proposed_tier="HTNV", actor=user)
+        services.review_save(review=review, content=WRITTEN, proposed_tier="HTNV", actor=user)
     assert review.versions.get().content["tu_tuong"] == "Luôn kiên định"
 
 
@@ -89,14 +89,14 @@ def test_an_amendment_keeps_every_submitted_version(cycle, province):
     user = province.users["member"]
     review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
     services.review_save(
-        review=review, content={"tu_tuong": "Bản đầu"}, proposed_tier="HTNV", actor=user
+        review=review, content={**WRITTEN, "tu_tuong": "Bản đầu"}, proposed_tier="HTNV", actor=user
     )
     services.review_submit(review=review, actor=user)
     with pytest.raises(ValidationError):
         services.review_amend(review=review, reason=" ", actor=user)
     services.review_amend(review=review, reason="Bổ sung sản phẩm", actor=user)
     services.review_save(
-        review=review, content={"tu_tuong": "Bản sửa"}, proposed_tier="HTTNV", actor=user
+        review=review, content={**WRITTEN, "tu_tuong": "Bản sửa"}, proposed_tier="HTTNV", actor=user
     )
     services.review_submit(review=review, actor=user)
     versions = list(ReviewVersion.objects.filter(review=review).order_by("number"))
@@ -113,7 +113,7 @@ def test_incomplete_rating_inputs_say_what_is_missing(cycle, province):
     review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
     review = services.review_save(
         review=review,
-        content={"xep_loai": {"fact.general_score": "20"}},
+        content={**WRITTEN, "xep_loai": {"fact.general_score": "20"}},
         proposed_tier="",
         actor=user,
     )
@@ -129,7 +129,7 @@ def test_unknown_checklist_items_are_refused_and_nothing_changes(cycle, province
     with pytest.raises(ValidationError) as error:
         services.review_save(
             review=review,
-            content={"tu_tuong": "mới", "suy_thoai": {"checked": ["TT1", "ZZ9"]}},
+            content={**WRITTEN, "tu_tuong": "mới", "suy_thoai": {"checked": ["TT1", "ZZ9"]}},
             proposed_tier="",
             actor=user,
         )
@@ -145,7 +145,10 @@ def test_last_cycles_shortcomings_are_prefilled(province):
     review = services.review_start(subject=subject_of(old, province.members["binh"]), actor=user)
     services.review_save(
         review=review,
-        content={"han_che": "- Chưa đóng đảng phí đúng hạn\n\n- Ít phát biểu trong sinh hoạt"},
+        content={
+            **WRITTEN,
+            "han_che": "- Chưa đóng đảng phí đúng hạn\n\n- Ít phát biểu trong sinh hoạt",
+        },
         proposed_tier="HTNV",
         actor=user,
     )
@@ -175,14 +178,14 @@ def test_members_of_a_collective_submit_after_its_report(cycle, province):
         cycle=cycle, person=province.members["dung"], unit=province.standing
     )
     review = services.review_start(subject=member_subject, actor=None)
-    services.review_save(review=review, content={}, proposed_tier="HTTNV", actor=None)
+    services.review_save(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
     with pytest.raises(ValidationError, match="tập thể"):
         services.review_submit(review=review, actor=None)
     collective = Subject.objects.get(
         cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE
     )
     report = services.review_start(subject=collective, actor=None)
-    services.review_save(review=report, content={}, proposed_tier="HTTNV", actor=None)
+    services.review_save(review=report, content=WRITTEN, proposed_tier="HTTNV", actor=None)
     services.review_submit(review=report, actor=None)
     services.review_submit(review=review, actor=None)
     services.review_link(review=report, members=[review], actor=None)
@@ -192,7 +195,7 @@ def test_members_of_a_collective_submit_after_its_report(cycle, province):
 def test_a_sent_back_review_can_be_rewritten_and_the_writer_is_told(cycle, province):
     user = province.users["member"]
     review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=user)
-    services.review_save(review=review, content={}, proposed_tier="HTXSNV", actor=user)
+    services.review_save(review=review, content=WRITTEN, proposed_tier="HTXSNV", actor=user)
     services.review_submit(review=review, actor=user)
     services.review_return(
         review=review, comment="Cần nêu sản phẩm cụ thể", actor=province.users["staff_a"]
@@ -201,7 +204,7 @@ def test_a_sent_back_review_can_be_rewritten_and_the_writer_is_told(cycle, provi
     assert review.status == ReviewStatus.RETURNED
     assert user.notifications.get().text.endswith("Cần nêu sản phẩm cụ thể")
     services.review_save(
-        review=review, content={"tu_tuong": "x"}, proposed_tier="HTTNV", actor=user
+        review=review, content={**WRITTEN, "tu_tuong": "x"}, proposed_tier="HTTNV", actor=user
     )
     services.review_submit(review=review, actor=user)
     assert [v.kind for v in review.versions.order_by("created_at")] == [
@@ -289,7 +292,7 @@ def test_the_state_self_assessment_is_rated_by_the_agency_head_before_the_party_
     # the party review's live result waits for the state tier
     review = services.review_start(subject=party, actor=None)
     review = services.review_save(
-        review=review, content={"xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
+        review=review, content={**WRITTEN, "xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
     )
     assert review.engine_result["status"] in ("incomplete", "undetermined")
 
@@ -302,7 +305,7 @@ def test_the_state_self_assessment_is_rated_by_the_agency_head_before_the_party_
     submitted(state)
     cycles.subject_rate(subject=state, tier="HTTNV", actor=None)
     review = services.review_save(
-        review=review, content={"xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
+        review=review, content={**WRITTEN, "xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
     )
     assert review.engine_result["status"] == "rated"
     services.review_submit(review=review, actor=None)
@@ -328,7 +331,7 @@ def test_a_quarterly_review_of_a_leader_is_rated_for_its_quarter(province):
     review = services.review_start(subject=leader, actor=None)
     assert review.form_key == "M2B_2025"
     review = services.review_save(
-        review=review, content={"xep_loai": FULL_2025}, proposed_tier="", actor=None
+        review=review, content={**WRITTEN, "xep_loai": FULL_2025}, proposed_tier="", actor=None
     )
     assert review.engine_result["status"] == "incomplete"
     assert review.engine_result["message"].startswith("Còn thiếu: ")  # named by its label
@@ -338,7 +341,10 @@ def test_a_quarterly_review_of_a_leader_is_rated_for_its_quarter(province):
         "fact.area_pct_exceeded": "40",
     }
     review = services.review_save(
-        review=review, content={"xep_loai": {**FULL_2025, **area}}, proposed_tier="", actor=None
+        review=review,
+        content={**WRITTEN, "xep_loai": {**FULL_2025, **area}},
+        proposed_tier="",
+        actor=None,
     )
     assert review.engine_result["status"] == "rated"
     assert any("period = Q2" in line for line in review.live_result["lines"])
@@ -382,7 +388,7 @@ def test_a_civil_servants_self_assessment_under_nd335_reaches_a_tier(province):
         "fact.discipline_in_year": "NONE",
     }
     review = services.review_save(
-        review=review, content={"xep_loai": rating}, proposed_tier="HTTNV", actor=None
+        review=review, content={**WRITTEN, "xep_loai": rating}, proposed_tier="HTTNV", actor=None
     )
     assert review.engine_result["status"] == "rated", review.engine_result
     assert review.engine_result["pack"] == "ND335"
@@ -435,6 +441,19 @@ def test_nothing_changes_in_a_closed_cycle(cycle, province):
     Subject.objects.filter(cycle=cycle).update(status=SubjectStatus.RATED, tier="HTTNV")
     cycles.cycle_close(cycle=cycle, actor=None)
     with pytest.raises(ValidationError, match="đã đóng"):
-        services.review_save(review=review, content={}, proposed_tier="", actor=None)
+        services.review_save(review=review, content=WRITTEN, proposed_tier="", actor=None)
     with pytest.raises(ValidationError, match="đã đóng"):
         services.suggestion_add(subject=review.subject, text="x", actor=province.users["admin"])
+
+
+def test_a_review_with_empty_sections_is_not_submitted(cycle, province):
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=None)
+    with pytest.raises(ValidationError) as error:
+        services.review_submit(
+            review=review, content={"tu_tuong": "Kiên định"}, proposed_tier="HTTNV", actor=None
+        )
+    message = error.value.message_dict["content"][0]
+    assert "2. Về phẩm chất đạo đức" in message and "Về tư tưởng chính trị" not in message
+    assert "Giải trình" not in message  # "(nếu có)": optional
+    review.refresh_from_db()
+    assert review.status == "draft" and review.version == 0

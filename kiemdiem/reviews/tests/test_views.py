@@ -4,7 +4,17 @@ from django.urls import reverse
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
-from kiemdiem.testing import open_annual
+from kiemdiem.testing import open_annual, written
+
+
+def as_posted(content: dict) -> dict:
+    """Written content as the page's fields post it."""
+    return {
+        (f"s.{key}.text" if isinstance(value, dict) else f"s.{key}"): (
+            value["text"] if isinstance(value, dict) else value
+        )
+        for key, value in content.items()
+    }
 
 
 @pytest.fixture
@@ -32,6 +42,7 @@ def test_a_member_starts_writes_and_submits_their_review(client, province, binh)
     assert "Mẫu 2A-HD KĐ.ĐG 2025" in page.text
     assert "Liên hệ 27 biểu hiện suy thoái" in page.text and "TD9" in page.text
     data = {
+        **as_posted(written(binh)),
         "s.tu_tuong": "Kiên định lập trường",
         "s.nhiem_vu.text": "Hoàn thành các nhiệm vụ được giao",
         "s.nhiem_vu.p.0.name": "Báo cáo tổng kết",
@@ -93,7 +104,10 @@ def test_the_decider_is_told_what_to_rate_first(client, province, cycle):
 def test_staff_send_a_review_back_and_the_member_sees_why(client, province, binh):
     client.force_login(province.users["member"])
     client.post(reverse("review-start", args=[binh.pk]))
-    client.post(reverse("review-save", args=[binh.pk]), {"proposed_tier": "HTXSNV", "submit": "1"})
+    client.post(
+        reverse("review-save", args=[binh.pk]),
+        {**as_posted(written(binh)), "proposed_tier": "HTXSNV", "submit": "1"},
+    )
     client.force_login(province.users["staff_a"])
     client.post(reverse("review-return", args=[binh.pk]), {"comment": "Bổ sung sản phẩm cụ thể"})
     client.force_login(province.users["member"])
@@ -130,7 +144,7 @@ def test_the_agency_head_finds_and_rates_a_staff_self_assessment(client, provinc
     subjects.subjects_generate(cycle=cycle, actor=None)
     state = Subject.objects.get(cycle=cycle, person=cuong, track="state")
     review = reviews.review_start(subject=state, actor=None)
-    reviews.review_submit(review=review, content={}, proposed_tier="HTTNV", actor=None)
+    reviews.review_submit(review=review, content=written(state), proposed_tier="HTTNV", actor=None)
     head = accounts.user_create(username="chutich", password="pass12345!", person=dung, actor=None)
     client.force_login(head)
     mine = client.get(reverse("review-mine"))
