@@ -477,16 +477,23 @@ def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
         unit=review.subject.unit,
         data={"comment": review.return_comment},
     )
-    for user in _writers(review.subject):
-        with translation.override(user.language):
-            notify(
-                user,
-                key=f"review-returned:{review.pk}:{review.version}",
-                text=_("Your review in %(cycle)s was sent back: %(comment)s")
-                % {"cycle": review.subject.cycle.name, "comment": review.return_comment},
-                url=reverse("review-edit", args=[review.subject_id]),
-            )
+    _tell_writers(
+        review.subject,
+        key=f"review-returned:{review.pk}:{review.version}",
+        text=lambda: (
+            _("Your review in %(cycle)s was sent back: %(comment)s")
+            % {"cycle": review.subject.cycle.name, "comment": review.return_comment}
+        ),
+    )
     return review
+
+
+def _tell_writers(subject: Subject, *, key: str, text) -> None:
+    """A notice to whoever writes the subject's review, in their own language (``text`` is
+    called once per recipient under their language)."""
+    for user in _writers(subject):
+        with translation.override(user.language):
+            notify(user, key=key, text=text(), url=reverse("review-edit", args=[subject.pk]))
 
 
 def _writers(subject: Subject):
@@ -566,13 +573,12 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
         unit=subject.unit,
         data={"text": text, "raised_by": level.name},
     )
-    for user in _writers(subject):
-        with translation.override(user.language):
-            notify(
-                user,
-                key=f"suggestion:{suggestion.pk}",
-                text=_("%(unit)s suggests content for your review in %(cycle)s: %(text)s")
-                % {"unit": level.name, "cycle": subject.cycle.name, "text": text},
-                url=reverse("review-edit", args=[subject.pk]),
-            )
+    _tell_writers(
+        subject,
+        key=f"suggestion:{suggestion.pk}",
+        text=lambda: (
+            _("%(unit)s suggests content for your review in %(cycle)s: %(text)s")
+            % {"unit": level.name, "cycle": subject.cycle.name, "text": text}
+        ),
+    )
     return suggestion

@@ -49,15 +49,6 @@ def _messages_of(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
 
 
-def _inputs(subject: Subject) -> list[engine.Input]:
-    try:
-        pack = engine.pinned_pack(subject)
-    except engine.PackMismatch:
-        return []
-    kind = engine.engine_kind(subject, pack) if pack else None
-    return engine.inputs_for(pack, kind) if kind else []
-
-
 def _context(request, subject: Subject, review: SelfReview | None, errors=()):
     user = request.user
     writable = (
@@ -103,7 +94,9 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "cycle": subject.cycle,
         "review": review,
         "form": form,
-        "sections": forms.section_views(form, review.content, _inputs(subject), writable)
+        "sections": forms.section_views(
+            form, review.content, engine.inputs_of(subject) or [], writable
+        )
         if review
         else [],
         "result": services.live_result(review) if review else {},
@@ -141,6 +134,18 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "tiers": TierChoice.choices,
         "errors": errors,
     }
+
+
+def _act(request, subject: Subject, write, success: str = ""):
+    """Run one service write for the page: its refusal becomes the page's error messages."""
+    try:
+        write()
+        if success:
+            messages.success(request, success)
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return redirect("review-edit", subject.pk)
 
 
 @login_required
@@ -203,12 +208,9 @@ def review_start(request, subject_pk):
     subject = _subject(request.user, subject_pk)
     if not services.may_write(request.user, subject):
         raise Http404
-    try:
-        services.review_start(subject=subject, actor=request.user)
-    except ValidationError as error:
-        for text in _messages_of(error):
-            messages.error(request, text)
-    return redirect("review-edit", subject.pk)
+    return _act(
+        request, subject, lambda: services.review_start(subject=subject, actor=request.user)
+    )
 
 
 def _writable_review(request, subject_pk) -> tuple[Subject, SelfReview]:
@@ -266,14 +268,13 @@ def review_save(request, subject_pk):
 @require_POST
 def review_amend(request, subject_pk):
     subject, review = _writable_review(request, subject_pk)
-    try:
-        services.review_amend(
+    return _act(
+        request,
+        subject,
+        lambda: services.review_amend(
             review=review, reason=request.POST.get("reason", ""), actor=request.user
-        )
-    except ValidationError as error:
-        for text in _messages_of(error):
-            messages.error(request, text)
-    return redirect("review-edit", subject.pk)
+        ),
+    )
 
 
 @login_required
@@ -283,15 +284,14 @@ def review_return(request, subject_pk):
     review = SelfReview.objects.filter(subject=subject).first()
     if review is None or not can(request.user, Action.CHANGE, subject.unit):
         raise Http404
-    try:
-        services.review_return(
+    return _act(
+        request,
+        subject,
+        lambda: services.review_return(
             review=review, comment=request.POST.get("comment", ""), actor=request.user
-        )
-        messages.success(request, _("The review was sent back."))
-    except ValidationError as error:
-        for text in _messages_of(error):
-            messages.error(request, text)
-    return redirect("review-edit", subject.pk)
+        ),
+        _("The review was sent back."),
+    )
 
 
 @login_required
@@ -315,18 +315,17 @@ def subject_rate(request, subject_pk):
     subject = _subject(request.user, subject_pk)
     if not cycles.may_rate(request.user, subject):
         raise Http404
-    try:
-        cycles.subject_rate(
+    return _act(
+        request,
+        subject,
+        lambda: cycles.subject_rate(
             subject=subject,
             tier=request.POST.get("tier", ""),
             note=request.POST.get("note", ""),
             actor=request.user,
-        )
-        messages.success(request, _("The rating was recorded."))
-    except ValidationError as error:
-        for text in _messages_of(error):
-            messages.error(request, text)
-    return redirect("review-edit", subject.pk)
+        ),
+        _("The rating was recorded."),
+    )
 
 
 @login_required
@@ -352,7 +351,9 @@ def review_print(request, subject_pk):
         "version": version,
         "dated": version.created_at if version else review.submitted_at,
         "state": subject.track == "state",
-        "sections": forms.section_views(form, content, _inputs(subject), editable=False),
+        "sections": forms.section_views(
+            form, content, engine.inputs_of(subject) or [], editable=False
+        ),
         "proposed_tier": TierChoice(tier).label if tier else "",
         "suggestions": subject.suggestions.select_related("raised_by"),
     }
@@ -365,12 +366,11 @@ def suggestion_add(request, subject_pk):
     subject = _subject(request.user, subject_pk)
     if not can(request.user, Action.CHANGE, subject.unit):
         raise Http404
-    try:
-        services.suggestion_add(
+    return _act(
+        request,
+        subject,
+        lambda: services.suggestion_add(
             subject=subject, text=request.POST.get("text", ""), actor=request.user
-        )
-        messages.success(request, _("The suggestion was sent to the writer."))
-    except ValidationError as error:
-        for text in _messages_of(error):
-            messages.error(request, text)
-    return redirect("review-edit", subject.pk)
+        ),
+        _("The suggestion was sent to the writer."),
+    )

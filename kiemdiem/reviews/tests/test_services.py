@@ -457,3 +457,12 @@ def test_a_review_with_empty_sections_is_not_submitted(cycle, province):
     assert "Giải trình" not in message  # "(nếu có)": optional
     review.refresh_from_db()
     assert review.status == "draft" and review.version == 0
+
+
+def test_the_writer_is_told_in_their_own_language(cycle, province):
+    member = province.users["member"]
+    member.language = "en"
+    member.save(update_fields=["language"])
+    review = submitted(subject_of(cycle, province.members["binh"]))
+    services.review_return(review=review, comment="Bổ sung", actor=province.users["staff_a"])
+    assert member.notifications.get().text.startswith("Your review in Kiểm điểm năm 2025")
