@@ -209,3 +209,32 @@ def written(subject) -> dict:
 
     keys = {section.key for section in form_of(subject).sections}
     return {key: value for key, value in WRITTEN.items() if key in keys}
+
+
+POSTS_FROM = D(2021, 1, 1)  # posts and employments of the test province start here
+
+
+def hold_post(person, unit, *, title: str, role: str = "member", since=POSTS_FROM):
+    """``person`` holds a post in ``unit`` (a seat in a collective, the head of an agency…)."""
+    return people.affiliation_start(
+        person=person,
+        unit=unit,
+        kind="position",
+        title=title,
+        role=role,
+        valid_from=since,
+        actor=None,
+    )
+
+
+def employ(person, unit, *, title: str, category: str = "cong_chuc", since=POSTS_FROM):
+    """``person`` works in the state agency ``unit`` as a civil servant (or ``category``)."""
+    return people.affiliation_start(
+        person=person,
+        unit=unit,
+        kind="employment",
+        title=title,
+        state_category=category,
+        valid_from=since,
+        actor=None,
+    )

@@ -9,9 +9,8 @@ from django.urls import reverse
 from kiemdiem.cycles import board, selectors, services, subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
 from kiemdiem.cycles.services import StageWindow
-from kiemdiem.people import services as people
 from kiemdiem.reviews.models import SelfReview
-from kiemdiem.testing import open_annual
+from kiemdiem.testing import employ, hold_post, open_annual
 
 D = datetime.date
 BEFORE_DUE = D(2025, 12, 5)  # self-review due 10/12/2025, decision due 31/12/2025
@@ -213,24 +212,8 @@ def test_prerequisites_of_a_units_subjects_in_constant_queries(
     province, django_assert_max_num_queries
 ):
     an, dung = province.members["an"], province.members["dung"]
-    people.affiliation_start(
-        person=an,
-        unit=province.standing,
-        kind="position",
-        title="Ủy viên",
-        role="member",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
-    people.affiliation_start(
-        person=dung,
-        unit=province.agency,
-        kind="employment",
-        state_category="cong_chuc",
-        title="Văn thư",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    hold_post(an, province.standing, title="Ủy viên")
+    employ(dung, province.agency, title="Văn thư")
     cycle = open_annual(province, 2025)
     subjects.subjects_generate(cycle=cycle, actor=None)
     admin = province.users["admin"]

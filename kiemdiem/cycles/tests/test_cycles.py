@@ -9,7 +9,7 @@ from kiemdiem.cycles.models import PinnedPack, Plan, Subject, SubjectKind, Subje
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.people import services as people
-from kiemdiem.testing import open_annual
+from kiemdiem.testing import employ, hold_post, open_annual
 
 D = datetime.date
 
@@ -122,15 +122,7 @@ def test_the_subject_list_follows_the_registry(province):
     # given: An heads cell A1 and sits on the standing committee; Cường is exempt; Dung works
     # in the commune's agency as a civil servant; Bình moved from A1 to B1 during the year
     an, binh, cuong, dung = (province.members[k] for k in ("an", "binh", "cuong", "dung"))
-    people.affiliation_start(
-        person=an,
-        unit=province.standing,
-        kind="position",
-        title="Ủy viên",
-        role="member",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    hold_post(an, province.standing, title="Ủy viên")
     people.member_status_change(
         member=cuong.membership,
         status="exempt",
@@ -138,15 +130,7 @@ def test_the_subject_list_follows_the_registry(province):
         reason="Tuổi cao",
         actor=None,
     )
-    people.affiliation_start(
-        person=dung,
-        unit=province.agency,
-        kind="employment",
-        state_category="cong_chuc",
-        title="Văn thư",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    employ(dung, province.agency, title="Văn thư")
     people.member_transfer(
         person=binh, to_cell=province.cell_b1, effective=D(2025, 6, 1), actor=None
     )
@@ -175,15 +159,7 @@ def test_the_subject_list_follows_the_registry(province):
 
 def test_a_leader_is_reviewed_in_each_place_once(province):
     an = province.members["an"]
-    people.affiliation_start(
-        person=an,
-        unit=province.standing,
-        kind="position",
-        title="Ủy viên",
-        role="member",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    hold_post(an, province.standing, title="Ủy viên")
     cycle = open_annual(province, 2025)
     subjects.subjects_generate(cycle=cycle, actor=None)
     kinds = sorted(Subject.objects.filter(cycle=cycle, person=an).values_list("kind", "unit__code"))
@@ -210,24 +186,8 @@ def test_quarterly_lists_leaders_only(province):
 
 def test_the_order_the_rules_require(province):
     an, dung = province.members["an"], province.members["dung"]
-    people.affiliation_start(
-        person=an,
-        unit=province.standing,
-        kind="position",
-        title="Ủy viên",
-        role="member",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
-    people.affiliation_start(
-        person=dung,
-        unit=province.agency,
-        kind="employment",
-        state_category="cong_chuc",
-        title="Văn thư",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    hold_post(an, province.standing, title="Ủy viên")
+    employ(dung, province.agency, title="Văn thư")
     cycle = open_annual(province, 2025)
     subjects.subjects_generate(cycle=cycle, actor=None)
     get = lambda **kw: Subject.objects.get(cycle=cycle, **kw)  # noqa: E731

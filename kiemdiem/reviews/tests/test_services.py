@@ -6,10 +6,9 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
-from kiemdiem.people import services as people
 from kiemdiem.reviews import catalogue, engine, services
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion
-from kiemdiem.testing import WRITTEN, D, open_annual
+from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
 
 FULL_2025 = {
     "fact.general_score": "27",
@@ -163,15 +162,7 @@ def test_last_cycles_shortcomings_are_prefilled(province):
 
 
 def test_members_of_a_collective_submit_after_its_report(cycle, province):
-    people.affiliation_start(
-        person=province.members["dung"],
-        unit=province.standing,
-        kind="position",
-        title="Ủy viên Ban Thường vụ",
-        role="member",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    hold_post(province.members["dung"], province.standing, title="Ủy viên Ban Thường vụ")
     Subject.objects.filter(cycle=cycle).delete()
     subjects.subjects_generate(cycle=cycle, actor=None)
     member_subject = Subject.objects.get(
@@ -266,24 +257,8 @@ def test_a_cycle_closes_only_when_every_subject_is_rated(cycle, province):
 
 def test_the_state_self_assessment_is_rated_by_the_agency_head_before_the_party_rating(province):
     cuong, dung = province.members["cuong"], province.members["dung"]
-    people.affiliation_start(
-        person=cuong,
-        unit=province.agency,
-        kind="employment",
-        title="Công chức văn phòng",
-        state_category="cong_chuc",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
-    people.affiliation_start(
-        person=dung,
-        unit=province.agency,
-        kind="position",
-        title="Chủ tịch UBND xã",
-        role="head",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    employ(cuong, province.agency, title="Công chức văn phòng")
+    hold_post(dung, province.agency, title="Chủ tịch UBND xã", role="head")
     cycle = open_annual(province, 2025)
     subjects.subjects_generate(cycle=cycle, actor=None)
     state = Subject.objects.get(cycle=cycle, person=cuong, track="state")
@@ -366,15 +341,7 @@ def test_a_level_suggests_review_content_and_the_writer_is_told(cycle, province)
 
 
 def test_a_civil_servants_self_assessment_under_nd335_reaches_a_tier(province):
-    people.affiliation_start(
-        person=province.members["cuong"],
-        unit=province.agency,
-        kind="employment",
-        title="Công chức địa chính",
-        state_category="cong_chuc",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    employ(province.members["cuong"], province.agency, title="Công chức địa chính")
     cycle = open_annual(province, 2026)
     subjects.subjects_generate(cycle=cycle, actor=None)
     state = Subject.objects.get(cycle=cycle, person=province.members["cuong"], track="state")

@@ -4,7 +4,7 @@ from django.urls import reverse
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
-from kiemdiem.testing import open_annual, written
+from kiemdiem.testing import employ, hold_post, open_annual, written
 
 
 def as_posted(content: dict) -> dict:
@@ -117,29 +117,11 @@ def test_staff_send_a_review_back_and_the_member_sees_why(client, province, binh
 
 def test_the_agency_head_finds_and_rates_a_staff_self_assessment(client, province):
     from kiemdiem.accounts import services as accounts
-    from kiemdiem.people import services as people
     from kiemdiem.reviews import services as reviews
-    from kiemdiem.testing import D
 
     cuong, dung = province.members["cuong"], province.members["dung"]
-    people.affiliation_start(
-        person=cuong,
-        unit=province.agency,
-        kind="employment",
-        title="Công chức",
-        state_category="cong_chuc",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
-    people.affiliation_start(
-        person=dung,
-        unit=province.agency,
-        kind="position",
-        title="Chủ tịch",
-        role="head",
-        valid_from=D(2021, 1, 1),
-        actor=None,
-    )
+    employ(cuong, province.agency, title="Công chức")
+    hold_post(dung, province.agency, title="Chủ tịch", role="head")
     cycle = open_annual(province, 2025)
     subjects.subjects_generate(cycle=cycle, actor=None)
     state = Subject.objects.get(cycle=cycle, person=cuong, track="state")
