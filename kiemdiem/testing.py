@@ -238,3 +238,15 @@ def employ(person, unit, *, title: str, category: str = "cong_chuc", since=POSTS
         valid_from=since,
         actor=None,
     )
+
+
+# A member's rating inputs under R2025 that give 92 points and 40 % of tasks exceeded (HTXSNV).
+FULL_2025 = {
+    "fact.general_score": "27",
+    "fact.task_score": "65",
+    "fact.pct_tasks_done": "100",
+    "fact.on_time_quality": "on",
+    "fact.pct_tasks_exceeded": "40",
+    "fact.pct_tasks_late": "0",
+    "fact.shortcomings_remedied_pct": "100",
+}

@@ -9,17 +9,7 @@ from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject
 from kiemdiem.people import services as people
 from kiemdiem.reviews.models import SelfReview
-from kiemdiem.testing import D, written
-
-FULL_2025 = {
-    "fact.general_score": "27",
-    "fact.task_score": "65",
-    "fact.pct_tasks_done": "100",
-    "fact.on_time_quality": "on",
-    "fact.pct_tasks_exceeded": "40",
-    "fact.pct_tasks_late": "0",
-    "fact.shortcomings_remedied_pct": "100",
-}
+from kiemdiem.testing import FULL_2025, D, written
 
 
 @pytest.fixture

@@ -8,17 +8,7 @@ from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
 from kiemdiem.reviews import catalogue, engine, services
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion
-from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
-
-FULL_2025 = {
-    "fact.general_score": "27",
-    "fact.task_score": "65",
-    "fact.pct_tasks_done": "100",
-    "fact.on_time_quality": "on",
-    "fact.pct_tasks_exceeded": "40",
-    "fact.pct_tasks_late": "0",
-    "fact.shortcomings_remedied_pct": "100",
-}
+from kiemdiem.testing import FULL_2025, WRITTEN, D, employ, hold_post, open_annual
 
 
 @pytest.fixture
