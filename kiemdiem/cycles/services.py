@@ -304,21 +304,25 @@ def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) 
 def may_rate(user, subject) -> bool:
     """The competent level decides; on the state track the agency head rates its staff.
 
-    Nobody rates themselves. A person is rated where the *decide* right covers their place; a
-    unit, a collective and a head are rated by a level above the unit (a decision maker of
-    the unit itself does not rate it)."""
+    Nobody rates themselves. A unit, a collective and a head are rated by the unit's deciding
+    level (``Unit.managed_by``, else the parent) — never by the unit itself; a cadre with a
+    cadre-management authority by that authority; any other person where the *decide* right
+    covers their place."""
     from kiemdiem.accounts.models import Action
     from kiemdiem.accounts.permissions import can
-    from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
+    from kiemdiem.people.models import Affiliation, AffiliationKind, CadreAuthority, PostRole
 
     person_id = getattr(user, "person_id", None)
     if subject.person_id is not None and subject.person_id == person_id:
         return False
     if subject.person_id is None or subject.kind == SubjectKind.HEAD:
-        parent = subject.unit.parent
-        if parent is not None and can(user, Action.DECIDE, parent):
-            return True
-    elif can(user, Action.DECIDE, subject.unit):
+        level = subject.unit.deciding_unit
+    else:
+        authority = CadreAuthority.objects.filter(
+            person_id=subject.person_id, valid_to__isnull=True
+        ).first()
+        level = authority.authority if authority else subject.unit
+    if level is not None and can(user, Action.DECIDE, level):
         return True
     return (
         subject.track == Track.STATE

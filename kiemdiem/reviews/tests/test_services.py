@@ -6,6 +6,7 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
+from kiemdiem.people import services as people
 from kiemdiem.reviews import catalogue, engine, services
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion
 from kiemdiem.testing import FULL_2025, WRITTEN, D, employ, hold_post, open_annual
@@ -423,3 +424,21 @@ def test_the_writer_is_told_in_their_own_language(cycle, province):
     review = submitted(subject_of(cycle, province.members["binh"]))
     services.review_return(review=review, comment="Bổ sung", actor=province.users["staff_a"])
     assert member.notifications.get().text.startswith("Your review in Kiểm điểm năm 2025")
+
+
+def test_a_cadre_is_rated_by_the_managing_authority(cycle, province):
+    an_user = province.users["secretary"]
+    accounts.grant_add(
+        user=province.users["nogrant"], role="decider", unit=province.cell_a1, actor=None
+    )
+    binh = subject_of(cycle, province.members["binh"])
+    assert cycles.may_rate(province.users["nogrant"], binh)  # decided where she is a member
+    people.authority_assign(
+        person=province.members["binh"],
+        authority=province.standing,
+        valid_from=D(2021, 1, 1),
+        actor=None,
+    )
+    assert not cycles.may_rate(province.users["nogrant"], binh)  # now the standing committee's
+    assert cycles.may_rate(province.users["decider"], binh)
+    assert not cycles.may_rate(an_user, binh)
