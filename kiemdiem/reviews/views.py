@@ -253,8 +253,16 @@ def review_save(request, subject_pk):
     except ValidationError as error:
         errors = _messages_of(error)
     if getattr(request, "htmx", None) and "submit" not in request.POST:
-        context = _context(request, subject, review, errors)
-        context["saved"] = not errors
+        # The autosave answers with the tier panel only, built from what the panel shows.
+        context = {
+            "subject": subject,
+            "review": review,
+            "result": services.live_result(review),
+            "writable": True,
+            "tiers": TierChoice.choices,
+            "errors": errors,
+            "saved": not errors,
+        }
         return render_page(request, "reviews/review.html", context, partial="panel")
     if errors:
         for text in errors:

@@ -156,3 +156,15 @@ def test_a_page_that_is_behind_does_not_overwrite_a_newer_draft(client, province
     )
     assert "đã được sửa ở nơi khác" in stale.text
     assert SelfReview.objects.get(subject=binh).content["tu_tuong"] == "Viết ở cửa sổ thứ nhất"
+
+
+def test_the_autosave_answer_stays_small(client, province, binh, django_assert_max_num_queries):
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    with django_assert_max_num_queries(16):  # was 26 when it built the whole page
+        response = client.post(
+            reverse("review-save", args=[binh.pk]),
+            {"s.tu_tuong": "Đang viết", "r.fact.general_score": "27"},
+            HTTP_HX_REQUEST="true",
+        )
+    assert "Đã lưu bản nháp lúc" in response.text
