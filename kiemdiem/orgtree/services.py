@@ -17,7 +17,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import diff, log_action, snapshot
-from kiemdiem.common.dates import today
+from kiemdiem.common.dates import check_change_date
 from kiemdiem.common.vietnamese import fold_diacritics, nfc, text_sort_key
 from kiemdiem.orgtree.models import SEGMENT_BASE, SEGMENT_LENGTH, Unit, UnitKind, UnitPlacement
 
@@ -55,18 +55,6 @@ def _next_child_path(parent: Unit | None) -> str:
     Unit.objects.filter(pk=parent.pk).update(children_seq=F("children_seq") + 1)
     parent.children_seq = number + 1
     return locked.path + encode_segment(number)
-
-
-def _check_effective_date(day: datetime.date, *, not_before: datetime.date, field: str) -> None:
-    if day > today():
-        raise ValidationError({field: _("The effective date cannot be in the future.")})
-    if day < not_before:
-        raise ValidationError(
-            {
-                field: _("The effective date cannot be before %(date)s.")
-                % {"date": not_before.strftime("%d/%m/%Y")}
-            }
-        )
 
 
 def _clean_texts(unit: Unit) -> None:
@@ -201,7 +189,7 @@ def unit_move(*, unit: Unit, new_parent: Unit | None, effective: datetime.date, 
     if (new_parent.pk if new_parent else None) == unit.parent_id:
         raise ValidationError({"new_parent": _("The unit is already under this parent.")})
     placement = _open_placement(unit)
-    _check_effective_date(effective, not_before=placement.valid_from, field="effective")
+    check_change_date(effective, not_before=placement.valid_from, field="effective")
 
     old_parent_id, old_prefix, old_depth = unit.parent_id, unit.path, unit.depth
     new_prefix = _next_child_path(new_parent)
@@ -249,7 +237,7 @@ def unit_dissolve(
         # place, so the history ends with the placement that closed that day.
         placement.delete()
     else:
-        _check_effective_date(effective, not_before=placement.valid_from, field="effective")
+        check_change_date(effective, not_before=placement.valid_from, field="effective")
         if effective <= placement.valid_from:
             raise ValidationError(
                 {"effective": _("A unit must exist for at least one day before it is dissolved.")}

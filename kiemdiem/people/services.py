@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import diff, log_action, snapshot
-from kiemdiem.common.dates import today
+from kiemdiem.common.dates import check_change_date, today
 from kiemdiem.common.vietnamese import fold_diacritics, name_sort_key, nfc
 from kiemdiem.orgtree.models import CELL_KINDS, KIND_GROUP, Unit, UnitGroup
 from kiemdiem.people.models import (
@@ -204,15 +204,7 @@ def member_status_change(
     )
     if current and current.status == status:
         raise ValidationError({"status": _("The member already has this status.")})
-    if effective > today():
-        raise ValidationError({"effective": _("The effective date cannot be in the future.")})
-    if current and effective <= current.valid_from:
-        raise ValidationError(
-            {
-                "effective": _("The new status must start after %(date)s.")
-                % {"date": current.valid_from.strftime("%d/%m/%Y")}
-            }
-        )
+    check_change_date(effective, after=current.valid_from if current else None)
     if current:
         current.valid_to = effective
         current.save(update_fields=["valid_to"])
@@ -293,8 +285,7 @@ def affiliation_start(
     unknown = set(fields) - set(AFFILIATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown affiliation fields: {sorted(unknown)}")
-    if valid_from > today():
-        raise ValidationError({"valid_from": _("The start date cannot be in the future.")})
+    check_change_date(valid_from, field="valid_from")
     _validate_affiliation(person, unit, kind, fields)
     cleaned = {k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()}
     affiliation = Affiliation(person=person, unit=unit, kind=kind, valid_from=valid_from, **cleaned)
@@ -323,8 +314,7 @@ def affiliation_end(*, affiliation: Affiliation, valid_to: datetime.date, actor)
         raise ValidationError({"valid_to": _("This affiliation has already ended.")})
     if valid_to <= affiliation.valid_from:
         raise ValidationError({"valid_to": _("The end date must be after the start date.")})
-    if valid_to > today():
-        raise ValidationError({"valid_to": _("The end date cannot be in the future.")})
+    check_change_date(valid_to, field="valid_to")
     affiliation.valid_to = valid_to
     affiliation.save(update_fields=["valid_to"])
     log_action(
@@ -343,8 +333,7 @@ def affiliation_update(
 ) -> Affiliation:
     """Correct the start date of an affiliation (e.g. a post held since an earlier date)."""
     affiliation = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
-    if valid_from > today():
-        raise ValidationError({"valid_from": _("The start date cannot be in the future.")})
+    check_change_date(valid_from, field="valid_from")
     if affiliation.valid_to is not None and affiliation.valid_to <= valid_from:
         raise ValidationError({"valid_from": _("The end date must be after the start date.")})
     before = affiliation.valid_from
