@@ -281,9 +281,8 @@ class Subject(models.Model):
         from django.apps import apps
 
         affiliation = apps.get_model("people", "Affiliation")
-        headed = affiliation.objects.filter(
-            person_id=person_id, kind="position", role="head", valid_to__isnull=True
-        ).values("unit_id")
+        headed = affiliation.objects.current().heads().filter(person_id=person_id)
+        headed = headed.values("unit_id")
         return (
             Q(person_id=person_id)
             | Q(person__isnull=True, unit_id__in=headed)

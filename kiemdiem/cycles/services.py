@@ -310,7 +310,7 @@ def may_rate(user, subject) -> bool:
     covers their place."""
     from kiemdiem.accounts.models import Action
     from kiemdiem.accounts.permissions import can
-    from kiemdiem.people.models import Affiliation, AffiliationKind, CadreAuthority, PostRole
+    from kiemdiem.people.models import Affiliation, CadreAuthority
 
     person_id = getattr(user, "person_id", None)
     if subject.person_id is not None and subject.person_id == person_id:
@@ -329,12 +329,8 @@ def may_rate(user, subject) -> bool:
         and subject.person_id is not None
         and subject.person_id != person_id
         and Affiliation.objects.current()
-        .filter(
-            person_id=person_id,
-            unit_id=subject.unit_id,
-            kind=AffiliationKind.POSITION,
-            role=PostRole.HEAD,
-        )
+        .heads()
+        .filter(person_id=person_id, unit_id=subject.unit_id)
         .exists()
     )
 

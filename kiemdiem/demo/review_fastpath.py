@@ -53,11 +53,6 @@ def entries(action: str, rows: list[tuple]) -> list[LogEntry]:
     ]
 
 
-def shortcoming_lines(text) -> list[str]:
-    """``han_che`` as ``reviews.services.previous_shortcomings`` splits it."""
-    return [line.strip(" -•\t") for line in str(text or "").splitlines() if line.strip(" -•\t")]
-
-
 class Order:
     """``cycles.selectors.prerequisites`` in memory, for one cycle's subject list."""
 
@@ -188,7 +183,7 @@ class FastReviews(ServiceReviews):
         by_person: dict = {}
         by_unit: dict = {}
         for person, track, unit, content in earlier:
-            lines = shortcoming_lines(content.get("han_che"))
+            lines = reviews.shortcoming_lines(content.get("han_che"))
             if person is not None:
                 by_person.setdefault((person, track), lines)
             else:

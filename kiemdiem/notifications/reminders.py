@@ -36,7 +36,7 @@ from kiemdiem.cycles.models import CycleStatus, ReviewCycle, Subject, SubjectKin
 from kiemdiem.notifications.models import Notification
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import ancestor_paths
-from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
+from kiemdiem.people.models import Affiliation
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +137,8 @@ def _personal(cycle: ReviewCycle, dues: Dues, day, before: int, postman: _Postma
     heads: dict[int, list[int]] = {}
     for unit_id, user_id in (
         Affiliation.objects.current()
+        .heads()
         .filter(
-            kind=AffiliationKind.POSITION,
-            role=PostRole.HEAD,
             unit_id__in=Subquery(units.values("unit_id")),
             person__user__is_active=True,
         )

@@ -202,6 +202,10 @@ class AffiliationQuerySet(models.QuerySet):
     def on(self, day):
         return self.filter(valid_on(day))
 
+    def heads(self):
+        """The head posts (the head of a unit writes its report and, in an agency, rates)."""
+        return self.filter(kind=AffiliationKind.POSITION, role=PostRole.HEAD)
+
 
 class Affiliation(models.Model):
     """A person belongs to a unit from ``valid_from`` until ``valid_to`` (exclusive)."""

@@ -21,7 +21,6 @@ from kiemdiem.cycles.models import (
     Subject,
     SubjectKind,
     SubjectStatus,
-    TierChoice,
     Track,
 )
 from kiemdiem.orgtree.models import UnitKind
@@ -42,8 +41,6 @@ SYSTEM_FIELDS = frozenset(
 )
 # Field types a form can ask for (counts and groups come from other subjects' results).
 FORM_TYPES = frozenset({"bool", "number", "level", "tier", "discipline", "enum"})
-# Worst first: a leader rated in two places in one quarter counts with the lower tier.
-TIER_ORDER = [TierChoice.KHTNV, TierChoice.HTNV, TierChoice.HTTNV, TierChoice.HTXSNV]
 CELL_KINDS = {UnitKind.GRASSROOTS_CELL, UnitKind.SUBORDINATE_CELL}
 
 
@@ -51,13 +48,19 @@ class PackMismatch(Exception):
     """The rule set on disk is not the one the cycle pinned (its hash differs)."""
 
 
-def pinned_pack(subject: Subject) -> rules_engine.Pack | None:
-    """The rule set the subject's cycle pinned for its track and kind, checked by hash."""
+def pin_of(subject: Subject) -> PinnedPack | None:
+    """The pin of the rule set the subject's cycle runs it under: the party pack, or the state
+    pack chosen for its kind."""
     pins = PinnedPack.objects.filter(cycle_id=subject.cycle_id, track=subject.track)
-    pin = next(
+    return next(
         (p for p in pins if subject.track == Track.PARTY or subject.kind in p.subject_kinds),
         None,
     )
+
+
+def pinned_pack(subject: Subject) -> rules_engine.Pack | None:
+    """The rule set the subject's cycle pinned for its track and kind, checked by hash."""
+    pin = pin_of(subject)
     if pin is None:
         return None
     pack = rules_engine.load_pack(pin.pack_id)
@@ -161,8 +164,8 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
         ).values_list("cycle__quarter", "tier")
         for quarter, tier in rated:
             name = f"q{quarter}_tier"
-            if name in quarters:
-                facts[name] = min(facts.get(name, tier), tier, key=TIER_ORDER.index)
+            if name in quarters:  # rated in two places in a quarter: the lower tier counts
+                facts[name] = min(facts.get(name, tier), tier, key=rules_engine.Tier.parse)
     if "unit_tier" in used:
         unit_subject = (
             Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=subject.unit_id)

@@ -23,7 +23,7 @@ from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoi
 from kiemdiem.cycles.services import check_open
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import Unit, UnitGroup
-from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
+from kiemdiem.people.models import Affiliation
 from kiemdiem.reviews import catalogue, engine
 from kiemdiem.reviews.models import (
     ReviewStatus,
@@ -40,14 +40,7 @@ MAX_ROWS = 100
 def is_head_of(user, unit_id: int) -> bool:
     person_id = getattr(user, "person_id", None)
     return bool(person_id) and (
-        Affiliation.objects.current()
-        .filter(
-            person_id=person_id,
-            unit_id=unit_id,
-            kind=AffiliationKind.POSITION,
-            role=PostRole.HEAD,
-        )
-        .exists()
+        Affiliation.objects.current().heads().filter(person_id=person_id, unit_id=unit_id).exists()
     )
 
 
@@ -62,19 +55,11 @@ def is_writer(user, subject: Subject) -> bool:
 def may_write(user, subject: Subject) -> bool:
     """The person reviewed writes their own; a collective's or unit's report is written by its
     head; staff and secretaries with change rights may enter a review on someone's behalf."""
-    if subject.person_id:
-        if subject.person_id == getattr(user, "person_id", None):
-            return True
-    elif is_head_of(user, subject.unit_id):
-        return True
-    return can(user, Action.CHANGE, subject.unit)
+    return is_writer(user, subject) or can(user, Action.CHANGE, subject.unit)
 
 
 def form_of(subject: Subject) -> catalogue.FormSpec:
-    pin = subject.cycle.packs.filter(track=subject.track)
-    pin = next(
-        (p for p in pin if subject.track == "party" or subject.kind in p.subject_kinds), None
-    )
+    pin = engine.pin_of(subject)
     if pin is None:
         raise ValidationError(_("The cycle has no rule set for this kind of subject."))
     try:
@@ -98,8 +83,12 @@ def previous_shortcomings(subject: Subject) -> list[str]:
     last = earlier.order_by("-subject__cycle__period_end", "-submitted_at").first()
     if last is None:
         return []
-    text = last.content.get("han_che") or ""
-    return [line.strip(" -•\t") for line in str(text).splitlines() if line.strip(" -•\t")]
+    return shortcoming_lines(last.content.get("han_che"))
+
+
+def shortcoming_lines(text) -> list[str]:
+    """The "Hạn chế" section, one shortcoming per line (list marks dropped)."""
+    return [line.strip(" -•\t") for line in str(text or "").splitlines() if line.strip(" -•\t")]
 
 
 @transaction.atomic
@@ -284,11 +273,16 @@ def _apply(review: SelfReview, content: dict[str, Any], proposed_tier: str) -> N
         form, content, inputs=engine.inputs_of(review.subject), carried=carried_of(review)
     )
     review.proposed_tier = check_tier(proposed_tier)
-    _evaluate(review, form)
+    _evaluate(review)
 
 
-def _evaluate(review: SelfReview, form: catalogue.FormSpec) -> None:
-    result = engine.evaluate(review.subject, rating_of(form, review.content))
+def _fresh_result(review: SelfReview) -> dict[str, Any]:
+    form = catalogue.forms()[review.form_key]
+    return engine.evaluate(review.subject, rating_of(form, review.content))
+
+
+def _evaluate(review: SelfReview) -> None:
+    result = _fresh_result(review)
     review.engine_result = engine.stored(result)
     review.live_result = result  # with its explanation, for the page that saved it
 
@@ -297,8 +291,7 @@ def live_result(review: SelfReview) -> dict[str, Any]:
     """The engine's result with its explanation: as just saved, or rebuilt from the content."""
     if hasattr(review, "live_result"):
         return review.live_result
-    form = catalogue.forms()[review.form_key]
-    return engine.evaluate(review.subject, rating_of(form, review.content))
+    return _fresh_result(review)
 
 
 @transaction.atomic
@@ -392,7 +385,7 @@ def review_submit(
     if content is not None:
         _apply(review, content, review.proposed_tier if proposed_tier is None else proposed_tier)
     else:
-        _evaluate(review, catalogue.forms()[review.form_key])  # facts may have changed
+        _evaluate(review)  # the facts from other subjects may have changed
     if not review.proposed_tier:
         raise ValidationError({"proposed_tier": _("Propose your tier before submitting.")})
     check_filled(review)
@@ -502,9 +495,7 @@ def _writers(subject: Subject):
     users = get_user_model().objects.filter(is_active=True)
     if subject.person_id:
         return users.filter(person_id=subject.person_id)
-    heads = Affiliation.objects.current().filter(
-        unit_id=subject.unit_id, kind=AffiliationKind.POSITION, role=PostRole.HEAD
-    )
+    heads = Affiliation.objects.current().heads().filter(unit_id=subject.unit_id)
     return users.filter(person_id__in=heads.values("person_id"))
 
 
@@ -549,11 +540,9 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
     check_open(subject.cycle)
     if is_writer(actor, subject):
         raise ValidationError(_("You may not raise suggestions for this subject."))
-    text = nfc_text(text)
+    text = _text(text, "text")
     if not text:
         raise ValidationError({"text": _("Write the suggested content.")})
-    if len(text) > MAX_TEXT:
-        raise ValidationError({"text": _("At most %(n)s characters.") % {"n": MAX_TEXT}})
     prefixes = scope_prefixes(actor, Action.CHANGE)
     path = subject.unit.path
     if prefixes == ALL:

@@ -17,7 +17,7 @@ from kiemdiem.common.views import render_page
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import prerequisites
-from kiemdiem.people.models import Affiliation, AffiliationKind, PostRole
+from kiemdiem.people.models import Affiliation
 from kiemdiem.reviews import catalogue, engine, forms, services
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
 
@@ -51,12 +51,15 @@ def _messages_of(error: ValidationError) -> list[str]:
 
 def _context(request, subject: Subject, review: SelfReview | None, errors=()):
     user = request.user
+    is_writer = services.is_writer(user, subject)
+    may_change = can(user, Action.CHANGE, subject.unit)
+    may_write = is_writer or may_change  # as services.may_write
     writable = (
         review is not None
         and not review.locked
         and not subject.tier
         and subject.cycle.status == CycleStatus.OPEN
-        and services.may_write(user, subject)
+        and may_write
     )
     form = catalogue.forms()[review.form_key] if review else None
     collective = None
@@ -72,7 +75,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
             .first()
         )
     linkable = []
-    if review and not subject.person_id and services.may_write(user, subject):
+    if review and not subject.person_id and may_write:
         linkable = list(
             SelfReview.objects.filter(
                 subject__cycle=subject.cycle,
@@ -104,16 +107,13 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "may_start": review is None
         and subject.status == SubjectStatus.PENDING
         and subject.cycle.status == CycleStatus.OPEN
-        and services.may_write(user, subject),
-        "may_amend": review is not None
-        and review.locked
-        and not subject.tier
-        and services.may_write(user, subject),
+        and may_write,
+        "may_amend": review is not None and review.locked and not subject.tier and may_write,
         "may_return": review is not None
         and review.locked
         and not subject.tier
-        and not services.is_writer(user, subject)
-        and can(user, Action.CHANGE, subject.unit),
+        and not is_writer
+        and may_change,
         "may_rate": may_rate,
         "waits_for": list(prerequisites(subject).select_related("person", "unit"))
         if may_rate
@@ -128,8 +128,8 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "suggestions": subject.suggestions.select_related("raised_by"),
         "may_suggest": subject.status == SubjectStatus.PENDING
         and subject.cycle.status == CycleStatus.OPEN
-        and not services.is_writer(user, subject)
-        and can(user, Action.CHANGE, subject.unit),
+        and not is_writer
+        and may_change,
         "versions": review.versions.select_related("created_by") if review else [],
         "tiers": TierChoice.choices,
         "errors": errors,
@@ -155,12 +155,7 @@ def review_mine(request):
     rows = []
     if person_id:
         own = Subject.objects.filter(person_id=person_id)
-        headed = Subject.objects.filter(
-            person__isnull=True,
-            unit__affiliations__person_id=person_id,
-            unit__affiliations__role="head",
-            unit__affiliations__valid_to__isnull=True,
-        )
+        headed = Subject.objects.filter(person__isnull=True, unit_id__in=_headed_units(person_id))
         rows = (
             (own | headed)
             .filter(cycle__status=CycleStatus.OPEN)
@@ -173,20 +168,21 @@ def review_mine(request):
     )
 
 
+def _headed_units(person_id: int):
+    return Affiliation.objects.current().heads().filter(person_id=person_id).values("unit_id")
+
+
 def _to_rate(user):
     """For an agency head: the staff's state-track self-assessments waiting for their rating."""
     person_id = user.person_id
     if not person_id:
         return []
-    headed = Affiliation.objects.current().filter(
-        person_id=person_id, kind=AffiliationKind.POSITION, role=PostRole.HEAD
-    )
     return (
         Subject.objects.filter(
             track="state",
             status=SubjectStatus.PENDING,
             person__isnull=False,
-            unit_id__in=headed.values("unit_id"),
+            unit_id__in=_headed_units(person_id),
             cycle__status=CycleStatus.OPEN,
         )
         .exclude(person_id=person_id)

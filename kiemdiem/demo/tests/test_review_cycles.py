@@ -27,13 +27,13 @@ from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import may_rate
 from kiemdiem.demo import generator
 from kiemdiem.demo.review_cycles import TIERS, load_cycles, rating_values
-from kiemdiem.demo.review_fastpath import shortcoming_lines
 from kiemdiem.demo.tests.test_generator import db_snapshot
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import ancestor_paths
 from kiemdiem.people import services as people
 from kiemdiem.reviews.engine import _coerce, inputs_for
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
+from kiemdiem.reviews.services import shortcoming_lines
 
 SCALE = 0.05
 DONE = (SubjectStatus.RATED, SubjectStatus.NOT_RATED)
