@@ -62,3 +62,74 @@ def test_embedded_sqlite_runs_in_wal_mode(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["wal", "IMMEDIATE"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_demo_serves_as_production_does(tmp_path):
+    """bin/demo's way: demo settings (prod without HTTPS) behind gunicorn, static via WhiteNoise."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.demo", "KIEMDIEM_VAR_DIR": str(tmp_path)}
+    for step in (("migrate", "--verbosity", "0"), ("collectstatic", "--noinput", "-v", "0")):
+        result = manage(*step, env=env)
+        assert result.returncode == 0, result.stderr
+    port = _free_port()
+    server_env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    server_env.update(env, KIEMDIEM_BIND=f"127.0.0.1:{port}", KIEMDIEM_WORKERS="1")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "config/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read().decode()
+
+    try:
+        for _ in range(100):
+            try:
+                status, headers, login = get("/login/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError(server.stderr.read().decode() if server.poll() else "no answer")
+        assert status == 200 and headers["Server"].startswith("gunicorn")
+        assert "Đăng nhập" in login
+        css = next(part for part in login.split('"') if part.endswith(".css"))
+        assert ".css" in css and css.count(".") >= 2  # the hashed name of the manifest storage
+        assert get(css)[0] == 200
+        status, headers, missing = get("/khong-co-trang-nay/")
+        assert status == 404 and "Không tìm thấy" in missing
+        assert "Traceback" not in missing and "DEBUG = True" not in missing
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_server_error_page_is_vietnamese_and_stands_alone():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("vi"):
+        page = render_to_string("500.html")
+    assert "Đã xảy ra lỗi" in page and "{%" not in page

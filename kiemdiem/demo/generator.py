@@ -32,6 +32,7 @@ import datetime
 import functools
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -1232,15 +1233,19 @@ class Result:
 class Writer:
     """Applies a plan through the services, in date order, as the system (actor None)."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, progress: Callable[[str], None] = lambda _step: None):
         self.plan = plan
+        self.progress = progress
         self.units: dict = {}
         self.persons: dict = {}
         self.affiliations: dict = {}
 
     def write(self) -> None:
+        self.progress(_("Writing %(count)s units…") % {"count": len(self.plan.units)})
         self.create_units()
+        self.progress(_("Writing %(count)s people…") % {"count": len(self.plan.people)})
         self.create_people()
+        self.progress(_("Replaying the history (transfers, restructuring of 2025)…"))
         self.run_timeline()
         self.create_users()
 
@@ -1426,13 +1431,15 @@ def generate(
     province: str | int = DEFAULT_PROVINCE,
     fast: bool = True,
     cycles: bool = True,
+    progress: Callable[[str], None] = lambda _step: None,
 ) -> Result:
     """Build the demo province and write it in one transaction. Raises if the tree is broken.
 
     ``fast`` bulk-inserts the person, membership and affiliation rows (``demo.fastpath``) and
     most reviews and ratings (``demo.review_fastpath``); without it every row goes through the
     services one by one (about five times slower). ``cycles`` adds last year's closed review
-    cycle and this year's running one (``demo.review_cycles``).
+    cycle and this year's running one (``demo.review_cycles``). ``progress`` is told each step
+    as it starts (``load_demo`` prints them).
     """
     import time
 
@@ -1442,16 +1449,18 @@ def generate(
     from kiemdiem.people.models import PartyMember, Person
 
     started = time.perf_counter()
+    progress(_("Planning the province…"))
     plan = build_plan(scale=scale, seed=seed, province=province)
     with transaction.atomic():
-        (FastWriter if fast else Writer)(plan).write()
+        (FastWriter if fast else Writer)(plan, progress).write()
+        progress(_("Checking the tree…"))
         problems = tree_problems()
         if problems:
             raise RuntimeError("demo tree is inconsistent: " + "; ".join(problems[:10]))
         if cycles:
             from kiemdiem.demo.review_cycles import load_cycles
 
-            load_cycles(seed=seed, fast=fast)
+            load_cycles(seed=seed, fast=fast, progress=progress)
     return Result(
         plan=plan,
         units=Unit.objects.count(),

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kiemdiem.common.dates import today as local_today
 from kiemdiem.cycles import services as cycles
@@ -1019,8 +1020,13 @@ def close_cycle(cycle: ReviewCycle) -> ReviewCycle:
     return cycles.cycle_close(cycle=cycle, actor=None)
 
 
-def load_cycles(*, seed: int, fast: bool = True) -> tuple[ReviewCycle, ReviewCycle]:
+def load_cycles(
+    *, seed: int, fast: bool = True, progress: Callable[[str], None] = lambda _step: None
+) -> tuple[ReviewCycle, ReviewCycle]:
     """Last year's closed cycle and this year's running one, on the demo province."""
     with translation.override("vi"):
         demo = DemoCycles(seed=seed, fast=fast)
-        return demo.last_year(), demo.this_year()
+        progress(_("Last year's review cycle: reviews, ratings in order, closing…"))
+        last = demo.last_year()
+        progress(_("This year's review cycle, running mid-way…"))
+        return last, demo.this_year()

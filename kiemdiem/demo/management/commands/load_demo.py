@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -52,7 +54,15 @@ class Command(BaseCommand):
             generator.find_province(province)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        result = generator.generate(scale=scale, seed=seed, province=province, cycles=not no_cycles)
+        started = time.monotonic()
+
+        def progress(step: str) -> None:  # a minute of silence looks like a hang
+            self.stdout.write(f"  [{time.monotonic() - started:5.1f} s] {step}")
+            self.stdout.flush()
+
+        result = generator.generate(
+            scale=scale, seed=seed, province=province, cycles=not no_cycles, progress=progress
+        )
         self.stdout.write(
             _("Demo province loaded in %(seconds).1f s (seed %(seed)s, scale %(scale)s).")
             % {"seconds": result.seconds, "seed": seed, "scale": scale}
