@@ -14,6 +14,21 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Plain ``pytest`` from a fresh checkout: compile the catalogues (.mo are not committed)."""
+    from django.core.management import call_command
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    call_command("compile_translations", verbosity=0)
+    # Catalogues already loaded (before the .mo existed) are dropped and read again.
+    trans_real._translations = {}
+    trans_real._default = None
+    translation.activate("vi")
+    translation.deactivate()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _require_postgres(django_db_setup, django_db_blocker):
     """With KIEMDIEM_REQUIRE_POSTGRES=1 the suite fails unless it really runs on PostgreSQL."""
     if os.environ.get("KIEMDIEM_REQUIRE_POSTGRES") != "1":

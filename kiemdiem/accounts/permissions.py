@@ -27,7 +27,12 @@ def _minimal(prefixes: set[str]) -> list[str]:
 
 
 def scope_prefixes(user, action: str) -> list[str] | str:
-    """Path prefixes of the subtrees where ``user`` may do ``action`` (or ALL, or [])."""
+    """Path prefixes of the subtrees where ``user`` may do ``action`` (or ALL, or []).
+
+    An action that does not exist is a programming error, not "nothing allowed": a typo such
+    as "veiw" would otherwise hide every row without a word.
+    """
+    action = Action(action)  # ValueError for an unknown action
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     if user.is_superuser:

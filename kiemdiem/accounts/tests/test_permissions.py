@@ -72,3 +72,11 @@ def test_dissolved_units_grant_nothing(province):
     )
     staff_b = type(province.users["staff_b"]).objects.get(pk=province.users["staff_b"].pk)
     assert visible_units(staff_b) == []
+
+
+def test_an_unknown_action_is_refused_not_answered_with_nothing(province):
+    import pytest
+
+    for user in (province.users["staff_p"], AnonymousUser()):
+        with pytest.raises(ValueError):
+            restrict(Unit.objects.all(), user, "veiw")

@@ -1,5 +1,7 @@
 """Compile locale/*/LC_MESSAGES/*.po to .mo with polib (no GNU gettext needed)."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import polib
@@ -17,7 +19,12 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Written aside and renamed: parallel test workers compile at the same time, and
+                # none may read a half-written catalogue.
+                fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+                os.close(fd)
+                polib.pofile(str(po_path)).save_as_mofile(tmp)
+                os.replace(tmp, mo_path)
                 count += 1
         if options["verbosity"]:
             self.stdout.write(f"{count} catalogue(s) compiled")
