@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "kiemdiem.common",
     "kiemdiem.audit",
     "kiemdiem.orgtree",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "kiemdiem.imports",
     "kiemdiem.reviews",
     "kiemdiem.notifications",
+    "kiemdiem.jobs",
     "kiemdiem.web",
 ]
 
@@ -173,6 +176,29 @@ SPECTACULAR_SETTINGS = {
         "PostRoleEnum": "kiemdiem.people.models.PostRole",
     },
 }
+
+# --- Background work -------------------------------------------------------------------
+# A durable queue in the database (django-tasks): jobs survive restarts and every app server
+# sees them; `manage.py run_worker` runs them (bin/demo starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+KIEMDIEM_JOB_KEEP_DAYS = env("KIEMDIEM_JOB_KEEP_DAYS", 7, cast=int)
+# A running job that reports nothing for this long is taken as dead (its process was killed).
+KIEMDIEM_JOB_STALE_SECONDS = env("KIEMDIEM_JOB_STALE_SECONDS", 600, cast=int)
+
+# The cache carries the live progress of running jobs and the sign-in throttles, so it must be
+# shared by every process: a file cache in var/ on one machine, Redis when there are several.
+CACHE_URL = env("KIEMDIEM_CACHE_URL", "")
+if CACHE_URL.startswith("redis"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Mail ------------------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from kiemdiem.api import views
+from kiemdiem.api import jobs, views
 
 router = SimpleRouter()
 router.register("units", views.UnitViewSet, basename="api-unit")
@@ -12,6 +12,7 @@ router.register("audit", views.AuditViewSet, basename="api-audit")
 router.register("cycles", views.CycleViewSet, basename="api-cycle")
 router.register("plans", views.PlanViewSet, basename="api-plan")
 router.register("subjects", views.SubjectViewSet, basename="api-subject")
+router.register("jobs", jobs.JobViewSet, basename="api-job")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -58,5 +58,6 @@ urlpatterns = [
     path("imports/", include("kiemdiem.imports.urls")),
     path("reviews/", include("kiemdiem.reviews.urls")),
     path("notifications/", include("kiemdiem.notifications.urls")),
+    path("jobs/", include("kiemdiem.jobs.urls")),
     path("cycles/", include("kiemdiem.cycles.urls")),
 ]

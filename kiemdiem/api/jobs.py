@@ -1,0 +1,95 @@
+"""The API of background jobs: a user's jobs with their progress, one job, run again."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from kiemdiem.api.views import E401, E403, E404, READ_ERRORS, ApiViewSet
+from kiemdiem.jobs import selectors, services
+from kiemdiem.jobs.models import Job, JobStatus
+from kiemdiem.jobs.policies import JobPolicy
+
+
+class ProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
+    progress = serializers.SerializerMethodField()
+    messages = serializers.ListField(child=serializers.CharField(), read_only=True)
+    error = serializers.CharField(source="error_message", read_only=True)
+    result_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "title",
+            "unit",
+            "status",
+            "progress",
+            "messages",
+            "error",
+            "result_url",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, job: Job) -> dict:
+        data = job.progress()
+        return {key: data[key] for key in ("done", "total", "percent")}
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_result_url(self, job: Job) -> str | None:
+        """Where the owner downloads the result (a web address; the same session or token)."""
+        user = self.context["request"].user
+        if job.status == JobStatus.DONE and JobPolicy(user, job).may_download:
+            return reverse("job-result", args=[job.pk])
+        return None
+
+
+@extend_schema_view(
+    list=extend_schema(summary="My background jobs, newest first", responses={200: JobSerializer}),
+    retrieve=extend_schema(
+        summary="One background job and its progress",
+        responses={200: JobSerializer, **READ_ERRORS},
+    ),
+)
+class JobViewSet(ApiViewSet):
+    serializer_class = JobSerializer
+
+    def list(self, request):
+        return self.paginated(selectors.job_list(request.user), JobSerializer)
+
+    def retrieve(self, request, pk=None):
+        job = selectors.job_get(request.user, self.url_pk())
+        return Response(JobSerializer(job, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Run a failed or interrupted job again",
+        request=None,
+        responses={200: JobSerializer, 401: E401, 403: E403, 404: E404},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        job = selectors.job_get(request.user, self.url_pk())
+        if not JobPolicy(request.user, job).may_retry:
+            raise PermissionDenied
+        job = services.job_retry(job=job, actor=request.user)
+        return Response(JobSerializer(job, context=self.get_serializer_context()).data)
