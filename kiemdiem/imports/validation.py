@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import translation
 
 from kiemdiem.common.dates import today
+from kiemdiem.common.spreadsheets import unquote_cell
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
 from kiemdiem.imports.columns import (
     CATEGORY_CHOICES,
@@ -428,7 +429,8 @@ class RowReader:
             return None
         value = cells[index]
         if isinstance(value, str):
-            value = value.strip()
+            # An export quotes texts a spreadsheet would evaluate (common.spreadsheets).
+            value = unquote_cell(value.strip()).strip()
         return value
 
     def text(self, row: int, cells: list, key: str) -> str:
