@@ -66,7 +66,8 @@ class NewPersonForm(PersonForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("is_member") and not data.get("admitted_on"):
+        refused = "admitted_on" in self.errors  # e.g. 31/02/2026: said already
+        if data.get("is_member") and not data.get("admitted_on") and not refused:
             self.add_error("admitted_on", _("Enter the admission date of a party member."))
         return data
 
