@@ -33,6 +33,8 @@ class StagesForm(forms.Form):
     def clean(self):
         data = super().clean()
         for kind in StageKind.values:
+            if f"{kind}_from" in self.errors or f"{kind}_due" in self.errors:
+                continue  # that date is refused already; its partner is not missing
             start, due = data.get(f"{kind}_from"), data.get(f"{kind}_due")
             if bool(start) != bool(due):
                 self.add_error(f"{kind}_due", _("Give both dates of the stage, or neither."))

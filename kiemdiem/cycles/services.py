@@ -74,6 +74,12 @@ def _pins_for(kind: str, year: int) -> list[tuple[str, list[str], rules_engine.P
     return pins
 
 
+def _check_not_empty(stages: list[StageWindow]) -> None:
+    """A plan says when things happen: one without a single stage is no plan."""
+    if not stages:
+        raise ValidationError({"stages": _("Give the dates of at least one stage of the plan.")})
+
+
 def _check_windows(stages: list[StageWindow], start: datetime.date, end: datetime.date) -> None:
     kinds = [s.kind for s in stages]
     if sorted(kinds, key=STAGE_ORDER.index) != kinds or len(set(kinds)) != len(kinds):
@@ -229,6 +235,7 @@ def plan_issue(
     if Plan.objects.filter(cycle=cycle, unit=unit).exists():
         raise ValidationError({"unit": _("This unit has already issued its plan for the cycle.")})
     parent = parent_plan_for(cycle, unit)
+    _check_not_empty(stages)
     _check_windows(stages, cycle.period_start, cycle.period_end)
     _check_inside_parent(stages, parent)
     plan = Plan.objects.create(cycle=cycle, unit=unit, parent=parent, guidance=nfc_text(guidance))
@@ -269,6 +276,7 @@ def plan_return(*, plan: Plan, comment: str, actor) -> Plan:
 def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) -> Plan:
     """Replace a plan's timetable and guidance (windows checked again) and re-issue it."""
     check_open(plan.cycle)
+    _check_not_empty(stages)
     _check_windows(stages, plan.cycle.period_start, plan.cycle.period_end)
     if plan.parent_id:
         _check_inside_parent(stages, plan.parent)

@@ -20,7 +20,14 @@ from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.cycles import board, selectors, services, subjects
 from kiemdiem.cycles.forms import CycleOpenForm, ReturnForm, StagesForm
-from kiemdiem.cycles.models import Plan, ReviewCycle, StageKind, SubjectKind, SubjectStatus
+from kiemdiem.cycles.models import (
+    Plan,
+    ReviewCycle,
+    StageKind,
+    Subject,
+    SubjectKind,
+    SubjectStatus,
+)
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.selectors import breadcrumbs, unit_get
 
@@ -122,6 +129,16 @@ def cycle_unit(request, pk, unit_pk):
     plan = Plan.objects.filter(cycle=cycle, unit=unit).prefetch_related("stages").first()
     parent_plan = plan.parent if plan else services.parent_plan_for(cycle, unit)
     rows = selectors.subjects_with_prerequisites(request.user, cycle, unit)
+    submitted = set(
+        Subject.objects.filter(pk__in=[r.subject.pk for r in rows])
+        .filter(review__status=board.SUBMITTED)
+        .values_list("pk", flat=True)
+    )
+    for row in rows:  # the board's words: a submitted report waits for the rating
+        subject = row.subject
+        subject.status_label = (
+            rating_label(subject) if subject.pk in submitted else subject.get_status_display()
+        )
     context = {
         "cycle": cycle,
         "unit": unit,
@@ -325,6 +342,13 @@ def cycle_board(request, pk, unit_pk):
     return render_page(request, "cycles/board.html", context)
 
 
+def rating_label(subject) -> str:
+    """The rating state of ``subject`` in the board's words (the unit page uses them too)."""
+    if subject.status == SubjectStatus.PENDING:
+        return str(STATE_LABELS[board.DECISION]["pending"])
+    return subject.get_status_display()
+
+
 @dataclass
 class SubjectLine:
     subject: object
@@ -352,13 +376,9 @@ def _line(subject, dues: board.Dues, day) -> SubjectLine:
     label = review.get_status_display() if review is not None else labels.get(state, "")
     review_due = dues.due(subject.unit.path, board.SELF_REVIEW)
     decision_due = dues.due(subject.unit.path, board.DECISION)
-    if subject.status == SubjectStatus.PENDING:
-        rating_label = STATE_LABELS[board.DECISION]["pending"]
-    else:
-        rating_label = subject.get_status_display()
     return SubjectLine(
         subject=subject,
-        rating_label=str(rating_label),
+        rating_label=rating_label(subject),
         review_state=state,
         review_label=str(label) if active else "",
         review_due=review_due,

@@ -1,5 +1,8 @@
 """Templates, exports and error reports as .xlsx (openpyxl, write-only: streamed) and .csv.
 
+Every text cell goes through ``common.spreadsheets.safe_cell``: nothing written here is
+evaluated as a formula when the file is opened.
+
 Exports use the template's columns and values, so an export re-imports to the same state.
 """
 
@@ -20,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from kiemdiem.common.spreadsheets import safe_cell
 from kiemdiem.imports.columns import COLUMNS, SHEET_TITLES, choice_label
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
 from kiemdiem.people.models import (
@@ -165,7 +169,10 @@ def _header_cells(sheet, kind: str) -> list:
 
 
 def _value_cell(sheet, value):
+    value = safe_cell(value)
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text, never a formula
     if isinstance(value, datetime.date):
         cell.number_format = DATE_FORMAT
     elif isinstance(value, str) and value.isdigit():
@@ -209,7 +216,8 @@ def _instructions(book: Workbook, kind: str) -> None:
                 + " Giá trị: "
                 + "; ".join(choice_label(type(c), c.value) for c in column.choices)
             ).strip()
-        sheet.append([column.header, "Có" if column.required else "", help_text, column.example])
+        line = (column.header, "Có" if column.required else "", help_text, column.example)
+        sheet.append([_value_cell(sheet, v) for v in line])
 
 
 def template_xlsx(kind: str) -> bytes:
@@ -259,7 +267,9 @@ def write_csv(kind: str, rows, out) -> None:
     writer = csv.writer(text)
     writer.writerow([c.header for c in COLUMNS[kind]])
     for row in rows:
-        writer.writerow([_fmt_date(v) if isinstance(v, datetime.date) else v for v in row])
+        writer.writerow(
+            [safe_cell(_fmt_date(v) if isinstance(v, datetime.date) else v) for v in row]
+        )
     text.flush()
     text.detach()
 
@@ -308,7 +318,7 @@ def _head_cell(sheet, value):
 
 
 def _cell(sheet, value, alignment=_TOP):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=safe_cell(value))
     cell.alignment = alignment
     return cell
 

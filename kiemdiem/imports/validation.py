@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import translation
 
 from kiemdiem.common.dates import today
+from kiemdiem.common.spreadsheets import unquote_cell
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
 from kiemdiem.imports.columns import (
     CATEGORY_CHOICES,
@@ -160,8 +161,7 @@ def parse_date(value) -> datetime.date | None:
         return datetime.date(year, month, day)
     except ValueError:
         raise CellError(
-            "date.impossible",
-            _("%(text)s is not a real date (day, month or year out of range).") % {"text": text},
+            "date.impossible", _("The date %(text)s does not exist.") % {"text": text}
         ) from None
 
 
@@ -428,7 +428,8 @@ class RowReader:
             return None
         value = cells[index]
         if isinstance(value, str):
-            value = value.strip()
+            # An export quotes texts a spreadsheet would evaluate (common.spreadsheets).
+            value = unquote_cell(value.strip()).strip()
         return value
 
     def text(self, row: int, cells: list, key: str) -> str:
@@ -574,7 +575,9 @@ class RowReader:
                     admitted, membership["official_on"], fields.get("birth_date"), on=self.today
                 ),
             )
-        elif cell_text(self.raw(cells, "card_number")) or cell_text(self.raw(cells, "official_on")):
+        elif not cell_text(self.raw(cells, "admitted_on")) and (
+            cell_text(self.raw(cells, "card_number")) or cell_text(self.raw(cells, "official_on"))
+        ):  # an admission date written but refused is reported already
             self.error(
                 row, "admitted_on", "required", _("A party member needs the admission date.")
             )
@@ -583,7 +586,7 @@ class RowReader:
             rec.status_from = (
                 self.date(row, cells, "status_from") if "status_from" in self.columns else None
             )
-            if rec.status and not rec.membership:
+            if rec.status and not rec.membership and not cell_text(self.raw(cells, "admitted_on")):
                 self.error(
                     row,
                     "status",

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.common.forms import DateField, ScopedForm, UnitCodeField
+from kiemdiem.common.validators import person_text_validator
 from kiemdiem.people.models import (
     AffiliationKind,
     Gender,
@@ -14,16 +15,30 @@ from kiemdiem.people.models import (
 
 
 class PersonForm(ScopedForm):
-    family_name = forms.CharField(label=_("Family name"), max_length=60)
-    middle_name = forms.CharField(label=_("Middle name"), max_length=80, required=False)
-    given_name = forms.CharField(label=_("Given name"), max_length=60)
+    family_name = forms.CharField(
+        label=_("Family name"), max_length=60, validators=[person_text_validator("family_name")]
+    )
+    middle_name = forms.CharField(
+        label=_("Middle name"),
+        max_length=80,
+        required=False,
+        validators=[person_text_validator("middle_name")],
+    )
+    given_name = forms.CharField(
+        label=_("Given name"), max_length=60, validators=[person_text_validator("given_name")]
+    )
     birth_date = DateField(label=_("Date of birth"), required=False)
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
     )
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=40, required=False, initial="Kinh")
     citizen_id = forms.CharField(label=_("Citizen ID"), max_length=12, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=20,
+        required=False,
+        validators=[person_text_validator("phone")],
+    )
     email = forms.EmailField(label=_("E-mail"), required=False)
 
 
@@ -51,7 +66,8 @@ class NewPersonForm(PersonForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("is_member") and not data.get("admitted_on"):
+        refused = "admitted_on" in self.errors  # e.g. 31/02/2026: said already
+        if data.get("is_member") and not data.get("admitted_on") and not refused:
             self.add_error("admitted_on", _("Enter the admission date of a party member."))
         return data
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import diff, log_action, snapshot
 from kiemdiem.common.dates import check_change_date, today
+from kiemdiem.common.validators import PERSON_TEXT_FIELDS, check_person_texts
 from kiemdiem.common.vietnamese import fold_diacritics, name_sort_key, nfc
 from kiemdiem.orgtree.models import CELL_KINDS, KIND_GROUP, Unit, UnitGroup
 from kiemdiem.people.models import (
@@ -54,6 +55,7 @@ def _apply_person_fields(person: Person, fields: dict, *, on: datetime.date | No
         if name in fields:
             value = fields[name]
             setattr(person, name, nfc(value) if isinstance(value, str) else value)
+    check_person_texts({n: getattr(person, n) for n in PERSON_TEXT_FIELDS if n in fields})
     person.citizen_id = person.citizen_id or None
     if person.citizen_id and not (person.citizen_id.isdigit() and len(person.citizen_id) == 12):
         raise ValidationError({"citizen_id": _("A citizen ID has exactly 12 digits.")})

@@ -161,9 +161,9 @@ def test_update_transfer_status_and_affiliations(client_for, province):
     an, binh = province.members["an"], province.members["binh"]
 
     response = staff.patch(
-        f"/api/people/{an.pk}/", {"phone": " 0901 ", "ethnicity": "Tày"}, format="json"
+        f"/api/people/{an.pk}/", {"phone": " 0901 234 567 ", "ethnicity": "Tày"}, format="json"
     )
-    assert response.status_code == 200 and response.json()["phone"] == "0901"
+    assert response.status_code == 200 and response.json()["phone"] == "0901 234 567"
     assert response.json()["given_name"] == "An"
 
     response = staff.post(

@@ -358,10 +358,15 @@ def test_empty_cells_keep_stored_values(province):
     "fields",
     [
         {"family_name": "Nguyễn", "middle_name": "Văn", "given_name": "An", "gender": "M"},
-        {"family_name": "Lê", "given_name": "Hoa", "email": "hoa@example.vn", "phone": "0912"},
+        {
+            "family_name": "Lê",
+            "given_name": "Hoa",
+            "email": "hoa@example.vn",
+            "phone": "0912 345 678",
+        },
         {"family_name": "Lê", "given_name": "Hoa", "email": "not an e-mail"},
         {"family_name": "Lê" * 40, "given_name": "Hoa"},  # longer than the column
-        {"family_name": "Lê", "given_name": "Ho\x00a"},
+        {"family_name": "Lê", "given_name": "Hoa", "ethnicity": "Ki\x00nh"},
         {"family_name": "Lê", "given_name": "Hoa", "gender": "X"},
         {"family_name": "", "given_name": "Hoa"},
         {"family_name": "Lê", "given_name": "Hoa", "birth_date": datetime.date(1980, 1, 2)},

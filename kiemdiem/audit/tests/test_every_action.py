@@ -1,0 +1,185 @@
+"""Every registered action reads as text on the audit page: labels, names, dd/mm/yyyy dates."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from kiemdiem.accounts import services as accounts
+from kiemdiem.accounts.models import Grant
+from kiemdiem.audit.display import describe
+from kiemdiem.audit.models import LogEntry
+from kiemdiem.audit.registry import ACTIONS
+from kiemdiem.audit.selectors import log_list
+from kiemdiem.cycles import services as cycles
+from kiemdiem.cycles import subjects
+from kiemdiem.cycles.models import Plan, Subject, SubjectKind
+from kiemdiem.cycles.services import StageWindow
+from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
+from kiemdiem.orgtree import restructure
+from kiemdiem.orgtree import services as tree
+from kiemdiem.orgtree.restructure import SplitPart
+from kiemdiem.people import services as people
+from kiemdiem.people.models import Affiliation
+from kiemdiem.reviews import services as reviews
+from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
+
+pytestmark = pytest.mark.django_db
+
+
+def _submitted(subject, tier="HTTNV"):
+    review = reviews.review_start(subject=subject, actor=None)
+    return reviews.review_submit(review=review, content=WRITTEN, proposed_tier=tier, actor=None)
+
+
+def _one_of_everything(province):
+    """At least one entry of each registered action, written by the services themselves."""
+    an, binh, cuong, dung = (province.members[k] for k in ("an", "binh", "cuong", "dung"))
+    staff_a = province.users["staff_a"]
+    # people
+    people.person_update(person=an, phone="0912 345 678", birth_date=D(1980, 5, 2), actor=None)
+    people.member_update(
+        member=binh.membership,
+        admitted_on=binh.membership.admitted_on,
+        official_on=binh.membership.official_on,
+        card_number="0042",
+        occupation=binh.membership.occupation,  # another would change Bình's subject kind
+        actor=None,
+    )
+    post = employ(dung, province.agency, title="Văn thư")
+    people.affiliation_update(affiliation=post, valid_from=D(2022, 2, 1), actor=None)
+    people.affiliation_end(affiliation=post, valid_to=D(2024, 6, 30), actor=None)
+    people.authority_assign(
+        person=an, authority=province.standing, valid_from=D(2024, 1, 1), actor=None
+    )
+    # accounts
+    member = province.users["member"]
+    accounts.user_set_language(user=member, language="en", actor=None)
+    accounts.password_changed(user=member, actor=member)
+    grant = accounts.grant_add(user=staff_a, role="inspector", unit=province.cell_a1, actor=None)
+    accounts.grant_revoke(grant=Grant.objects.get(pk=grant.pk), actor=None)
+    # a cycle: plans, subjects, reviews, ratings
+    hold_post(dung, province.standing, title="Ủy viên Ban Thường vụ")
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    window = [StageWindow("self_review", D(2025, 11, 16), D(2025, 12, 1))]
+    plan = cycles.plan_issue(cycle=cycle, unit=province.commune_a, stages=window, actor=None)
+    cycles.plan_return(plan=plan, comment="Bổ sung lịch họp", actor=None)
+    later = [StageWindow("self_review", D(2025, 11, 17), D(2025, 12, 2))]
+    cycles.plan_revise(plan=Plan.objects.get(pk=plan.pk), stages=later, guidance="", actor=None)
+    of = lambda person, **kw: Subject.objects.get(cycle=cycle, person=person, **kw)  # noqa: E731
+    subjects.subject_exclude(
+        subject=of(cuong, kind=SubjectKind.PARTY_MEMBER), reason="Đi học dài hạn", actor=None
+    )
+    subjects.subject_add(
+        cycle=cycle,
+        kind=SubjectKind.MEMBER_OUTSIDE,
+        unit=province.cell_b1,
+        person=dung,
+        reason="Bổ sung",
+        actor=None,
+    )
+    review = _submitted(of(binh, kind=SubjectKind.PARTY_MEMBER), "HTXSNV")
+    reviews.review_return(review=review, comment="Nêu rõ sản phẩm", actor=staff_a)
+    reviews.review_submit(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
+    reviews.review_amend(review=review, reason="Bổ sung sản phẩm", actor=None)
+    reviews.suggestion_add(
+        subject=of(binh, kind=SubjectKind.PARTY_MEMBER), text="Làm rõ đảng phí", actor=staff_a
+    )
+    collective = Subject.objects.get(
+        cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE
+    )
+    report = _submitted(collective)
+    seat = _submitted(of(dung, unit=province.standing))
+    reviews.review_link(review=report, members=[seat], actor=None)
+    cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    _submitted(cell)
+    cycles.subject_rate(subject=cell, tier="HTTNV", note="Đạt", actor=province.users["decider"])
+    quarter = cycles.cycle_open(
+        code="Q2",
+        name="Quý II/2026",
+        kind="quarterly",
+        year=2026,
+        quarter=2,
+        period_start=D(2026, 4, 1),
+        period_end=D(2026, 6, 30),
+        root=province.province,
+        stages=[],
+        actor=None,
+    )
+    cycles.cycle_close(cycle=quarter, actor=None)
+    # an import
+    data = xlsx_bytes(PEOPLE_HEADERS, [person_row(cell="B1")])
+    job = run_import(province.users["staff_p"], province.province, "people", data)
+    assert job.status == "done", job.problems
+    # the tree
+    tree.unit_update(
+        unit=province.cell_b1,
+        name="Chi bộ khu phố Một",
+        kind=province.cell_b1.kind,
+        managed_by=None,
+        actor=None,
+    )
+    tree.unit_move(
+        unit=province.cell_a2, new_parent=province.commune_b, effective=D(2025, 7, 1), actor=None
+    )
+    people.member_transfer(
+        person=cuong, to_cell=province.cell_b1, effective=D(2025, 7, 2), actor=None
+    )
+    restructure.units_merge(
+        sources=[province.cell_a2], target=province.cell_b1, effective=D(2025, 7, 3), actor=None
+    )
+    members = Affiliation.objects.current().filter(unit=province.cell_a1, kind="cell")
+    ids = sorted(members.values_list("person_id", flat=True))
+    restructure.unit_split(
+        source=province.cell_a1,
+        parts=[
+            SplitPart("A1N", "Chi bộ thôn Đông Bắc", "chi_bo_truc_thuoc", people_ids=ids[:1]),
+            SplitPart("A1S", "Chi bộ thôn Đông Nam", "chi_bo_truc_thuoc", people_ids=ids[1:]),
+        ],
+        effective=D(2025, 7, 4),
+        actor=None,
+    )
+    people.member_status_change(
+        member=dung.membership,
+        status="exempt",
+        effective=D(2025, 8, 1),
+        reason="Tuổi cao",
+        actor=None,
+    )
+
+
+RAW = ("tier:", "proposed_tier", "{", "}", "[", "]", "2025-", "2026-", "None", "True")
+
+
+def test_every_action_reads_as_text_in_vietnamese(client, province):
+    _one_of_everything(province)
+    logged = set(LogEntry.objects.values_list("action", flat=True))
+    assert set(ACTIONS) <= logged, sorted(set(ACTIONS) - logged)
+    admin = province.users["admin"]
+    client.force_login(admin)
+    details = []
+    page = 1
+    while True:
+        html = client.get(reverse("audit-log"), {"page": page}).content.decode()
+        details += re.findall(r'<ul class="changes">(.*?)</ul>', html, re.S)
+        if f"page={page + 1}" not in html:
+            break
+        page += 1
+    assert len(details) == log_list(admin).count()
+    text = "\n".join(details)
+    for raw in (*RAW, "_"):
+        assert raw not in text, (raw, [d for d in details if raw in d][:3])
+    assert "Mức tự xếp loại:</span> Hoàn thành xuất sắc nhiệm vụ (HTXSNV)" in text
+    assert "Mức xếp loại:</span> — → Hoàn thành tốt nhiệm vụ (HTTNV)" in text
+    assert "Các bước:</span> Tự kiểm điểm: 16/11/2025 – 01/12/2025" in text
+    assert "Các đơn vị được sáp nhập:</span> Chi bộ thôn Tây" in text
+    # Entries filed under no unit (accounts) are not on the page a unit's staff reads; their
+    # details read the same way.
+    with translation.override("vi"):
+        lines = [(str(k), v) for e in describe(LogEntry.objects.all()) for k, v in e.details]
+    for raw in RAW:
+        assert not [line for line in lines if raw in line[0] + line[1]], raw
+    assert not [label for label, _text in lines if "_" in label]  # no field name shown raw
+    assert ("Ngôn ngữ", "Tiếng Việt → Tiếng Anh") in lines
