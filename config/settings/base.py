@@ -3,9 +3,11 @@
 DATABASE_URL selects the database (default: an embedded SQLite file in var/).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env, env_bool, env_list
@@ -29,8 +31,10 @@ INSTALLED_APPS = [
     "js_lib_htmx",
     "template_partials",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "kiemdiem.common",
     "kiemdiem.audit",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -102,6 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the API's throttle counters. Local memory (the default) is per process;
+# with several server processes set KIEMDIEM_CACHE_URL=redis://127.0.0.1:6379/1 so that they
+# count together.
+if env("KIEMDIEM_CACHE_URL", ""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("KIEMDIEM_CACHE_URL"),
+        }
+    }
+
 # --- Accounts --------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -118,12 +134,46 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Throttle failed logins: 5 failures for one user name from one address lock it for 15 minutes.
+# A signed-in session lasts one working day unless KIEMDIEM_SESSION_HOURS says otherwise.
+SESSION_COOKIE_AGE = int(env("KIEMDIEM_SESSION_HOURS", 8, cast=float) * 3600)
+
+# The client's address. Behind a reverse proxy every request comes from the proxy; list the
+# proxies' addresses (or networks) here and the address they put in X-Forwarded-For is used.
+# Without it X-Forwarded-For is ignored (anyone can write it) and REMOTE_ADDR counts.
+KIEMDIEM_TRUSTED_PROXIES = env_list("KIEMDIEM_TRUSTED_PROXIES", [])
+
+# Throttle failed logins (web and API token). 5 failures for one user name from one address
+# lock that pair for 15 minutes: someone else failing with the same name from elsewhere does
+# not lock the user out at their own address. KIEMDIEM_LOGIN_IP_FAILURE_LIMIT failures from
+# one address, whatever the names, lock the address (a password spray).
 AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5, cast=int)
+KIEMDIEM_LOGIN_IP_FAILURE_LIMIT = env("KIEMDIEM_LOGIN_IP_FAILURE_LIMIT", 20, cast=int)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "kiemdiem.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "kiemdiem.accounts.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# --- Content Security Policy -----------------------------------------------------------
+# Everything from our own host; scripts and <style> elements only with the page's nonce.
+# Inline style="" attributes stay allowed (a bar's width, a tree level's indent): they
+# cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -148,14 +198,25 @@ STORAGES = {
 # --- API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Counters live in Django's cache: per process with the default local-memory cache, so a
+    # production server with several processes should set a shared cache (docs/operations.md).
+    "DEFAULT_THROTTLE_CLASSES": ["kiemdiem.api.throttles.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("KIEMDIEM_API_ANON_RATE", "60/min"),
+        "token": env("KIEMDIEM_API_TOKEN_RATE", "20/min"),
+    },
+}
+# API tokens: only a hash is stored; each expires after KIEMDIEM_API_TOKEN_TTL days.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env("KIEMDIEM_API_TOKEN_TTL", 30, cast=float)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "kiemdiem API",
@@ -164,6 +225,11 @@ SPECTACULAR_SETTINGS = {
     "same permission door as the web pages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from our own static files: no outside host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several choice sets share a field name ("kind", "role"): name their enums explicitly.
     "ENUM_NAME_OVERRIDES": {
