@@ -129,3 +129,30 @@ def test_pages_send_a_content_security_policy(province, url):
     assert directives["script-src"].startswith("'self'")
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe-inline" not in directives["script-src"]
+
+
+def test_sign_in_settings_come_from_the_environment(tmp_path):
+    from tests.test_settings import manage
+
+    code = (
+        "from django.conf import settings as s\n"
+        "print(s.SESSION_COOKIE_AGE, s.REST_KNOX['TOKEN_TTL'].days, s.KIEMDIEM_TRUSTED_PROXIES,"
+        " s.KIEMDIEM_LOGIN_IP_FAILURE_LIMIT, 'csp.middleware.CSPMiddleware' in s.MIDDLEWARE)"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "KIEMDIEM_VAR_DIR": str(tmp_path),
+    }
+    last_line = lambda result: result.stdout.splitlines()[-1].split()  # noqa: E731
+    result = manage("shell", "-c", code, env=env)
+    assert last_line(result) == ["28800", "30", "[]", "20", "True"], result.stderr
+    env |= {
+        "KIEMDIEM_SESSION_HOURS": "2.5",
+        "KIEMDIEM_API_TOKEN_TTL": "7",
+        "KIEMDIEM_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16",
+        "KIEMDIEM_LOGIN_IP_FAILURE_LIMIT": "50",
+    }
+    result = manage("shell", "-c", code, env=env)
+    expected = ["9000", "7", "['10.0.0.5',", "'10.1.0.0/16']", "50", "True"]
+    assert last_line(result) == expected, result.stderr

@@ -53,10 +53,6 @@ def test_expired_token_is_refused(province):
     assert not AuthToken.objects.filter(user=province.users["staff_b"]).exists()
 
 
-def test_token_ttl_setting_is_read_from_the_environment(settings):
-    assert settings.REST_KNOX["TOKEN_TTL"] == datetime.timedelta(days=30)  # the default
-
-
 def test_a_stale_token_in_the_header_does_not_block_getting_a_new_one(province):
     response = _get_token(HTTP_AUTHORIZATION="Token stale-and-wrong")
     assert response.status_code == 200
