@@ -37,3 +37,30 @@ def test_api_docs_load_from_our_own_static_files(page, province):
     expect(page.locator(".opblock").first).to_be_visible()
     assert outside == []
     assert page.csp_refusals == []
+
+
+def test_a_user_revokes_a_token_and_signs_out_everywhere(page, province):
+    from knox.models import AuthToken
+
+    from .test_reviews import shot
+
+    user = province.users["staff_b"]
+    AuthToken.objects.create(user=user)
+    AuthToken.objects.create(user=user)
+    sign_in(page, "staff_b")
+    page.goto(page.base_url + "/account/")
+    shot(page, "account")
+    page.get_by_role("link", name="Mã truy cập API của tôi").click()
+    expect(page.locator("tbody tr")).to_have_count(2)
+    shot(page, "account-tokens")
+    page.get_by_role("button", name="Thu hồi").first.click()
+    expect(page.locator(".messages")).to_contain_text("Đã thu hồi mã truy cập")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    page.get_by_role("link", name="Tài khoản của tôi").click()
+    page.get_by_role("button", name="Đăng xuất mọi nơi").click()
+    expect(page).to_have_url(page.base_url + "/login/")
+    expect(page.locator(".messages")).to_contain_text("Đã đăng xuất mọi nơi")
+    shot(page, "signed-out-everywhere")
+    assert not AuthToken.objects.filter(user=user).exists()
+    page.goto(page.base_url + "/account/")
+    expect(page).to_have_url(page.base_url + "/login/?next=/account/")
