@@ -40,3 +40,11 @@ def _require_postgres(django_db_setup, django_db_blocker):
         connection.ensure_connection()
     if vendor != "postgresql":
         pytest.exit(f"PostgreSQL required but the suite runs on {vendor}", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The API's throttle counters live in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -3,9 +3,11 @@
 DATABASE_URL selects the database (default: an embedded SQLite file in var/).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env, env_bool, env_list
@@ -29,8 +31,10 @@ INSTALLED_APPS = [
     "js_lib_htmx",
     "template_partials",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -105,6 +110,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the API's throttle counters and the live progress of background jobs, so
+# every process must share it: a file cache in var/ on one machine (the default), Redis when
+# there are several (KIEMDIEM_CACHE_URL=redis://127.0.0.1:6379/1).
+if env("KIEMDIEM_CACHE_URL", ""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("KIEMDIEM_CACHE_URL"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # --- Accounts --------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -121,12 +144,46 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Throttle failed logins: 5 failures for one user name from one address lock it for 15 minutes.
+# A signed-in session lasts one working day unless KIEMDIEM_SESSION_HOURS says otherwise.
+SESSION_COOKIE_AGE = int(env("KIEMDIEM_SESSION_HOURS", 8, cast=float) * 3600)
+
+# The client's address. Behind a reverse proxy every request comes from the proxy; list the
+# proxies' addresses (or networks) here and the address they put in X-Forwarded-For is used.
+# Without it X-Forwarded-For is ignored (anyone can write it) and REMOTE_ADDR counts.
+KIEMDIEM_TRUSTED_PROXIES = env_list("KIEMDIEM_TRUSTED_PROXIES", [])
+
+# Throttle failed logins (web and API token). 5 failures for one user name from one address
+# lock that pair for 15 minutes: someone else failing with the same name from elsewhere does
+# not lock the user out at their own address. KIEMDIEM_LOGIN_IP_FAILURE_LIMIT failures from
+# one address, whatever the names, lock the address (a password spray).
 AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5, cast=int)
+KIEMDIEM_LOGIN_IP_FAILURE_LIMIT = env("KIEMDIEM_LOGIN_IP_FAILURE_LIMIT", 20, cast=int)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "kiemdiem.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "kiemdiem.accounts.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# --- Content Security Policy -----------------------------------------------------------
+# Everything from our own host; scripts and <style> elements only with the page's nonce.
+# Inline style="" attributes stay allowed (a bar's width, a tree level's indent): they
+# cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -151,14 +208,25 @@ STORAGES = {
 # --- API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Counters live in Django's cache: per process with the default local-memory cache, so a
+    # production server with several processes should set a shared cache (docs/operations.md).
+    "DEFAULT_THROTTLE_CLASSES": ["kiemdiem.api.throttles.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("KIEMDIEM_API_ANON_RATE", "60/min"),
+        "token": env("KIEMDIEM_API_TOKEN_RATE", "20/min"),
+    },
+}
+# API tokens: only a hash is stored; each expires after KIEMDIEM_API_TOKEN_TTL days.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env("KIEMDIEM_API_TOKEN_TTL", 30, cast=float)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "kiemdiem API",
@@ -167,6 +235,11 @@ SPECTACULAR_SETTINGS = {
     "same permission door as the web pages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from our own static files: no outside host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several choice sets share a field name ("kind", "role"): name their enums explicitly.
     "ENUM_NAME_OVERRIDES": {
@@ -184,21 +257,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 KIEMDIEM_JOB_KEEP_DAYS = env("KIEMDIEM_JOB_KEEP_DAYS", 7, cast=int)
 # A running job that reports nothing for this long is taken as dead (its process was killed).
 KIEMDIEM_JOB_STALE_SECONDS = env("KIEMDIEM_JOB_STALE_SECONDS", 600, cast=int)
-
-# The cache carries the live progress of running jobs and the sign-in throttles, so it must be
-# shared by every process: a file cache in var/ on one machine, Redis when there are several.
-CACHE_URL = env("KIEMDIEM_CACHE_URL", "")
-if CACHE_URL.startswith("redis"):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
 
 # --- Mail ------------------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,10 +22,33 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="vi"
     )
+    # Raised by "sign out everywhere": part of the session hash, so every session signed in
+    # before it stops being valid (as a password change does).
+    session_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def save(self, *args, **kwargs):
+        # set_password() leaves the new raw password in _password until the save; a login that
+        # only rehashes the same password clears it first, so that one keeps the tokens.
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from knox.models import AuthToken
+
+            AuthToken.objects.filter(user=self).delete()
+
+    def _get_session_auth_hash(self, secret=None):
+        if not self.session_version:  # sessions from before the field keep working
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "kiemdiem.accounts.User.session",
+            f"{self.password}|{self.session_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Role(models.TextChoices):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Grant, Role, User
@@ -96,3 +98,46 @@ def grant_revoke(*, grant: Grant, actor) -> None:
     log_action(
         "grant.revoked", actor=actor, target=user, unit=unit, data={"role": role, "unit": unit.pk}
     )
+
+
+# --- API tokens and sessions -----------------------------------------------------------
+
+
+def tokens_of(user: User):
+    """The user's API tokens that have not expired, newest first."""
+    from knox.models import AuthToken
+
+    return (
+        AuthToken.objects.filter(user=user)
+        .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        .order_by("-created")
+    )
+
+
+@transaction.atomic
+def token_create(*, user: User, actor):
+    """A new API token for ``user``: (the stored token, the secret, shown this once)."""
+    from knox.models import AuthToken
+
+    instance, secret = AuthToken.objects.create(user=user)
+    log_action("token.created", actor=actor, target=user, data={"prefix": instance.token_key[:8]})
+    return instance, secret
+
+
+@transaction.atomic
+def token_revoke(*, token, actor) -> None:
+    user, prefix = token.user, token.token_key[:8]
+    token.delete()
+    log_action("token.revoked", actor=actor, target=user, data={"prefix": prefix})
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User, actor) -> int:
+    """Delete all the user's API tokens and end all their sessions; the number of tokens."""
+    from knox.models import AuthToken
+
+    count, _ = AuthToken.objects.filter(user=user).delete()
+    User.objects.filter(pk=user.pk).update(session_version=F("session_version") + 1)
+    user.refresh_from_db(fields=["session_version"])
+    log_action("user.signed_out_everywhere", actor=actor, target=user, data={"tokens": count})
+    return count

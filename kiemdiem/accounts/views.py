@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import password_validation
+from django.contrib.auth import logout, password_validation
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -66,7 +66,34 @@ def set_language(request):
 @login_required
 def account(request):
     grants = request.user.grants.select_related("unit").order_by("unit__path")
-    return render_page(request, "accounts/account.html", {"grants": grants})
+    context = {"grants": grants, "token_count": services.tokens_of(request.user).count()}
+    return render_page(request, "accounts/account.html", context)
+
+
+@login_required
+def token_list(request):
+    """The user's API tokens (created, expiry, first characters), each with a revoke button."""
+    tokens = services.tokens_of(request.user)
+    if request.method == "POST":
+        token = tokens.filter(token_key=request.POST.get("revoke", "")).first()
+        if token is not None:
+            services.token_revoke(token=token, actor=request.user)
+            messages.success(request, _("Token revoked."))
+        return redirect("account-tokens")
+    return render_page(request, "accounts/tokens.html", {"tokens": tokens})
+
+
+@require_POST
+@login_required
+def sign_out_everywhere(request):
+    """End every session of the user (this one too) and delete all their API tokens."""
+    count = services.sign_out_everywhere(user=request.user, actor=request.user)
+    logout(request)
+    messages.success(
+        request,
+        _("Signed out everywhere; %(count)s API tokens revoked. Sign in again.") % {"count": count},
+    )
+    return redirect("login")
 
 
 class NewUserForm(ScopedForm):

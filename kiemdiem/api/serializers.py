@@ -605,6 +605,25 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+    expiry = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class TokenInfoSerializer(serializers.Serializer):
+    """One of the user's tokens: never the secret, only the first characters to recognise it."""
+
+    id = serializers.CharField(source="token_key", read_only=True)
+    prefix = serializers.SerializerMethodField()
+    created = serializers.DateTimeField(read_only=True)
+    expiry = serializers.DateTimeField(read_only=True, allow_null=True)
+    current = serializers.SerializerMethodField()
+
+    def get_prefix(self, token) -> str:
+        return token.token_key[:8]
+
+    def get_current(self, token) -> bool:
+        """Whether this request is authenticated with this token."""
+        auth = getattr(self.context.get("request"), "auth", None)
+        return getattr(auth, "digest", None) == token.digest
 
 
 # --- Review cycles ---------------------------------------------------------------------

@@ -1,8 +1,10 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from kiemdiem.api import jobs, views
+from kiemdiem.api import auth_views, jobs, views
 
 router = SimpleRouter()
 router.register("units", views.UnitViewSet, basename="api-unit")
@@ -16,8 +18,22 @@ router.register("jobs", jobs.JobViewSet, basename="api-job")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    # The split view serves its script as a file: no inline script for the CSP to allow.
+    # Swagger UI adds <style> elements of its own: allowed on this page only.
+    path(
+        "docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
+    path("auth/token/", auth_views.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", auth_views.TokenListView.as_view(), name="api-tokens"),
+    path(
+        "auth/tokens/<str:token_id>/",
+        auth_views.TokenDetailView.as_view(),
+        name="api-token-detail",
+    ),
     path("me/", views.MeView.as_view(), name="api-me"),
     *router.urls,
 ]

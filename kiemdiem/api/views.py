@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -1099,32 +1098,3 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user_set_language(user=request.user, actor=request.user, **serializer.validated_data)
         return Response(self._me(request.user))
-
-
-@extend_schema(
-    summary="Get an API token",
-    description="Exchange a user name and password for the user's token. Send it as "
-    "`Authorization: Token <token>`. Repeated failures lock the user name out for a while "
-    "from that address (429), as on the login page.",
-    request=s.TokenRequestSerializer,
-    responses={
-        200: s.TokenSerializer,
-        400: E400,
-        429: OpenApiResponse(
-            DETAIL_SCHEMA, description=gettext_lazy("Locked out after failed attempts.")
-        ),
-    },
-    auth=[],
-)
-class TokenView(ObtainAuthToken):
-    def get_exception_handler(self):
-        return api_exception_handler
-
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except ValidationError:
-            # django-axes marks the request it was given (DRF's) when the login is locked out.
-            if getattr(request, "axes_locked_out", False):
-                raise Throttled(detail=_("Too many failed attempts; try again later.")) from None
-            raise

@@ -15,6 +15,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),
     path("account/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
+    path("account/tokens/", accounts.token_list, name="account-tokens"),
+    path(
+        "account/sign-out-everywhere/",
+        accounts.sign_out_everywhere,
+        name="sign-out-everywhere",
+    ),
     path("language/", accounts.set_language, name="set-language"),
     path("access/", accounts.user_list, name="user-list"),
     path("access/<int:pk>/", accounts.user_detail, name="user-detail"),

@@ -31,8 +31,17 @@ def page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.base_url = live_server.url
+    # Every browser test also checks the Content-Security-Policy: Chromium reports what it
+    # blocked on the console ("Refused to ...").
+    refused = []
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.csp_refusals = refused
     yield page
     context.close()
+    assert not refused, refused
 
 
 def sign_in(page, username, password="pass12345!"):

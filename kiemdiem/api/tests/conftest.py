@@ -1,7 +1,7 @@
 """API fixtures: the shared small province (kiemdiem/conftest.py) plus clients with tokens."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from kiemdiem.accounts import services as accounts
@@ -25,8 +25,8 @@ def client_for(province, superuser):
     def make(name: str | None) -> APIClient:
         client = APIClient()
         if name is not None:
-            token, _ = Token.objects.get_or_create(user=users[name])
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _, token = AuthToken.objects.create(user=users[name])
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

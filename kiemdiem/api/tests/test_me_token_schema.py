@@ -70,12 +70,16 @@ def test_session_authentication_works_too(province):
     assert response.status_code == 403
 
 
-def test_schema_is_served_as_openapi_3(client_for, db):
-    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def test_schema_is_served_as_openapi_3_to_signed_in_users(client_for, province):
+    anonymous = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert anonymous.status_code == 401
+    response = client_for("member").get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    assert "tokenAuth" in schema["components"]["securitySchemes"]
+    assert "knoxApiToken" in schema["components"]["securitySchemes"]
     for path in [
         "/api/units/",
         "/api/units/{id}/move/",
@@ -84,6 +88,8 @@ def test_schema_is_served_as_openapi_3(client_for, db):
         "/api/audit/",
         "/api/me/",
         "/api/auth/token/",
+        "/api/auth/tokens/",
+        "/api/auth/tokens/{token_id}/",
     ]:
         assert path in schema["paths"], path
     move = schema["paths"]["/api/units/{id}/move/"]["post"]
