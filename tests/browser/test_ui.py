@@ -49,7 +49,7 @@ def test_secretary_adds_a_member_and_sees_a_clear_error_first(page, province):
     field(page, "Ngày vào Đảng").fill("02/09/2015")
     field(page, "Từ ngày").fill("01/01/2024")
     page.get_by_role("button", name="Lưu").click()
-    expect(page.locator(".error").first).to_contain_text("dd/mm/yyyy")
+    expect(page.locator(".error").first).to_contain_text("Ngày 31/02/1990 không tồn tại.")
     assert not Person.objects.filter(given_name="Yến").exists()
     field(page, "Ngày sinh").fill("28/02/1990")
     page.get_by_role("button", name="Lưu").click()

@@ -389,7 +389,7 @@ def _grow(province, cycle):
             actor=None,
         )
     for i in range(4):
-        person = people.person_create(family_name="Ngô", given_name=f"Tư{i}", actor=None)
+        person = people.person_create(family_name="Ngô", given_name=f"Tư {'ABCD'[i]}", actor=None)
         subjects.subject_add(
             cycle=cycle,
             kind="party_member",

@@ -16,7 +16,7 @@ def _grow(province, n=6):
         person = people.person_create(
             family_name="Ngô",
             middle_name="Văn",
-            given_name=f"Tư{i}",
+            given_name=f"Tư {'ABCDEFGHIJ'[i]}",  # letters only: a name has no digits
             birth_date=D(1980, 1, 1),
             actor=None,
         )

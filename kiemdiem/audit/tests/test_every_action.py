@@ -183,3 +183,8 @@ def test_every_action_reads_as_text_in_vietnamese(client, province):
         assert not [line for line in lines if raw in line[0] + line[1]], raw
     assert not [label for label, _text in lines if "_" in label]  # no field name shown raw
     assert ("Ngôn ngữ", "Tiếng Việt → Tiếng Anh") in lines
+    with translation.override("en"):
+        lines = [(str(k), v) for e in describe(LogEntry.objects.all()) for k, v in e.details]
+    assert not [line for line in lines if any(raw in line[0] + line[1] for raw in RAW)]
+    assert ("Self-proposed tier", "Completed tasks excellently (HTXSNV)") in lines
+    assert ("Language", "Vietnamese → English") in lines

@@ -39,7 +39,7 @@ def test_bad_input_shows_a_vietnamese_error_and_changes_nothing(client, province
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Nhập ngày theo dạng dd/mm/yyyy" in page
+    assert "Ngày 31/02/2024 không tồn tại." in page
     assert (Unit.objects.count(), LogEntry.objects.count()) == before
     response = client.post(
         reverse("unit-create", kwargs={"pk": province.commune_a.pk}),
