@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "AffiliationKindEnum": "kiemdiem.people.models.AffiliationKind",
         "RoleEnum": "kiemdiem.accounts.models.Role",
         "PostRoleEnum": "kiemdiem.people.models.PostRole",
+        "JobStatusEnum": "kiemdiem.jobs.models.JobStatus",
+        "MemberStatusKindEnum": "kiemdiem.people.models.MemberStatusKind",
     },
 }
 

@@ -26,6 +26,7 @@ from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
+from kiemdiem.jobs.models import Job
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation, Person
 from kiemdiem.reviews import services as reviews
@@ -92,6 +93,7 @@ def _point_at_existing_objects(case) -> None:
         "plans": list(Plan.objects.values_list("pk", flat=True)),
         "subjects": list(Subject.objects.values_list("pk", flat=True)),
         "reviews": list(SelfReview.objects.values_list("pk", flat=True)),
+        "jobs": list(Job.objects.values_list("pk", flat=True)),
     }
     if case.path_parameters and "id" in case.path_parameters:
         collection = case.path.split("/")[2]  # /api/<collection>/{id}/...
