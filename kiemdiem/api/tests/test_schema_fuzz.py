@@ -59,7 +59,7 @@ def _existing(value, ids):
     """Most positive ids become ids that exist (every fifth is left alone, to reach 404)."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value % 5 == 0:
         return value
-    return ids[value % len(ids)]
+    return ids[value % len(ids)] if ids else value
 
 
 def _map_fields(data, known):
