@@ -20,7 +20,7 @@ from kiemdiem.accounts.permissions import can
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
-from kiemdiem.cycles.services import check_open
+from kiemdiem.cycles.services import hold_open
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import Unit, UnitGroup
 from kiemdiem.people.models import Affiliation
@@ -91,15 +91,46 @@ def shortcoming_lines(text) -> list[str]:
     return [line.strip(" -•\t") for line in str(text or "").splitlines() if line.strip(" -•\t")]
 
 
+def _lock_subject(subject_pk: int) -> Subject:
+    """Lock what a review write changes, in the one order every write uses (docs/cycles.md):
+
+    1. the cycle row ``FOR KEY SHARE`` (``cycles.services.hold_open``): shared by all writers of
+       the cycle, it only keeps a close out until this transaction ends;
+    2. the subject row ``FOR NO KEY UPDATE``: writers of one subject (and its rating) take turns;
+    3. the review row (``_lock_review``).
+
+    ``of=("self",)`` matters: without it PostgreSQL locks every joined row, the cycle's too, and
+    every review write of the cycle would queue behind every other."""
+    hold_open(subject_id=subject_pk)
+    return (
+        Subject.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("cycle", "unit")
+        .get(pk=subject_pk)
+    )
+
+
+def _lock_review(review: SelfReview) -> SelfReview:
+    """The review, locked after its cycle and subject (see ``_lock_subject``), with its subject,
+    cycle and unit read after the locks were granted. (A review never changes subject.)"""
+    _lock_subject(review.subject_id)
+    return (
+        SelfReview.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("subject__cycle", "subject__unit")
+        .get(pk=review.pk)
+    )
+
+
 @transaction.atomic
 def review_start(*, subject: Subject, actor) -> SelfReview:
     """The subject's review, created as a draft (last cycle's shortcomings filled in)."""
+    existing = SelfReview.objects.filter(subject_id=subject.pk).first()
+    if existing is not None:
+        return existing
     # Lock the subject: two clicks on "Start" create one review.
-    subject = Subject.objects.select_for_update().select_related("cycle", "unit").get(pk=subject.pk)
+    subject = _lock_subject(subject.pk)
     existing = SelfReview.objects.filter(subject=subject).first()
     if existing is not None:
         return existing
-    check_open(subject.cycle)
     if subject.status == SubjectStatus.NOT_RATED:
         raise ValidationError(
             _("This subject is not rated in this cycle: %(reason)s") % {"reason": subject.reason}
@@ -235,7 +266,7 @@ def check_tier(tier: str) -> str:
 
 
 def _check_writable(review: SelfReview) -> None:
-    check_open(review.subject.cycle)
+    """On a review from ``_lock_review`` (which has checked that the cycle is open)."""
     if review.status == ReviewStatus.SUBMITTED:
         raise ValidationError(
             _("This review has been submitted and is locked. Start an amendment to change it.")
@@ -306,9 +337,7 @@ def review_save(
     """Save the draft as written (autosave) and the engine's result for it. ``revision`` is
     the version of the draft the writer's page shows: a save from a page that is behind (another
     window, or someone writing on the member's behalf) is refused instead of overwriting."""
-    review = (
-        SelfReview.objects.select_for_update().select_related("subject__cycle").get(pk=review.pk)
-    )
+    review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)
     _apply(review, content, proposed_tier)
@@ -375,11 +404,7 @@ def review_submit(
 ) -> SelfReview:
     """Lock the review and record it as the next version — with ``content`` and
     ``proposed_tier`` saved first in the same transaction when given (the page's Submit)."""
-    review = (
-        SelfReview.objects.select_for_update()
-        .select_related("subject__unit", "subject__cycle")
-        .get(pk=review.pk)
-    )
+    review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)
     if content is not None:
@@ -421,8 +446,7 @@ def review_submit(
 @transaction.atomic
 def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
     """Re-open a submitted review for an amendment; the submitted version stays on record."""
-    review = SelfReview.objects.select_for_update().select_related("subject").get(pk=review.pk)
-    check_open(review.subject.cycle)
+    review = _lock_review(review)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be amended."))
     if review.subject.tier:
@@ -446,10 +470,7 @@ def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
 @transaction.atomic
 def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
     """Send a submitted review back to its writer with a comment."""
-    review = (
-        SelfReview.objects.select_for_update().select_related("subject__unit").get(pk=review.pk)
-    )
-    check_open(review.subject.cycle)
+    review = _lock_review(review)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be sent back."))
     if review.subject.tier:
@@ -502,7 +523,7 @@ def _writers(subject: Subject):
 @transaction.atomic
 def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> SelfReview:
     """Link members' reviews into the collective's report (members of that collective only)."""
-    check_open(review.subject.cycle)
+    review = _lock_review(review)
     if review.subject.person_id is not None:
         raise ValidationError(_("Only a collective's report links its members' reviews."))
     # No lock on rating here: the collective is rated before its members submit theirs.
@@ -537,7 +558,7 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
     may change things; the writer is told."""
     from kiemdiem.accounts.permissions import ALL, scope_prefixes
 
-    check_open(subject.cycle)
+    hold_open(subject.cycle_id)
     if is_writer(actor, subject):
         raise ValidationError(_("You may not raise suggestions for this subject."))
     text = _text(text, "text")
