@@ -7,12 +7,14 @@ recorded as the next version. Nothing written is ever overwritten without a vers
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
@@ -281,16 +283,32 @@ def revision_of(review: SelfReview) -> str:
     return review.updated_at.isoformat()
 
 
-def _check_revision(review: SelfReview, revision: str | None) -> None:
-    if revision and revision != revision_of(review):
-        raise ValidationError(
+class StaleRevision(ValidationError):
+    """The writer's page (or API client) holds an older draft than the saved one."""
+
+
+def _check_revision(review: SelfReview, revision: str | datetime.datetime | None) -> None:
+    """``revision`` is the ``updated_at`` of the draft the writer started from (ISO 8601 text
+    from the page, or a datetime from the API), compared as an instant."""
+    if not revision:
+        return
+    if isinstance(revision, str):
+        try:
+            revision = parse_datetime(revision)
+        except ValueError:  # well-formed but impossible (month 13): not this draft either
+            revision = None
+    if revision is None or revision != review.updated_at:
+        changed_at = timezone.localtime(review.updated_at).strftime("%H:%M:%S %d/%m/%Y")
+        error = StaleRevision(
             _(
                 "This review was changed elsewhere (in another window or by another person) at"
                 " %(time)s. Copy what you have just written, then reload the page to see the"
                 " latest text."
             )
-            % {"time": timezone.localtime(review.updated_at).strftime("%H:%M:%S %d/%m/%Y")}
+            % {"time": changed_at}
         )
+        error.changed_at = changed_at
+        raise error
 
 
 def carried_of(review: SelfReview) -> list[str]:
@@ -332,7 +350,7 @@ def review_save(
     content: dict[str, Any],
     proposed_tier: str,
     actor,
-    revision: str | None = None,
+    revision: str | datetime.datetime | None = None,
 ):
     """Save the draft as written (autosave) and the engine's result for it. ``revision`` is
     the version of the draft the writer's page shows: a save from a page that is behind (another
@@ -400,7 +418,7 @@ def review_submit(
     actor,
     content: dict[str, Any] | None = None,
     proposed_tier: str | None = None,
-    revision: str | None = None,
+    revision: str | datetime.datetime | None = None,
 ) -> SelfReview:
     """Lock the review and record it as the next version — with ``content`` and
     ``proposed_tier`` saved first in the same transaction when given (the page's Submit)."""
