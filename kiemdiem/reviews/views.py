@@ -264,7 +264,7 @@ def review_save(request, subject_pk):
     if getattr(request, "htmx", None) and not submit:
         # The autosave answers with the tier panel only, built from what the panel shows, and
         # the marks beside the fields that changed (swapped out of band).
-        changed = sorted(marked_before | set(field_errors))
+        changed = sorted(n for n in marked_before | set(field_errors) if n != "proposed_tier")
         context = {
             "subject": subject,
             "review": review,
