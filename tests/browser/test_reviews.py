@@ -220,3 +220,22 @@ def test_an_invalid_score_does_not_lose_the_sentence_typed_after_it(page, provin
     review = SelfReview.objects.get(subject=binh)
     assert review.content["tu_tuong"] == "Câu viết sau ô điểm sai vẫn còn."
     assert review.content["xep_loai"]["fact.general_score"] == "28" and review.unsaved == {}
+
+
+def test_a_save_that_does_not_reach_the_server_is_said_not_saved(page, province, cycle):
+    binh = Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+    sign_in(page, "member")
+    page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
+    page.get_by_role("button", name="Bắt đầu viết").click()
+    status = page.locator("#save-status")
+    page.route("**/save/", lambda route: route.abort())  # the connection drops
+    page.get_by_label("Về tư tưởng chính trị").fill("Viết khi mất kết nối.")
+    expect(status).to_contain_text("Chưa lưu được: không kết nối được máy chủ", timeout=15_000)
+    page.unroute("**/save/")
+    page.get_by_label("Về ý thức tổ chức kỷ luật").fill("Viết khi có kết nối lại.")
+    expect(status).to_contain_text("Đã lưu bản nháp lúc", timeout=15_000)
+    review = SelfReview.objects.get(subject=binh)
+    assert review.content["tu_tuong"] == "Viết khi mất kết nối."
+    assert review.content["ky_luat"] == "Viết khi có kết nối lại."
