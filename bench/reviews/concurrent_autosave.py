@@ -120,6 +120,25 @@ def main() -> None:
 
         services._lock_review = old_lock
 
+    # How many writers wait on a lock at any moment, seen by the database itself (CPU waits
+    # of this one process and of the busy machine do not count), sampled every 10 ms.
+    lock_waits: list[int] = []
+    sampling = threading.Event()
+
+    def sample():
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+            conn.autocommit = True
+            while not sampling.is_set():
+                lock_waits.append(
+                    conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'"
+                    ).fetchone()[0]
+                )
+                time.sleep(0.01)
+
     contents = {r.pk: dict(r.content) for r in drafts}
 
     def save(review, n):
@@ -169,8 +188,23 @@ def main() -> None:
         return times
 
     save(drafts[0], -1)  # warm up: imports, the pinned pack
-    report(f"burst ({args.rounds} rounds of {WRITERS})", run("burst"))
-    report(f"paced (every {args.interval} s, {args.seconds:.0f} s)", run("paced"))
+    for shape, label in [
+        ("burst", f"burst ({args.rounds} rounds of {WRITERS})"),
+        ("paced", f"paced (every {args.interval} s, {args.seconds:.0f} s)"),
+    ]:
+        lock_waits.clear()
+        sampling.clear()
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        times = run(shape)
+        sampling.set()
+        sampler.join()
+        report(label, times)
+        waiting = sum(1 for n in lock_waits if n)
+        print(
+            f"  writers waiting on a row lock: max {max(lock_waits)}, mean"
+            f" {statistics.mean(lock_waits):.2f}; in {waiting} of {len(lock_waits)} samples"
+        )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
