@@ -971,9 +971,18 @@ class SubjectViewSet(ApiViewSet):
         description="For its writer. `content` replaces the saved draft as a whole, section by "
         "section as `form.sections` describes them; a section of the wrong shape, an unknown "
         "section, checklist item or rating input is a 400 naming the section, and nothing is "
-        "saved. The answer carries the rule engine's result for the rating (`engine_result`).",
+        "saved. The answer carries the rule engine's result for the rating (`engine_result`). "
+        "Send `revision` (the `updated_at` you read): if the review changed since, the answer "
+        "is 409 and the newer text stays.",
         request=s.ReviewSaveSerializer,
-        responses={200: s.ReviewSerializer, **WRITE_ERRORS},
+        responses={
+            200: s.ReviewSerializer,
+            409: OpenApiResponse(
+                DETAIL_SCHEMA,
+                description=gettext_lazy("The review changed after `revision`; nothing saved."),
+            ),
+            **WRITE_ERRORS,
+        },
     )
     @review.mapping.put
     def save_review(self, request, pk=None):
@@ -981,12 +990,20 @@ class SubjectViewSet(ApiViewSet):
         data = self.parse_body(s.ReviewSaveSerializer)
         form = catalogue.forms()[review.form_key]
         content = s.check_content(form, s.rating_inputs(review.subject), data["content"])
-        review = reviews.review_save(
-            review=review,
-            content=content,
-            proposed_tier=data["proposed_tier"],
-            actor=request.user,
-        )
+        try:
+            review = reviews.review_save(
+                review=review,
+                content=content,
+                proposed_tier=data["proposed_tier"],
+                actor=request.user,
+                revision=data["revision"],
+            )
+        except reviews.StaleRevision as error:
+            message = _(
+                "The review was changed at %(time)s, after the revision you sent; nothing was "
+                "saved. Read it again and send its updated_at as the revision."
+            ) % {"time": error.changed_at}
+            return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
         return self._review_response(review)
 
     @extend_schema(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
@@ -44,6 +44,36 @@ def check_open(cycle: ReviewCycle) -> None:
 
     # Ask the database: the object in hand may have been read before the cycle closed.
     if ReviewCycle.objects.filter(pk=cycle.pk, status=CycleStatus.CLOSED).exists():
+        raise ValidationError(_("This cycle is closed; nothing in it can change."))
+
+
+def hold_open(cycle_id: int | None = None, *, subject_id: int | None = None) -> None:
+    """Refuse unless the cycle is open, and keep it open until this transaction ends.
+
+    Review writes and ratings take ``FOR KEY SHARE`` on the cycle row: shared, so writers in one
+    cycle never wait for each other, but in conflict with the ``FOR UPDATE`` that
+    ``cycle_close`` takes — a close waits for the writes in flight, and a write that comes after
+    a close sees it closed. Lock order everywhere: cycle, then subject, then review
+    (docs/cycles.md). Anything that changes a cycle's status must take ``FOR UPDATE`` on it.
+    SQLite runs one write transaction at a time, so the plain read is enough there.
+    ``subject_id`` names the cycle by one of its subjects (one query instead of two)."""
+    from kiemdiem.cycles.models import CycleStatus, Subject
+
+    q = connection.ops.quote_name
+    cycles, subjects = q(ReviewCycle._meta.db_table), q(Subject._meta.db_table)
+    lock = f" FOR KEY SHARE OF {cycles}" if connection.vendor == "postgresql" else ""
+    if subject_id is not None:
+        sql = (
+            f"SELECT {cycles}.status FROM {cycles} JOIN {subjects}"
+            f" ON {subjects}.cycle_id = {cycles}.id WHERE {subjects}.id = %s{lock}"
+        )
+        params = [subject_id]
+    else:
+        sql, params = f"SELECT {cycles}.status FROM {cycles} WHERE id = %s{lock}", [cycle_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None or row[0] == CycleStatus.CLOSED:
         raise ValidationError(_("This cycle is closed; nothing in it can change."))
 
 
@@ -367,8 +397,14 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
     from kiemdiem.cycles.models import Subject, SubjectStatus, TierChoice
     from kiemdiem.cycles.selectors import prerequisites
 
-    subject = Subject.objects.select_for_update().select_related("unit", "cycle").get(pk=subject.pk)
-    check_open(subject.cycle)
+    # Lock order: cycle (shared), then the subject alone — a join under FOR UPDATE would lock
+    # the cycle and unit rows too and queue every other write of the cycle behind this one.
+    hold_open(subject_id=subject.pk)
+    subject = (
+        Subject.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("unit", "cycle")
+        .get(pk=subject.pk)
+    )
     if subject.status == SubjectStatus.NOT_RATED:
         raise ValidationError(_("This subject is not rated in this cycle."))
     if subject.status == SubjectStatus.RATED:
@@ -409,7 +445,10 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
 
 @transaction.atomic
 def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
-    """Close a cycle once every subject on its list is rated or out of the rating."""
+    """Close a cycle once every subject on its list is rated or out of the rating.
+
+    ``FOR UPDATE`` on the cycle row waits for the review writes and ratings in flight (they hold
+    ``FOR KEY SHARE`` on it, see ``hold_open``) and keeps new ones out until the close commits."""
     from kiemdiem.cycles.models import CycleStatus, SubjectStatus
 
     cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)

@@ -296,39 +296,59 @@ def normalise(rating: dict[str, str], inputs: list[Input], where: str) -> dict[s
         raw = rating.get(spec.name)
         if raw in (None, ""):
             continue
-        value = str(raw).strip()
-        if spec.type == "bool":
-            if value.lower() in TRUE_WORDS:
-                value = "true"
-            elif value.lower() in FALSE_WORDS:
-                value = "false"
-            else:
-                _refuse(where, spec, _("answer yes or no"))
-        elif spec.type in CHOICES:
-            value = value.upper()
-            if value not in CHOICES[spec.type]:
-                _refuse(where, spec, ", ".join(sorted(CHOICES[spec.type])))
-        elif spec.type == "enum":
-            if value not in spec.values:
-                _refuse(where, spec, ", ".join(spec.values))
-        elif spec.type == "number":
-            try:
-                number = Decimal(value.replace(",", "."))
-            except InvalidOperation:
-                _refuse(where, spec, _("a number"))
-            if (spec.min is not None and number < spec.min) or (
-                spec.max is not None and number > spec.max
-            ):
-                _refuse(where, spec, f"{spec.min}–{spec.max}")
-            value = str(number)
-        out[spec.name] = value
+        try:
+            out[spec.name] = normalise_one(spec, raw)
+        except ValidationError as error:
+            raise ValidationError({where: error.messages}) from error
     return out
 
 
-def _refuse(where: str, spec: Input, expected: str):
+def normalise_one(spec: Input, raw: Any) -> str:
+    """One rating input in the spelling the engine reads; refused with a message that names the
+    input by its label and says what it takes."""
+    value = str(raw).strip()
+    if spec.type == "bool":
+        if value.lower() in TRUE_WORDS:
+            return "true"
+        if value.lower() in FALSE_WORDS:
+            return "false"
+        _refuse(spec, _("answer yes or no"))
+    if spec.type in CHOICES:
+        if value.upper() not in CHOICES[spec.type]:
+            _refuse(spec, ", ".join(sorted(CHOICES[spec.type])))
+        return value.upper()
+    if spec.type == "enum":
+        if value not in spec.values:
+            _refuse(spec, ", ".join(spec.values))
+        return value
+    if spec.type == "number":
+        try:
+            number = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            _refuse(spec, _("a number"))
+        if (spec.min is not None and number < spec.min) or (
+            spec.max is not None and number > spec.max
+        ):
+            raise ValidationError(
+                _("%(input)s: must be a number from %(min)s to %(max)s (%(value)s was entered).")
+                % {
+                    "input": spec.label,
+                    "min": _plain(spec.min),
+                    "max": _plain(spec.max),
+                    "value": value[:40],
+                }
+            )
+        return str(number)
+    return value
+
+
+def _plain(number: Decimal | None) -> str:
+    return "…" if number is None else format(number.normalize(), "f")
+
+
+def _refuse(spec: Input, expected: str):
     raise ValidationError(
-        {
-            where: _("%(input)s: expected %(expected)s.")
-            % {"input": spec.label, "expected": expected}
-        }
+        _("%(input)s: expected %(expected)s.") % {"input": spec.label, "expected": expected}
     )

@@ -28,6 +28,10 @@ class SelfReview(models.Model):
         _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
     content = models.JSONField(_("content"), default=dict, blank=True)
+    # What the writer typed that could not be saved (a number out of range, text over the
+    # limit), by the page's field name: shown back in its field with the error until corrected,
+    # so no words are lost; never part of the content, a version or the print.
+    unsaved = models.JSONField(default=dict, blank=True)
     proposed_tier = models.CharField(
         _("self-proposed tier"), max_length=8, choices=TierChoice.choices, blank=True
     )

@@ -7,12 +7,15 @@ recorded as the next version. Nothing written is ever overwritten without a vers
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
@@ -20,7 +23,7 @@ from kiemdiem.accounts.permissions import can
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
-from kiemdiem.cycles.services import check_open
+from kiemdiem.cycles.services import hold_open
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import Unit, UnitGroup
 from kiemdiem.people.models import Affiliation
@@ -91,15 +94,46 @@ def shortcoming_lines(text) -> list[str]:
     return [line.strip(" -•\t") for line in str(text or "").splitlines() if line.strip(" -•\t")]
 
 
+def _lock_subject(subject_pk: int) -> Subject:
+    """Lock what a review write changes, in the one order every write uses (docs/cycles.md):
+
+    1. the cycle row ``FOR KEY SHARE`` (``cycles.services.hold_open``): shared by all writers of
+       the cycle, it only keeps a close out until this transaction ends;
+    2. the subject row ``FOR NO KEY UPDATE``: writers of one subject (and its rating) take turns;
+    3. the review row (``_lock_review``).
+
+    ``of=("self",)`` matters: without it PostgreSQL locks every joined row, the cycle's too, and
+    every review write of the cycle would queue behind every other."""
+    hold_open(subject_id=subject_pk)
+    return (
+        Subject.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("cycle", "unit")
+        .get(pk=subject_pk)
+    )
+
+
+def _lock_review(review: SelfReview) -> SelfReview:
+    """The review, locked after its cycle and subject (see ``_lock_subject``), with its subject,
+    cycle and unit read after the locks were granted. (A review never changes subject.)"""
+    _lock_subject(review.subject_id)
+    return (
+        SelfReview.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("subject__cycle", "subject__unit")
+        .get(pk=review.pk)
+    )
+
+
 @transaction.atomic
 def review_start(*, subject: Subject, actor) -> SelfReview:
     """The subject's review, created as a draft (last cycle's shortcomings filled in)."""
+    existing = SelfReview.objects.filter(subject_id=subject.pk).first()
+    if existing is not None:
+        return existing
     # Lock the subject: two clicks on "Start" create one review.
-    subject = Subject.objects.select_for_update().select_related("cycle", "unit").get(pk=subject.pk)
+    subject = _lock_subject(subject.pk)
     existing = SelfReview.objects.filter(subject=subject).first()
     if existing is not None:
         return existing
-    check_open(subject.cycle)
     if subject.status == SubjectStatus.NOT_RATED:
         raise ValidationError(
             _("This subject is not rated in this cycle: %(reason)s") % {"reason": subject.reason}
@@ -127,60 +161,159 @@ def _text(value: Any, where: str) -> str:
     return text
 
 
+def _too_long(section: catalogue.Section, count: int, row: int | None = None) -> str:
+    numbers = {
+        "section": section.title,
+        "max": number_format(MAX_TEXT, force_grouping=True),
+        "count": number_format(count, force_grouping=True),
+    }
+    if row is None:
+        return _("Section '%(section)s' is longer than %(max)s characters (%(count)s now).") % (
+            numbers
+        )
+    return _(
+        "Section '%(section)s', row %(row)s: longer than %(max)s characters (%(count)s now)."
+    ) % {**numbers, "row": row}
+
+
+class Problems:
+    """What a save could not keep, by the page's field name (``forms`` documents the names):
+    ``{field: (section key, message, what was written)}``. The text is ``None`` where there is
+    nothing the page could show back (a wrong shape, an unknown checklist item)."""
+
+    def __init__(self):
+        self.fields: dict[str, tuple[str, str, Any]] = {}
+
+    def add(self, section: str, field: str, message: str, written: Any = None) -> None:
+        self.fields.setdefault(field, (section, message, written))
+
+    def raise_by_section(self) -> None:
+        if self.fields:
+            by_section: dict[str, list[str]] = {}
+            for section, message, _written in self.fields.values():
+                by_section.setdefault(section, []).append(message)
+            raise ValidationError(by_section)
+
+
+def _fits(value: Any, problems: Problems, section, field: str, fallback="", row=None) -> str:
+    """``value`` as NFC text when it is within the length limit; else ``fallback`` (what was
+    saved before), with the problem recorded against ``field``."""
+    text = nfc_text(str(value or ""))
+    if len(text) <= MAX_TEXT:
+        return text
+    problems.add(section.key, field, _too_long(section, len(text), row), text)
+    return fallback
+
+
+def _at(rows: Any, index: int, name: str) -> str:
+    """Field ``name`` of row ``index`` of a saved list of rows ("" when there is none)."""
+    if isinstance(rows, list) and index < len(rows) and isinstance(rows[index], dict):
+        return rows[index].get(name) or ""
+    return ""
+
+
 def clean_content(
     form: catalogue.FormSpec,
     raw: dict[str, Any],
     *,
     inputs: list[engine.Input] | None = None,
     carried: list[str] = (),
+    previous: dict[str, Any] | None = None,
+    problems: Problems | None = None,
 ) -> dict[str, Any]:
     """Keep only what the form asks for, each section in its shape; refuse what cannot be.
 
     ``inputs`` are the rating inputs the pinned rule set asks for (others are dropped, values
-    normalised); ``carried`` are last cycle's shortcomings, which the writer cannot rewrite."""
+    normalised); ``carried`` are last cycle's shortcomings, which the writer cannot rewrite.
+
+    Without ``problems`` the first invalid field refuses the whole content (ValidationError by
+    section key: the API's all-or-nothing PUT). With ``problems`` (the page's autosave) every
+    invalid field is recorded there by its field name and keeps its ``previous`` value, so the
+    rest of the draft is still saved."""
+    strict = problems is None
+    problems = Problems() if strict else problems
+    previous = previous or {}
     out: dict[str, Any] = {}
     for section in form.sections:
         value = raw.get(section.key)
         if value is None:
             continue
+        key, name = section.key, f"s.{section.key}"
+        before = previous.get(key)
         if section.type == "text":
-            out[section.key] = _text(value, section.key)
+            out[key] = _fits(value, problems, section, name, fallback=before or "")
         elif section.type == "products":
             value = value if isinstance(value, dict) else {"text": value}
-            _expect_list(value.get("products"), section.key)
+            before = before if isinstance(before, dict) else {}
+            posted = value.get("products")
+            wrong_shape = posted is not None and not isinstance(posted, list)
+            if wrong_shape:
+                problems.add(key, name, _("Expected a list of rows."))
+                posted = None
             rows = [
                 {
-                    "name": _text(r.get("name"), section.key),
-                    "result": _text(r.get("result"), section.key),
+                    part: _fits(
+                        r.get(part),
+                        problems,
+                        section,
+                        f"{name}.p.{i}.{part}",
+                        fallback=_at(before.get("products"), i, part),
+                        row=i + 1,
+                    )
+                    for part in ("name", "result")
                 }
-                for r in (value.get("products") or [])
+                for i, r in enumerate(posted or [])
                 if isinstance(r, dict) and (r.get("name") or r.get("result"))
             ]
             if len(rows) > MAX_ROWS:
-                raise ValidationError({section.key: _("At most %(n)s rows.") % {"n": MAX_ROWS}})
-            out[section.key] = {"text": _text(value.get("text"), section.key), "products": rows}
+                problems.add(key, name, _("At most %(n)s rows.") % {"n": MAX_ROWS})
+            if wrong_shape or len(rows) > MAX_ROWS:
+                rows = list(before.get("products") or [])
+            text = _fits(
+                value.get("text"), problems, section, f"{name}.text", before.get("text") or ""
+            )
+            out[key] = {"text": text, "products": rows}
         elif section.type == "checklist":
             value = value if isinstance(value, dict) else {}
+            before = before if isinstance(before, dict) else {}
             known = catalogue.checklists()[section.list].ids
-            checked = [str(i) for i in _expect_list(value.get("checked"), section.key)]
+            checked = value.get("checked") or []
+            if not isinstance(checked, list):
+                problems.add(key, name, _("Expected a list of rows."))
+                checked = before.get("checked") or []
+            checked = [str(i) for i in checked]
             unknown = [i for i in checked if i not in known]
             if unknown:
-                raise ValidationError(
-                    {section.key: _("Unknown items: %(items)s") % {"items": ", ".join(unknown)}}
+                problems.add(
+                    key, name, _("Unknown items: %(items)s") % {"items": ", ".join(unknown)}
                 )
-            out[section.key] = {
-                "checked": [i for i in known if i in checked],
-                "explanation": _text(value.get("explanation"), section.key),
-            }
+            explanation = _fits(
+                value.get("explanation"),
+                problems,
+                section,
+                f"{name}.explanation",
+                before.get("explanation") or "",
+            )
+            out[key] = {"checked": [i for i in known if i in checked], "explanation": explanation}
         elif section.type == "shortcomings":
-            _expect_list(value, section.key)
+            if not isinstance(value, list):
+                problems.add(key, name, _("Expected a list of rows."))
+                out[key] = before if isinstance(before, list) else []
+                continue
             rows = [
                 {
-                    "shortcoming": _text(r.get("shortcoming"), section.key),
-                    "remedy": _text(r.get("remedy"), section.key),
-                    "done": bool(r.get("done")),
+                    part: _fits(
+                        r.get(part),
+                        problems,
+                        section,
+                        f"{name}.r.{i}.{part}",
+                        fallback=_at(before, i, part),
+                        row=i + 1,
+                    )
+                    for part in ("shortcoming", "remedy")
                 }
-                for r in value
+                | {"done": bool(r.get("done"))}
+                for i, r in enumerate(value)
                 if isinstance(r, dict)
             ]
             kept = [
@@ -193,34 +326,74 @@ def clean_content(
             ]
             rows = kept + [r for r in rows[len(carried) :] if r["shortcoming"] or r["remedy"]]
             if len(rows) > MAX_ROWS:
-                raise ValidationError({section.key: _("At most %(n)s rows.") % {"n": MAX_ROWS}})
-            out[section.key] = rows
+                problems.add(key, name, _("At most %(n)s rows.") % {"n": MAX_ROWS})
+                rows = before if isinstance(before, list) else kept
+            out[key] = rows
         elif section.type == "rating":
-            value = value if isinstance(value, dict) else {}
-            rating = {
-                str(k): _scalar(v, section.key) for k, v in value.items() if v not in (None, "")
-            }
-            if inputs is not None:
-                rating = engine.normalise(rating, inputs, section.key)
-            out[section.key] = rating
+            out[key] = _clean_rating(section, value, inputs, before, problems)
+    if strict:
+        problems.raise_by_section()
     return out
 
 
-def _expect_list(value: Any, where: str) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationError({where: _("Expected a list of rows.")})
-    return value
+def _clean_rating(section, value, inputs, before, problems: Problems) -> dict[str, str]:
+    """Each rating input on its own: an invalid one keeps the value saved before."""
+    before = before if isinstance(before, dict) else {}
+    if not isinstance(value, dict):
+        problems.add(section.key, f"s.{section.key}", _("Expected a single value."))
+        return before
+    rating: dict[str, str] = {}
+    for k, v in value.items():
+        if v in (None, ""):
+            continue
+        if isinstance(v, bool):
+            rating[str(k)] = "true" if v else "false"
+        elif isinstance(v, str | int | float):
+            rating[str(k)] = str(v)[:40]
+        else:
+            problems.add(section.key, f"r.{k}", _("Expected a single value."))
+            if before.get(str(k)):
+                rating[str(k)] = before[str(k)]
+    if inputs is None:
+        return rating
+    out: dict[str, str] = {}
+    for spec in inputs:
+        written = rating.get(spec.name)
+        if written is None:
+            continue
+        try:
+            out[spec.name] = engine.normalise_one(spec, written)
+        except ValidationError as error:
+            problems.add(section.key, f"r.{spec.name}", error.messages[0], written)
+            if before.get(spec.name):
+                out[spec.name] = before[spec.name]
+    return out
 
 
-def _scalar(value: Any, where: str) -> str:
-    """A rating input as text: booleans as true/false, numbers as written."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if not isinstance(value, str | int | float):
-        raise ValidationError({where: _("Expected a single value.")})
-    return str(value)[:40]
+def unsaved_errors(review: SelfReview) -> dict[str, str]:
+    """Why each field the writer typed into could not be saved (``review.unsaved``), in the
+    reader's language; a value that has become valid meanwhile is left out (the next save
+    keeps it)."""
+    if not review.unsaved:
+        return {}
+    form = catalogue.forms()[review.form_key]
+    sections = {section.key: section for section in form.sections}
+    inputs = {spec.name: spec for spec in engine.inputs_of(review.subject) or []}
+    errors = {}
+    for field, written in review.unsaved.items():
+        if field.startswith("r.") and field[2:] in inputs:
+            try:
+                engine.normalise_one(inputs[field[2:]], written)
+            except ValidationError as error:
+                errors[field] = error.messages[0]
+            continue
+        parts = field.split(".")
+        section = sections.get(parts[1]) if len(parts) > 1 else None
+        text = nfc_text(str(written or ""))
+        if section is not None and len(text) > MAX_TEXT:
+            row = int(parts[3]) + 1 if len(parts) > 4 and parts[3].isdigit() else None
+            errors[field] = _too_long(section, len(text), row)
+    return errors
 
 
 def rating_of(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +408,7 @@ def check_tier(tier: str) -> str:
 
 
 def _check_writable(review: SelfReview) -> None:
-    check_open(review.subject.cycle)
+    """On a review from ``_lock_review`` (which has checked that the cycle is open)."""
     if review.status == ReviewStatus.SUBMITTED:
         raise ValidationError(
             _("This review has been submitted and is locked. Start an amendment to change it.")
@@ -250,29 +423,73 @@ def revision_of(review: SelfReview) -> str:
     return review.updated_at.isoformat()
 
 
-def _check_revision(review: SelfReview, revision: str | None) -> None:
-    if revision and revision != revision_of(review):
-        raise ValidationError(
+class StaleRevision(ValidationError):
+    """The writer's page (or API client) holds an older draft than the saved one."""
+
+
+def _check_revision(review: SelfReview, revision: str | datetime.datetime | None) -> None:
+    """``revision`` is the ``updated_at`` of the draft the writer started from (ISO 8601 text
+    from the page, or a datetime from the API), compared as an instant."""
+    if not revision:
+        return
+    if isinstance(revision, str):
+        try:
+            revision = parse_datetime(revision)
+        except ValueError:  # well-formed but impossible (month 13): not this draft either
+            revision = None
+    if revision is None or revision != review.updated_at:
+        changed_at = timezone.localtime(review.updated_at).strftime("%H:%M:%S %d/%m/%Y")
+        error = StaleRevision(
             _(
                 "This review was changed elsewhere (in another window or by another person) at"
                 " %(time)s. Copy what you have just written, then reload the page to see the"
                 " latest text."
             )
-            % {"time": timezone.localtime(review.updated_at).strftime("%H:%M:%S %d/%m/%Y")}
+            % {"time": changed_at}
         )
+        error.changed_at = changed_at
+        raise error
 
 
 def carried_of(review: SelfReview) -> list[str]:
     return [r["shortcoming"] for r in review.content.get("khac_phuc") or [] if r.get("carried")]
 
 
-def _apply(review: SelfReview, content: dict[str, Any], proposed_tier: str) -> None:
-    """Put the cleaned content and the engine's fresh result on a locked review."""
+def _apply(
+    review: SelfReview, content: dict[str, Any], proposed_tier: str, keep_valid: bool = False
+) -> None:
+    """Put the cleaned content and the engine's fresh result on a locked review.
+
+    With ``keep_valid`` an invalid field does not refuse the save: it keeps its saved value,
+    what was typed into it goes to ``review.unsaved`` (shown back with its error until it is
+    corrected) and ``review.field_errors`` says why, by field name."""
     form = catalogue.forms()[review.form_key]
+    problems = Problems() if keep_valid else None
     review.content = clean_content(
-        form, content, inputs=engine.inputs_of(review.subject), carried=carried_of(review)
+        form,
+        content,
+        inputs=engine.inputs_of(review.subject),
+        carried=carried_of(review),
+        previous=review.content,
+        problems=problems,
     )
-    review.proposed_tier = check_tier(proposed_tier)
+    if problems is None:
+        review.proposed_tier = check_tier(proposed_tier)
+        review.unsaved = {}
+        review.field_errors = {}
+    else:
+        try:
+            review.proposed_tier = check_tier(proposed_tier)
+        except ValidationError as error:
+            problems.add("proposed_tier", "proposed_tier", error.messages[0])
+        review.unsaved = {
+            field: written
+            for field, (_section, _message, written) in problems.fields.items()
+            if written is not None
+        }
+        review.field_errors = {
+            field: message for field, (_section, message, _written) in problems.fields.items()
+        }
     _evaluate(review)
 
 
@@ -301,17 +518,19 @@ def review_save(
     content: dict[str, Any],
     proposed_tier: str,
     actor,
-    revision: str | None = None,
+    revision: str | datetime.datetime | None = None,
+    keep_valid: bool = False,
 ):
     """Save the draft as written (autosave) and the engine's result for it. ``revision`` is
     the version of the draft the writer's page shows: a save from a page that is behind (another
-    window, or someone writing on the member's behalf) is refused instead of overwriting."""
-    review = (
-        SelfReview.objects.select_for_update().select_related("subject__cycle").get(pk=review.pk)
-    )
+    window, or someone writing on the member's behalf) is refused instead of overwriting.
+
+    ``keep_valid`` (the page): an invalid field does not stop the rest of the draft from being
+    saved; see ``_apply``. Without it (the API) an invalid field refuses the whole save."""
+    review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)
-    _apply(review, content, proposed_tier)
+    _apply(review, content, proposed_tier, keep_valid=keep_valid)
     review.updated_by = actor
     review.save()
     return review
@@ -371,21 +590,23 @@ def review_submit(
     actor,
     content: dict[str, Any] | None = None,
     proposed_tier: str | None = None,
-    revision: str | None = None,
+    revision: str | datetime.datetime | None = None,
 ) -> SelfReview:
     """Lock the review and record it as the next version — with ``content`` and
     ``proposed_tier`` saved first in the same transaction when given (the page's Submit)."""
-    review = (
-        SelfReview.objects.select_for_update()
-        .select_related("subject__unit", "subject__cycle")
-        .get(pk=review.pk)
-    )
+    review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)
     if content is not None:
         _apply(review, content, review.proposed_tier if proposed_tier is None else proposed_tier)
     else:
         _evaluate(review)  # the facts from other subjects may have changed
+    unsaved = unsaved_errors(review)
+    if unsaved:
+        raise ValidationError(
+            _("Not submitted: some fields could not be saved. %(errors)s")
+            % {"errors": " ".join(unsaved.values())}
+        )
     if not review.proposed_tier:
         raise ValidationError({"proposed_tier": _("Propose your tier before submitting.")})
     check_filled(review)
@@ -421,8 +642,7 @@ def review_submit(
 @transaction.atomic
 def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
     """Re-open a submitted review for an amendment; the submitted version stays on record."""
-    review = SelfReview.objects.select_for_update().select_related("subject").get(pk=review.pk)
-    check_open(review.subject.cycle)
+    review = _lock_review(review)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be amended."))
     if review.subject.tier:
@@ -446,10 +666,7 @@ def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
 @transaction.atomic
 def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
     """Send a submitted review back to its writer with a comment."""
-    review = (
-        SelfReview.objects.select_for_update().select_related("subject__unit").get(pk=review.pk)
-    )
-    check_open(review.subject.cycle)
+    review = _lock_review(review)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be sent back."))
     if review.subject.tier:
@@ -502,7 +719,7 @@ def _writers(subject: Subject):
 @transaction.atomic
 def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> SelfReview:
     """Link members' reviews into the collective's report (members of that collective only)."""
-    check_open(review.subject.cycle)
+    review = _lock_review(review)
     if review.subject.person_id is not None:
         raise ValidationError(_("Only a collective's report links its members' reviews."))
     # No lock on rating here: the collective is rated before its members submit theirs.
@@ -537,7 +754,7 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
     may change things; the writer is told."""
     from kiemdiem.accounts.permissions import ALL, scope_prefixes
 
-    check_open(subject.cycle)
+    hold_open(subject.cycle_id)
     if is_writer(actor, subject):
         raise ValidationError(_("You may not raise suggestions for this subject."))
     text = _text(text, "text")

@@ -92,16 +92,23 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
             shown = collective.versions.exclude(kind="returned").order_by("-number").first().content
         collective_sections = forms.section_views(collective_form, shown, [], editable=False)
     may_rate = subject.status == SubjectStatus.PENDING and cycles.may_rate(user, subject)
+    field_errors = services.unsaved_errors(review) if writable else {}
     return {
         "subject": subject,
         "cycle": subject.cycle,
         "review": review,
         "form": form,
         "sections": forms.section_views(
-            form, review.content, engine.inputs_of(subject) or [], writable
+            form,
+            review.content,
+            engine.inputs_of(subject) or [],
+            writable,
+            unsaved=review.unsaved if writable else None,
+            errors=field_errors,
         )
         if review
         else [],
+        "field_errors": field_errors,
         "result": services.live_result(review) if review else {},
         "writable": writable,
         "may_start": review is None
@@ -220,36 +227,44 @@ def _writable_review(request, subject_pk) -> tuple[Subject, SelfReview]:
 @login_required
 @require_POST
 def review_save(request, subject_pk):
-    """Save the draft: the page's autosave (htmx, answers with the rating panel) and the
-    Save and Submit buttons."""
+    """Save the draft: the page's autosave (htmx, answers with the rating panel and the marks
+    beside the fields) and the Save and Submit buttons.
+
+    A field that cannot be saved (a number out of range, text over the limit) does not stop the
+    rest of the draft: it keeps its saved value, what was typed stays in it (and is kept in
+    ``review.unsaved``, so a reload shows it again), its error is shown beside it and the panel
+    says plainly what was not saved. Submitting with such a field is refused."""
     subject, review = _writable_review(request, subject_pk)
     form = catalogue.forms()[review.form_key]
     content = forms.content_from_post(form, request.POST)
     errors: list[str] = []
+    marked_before = set(review.unsaved)
     tier = request.POST.get("proposed_tier", "")
     revision = request.POST.get("revision") or None
+    submit = "submit" in request.POST
     try:
-        if "submit" in request.POST:
+        review = services.review_save(
+            review=review,
+            content=content,
+            proposed_tier=tier,
+            actor=request.user,
+            revision=revision,
+            keep_valid=True,
+        )
+        if submit and not review.field_errors:
             review = services.review_submit(
-                review=review,
-                content=content,
-                proposed_tier=tier,
-                actor=request.user,
-                revision=revision,
+                review=review, actor=request.user, revision=services.revision_of(review)
             )
             messages.success(request, _("Your review has been submitted."))
-        else:
-            review = services.review_save(
-                review=review,
-                content=content,
-                proposed_tier=tier,
-                actor=request.user,
-                revision=revision,
-            )
     except ValidationError as error:
         errors = _messages_of(error)
-    if getattr(request, "htmx", None) and "submit" not in request.POST:
-        # The autosave answers with the tier panel only, built from what the panel shows.
+    field_errors = getattr(review, "field_errors", None)
+    if field_errors is None:  # the save was refused as a whole: the marks stay as they were
+        field_errors = services.unsaved_errors(review)
+    if getattr(request, "htmx", None) and not submit:
+        # The autosave answers with the tier panel only, built from what the panel shows, and
+        # the marks beside the fields that changed (swapped out of band).
+        changed = sorted(n for n in marked_before | set(field_errors) if n != "proposed_tier")
         context = {
             "subject": subject,
             "review": review,
@@ -258,12 +273,20 @@ def review_save(request, subject_pk):
             "tiers": TierChoice.choices,
             "errors": errors,
             "saved": not errors,
+            "field_errors": field_errors,
+            "marks": [(forms.error_id(name), field_errors.get(name, "")) for name in changed],
         }
         return render_page(request, "reviews/review.html", context, partial="panel")
+    if field_errors and not errors:
+        errors = [
+            (_("Not submitted.") if submit else _("Not saved:"))
+            + " "
+            + " ".join(field_errors.values())
+        ]
     if errors:
         for text in errors:
             messages.error(request, text)
-    elif "submit" not in request.POST:
+    elif not submit:
         messages.success(request, _("Draft saved."))
     return redirect("review-edit", subject.pk)
 

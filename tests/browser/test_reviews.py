@@ -180,3 +180,62 @@ def test_provincial_staff_follow_progress_down_to_a_person(page, province, cycle
     page.get_by_role("link", name="Trần Thị Bình").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trần Thị Bình")
     expect(page.get_by_text("Đã nộp").first).to_be_visible()
+
+
+def test_an_invalid_score_does_not_lose_the_sentence_typed_after_it(page, province, cycle):
+    binh = Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+    sign_in(page, "member")
+    page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
+    page.get_by_role("button", name="Bắt đầu viết").click()
+    score = page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)")
+    score.fill("9999")
+    page.get_by_label("Về tư tưởng chính trị").fill("Câu viết sau ô điểm sai vẫn còn.")
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("Chưa lưu được:", timeout=15_000)
+    expect(status).not_to_contain_text("tự động lưu")
+    mark = page.locator("#err-r-fact-general_score")
+    expect(mark).to_have_text(
+        "Điểm nhóm tiêu chí chung (tối đa 30): phải là số từ 0 đến 30 (đang nhập 9999)."
+    )
+    expect(score).to_have_value("9999")  # what was typed stays in the field
+    shot(page, "review-unsaved-field")
+    if os.environ.get("KIEMDIEM_SCREENSHOTS"):  # the panel and the marked field up close
+        folder = os.environ["KIEMDIEM_SCREENSHOTS"]
+        page.locator("#panel").screenshot(path=os.path.join(folder, "review-unsaved-panel.png"))
+        page.locator(".field", has=score).screenshot(
+            path=os.path.join(folder, "review-unsaved-mark.png")
+        )
+    page.reload()
+    expect(page.get_by_label("Về tư tưởng chính trị")).to_have_value(
+        "Câu viết sau ô điểm sai vẫn còn."
+    )
+    expect(score).to_have_value("9999")
+    expect(page.locator("#err-r-fact-general_score")).to_contain_text("phải là số từ 0 đến 30")
+    expect(status).to_contain_text("Chưa lưu được:")
+    score.fill("28")
+    expect(status).to_contain_text("Đã lưu bản nháp lúc", timeout=15_000)
+    expect(page.locator("#err-r-fact-general_score")).to_be_empty()
+    review = SelfReview.objects.get(subject=binh)
+    assert review.content["tu_tuong"] == "Câu viết sau ô điểm sai vẫn còn."
+    assert review.content["xep_loai"]["fact.general_score"] == "28" and review.unsaved == {}
+
+
+def test_a_save_that_does_not_reach_the_server_is_said_not_saved(page, province, cycle):
+    binh = Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+    sign_in(page, "member")
+    page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
+    page.get_by_role("button", name="Bắt đầu viết").click()
+    status = page.locator("#save-status")
+    page.route("**/save/", lambda route: route.abort())  # the connection drops
+    page.get_by_label("Về tư tưởng chính trị").fill("Viết khi mất kết nối.")
+    expect(status).to_contain_text("Chưa lưu được: không kết nối được máy chủ", timeout=15_000)
+    page.unroute("**/save/")
+    page.get_by_label("Về ý thức tổ chức kỷ luật").fill("Viết khi có kết nối lại.")
+    expect(status).to_contain_text("Đã lưu bản nháp lúc", timeout=15_000)
+    review = SelfReview.objects.get(subject=binh)
+    assert review.content["tu_tuong"] == "Viết khi mất kết nối."
+    assert review.content["ky_luat"] == "Viết khi có kết nối lại."

@@ -442,3 +442,25 @@ def test_a_cadre_is_rated_by_the_managing_authority(cycle, province):
     assert not cycles.may_rate(province.users["nogrant"], binh)  # now the standing committee's
     assert cycles.may_rate(province.users["decider"], binh)
     assert not cycles.may_rate(an_user, binh)
+
+
+def test_a_draft_keeps_its_valid_fields_and_submitting_waits_for_the_invalid_ones(cycle, province):
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=None)
+    content = {**WRITTEN, "xep_loai": {"fact.general_score": "9999"}}
+    review = services.review_save(
+        review=review, content=content, proposed_tier="HTTNV", actor=None, keep_valid=True
+    )
+    assert review.content["tu_tuong"] == WRITTEN["tu_tuong"]
+    assert review.unsaved == {"r.fact.general_score": "9999"}
+    assert "Điểm nhóm tiêu chí chung (tối đa 30)" in review.field_errors["r.fact.general_score"]
+    # another interface submitting the saved draft is refused while a field is not saved
+    with pytest.raises(ValidationError, match="Chưa nộp: có ô chưa lưu được"):
+        services.review_submit(review=review, actor=None)
+    # the API's all-or-nothing save refuses the same value, naming the section
+    with pytest.raises(ValidationError) as error:
+        services.review_save(review=review, content=content, proposed_tier="", actor=None)
+    assert "xep_loai" in error.value.message_dict
+    # a whole valid draft replaces what was pending
+    services.review_save(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
+    review.refresh_from_db()
+    assert review.unsaved == {}

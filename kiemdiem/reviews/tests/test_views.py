@@ -1,3 +1,5 @@
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -168,3 +170,94 @@ def test_the_autosave_answer_stays_small(client, province, binh, django_assert_m
             HTTP_HX_REQUEST="true",
         )
     assert "Đã lưu bản nháp lúc" in response.text
+
+
+def autosave(client, subject, data):
+    return client.post(reverse("review-save", args=[subject.pk]), data, HTTP_HX_REQUEST="true")
+
+
+def test_an_invalid_score_is_marked_and_the_rest_of_the_draft_is_still_saved(
+    client, province, binh
+):
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    autosave(client, binh, {"s.tu_tuong": "Câu đầu.", "r.fact.general_score": "27"})
+    response = autosave(
+        client,
+        binh,
+        {"s.tu_tuong": "Câu đầu. Câu viết tiếp theo.", "r.fact.general_score": "9999"},
+    )
+    review = SelfReview.objects.get(subject=binh)
+    # the sentence typed after the bad score is stored; the score keeps its last valid value
+    assert review.content["tu_tuong"] == "Câu đầu. Câu viết tiếp theo."
+    assert review.content["xep_loai"]["fact.general_score"] == "27"
+    assert review.unsaved == {"r.fact.general_score": "9999"}
+    # the panel says plainly what was not saved, never that the draft saves itself
+    assert "Chưa lưu được:" in response.text
+    assert "tự động lưu" not in response.text and "Đã lưu bản nháp lúc" not in response.text
+    message = "Điểm nhóm tiêu chí chung (tối đa 30): phải là số từ 0 đến 30 (đang nhập 9999)."
+    assert message in response.text
+    # the mark beside the field, swapped in by htmx
+    assert 'id="err-r-fact-general_score"' in response.text and "hx-swap-oob" in response.text
+
+    page = client.get(reverse("review-edit", args=[binh.pk]))  # a reload
+    assert "Câu đầu. Câu viết tiếp theo." in page.text
+    field = page.text.split('name="r.fact.general_score"')[1].split("</div>")[0]
+    assert 'value="9999"' in field and 'aria-invalid="true"' in field and message in field
+    assert "Chưa lưu được:" in page.text and "tự động lưu" not in page.text
+
+    fixed = autosave(
+        client, binh, {"s.tu_tuong": "Câu đầu. Câu viết tiếp theo.", "r.fact.general_score": "28"}
+    )
+    review.refresh_from_db()
+    assert review.content["xep_loai"]["fact.general_score"] == "28" and review.unsaved == {}
+    assert "Đã lưu bản nháp lúc" in fixed.text and "Chưa lưu được" not in fixed.text
+    # the mark beside the field is swapped out for an empty one
+    assert (
+        '<span class="field-error" id="err-r-fact-general_score" role="alert" hx-swap-oob="true"></span>'
+        in fixed.text
+    )
+
+
+def test_text_over_the_limit_names_the_section_and_is_kept_as_typed(client, province, binh):
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    long_text = "Ưu điểm " * 3163 + "Ưu điểm."  # 25,312 characters
+    response = autosave(client, binh, {"s.dao_duc": long_text, "s.ky_luat": "Chấp hành nghiêm."})
+    review = SelfReview.objects.get(subject=binh)
+    assert review.content["ky_luat"] == "Chấp hành nghiêm."
+    assert review.content["dao_duc"] == "" and review.unsaved["s.dao_duc"] == long_text
+    message = (
+        "Mục 'Về phẩm chất đạo đức, lối sống, tinh thần nêu gương' dài quá 20.000 ký tự"
+        " (đang có 25.312)."
+    )
+    assert message in unescape(response.text) and "Chưa lưu được:" in response.text
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    assert long_text in page.text and message in unescape(page.text)
+
+
+def test_submitting_with_an_invalid_field_is_refused_with_the_marks(client, province, binh):
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    data = {
+        **as_posted(written(binh)),
+        "s.tu_tuong": "Kiên định.",
+        "r.fact.general_score": "31",
+        "proposed_tier": "HTTNV",
+        "submit": "1",
+    }
+    response = client.post(reverse("review-save", args=[binh.pk]), data, follow=True)
+    review = SelfReview.objects.get(subject=binh)
+    assert review.status == ReviewStatus.DRAFT and review.version == 0
+    assert review.content["tu_tuong"] == "Kiên định."  # the rest is saved as a draft
+    assert "Chưa nộp." in response.text
+    field = response.text.split('name="r.fact.general_score"')[1].split("</div>")[0]
+    assert 'value="31"' in field and "phải là số từ 0 đến 30 (đang nhập 31)" in field
+
+
+def test_a_save_refused_as_a_whole_says_not_saved(client, province, binh):
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    stale = autosave(client, binh, {"s.tu_tuong": "x", "revision": "2020-01-01T00:00:00+00:00"})
+    assert "đã được sửa ở nơi khác" in stale.text and "Chưa lưu được." in stale.text
+    assert "tự động lưu" not in stale.text
