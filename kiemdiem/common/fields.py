@@ -16,3 +16,18 @@ class PathField(models.CharField):
         if connection.vendor == "postgresql":
             params["collation"] = "C"
         return params
+
+
+class SortKeyField(models.CharField):
+    """A stored sort key (``common.vietnamese``) compared byte by byte.
+
+    The key is ASCII punctuation, digits and letters whose byte order is the Vietnamese order;
+    a locale collation on PostgreSQL would skip the punctuation and reorder the rest, so the
+    column gets the "C" collation there. SQLite compares bytes already.
+    """
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params

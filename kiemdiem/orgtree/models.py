@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kiemdiem.common.fields import PathField
+from kiemdiem.common.fields import PathField, SortKeyField
 
 SEGMENT_LENGTH = 4  # characters of path per tree level
 SEGMENT_BASE = 36  # digits 0-9 then A-Z: 1,679,616 children per parent
@@ -126,7 +126,7 @@ class Unit(models.Model):
         on_delete=models.SET_NULL,
         related_name="predecessors",
     )
-    name_sort_key = models.CharField(max_length=600, editable=False, db_index=True)
+    name_sort_key = SortKeyField(max_length=600, editable=False, db_index=True)
     search_text = models.CharField(max_length=400, editable=False, db_index=True)
 
     objects = UnitQuerySet.as_manager()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kiemdiem.common.dates import today, valid_on
+from kiemdiem.common.fields import SortKeyField
 
 
 class Gender(models.TextChoices):
@@ -31,7 +32,7 @@ class Person(models.Model):
     middle_name = models.CharField(_("middle name"), max_length=80, blank=True)
     given_name = models.CharField(_("given name"), max_length=60)
     full_name = models.CharField(_("full name"), max_length=255, editable=False)
-    sort_key = models.CharField(max_length=800, editable=False, db_index=True)
+    sort_key = SortKeyField(max_length=800, editable=False, db_index=True)
     search_text = models.CharField(max_length=300, editable=False, db_index=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
