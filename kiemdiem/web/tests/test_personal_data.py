@@ -156,3 +156,22 @@ def test_cycle_list_counts_the_plans_the_user_can_see(client, province, who, pla
     api_client.force_authenticate(province.users[who])
     api = api_client.get(f"/api/cycles/{cycle.pk}/plans/").json()
     assert row.plan_count == api["count"] == plans
+
+
+def test_a_login_is_created_only_where_the_person_is_managed(client, province, door):
+    """A login opens the person's own record, personal fields and all: the admin of commune A
+    may not give one to a resident whose cell is in B."""
+    from kiemdiem.accounts import services as accounts
+    from kiemdiem.accounts.models import User
+
+    admin_a = accounts.user_create(username="admin_a", password="pass12345!", actor=None)
+    accounts.grant_add(user=admin_a, role="admin", unit=province.commune_a, actor=None)
+    client.force_login(admin_a)
+    data = {"username": "dung", "password": "Mat-khau-2026!", "role": "member"}
+    url = reverse("user-create", args=[door.resident.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, data).status_code == 404
+    assert not User.objects.filter(person=door.resident).exists()
+    assert (
+        client.get(reverse("user-create", args=[province.members["cuong"].pk])).status_code == 200
+    )
