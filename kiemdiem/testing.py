@@ -250,3 +250,44 @@ FULL_2025 = {
     "fact.pct_tasks_late": "0",
     "fact.shortcomings_remedied_pct": "100",
 }
+
+
+@dataclass
+class Door:
+    """Beside the province, for the who-sees-what tests: ``resident`` (Dung) is active in cell
+    B1 and registered as a resident in cell A1 — her only link to commune A; ``employee`` is a
+    non-member civil servant of UBA with a member login there (user ``employee``); ``b2`` is a
+    second cell under B (code B9)."""
+
+    resident: object
+    employee: object
+    b2: object
+
+
+@pytest.fixture
+def door(province) -> Door:
+    resident = province.members["dung"]
+    people.person_update(person=resident, citizen_id="001180000004", phone="0912000004", actor=None)
+    resident.membership.card_number = "79000004"
+    resident.membership.save(update_fields=["card_number"])
+    people.affiliation_start(
+        person=resident, unit=province.cell_a1, kind="residence", valid_from=POSTS_FROM, actor=None
+    )
+    employee = people.person_create(
+        family_name="Đỗ", middle_name="Văn", given_name="Em", birth_date=D(1990, 7, 7), actor=None
+    )
+    employ(employee, province.agency, title="Chuyên viên")
+    user = accounts.user_create(
+        username="employee", password="pass12345!", person=employee, actor=None
+    )
+    accounts.grant_add(user=user, role="member", unit=province.agency, actor=None)
+    province.users["employee"] = user
+    b2 = tree.unit_create(
+        code="B9",
+        name="Chi bộ khu phố 9",
+        kind="chi_bo_truc_thuoc",
+        parent=province.commune_b,
+        valid_from=D(2020, 1, 1),
+        actor=None,
+    )
+    return Door(resident, employee, b2)

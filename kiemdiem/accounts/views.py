@@ -21,6 +21,7 @@ from kiemdiem.accounts.models import Grant, Role, User
 from kiemdiem.accounts.permissions import has_any, restrict
 from kiemdiem.common.forms import ScopedForm, UnitCodeField, add_service_errors
 from kiemdiem.common.views import paginate, render_page
+from kiemdiem.people.policies import may_change_person
 from kiemdiem.people.selectors import person_get
 
 
@@ -118,6 +119,9 @@ def user_create_for_person(request, person_pk):
     if not has_any(request.user, "manage_access"):
         return render_page(request, "403.html", {}, status=403)
     person = person_get(request.user, person_pk)
+    if not may_change_person(request.user, person):
+        # A login opens the person's own record: only where their membership (or work) is.
+        raise Http404
     if User.objects.filter(person=person).exists():
         messages.info(request, _("This person already has a login."))
         return redirect("person-detail", pk=person.pk)

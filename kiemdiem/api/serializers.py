@@ -34,6 +34,7 @@ from kiemdiem.cycles.models import (
     Track,
 )
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
+from kiemdiem.people import policies
 from kiemdiem.people.models import (
     Affiliation,
     AffiliationKind,
@@ -280,10 +281,38 @@ class AffiliationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class UnitMemberSerializer(AffiliationSerializer):
+    """A row of a unit's roster: the affiliation, and the person's date of birth when the
+    caller may see personal fields (``people.policies``), else null."""
+
+    birth_date = serializers.SerializerMethodField()
+
+    class Meta(AffiliationSerializer.Meta):
+        fields = [*AffiliationSerializer.Meta.fields, "birth_date"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_birth_date(self, row: Affiliation):
+        return row.person.birth_date if getattr(row, "personal", False) else None
+
+
 class PersonAffiliationSerializer(AffiliationSerializer):
     class Meta(AffiliationSerializer.Meta):
         fields = [f for f in AffiliationSerializer.Meta.fields if f != "person_name"]
         read_only_fields = fields
+
+
+def _withhold_personal(data: dict, person: Person) -> dict:
+    """Null the personal fields unless the row says the caller may see them (``personal``,
+    set by ``people.policies.with_personal`` or by the view)."""
+    if not getattr(person, "personal", False):
+        for name in policies.PERSONAL_FIELDS:
+            if name in data:
+                data[name] = None
+        if data.get("membership"):
+            for name in policies.MEMBER_PERSONAL_FIELDS:
+                data["membership"][name] = None
+    return data
 
 
 PERSON_READ_FIELDS = [
@@ -308,6 +337,9 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = [*PERSON_READ_FIELDS, "is_member", "cell"]
         read_only_fields = fields
 
+    def to_representation(self, person):
+        return _withhold_personal(super().to_representation(person), person)
+
     def get_is_member(self, person: Person) -> bool:
         return hasattr(person, "membership")
 
@@ -324,7 +356,12 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class PersonDetailSerializer(serializers.ModelSerializer):
+    """A person in full. ``birth_date``, ``citizen_id``, ``phone``, ``email`` and the party
+    card number are null unless the caller may see personal fields (``people.policies``)."""
+
     membership = serializers.SerializerMethodField()
+    phone = serializers.CharField(read_only=True, allow_null=True)
+    email = serializers.CharField(read_only=True, allow_null=True)
     affiliations = PersonAffiliationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -344,6 +381,9 @@ class PersonDetailSerializer(serializers.ModelSerializer):
     def get_membership(self, person: Person):
         member = getattr(person, "membership", None)
         return MembershipSerializer(member).data if member is not None else None
+
+    def to_representation(self, person):
+        return _withhold_personal(super().to_representation(person), person)
 
 
 class _PersonFields(serializers.Serializer):

@@ -40,8 +40,10 @@ from kiemdiem.cycles.services import StageWindow
 from kiemdiem.orgtree import restructure
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import Unit, UnitPlacement
+from kiemdiem.people import policies
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation, AffiliationKind, Occupation, PartyMember, Person
+from kiemdiem.people.selectors import unit_members
 from kiemdiem.reviews import catalogue
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
@@ -278,19 +280,18 @@ class UnitViewSet(ApiViewSet):
     @extend_schema(
         summary="Current affiliations in a unit",
         description="Members, posts, staff and residents now in this unit, in Vietnamese name "
-        "order.",
+        "order: the unit page's roster, to anyone who may see the unit. `birth_date` is null "
+        "unless the caller's grant covers one of the person's homes (cell, post, employment) "
+        "or it is their own record.",
         parameters=[s.UnitMembersQuerySerializer],
-        responses={200: s.AffiliationSerializer(many=True), **READ_ERRORS, 400: E400},
+        responses={200: s.UnitMemberSerializer(many=True), **READ_ERRORS, 400: E400},
     )
     @action(detail=True, methods=["get"])
     def members(self, request, pk=None):
         unit = self.visible(Unit.objects.all())
         params = self.parse_query(s.UnitMembersQuerySerializer)
-        rows = restrict(Affiliation.objects.current().filter(unit=unit), request.user, "view")
-        if params.get("kind"):
-            rows = rows.filter(kind=params["kind"])
-        rows = rows.select_related("person", "unit").order_by("person__sort_key", "person_id", "pk")
-        return self.paginated(rows, s.AffiliationSerializer)
+        rows = unit_members(request.user, unit, kind=params.get("kind", ""))
+        return self.paginated(rows, s.UnitMemberSerializer)
 
 
 # --- People ----------------------------------------------------------------------------
@@ -340,7 +341,9 @@ def _person_detail_queryset() -> QuerySet:
     ),
     partial_update=extend_schema(
         summary="Change a person's details",
-        description="Needs `change` on a unit the person belongs to now.",
+        description="Needs `change` where the person's party membership is (their current party cell); "
+        "for a non-member, where they are employed (else where they hold a post). A residence "
+        "registration gives no right to change the person.",
         request=s.PersonUpdateSerializer,
         responses={200: s.PersonDetailSerializer, **WRITE_ERRORS},
     ),
@@ -351,11 +354,15 @@ class PersonViewSet(ApiViewSet):
 
     def _detail(self, person: Person) -> dict:
         person = _person_detail_queryset().get(pk=person.pk)
+        person.personal = policies.may_view_personal(self.request.user, person)
         return s.PersonDetailSerializer(person, context=self.get_serializer_context()).data
 
     def _changeable_person(self) -> Person:
+        """A visible person whose details, membership and cell the caller may change: where
+        their membership is (their cell), else their employment (403 otherwise)."""
         person = self.visible(Person.objects.all())
-        require(self.request.user, "change", person)
+        if not policies.may_change_person(self.request.user, person):
+            raise PermissionDenied
         return person
 
     def list(self, request):
@@ -378,7 +385,8 @@ class PersonViewSet(ApiViewSet):
                 )
         persons = search_words(persons, params.get("q", ""))
         persons = (
-            persons.select_related("membership")
+            policies.with_personal(persons, request.user)
+            .select_related("membership")
             .prefetch_related(_current_cells())
             .order_by("sort_key", "pk")
         )
@@ -386,6 +394,7 @@ class PersonViewSet(ApiViewSet):
 
     def retrieve(self, request, pk=None):
         person = self.visible(_person_detail_queryset())
+        person.personal = policies.may_view_personal(request.user, person)
         return Response(s.PersonDetailSerializer(person).data)
 
     def create(self, request):
@@ -421,13 +430,15 @@ class PersonViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Record a person's party membership",
-        description="Needs `change` on a unit the person belongs to now.",
+        description="Needs `change` where the person is employed (else where they hold a post).",
         request=s.MemberAdmitSerializer,
         responses={201: s.PersonDetailSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def admit(self, request, pk=None):
-        person = self._changeable_person()
+        person = self.visible(Person.objects.all())
+        if not policies.may_admit(request.user, person):
+            raise PermissionDenied
         data = self.parse_body(s.MemberAdmitSerializer)
         data.setdefault("occupation", Occupation.CIVIL_SERVICE)
         people.member_admit(person=person, actor=request.user, **data)
@@ -435,7 +446,7 @@ class PersonViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Transfer a member to another party cell",
-        description="Needs `change` on a unit the member belongs to now and on `to_cell`.",
+        description="Needs `change` on the member's current party cell and on `to_cell`.",
         request=s.TransferSerializer,
         responses={201: s.AffiliationSerializer, **WRITE_ERRORS},
     )
@@ -450,7 +461,7 @@ class PersonViewSet(ApiViewSet):
     @extend_schema(
         summary="Change a member's activity status",
         description="Active, exempt from party work, or suspended, from `effective` on. Needs "
-        "`change` on a unit the member belongs to now.",
+        "`change` on the member's current party cell.",
         request=s.StatusChangeSerializer,
         responses={201: s.MemberStatusSerializer, **WRITE_ERRORS},
     )
@@ -512,14 +523,16 @@ class AffiliationViewSet(ApiViewSet):
 
     @extend_schema(
         summary="End an affiliation",
-        description="Needs `change` on the affiliation's unit.",
+        description="Needs `change` on the affiliation's unit (for a party cell, that is "
+        "the member's current cell).",
         request=s.AffiliationEndSerializer,
         responses={200: s.AffiliationSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         row = self.visible(Affiliation.objects.select_related("person", "unit"))
-        require(request.user, "change", row)
+        if not policies.may_end_affiliation(request.user, row):
+            raise PermissionDenied
         data = self.parse_body(s.AffiliationEndSerializer)
         row = people.affiliation_end(affiliation=row, actor=request.user, **data)
         return Response(s.AffiliationSerializer(row).data)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectKind, SubjectStatus, Track
@@ -14,6 +15,14 @@ from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, UnitGroup
 def cycle_list(user) -> QuerySet:
     """Cycles that concern the user's subtrees (opened above or inside them)."""
     return restrict(ReviewCycle.objects.select_related("root"), user, "view")
+
+
+def cycle_list_with_plan_counts(user) -> QuerySet:
+    """``cycle_list`` with ``plan_count``: how many of each cycle's plans ``plan_list`` shows
+    the user (not every plan of the cycle)."""
+    visible = restrict(Plan.objects.filter(cycle=OuterRef("pk")), user, "view")
+    counted = visible.order_by().values("cycle").annotate(n=Count("pk")).values("n")
+    return cycle_list(user).annotate(plan_count=Coalesce(Subquery(counted), 0))
 
 
 def plan_list(user, cycle: ReviewCycle) -> QuerySet:

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -34,7 +33,7 @@ from kiemdiem.orgtree.selectors import breadcrumbs, unit_get
 
 @login_required
 def cycle_list(request):
-    cycles = selectors.cycle_list(request.user).annotate(plan_count=Count("plans"))
+    cycles = selectors.cycle_list_with_plan_counts(request.user)
     return render_page(request, "cycles/cycle_list.html", {"page": paginate(request, cycles)})
 
 

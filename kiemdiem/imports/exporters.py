@@ -83,8 +83,9 @@ def _post_text(a: Affiliation, code: str) -> str:
     return f"{code}: {a.title}{extra} từ {_fmt_date(a.valid_from)}"
 
 
-def people_rows(root: Unit, chunk: int = 2000) -> Iterator[list]:
-    """One row per person currently in the subtree; affiliations outside it are left out."""
+def people_rows(root: Unit, chunk: int = 2000, *, people=None) -> Iterator[list]:
+    """One row per person currently in the subtree (and in ``people``, when given);
+    affiliations outside the subtree are left out."""
     units = {
         pk: (code, kind)
         for pk, code, kind in Unit.objects.subtree_of(root).values_list("pk", "code", "kind")
@@ -95,6 +96,8 @@ def people_rows(root: Unit, chunk: int = 2000) -> Iterator[list]:
         .values_list("person_id", flat=True)
         .distinct()
     )
+    if people is not None:
+        person_ids = person_ids.filter(person_id__in=people.values("pk"))
     ids = sorted(set(person_ids))
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
@@ -243,8 +246,9 @@ def _letter(index: int) -> str:
     return column_letter(index)
 
 
-def export_rows(kind: str, root: Unit) -> Iterator[list]:
-    return unit_rows(root) if kind == "units" else people_rows(root)
+def export_rows(kind: str, root: Unit, *, people=None) -> Iterator[list]:
+    """``people``: a Person queryset the export is limited to (None: everyone in the subtree)."""
+    return unit_rows(root) if kind == "units" else people_rows(root, people=people)
 
 
 def write_xlsx(kind: str, rows, out) -> None:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kiemdiem.accounts.permissions import ALL, scope_prefixes
 from kiemdiem.common.forms import ScopedForm, UnitCodeField
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.readers import detect_format
@@ -28,6 +29,10 @@ class UploadForm(ScopedForm):
 
 
 class ExportForm(ScopedForm):
+    """Who may export what: a unit inside a ``view`` grant of the user's (a member's own
+    units do not count); the export then writes only the people whose personal fields the
+    user may see (``people.policies.personal_people``)."""
+
     kind = forms.ChoiceField(label=_("Export"), choices=ImportKind.choices)
     unit = UnitCodeField(
         label=_("Unit code"), action="view", help_text=_("The unit and its whole subtree.")
@@ -35,3 +40,21 @@ class ExportForm(ScopedForm):
     format = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV (UTF-8)")]
     )
+
+    def clean_unit(self):
+        unit = self.cleaned_data["unit"]
+        prefixes = scope_prefixes(self.user, "view")
+        if (
+            unit is not None
+            and prefixes != ALL
+            and not any(unit.path.startswith(p) for p in prefixes)
+        ):
+            raise forms.ValidationError(
+                _(
+                    "Only a role on this unit or above it (staff, secretary, inspector, "
+                    "decision maker) may export it; a member's login shows only their own "
+                    "record, on its page."
+                ),
+                code="no_grant",
+            )
+        return unit

@@ -56,6 +56,7 @@ from kiemdiem.people.models import (
     PartyMember,
     Person,
 )
+from kiemdiem.people.policies import changeable_people
 
 BATCH = 2000
 ANALYZE_AFTER = 10_000  # people created or updated by one import
@@ -379,8 +380,16 @@ class PeopleMatcher:
                 )
                 plan.record = None
         if wanted:
-            allowed = set(
+            linked = set(
                 self.restrict(Person.objects.filter(pk__in=_in(wanted)), self.user, "change")
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+            # Details, membership, status and cell only where the person's membership (else
+            # work) is: a residence registration here is no licence to rewrite them.
+            changeable = set(
+                changeable_people(self.user)
+                .filter(pk__in=_in(wanted))
                 .order_by()
                 .values_list("pk", flat=True)
             )
@@ -389,7 +398,7 @@ class PeopleMatcher:
                 pk = plan.pk
                 if pk is None or plan.record is None:
                     continue
-                if pk not in allowed:
+                if pk not in linked:
                     self._error(
                         plan.record,
                         None,
@@ -402,10 +411,38 @@ class PeopleMatcher:
                     plan.record = None
                     continue
                 plan.ops = self._changes(plan.record, stored[pk])
+                if pk not in changeable and not self._only_here(plan.ops, stored[pk]):
+                    self._error(
+                        plan.record,
+                        None,
+                        "person.home_elsewhere",
+                        _(
+                            "This person's party cell or workplace is outside your scope: "
+                            "here you may only change their posts and residence "
+                            "registration in your units; ask the unit that manages them."
+                        ),
+                    )
+                    plan.record = None
         plans = [p for p in plans if p.record is not None]
         for plan in plans:
             self._check_heads(plan)
         return plans
+
+    def _only_here(self, ops: list, stored: Stored) -> bool:
+        """Whether ``ops`` only start or end affiliations in the import's units (what may be
+        done for someone whose home is elsewhere: ``people.policies``)."""
+        units = {a.pk: a.unit_id for a in stored.current}
+        for name, kw in ops:
+            if name == "start":
+                unit_id = kw["unit_id"]
+            elif name in ("end", "restart"):
+                unit_id = units.get(kw["affiliation"])
+            else:
+                return False
+            info = self.units.by_pk.get(unit_id)
+            if info is None or not info.in_scope:
+                return False
+        return True
 
     def _check_heads(self, plan: PersonPlan) -> None:
         person_pk = plan.pk

@@ -55,7 +55,7 @@ def unit_detail(request, pk):
         "crumbs": selectors.breadcrumbs(unit),
         "collectives": [c for c in children if c.group == UnitGroup.COLLECTIVE],
         "children": [c for c in children if c.group != UnitGroup.COLLECTIVE],
-        "roster": unit_roster(unit),
+        "roster": unit_roster(request.user, unit),
         "can_change": can(request.user, "change", unit),
         "history": selectors.placement_history(unit),
         "log": describe(log_for_object(request.user, unit)[:20]),

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.common.vietnamese import fold_diacritics
 from kiemdiem.orgtree.models import Unit
+from kiemdiem.people import policies
 from kiemdiem.people.models import Affiliation, AffiliationKind, Person
 
 
@@ -20,6 +21,7 @@ def person_list(user, *, unit: Unit | None = None, q: str = "", action: str = "v
         )
     for word in fold_diacritics(q).split():
         people = people.filter(search_text__contains=word)
+    people = policies.with_personal(people, user)  # ``personal``: may birth dates show?
     return people.select_related("membership").order_by("sort_key", "pk")
 
 
@@ -42,11 +44,24 @@ def unit_affiliations(unit: Unit, *, kinds: list[str] | None = None) -> QuerySet
     )
 
 
-def unit_roster(unit: Unit) -> dict[str, list[Affiliation]]:
+def unit_members(user, unit: Unit, *, kind: str = "") -> QuerySet:
+    """Who is in ``unit`` now, as ``user`` may see them: the unit page and the API's
+    ``/units/<id>/members/`` both read this. Anyone who may see the unit sees the names and
+    posts; each row's ``personal`` says whether the person's personal fields may be shown
+    (``people.policies``: a grant covering one of the person's homes, or their own record).
+    The caller has already checked that ``user`` may see ``unit``.
+    """
+    rows = unit_affiliations(unit, kinds=[kind] if kind else None).select_related("unit")
+    return policies.with_personal(rows, user, "person_id").order_by(
+        "person__sort_key", "person_id", "pk"
+    )
+
+
+def unit_roster(user, unit: Unit) -> dict[str, list[Affiliation]]:
     """Current people of a unit grouped by kind: members, posts, staff, residents."""
     roster: dict[str, list[Affiliation]] = {k: [] for k in AffiliationKind.values}
     posts_first = sorted(
-        unit_affiliations(unit),
+        unit_members(user, unit),
         key=lambda a: (a.kind != AffiliationKind.POSITION, {"head": 0, "deputy": 1}.get(a.role, 2)),
     )
     for affiliation in posts_first:
@@ -73,3 +88,20 @@ def unit_split_people(unit: Unit) -> QuerySet:
         .values("person_id")
     )
     return Person.objects.filter(pk__in=ids).order_by("sort_key", "pk")
+
+
+def people_count(user) -> int:
+    """How many people ``person_list`` shows ``user`` (the start page's count)."""
+    return restrict(Person.objects.all(), user, "view").count()
+
+
+def member_count(user) -> int:
+    """Party members active in the cells ``user`` can open: the sum of those cells' rosters
+    (``unit_members``), so the start page and the cell pages agree. Members registered in a
+    cell only as residents are counted in their own cell, not again here."""
+    cells = restrict(Unit.objects.filter(valid_to__isnull=True), user, "view")
+    return (
+        Affiliation.objects.current()
+        .filter(kind=AffiliationKind.CELL, unit__in=cells.values("pk"))
+        .count()
+    )

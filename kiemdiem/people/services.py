@@ -1,4 +1,8 @@
-"""Writes about people: persons, party membership, statuses and affiliations. Atomic, audited."""
+"""Writes about people: persons, party membership, statuses and affiliations. Atomic, audited.
+
+Each write checks ``people.policies`` for its ``actor`` first and refuses with
+``PermissionDenied`` (nothing changed), so no interface can forget the subtree rule.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from kiemdiem.accounts.permissions import ALL, scope_prefixes
 from kiemdiem.audit.services import diff, log_action, snapshot
 from kiemdiem.common.dates import check_change_date, today
 from kiemdiem.common.validators import PERSON_TEXT_FIELDS, check_person_texts
 from kiemdiem.common.vietnamese import fold_diacritics, name_sort_key, nfc
 from kiemdiem.orgtree.models import CELL_KINDS, KIND_GROUP, Unit, UnitGroup
+from kiemdiem.people import policies
 from kiemdiem.people.models import (
     Affiliation,
     AffiliationKind,
@@ -49,6 +55,19 @@ def _home_unit(person: Person) -> Unit | None:
     return affiliation.unit if affiliation else None
 
 
+def _refuse_unit(unit: Unit) -> None:
+    policies.refuse(_("You may not change %(unit)s.") % {"unit": unit})
+
+
+def _check_unit(actor, unit: Unit) -> None:
+    if not policies.may_change_unit(actor, unit):
+        _refuse_unit(unit)
+
+
+def _check_person(actor, person: Person) -> None:
+    policies.check(policies.may_change_person(actor, person))
+
+
 def _apply_person_fields(person: Person, fields: dict, *, on: datetime.date | None = None) -> None:
     """Set ``fields`` and the derived name columns; ``on`` is today's date if already known."""
     for name in PERSON_FIELDS:
@@ -78,6 +97,10 @@ def person_create(*, actor, unit: Unit | None = None, **fields) -> Person:
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    if unit is not None:
+        _check_unit(actor, unit)
+    else:  # a person with no unit yet belongs to no subtree: only a whole-tree grant
+        policies.check(actor is None or scope_prefixes(actor, "change") == ALL)
     person = Person()
     _apply_person_fields(person, fields)
     person.full_clean()
@@ -94,6 +117,7 @@ def person_create(*, actor, unit: Unit | None = None, **fields) -> Person:
 
 @transaction.atomic
 def person_update(*, person: Person, actor, **fields) -> Person:
+    _check_person(actor, person)
     before = snapshot(person, PERSON_FIELDS)
     _apply_person_fields(person, fields)
     person.full_clean()
@@ -141,6 +165,7 @@ def member_admit(
     ``unit`` files the audit entry under the cell the member is being added to (a new member
     has no affiliation yet, so it cannot be found from the person).
     """
+    policies.check(policies.may_admit(actor, person, unit))
     if PartyMember.objects.filter(person=person).exists():
         raise ValidationError({"person": _("This person is already a party member.")})
     _check_member_dates(admitted_on, official_on, person.birth_date)
@@ -176,6 +201,7 @@ def member_update(
     occupation: str,
     actor,
 ) -> PartyMember:
+    _check_person(actor, member.person)
     before = snapshot(member, MEMBER_FIELDS)
     _check_member_dates(admitted_on, official_on, member.person.birth_date)
     member.admitted_on, member.official_on = admitted_on, official_on
@@ -199,6 +225,7 @@ def member_status_change(
     *, member: PartyMember, status: str, effective: datetime.date, reason: str = "", actor
 ) -> MemberStatus:
     """Start a new activity status (active, exempt, suspended) from ``effective`` on."""
+    _check_person(actor, member.person)
     current = (
         MemberStatus.objects.select_for_update()
         .filter(member=member, valid_to__isnull=True)
@@ -287,6 +314,8 @@ def affiliation_start(
     unknown = set(fields) - set(AFFILIATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown affiliation fields: {sorted(unknown)}")
+    if not policies.may_start_affiliation(actor, person, unit):
+        _refuse_unit(unit)
     check_change_date(valid_from, field="valid_from")
     _validate_affiliation(person, unit, kind, fields)
     cleaned = {k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()}
@@ -312,6 +341,8 @@ def affiliation_start(
 @transaction.atomic
 def affiliation_end(*, affiliation: Affiliation, valid_to: datetime.date, actor) -> Affiliation:
     affiliation = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
+    if not policies.may_end_affiliation(actor, affiliation):
+        _refuse_unit(affiliation.unit)
     if affiliation.valid_to is not None:
         raise ValidationError({"valid_to": _("This affiliation has already ended.")})
     if valid_to <= affiliation.valid_from:
@@ -335,6 +366,7 @@ def affiliation_update(
 ) -> Affiliation:
     """Correct the start date of an affiliation (e.g. a post held since an earlier date)."""
     affiliation = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
+    _check_unit(actor, affiliation.unit)
     check_change_date(valid_from, field="valid_from")
     if affiliation.valid_to is not None and affiliation.valid_to <= valid_from:
         raise ValidationError({"valid_from": _("The end date must be after the start date.")})
@@ -357,7 +389,12 @@ def affiliation_update(
 def member_transfer(
     *, person: Person, to_cell: Unit, effective: datetime.date, actor
 ) -> Affiliation:
-    """Move a member's party activity to another cell from ``effective`` on."""
+    """Move a member's party activity to another cell from ``effective`` on.
+
+    Needs change rights where the membership is now (the current cell) and on ``to_cell``.
+    """
+    _check_person(actor, person)
+    _check_unit(actor, to_cell)
     current = (
         Affiliation.objects.select_for_update()
         .filter(person=person, kind=AffiliationKind.CELL, valid_to__isnull=True)
@@ -405,6 +442,8 @@ def authority_assign(
     *, person: Person, authority: Unit, valid_from: datetime.date, note: str = "", actor
 ) -> CadreAuthority:
     """Name the collective that decides for ``person`` from ``valid_from`` on."""
+    _check_person(actor, person)
+    _check_unit(actor, authority)
     if not authority.is_active:
         raise ValidationError({"authority": _("This unit has been dissolved.")})
     if KIND_GROUP[authority.kind] not in (UnitGroup.COLLECTIVE, UnitGroup.PARTY):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.orgtree.selectors import unit_get
-from kiemdiem.people import selectors, services
+from kiemdiem.people import policies, selectors, services
 from kiemdiem.people.forms import (
     AffiliationForm,
     EndAffiliationForm,
@@ -47,14 +48,23 @@ def person_list(request):
 def person_detail(request, pk):
     person = selectors.person_get(request.user, pk)
     member = getattr(person, "membership", None)
+    affiliations = list(selectors.person_affiliations(person))
+    for affiliation in affiliations:
+        affiliation.can_end = affiliation.valid_to is None and policies.may_end_affiliation(
+            request.user, affiliation
+        )
     context = {
         "person": person,
         "member": member,
         "status": member.status_on() if member else None,
         "statuses": member.statuses.order_by("-valid_from") if member else [],
-        "affiliations": selectors.person_affiliations(person),
+        "affiliations": affiliations,
         "authorities": person.authorities.select_related("authority").order_by("-valid_from"),
-        "can_change": selectors.person_list(request.user, action="change").filter(pk=pk).exists(),
+        "can_change": policies.may_change_person(request.user, person),
+        "can_add_affiliation": selectors.person_list(request.user, action="change")
+        .filter(pk=pk)
+        .exists(),
+        "show_personal": policies.may_view_personal(request.user, person),
         "log": describe(log_for_object(request.user, person)[:20]),
     }
     return render_page(request, "people/person_detail.html", context)
@@ -64,6 +74,14 @@ def _form(request, context, *forms_):
     """Render the shared form page; 400 when any form has errors."""
     status = 400 if any(f.errors for f in forms_ if f is not None) else 200
     return render_page(request, "form_page.html", context, status=status)
+
+
+def _changeable_person(user, pk):
+    """A person whose details, membership and cell ``user`` may change (else 404)."""
+    person = selectors.person_get(user, pk)
+    if not policies.may_change_person(user, person):
+        raise Http404
+    return person
 
 
 def _back_to(person):
@@ -111,7 +129,7 @@ def person_create(request, unit_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk):
-    person = selectors.person_get(request.user, pk, "change")
+    person = _changeable_person(request.user, pk)
     initial = {name: getattr(person, name) for name in PERSON_FIELDS}
     form = PersonForm(request.POST or None, user=request.user, initial=initial)
     member = getattr(person, "membership", None)
@@ -152,8 +170,8 @@ def person_edit(request, pk):
     return _form(request, context, form, member_form)
 
 
-def _person_action(request, pk, form_class, title, run, *, needs_user=False):
-    person = selectors.person_get(request.user, pk, "change")
+def _person_action(request, pk, form_class, title, run, *, needs_user=False, person=None):
+    person = person or _changeable_person(request.user, pk)
     kwargs = {"user": request.user} if needs_user else {}
     form = form_class(
         request.POST or None, initial={"effective": today(), "valid_from": today()}, **kwargs
@@ -205,8 +223,17 @@ def affiliation_add(request, pk):
         )
         return _("Saved.")
 
+    # A post or registration in a unit the user may change, for anyone linked to their
+    # subtree (the form only offers those units; the service checks again).
+    person = selectors.person_get(request.user, pk, "change")
     return _person_action(
-        request, pk, AffiliationForm, _("Add a post or affiliation"), run, needs_user=True
+        request,
+        pk,
+        AffiliationForm,
+        _("Add a post or affiliation"),
+        run,
+        needs_user=True,
+        person=person,
     )
 
 
@@ -216,6 +243,8 @@ def affiliation_end(request, pk):
     affiliation = get_or_404(
         Affiliation.objects.select_related("person", "unit"), request.user, "change", pk=pk
     )
+    if not policies.may_end_affiliation(request.user, affiliation):
+        raise Http404
     form = EndAffiliationForm(request.POST or None, initial={"valid_to": today()})
     if request.method == "POST" and form.is_valid():
         try:

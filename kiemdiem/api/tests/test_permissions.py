@@ -198,7 +198,9 @@ LISTS = {
         "person_name",
         {
             "staff_a": ["Nguyễn Văn An", "Nguyễn Văn An", "Trần Thị Bình"],
-            "member": ["Trần Thị Bình"],  # a member sees their unit, but only their own row in it
+            # A member sees their unit's roster like its page does: names and posts (their
+            # personal fields are withheld: test_roster_personal_fields).
+            "member": ["Nguyễn Văn An", "Nguyễn Văn An", "Trần Thị Bình"],
         },
     ),
 }

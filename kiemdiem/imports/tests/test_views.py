@@ -42,6 +42,8 @@ def test_job_pages_matrix(client, province, who, expected, page):
 
 @pytest.mark.parametrize(("who", "expected"), WHO)
 def test_export_matrix(client, province, who, expected):
+    # Out of scope: the form again with the reason on the unit field, no file (400).
+    expected = 400 if expected == 404 else expected
     _login(client, province, who)
     url = reverse("import-export") + "?export-kind=people&export-unit=A&export-format=csv"
     response = client.get(url)
