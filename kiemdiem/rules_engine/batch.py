@@ -232,14 +232,22 @@ def evaluate_batch(
 
 
 def quota_summary_sql(
-    results_sql: str, pool_key_column: str, share: Fraction = Fraction(1, 5)
+    results_sql: str,
+    pool_key_column: str,
+    share: Fraction = Fraction(1, 5),
+    denominator: str = "httnv",
 ) -> str:
-    """Per pool instance: HTTNV count ``h``, HTXSNV candidates ``c`` and the allowed number under
-    the default reading (exactly-HTTNV denominator, floor): ``min(c, floor(s(h+c)/(1+s)))``,
-    the closed form of ``quotas.allowed_htxsnv`` for floor rounding, in integer arithmetic."""
+    """Per pool instance: HTTNV count ``h``, HTXSNV candidates ``c`` and the allowed number
+    with floor rounding, in integer arithmetic — the closed forms of ``quotas.allowed_htxsnv``:
+    ``httnv`` ``min(c, floor(s·h))``; ``httnv_incl_demoted`` ``min(c, floor(s(h+c)/(1+s)))``;
+    ``httnv_or_above`` ``min(c, floor(s(h+c)))``."""
     key = lang.quote(pool_key_column)
     p, q = share.numerator, share.denominator
-    allowed = f"LEAST(c, ({p} * (h + c)) // ({q} + {p}))"
+    allowed = {
+        "httnv": f"LEAST(c, ({p} * h) // {q})",
+        "httnv_incl_demoted": f"LEAST(c, ({p} * (h + c)) // ({q} + {p}))",
+        "httnv_or_above": f"LEAST(c, ({p} * (h + c)) // {q})",
+    }[denominator]
     return (
         f"SELECT {key}, h, c, {allowed}::INTEGER AS allowed, "
         f"(c - {allowed})::INTEGER AS excess "

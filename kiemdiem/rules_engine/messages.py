@@ -108,8 +108,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The value of '{field}' (subject {subject}) must be {expected}, got {value}",
     ),
     "rules.E104": (
-        "Trường '{field}' (đối tượng {subject}) không có trong gói {pack}{hint}",
-        "Field '{field}' (subject {subject}) is not in pack {pack}{hint}",
+        "Trường '{field}' (đối tượng {subject}) không dùng cho loại {kind} theo gói {pack}{hint}",
+        "Field '{field}' (subject {subject}) is not read for kind {kind} under pack {pack}{hint}",
     ),
     "rules.E105": (
         "Giá trị của '{field}' (đối tượng {subject}) ngoài phạm vi cho phép: {detail}",
@@ -142,6 +142,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rules.E112": (
         "Quyết định chỉ tiêu không hợp lệ cho nhóm {pool}: {detail}",
         "Invalid quota decision for pool {pool}: {detail}",
+    ),
+    "rules.E113": (
+        "Không đọc được dữ liệu vào {path}: {detail}",
+        "Cannot read the input {path}: {detail}",
+    ),
+    "rules.E114": (
+        "Dữ liệu vào {path} trống: không có đối tượng nào để xếp loại (một đối tượng JSON, "
+        "một mảng JSON hoặc NDJSON, mỗi dòng một đối tượng)",
+        "The input {path} is empty: there is no subject to rate (one JSON object, a JSON array, "
+        "or NDJSON with one subject per line)",
+    ),
+    "rules.E115": (
+        "Tỷ lệ đảng viên HTXSNV '{value}' không hợp lệ: ghi 0.25, 25% hoặc 3/12, có thể kèm "
+        "mã nhóm (POOL_KEY=0.25), trong khoảng 0 đến 1",
+        "Party HTXSNV share '{value}' is invalid: write 0.25, 25% or 3/12, optionally with a "
+        "pool key (POOL_KEY=0.25), between 0 and 1",
     ),
     # Warnings about a pack.
     "rules.W001": (
@@ -188,6 +204,46 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rules.F009": (
         "Đã ghi nhận quy tắc kiểm tra {rule}: {label}",
         "Check {rule} raised: {label}",
+    ),
+    "rules.F010": (
+        "Chưa kiểm tra quy định của NĐ 48/2023 (tỷ lệ HTXSNV không vượt tỷ lệ đảng viên HTXSNV "
+        "cùng cơ quan, nhóm) ở nhóm {pool} vì chưa có tỷ lệ đảng viên HTXSNV — cần nhập để "
+        "kiểm tra (áp dụng cho năm đánh giá từ 2023)",
+        "The NĐ 48/2023 rule (state HTXSNV share ≤ the party-member HTXSNV share in the same "
+        "unit and group) was not checked in pool {pool}: the party share was not given — give "
+        "it to check (review years from 2023)",
+    ),
+    "rules.F011": (
+        "Chưa thể đạt mức {tier} vì còn thiếu: {fields}",
+        "{tier} is out of reach because these are missing: {fields}",
+    ),
+    "rules.F012": (
+        "Có kỷ luật trong năm nhưng chưa nêu vi phạm có liên quan đến thực hiện nhiệm vụ hay "
+        "không: chưa tính là trường hợp Không hoàn thành nhiệm vụ — cần xác định",
+        "Disciplined in the year, but whether the violation is duty-related was not stated: "
+        "not counted as a case of Did not complete tasks — to be confirmed",
+    ),
+    "quota.reading.httnv": (
+        "Số HTXSNV tối đa = tỷ lệ × số được xếp loại HTTNV (không tính người đề xuất HTXSNV "
+        "bị hạ xuống; cách hiểu mặc định, mục 15.2)",
+        "Most HTXSNV = share × those rated HTTNV (candidates moved down are not counted; the "
+        "default reading, §15.2)",
+    ),
+    "quota.reading.httnv_incl_demoted": (
+        "Số HTXSNV tối đa = tỷ lệ × số HTTNV sau quyết định (tính cả người đề xuất HTXSNV bị "
+        "hạ xuống HTTNV; cách hiểu thay thế)",
+        "Most HTXSNV = share × those HTTNV after the decision (candidates moved down to HTTNV "
+        "count too; the alternative reading)",
+    ),
+    "quota.reading.httnv_or_above": (
+        "Số HTXSNV tối đa = tỷ lệ × số được xếp loại từ HTTNV trở lên",
+        "Most HTXSNV = share × those rated HTTNV or above",
+    ),
+    "quota.reading.uncertain": (
+        "Văn bản chưa nói rõ cách tính mẫu số và cách làm tròn; cách tính đang dùng là thiết "
+        "lập của gói quy tắc, cấp có thẩm quyền có thể chọn cách khác",
+        "The texts leave the denominator and the rounding unclear; the reading in force is a "
+        "rule-pack setting, and the competent level may choose the other",
     ),
     # Trace phrases.
     "trace.held": ("thỏa mãn", "holds"),

@@ -2,12 +2,17 @@
 multi-place conflicts. Excess is *flagged with a proposed ranking*, never applied silently;
 ``decide_quota`` applies the competent level's decision explicitly.
 
-How many HTXSNV a pool allows. With the default denominator ``httnv`` ("those rated exactly
-HTTNV") the count depends on the decision itself: every candidate not kept becomes HTTNV and
-enlarges the denominator. The engine therefore allows the largest ``k`` such that
-``k ≤ round(share × (h + c − k))`` where ``h`` is the number already rated HTTNV and ``c`` the
-number of HTXSNV candidates, i.e. the final state satisfies the rule. With ``httnv_or_above``
-the denominator ``h + c`` does not move. Rounding is configurable; the default is floor.
+How many HTXSNV a pool allows is a pool setting, because the texts can be read two ways
+(regulations §15.2, uncertain):
+
+- ``httnv`` (default, §15.2): ``round(share × h)`` where ``h`` is the number rated HTTNV — 3
+  HTTNV and 3 candidates allow ``floor(0.6) = 0``.
+- ``httnv_incl_demoted``: the candidates not kept become HTTNV and count too, so the engine
+  allows the largest ``k`` with ``k ≤ round(share × (h + c − k))`` (``c`` the candidates) —
+  3 HTTNV and 3 candidates allow 1.
+- ``httnv_or_above``: ``round(share × (h + c))``.
+
+Rounding is configurable; the default is floor.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 
 from .errors import InputError
 from .evaluate import Flag, Result, Step, jsonable
+from .messages import message
 from .pack import Pack, QuotaPool
 from .types import RATED, Tier
 
@@ -38,6 +44,8 @@ def allowed_htxsnv(
     share: Fraction, httnv: int, candidates: int, denominator: str, rounding: str
 ) -> int:
     """The most HTXSNV a pool may keep (see module docstring)."""
+    if denominator == "httnv":
+        return min(candidates, _round(share * httnv, rounding))
     if denominator == "httnv_or_above":
         return min(candidates, _round(share * (httnv + candidates), rounding))
     best = 0
@@ -79,6 +87,10 @@ class QuotaOutcome:
             "kind": self.kind,
             "share": _share_text(self.share),
             "denominator_rule": self.denominator_rule,
+            # Which reading of "20 % of those rated HTTNV" is in force, in words, with the
+            # note that it is uncertain (regulations §15.2) — for the decision screen.
+            "reading": message("quota.reading." + self.denominator_rule, lang or "vi"),
+            "reading_note": message("quota.reading.uncertain", lang or "vi"),
             "rounding": self.rounding,
             "httnv": self.httnv,
             "candidates": self.candidates,
@@ -150,7 +162,7 @@ def apply_quotas(
     candidates = sorted((r for r in rated if r.tier == Tier.HTXSNV), key=_sort_key)
     httnv = sum(1 for r in rated if r.tier == Tier.HTTNV)
     allowed = allowed_htxsnv(share, httnv, len(candidates), spec.denominator, spec.rounding)
-    denominator = httnv if spec.denominator == "httnv" else httnv + len(candidates)
+    denominator = httnv if spec.denominator != "httnv_or_above" else httnv + len(candidates)
     if len(candidates) > allowed:
         flags.append(
             Flag(
@@ -162,6 +174,15 @@ def apply_quotas(
                     ("share", _share_text(share)),
                     ("denominator", denominator),
                 ),
+            )
+        )
+    if spec.cross_track == "party_share" and party_share is None:
+        # NĐ 48 (S48-SYNC) cannot be checked without the party share: say so, never pass
+        # silently.
+        flags.append(
+            Flag(
+                "rules.F010",
+                (("pool", spec.name), ("source", _source_text(spec.cross_track_source))),
             )
         )
     if spec.cross_track == "party_share" and party_share is not None:

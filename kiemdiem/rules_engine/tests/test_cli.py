@@ -148,7 +148,7 @@ def test_rate_quotas_in_trace_and_conflicts(monkeypatch):
     ]
     lines += [
         {"id": f"h{i}", "kind": "party_member", "pool_key": "cb", "facts": SUBJECT["facts"]}
-        for i in range(4)
+        for i in range(5)
     ]
     lines.append(
         {
@@ -168,7 +168,7 @@ def test_rate_quotas_in_trace_and_conflicts(monkeypatch):
     rows = [json.loads(x) for x in text.splitlines()]
     assert code == 0
     by_id = {r["id"]: r for r in rows if "id" in r and "tier" in r}
-    # 4 HTTNV + 2 candidates: floor(0.2 × (4 + 2 − k)) allows k = 1.
+    # 5 HTTNV + 2 candidates: floor(0.2 × 5) allows 1 (the default reading, §15.2).
     assert by_id["x0"]["tier"] == by_id["x1"]["tier"] == "HTXSNV"
     assert by_id["x0"]["trace"][-1]["stage"] == "quota"
     assert by_id["x0"]["trace"][-1]["values"]["proposed"] == "demote"

@@ -397,7 +397,13 @@ def pack_subject(draw, pack, kind_name):
             else:
                 facts[name] = draw(st.booleans())
         elif t == "number":
-            facts[name] = str(_number(draw, spec, bounds))
+            value = _number(draw, spec, bounds)
+            limit = facts.get(spec.at_most) if spec.at_most else None
+            if spec.at_most and limit is None and spec.at_most in kind.fields_used:
+                limit = pack.fields[spec.at_most].default  # a part never exceeds its total
+            if limit is not None:
+                value = min(value, Decimal(limit))
+            facts[name] = str(value)
         elif t == "tier":
             facts[name] = draw(st.sampled_from(TIER_NAMES))
         elif t == "discipline":
