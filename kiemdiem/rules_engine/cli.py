@@ -36,6 +36,11 @@ def register(sub: Any) -> None:
         "--explain", action="store_true", help="print the explanation as text instead of JSON"
     )
     rate.add_argument(
+        "--codes",
+        action="store_true",
+        help="with --explain: add rule codes, expressions and verification notes (for staff)",
+    )
+    rate.add_argument(
         "--quotas",
         action="store_true",
         help="also check quota pools and multi-place conflicts (printed after the results)",
@@ -82,22 +87,34 @@ def _get_pack(ref: str) -> Pack:
     return load_pack(ref)
 
 
-def _parse_json(text: str) -> Any:
+def _json_error(line: int, what_vi: str, what_en: str) -> InputError:
+    return InputError("rules.E116", line=line, what_vi=what_vi, what_en=what_en)
+
+
+def _parse_json(text: str, line: int = 1) -> Any:
     """One JSON value; every way it can fail (syntax, nesting too deep, integers too long to
-    convert) becomes an ``InputError``."""
+    convert) becomes an ``InputError`` naming the line."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise InputError(
-            "rules.E111", detail=f"invalid JSON ({err.msg}, column {err.colno})"
-        ) from None
+        return _raise(
+            _json_error(
+                line,
+                f"lỗi cú pháp ở cột {err.colno} ({err.msg})",
+                f"syntax error at column {err.colno} ({err.msg})",
+            )
+        )
     except RecursionError:
-        raise InputError("rules.E111", detail="JSON nested too deeply") from None
-    except ValueError as err:  # e.g. an integer of thousands of digits
-        raise InputError("rules.E111", detail=f"invalid JSON ({err})") from None
+        return _raise(_json_error(line, "lồng nhau quá sâu", "nested too deeply"))
+    except ValueError:  # an integer of thousands of digits
+        return _raise(_json_error(line, "có số quá dài", "a number is too long"))
 
 
-def _decode(raw: bytes | str) -> str:
+def _raise(err: InputError) -> Any:
+    raise err
+
+
+def _decode(raw: bytes | str, line: int = 1) -> str:
     if isinstance(raw, str):
         return raw
     try:
@@ -105,8 +122,7 @@ def _decode(raw: bytes | str) -> str:
     except UnicodeDecodeError as err:
         # Never echo the bytes back: name the position only.
         raise InputError(
-            "rules.E111",
-            detail=f"not UTF-8 text (byte 0x{raw[err.start]:02x} at position {err.start + 1})",
+            "rules.E117", line=line, byte=f"{raw[err.start]:02x}", pos=err.start + 1
         ) from None
 
 
@@ -137,7 +153,7 @@ class SubjectReader:
             return
         self.empty = False
         try:
-            value = _parse_json(_decode(first))
+            value = _parse_json(_decode(first, n), n)
         except InputError:
             value = _NOT_ONE_LINE
         if value is _NOT_ONE_LINE:
@@ -165,10 +181,9 @@ class SubjectReader:
             if not raw.strip():
                 continue
             try:
-                value = _parse_json(_decode(raw))
+                value = _parse_json(_decode(raw, n), n)
             except InputError as err:
-                detail = err.params.get("detail", "")
-                yield n, InputError("rules.E111", detail=f"line {n}: {detail}")
+                yield n, err
                 continue
             yield from self._values(n, value)
 
@@ -287,7 +302,7 @@ def _rate_stream(
                 status = 1
                 _dump(error, out)
             elif args.explain:
-                _write(result.explain(lang or "vi") + "\n\n", out)
+                _write(result.explain(lang or "vi", codes=args.codes) + "\n\n", out)
             else:
                 _dump(result.to_dict(lang, trace=not args.no_trace), out)
         return status
@@ -343,7 +358,7 @@ def _rate_stream(
             continue
         result = results[value]
         if args.explain:
-            _write(result.explain(lang or "vi") + "\n\n", out)
+            _write(result.explain(lang or "vi", codes=args.codes) + "\n\n", out)
         else:
             _dump(result.to_dict(lang, trace=not args.no_trace), out)
     for line in outcomes:

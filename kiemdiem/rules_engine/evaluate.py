@@ -277,11 +277,14 @@ class Result:
     person_id: str | None = None
     place: str | None = None
     values: tuple[tuple[str, Any], ...] = ()
+    # The pack rated under, for the explanation's labels (not part of the value).
+    pack: Pack | None = field(default=None, compare=False, repr=False)
 
-    def explain(self, lang: str = "vi") -> str:
+    def explain(self, lang: str = "vi", codes: bool = False) -> str:
+        """The "Vì sao" text for officials; ``codes=True`` adds rule codes for staff."""
         from .explain import render
 
-        return render(self, lang)
+        return render(self, lang, codes)
 
     def to_dict(self, lang: str | None = None, trace: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -592,7 +595,9 @@ def build_env(
         if name in kind.fields_used and env.get(name) is None:
             spec = pack.fields[name]
             if not spec.optional and name in kind.fields_direct:
-                lacking(InputError("rules.E102", field=name, subject=sid))
+                # A derived value is named by the missing part the user fills in.
+                part = next(iter(_inputs_of(kind, [name], env)), name)
+                lacking(InputError("rules.E102", field=part, subject=sid))
             env[name] = None
     return env
 
@@ -667,7 +672,7 @@ def _evaluate_env(
         trace.append(_step("exemption", rule, held, env))
         if held is True:
             if rule.confidence == "unverified":
-                flags.append(Flag("rules.F007", (("rule", rule.id),), rule.id))
+                flags.append(Flag("rules.F007", _rule_params(rule), rule.id))
             return _result(pack, kind, subject, env, NOT_RATED, None, None, rule.id, trace, flags)
         exemption_unknown = exemption_unknown or held is None
     if missing and exemption_unknown:
@@ -720,7 +725,15 @@ def _evaluate_env(
             trace.append(
                 Step("cap", rule.id, None, _cap_values(rule, env), rule, "trace.cap.skipped")
             )
-            flags.append(Flag("rules.F003", (("field", rule.cap), ("rule", rule.id)), rule.id))
+            spec = pack.fields[rule.cap or ""]
+            field_words = (("field_vi", spec.label("vi")), ("field_en", spec.label("en")))
+            flags.append(
+                Flag(
+                    "rules.F003",
+                    (("field", rule.cap), *field_words, *_rule_params(rule)),
+                    rule.id,
+                )
+            )
             continue
         params = (("before", tier), ("field", rule.cap), ("cap", cap_value))
         if tier > cap_value:
@@ -757,15 +770,20 @@ def _evaluate_env(
             flags.append(
                 Flag(
                     rule.flag or "rules.F009",
-                    (("rule", rule.id), ("label", rule.label_vi)),
+                    (*_rule_params(rule), ("label", rule.label_vi)),
                     rule.id,
                 )
             )
     if decided_by is not None and status == RATED:
         deciding = _rule_by_id(kind, decided_by)
         if deciding is not None and deciding.confidence == "unverified":
-            flags.append(Flag("rules.F007", (("rule", decided_by),), decided_by))
+            flags.append(Flag("rules.F007", _rule_params(deciding), decided_by))
     return _result(pack, kind, subject, env, status, tier, raw_tier, decided_by, trace, flags)
+
+
+def _rule_params(rule: Rule) -> tuple[tuple[str, Any], ...]:
+    """A rule in a flag: its code, and its title in both languages for the message."""
+    return (("rule", rule.id), ("rule_vi", rule.label_vi), ("rule_en", rule.label_en))
 
 
 def _out_of_reach(
@@ -883,6 +901,7 @@ def _result(
         pool_key=subject.pool_key,
         person_id=subject.person_id,
         place=subject.place,
+        pack=pack,
     )
 
 

@@ -159,6 +159,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Party HTXSNV share '{value}' is invalid: write 0.25, 25% or 3/12, optionally with a "
         "pool key (POOL_KEY=0.25), between 0 and 1",
     ),
+    "rules.E116": (
+        "Dòng {line}: không đọc được JSON — {what_vi}",
+        "Line {line}: not valid JSON — {what_en}",
+    ),
+    "rules.E117": (
+        "Dòng {line}: không phải văn bản UTF-8 (byte 0x{byte} ở vị trí {pos}); hãy lưu tệp "
+        "dưới dạng UTF-8",
+        "Line {line}: not UTF-8 text (byte 0x{byte} at position {pos}); save the file as UTF-8",
+    ),
     # Warnings about a pack.
     "rules.W001": (
         "{count} quy tắc chưa được kiểm chứng (unverified) — cần đối chiếu văn bản gốc",
@@ -176,16 +185,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No tier's conditions all hold — the competent level decides (the text does not say)",
     ),
     "rules.F003": (
-        "Chưa có mức xếp loại của {field} nên chưa áp dụng giới hạn {rule}",
-        "The tier of {field} is not known, so cap {rule} was not applied",
+        "Chưa có “{field}” nên chưa áp dụng giới hạn “{rule}”",
+        "“{field}” is not known, so the cap “{rule}” was not applied",
     ),
     "rules.F004": (
         "Người {person} được xếp loại khác nhau ở {count} nơi: {tiers} — cấp có thẩm quyền quyết định",
         "Person {person} has different ratings in {count} places: {tiers} — the competent level decides",
     ),
     "rules.F005": (
-        "Chưa đủ kết quả xếp loại quý I–III để đề xuất xếp loại cuối năm ({rule})",
-        "The Q1–Q3 ratings needed for the year-end proposal are incomplete ({rule})",
+        "Chưa đủ kết quả xếp loại quý I–III để đề xuất xếp loại cuối năm",
+        "The Q1–Q3 ratings needed for the year-end proposal are incomplete",
     ),
     "rules.F006": (
         "Tỷ lệ HTXSNV bên chính quyền ({state_share}) vượt tỷ lệ đảng viên HTXSNV ({party_share}) "
@@ -194,16 +203,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "in pool {pool} (NĐ 48/2023); at most {allowed}",
     ),
     "rules.F007": (
-        "Kết quả dựa vào quy tắc chưa kiểm chứng {rule} — cần đối chiếu văn bản gốc",
-        "The result rests on the unverified rule {rule} — check it against the official text",
+        "Kết quả dựa vào quy định chưa được đối chiếu với văn bản gốc: “{rule}” — cần đối chiếu",
+        "The result rests on a rule not yet checked against the official text: “{rule}” — to be "
+        "checked",
     ),
     "rules.F008": (
         "Áp dụng tỷ lệ ngoại lệ {share} cho tổ chức có thành tích nổi bật ở nhóm {pool}",
         "Exception share {share} applied for an outstanding organization in pool {pool}",
     ),
     "rules.F009": (
-        "Đã ghi nhận quy tắc kiểm tra {rule}: {label}",
-        "Check {rule} raised: {label}",
+        "Cần xem xét: {rule}",
+        "To be looked at: {rule}",
     ),
     "rules.F010": (
         "Chưa kiểm tra quy định của NĐ 48/2023 (tỷ lệ HTXSNV không vượt tỷ lệ đảng viên HTXSNV "
@@ -274,27 +284,82 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "standard units done): −{deduction}% per failed assessment ({failed}) and per delay "
         "({delays}); {excused} products with a confirmed objective cause are not deducted",
     ),
-    "explain.header": (
-        "Đối tượng {subject} ({kind}) — gói {pack} phiên bản {version}",
-        "Subject {subject} ({kind}) — pack {pack} version {version}",
+    "trace.quota.keep": (
+        "xếp thứ {rank} trong số đề xuất HTXSNV, trong chỉ tiêu tối đa {allowed}: đề xuất giữ",
+        "ranked {rank} among the HTXSNV candidates, within the {allowed} allowed: proposed to keep",
     ),
+    "trace.quota.demote": (
+        "xếp thứ {rank} trong số đề xuất HTXSNV, vượt chỉ tiêu tối đa {allowed}: đề xuất hạ "
+        "xuống HTTNV, cấp có thẩm quyền quyết định",
+        "ranked {rank} among the HTXSNV candidates, beyond the {allowed} allowed: proposed to "
+        "move down to HTTNV, the competent level decides",
+    ),
+    "trace.quota.decided": (
+        "cấp có thẩm quyền quyết định hạ từ HTXSNV xuống HTTNV",
+        "the competent level moved it down from HTXSNV to HTTNV",
+    ),
+    "explain.header": (
+        "{subject} — {kind}; theo {pack} (phiên bản {version})",
+        "{subject} — {kind}; under {pack} (version {version})",
+    ),
+    "explain.conditions": ("Các điều kiện đã xem xét", "Conditions considered"),
+    "explain.not_given": ("chưa nhập", "not given"),
+    "explain.yes": ("có", "yes"),
+    "explain.no": ("không", "no"),
+    "explain.codes": (
+        "Chi tiết kỹ thuật: gói {pack} {version} ({hash}); loại {kind}; quy tắc quyết định "
+        "{rule}; mã lưu ý {flags}",
+        "Technical details: pack {pack} {version} ({hash}); kind {kind}; deciding rule {rule}; "
+        "flag codes {flags}",
+    ),
+    "level.XS": ("Xuất sắc", "Excellent"),
+    "level.T": ("Tốt", "Good"),
+    "level.TB": ("Trung bình", "Average"),
+    "level.K": ("Kém", "Poor"),
+    "discipline.NONE": ("không", "none"),
+    "discipline.KHIEN_TRACH": ("khiển trách", "reprimand"),
+    "discipline.CANH_CAO": ("cảnh cáo", "warning"),
+    "discipline.CACH_CHUC": ("cách chức", "dismissal from post"),
+    "discipline.KHAI_TRU": ("khai trừ", "expulsion"),
+    "group.all": ("các tiêu chí", "the criteria"),
+    "group.basic": ("các tiêu chí cơ bản", "the basic criteria"),
+    "group.general": ("các tiêu chí chung", "the general criteria"),
+    "group.key": ("các tiêu chí trọng tâm", "the key criteria"),
+    "group.other": ("các tiêu chí còn lại", "the other criteria"),
+    "group.political_task": (
+        "các tiêu chí thực hiện nhiệm vụ chính trị",
+        "the political-task criteria",
+    ),
+    "group.task": ("các tiêu chí kết quả nhiệm vụ", "the task-result criteria"),
+    "call.min_level": ("Mức thấp nhất của {what}", "Lowest level of {what}"),
+    "call.max_level": ("Mức cao nhất của {what}", "Highest level of {what}"),
+    "call.count_at_least": ("Số {what} từ {arg} trở lên", "Number of {what} at {arg} or above"),
+    "call.total": ("Tổng số {what}", "Total of {what}"),
+    "call.share_at_least": (
+        "Tỷ lệ {what} từ {arg} trở lên đạt {ratio}",
+        "Share of {what} at {arg} or above reaches {ratio}",
+    ),
+    "call.has": ("Đã có {what}", "{what} given"),
     "explain.result.rated": ("Kết quả: {tier}", "Result: {tier}"),
     "explain.result.not_rated": ("Kết quả: không xếp loại", "Result: not rated"),
     "explain.result.undetermined": (
         "Kết quả: chưa xác định — cấp có thẩm quyền quyết định",
         "Result: undetermined — the competent level decides",
     ),
-    "explain.decided_by": ("Quyết định bởi: {rule}", "Decided by: {rule}"),
-    "explain.source": ("nguồn", "source"),
+    "explain.decided_by": ("Căn cứ: {rule} — {source}", "Grounds: {rule} — {source}"),
+    "explain.source": ("căn cứ", "source"),
     "explain.flags": ("Lưu ý", "Flags"),
     # Labels of tiers and levels.
     "tier.HTXSNV": ("Hoàn thành xuất sắc nhiệm vụ", "Completed tasks excellently"),
     "tier.HTTNV": ("Hoàn thành tốt nhiệm vụ", "Completed tasks well"),
     "tier.HTNV": ("Hoàn thành nhiệm vụ", "Completed tasks"),
     "tier.KHTNV": ("Không hoàn thành nhiệm vụ", "Did not complete tasks"),
-    "confidence.verified": ("đã kiểm chứng", "verified"),
-    "confidence.partly_verified": ("kiểm chứng một phần", "partly verified"),
-    "confidence.unverified": ("chưa kiểm chứng, có thể cấu hình", "unverified, configurable"),
+    "confidence.verified": ("đã đối chiếu", "checked"),
+    "confidence.partly_verified": ("mới đối chiếu một phần", "partly checked"),
+    "confidence.unverified": (
+        "chưa đối chiếu văn bản gốc, có thể điều chỉnh",
+        "not yet checked against the official text, adjustable",
+    ),
 }
 
 
@@ -304,6 +369,13 @@ def message(code: str, lang: str = "vi", params: Mapping[str, object] | None = N
     template = en if lang == "en" else vi
     if not params:
         return template
+    # A parameter given in both languages ("rule_vi", "rule_en") is shown as "{rule}", in
+    # words, in place of its code.
+    suffix = "_en" if lang == "en" else "_vi"
+    params = {
+        **params,
+        **{k[: -len(suffix)]: v for k, v in params.items() if k.endswith(suffix)},
+    }
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # pragma: no cover - a catalogue bug, never user input

@@ -116,6 +116,11 @@ def _source_text(source: Any) -> str | None:
     return source.label() if source is not None else None
 
 
+def _pool_params(spec: QuotaPool) -> tuple[tuple[str, Any], ...]:
+    """A pool in a flag: its name, and its label in both languages for the message."""
+    return (("pool", spec.name), ("pool_vi", spec.label("vi")), ("pool_en", spec.label("en")))
+
+
 def _share_text(share: Fraction) -> str:
     if share.denominator in (1, 2, 4, 5, 10, 20, 25, 50, 100):
         return str(Decimal(share.numerator) / Decimal(share.denominator))
@@ -157,7 +162,7 @@ def apply_quotas(
     share = spec.share
     if outstanding and spec.exception_share is not None:
         share = spec.exception_share
-        flags.append(Flag("rules.F008", (("share", _share_text(share)), ("pool", spec.name))))
+        flags.append(Flag("rules.F008", (("share", _share_text(share)), *_pool_params(spec))))
     rated = [r for r in results if r.status == RATED]
     candidates = sorted((r for r in rated if r.tier == Tier.HTXSNV), key=_sort_key)
     httnv = sum(1 for r in rated if r.tier == Tier.HTTNV)
@@ -168,7 +173,7 @@ def apply_quotas(
             Flag(
                 "rules.F001",
                 (
-                    ("pool", spec.name),
+                    *_pool_params(spec),
                     ("count", len(candidates)),
                     ("allowed", allowed),
                     ("share", _share_text(share)),
@@ -182,7 +187,7 @@ def apply_quotas(
         flags.append(
             Flag(
                 "rules.F010",
-                (("pool", spec.name), ("source", _source_text(spec.cross_track_source))),
+                (*_pool_params(spec), ("source", _source_text(spec.cross_track_source))),
             )
         )
     if spec.cross_track == "party_share" and party_share is not None:
@@ -196,7 +201,7 @@ def apply_quotas(
                     (
                         ("state_share", f"{float(state_share):.2%}"),
                         ("party_share", f"{float(ps):.2%}"),
-                        ("pool", spec.name),
+                        *_pool_params(spec),
                         ("allowed", sync_allowed),
                         ("source", _source_text(spec.cross_track_source)),
                         ("confidence", spec.cross_track_confidence),
@@ -208,7 +213,7 @@ def apply_quotas(
     keep = ranking[:allowed]
     demote = ranking[allowed:]
     step_params = (
-        ("pool", spec.name),
+        *_pool_params(spec),
         ("count", len(candidates)),
         ("allowed", allowed),
         ("share", _share_text(share)),
@@ -220,7 +225,7 @@ def apply_quotas(
         if r.status == RATED and r.tier == Tier.HTXSNV:
             held = r.subject_id in keep_set
             values = (
-                ("pool", spec.name),
+                *_pool_params(spec),
                 ("rank", ranking.index(r.subject_id) + 1),
                 ("allowed", allowed),
                 ("proposed", "keep" if held else "demote"),
