@@ -189,9 +189,8 @@ class SubjectReader:
 
     @staticmethod
     def _values(n: int, value: Any) -> Iterator[tuple[int, Any]]:
-        if isinstance(value, list):  # an array on one line: its subjects share the line number
-            for item in value:
-                yield n, item
+        if isinstance(value, list):  # an array: subjects are numbered by position, as above
+            yield from enumerate(value, 1)
         else:
             yield n, value
 
