@@ -278,10 +278,46 @@ def _rate_one(pack: Pack, n: int, item: Any, lang: str | None) -> tuple[Any, dic
             raise item
         return evaluate(pack, item), None
     except RulesError as err:
-        sid = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(sid, str | int) or isinstance(sid, bool):
-            sid = None
-        return None, {"line": n, "id": sid, "error": err.to_dict(lang)}
+        return None, _error_line(n, item, err, lang)
+
+
+BATCH = 2000  # subjects per compiled query: memory stays flat, DuckDB still pays off
+
+
+def _rate_batches(pack: Pack, reader: SubjectReader, lang: str | None, out: TextIO) -> int:
+    """Without a trace: chunks of subjects through the compiled DuckDB query (the batch path),
+    each chunk printed, in input order, before the next is read."""
+    from .batch import rate_without_trace
+
+    status = 0
+    chunk: list[tuple[int, Any]] = []
+
+    def flush() -> None:
+        nonlocal status
+        good = [(n, item) for n, item in chunk if not isinstance(item, RulesError)]
+        rated = iter(rate_without_trace(pack, [item for _, item in good]))
+        for n, item in chunk:
+            got = item if isinstance(item, RulesError) else next(rated)
+            if isinstance(got, RulesError):
+                status = 1
+                _dump(_error_line(n, item, got, lang), out)
+            else:
+                _dump(got.to_dict(lang, trace=False), out)
+        chunk.clear()
+
+    for n, item in reader:
+        chunk.append((n, item))
+        if len(chunk) >= BATCH:
+            flush()
+    flush()
+    return status
+
+
+def _error_line(n: int, item: Any, err: RulesError, lang: str | None) -> dict[str, Any]:
+    sid = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(sid, str | int) or isinstance(sid, bool):
+        sid = None
+    return {"line": n, "id": sid, "error": err.to_dict(lang)}
 
 
 def _rate_stream(
@@ -293,6 +329,8 @@ def _rate_stream(
 ) -> int:
     lang = args.lang
     status = 0
+    if args.no_trace and not args.explain and not args.quotas:
+        return _rate_batches(pack, reader, lang, out)
     if not args.quotas:
         # Streamed: each result is printed as soon as it is computed and then forgotten.
         for n, item in reader:

@@ -5,7 +5,7 @@ Quotas are applied afterwards over a pool of results (``quotas.apply_quotas``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
@@ -623,6 +623,14 @@ def evaluate(pack: Pack, subject: Subject | Mapping[str, Any]) -> Result:
     if not isinstance(subject, Subject):
         subject = Subject.from_dict(subject)
     kind = pack.kind(subject.kind)
+    check_period(pack, kind, subject)
+    derived_steps: list[Step] = []
+    missing: list[InputError] = []
+    env = build_env(pack, kind, subject, derived_steps, missing)
+    return _evaluate_env(pack, kind, subject, env, derived_steps, missing)
+
+
+def check_period(pack: Pack, kind: Kind, subject: Subject) -> None:
     if subject.period not in kind.periods:
         hint = ""
         if subject.period == "Q4":
@@ -638,10 +646,6 @@ def evaluate(pack: Pack, subject: Subject | Mapping[str, Any]) -> Result:
             allowed=", ".join(kind.periods),
             hint=hint,
         )
-    derived_steps: list[Step] = []
-    missing: list[InputError] = []
-    env = build_env(pack, kind, subject, derived_steps, missing)
-    return _evaluate_env(pack, kind, subject, env, derived_steps, missing)
 
 
 def _evaluate_env(
@@ -672,7 +676,7 @@ def _evaluate_env(
         trace.append(_step("exemption", rule, held, env))
         if held is True:
             if rule.confidence == "unverified":
-                flags.append(Flag("rules.F007", _rule_params(rule), rule.id))
+                flags.append(unverified_flag(rule))
             return _result(pack, kind, subject, env, NOT_RATED, None, None, rule.id, trace, flags)
         exemption_unknown = exemption_unknown or held is None
     if missing and exemption_unknown:
@@ -711,7 +715,9 @@ def _evaluate_env(
                 status = UNDETERMINED
                 flags.append(Flag("rules.F002"))
     raw_tier = tier
-    flags.extend(_out_of_reach(pack, kind, env, trace, tier, status))
+    held = {s.rule_id: s.held for s in trace if s.stage == "tier"}
+    triggered = any(s.stage == "trigger" and s.held is True for s in trace)
+    flags.extend(out_of_reach(pack, kind, env, lambda r: held.get(r.id), tier, status, triggered))
     # 4. Caps.
     for rule in kind.caps:
         applies = rule.fn(env)
@@ -725,15 +731,7 @@ def _evaluate_env(
             trace.append(
                 Step("cap", rule.id, None, _cap_values(rule, env), rule, "trace.cap.skipped")
             )
-            spec = pack.fields[rule.cap or ""]
-            field_words = (("field_vi", spec.label("vi")), ("field_en", spec.label("en")))
-            flags.append(
-                Flag(
-                    "rules.F003",
-                    (("field", rule.cap), *field_words, *_rule_params(rule)),
-                    rule.id,
-                )
-            )
+            flags.append(cap_flag(pack, rule))
             continue
         params = (("before", tier), ("field", rule.cap), ("cap", cap_value))
         if tier > cap_value:
@@ -767,17 +765,11 @@ def _evaluate_env(
         held = rule.fn(env)
         trace.append(_step("check", rule, held, env))
         if held is True:
-            flags.append(
-                Flag(
-                    rule.flag or "rules.F009",
-                    (*_rule_params(rule), ("label", rule.label_vi)),
-                    rule.id,
-                )
-            )
+            flags.append(check_flag(rule))
     if decided_by is not None and status == RATED:
         deciding = _rule_by_id(kind, decided_by)
         if deciding is not None and deciding.confidence == "unverified":
-            flags.append(Flag("rules.F007", _rule_params(deciding), decided_by))
+            flags.append(unverified_flag(deciding))
     return _result(pack, kind, subject, env, status, tier, raw_tier, decided_by, trace, flags)
 
 
@@ -786,26 +778,41 @@ def _rule_params(rule: Rule) -> tuple[tuple[str, Any], ...]:
     return (("rule", rule.id), ("rule_vi", rule.label_vi), ("rule_en", rule.label_en))
 
 
-def _out_of_reach(
+def cap_flag(pack: Pack, rule: Rule) -> Flag:
+    """F003: the linked tier of a cap is not known."""
+    spec = pack.fields[rule.cap or ""]
+    words = (("field_vi", spec.label("vi")), ("field_en", spec.label("en")))
+    return Flag("rules.F003", (("field", rule.cap), *words, *_rule_params(rule)), rule.id)
+
+
+def check_flag(rule: Rule) -> Flag:
+    return Flag(rule.flag or "rules.F009", (*_rule_params(rule), ("label", rule.label_vi)), rule.id)
+
+
+def unverified_flag(rule: Rule) -> Flag:
+    """F007: the rule that decided is not yet checked against the official text."""
+    return Flag("rules.F007", _rule_params(rule), rule.id)
+
+
+def out_of_reach(
     pack: Pack,
     kind: Kind,
     env: Mapping[str, Any],
-    trace: list[Step],
+    verdict: Callable[[Rule], Any],
     tier: Tier | None,
     status: str,
+    triggered: bool,
 ) -> list[Flag]:
     """Flag F011 for the best tier above the result that fails only for want of values: its
     conditions are all true or unknown. Names what to fill in (a missing
-    ``shortcomings_remedied_pct`` says HTXSNV is out of reach and why), never quietly."""
-    if status not in (RATED, UNDETERMINED):
-        return []
-    if any(s.stage == "trigger" and s.held is True for s in trace):
-        return []  # KHTNV by a trigger: no better tier was ever in reach
-    held = {s.rule_id: s.held for s in trace if s.stage == "tier"}
+    ``shortcomings_remedied_pct`` says HTXSNV is out of reach and why), never quietly.
+    ``verdict(rule)`` is the rule's value (from the trace, or computed by the batch path)."""
+    if status not in (RATED, UNDETERMINED) or triggered:
+        return []  # not rated, or KHTNV by a trigger: no better tier was ever in reach
     for candidate, rules in kind.tiers:
         if tier is not None and candidate <= tier:
             break
-        verdicts = [held.get(r.id) for r in rules]
+        verdicts = [verdict(r) for r in rules]
         if False in verdicts or None not in verdicts:
             continue
         names: list[str] = []

@@ -385,12 +385,38 @@ def test_results_are_written_before_the_next_line_is_read():
 
     from kiemdiem.rules_engine import cli
 
-    args = build_parser().parse_args(["rate", "--pack", "R2025", "-", "--no-trace"])
+    args = build_parser().parse_args(["rate", "--pack", "R2025", "-"])
     pack = cli._get_pack("R2025")
     reader = cli.SubjectReader(lines())
     assert cli._rate_stream(pack, reader, args, {}, out) == 0
     assert '"dv-1"' in seen[0]
     assert len(out.getvalue().splitlines()) == 2
+
+
+def test_without_trace_chunks_go_through_the_batch_path(monkeypatch):
+    """--no-trace rates chunks of BATCH subjects with the compiled query, each chunk printed
+    before the next is read; the results are those of the one-subject path."""
+    from kiemdiem.rules_engine import batch, cli
+
+    calls = []
+    real = batch.rate_without_trace
+    monkeypatch.setattr(
+        batch, "rate_without_trace", lambda p, s: calls.append(len(s)) or real(p, s)
+    )
+    monkeypatch.setattr(cli, "BATCH", 2)
+    subjects = [{**SUBJECT, "id": f"dv-{i}"} for i in range(5)]
+    subjects[3] = {**SUBJECT, "id": "dv-3", "facts": {"general_score": 10, "task_score": 20}}
+    code, text = run(
+        ["rate", "--pack", "R2025", "-", "--no-trace", "--lang", "en"],
+        "\n".join(json.dumps(x) for x in subjects),
+        monkeypatch,
+    )
+    assert code == 0 and calls == [2, 2, 1]
+    got = [json.loads(x) for x in text.splitlines()]
+    pack = cli._get_pack("R2025")
+    from kiemdiem.rules_engine import evaluate
+
+    assert got == [evaluate(pack, x).to_dict("en", trace=False) for x in subjects]
 
 
 def test_pretty_printed_object_and_array_still_read(tmp_path):
