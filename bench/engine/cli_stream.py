@@ -31,6 +31,15 @@ from bench.engine.run import RESULTS, machine  # noqa: E402
 BEGIN, END = "<!-- cli_stream: begin -->", "<!-- cli_stream: end -->"
 
 
+# `python -m kiemdiem.cli` from a given source tree: the editable install's import finder would
+# otherwise always load this branch's code.
+RUNNER = (
+    "import sys; src = sys.argv.pop(1); "
+    "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; "
+    "sys.path.insert(0, src); from kiemdiem.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
 def write_subjects(path: Path, n: int, seed: int = 7) -> None:
     """R2025 party members with varied scores (every tier, some KHTNV triggers, some missing
     optional values), one per line."""
@@ -101,9 +110,9 @@ def main() -> None:
             data = tmpdir / f"subjects-{n}.ndjson"
             write_subjects(data, n)
             for label, src in sources:
-                env = {**os.environ, "PYTHONPATH": str(src)}
+                env = dict(os.environ)
                 for mode in (["--no-trace"], []):
-                    argv = [sys.executable, "-m", "kiemdiem.cli", "rate", "--pack", "R2025"]
+                    argv = [sys.executable, "-c", RUNNER, str(src), "rate", "--pack", "R2025"]
                     argv += [str(data), *mode]
                     mib, secs, lines = measure(argv, env, tmpdir / "out.ndjson")
                     name = "no trace" if mode else "full trace"

@@ -16,7 +16,6 @@ Rows must be valid (use ``load_subjects`` to validate and load subject dicts).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -278,16 +277,6 @@ def quota_summary_sql(
 # Results without a trace, through the compiled query (``kiemdiem rate --no-trace``)
 
 
-def _literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | Decimal):
-        return format(value, "f") if isinstance(value, Decimal) else str(value)
-    return lang.sql_literal(value)
-
-
 def rate_without_trace(
     pack: Pack, subjects: Sequence[Subject | Mapping[str, Any]], *, con: Any = None
 ) -> list[Result | InputError]:
@@ -320,14 +309,15 @@ def rate_without_trace(
         cols = batch_columns(pack, kind)
         col_sql = ", ".join(f"{lang.quote(n)} {t}" for n, t in cols)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _kiemdiem_rate ({col_sql})")
-        # Row numbers stand for the ids (an id never enters SQL text); values as literals,
-        # because DuckDB's executemany is far slower than one INSERT of many rows.
-        for start in range(0, len(items), 1000):
-            rows = [
-                "(" + ", ".join(_literal(v) for v in _row_of(pack, kind, s, env, str(j))) + ")"
-                for j, (_, s, env) in enumerate(items[start : start + 1000], start)
-            ]
-            con.execute(f"INSERT INTO _kiemdiem_rate VALUES {', '.join(rows)}")
+        # Row numbers stand for the ids (an id never enters SQL text). Values go in as one list
+        # per column, unnested: DuckDB's executemany, or a long VALUES list, is many times
+        # slower.
+        rows = [_row_of(pack, kind, s, env, str(j)) for j, (_, s, env) in enumerate(items)]
+        select = ", ".join(f"unnest(?::{t}[])" for _, t in cols)
+        con.execute(
+            f"INSERT INTO _kiemdiem_rate SELECT {select}",
+            [list(c) for c in zip(*rows, strict=True)],
+        )
         sql = compile_sql(pack, kind, "_kiemdiem_rate")
         for row_id, status, tier, raw_tier, decided_by in con.sql(sql).fetchall():
             i, subject, env = items[int(row_id)]

@@ -287,15 +287,20 @@ BATCH = 2000  # subjects per compiled query: memory stays flat, DuckDB still pay
 def _rate_batches(pack: Pack, reader: SubjectReader, lang: str | None, out: TextIO) -> int:
     """Without a trace: chunks of subjects through the compiled DuckDB query (the batch path),
     each chunk printed, in input order, before the next is read."""
-    from .batch import rate_without_trace
+    import duckdb
 
+    from . import batch
+
+    # One in-memory database for the whole run, one thread: the chunks are small, and every
+    # thread would keep its own buffers.
+    con = duckdb.connect(config={"threads": 1})
     status = 0
     chunk: list[tuple[int, Any]] = []
 
     def flush() -> None:
         nonlocal status
         good = [(n, item) for n, item in chunk if not isinstance(item, RulesError)]
-        rated = iter(rate_without_trace(pack, [item for _, item in good]))
+        rated = iter(batch.rate_without_trace(pack, [item for _, item in good], con=con))
         for n, item in chunk:
             got = item if isinstance(item, RulesError) else next(rated)
             if isinstance(got, RulesError):
@@ -305,11 +310,14 @@ def _rate_batches(pack: Pack, reader: SubjectReader, lang: str | None, out: Text
                 _dump(got.to_dict(lang, trace=False), out)
         chunk.clear()
 
-    for n, item in reader:
-        chunk.append((n, item))
-        if len(chunk) >= BATCH:
-            flush()
-    flush()
+    try:
+        for n, item in reader:
+            chunk.append((n, item))
+            if len(chunk) >= BATCH:
+                flush()
+        flush()
+    finally:
+        con.close()
     return status
 
 

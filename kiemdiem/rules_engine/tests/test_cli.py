@@ -401,7 +401,7 @@ def test_without_trace_chunks_go_through_the_batch_path(monkeypatch):
     calls = []
     real = batch.rate_without_trace
     monkeypatch.setattr(
-        batch, "rate_without_trace", lambda p, s: calls.append(len(s)) or real(p, s)
+        batch, "rate_without_trace", lambda p, s, con: calls.append(len(s)) or real(p, s, con=con)
     )
     monkeypatch.setattr(cli, "BATCH", 2)
     subjects = [{**SUBJECT, "id": f"dv-{i}"} for i in range(5)]
