@@ -23,7 +23,7 @@ from typing import Any
 
 from . import lang
 from .errors import PackError
-from .messages import CATALOGUE
+from .messages import CATALOGUE, message
 from .types import CONFIDENCES, STAGES, Discipline, Level, Source, Tier
 
 PACKS_DIR = Path(__file__).parent / "packs"
@@ -216,6 +216,10 @@ class QuotaPool:
 
     def label(self, lang_: str = "vi") -> str:
         return self.label_en if lang_ == "en" else self.label_vi
+
+    def reading(self, lang_: str = "vi") -> str:
+        """Which reading of "share × those rated HTTNV" is in force, in words (§15.2)."""
+        return message("quota.reading." + self.denominator, lang_)
 
 
 @dataclass(frozen=True, eq=False)
@@ -1207,6 +1211,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PackError("rules.E001", path=str(path), detail=err.strerror or str(err)) from None
     except tomllib.TOMLDecodeError as err:
         raise PackError("rules.E001", path=str(path), detail=str(err)) from None
+    except UnicodeDecodeError as err:  # never echo the bytes: name the position
+        detail = f"not UTF-8 (byte at position {err.start + 1})"
+        raise PackError("rules.E001", path=str(path), detail=detail) from None
+    except RecursionError:
+        raise PackError("rules.E001", path=str(path), detail="nested too deeply") from None
 
 
 def loads_pack(data: Mapping[str, Any], *, path: str = "") -> Pack:

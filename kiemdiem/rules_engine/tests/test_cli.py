@@ -436,3 +436,12 @@ def test_explain_codes_for_staff(monkeypatch):
         ["rate", "--pack", "R2025", "--explain", "--codes"], json.dumps(SUBJECT), monkeypatch
     )
     assert "ALL25-B1" in text and "score >= $htt_min_score" in text
+
+
+def test_a_pack_file_that_is_not_utf8_is_refused(tmp_path):
+    bad = tmp_path / "local.toml"
+    bad.write_bytes(b'id = "\xff"\n')
+    code, text = run(["packs", "check", str(bad)])
+    assert code == 1 and json.loads(text)["error"]["code"] == "rules.E001"
+    code, text = run(["rate", "--pack", str(bad), str(bad)])
+    assert code == 2 and json.loads(text)["error"]["code"] == "rules.E001"

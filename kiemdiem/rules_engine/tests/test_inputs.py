@@ -232,6 +232,7 @@ def test_quota_default_reading_and_the_alternative(r2019):
     assert "chưa nói rõ" in d["reading_note"]
     alt = apply_quotas(r2019, results, replace(pool, denominator="httnv_incl_demoted"))
     assert alt.allowed == 1 and "alternative" in alt.to_dict("en")["reading"]
+    assert pool.reading("en") == out.to_dict("en")["reading"]  # shown before any decision
 
 
 def test_a_local_pack_may_not_choose_the_wider_reading():
