@@ -61,25 +61,36 @@ class Subject:
     @classmethod
     def from_dict(cls, data: Any) -> Subject:
         if not isinstance(data, Mapping):
-            raise InputError("rules.E111", detail="a subject must be a JSON object")
+            raise _malformed(
+                "mỗi đối tượng phải là một đối tượng JSON {…}", "a subject must be a JSON object"
+            )
         unknown = set(data) - SUBJECT_KEYS
         if unknown:
-            raise InputError(
-                "rules.E111",
-                detail=f"unknown keys {sorted(unknown)}; allowed: {sorted(SUBJECT_KEYS)}",
+            allowed = ", ".join(sorted(SUBJECT_KEYS))
+            raise _malformed(
+                f"khóa không xác định {sorted(unknown)}; cho phép: {allowed}",
+                f"unknown keys {sorted(unknown)}; allowed: {allowed}",
             )
         sid, kind = data.get("id"), data.get("kind")
         if not isinstance(sid, str | int) or isinstance(sid, bool) or not isinstance(kind, str):
-            raise InputError("rules.E111", detail="'id' and 'kind' are required")
+            raise _malformed("cần có 'id' và 'kind'", "'id' and 'kind' are required")
+        if isinstance(sid, int) and not -(10**18) < sid < 10**18:
+            raise _malformed(
+                "'id' là số quá dài; hãy ghi dạng chuỗi",
+                "'id' is a number too long; write it as text",
+            )
         facts = data.get("facts", {})
         criteria = data.get("criteria", {})
         if not isinstance(facts, Mapping) or not isinstance(criteria, Mapping):
-            raise InputError("rules.E111", detail="'facts' and 'criteria' must be objects")
+            raise _malformed(
+                "'facts' và 'criteria' phải là đối tượng JSON {…}",
+                "'facts' and 'criteria' must be objects",
+            )
         products = _products(data.get("products"), str(sid))
         for key in ("period", "pool_key", "person_id", "place"):
             value = data.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
-                raise InputError("rules.E111", detail=f"'{key}' must be a string")
+                raise _malformed(f"'{key}' phải là chuỗi", f"'{key}' must be a string")
         return cls(
             id=str(sid),
             kind=kind,
@@ -91,6 +102,11 @@ class Subject:
             place=_opt_str(data.get("place")),
             products=tuple(products),
         )
+
+
+def _malformed(vi: str, en: str) -> InputError:
+    """E111 with its detail in both languages (``detail`` stays English for programs)."""
+    return InputError("rules.E111", detail=en, detail_vi=vi, detail_en=en)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -124,9 +140,10 @@ def _products(raw: Any, subject_id: str) -> tuple[Product, ...]:
             )
         unknown = sorted(str(k) for k in p if k not in PRODUCT_KEYS)
         if unknown:
-            raise InputError(
-                "rules.E111",
-                detail=f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(PRODUCT_KEYS)}",
+            allowed = ", ".join(PRODUCT_KEYS)
+            raise _malformed(
+                f"{where}: khóa không xác định {unknown[0]!r}; cho phép: {allowed}",
+                f"{where}: unknown key {unknown[0]!r}; allowed: {allowed}",
             )
 
         def bad(
@@ -360,6 +377,7 @@ def _norm_value(pack: Pack, name: str, raw: Any, subject_id: str) -> Any:
                 field=name,
                 subject=subject_id,
                 detail=f"at most {spec.scale} decimal places",
+                detail_vi=f"tối đa {spec.scale} chữ số thập phân",
             )
         if (spec.min is not None and value < spec.min) or (
             spec.max is not None and value > spec.max
@@ -369,6 +387,7 @@ def _norm_value(pack: Pack, name: str, raw: Any, subject_id: str) -> Any:
                 field=name,
                 subject=subject_id,
                 detail=f"{value} not in [{spec.min}, {spec.max}]",
+                detail_vi=f"{value} không nằm trong [{spec.min}, {spec.max}]",
             )
         return value
     if t in ("level", "tier", "discipline"):
@@ -484,15 +503,16 @@ def build_env(
             env["crit." + cname] = None
     facts = dict(subject.facts)
     if "period" in facts:
-        raise InputError(
-            "rules.E111", detail="'period' is given next to 'id' and 'kind', not in 'facts'"
+        raise _malformed(
+            "'period' ghi cạnh 'id' và 'kind', không ghi trong 'facts'",
+            "'period' is given next to 'id' and 'kind', not in 'facts'",
         )
     if "period" in kind.fields_used:
         facts["period"] = subject.period
     if subject.products and not kind.products:
-        raise InputError(
-            "rules.E111",
-            detail=f"'products' are not read for kind {kind.name} (NĐ 335 công chức only)",
+        raise _malformed(
+            f"loại {kind.name} không dùng 'products' (chỉ công chức theo NĐ 335)",
+            f"'products' are not read for kind {kind.name} (NĐ 335 công chức only)",
         )
     if subject.products and kind.products:
         deduction = (
@@ -558,6 +578,7 @@ def build_env(
                     field=name,
                     subject=sid,
                     detail=f"{env[name]} > {limit} = {env[limit]}",
+                    detail_vi=f"{env[name]} lớn hơn {limit} = {env[limit]}",
                 )
     for name, derived in kind.derive.items():
         computed = None
@@ -589,6 +610,7 @@ def build_env(
                     field=name,
                     subject=sid,
                     detail=f"computed {computed} not in [{spec.min}, {spec.max}]",
+                    detail_vi=f"giá trị tính được {computed} không nằm trong [{spec.min}, {spec.max}]",
                 )
             env[name] = computed
     for name in pack.fields:  # in the pack's order, so the first one missing is named first

@@ -307,3 +307,22 @@ def test_explanation_names_the_missing_value(r2025):
     text = evaluate(r2025, subject("party_member", facts=facts)).explain("vi")
     assert "Tỷ lệ hạn chế, khuyết điểm đã chỉ ra được khắc phục (%): chưa nhập" in text
     assert "Căn cứ: Tổng điểm từ 70 trở lên — Quy định 366-QĐ/TW, Điều 11 khoản 2" in text
+
+
+@pytest.mark.parametrize(
+    "s",
+    [
+        {"id": "a"},
+        {"id": "a", "kind": "party_member", "facts": [], "criteria": {}},
+        {"id": "a", "kind": "party_member", "colour": "red"},
+        {"id": "a", "kind": "party_member", "facts": {**R2025_OK, "task_score": 71}},
+        {"id": "a", "kind": "party_member", "facts": {**R2025_OK, "task_score": "6.125"}},
+        {"id": "a", "kind": "party_member", "facts": R2025_OK, "products": [{"units": 1}]},
+    ],
+)
+def test_input_errors_are_worded_in_the_users_language(r2025, s):
+    err = refused(r2025, s)
+    vi, en = err.message("vi"), err.message("en")
+    for english in ("must", "not in", "unknown", "required", "decimal", "are not read"):
+        assert english not in vi, vi
+    assert vi != en
