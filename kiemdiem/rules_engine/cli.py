@@ -87,31 +87,19 @@ def _get_pack(ref: str) -> Pack:
     return load_pack(ref)
 
 
-def _json_error(line: int, what_vi: str, what_en: str) -> InputError:
-    return InputError("rules.E116", line=line, what_vi=what_vi, what_en=what_en)
-
-
 def _parse_json(text: str, line: int = 1) -> Any:
     """One JSON value; every way it can fail (syntax, nesting too deep, integers too long to
     convert) becomes an ``InputError`` naming the line."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        return _raise(
-            _json_error(
-                line,
-                f"lỗi cú pháp ở cột {err.colno} ({err.msg})",
-                f"syntax error at column {err.colno} ({err.msg})",
-            )
-        )
+        vi = f"lỗi cú pháp ở cột {err.colno} ({err.msg})"
+        en = f"syntax error at column {err.colno} ({err.msg})"
     except RecursionError:
-        return _raise(_json_error(line, "lồng nhau quá sâu", "nested too deeply"))
+        vi, en = "lồng nhau quá sâu", "nested too deeply"
     except ValueError:  # an integer of thousands of digits
-        return _raise(_json_error(line, "có số quá dài", "a number is too long"))
-
-
-def _raise(err: InputError) -> Any:
-    raise err
+        vi, en = "có số quá dài", "a number is too long"
+    raise InputError("rules.E116", line=line, what_vi=vi, what_en=en)
 
 
 def _decode(raw: bytes | str, line: int = 1) -> str:
