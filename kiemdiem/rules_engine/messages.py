@@ -175,9 +175,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # Flags on results: the competent level must look.
     "rules.F001": (
-        "Vượt chỉ tiêu HTXSNV ở nhóm {pool}: {count} đề xuất, tối đa {allowed} "
+        "Vượt chỉ tiêu HTXSNV ở “{pool}”: {count} đề xuất, tối đa {allowed} "
         "({share} × {denominator} người/tổ chức HTTNV); đề xuất thứ tự, cấp có thẩm quyền quyết định",
-        "HTXSNV quota exceeded in pool {pool}: {count} proposed, at most {allowed} "
+        "HTXSNV quota exceeded in “{pool}”: {count} proposed, at most {allowed} "
         "({share} × {denominator} rated HTTNV); a ranking is proposed, the competent level decides",
     ),
     "rules.F002": (
@@ -198,9 +198,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "rules.F006": (
         "Tỷ lệ HTXSNV bên chính quyền ({state_share}) vượt tỷ lệ đảng viên HTXSNV ({party_share}) "
-        "ở nhóm {pool} (NĐ 48/2023); tối đa {allowed}",
+        "ở “{pool}” (NĐ 48/2023); tối đa {allowed}",
         "State HTXSNV share ({state_share}) exceeds the party-member HTXSNV share ({party_share}) "
-        "in pool {pool} (NĐ 48/2023); at most {allowed}",
+        "in “{pool}” (NĐ 48/2023); at most {allowed}",
     ),
     "rules.F007": (
         "Kết quả dựa vào quy định chưa được đối chiếu với văn bản gốc: “{rule}” — cần đối chiếu",
@@ -208,8 +208,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "checked",
     ),
     "rules.F008": (
-        "Áp dụng tỷ lệ ngoại lệ {share} cho tổ chức có thành tích nổi bật ở nhóm {pool}",
-        "Exception share {share} applied for an outstanding organization in pool {pool}",
+        "Áp dụng tỷ lệ ngoại lệ {share} cho tổ chức có thành tích nổi bật ở “{pool}”",
+        "Exception share {share} applied for an outstanding organization in “{pool}”",
     ),
     "rules.F009": (
         "Cần xem xét: {rule}",
@@ -217,10 +217,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "rules.F010": (
         "Chưa kiểm tra quy định của NĐ 48/2023 (tỷ lệ HTXSNV không vượt tỷ lệ đảng viên HTXSNV "
-        "cùng cơ quan, nhóm) ở nhóm {pool} vì chưa có tỷ lệ đảng viên HTXSNV — cần nhập để "
+        "cùng cơ quan, nhóm) ở “{pool}” vì chưa có tỷ lệ đảng viên HTXSNV — cần nhập để "
         "kiểm tra (áp dụng cho năm đánh giá từ 2023)",
         "The NĐ 48/2023 rule (state HTXSNV share ≤ the party-member HTXSNV share in the same "
-        "unit and group) was not checked in pool {pool}: the party share was not given — give "
+        "unit and group) was not checked in “{pool}”: the party share was not given — give "
         "it to check (review years from 2023)",
     ),
     "rules.F011": (
