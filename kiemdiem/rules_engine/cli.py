@@ -27,6 +27,9 @@ def register(sub: Any) -> None:
         description="Rate subjects under a rule pack. Input: one JSON subject, a JSON array, or "
         "NDJSON (one subject per line). Output: one JSON result, or NDJSON. "
         "See docs/rules-engine-input.md.",
+        epilog="exit codes: 0 every subject rated; 1 some subjects (or a quota pool) rejected, "
+        "each error printed in its place, the others rated; 2 nothing rated (pack or input "
+        "unreadable, empty input, invalid option)",
     )
     rate.add_argument("--pack", required=True, help="pack id (e.g. R2025) or a local pack file")
     rate.add_argument("file", nargs="?", default="-", help="input file, or - for stdin")
