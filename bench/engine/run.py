@@ -304,6 +304,11 @@ def main() -> None:
         "flagged with a proposed ranking (not applied), as `apply_quotas` always does.",
         "",
     ]
+    # Keep the section cli_stream.py writes (memory of `kiemdiem rate`).
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if "<!-- cli_stream: begin -->" in old:
+        kept = "<!-- cli_stream: begin -->" + old.split("<!-- cli_stream: begin -->", 1)[1]
+        lines += ["", kept.rstrip("\n"), ""]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {RESULTS}")
 

@@ -15,14 +15,26 @@ Rows must be valid (use ``load_subjects`` to validate and load subject dicts).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from . import lang
-from .evaluate import Subject, build_env
+from .errors import InputError
+from .evaluate import (
+    Flag,
+    Result,
+    Subject,
+    build_env,
+    cap_flag,
+    check_flag,
+    check_period,
+    evaluate,
+    out_of_reach,
+    unverified_flag,
+)
 from .pack import Kind, Pack
-from .types import Discipline, Level, Tier
+from .types import NOT_RATED, RATED, UNDETERMINED, Discipline, Level, Tier
 
 TIER_NAMES_SQL = "['KHTNV', 'HTNV', 'HTTNV', 'HTXSNV']"
 
@@ -175,9 +187,14 @@ def subject_row(pack: Pack, kind: Kind, subject: Subject | Mapping[str, Any]) ->
     Derived values not given in the input are left NULL so the SQL computes them."""
     if not isinstance(subject, Subject):
         subject = Subject.from_dict(subject)
-    env = build_env(pack, kind, subject)
+    return _row_of(pack, kind, subject, build_env(pack, kind, subject), subject.id)
+
+
+def _row_of(
+    pack: Pack, kind: Kind, subject: Subject, env: Mapping[str, Any], row_id: str
+) -> list[Any]:
     given = set(subject.facts)
-    row: list[Any] = [subject.id]
+    row: list[Any] = [row_id]
     for name in sorted(kind.fields_used):
         value = env.get(name)
         if name in kind.derive and name not in given:
@@ -232,17 +249,135 @@ def evaluate_batch(
 
 
 def quota_summary_sql(
-    results_sql: str, pool_key_column: str, share: Fraction = Fraction(1, 5)
+    results_sql: str,
+    pool_key_column: str,
+    share: Fraction = Fraction(1, 5),
+    denominator: str = "httnv",
 ) -> str:
-    """Per pool instance: HTTNV count ``h``, HTXSNV candidates ``c`` and the allowed number under
-    the default reading (exactly-HTTNV denominator, floor): ``min(c, floor(s(h+c)/(1+s)))``,
-    the closed form of ``quotas.allowed_htxsnv`` for floor rounding, in integer arithmetic."""
+    """Per pool instance: HTTNV count ``h``, HTXSNV candidates ``c`` and the allowed number
+    with floor rounding, in integer arithmetic — the closed forms of ``quotas.allowed_htxsnv``:
+    ``httnv`` ``min(c, floor(s·h))``; ``httnv_incl_demoted`` ``min(c, floor(s(h+c)/(1+s)))``;
+    ``httnv_or_above`` ``min(c, floor(s(h+c)))``."""
     key = lang.quote(pool_key_column)
     p, q = share.numerator, share.denominator
-    allowed = f"LEAST(c, ({p} * (h + c)) // ({q} + {p}))"
+    allowed = {
+        "httnv": f"LEAST(c, ({p} * h) // {q})",
+        "httnv_incl_demoted": f"LEAST(c, ({p} * (h + c)) // ({q} + {p}))",
+        "httnv_or_above": f"LEAST(c, ({p} * (h + c)) // {q})",
+    }[denominator]
     return (
         f"SELECT {key}, h, c, {allowed}::INTEGER AS allowed, "
         f"(c - {allowed})::INTEGER AS excess "
         f"FROM (SELECT {key}, count(*) FILTER (tier = 'HTTNV') AS h, "
         f"count(*) FILTER (tier = 'HTXSNV') AS c FROM ({results_sql}) GROUP BY {key})"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Results without a trace, through the compiled query (``kiemdiem rate --no-trace``)
+
+
+def rate_without_trace(
+    pack: Pack, subjects: Sequence[Subject | Mapping[str, Any]], *, con: Any = None
+) -> list[Result | InputError]:
+    """Rate subjects through the compiled query: for each, the ``Result`` ``evaluate`` gives
+    (same status, tiers, deciding rule, flags and rank keys) without its trace, or the
+    ``InputError`` that rejects it. Validation is the one ``evaluate`` does; a subject that
+    lacks values it may not need (an exempt member without criteria) goes through
+    ``evaluate``, which decides whether they matter. Tests check both paths agree."""
+    out: list[Result | InputError | None] = [None] * len(subjects)
+    by_kind: dict[str, list[tuple[int, Subject, dict[str, Any]]]] = {}
+    for i, raw in enumerate(subjects):
+        try:
+            subject = raw if isinstance(raw, Subject) else Subject.from_dict(raw)
+            kind = pack.kind(subject.kind)
+            check_period(pack, kind, subject)
+            try:
+                env = build_env(pack, kind, subject)
+            except InputError as err:
+                if err.code not in ("rules.E102", "rules.E108"):
+                    raise
+                out[i] = evaluate(pack, subject)
+                continue
+        except InputError as err:
+            out[i] = err
+            continue
+        by_kind.setdefault(kind.name, []).append((i, subject, env))
+    con = _connect(con)
+    for kind_name, items in by_kind.items():
+        kind = pack.kind(kind_name)
+        cols = batch_columns(pack, kind)
+        col_sql = ", ".join(f"{lang.quote(n)} {t}" for n, t in cols)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _kiemdiem_rate ({col_sql})")
+        # Row numbers stand for the ids (an id never enters SQL text). Values go in as one list
+        # per column, unnested: DuckDB's executemany, or a long VALUES list, is many times
+        # slower.
+        rows = [_row_of(pack, kind, s, env, str(j)) for j, (_, s, env) in enumerate(items)]
+        select = ", ".join(f"unnest(?::{t}[])" for _, t in cols)
+        con.execute(
+            f"INSERT INTO _kiemdiem_rate SELECT {select}",
+            [list(c) for c in zip(*rows, strict=True)],
+        )
+        sql = compile_sql(pack, kind, "_kiemdiem_rate")
+        for row_id, status, tier, raw_tier, decided_by in con.sql(sql).fetchall():
+            i, subject, env = items[int(row_id)]
+            out[i] = _result_of(pack, kind, subject, env, status, tier, raw_tier, decided_by)
+    return out  # type: ignore[return-value]
+
+
+def _result_of(
+    pack: Pack,
+    kind: Kind,
+    subject: Subject,
+    env: Mapping[str, Any],
+    status: str,
+    tier: str | None,
+    raw_tier: str | None,
+    decided_by: str | None,
+) -> Result | InputError:
+    """A row of the compiled query as ``evaluate``'s result: flags in the same order."""
+    rules = {r.id: r for r in kind.rules}
+    if status == "invalid":
+        rule = rules[decided_by or ""]
+        return InputError("rules.E110", subject=subject.id, rule=rule.id, label=rule.label_en)
+    t = Tier[tier] if tier else None
+    raw = Tier[raw_tier] if raw_tier else None
+    flags: list[Flag] = []
+    deciding = rules.get(decided_by or "")
+    if status == NOT_RATED:
+        if deciding is not None and deciding.confidence == "unverified":
+            flags.append(unverified_flag(deciding))
+    else:
+        triggered = decided_by in {r.id for r in kind.triggers}
+        if status == UNDETERMINED:
+            flags.append(Flag("rules.F002"))
+        flags.extend(out_of_reach(pack, kind, env, lambda r: r.fn(env), raw, status, triggered))
+        for rule in kind.caps:
+            if raw is not None and rule.fn(env) is True and env.get(rule.cap or "") is None:
+                flags.append(cap_flag(pack, rule))
+        flags.extend(check_flag(rule) for rule in kind.checks if rule.fn(env) is True)
+        if status == RATED and deciding is not None and deciding.confidence == "unverified":
+            flags.append(unverified_flag(deciding))
+    rank_key: tuple[Any, ...] = ()
+    if status == RATED and kind.rank_by:
+        rank_key = tuple(fn(env) for _, fn in kind.rank_by)
+    return Result(
+        subject_id=subject.id,
+        kind=kind.name,
+        period=subject.period,
+        pack_id=pack.id,
+        pack_version=pack.version,
+        pack_hash=pack.hash,
+        status=status,
+        tier=t,
+        raw_tier=raw,
+        decided_by=decided_by,
+        trace=(),
+        flags=tuple(flags),
+        rank_key=rank_key,
+        pool=kind.pool,
+        pool_key=subject.pool_key,
+        person_id=subject.person_id,
+        place=subject.place,
+        pack=pack,
     )

@@ -5,7 +5,7 @@ Quotas are applied afterwards over a pool of results (``quotas.apply_quotas``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
@@ -61,36 +61,36 @@ class Subject:
     @classmethod
     def from_dict(cls, data: Any) -> Subject:
         if not isinstance(data, Mapping):
-            raise InputError("rules.E111", detail="a subject must be a JSON object")
+            raise _malformed(
+                "mỗi đối tượng phải là một đối tượng JSON {…}", "a subject must be a JSON object"
+            )
         unknown = set(data) - SUBJECT_KEYS
         if unknown:
-            raise InputError(
-                "rules.E111",
-                detail=f"unknown keys {sorted(unknown)}; allowed: {sorted(SUBJECT_KEYS)}",
+            allowed = ", ".join(sorted(SUBJECT_KEYS))
+            raise _malformed(
+                f"khóa không xác định {sorted(unknown)}; cho phép: {allowed}",
+                f"unknown keys {sorted(unknown)}; allowed: {allowed}",
             )
         sid, kind = data.get("id"), data.get("kind")
         if not isinstance(sid, str | int) or isinstance(sid, bool) or not isinstance(kind, str):
-            raise InputError("rules.E111", detail="'id' and 'kind' are required")
+            raise _malformed("cần có 'id' và 'kind'", "'id' and 'kind' are required")
+        if isinstance(sid, int) and not -(10**18) < sid < 10**18:
+            raise _malformed(
+                "'id' là số quá dài; hãy ghi dạng chuỗi",
+                "'id' is a number too long; write it as text",
+            )
         facts = data.get("facts", {})
         criteria = data.get("criteria", {})
         if not isinstance(facts, Mapping) or not isinstance(criteria, Mapping):
-            raise InputError("rules.E111", detail="'facts' and 'criteria' must be objects")
-        products = []
-        for p in data.get("products", []) or []:
-            if not isinstance(p, Mapping):
-                raise InputError("rules.E111", detail="each product must be an object")
-            try:
-                products.append(
-                    Product(
-                        units=Decimal(str(p.get("units", 1))),
-                        done=bool(p.get("done", True)),
-                        failed_assessments=int(p.get("failed_assessments", 0)),
-                        delays=int(p.get("delays", 0)),
-                        objective_cause=bool(p.get("objective_cause", False)),
-                    )
-                )
-            except (ValueError, TypeError, InvalidOperation):
-                raise InputError("rules.E111", detail=f"bad product {dict(p)!r}") from None
+            raise _malformed(
+                "'facts' và 'criteria' phải là đối tượng JSON {…}",
+                "'facts' and 'criteria' must be objects",
+            )
+        products = _products(data.get("products"), str(sid))
+        for key in ("period", "pool_key", "person_id", "place"):
+            value = data.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+                raise _malformed(f"'{key}' phải là chuỗi", f"'{key}' must be a string")
         return cls(
             id=str(sid),
             kind=kind,
@@ -104,8 +104,100 @@ class Subject:
         )
 
 
+def _malformed(vi: str, en: str) -> InputError:
+    """E111 with its detail in both languages (``detail`` stays English for programs)."""
+    return InputError("rules.E111", detail=en, detail_vi=vi, detail_en=en)
+
+
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+PRODUCT_KEYS = ("units", "done", "failed_assessments", "delays", "objective_cause")
+MAX_UNITS = Decimal(100_000)
+MAX_COUNT = 1_000_000  # failed assessments, delays, and counts of subordinate ratings
+
+
+def _products(raw: Any, subject_id: str) -> tuple[Product, ...]:
+    """NĐ 335 products, strictly typed: ``"done": "no"`` is not true and ``"delays": 2.7`` is
+    not 2; each error names the product (``products[3].done``)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError(
+            "rules.E103",
+            field="products",
+            subject=subject_id,
+            expected="[{…}, …]",
+            value=_short_repr(raw),
+        )
+    out = []
+    for i, p in enumerate(raw, 1):
+        where = f"products[{i}]"
+        if not isinstance(p, Mapping):
+            raise InputError(
+                "rules.E103", field=where, subject=subject_id, expected="{…}", value=_short_repr(p)
+            )
+        unknown = sorted(str(k) for k in p if k not in PRODUCT_KEYS)
+        if unknown:
+            allowed = ", ".join(PRODUCT_KEYS)
+            raise _malformed(
+                f"{where}: khóa không xác định {unknown[0]!r}; cho phép: {allowed}",
+                f"{where}: unknown key {unknown[0]!r}; allowed: {allowed}",
+            )
+
+        def bad(
+            key: str, expected: str, where: str = where, p: Mapping[str, Any] = p
+        ) -> InputError:
+            return InputError(
+                "rules.E103",
+                field=f"{where}.{key}",
+                subject=subject_id,
+                expected=expected,
+                value=_short_repr(p[key]),
+            )
+
+        values: dict[str, Any] = {}
+        for key in ("done", "objective_cause"):
+            if key in p:
+                if not isinstance(p[key], bool):
+                    raise bad(key, "true/false")
+                values[key] = p[key]
+        for key in ("failed_assessments", "delays"):
+            if key in p:
+                n = p[key]
+                if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT:
+                    raise bad(key, f"0…{MAX_COUNT}")
+                values[key] = n
+        if "units" in p:
+            units = _decimal_or_none(p["units"])
+            if units is None or not 0 < units <= MAX_UNITS:
+                raise bad("units", f"> 0 … {MAX_UNITS}")
+            values["units"] = units
+        out.append(Product(**values))
+    return tuple(out)
+
+
+def _decimal_or_none(raw: Any) -> Decimal | None:
+    """A finite Decimal from a JSON number or numeric string, else None (NaN, Infinity, text,
+    integers too long to convert)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
+        return None
+    try:
+        value = Decimal(str(raw)) if not isinstance(raw, Decimal) else raw
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _short_repr(raw: Any) -> str:
+    """The value as the user wrote it, cut short (a value of thousands of characters would
+    drown the message)."""
+    try:
+        text = repr(raw)
+    except ValueError:  # an integer too long to print
+        return "<…>"
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,11 +294,14 @@ class Result:
     person_id: str | None = None
     place: str | None = None
     values: tuple[tuple[str, Any], ...] = ()
+    # The pack rated under, for the explanation's labels (not part of the value).
+    pack: Pack | None = field(default=None, compare=False, repr=False)
 
-    def explain(self, lang: str = "vi") -> str:
+    def explain(self, lang: str = "vi", codes: bool = False) -> str:
+        """The "Vì sao" text for officials; ``codes=True`` adds rule codes for staff."""
         from .explain import render
 
-        return render(self, lang)
+        return render(self, lang, codes)
 
     def to_dict(self, lang: str | None = None, trace: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -251,6 +346,9 @@ def _display_params(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     out = {}
     for k, v in params.items():
         out[k] = jsonable(v)
+    for k in list(out):  # "fields_vi"/"fields_en": the labels in the language shown
+        if k.endswith("_" + lang) and k[: -len(lang) - 1] not in params:
+            out[k[: -len(lang) - 1]] = out[k]
     return out
 
 
@@ -263,19 +361,14 @@ def _norm_value(pack: Pack, name: str, raw: Any, subject_id: str) -> Any:
     t = spec.type.name
     if raw is None:
         return None
-    err = {"field": name, "subject": subject_id, "value": repr(raw)}
+    err = {"field": name, "subject": subject_id, "value": _short_repr(raw)}
     if t == "bool":
         if not isinstance(raw, bool):
             raise InputError("rules.E103", expected="true/false", **err)
         return raw
     if t == "number":
-        if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
-            raise InputError("rules.E103", expected="number", **err)
-        try:
-            value = Decimal(str(raw))
-        except InvalidOperation:
-            raise InputError("rules.E103", expected="number", **err) from None
-        if not value.is_finite():
+        value = _decimal_or_none(raw)
+        if value is None:
             raise InputError("rules.E103", expected="number", **err)
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > spec.scale:
@@ -284,6 +377,7 @@ def _norm_value(pack: Pack, name: str, raw: Any, subject_id: str) -> Any:
                 field=name,
                 subject=subject_id,
                 detail=f"at most {spec.scale} decimal places",
+                detail_vi=f"tối đa {spec.scale} chữ số thập phân",
             )
         if (spec.min is not None and value < spec.min) or (
             spec.max is not None and value > spec.max
@@ -293,6 +387,7 @@ def _norm_value(pack: Pack, name: str, raw: Any, subject_id: str) -> Any:
                 field=name,
                 subject=subject_id,
                 detail=f"{value} not in [{spec.min}, {spec.max}]",
+                detail_vi=f"{value} không nằm trong [{spec.min}, {spec.max}]",
             )
         return value
     if t in ("level", "tier", "discipline"):
@@ -314,10 +409,12 @@ def _norm_value(pack: Pack, name: str, raw: Any, subject_id: str) -> Any:
                 tier = Tier.parse(key)
             except ValueError:
                 raise InputError("rules.E103", expected='{"HTTNV": n, …}', **err) from None
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise InputError("rules.E103", expected='{"HTTNV": n ≥ 0}', **err)
+            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT:
+                raise InputError("rules.E103", expected=f'{{"HTTNV": 0…{MAX_COUNT}}}', **err)
             counts[tier - 1] = n
     elif isinstance(raw, list):
+        if len(raw) > MAX_COUNT:
+            raise InputError("rules.E103", expected=f"at most {MAX_COUNT} ratings", **err)
         for item in raw:
             try:
                 counts[Tier.parse(item) - 1] += 1
@@ -363,11 +460,24 @@ def nd335_components(products: Iterable[Product], deduction_pct: Decimal) -> dic
 
 
 def build_env(
-    pack: Pack, kind: Kind, subject: Subject, derived_steps: list[Step] | None = None
+    pack: Pack,
+    kind: Kind,
+    subject: Subject,
+    derived_steps: list[Step] | None = None,
+    missing: list[InputError] | None = None,
 ) -> dict[str, Any]:
     """Type-check the subject against the pack and produce the evaluation environment.
 
-    Derived values computed here are recorded in ``derived_steps`` (for the trace)."""
+    Derived values computed here are recorded in ``derived_steps`` (for the trace). A required
+    value or criterion that is missing raises E102/E108 — unless ``missing`` is given: then the
+    error is appended there and the value left unknown, for ``evaluate`` to decide whether it
+    matters (an exempt member needs no criteria; a score under 50 needs no task percentages)."""
+
+    def lacking(err: InputError) -> None:
+        if missing is None:
+            raise err
+        missing.append(err)
+
     sid = subject.id
     if derived_steps is None:
         derived_steps = []
@@ -389,14 +499,20 @@ def build_env(
             ) from None
     for cname in kind.criteria:
         if "crit." + cname not in env:
-            raise InputError("rules.E108", criterion=cname, subject=sid)
+            lacking(InputError("rules.E108", criterion=cname, subject=sid))
+            env["crit." + cname] = None
     facts = dict(subject.facts)
-    if "period" in pack.fields:
+    if "period" in facts:
+        raise _malformed(
+            "'period' ghi cạnh 'id' và 'kind', không ghi trong 'facts'",
+            "'period' is given next to 'id' and 'kind', not in 'facts'",
+        )
+    if "period" in kind.fields_used:
         facts["period"] = subject.period
     if subject.products and not kind.products:
-        raise InputError(
-            "rules.E111",
-            detail=f"'products' are not read for kind {kind.name} (NĐ 335 công chức only)",
+        raise _malformed(
+            f"loại {kind.name} không dùng 'products' (chỉ công chức theo NĐ 335)",
+            f"'products' are not read for kind {kind.name} (NĐ 335 công chức only)",
         )
     if subject.products and kind.products:
         deduction = (
@@ -431,15 +547,19 @@ def build_env(
             )
         )
         for key, value in components.items():
-            if key in facts and Decimal(str(facts[key])) != value:
+            if key in facts and _decimal_or_none(facts[key]) != value:
                 raise InputError(
                     "rules.E109", field=key, given=facts[key], derived=value, subject=sid
                 )
             facts[key] = value
     for name, raw in facts.items():
-        if name not in pack.fields:
-            hint = _hint(name, list(pack.fields))
-            raise InputError("rules.E104", field=name, subject=sid, pack=pack.id, hint=hint)
+        # A field of another kind is refused too: a party member's answer to a question only
+        # collectives are asked (``collective_disciplined``) must not pass unnoticed.
+        if name not in kind.fields_used:
+            hint = _hint(name, sorted(kind.fields_used))
+            raise InputError(
+                "rules.E104", field=name, subject=sid, kind=kind.name, pack=pack.id, hint=hint
+            )
         env[name] = _norm_value(pack, name, raw, sid)
     # Defaults, derived values, required values.
     for name in kind.fields_used:
@@ -448,6 +568,18 @@ def build_env(
         spec = pack.fields[name]
         if spec.default is not None:
             env[name] = spec.default
+    # Counts checked against their totals (5 disciplined sub-units of 2 are refused).
+    for name in facts:
+        limit = pack.fields[name].at_most
+        if limit and env.get(name) is not None and env.get(limit) is not None:
+            if env[name] > env[limit]:
+                raise InputError(
+                    "rules.E105",
+                    field=name,
+                    subject=sid,
+                    detail=f"{env[name]} > {limit} = {env[limit]}",
+                    detail_vi=f"{env[name]} lớn hơn {limit} = {env[limit]}",
+                )
     for name, derived in kind.derive.items():
         computed = None
         if all(env.get(dep) is not None for dep in derived.checked.names):
@@ -478,13 +610,16 @@ def build_env(
                     field=name,
                     subject=sid,
                     detail=f"computed {computed} not in [{spec.min}, {spec.max}]",
+                    detail_vi=f"giá trị tính được {computed} không nằm trong [{spec.min}, {spec.max}]",
                 )
             env[name] = computed
-    for name in kind.fields_used:
-        if env.get(name) is None:
+    for name in pack.fields:  # in the pack's order, so the first one missing is named first
+        if name in kind.fields_used and env.get(name) is None:
             spec = pack.fields[name]
             if not spec.optional and name in kind.fields_direct:
-                raise InputError("rules.E102", field=name, subject=sid)
+                # A derived value is named by the missing part the user fills in.
+                part = next(iter(_inputs_of(kind, [name], env)), name)
+                lacking(InputError("rules.E102", field=part, subject=sid))
             env[name] = None
     return env
 
@@ -510,6 +645,14 @@ def evaluate(pack: Pack, subject: Subject | Mapping[str, Any]) -> Result:
     if not isinstance(subject, Subject):
         subject = Subject.from_dict(subject)
     kind = pack.kind(subject.kind)
+    check_period(pack, kind, subject)
+    derived_steps: list[Step] = []
+    missing: list[InputError] = []
+    env = build_env(pack, kind, subject, derived_steps, missing)
+    return _evaluate_env(pack, kind, subject, env, derived_steps, missing)
+
+
+def check_period(pack: Pack, kind: Kind, subject: Subject) -> None:
     if subject.period not in kind.periods:
         hint = ""
         if subject.period == "Q4":
@@ -525,27 +668,41 @@ def evaluate(pack: Pack, subject: Subject | Mapping[str, Any]) -> Result:
             allowed=", ".join(kind.periods),
             hint=hint,
         )
-    derived_steps: list[Step] = []
-    env = build_env(pack, kind, subject, derived_steps)
-    return _evaluate_env(pack, kind, subject, env, derived_steps)
 
 
 def _evaluate_env(
-    pack: Pack, kind: Kind, subject: Subject, env: dict[str, Any], trace: list[Step]
+    pack: Pack,
+    kind: Kind,
+    subject: Subject,
+    env: dict[str, Any],
+    trace: list[Step],
+    missing: list[InputError] | None = None,
 ) -> Result:
+    """Missing required values (``missing``) are refused only when they could change the
+    outcome: not when an exemption holds, nor when a KHTNV trigger holds with every exemption
+    definitely not holding."""
+    missing = missing or []
     flags: list[Flag] = []
     # 0. Prerequisites (ordering rules such as "the unit is rated before its head").
     for rule in kind.requires:
         held = rule.fn(env)
         trace.append(_step("require", rule, held, env))
         if held is not True:
+            if held is None and missing:
+                raise missing[0]
             raise InputError("rules.E110", subject=subject.id, rule=rule.id, label=rule.label_en)
     # 1. Exemptions.
+    exemption_unknown = False
     for rule in kind.exemptions:
         held = rule.fn(env)
         trace.append(_step("exemption", rule, held, env))
         if held is True:
+            if rule.confidence == "unverified":
+                flags.append(unverified_flag(rule))
             return _result(pack, kind, subject, env, NOT_RATED, None, None, rule.id, trace, flags)
+        exemption_unknown = exemption_unknown or held is None
+    if missing and exemption_unknown:
+        raise missing[0]
     # 2. KHTNV triggers (all evaluated, so the trace is complete).
     decided_by: str | None = None
     for rule in kind.triggers:
@@ -553,6 +710,8 @@ def _evaluate_env(
         trace.append(_step("trigger", rule, held, env))
         if held is True and decided_by is None:
             decided_by = rule.id
+    if missing and decided_by is None:
+        raise missing[0]
     tier: Tier | None = None
     status = RATED
     if decided_by is not None:
@@ -578,6 +737,9 @@ def _evaluate_env(
                 status = UNDETERMINED
                 flags.append(Flag("rules.F002"))
     raw_tier = tier
+    held = {s.rule_id: s.held for s in trace if s.stage == "tier"}
+    triggered = any(s.stage == "trigger" and s.held is True for s in trace)
+    flags.extend(out_of_reach(pack, kind, env, lambda r: held.get(r.id), tier, status, triggered))
     # 4. Caps.
     for rule in kind.caps:
         applies = rule.fn(env)
@@ -591,7 +753,7 @@ def _evaluate_env(
             trace.append(
                 Step("cap", rule.id, None, _cap_values(rule, env), rule, "trace.cap.skipped")
             )
-            flags.append(Flag("rules.F003", (("field", rule.cap), ("rule", rule.id)), rule.id))
+            flags.append(cap_flag(pack, rule))
             continue
         params = (("before", tier), ("field", rule.cap), ("cap", cap_value))
         if tier > cap_value:
@@ -625,18 +787,100 @@ def _evaluate_env(
         held = rule.fn(env)
         trace.append(_step("check", rule, held, env))
         if held is True:
-            flags.append(
-                Flag(
-                    rule.flag or "rules.F009",
-                    (("rule", rule.id), ("label", rule.label_vi)),
-                    rule.id,
-                )
-            )
+            flags.append(check_flag(rule))
     if decided_by is not None and status == RATED:
         deciding = _rule_by_id(kind, decided_by)
         if deciding is not None and deciding.confidence == "unverified":
-            flags.append(Flag("rules.F007", (("rule", decided_by),), decided_by))
+            flags.append(unverified_flag(deciding))
     return _result(pack, kind, subject, env, status, tier, raw_tier, decided_by, trace, flags)
+
+
+def _rule_params(rule: Rule) -> tuple[tuple[str, Any], ...]:
+    """A rule in a flag: its code, and its title in both languages for the message."""
+    return (("rule", rule.id), ("rule_vi", rule.label_vi), ("rule_en", rule.label_en))
+
+
+def cap_flag(pack: Pack, rule: Rule) -> Flag:
+    """F003: the linked tier of a cap is not known."""
+    spec = pack.fields[rule.cap or ""]
+    words = (("field_vi", spec.label("vi")), ("field_en", spec.label("en")))
+    return Flag("rules.F003", (("field", rule.cap), *words, *_rule_params(rule)), rule.id)
+
+
+def check_flag(rule: Rule) -> Flag:
+    return Flag(rule.flag or "rules.F009", (*_rule_params(rule), ("label", rule.label_vi)), rule.id)
+
+
+def unverified_flag(rule: Rule) -> Flag:
+    """F007: the rule that decided is not yet checked against the official text."""
+    return Flag("rules.F007", _rule_params(rule), rule.id)
+
+
+def out_of_reach(
+    pack: Pack,
+    kind: Kind,
+    env: Mapping[str, Any],
+    verdict: Callable[[Rule], Any],
+    tier: Tier | None,
+    status: str,
+    triggered: bool,
+) -> list[Flag]:
+    """Flag F011 for the best tier above the result that fails only for want of values: its
+    conditions are all true or unknown. Names what to fill in (a missing
+    ``shortcomings_remedied_pct`` says HTXSNV is out of reach and why), never quietly.
+    ``verdict(rule)`` is the rule's value (from the trace, or computed by the batch path)."""
+    if status not in (RATED, UNDETERMINED) or triggered:
+        return []  # not rated, or KHTNV by a trigger: no better tier was ever in reach
+    for candidate, rules in kind.tiers:
+        if tier is not None and candidate <= tier:
+            break
+        verdicts = [verdict(r) for r in rules]
+        if False in verdicts or None not in verdicts:
+            continue
+        names: list[str] = []
+        for r, v in zip(rules, verdicts, strict=True):
+            if v is None:
+                for name in _inputs_of(
+                    kind, r.checked.names | {"crit." + c for c in r.checked.crits}, env
+                ):
+                    if name not in names:
+                        names.append(name)
+        if not names:
+            continue
+        return [
+            Flag(
+                "rules.F011",
+                (
+                    ("tier", candidate),
+                    ("inputs", ", ".join(names)),
+                    ("fields_vi", ", ".join(_input_label(pack, kind, n, "vi") for n in names)),
+                    ("fields_en", ", ".join(_input_label(pack, kind, n, "en") for n in names)),
+                ),
+            )
+        ]
+    return []
+
+
+def _inputs_of(kind: Kind, names: Iterable[str], env: Mapping[str, Any]) -> list[str]:
+    """The unknown inputs behind ``names``: a derived value is replaced by its missing parts."""
+    out: list[str] = []
+    for name in sorted(names):
+        if env.get(name) is not None:
+            continue
+        if name in kind.derive:
+            parts = _inputs_of(kind, kind.derive[name].checked.names, env)
+            out.extend(parts or [name])
+        else:
+            out.append(name)
+    return out
+
+
+def _input_label(pack: Pack, kind: Kind, name: str, lang: str) -> str:
+    if name.startswith("crit."):
+        crit = kind.criteria.get(name[5:])
+        return crit.label_en if crit and lang == "en" else crit.label_vi if crit else name
+    spec = pack.fields.get(name)
+    return spec.label(lang) if spec else name
 
 
 def _cap_values(rule: Rule, env: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -686,6 +930,7 @@ def _result(
         pool_key=subject.pool_key,
         person_id=subject.person_id,
         place=subject.place,
+        pack=pack,
     )
 
 

@@ -1,14 +1,23 @@
-"""Rendering a result's trace as text, in Vietnamese or English."""
+"""Rendering a result as the "Vì sao" explanation, in Vietnamese or English.
+
+The default text speaks to officials: each condition by its title and the regulation's clause
+in words, values named by the labels of the fields a user fills in, "not given" for a missing
+value. Rule codes, expressions and verification notes are for staff: ``codes=True`` adds them
+on each line and a details line at the end (the JSON output always carries them).
+"""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .messages import message
-from .types import NOT_RATED, RATED, Tier
+from .messages import CATALOGUE, message
+from .types import NOT_RATED, RATED, Discipline, Level, Tier
 
 if TYPE_CHECKING:
     from .evaluate import Result, Step
+    from .pack import Kind, Pack
 
 
 def tier_label(tier: Tier | None, lang: str = "vi") -> str:
@@ -17,59 +26,160 @@ def tier_label(tier: Tier | None, lang: str = "vi") -> str:
     return f"{message('tier.' + tier.name, lang)} ({tier.name})"
 
 
-def _value(v: Any) -> str:
-    from .evaluate import jsonable
+def value_text(v: Any, lang: str = "vi") -> str:
+    """A value as an official reads it: decimal comma in Vietnamese, yes/no, level words."""
+    if v is None:
+        return message("explain.not_given", lang)
+    if isinstance(v, bool):
+        return message("explain.yes" if v else "explain.no", lang)
+    if isinstance(v, Tier):
+        return v.name
+    if isinstance(v, Level):
+        return message("level." + v.name, lang)
+    if isinstance(v, Discipline):
+        return message("discipline." + v.name, lang)
+    if isinstance(v, Decimal | int):
+        text = format(Decimal(v).normalize(), "f") if isinstance(v, Decimal) else str(v)
+        return text.replace(".", ",") if lang == "vi" else text
+    if isinstance(v, tuple) and len(v) == 4:  # counts of ratings
+        parts = [f"{t.name}: {v[t - 1]}" for t in reversed(Tier) if v[t - 1]]
+        return ", ".join(parts) or "0"
+    return str(v)
 
-    j = jsonable(v)
-    if j is None:
-        return "∅"
-    if isinstance(j, dict):
-        return "{" + ", ".join(f"{k}: {n}" for k, n in j.items()) + "}"
-    if isinstance(j, bool):
-        return "true" if j else "false"
-    return str(j)
+
+_CALL = re.compile(r"^(\w+)\((.*)\)$")
 
 
-def render_step(step: Step, lang: str = "vi") -> str:
+def name_label(name: str, pack: Pack | None, kind: Kind | None, lang: str = "vi") -> str:
+    """What a trace value is, in words: a field's label, a parameter's, a criterion's, or a
+    function of them ("Lowest level of the criteria")."""
+    if pack is None:
+        return name
+    if name.startswith("$"):
+        p = pack.params.get(name[1:])
+        return (p.label_en if lang == "en" else p.label_vi) or name if p else name
+    if name.startswith("crit."):
+        c = kind.criteria.get(name[5:]) if kind else None
+        return (c.label_en if lang == "en" else c.label_vi) if c else name
+    if name in pack.fields:
+        return pack.fields[name].label(lang)
+    m = _CALL.match(name)
+    if not m:
+        return name
+    fn, args = m.group(1), [a.strip() for a in m.group(2).split(",")]
+    first = args[0]
+    if kind is not None and first in kind.groups:
+        what = message("group." + first, lang) if ("group." + first) in CATALOGUE else first
+    else:
+        what = name_label(first, pack, kind, lang)
+    rest = [
+        message("level." + a, lang)
+        if a in Level.__members__
+        else name_label(a, pack, kind, lang)
+        if a.startswith("$")
+        else a
+        for a in args[1:]
+    ]
+    key = f"call.{fn}"
+    if key not in CATALOGUE:
+        return name
+    return message(
+        key, lang, {"what": what, "arg": rest[0] if rest else "", "ratio": ", ".join(rest[1:])}
+    )
+
+
+def _kind_of(result: Result) -> Kind | None:
+    pack = result.pack
+    return pack.kinds.get(result.kind) if pack is not None else None
+
+
+def _rule_title(step: Step, lang: str) -> str:
+    # A step without a rule (the NĐ 335 products) is described by its note alone.
+    return step.rule.label(lang) if step.rule is not None else ""
+
+
+def _source_text(rule: Any, lang: str) -> str:
+    src = rule.source
+    conf = message("confidence." + rule.confidence, lang)
+    return f"{src.label()} ({conf})"
+
+
+def render_step(
+    step: Step, lang: str = "vi", result: Result | None = None, codes: bool = False
+) -> str:
+    pack = result.pack if result is not None else None
+    kind = _kind_of(result) if result is not None else None
     if step.stage == "tier" and step.rule is not None and step.rule.tier is not None:
         stage = message("trace.stage.tier", lang, {"tier": step.rule.tier.name})
     else:
         stage = message("trace.stage." + step.stage, lang)
-    if step.held is True:
-        verdict = message("trace.held", lang)
-    elif step.held is False:
-        verdict = message("trace.failed", lang)
-    else:
-        verdict = message("trace.unknown", lang)
-    parts = [f"[{stage}] {step.rule_id}"]
-    if step.rule is not None:
-        parts.append(step.rule.label(lang))
-    line = " ".join(parts)
+    if step.stage == "quota":
+        values = dict(step.values)
+        if "rank" in values:
+            line = f"[{stage}] " + message(
+                "trace.quota." + str(values.get("proposed", "keep")),
+                lang,
+                {"rank": values["rank"], "allowed": values["allowed"]},
+            )
+        else:
+            line = f"[{stage}] " + message("trace.quota.decided", lang)
+        if codes:
+            line += f" [{step.rule_id}]"
+        return line
+    title = _rule_title(step, lang)
+    line = f"[{stage}] {title}" if title else f"[{stage}]"
     if step.note_code:
         from .evaluate import _display_params
 
-        line += " — " + message(step.note_code, lang, _display_params(dict(step.note_params), lang))
-    elif step.stage not in ("quota", "derive"):
-        line += ": " + verdict
-    if step.values:
-        line += " — " + ", ".join(f"{k} = {_value(v)}" for k, v in step.values)
+        params = _display_params(dict(step.note_params), lang)
+        if "field" in params:
+            params["field"] = name_label(str(params["field"]), pack, kind, lang)
+        line += (" — " if title else " ") + message(step.note_code, lang, params)
+    elif step.stage != "derive":
+        if step.held is True:
+            line += ": " + message("trace.held", lang)
+        elif step.held is False:
+            line += ": " + message("trace.failed", lang)
+        else:
+            line += ": " + message("trace.unknown", lang)
+    shown = [
+        (k, v)
+        for k, v in step.values
+        if k != "source" and not (step.stage == "derive" and k == "$nd335_deduction_pct")
+    ]
+    if shown:
+        line += (
+            " ("
+            + "; ".join(
+                f"{name_label(k, pack, kind, lang)}: {value_text(v, lang)}" for k, v in shown
+            )
+            + ")"
+        )
     if step.rule is not None:
-        conf = message("confidence." + step.rule.confidence, lang)
-        line += f" — {message('explain.source', lang)}: {step.rule.source.label()} ({conf})"
+        line += f" — {message('explain.source', lang)}: {_source_text(step.rule, lang)}"
         if step.rule.origin != "central":
             line += f" [{step.rule.origin}]"
+    if codes:
+        detail = [step.rule_id]
+        if step.rule is not None:
+            detail.append(step.rule.expr)
+            if step.rule.source.note:
+                detail.append(step.rule.source.note)
+        line += " [" + " · ".join(detail) + "]"
     return line
 
 
-def render(result: Result, lang: str = "vi") -> str:
+def render(result: Result, lang: str = "vi", codes: bool = False) -> str:
+    kind = _kind_of(result)
+    pack = result.pack
     lines = [
         message(
             "explain.header",
             lang,
             {
                 "subject": result.subject_id,
-                "kind": result.kind,
-                "pack": result.pack_id,
+                "kind": kind.label(lang) if kind else result.kind,
+                "pack": pack.title(lang) if pack else result.pack_id,
                 "version": result.pack_version,
             },
         )
@@ -80,12 +190,35 @@ def render(result: Result, lang: str = "vi") -> str:
         lines.append(message("explain.result.not_rated", lang))
     else:
         lines.append(message("explain.result.undetermined", lang))
-    if result.decided_by:
-        lines.append(message("explain.decided_by", lang, {"rule": result.decided_by}))
+    deciding = next((s for s in result.trace if s.rule_id == result.decided_by and s.rule), None)
+    if deciding is not None and deciding.rule is not None:
+        lines.append(
+            message(
+                "explain.decided_by",
+                lang,
+                {"rule": deciding.rule.label(lang), "source": _source_text(deciding.rule, lang)},
+            )
+        )
+    lines.append(message("explain.conditions", lang) + ":")
     for step in result.trace:
-        lines.append("  " + render_step(step, lang))
+        lines.append("  " + render_step(step, lang, result, codes))
     if result.flags:
         lines.append(message("explain.flags", lang) + ":")
         for flag in result.flags:
-            lines.append(f"  {flag.code}: {flag.message(lang)}")
+            lines.append("  " + flag.message(lang) + (f" [{flag.code}]" if codes else ""))
+    if codes:
+        lines.append(
+            message(
+                "explain.codes",
+                lang,
+                {
+                    "pack": result.pack_id,
+                    "version": result.pack_version,
+                    "hash": result.pack_hash,
+                    "kind": result.kind,
+                    "rule": result.decided_by or "—",
+                    "flags": ", ".join(f.code for f in result.flags) or "—",
+                },
+            )
+        )
     return "\n".join(lines)

@@ -618,7 +618,7 @@ class PyCompiler:
             return lambda env: pvalue
         if isinstance(node, Crit):
             key = "crit." + node.name
-            return lambda env: env[key]
+            return lambda env: env.get(key)
         if isinstance(node, Name):
             if node.name in _CONSTS:
                 cvalue = _CONSTS[node.name][1]
@@ -705,7 +705,13 @@ class PyCompiler:
             assert isinstance(args[0], Name)
             keys = tuple("crit." + c for c in s.groups[args[0].name])
             agg = min if fn == "min_level" else max
-            return lambda env: agg(env[k] for k in keys)
+
+            def level_of(env: Env) -> Any:
+                levels = [env.get(k) for k in keys]
+                # A criterion not given (allowed when it cannot matter) is unknown.
+                return None if any(v is None for v in levels) else agg(levels)
+
+            return level_of
         if fn == "has":
             assert isinstance(args[0], Name)
             name = args[0].name
@@ -720,7 +726,10 @@ class PyCompiler:
 
                 def count_levels(env: Env) -> Any:
                     lv = flevel(env)
-                    return Decimal(sum(1 for k in keys if env[k] >= lv))
+                    levels = [env.get(k) for k in keys]
+                    if lv is None or any(v is None for v in levels):
+                        return None
+                    return Decimal(sum(1 for v in levels if v >= lv))
 
                 return count_levels
             fc, ft = self.compile(args[0]), self.compile(args[1])

@@ -108,8 +108,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The value of '{field}' (subject {subject}) must be {expected}, got {value}",
     ),
     "rules.E104": (
-        "Trường '{field}' (đối tượng {subject}) không có trong gói {pack}{hint}",
-        "Field '{field}' (subject {subject}) is not in pack {pack}{hint}",
+        "Trường '{field}' (đối tượng {subject}) không dùng cho loại {kind} theo gói {pack}{hint}",
+        "Field '{field}' (subject {subject}) is not read for kind {kind} under pack {pack}{hint}",
     ),
     "rules.E105": (
         "Giá trị của '{field}' (đối tượng {subject}) ngoài phạm vi cho phép: {detail}",
@@ -143,6 +143,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Quyết định chỉ tiêu không hợp lệ cho nhóm {pool}: {detail}",
         "Invalid quota decision for pool {pool}: {detail}",
     ),
+    "rules.E113": (
+        "Không đọc được dữ liệu vào {path}: {detail}",
+        "Cannot read the input {path}: {detail}",
+    ),
+    "rules.E114": (
+        "Dữ liệu vào {path} trống: không có đối tượng nào để xếp loại (một đối tượng JSON, "
+        "một mảng JSON hoặc NDJSON, mỗi dòng một đối tượng)",
+        "The input {path} is empty: there is no subject to rate (one JSON object, a JSON array, "
+        "or NDJSON with one subject per line)",
+    ),
+    "rules.E115": (
+        "Tỷ lệ đảng viên HTXSNV '{value}' không hợp lệ: ghi 0.25, 25% hoặc 3/12, có thể kèm "
+        "mã nhóm (POOL_KEY=0.25), trong khoảng 0 đến 1",
+        "Party HTXSNV share '{value}' is invalid: write 0.25, 25% or 3/12, optionally with a "
+        "pool key (POOL_KEY=0.25), between 0 and 1",
+    ),
+    "rules.E116": (
+        "Dòng {line}: không đọc được JSON — {what_vi}",
+        "Line {line}: not valid JSON — {what_en}",
+    ),
+    "rules.E117": (
+        "Dòng {line}: không phải văn bản UTF-8 (byte 0x{byte} ở vị trí {pos}); hãy lưu tệp "
+        "dưới dạng UTF-8",
+        "Line {line}: not UTF-8 text (byte 0x{byte} at position {pos}); save the file as UTF-8",
+    ),
     # Warnings about a pack.
     "rules.W001": (
         "{count} quy tắc chưa được kiểm chứng (unverified) — cần đối chiếu văn bản gốc",
@@ -150,9 +175,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # Flags on results: the competent level must look.
     "rules.F001": (
-        "Vượt chỉ tiêu HTXSNV ở nhóm {pool}: {count} đề xuất, tối đa {allowed} "
+        "Vượt chỉ tiêu HTXSNV ở “{pool}”: {count} đề xuất, tối đa {allowed} "
         "({share} × {denominator} người/tổ chức HTTNV); đề xuất thứ tự, cấp có thẩm quyền quyết định",
-        "HTXSNV quota exceeded in pool {pool}: {count} proposed, at most {allowed} "
+        "HTXSNV quota exceeded in “{pool}”: {count} proposed, at most {allowed} "
         "({share} × {denominator} rated HTTNV); a ranking is proposed, the competent level decides",
     ),
     "rules.F002": (
@@ -160,34 +185,75 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No tier's conditions all hold — the competent level decides (the text does not say)",
     ),
     "rules.F003": (
-        "Chưa có mức xếp loại của {field} nên chưa áp dụng giới hạn {rule}",
-        "The tier of {field} is not known, so cap {rule} was not applied",
+        "Chưa có “{field}” nên chưa áp dụng giới hạn “{rule}”",
+        "“{field}” is not known, so the cap “{rule}” was not applied",
     ),
     "rules.F004": (
         "Người {person} được xếp loại khác nhau ở {count} nơi: {tiers} — cấp có thẩm quyền quyết định",
         "Person {person} has different ratings in {count} places: {tiers} — the competent level decides",
     ),
     "rules.F005": (
-        "Chưa đủ kết quả xếp loại quý I–III để đề xuất xếp loại cuối năm ({rule})",
-        "The Q1–Q3 ratings needed for the year-end proposal are incomplete ({rule})",
+        "Chưa đủ kết quả xếp loại quý I–III để đề xuất xếp loại cuối năm",
+        "The Q1–Q3 ratings needed for the year-end proposal are incomplete",
     ),
     "rules.F006": (
         "Tỷ lệ HTXSNV bên chính quyền ({state_share}) vượt tỷ lệ đảng viên HTXSNV ({party_share}) "
-        "ở nhóm {pool} (NĐ 48/2023); tối đa {allowed}",
+        "ở “{pool}” (NĐ 48/2023); tối đa {allowed}",
         "State HTXSNV share ({state_share}) exceeds the party-member HTXSNV share ({party_share}) "
-        "in pool {pool} (NĐ 48/2023); at most {allowed}",
+        "in “{pool}” (NĐ 48/2023); at most {allowed}",
     ),
     "rules.F007": (
-        "Kết quả dựa vào quy tắc chưa kiểm chứng {rule} — cần đối chiếu văn bản gốc",
-        "The result rests on the unverified rule {rule} — check it against the official text",
+        "Kết quả dựa vào quy định chưa được đối chiếu với văn bản gốc: “{rule}” — cần đối chiếu",
+        "The result rests on a rule not yet checked against the official text: “{rule}” — to be "
+        "checked",
     ),
     "rules.F008": (
-        "Áp dụng tỷ lệ ngoại lệ {share} cho tổ chức có thành tích nổi bật ở nhóm {pool}",
-        "Exception share {share} applied for an outstanding organization in pool {pool}",
+        "Áp dụng tỷ lệ ngoại lệ {share} cho tổ chức có thành tích nổi bật ở “{pool}”",
+        "Exception share {share} applied for an outstanding organization in “{pool}”",
     ),
     "rules.F009": (
-        "Đã ghi nhận quy tắc kiểm tra {rule}: {label}",
-        "Check {rule} raised: {label}",
+        "Cần xem xét: {rule}",
+        "To be looked at: {rule}",
+    ),
+    "rules.F010": (
+        "Chưa kiểm tra quy định của NĐ 48/2023 (tỷ lệ HTXSNV không vượt tỷ lệ đảng viên HTXSNV "
+        "cùng cơ quan, nhóm) ở “{pool}” vì chưa có tỷ lệ đảng viên HTXSNV — cần nhập để "
+        "kiểm tra (áp dụng cho năm đánh giá từ 2023)",
+        "The NĐ 48/2023 rule (state HTXSNV share ≤ the party-member HTXSNV share in the same "
+        "unit and group) was not checked in “{pool}”: the party share was not given — give "
+        "it to check (review years from 2023)",
+    ),
+    "rules.F011": (
+        "Chưa thể đạt mức {tier} vì còn thiếu: {fields}",
+        "{tier} is out of reach because these are missing: {fields}",
+    ),
+    "rules.F012": (
+        "Có kỷ luật trong năm nhưng chưa nêu vi phạm có liên quan đến thực hiện nhiệm vụ hay "
+        "không: chưa tính là trường hợp Không hoàn thành nhiệm vụ — cần xác định",
+        "Disciplined in the year, but whether the violation is duty-related was not stated: "
+        "not counted as a case of Did not complete tasks — to be confirmed",
+    ),
+    "quota.reading.httnv": (
+        "Số HTXSNV tối đa = tỷ lệ × số được xếp loại HTTNV (không tính người đề xuất HTXSNV "
+        "bị hạ xuống; cách hiểu mặc định, mục 15.2)",
+        "Most HTXSNV = share × those rated HTTNV (candidates moved down are not counted; the "
+        "default reading, §15.2)",
+    ),
+    "quota.reading.httnv_incl_demoted": (
+        "Số HTXSNV tối đa = tỷ lệ × số HTTNV sau quyết định (tính cả người đề xuất HTXSNV bị "
+        "hạ xuống HTTNV; cách hiểu thay thế)",
+        "Most HTXSNV = share × those HTTNV after the decision (candidates moved down to HTTNV "
+        "count too; the alternative reading)",
+    ),
+    "quota.reading.httnv_or_above": (
+        "Số HTXSNV tối đa = tỷ lệ × số được xếp loại từ HTTNV trở lên",
+        "Most HTXSNV = share × those rated HTTNV or above",
+    ),
+    "quota.reading.uncertain": (
+        "Văn bản chưa nói rõ cách tính mẫu số và cách làm tròn; cách tính đang dùng là thiết "
+        "lập của gói quy tắc, cấp có thẩm quyền có thể chọn cách khác",
+        "The texts leave the denominator and the rounding unclear; the reading in force is a "
+        "rule-pack setting, and the competent level may choose the other",
     ),
     # Trace phrases.
     "trace.held": ("thỏa mãn", "holds"),
@@ -218,27 +284,82 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "standard units done): −{deduction}% per failed assessment ({failed}) and per delay "
         "({delays}); {excused} products with a confirmed objective cause are not deducted",
     ),
-    "explain.header": (
-        "Đối tượng {subject} ({kind}) — gói {pack} phiên bản {version}",
-        "Subject {subject} ({kind}) — pack {pack} version {version}",
+    "trace.quota.keep": (
+        "xếp thứ {rank} trong số đề xuất HTXSNV, trong chỉ tiêu tối đa {allowed}: đề xuất giữ",
+        "ranked {rank} among the HTXSNV candidates, within the {allowed} allowed: proposed to keep",
     ),
+    "trace.quota.demote": (
+        "xếp thứ {rank} trong số đề xuất HTXSNV, vượt chỉ tiêu tối đa {allowed}: đề xuất hạ "
+        "xuống HTTNV, cấp có thẩm quyền quyết định",
+        "ranked {rank} among the HTXSNV candidates, beyond the {allowed} allowed: proposed to "
+        "move down to HTTNV, the competent level decides",
+    ),
+    "trace.quota.decided": (
+        "cấp có thẩm quyền quyết định hạ từ HTXSNV xuống HTTNV",
+        "the competent level moved it down from HTXSNV to HTTNV",
+    ),
+    "explain.header": (
+        "{subject} — {kind}; theo {pack} (phiên bản {version})",
+        "{subject} — {kind}; under {pack} (version {version})",
+    ),
+    "explain.conditions": ("Các điều kiện đã xem xét", "Conditions considered"),
+    "explain.not_given": ("chưa nhập", "not given"),
+    "explain.yes": ("có", "yes"),
+    "explain.no": ("không", "no"),
+    "explain.codes": (
+        "Chi tiết kỹ thuật: gói {pack} {version} ({hash}); loại {kind}; quy tắc quyết định "
+        "{rule}; mã lưu ý {flags}",
+        "Technical details: pack {pack} {version} ({hash}); kind {kind}; deciding rule {rule}; "
+        "flag codes {flags}",
+    ),
+    "level.XS": ("Xuất sắc", "Excellent"),
+    "level.T": ("Tốt", "Good"),
+    "level.TB": ("Trung bình", "Average"),
+    "level.K": ("Kém", "Poor"),
+    "discipline.NONE": ("không", "none"),
+    "discipline.KHIEN_TRACH": ("khiển trách", "reprimand"),
+    "discipline.CANH_CAO": ("cảnh cáo", "warning"),
+    "discipline.CACH_CHUC": ("cách chức", "dismissal from post"),
+    "discipline.KHAI_TRU": ("khai trừ", "expulsion"),
+    "group.all": ("các tiêu chí", "the criteria"),
+    "group.basic": ("các tiêu chí cơ bản", "the basic criteria"),
+    "group.general": ("các tiêu chí chung", "the general criteria"),
+    "group.key": ("các tiêu chí trọng tâm", "the key criteria"),
+    "group.other": ("các tiêu chí còn lại", "the other criteria"),
+    "group.political_task": (
+        "các tiêu chí thực hiện nhiệm vụ chính trị",
+        "the political-task criteria",
+    ),
+    "group.task": ("các tiêu chí kết quả nhiệm vụ", "the task-result criteria"),
+    "call.min_level": ("Mức thấp nhất của {what}", "Lowest level of {what}"),
+    "call.max_level": ("Mức cao nhất của {what}", "Highest level of {what}"),
+    "call.count_at_least": ("Số {what} từ {arg} trở lên", "Number of {what} at {arg} or above"),
+    "call.total": ("Tổng số {what}", "Total of {what}"),
+    "call.share_at_least": (
+        "Tỷ lệ {what} từ {arg} trở lên đạt {ratio}",
+        "Share of {what} at {arg} or above reaches {ratio}",
+    ),
+    "call.has": ("Đã có {what}", "{what} given"),
     "explain.result.rated": ("Kết quả: {tier}", "Result: {tier}"),
     "explain.result.not_rated": ("Kết quả: không xếp loại", "Result: not rated"),
     "explain.result.undetermined": (
         "Kết quả: chưa xác định — cấp có thẩm quyền quyết định",
         "Result: undetermined — the competent level decides",
     ),
-    "explain.decided_by": ("Quyết định bởi: {rule}", "Decided by: {rule}"),
-    "explain.source": ("nguồn", "source"),
+    "explain.decided_by": ("Căn cứ: {rule} — {source}", "Grounds: {rule} — {source}"),
+    "explain.source": ("căn cứ", "source"),
     "explain.flags": ("Lưu ý", "Flags"),
     # Labels of tiers and levels.
     "tier.HTXSNV": ("Hoàn thành xuất sắc nhiệm vụ", "Completed tasks excellently"),
     "tier.HTTNV": ("Hoàn thành tốt nhiệm vụ", "Completed tasks well"),
     "tier.HTNV": ("Hoàn thành nhiệm vụ", "Completed tasks"),
     "tier.KHTNV": ("Không hoàn thành nhiệm vụ", "Did not complete tasks"),
-    "confidence.verified": ("đã kiểm chứng", "verified"),
-    "confidence.partly_verified": ("kiểm chứng một phần", "partly verified"),
-    "confidence.unverified": ("chưa kiểm chứng, có thể cấu hình", "unverified, configurable"),
+    "confidence.verified": ("đã đối chiếu", "checked"),
+    "confidence.partly_verified": ("mới đối chiếu một phần", "partly checked"),
+    "confidence.unverified": (
+        "chưa đối chiếu văn bản gốc, có thể điều chỉnh",
+        "not yet checked against the official text, adjustable",
+    ),
 }
 
 
@@ -248,6 +369,13 @@ def message(code: str, lang: str = "vi", params: Mapping[str, object] | None = N
     template = en if lang == "en" else vi
     if not params:
         return template
+    # A parameter given in both languages ("rule_vi", "rule_en") is shown as "{rule}", in
+    # words, in place of its code.
+    suffix = "_en" if lang == "en" else "_vi"
+    params = {
+        **params,
+        **{k[: -len(suffix)]: v for k, v in params.items() if k.endswith(suffix)},
+    }
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # pragma: no cover - a catalogue bug, never user input

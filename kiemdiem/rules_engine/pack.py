@@ -23,7 +23,7 @@ from typing import Any
 
 from . import lang
 from .errors import PackError
-from .messages import CATALOGUE
+from .messages import CATALOGUE, message
 from .types import CONFIDENCES, STAGES, Discipline, Level, Source, Tier
 
 PACKS_DIR = Path(__file__).parent / "packs"
@@ -32,7 +32,7 @@ FIELD_TYPES = ("bool", "number", "level", "tier", "discipline", "enum", "counts"
 PARAM_TYPES = ("number", "ratio", "level", "tier", "bool")
 DIRECTIONS = ("raise", "lower", "fixed")
 ROUNDINGS = ("floor", "round_half_up", "ceil")  # strictest first
-DENOMINATORS = ("httnv", "httnv_or_above")  # strictest first
+DENOMINATORS = ("httnv", "httnv_incl_demoted", "httnv_or_above")  # strictest first
 TRACKS = ("party", "state")
 ON_NO_TIER = ("khtnv", "flag")
 PERIODS = ("year", "Q1", "Q2", "Q3", "Q4")
@@ -124,6 +124,7 @@ FIELD_KEYS = {
     "label_vi",
     "label_en",
     "note",
+    "at_most",
 }
 CRITERION_KEYS = {"label_vi", "label_en", "groups", "note"}
 DERIVE_KEYS = {"expr", "label_vi", "label_en", "source", "confidence", "note"}
@@ -144,6 +145,10 @@ class FieldSpec:
     scale: int
     label_vi: str
     label_en: str
+    at_most: str | None = None  # another number field this one may not exceed (a part ≤ its total)
+
+    def label(self, lang_: str = "vi") -> str:
+        return (self.label_en if lang_ == "en" else self.label_vi) or self.name
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,10 @@ class QuotaPool:
 
     def label(self, lang_: str = "vi") -> str:
         return self.label_en if lang_ == "en" else self.label_vi
+
+    def reading(self, lang_: str = "vi") -> str:
+        """Which reading of "share × those rated HTTNV" is in force, in words (§15.2)."""
+        return message("quota.reading." + self.denominator, lang_)
 
 
 @dataclass(frozen=True, eq=False)
@@ -442,11 +451,16 @@ def _source(data: Mapping[str, Any], where: str, documents: Mapping[str, Any]) -
         raise PackError("rules.E006", where=where)
     if not isinstance(src, dict) or not src.get("doc") or not src.get("clause"):
         raise PackError("rules.E006", where=where)
-    _keys(src, {"doc", "clause"}, where + ".source")
+    _keys(src, {"doc", "clause", "note"}, where + ".source")
     doc = src["doc"]
     if doc not in documents:
         raise PackError("rules.E008", where=where, doc=doc)
-    return Source(doc=doc, clause=str(src["clause"]), doc_title=documents[doc].get("title", doc))
+    return Source(
+        doc=doc,
+        clause=str(src["clause"]),
+        doc_title=documents[doc].get("title", doc),
+        note=str(src.get("note", "")),
+    )
 
 
 def _confidence(data: Mapping[str, Any], where: str) -> str:
@@ -548,7 +562,19 @@ def _build_fields(raw: Mapping[str, Any]) -> dict[str, FieldSpec]:
             scale=scale,
             label_vi=_str(spec, "label_vi", where, required=False),
             label_en=_str(spec, "label_en", where, required=False),
+            at_most=spec.get("at_most"),
         )
+    for spec in out.values():
+        if spec.at_most is not None and (
+            spec.type.name != "number"
+            or spec.at_most not in out
+            or out[spec.at_most].type.name != "number"
+        ):
+            raise PackError(
+                "rules.E011",
+                where=f"fields.{spec.name}.at_most",
+                detail="'at_most' names another number field",
+            )
     return out
 
 
@@ -1185,6 +1211,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PackError("rules.E001", path=str(path), detail=err.strerror or str(err)) from None
     except tomllib.TOMLDecodeError as err:
         raise PackError("rules.E001", path=str(path), detail=str(err)) from None
+    except UnicodeDecodeError as err:  # never echo the bytes: name the position
+        detail = f"not UTF-8 (byte at position {err.start + 1})"
+        raise PackError("rules.E001", path=str(path), detail=detail) from None
+    except RecursionError:
+        raise PackError("rules.E001", path=str(path), detail="nested too deeply") from None
 
 
 def loads_pack(data: Mapping[str, Any], *, path: str = "") -> Pack:

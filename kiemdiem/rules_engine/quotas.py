@@ -2,12 +2,17 @@
 multi-place conflicts. Excess is *flagged with a proposed ranking*, never applied silently;
 ``decide_quota`` applies the competent level's decision explicitly.
 
-How many HTXSNV a pool allows. With the default denominator ``httnv`` ("those rated exactly
-HTTNV") the count depends on the decision itself: every candidate not kept becomes HTTNV and
-enlarges the denominator. The engine therefore allows the largest ``k`` such that
-``k ≤ round(share × (h + c − k))`` where ``h`` is the number already rated HTTNV and ``c`` the
-number of HTXSNV candidates, i.e. the final state satisfies the rule. With ``httnv_or_above``
-the denominator ``h + c`` does not move. Rounding is configurable; the default is floor.
+How many HTXSNV a pool allows is a pool setting, because the texts can be read two ways
+(regulations §15.2, uncertain):
+
+- ``httnv`` (default, §15.2): ``round(share × h)`` where ``h`` is the number rated HTTNV — 3
+  HTTNV and 3 candidates allow ``floor(0.6) = 0``.
+- ``httnv_incl_demoted``: the candidates not kept become HTTNV and count too, so the engine
+  allows the largest ``k`` with ``k ≤ round(share × (h + c − k))`` (``c`` the candidates) —
+  3 HTTNV and 3 candidates allow 1.
+- ``httnv_or_above``: ``round(share × (h + c))``.
+
+Rounding is configurable; the default is floor.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 
 from .errors import InputError
 from .evaluate import Flag, Result, Step, jsonable
+from .messages import message
 from .pack import Pack, QuotaPool
 from .types import RATED, Tier
 
@@ -38,6 +44,8 @@ def allowed_htxsnv(
     share: Fraction, httnv: int, candidates: int, denominator: str, rounding: str
 ) -> int:
     """The most HTXSNV a pool may keep (see module docstring)."""
+    if denominator == "httnv":
+        return min(candidates, _round(share * httnv, rounding))
     if denominator == "httnv_or_above":
         return min(candidates, _round(share * (httnv + candidates), rounding))
     best = 0
@@ -79,6 +87,10 @@ class QuotaOutcome:
             "kind": self.kind,
             "share": _share_text(self.share),
             "denominator_rule": self.denominator_rule,
+            # Which reading of "20 % of those rated HTTNV" is in force, in words, with the
+            # note that it is uncertain (regulations §15.2) — for the decision screen.
+            "reading": message("quota.reading." + self.denominator_rule, lang or "vi"),
+            "reading_note": message("quota.reading.uncertain", lang or "vi"),
             "rounding": self.rounding,
             "httnv": self.httnv,
             "candidates": self.candidates,
@@ -102,6 +114,11 @@ def _sort_key(result: Result) -> tuple[Any, ...]:
 
 def _source_text(source: Any) -> str | None:
     return source.label() if source is not None else None
+
+
+def _pool_params(spec: QuotaPool) -> tuple[tuple[str, Any], ...]:
+    """A pool in a flag: its name, and its label in both languages for the message."""
+    return (("pool", spec.name), ("pool_vi", spec.label("vi")), ("pool_en", spec.label("en")))
 
 
 def _share_text(share: Fraction) -> str:
@@ -145,23 +162,32 @@ def apply_quotas(
     share = spec.share
     if outstanding and spec.exception_share is not None:
         share = spec.exception_share
-        flags.append(Flag("rules.F008", (("share", _share_text(share)), ("pool", spec.name))))
+        flags.append(Flag("rules.F008", (("share", _share_text(share)), *_pool_params(spec))))
     rated = [r for r in results if r.status == RATED]
     candidates = sorted((r for r in rated if r.tier == Tier.HTXSNV), key=_sort_key)
     httnv = sum(1 for r in rated if r.tier == Tier.HTTNV)
     allowed = allowed_htxsnv(share, httnv, len(candidates), spec.denominator, spec.rounding)
-    denominator = httnv if spec.denominator == "httnv" else httnv + len(candidates)
+    denominator = httnv if spec.denominator != "httnv_or_above" else httnv + len(candidates)
     if len(candidates) > allowed:
         flags.append(
             Flag(
                 "rules.F001",
                 (
-                    ("pool", spec.name),
+                    *_pool_params(spec),
                     ("count", len(candidates)),
                     ("allowed", allowed),
                     ("share", _share_text(share)),
                     ("denominator", denominator),
                 ),
+            )
+        )
+    if spec.cross_track == "party_share" and party_share is None:
+        # NĐ 48 (S48-SYNC) cannot be checked without the party share: say so, never pass
+        # silently.
+        flags.append(
+            Flag(
+                "rules.F010",
+                (*_pool_params(spec), ("source", _source_text(spec.cross_track_source))),
             )
         )
     if spec.cross_track == "party_share" and party_share is not None:
@@ -175,7 +201,7 @@ def apply_quotas(
                     (
                         ("state_share", f"{float(state_share):.2%}"),
                         ("party_share", f"{float(ps):.2%}"),
-                        ("pool", spec.name),
+                        *_pool_params(spec),
                         ("allowed", sync_allowed),
                         ("source", _source_text(spec.cross_track_source)),
                         ("confidence", spec.cross_track_confidence),
@@ -187,7 +213,7 @@ def apply_quotas(
     keep = ranking[:allowed]
     demote = ranking[allowed:]
     step_params = (
-        ("pool", spec.name),
+        *_pool_params(spec),
         ("count", len(candidates)),
         ("allowed", allowed),
         ("share", _share_text(share)),
@@ -199,7 +225,7 @@ def apply_quotas(
         if r.status == RATED and r.tier == Tier.HTXSNV:
             held = r.subject_id in keep_set
             values = (
-                ("pool", spec.name),
+                *_pool_params(spec),
                 ("rank", ranking.index(r.subject_id) + 1),
                 ("allowed", allowed),
                 ("proposed", "keep" if held else "demote"),

@@ -75,6 +75,7 @@ class Source:
     doc: str
     clause: str
     doc_title: str = ""
+    note: str = ""  # how far the clause was checked (for staff), never part of the label
 
     def label(self) -> str:
         title = self.doc_title or self.doc

@@ -313,7 +313,7 @@ def test_a_quarterly_review_of_a_leader_is_rated_for_its_quarter(province):
         actor=None,
     )
     assert review.engine_result["status"] == "rated"
-    assert any("period = Q2" in line for line in review.live_result["lines"])
+    assert any("Kỳ đánh giá: Q2" in line for line in review.live_result["lines"])
     assert "lines" not in review.engine_result  # the explanation is rebuilt, not stored
 
 

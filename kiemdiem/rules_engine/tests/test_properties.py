@@ -397,7 +397,13 @@ def pack_subject(draw, pack, kind_name):
             else:
                 facts[name] = draw(st.booleans())
         elif t == "number":
-            facts[name] = str(_number(draw, spec, bounds))
+            value = _number(draw, spec, bounds)
+            limit = facts.get(spec.at_most) if spec.at_most else None
+            if spec.at_most and limit is None and spec.at_most in kind.fields_used:
+                limit = pack.fields[spec.at_most].default  # a part never exceeds its total
+            if limit is not None:
+                value = min(value, Decimal(limit))
+            facts[name] = str(value)
         elif t == "tier":
             facts[name] = draw(st.sampled_from(TIER_NAMES))
         elif t == "discipline":
@@ -449,3 +455,29 @@ def test_caps_never_exceeded_for_every_capped_kind(pack_id, kind, data):
         applies = cap.expr == "true" or s["facts"].get(cap.expr, False) is True
         if linked is not None and applies:
             assert r.tier <= Tier[linked], (cap.id, s)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+@pytest.mark.parametrize(("pack_id", "kind"), ALL_KINDS, ids=[f"{p}-{k}" for p, k in ALL_KINDS])
+def test_rate_without_trace_is_evaluate_without_its_trace(pack_id, kind, data):
+    """The batch path of `kiemdiem rate --no-trace` gives, subject for subject, what
+    `evaluate` gives without its trace: status, tiers, deciding rule, flags, rank keys — or
+    the same error. Some values are dropped to reach the lazily required inputs too."""
+    from kiemdiem.rules_engine.batch import rate_without_trace
+
+    pack = load_pack(pack_id)
+    subjects = data.draw(st.lists(pack_subject(pack, kind), min_size=3, max_size=25))
+    for i, s in enumerate(subjects):
+        s["id"] = f"s{i}"
+        if data.draw(st.integers(0, 4)) == 0 and s["facts"]:
+            s["facts"].pop(data.draw(st.sampled_from(sorted(s["facts"]))))
+    got = rate_without_trace(pack, subjects)
+    for s, g in zip(subjects, got, strict=True):
+        try:
+            want = evaluate(pack, s).to_dict(trace=False)
+        except InputError as err:
+            assert isinstance(g, InputError) and g.to_dict() == err.to_dict(), (s, g)
+            continue
+        assert not isinstance(g, InputError), (s, g)
+        assert g.to_dict(trace=False) == want, s

@@ -36,18 +36,33 @@ def member19(sid, tier_wanted, xs=1, pool_key="tccsd-1"):
     )
 
 
-def test_allowed_is_a_fixed_point_of_the_20_percent_rule():
-    """§16.2 PM19-Q: count(HTXSNV) ≤ floor(0.20 × count(HTTNV)) after the decision."""
+def test_default_reading_counts_those_rated_httnv():
+    """§15.2: "≤ 20% of the number rated HTTNV", default floor(0.2 × count(tier == HTTNV)):
+    3 HTTNV and 3 candidates allow none (the alternative reading allowed 1)."""
     s = Fraction(1, 5)
-    assert allowed_htxsnv(s, 10, 3, "httnv", "floor") == 2  # 2 ≤ floor(0.2 × 11)
-    assert allowed_htxsnv(s, 0, 10, "httnv", "floor") == 1  # 1 ≤ floor(0.2 × 9)
-    assert allowed_htxsnv(s, 4, 0, "httnv", "floor") == 0
-    assert allowed_htxsnv(s, 3, 1, "httnv", "floor") == 0  # small cell: floor(0.2 × 4) = 0
+    assert allowed_htxsnv(s, 3, 3, "httnv", "floor") == 0
+    assert allowed_htxsnv(s, 3, 3, "httnv_incl_demoted", "floor") == 1
+    assert allowed_htxsnv(s, 10, 3, "httnv", "floor") == 2  # floor(0.2 × 10)
+    assert allowed_htxsnv(s, 0, 10, "httnv", "floor") == 0
     assert allowed_htxsnv(s, 3, 1, "httnv", "ceil") == 1
+    for h in range(30):
+        for c in range(15):
+            assert allowed_htxsnv(s, h, c, "httnv", "floor") == min(c, h // 5)
+
+
+def test_alternative_reading_is_a_fixed_point_of_the_20_percent_rule():
+    """The alternative reading counts the candidates moved down to HTTNV too:
+    count(HTXSNV) ≤ floor(0.20 × count(HTTNV)) after the decision."""
+    s = Fraction(1, 5)
+    assert allowed_htxsnv(s, 10, 3, "httnv_incl_demoted", "floor") == 2  # 2 ≤ floor(0.2 × 11)
+    assert allowed_htxsnv(s, 0, 10, "httnv_incl_demoted", "floor") == 1  # 1 ≤ floor(0.2 × 9)
+    assert allowed_htxsnv(s, 4, 0, "httnv_incl_demoted", "floor") == 0
+    assert allowed_htxsnv(s, 3, 1, "httnv_incl_demoted", "floor") == 0  # floor(0.2 × 4) = 0
+    assert allowed_htxsnv(s, 3, 1, "httnv_incl_demoted", "ceil") == 1
     assert allowed_htxsnv(s, 10, 3, "httnv_or_above", "floor") == 2  # floor(0.2 × 13)
     for h in range(30):
         for c in range(15):
-            k = allowed_htxsnv(s, h, c, "httnv", "floor")
+            k = allowed_htxsnv(s, h, c, "httnv_incl_demoted", "floor")
             assert k <= c and k <= (h + c - k) // 5
             assert k == min(c, (h + c) // 6)  # closed form used by the SQL summary
 

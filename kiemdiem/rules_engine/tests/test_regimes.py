@@ -400,10 +400,17 @@ def test_nd335_minus_25_percent_per_delay(nd335):
 
 
 def test_nd335_discipline_duty_related(nd335):
-    """NĐ 335: discipline ≥ reprimand for duty-related violations in the year ⇒ KHTNV."""
-    assert evaluate(nd335, cc335(discipline_in_year="KHIEN_TRACH")).tier == Tier.KHTNV
+    """NĐ 335: discipline ≥ reprimand for duty-related violations in the year ⇒ KHTNV.
+    An adverse fact is never presumed: discipline without the duty-related answer is not
+    KHTNV, and the result says the answer is missing (F012)."""
+    r = evaluate(nd335, cc335(discipline_in_year="KHIEN_TRACH", duty_related_violation=True))
+    assert r.tier == Tier.KHTNV
     r = evaluate(nd335, cc335(discipline_in_year="KHIEN_TRACH", duty_related_violation=False))
+    assert r.tier == Tier.HTXSNV and not r.flags
+    r = evaluate(nd335, cc335(discipline_in_year="KHIEN_TRACH"))
     assert r.tier == Tier.HTXSNV
+    assert [f.code for f in r.flags] == ["rules.F012"]
+    assert "liên quan đến thực hiện nhiệm vụ" in r.flags[0].message("vi")
 
 
 def test_nd335_leader_unit_corruption(nd335):
