@@ -6,6 +6,7 @@ big members are written from a generator of chunks.
 
 from __future__ import annotations
 
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -202,3 +203,61 @@ def ods(rows_xml: str, sheet: str = "Nhân sự") -> bytes:
         z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def xls(path: Path, cells: Iterable[tuple[int, int, float]], sheet: str = "Sheet1") -> Path:
+    """A minimal BIFF8 workbook (one sheet of NUMBER cells at 0-based (row, column)) in a
+    compound file, written by hand: two cells at A1 and IV65536 make calamine allocate the
+    whole 65,536 × 256 range."""
+    name = sheet.encode("latin-1")
+    bof = struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06)
+    globals_size = len(_record(0x0809, bof)) + 4 + 8 + len(name) + 4
+    stream = (
+        _record(0x0809, bof)
+        + _record(0x0085, struct.pack("<IBBBB", globals_size, 0, 0, len(name), 0) + name)
+        + _record(0x000A, b"")
+        + _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 0x06))
+    )
+    cells = list(cells)
+    last_row = max(r for r, _, _ in cells) + 1
+    last_column = max(c for _, c, _ in cells) + 1
+    stream += _record(0x0200, struct.pack("<IIHHH", 0, last_row, 0, last_column, 0))
+    for r, c, value in cells:
+        stream += _record(0x0203, struct.pack("<HHHd", r, c, 0, value))
+    stream += _record(0x000A, b"")
+    stream = stream.ljust(max(4096, -(-len(stream) // 512) * 512), b"\0")  # no mini stream
+    sectors = len(stream) // 512
+    end, free = 0xFFFFFFFE, 0xFFFFFFFF
+    fat = [0xFFFFFFFD, end] + [3 + i for i in range(sectors - 1)] + [end]
+    fat += [free] * (128 - len(fat))
+
+    def entry(label: str, kind: int, child: int, start: int, size: int) -> bytes:
+        encoded = label.encode("utf-16-le") + b"\0\0" if label else b""
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", free, free, child)
+            + b"\0" * 36
+            + struct.pack("<IQ", start, size)
+        )
+
+    directory = (
+        entry("Root Entry", 5, 1, end, 0)
+        + entry("Workbook", 2, free, 2, len(stream))
+        + entry("", 0, free, 0, 0) * 2
+    )
+    header = (
+        bytes.fromhex("D0CF11E0A1B11AE1")
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
+    path.write_bytes(header + struct.pack("<128I", *fat) + directory + stream)
+    return path

@@ -315,3 +315,35 @@ def test_reused_pid_is_not_taken_for_the_job_process(province):
     assert services.jobs_recover() == 1
     job.refresh_from_db()
     assert job.status == JobStatus.INTERRUPTED
+
+
+def test_xls_far_cell_is_refused_before_calamine(province, tmp_path):
+    """Two cells, A1 and IV65536: calamine would allocate 65,536 × 256 cells (537 MB)."""
+    path = hostile.xls(tmp_path / "far.xls", [(0, 0, 1.0), (65535, 255, 2.0)])
+    job = _validate(province, path)
+    assert _messages(job)["vi"] == (
+        "Trang tính “Sheet1” có 256 cột (đến cột IV); giới hạn là 200 cột."
+    )
+
+
+def test_xls_over_calamine_cells_is_refused(province, tmp_path):
+    path = hostile.xls(tmp_path / "big.xls", [(0, 0, 1.0), (59999, 99, 2.0)])
+    job = _validate(province, path)
+    assert _messages(job)["en"] == (
+        "Sheet “Sheet1” has 60,000 rows × 100 columns = 6,000,000 cells; the limit for .xls "
+        "files is 4,000,000 cells (save it as .xlsx or .csv)."
+    )
+
+
+def test_small_xls_passes_the_checks(tmp_path):
+    path = hostile.xls(tmp_path / "small.xls", [(0, 0, 1.0), (4, 2, 3.0)])
+    assert [(s.sheet, s.rows, s.columns) for s in limits.inspect(path, "xls").sheets] == [
+        ("Sheet1", 5, 3)
+    ]
+
+
+def test_xls_that_is_not_a_compound_file(province, tmp_path):
+    path = tmp_path / "ds.xls"
+    path.write_bytes(b"not an xls" * 100)
+    job = _validate(province, path)
+    assert _messages(job)["en"] == "The file could not be read as .xls."
