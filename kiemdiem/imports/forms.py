@@ -34,7 +34,7 @@ class UploadForm(ScopedForm):
             if fmt in ("xlsx", "ods"):
                 try:
                     with zipfile.ZipFile(upload) as archive:
-                        limits.check_archive(archive)
+                        limits.check_archive(archive, fmt)
                         if fmt == "xlsx":
                             limits.check_declared(archive)
                 except limits.LimitError:

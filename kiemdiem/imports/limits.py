@@ -54,6 +54,8 @@ DEFAULTS = {
     "IMPORTS_MAX_COLUMNS": 200,
     "IMPORTS_MAX_CELL_CHARS": 32_767,  # Excel's own limit for one cell
     "IMPORTS_CALAMINE_MAX_CELLS": 4_000_000,  # 128 MB of calamine cells
+    "IMPORTS_MAX_PART_BYTES": 20 * 1024 * 1024,  # a part that is not a sheet or the texts
+    "IMPORTS_MAX_SHARED_STRINGS": 2_000_000,  # texts of an .xlsx (its shared strings)
 }
 # A member smaller than this cannot be a bomb, whatever its ratio (an empty sheet is tiny
 # and compresses very well).
@@ -201,7 +203,7 @@ def inspect(path: Path, fmt: str) -> Inspection:
     if fmt in ("xlsx", "ods"):
         try:
             with zipfile.ZipFile(path) as archive:
-                check_archive(archive)
+                check_archive(archive, fmt)
                 found.sheets = (_xlsx_sheets if fmt == "xlsx" else _ods_sheets)(archive)
         except LimitError:
             raise
@@ -239,8 +241,17 @@ def inspect(path: Path, fmt: str) -> Inspection:
 # --- zip archives ---------------------------------------------------------------------------
 
 
-def check_archive(archive: zipfile.ZipFile) -> None:
-    """The zip directory: members, total inflated size, compression ratios (nothing inflated)."""
+def _may_be_big(name: str, fmt: str) -> bool:
+    """Parts that hold the data; the others (styles, relationships…) are small in real files,
+    and parsed whole by the readers (a 250 MB styles part would be 30 million styles)."""
+    if fmt == "ods":
+        return name == "content.xml"
+    return name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml"
+
+
+def check_archive(archive: zipfile.ZipFile, fmt: str) -> None:
+    """The zip directory: members, total inflated size, compression ratios, the size of the
+    parts that are not data (nothing inflated)."""
     members = archive.infolist()
     most = limit("IMPORTS_MAX_ZIP_MEMBERS")
     if len(members) > most:
@@ -261,6 +272,20 @@ def check_archive(archive: zipfile.ZipFile) -> None:
                 limit=_mb(most),
             )
         )
+    most = limit("IMPORTS_MAX_PART_BYTES")
+    for m in members:
+        if m.file_size > most and not _may_be_big(m.filename, fmt):
+            raise LimitError(
+                message(
+                    gettext_noop(
+                        "Part “%(part)s” of the file unpacks to %(size)s MB; the limit "
+                        "is %(limit)s MB."
+                    ),
+                    part=m.filename,
+                    size=_mb(m.file_size),
+                    limit=_mb(most),
+                )
+            )
     most = limit("IMPORTS_MAX_COMPRESSION_RATIO")
     for m in members:
         if m.file_size >= RATIO_FROM_BYTES and m.file_size > most * max(m.compress_size, 1):
@@ -344,7 +369,33 @@ def check_declared(archive: zipfile.ZipFile) -> None:
             _check_extent(Extent(sheet, *declared))
 
 
+_SHARED_STRING = re.compile(rb"<" + _P + rb"si[\s>/]")
+
+
+def _check_shared_strings(archive: zipfile.ZipFile) -> None:
+    """calamine and openpyxl load all of an .xlsx's texts at once: count them first."""
+    try:
+        stream = archive.open("xl/sharedStrings.xml")
+    except KeyError:
+        return
+    most, count = limit("IMPORTS_MAX_SHARED_STRINGS"), 0
+    with stream:
+        for data in _chunks(stream):
+            count += len(_SHARED_STRING.findall(data))
+            if count > most:
+                raise LimitError(
+                    message(
+                        gettext_noop(
+                            "The file holds more than %(limit)s different texts; the limit is "
+                            "%(limit)s."
+                        ),
+                        limit=most,
+                    )
+                )
+
+
 def _xlsx_sheets(archive: zipfile.ZipFile) -> list[Extent]:
+    _check_shared_strings(archive)
     sheets = []
     for member, sheet in _sheet_members(archive).items():
         extent = Extent(sheet)
@@ -384,13 +435,16 @@ def _ods_sheets(archive: zipfile.ZipFile) -> list[Extent]:
     sheets: list[Extent] = []
     extent: Extent | None = None
     row = 0
+    parents: list = []  # open elements: a finished row is removed from its parent
     with archive.open("content.xml") as stream:
         for event, element in ElementTree.iterparse(stream, events=("start", "end")):
             tag = element.tag
             if event == "start":
+                parents.append(element)
                 if tag == _TABLE + "table" and extent is None:
                     extent, row = Extent(element.get(_TABLE + "name", "")), 0
                 continue
+            parents.pop()
             if tag == _TABLE + "table-row" and extent is not None:
                 repeat = int(element.get(_TABLE + "number-rows-repeated", "1"))
                 column = last = 0
@@ -406,7 +460,8 @@ def _ods_sheets(archive: zipfile.ZipFile) -> list[Extent]:
                     extent.columns = max(extent.columns, last)
                     _check_extent(extent)
                 row += repeat
-                element.clear()
+                if parents:  # memory stays flat however many rows
+                    parents[-1].remove(element)
             elif tag == _TABLE + "table" and extent is not None:
                 sheets.append(extent)
                 extent = None

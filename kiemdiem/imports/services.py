@@ -114,20 +114,21 @@ def _started(pid: int) -> str:
     return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after "pid (name)"
 
 
-def _dead(worker: str) -> bool:
-    """Whether the process ``worker`` (``this_process()`` of some process) is known to be gone."""
+def _alive(worker: str) -> bool | None:
+    """Whether the process ``worker`` (``this_process()`` of some process) still runs; None
+    when that cannot be known here (another machine)."""
     host, _, rest = worker.partition(":")
     pid_text, _, started = rest.partition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
-        return False  # another machine: only the heartbeat can tell
+        return None
     pid = int(pid_text)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
+        return False
     except PermissionError:
         pass  # exists, another user's
-    return bool(started) and _started(pid) not in ("", started)  # the pid was reused
+    return not started or _started(pid) in ("", started)  # else the pid was reused
 
 
 def _mark_working(job: ImportJob, status: str) -> None:
@@ -140,7 +141,8 @@ def jobs_recover() -> int:
 
     A job left queued, validating or running by a process that is gone (killed, out of
     memory, the server restarted) would otherwise show progress forever. Gone: the process
-    named in ``job.worker`` no longer exists on this machine, or no sign of life (heartbeat,
+    named in ``job.worker`` no longer exists on this machine; for a process that cannot be
+    checked from here (another machine, or none recorded), no sign of life (heartbeat,
     progress file) for ``STALE_AFTER_SECONDS``. Run when jobs are listed or shown and by
     ``manage.py recover_imports`` before the server starts. Nothing needs undoing: a commit is
     one transaction, which the database rolled back when the process died.
@@ -148,8 +150,10 @@ def jobs_recover() -> int:
     now = timezone.now()
     marked = 0
     for job in ImportJob.objects.filter(status__in=ACTIVE):
-        stale = now.timestamp() - job.last_sign_of_life() > STALE_AFTER_SECONDS
-        if not (stale or (job.worker and _dead(job.worker))):
+        alive = _alive(job.worker) if job.worker else None
+        if alive is None:  # not known here: the heartbeat tells
+            alive = now.timestamp() - job.last_sign_of_life() <= STALE_AFTER_SECONDS
+        if alive:
             continue
         # Only if still in the state seen: a live worker finishing now wins.
         marked += ImportJob.objects.filter(pk=job.pk, status=job.status).update(

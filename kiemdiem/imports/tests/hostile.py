@@ -56,25 +56,39 @@ def row(number: int, cells: Iterable[str] = ()) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def xlsx(path: Path, sheet_xml: Iterable[str], *, dimension: str | None = None) -> Path:
-    """A minimal workbook whose one sheet's ``<sheetData>`` holds ``sheet_xml`` (streamed)."""
+def _stream(member, parts: Iterable[str]) -> None:
+    buffer: list[str] = []
+    for part in parts:
+        buffer.append(part)
+        if len(buffer) >= 10_000:
+            member.write("".join(buffer).encode())
+            buffer.clear()
+    member.write("".join(buffer).encode())
+
+
+def xlsx(
+    path: Path,
+    sheet_xml: Iterable[str],
+    *,
+    dimension: str | None = None,
+    extra: dict[str, Iterable[str]] | None = None,
+) -> Path:
+    """A minimal workbook whose one sheet's ``<sheetData>`` holds ``sheet_xml`` (streamed);
+    ``extra``: more members (name → XML parts, streamed)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
         book.writestr("[Content_Types].xml", CONTENT_TYPES)
         book.writestr("_rels/.rels", ROOT_RELS)
         book.writestr("xl/workbook.xml", WORKBOOK)
         book.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        for name, parts in (extra or {}).items():
+            with book.open(name, "w", force_zip64=True) as member:
+                _stream(member, parts)
         with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(SHEET_HEAD.encode())
             if dimension:
                 sheet.write(f'<dimension ref="{dimension}"/>'.encode())
             sheet.write(b"<sheetData>")
-            buffer: list[str] = []
-            for part in sheet_xml:
-                buffer.append(part)
-                if len(buffer) >= 10_000:
-                    sheet.write("".join(buffer).encode())
-                    buffer.clear()
-            sheet.write("".join(buffer).encode())
+            _stream(sheet, sheet_xml)
             sheet.write(b"</sheetData></worksheet>")
     return path
 
@@ -153,6 +167,30 @@ def zip_bomb(path: Path, inflated: int = 2 * 1024**3) -> Path:
                 sheet.write(chunk)
             sheet.write(b"</sheetData></worksheet>")
     return path
+
+
+def many_texts(path: Path, count: int = 20_000_000) -> Path:
+    """A shared-string table of ``count`` one-letter texts (readers load it whole)."""
+    sst = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def parts() -> Iterator[str]:
+        yield f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{sst}" count="{count}">'
+        yield from ("<si><t>x</t></si>" for _ in range(count))
+        yield "</sst>"
+
+    return xlsx(path, [row(1, people_header())], extra={"xl/sharedStrings.xml": parts()})
+
+
+def big_styles(path: Path, size: int = 250 * 1024 * 1024) -> Path:
+    """A styles part of ``size`` bytes of empty formats (readers parse it whole)."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def parts() -> Iterator[str]:
+        yield f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{ns}"><cellXfs>'
+        yield from ('<xf numFmtId="0"/>' for _ in range(size // 18))
+        yield "</cellXfs></styleSheet>"
+
+    return xlsx(path, [row(1, people_header())], extra={"xl/styles.xml": parts()})
 
 
 def not_a_zip(path: Path) -> Path:

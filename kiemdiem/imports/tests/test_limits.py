@@ -347,3 +347,16 @@ def test_xls_that_is_not_a_compound_file(province, tmp_path):
     path.write_bytes(b"not an xls" * 100)
     job = _validate(province, path)
     assert _messages(job)["en"] == "The file could not be read as .xls."
+
+
+def test_too_many_texts(province, tmp_path, settings):
+    settings.IMPORTS_MAX_SHARED_STRINGS = 1000
+    job = _validate(province, hostile.many_texts(tmp_path / "texts.xlsx", count=1001))
+    assert _messages(job)["vi"] == "Tệp chứa hơn 1.000 đoạn chữ khác nhau; giới hạn là 1.000."
+
+
+def test_big_styles_part(province, tmp_path):
+    job = _validate(province, hostile.big_styles(tmp_path / "styles.xlsx", 25 * 1024 * 1024))
+    assert _messages(job)["en"] == (
+        "Part “xl/styles.xml” of the file unpacks to 25 MB; the limit is 20 MB."
+    )
