@@ -53,7 +53,7 @@ DEFAULTS = {
     "IMPORTS_MAX_ROWS": 200_000,
     "IMPORTS_MAX_COLUMNS": 200,
     "IMPORTS_MAX_CELL_CHARS": 32_767,  # Excel's own limit for one cell
-    "IMPORTS_CALAMINE_MAX_CELLS": 4_000_000,  # 128 MB of calamine cells
+    "IMPORTS_CALAMINE_MAX_CELLS": 3_000_000,  # 96 MB of calamine cells
     "IMPORTS_MAX_PART_BYTES": 20 * 1024 * 1024,  # a part that is not a sheet or the texts
     "IMPORTS_MAX_SHARED_STRINGS": 2_000_000,  # texts of an .xlsx (its shared strings)
 }
@@ -411,10 +411,11 @@ def _xlsx_sheets(archive: zipfile.ZipFile) -> list[Extent]:
                 if columns:
                     widest = max(columns, key=lambda c: (len(c), c)).decode()
                     extent.columns = max(extent.columns, column_number(widest))
-                rows = set(_CELL_ROW.findall(data)) | set(_ROW.findall(data))
+                cell_rows = _CELL_ROW.findall(data)
+                rows = set(cell_rows) | set(_ROW.findall(data))
                 if rows:
                     extent.rows = max(extent.rows, max(map(int, rows)))
-                if extent.proven and len(_CELL.findall(data)) != len(_CELL_ROW.findall(data)):
+                if extent.proven and len(_CELL.findall(data)) != len(cell_rows):
                     extent.proven = False  # a cell without a reference: position implicit
                 _check_extent(extent)  # refuse as soon as a cell is out of bounds
         sheets.append(extent)

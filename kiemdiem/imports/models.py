@@ -148,14 +148,12 @@ class ImportJob(models.Model):
         return max(times)
 
     def progress(self) -> dict:
-        data = {"done": self.done, "total": self.total, "phase": self.status, "stale": False}
+        data = {"done": self.done, "total": self.total, "phase": self.status}
         if self.status in (JobStatus.VALIDATING, JobStatus.RUNNING):
             try:
                 data.update(json.loads(self.progress_path.read_text()))
             except (OSError, ValueError):
                 pass
-            age = timezone.now().timestamp() - self.last_sign_of_life()
-            data["stale"] = age > STALE_AFTER_SECONDS
         data["percent"] = int(100 * data["done"] / data["total"]) if data["total"] else 0
         return data
 

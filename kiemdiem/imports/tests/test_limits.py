@@ -331,7 +331,7 @@ def test_xls_over_calamine_cells_is_refused(province, tmp_path):
     job = _validate(province, path)
     assert _messages(job)["en"] == (
         "Sheet “Sheet1” has 60,000 rows × 100 columns = 6,000,000 cells; the limit for .xls "
-        "files is 4,000,000 cells (save it as .xlsx or .csv)."
+        "files is 3,000,000 cells (save it as .xlsx or .csv)."
     )
 
 
