@@ -169,13 +169,13 @@ def zip_bomb(path: Path, inflated: int = 2 * 1024**3) -> Path:
     return path
 
 
-def many_texts(path: Path, count: int = 20_000_000) -> Path:
-    """A shared-string table of ``count`` one-letter texts (readers load it whole)."""
+def many_texts(path: Path, count: int = 2_500_000) -> Path:
+    """A shared-string table of ``count`` different short texts (readers load it whole)."""
     sst = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
     def parts() -> Iterator[str]:
         yield f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{sst}" count="{count}">'
-        yield from ("<si><t>x</t></si>" for _ in range(count))
+        yield from (f"<si><t>t{i}</t></si>" for i in range(count))
         yield "</sst>"
 
     return xlsx(path, [row(1, people_header())], extra={"xl/sharedStrings.xml": parts()})
