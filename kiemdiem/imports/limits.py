@@ -7,7 +7,8 @@ a file (``inspect``):
 
 * its size (``IMPORTS_MAX_UPLOAD_BYTES``);
 * .xlsx and .ods are zip archives: their directory is read without extracting anything —
-  number of members, total inflated size, each member's compression ratio;
+  number of members, total inflated size, each member's compression ratio, the size of the
+  parts that are not data (styles…); then the number of an .xlsx's shared strings;
 * the sheets' extent. .xlsx: each sheet's declared ``<dimension>`` (the first bytes of the
   sheet), then every cell and row reference, streamed through regular expressions, since a
   file may lie about its dimension or omit it. The zip module stops each member at its declared
@@ -191,11 +192,11 @@ _cache: dict[tuple, Inspection] = {}
 def inspect(path: Path, fmt: str) -> Inspection:
     """Check ``path`` against every limit that can be checked before reading; LimitError if not.
 
-    Cached by path, size and modification time: a file is read up to three times (validation,
-    a second pass for legacy encodings, the report), and checked once.
+    Cached by path, size, modification time and the limits: a file is read up to three times
+    (validation, a second pass for legacy encodings, the report), and checked once.
     """
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, fmt)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, fmt, *(limit(n) for n in DEFAULTS))
     if key in _cache:
         return _cache[key]
     check_size(stat.st_size)
