@@ -276,3 +276,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Imports: limits on uploaded spreadsheets, checked before a reader opens one -------
+# (kiemdiem/imports/limits.py, docs/imports.md). The defaults keep the process handling an
+# upload under 512 MB; a 100,000-person file is 10 MB, 23 columns.
+IMPORTS_MAX_UPLOAD_BYTES = env("IMPORTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, cast=int)
+IMPORTS_MAX_INFLATED_BYTES = env("IMPORTS_MAX_INFLATED_BYTES", 300 * 1024 * 1024, cast=int)
+IMPORTS_MAX_COMPRESSION_RATIO = env("IMPORTS_MAX_COMPRESSION_RATIO", 200, cast=int)
+IMPORTS_MAX_ZIP_MEMBERS = env("IMPORTS_MAX_ZIP_MEMBERS", 1000, cast=int)
+IMPORTS_MAX_ROWS = env("IMPORTS_MAX_ROWS", 200_000, cast=int)
+IMPORTS_MAX_COLUMNS = env("IMPORTS_MAX_COLUMNS", 200, cast=int)
+IMPORTS_MAX_CELL_CHARS = env("IMPORTS_MAX_CELL_CHARS", 32_767, cast=int)
+IMPORTS_CALAMINE_MAX_CELLS = env("IMPORTS_CALAMINE_MAX_CELLS", 3_000_000, cast=int)
+IMPORTS_MAX_PART_BYTES = env("IMPORTS_MAX_PART_BYTES", 20 * 1024 * 1024, cast=int)
+IMPORTS_MAX_SHARED_STRINGS = env("IMPORTS_MAX_SHARED_STRINGS", 2_000_000, cast=int)

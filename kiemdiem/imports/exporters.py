@@ -289,6 +289,16 @@ def save_problems(job, problems) -> None:
     tmp.replace(job.problems_path)
 
 
+def _until_refused(rows):
+    """The rows up to one beyond the limits (the refusal itself is among the problems)."""
+    from kiemdiem.imports.limits import LimitError
+
+    try:
+        yield from rows
+    except LimitError:
+        return
+
+
 def error_report(job) -> Path | None:
     """The error report in the active language, built on first use (None: no problems)."""
     from kiemdiem.imports.validation import Problem
@@ -350,6 +360,7 @@ def write_error_report(job, problems, target) -> None:
     Long texts (messages, post lists) wrap inside their column instead of running over the
     next ones, so the sheets read on screen and print (landscape, one page wide) readably.
     """
+    from kiemdiem.imports.limits import LimitError
     from kiemdiem.imports.readers import ReadError, open_table
     from kiemdiem.imports.text import CsvEncodingError
 
@@ -389,7 +400,7 @@ def write_error_report(job, problems, target) -> None:
         _print_setup(data)
         try:
             table = open_table(job.source_path, job.file_format, job.kind)
-        except (ReadError, CsvEncodingError):
+        except (ReadError, CsvEncodingError, LimitError):
             table = None
         if table is not None:
             width = max(table.columns.values()) + 1
@@ -407,7 +418,7 @@ def write_error_report(job, problems, target) -> None:
             _fit(data, 1, head, widths, bold=True)
             data.append(head)
             written = 1
-            for number, row in table.rows:
+            for number, row in _until_refused(table.rows):
                 if number not in marks:
                     continue
                 out = [_cell(data, number, _TOP_CENTER)]

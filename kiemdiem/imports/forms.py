@@ -1,12 +1,16 @@
+import logging
+import zipfile
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.accounts.permissions import ALL, scope_prefixes
 from kiemdiem.common.forms import ScopedForm, UnitCodeField
+from kiemdiem.imports import limits
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.readers import detect_format
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class UploadForm(ScopedForm):
@@ -20,11 +24,29 @@ class UploadForm(ScopedForm):
     )
 
     def clean_file(self):
+        """The cheap limits now, on the upload page (size, zip directory, declared sheet
+        sizes); the rest when the file is checked (``limits.inspect``)."""
         upload = self.cleaned_data["file"]
-        if detect_format(upload.name) is None:
+        fmt = detect_format(upload.name)
+        if fmt is None:
             raise forms.ValidationError(_("Choose a .xlsx, .xls, .ods or .csv file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        try:
+            limits.check_size(upload.size)
+            if fmt in ("xlsx", "ods"):
+                try:
+                    with zipfile.ZipFile(upload) as archive:
+                        limits.check_archive(archive, fmt)
+                        if fmt == "xlsx":
+                            limits.check_declared(archive)
+                except limits.LimitError:
+                    raise
+                except Exception as exc:  # not a zip at all, a broken member
+                    log.warning("upload %s unreadable as %s: %r", upload.name, fmt, exc)
+                    raise limits.unreadable(fmt) from exc
+                finally:
+                    upload.seek(0)
+        except limits.LimitError as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from exc
         return upload
 
 

@@ -25,9 +25,17 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed, nothing imported")
+    # The process checking or importing the file died (killed, out of memory, restarted):
+    # nothing was imported (the commit is one transaction). See services.jobs_recover.
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
-# A job whose progress file has not moved for this long was interrupted (process killed).
+# Statuses of a job some process is working on.
+ACTIVE = (JobStatus.QUEUED, JobStatus.VALIDATING, JobStatus.RUNNING)
+
+
+# A job whose process gave no sign of life (heartbeat, progress file) for this long was
+# interrupted, even when its process cannot be checked (another machine).
 STALE_AFTER_SECONDS = 300
 
 
@@ -65,6 +73,10 @@ class ImportJob(models.Model):
     # Predicted counts from validation: {"create": n, "update": n, "unchanged": n}.
     preview = models.JSONField(default=dict, blank=True)
     failure = models.TextField(blank=True)
+    # The process working on the job ("host:pid:start time", services.this_process) and when
+    # it last said so; with the progress file's time, how an interrupted job is recognised.
+    worker = models.CharField(max_length=200, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -126,13 +138,20 @@ class ImportJob(models.Model):
         tmp.write_text(json.dumps({"done": done, "total": total, "phase": phase}))
         tmp.replace(self.progress_path)
 
+    def last_sign_of_life(self) -> float:
+        """When the job's process last showed it was working (a timestamp)."""
+        times = [(self.heartbeat_at or self.created_at).timestamp()]
+        try:
+            times.append(self.progress_path.stat().st_mtime)
+        except OSError:
+            pass
+        return max(times)
+
     def progress(self) -> dict:
-        data = {"done": self.done, "total": self.total, "phase": self.status, "stale": False}
+        data = {"done": self.done, "total": self.total, "phase": self.status}
         if self.status in (JobStatus.VALIDATING, JobStatus.RUNNING):
             try:
                 data.update(json.loads(self.progress_path.read_text()))
-                age = timezone.now().timestamp() - self.progress_path.stat().st_mtime
-                data["stale"] = age > STALE_AFTER_SECONDS
             except (OSError, ValueError):
                 pass
         data["percent"] = int(100 * data["done"] / data["total"]) if data["total"] else 0
@@ -140,4 +159,4 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (JobStatus.READY, JobStatus.INVALID, JobStatus.DONE, JobStatus.FAILED)
+        return self.status not in ACTIVE

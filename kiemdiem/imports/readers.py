@@ -8,6 +8,11 @@
 * .csv: UTF-8, UTF-8 with BOM, Windows-1258 and the legacy Vietnamese encodings, through
   ``imports.encodings.decode_csv_bytes``; the delimiter (, ; tab) is sniffed.
 
+Before any of them opens a file, ``limits.inspect`` checks it (size, zip directory, the sheets'
+extent), and every row goes through ``limits.guard`` (row, column and cell-length limits):
+a hostile file is refused with a ``limits.LimitError`` naming the limit, never read into
+memory. A sheet too big for calamine's dense array is read with openpyxl (see ``limits``).
+
 The header row need not be on line 1 (titles above it are skipped): the first rows are scanned
 for the row matching most template headers. A header split over two rows (merged cells, e.g.
 "Đảng viên" over "Ngày vào Đảng" / "Ngày chính thức") is read by completing the header row with
@@ -18,14 +23,19 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
+from kiemdiem.imports import limits
 from kiemdiem.imports.columns import match_headers
+from kiemdiem.imports.limits import LimitError
 from kiemdiem.imports.text import decode_csv
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("xlsx", "xls", "ods", "csv")
 HEADER_SCAN_ROWS = 25
@@ -33,6 +43,12 @@ HEADER_SCAN_ROWS = 25
 
 class ReadError(ValueError):
     pass
+
+
+# The csv module's own cap (131,072 characters) would stop a long cell with its own text;
+# limits.guard names the cell and the limit instead (IMPORTS_MAX_CELL_CHARS). A field is at
+# most the file (IMPORTS_MAX_UPLOAD_BYTES).
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
 @dataclass
@@ -49,33 +65,47 @@ def detect_format(filename: str) -> str | None:
 
 
 def _sheets(path: Path, fmt: str):
-    """Yield (sheet name, function returning a fresh row iterator)."""
-    if fmt == "xlsx" and getattr(settings, "IMPORTS_XLSX_READER", "calamine") == "openpyxl":
+    """Yield (sheet name, function returning a fresh row iterator).
+
+    ``limits.inspect`` checks the file before any reader opens it (LimitError), and every row
+    iterator is wrapped in ``limits.guard``. Library errors are logged and become
+    ``limits.unreadable`` (their texts are never shown).
+    """
+    found = limits.inspect(path, fmt)
+    openpyxl_wanted = getattr(settings, "IMPORTS_XLSX_READER", "calamine") == "openpyxl"
+    if fmt == "xlsx" and (openpyxl_wanted or not found.calamine_safe):
         import openpyxl
 
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # zip, xml, or not an xlsx at all
-            raise ReadError(str(exc)) from exc
+            log.warning("import file %s unreadable by openpyxl: %r", path, exc)
+            raise limits.unreadable(fmt) from exc
+
+        def rows_of(sheet):
+            sheet.reset_dimensions()  # a declared dimension would pad every row to its width
+            return limits.guard(sheet.title, sheet.iter_rows(values_only=True))
+
         for sheet in book.worksheets:
-            yield sheet.title, lambda s=sheet: (list(r) for r in s.iter_rows(values_only=True))
+            yield sheet.title, lambda s=sheet: _unreadable_on_error(rows_of(s), fmt)
     elif fmt in ("xlsx", "xls", "ods"):
         from python_calamine import CalamineWorkbook
 
         try:
             book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:
-            raise ReadError(str(exc)) from exc
+            log.warning("import file %s unreadable by calamine: %r", path, exc)
+            raise limits.unreadable(fmt) from exc
         loaded: dict = {}  # a sheet is parsed once, then read as often as needed
 
         def rows_of(name):
             if name not in loaded:
                 loaded.clear()  # keep one sheet in memory at a time
                 loaded[name] = book.get_sheet_by_name(name)
-            return iter(loaded[name].iter_rows())
+            return limits.guard(name, loaded[name].iter_rows())
 
         for name in book.sheet_names:
-            yield name, lambda n=name: rows_of(n)
+            yield name, lambda n=name: _unreadable_on_error(rows_of(n), fmt)
     elif fmt == "csv":
         text, _encoding = decode_csv(path.read_bytes())
         sample = text[:20000]
@@ -83,9 +113,26 @@ def _sheets(path: Path, fmt: str):
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        yield "CSV", lambda: csv.reader(io.StringIO(text), dialect)
+        yield (
+            "CSV",
+            lambda: _unreadable_on_error(
+                limits.guard("CSV", csv.reader(io.StringIO(text), dialect)), fmt
+            ),
+        )
     else:
         raise ReadError(f"unsupported format {fmt}")
+
+
+def _unreadable_on_error(rows: Iterator[list], fmt: str) -> Iterator[list]:
+    """The rows; a library error while reading them (a broken cell, bad XML) is logged and
+    becomes ``limits.unreadable``."""
+    try:
+        yield from rows
+    except LimitError:
+        raise
+    except Exception as exc:
+        log.warning("import file unreadable as %s while reading: %r", fmt, exc)
+        raise limits.unreadable(fmt) from exc
 
 
 def _find_header(rows: list[list], kind: str) -> tuple[int, dict[str, int]] | None:

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
+import os
 import pickle
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,9 +35,10 @@ from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
 from kiemdiem.imports import fastinsert, text
+from kiemdiem.imports.limits import LimitError
 from kiemdiem.imports.messages import Message
 from kiemdiem.imports.messages import deferred as _  # problems: translated when read
-from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
+from kiemdiem.imports.models import ACTIVE, STALE_AFTER_SECONDS, ImportJob, ImportKind, JobStatus
 from kiemdiem.imports.readers import ReadError, detect_format, open_table
 from kiemdiem.imports.text import CsvEncodingError
 from kiemdiem.imports.validation import (
@@ -62,6 +67,8 @@ BATCH = 2000
 ANALYZE_AFTER = 10_000  # people created or updated by one import
 _SEARCH_TEXT_AT = PERSON_COLUMNS.index("search_text")
 PREVIEW_PROBLEMS = 200
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
 
@@ -94,6 +101,79 @@ def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJ
     return job
 
 
+def this_process() -> str:
+    """``host:pid:start time`` of this process: a pid alone is reused after a restart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
+
+
+def _started(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux); "" where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after "pid (name)"
+
+
+def _alive(worker: str) -> bool | None:
+    """Whether the process ``worker`` (``this_process()`` of some process) still runs; None
+    when that cannot be known here (another machine)."""
+    host, _, rest = worker.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return None
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, another user's
+    return not started or _started(pid) in ("", started)  # else the pid was reused
+
+
+def _mark_working(job: ImportJob, status: str) -> None:
+    job.status, job.worker, job.heartbeat_at = status, this_process(), timezone.now()
+    job.save(update_fields=["status", "worker", "heartbeat_at"])
+
+
+def jobs_recover() -> int:
+    """Mark interrupted the jobs whose process died; returns how many.
+
+    A job left queued, validating or running by a process that is gone (killed, out of
+    memory, the server restarted) would otherwise show progress forever. Gone: the process
+    named in ``job.worker`` no longer exists on this machine; for a process that cannot be
+    checked from here (another machine, or none recorded), no sign of life (heartbeat,
+    progress file) for ``STALE_AFTER_SECONDS``. Run when jobs are listed or shown and by
+    ``manage.py recover_imports`` before the server starts. Nothing needs undoing: a commit is
+    one transaction, which the database rolled back when the process died.
+    """
+    now = timezone.now()
+    marked = 0
+    for job in ImportJob.objects.filter(status__in=ACTIVE):
+        alive = _alive(job.worker) if job.worker else None
+        if alive is None:  # not known here: the heartbeat tells
+            alive = now.timestamp() - job.last_sign_of_life() <= STALE_AFTER_SECONDS
+        if alive:
+            continue
+        # Only if still in the state seen: a live worker finishing now wins.
+        marked += ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=JobStatus.INTERRUPTED, finished_at=now
+        )
+        log.warning("import job %s interrupted (was %s, worker %s)", job.pk, job.status, job.worker)
+    return marked
+
+
+def _failure_text(exc: Exception) -> str:
+    """What a failed job shows: our own messages; a library's or database's text is logged."""
+    if isinstance(exc, ImportFailed):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    log.error("import failed", exc_info=exc)
+    return gettext("The file could not be processed; the error was logged for the administrator.")
+
+
 def job_delete_files(job: ImportJob) -> None:
     shutil.rmtree(job.folder, ignore_errors=True)
 
@@ -122,6 +202,9 @@ def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
     """Parsed rows of the job's file (None for a row with errors)."""
     try:
         table = open_table(job.source_path, job.file_format, job.kind)
+    except LimitError as exc:  # over a limit, or unreadable: nothing was read
+        reading.problems.add(Problem("", 0, "", "", exc.code, exc.message))
+        return
     except CsvEncodingError as exc:
         reading.problems.add(
             Problem("", 0, "", "", "file.encoding", Message.from_encoding(exc.problem))
@@ -152,8 +235,11 @@ def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
     reader.contexts = reading.contexts
     reading.texts = reader.texts
     parse = reader.person if job.kind == ImportKind.PEOPLE else reader.unit_row
-    for number, cells in table.rows:
-        yield number, parse(number, cells)
+    try:
+        for number, cells in table.rows:
+            yield number, parse(number, cells)
+    except LimitError as exc:  # a row beyond the limits: stop reading, the file is refused
+        reading.problems.add(Problem(table.sheet, 0, "", "", exc.code, exc.message), first=True)
 
 
 # --- people: matching and changes -----------------------------------------------------------
@@ -1271,8 +1357,7 @@ def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> Im
     """Check the whole file; write nothing but the job's report."""
     from kiemdiem.imports.exporters import error_report, save_problems
 
-    job.status = JobStatus.VALIDATING
-    job.save(update_fields=["status"])
+    _mark_working(job, JobStatus.VALIDATING)
 
     def report(done, total):
         job.write_progress(done, total, "validating")
@@ -1282,7 +1367,7 @@ def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> Im
     try:
         reading, counts = _run(job, commit=False, progress=report)
     except Exception as exc:  # an unreadable file: say so, keep the job
-        job.status, job.failure = JobStatus.FAILED, str(exc)[:2000]
+        job.status, job.failure = JobStatus.FAILED, _failure_text(exc)[:2000]
         job.finished_at = timezone.now()
         job.save()
         raise
@@ -1305,8 +1390,7 @@ def import_commit(
     """Write the file in one transaction; on any error nothing is written and the job fails."""
     if job.status != JobStatus.READY:
         raise ImportFailed(gettext("Only a checked file without errors can be imported."))
-    job.status = JobStatus.RUNNING
-    job.save(update_fields=["status"])
+    _mark_working(job, JobStatus.RUNNING)
     total = job.total
 
     def report(done, n):
@@ -1341,7 +1425,7 @@ def import_commit(
                 },
             )
     except Exception as exc:
-        job.status, job.failure = JobStatus.FAILED, str(exc)[:2000]
+        job.status, job.failure = JobStatus.FAILED, _failure_text(exc)[:2000]
         job.finished_at = timezone.now()
         job.save()
         raise

@@ -88,13 +88,17 @@ class Problems:
         self.warnings = 0
         self.bad_rows: set[int] = set()
 
-    def add(self, problem: Problem) -> None:
+    def add(self, problem: Problem, *, first: bool = False) -> None:
+        """Keep ``problem``; ``first``: before the others (a refusal of the whole file)."""
         if problem.severity == "error":
             self.errors += 1
             self.bad_rows.add(problem.row)
         else:
             self.warnings += 1
-        if len(self.items) < MAX_STORED_PROBLEMS:
+        if first:
+            self.items.insert(0, problem)
+            del self.items[MAX_STORED_PROBLEMS:]
+        elif len(self.items) < MAX_STORED_PROBLEMS:
             self.items.append(problem)
 
 

@@ -32,6 +32,7 @@ def index(request):
         user=request.user,
         initial={"kind": request.GET.get("kind", "people"), "unit": request.GET.get("unit", "")},
     )
+    services.jobs_recover()  # a job whose process died shows as interrupted, not running
     if request.method == "POST" and can_import and form.is_valid():
         upload = form.cleaned_data["file"]
         job = services.job_create(
@@ -66,6 +67,7 @@ def index_page(request, *, form=None, export_form=None, status=200):
 
 @login_required
 def job_detail(request, pk):
+    services.jobs_recover()  # a job whose process died shows as interrupted
     job = selectors.job_get(request.user, pk)
     can_confirm = (
         job.status == JobStatus.READY
