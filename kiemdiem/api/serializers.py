@@ -58,6 +58,9 @@ MAX_LONG_TEXT = 20_000  # guidance, as long as a review's longest answer
 MAX_COMMENT = 5_000  # a reason or a comment
 MAX_LINKS = 1_000  # members' reviews linked into one collective's report
 MAX_NUMBER_TEXT = 40  # the longest rating value a review stores
+# The error code of a rule the schema cannot express (across fields, or about a review's form),
+# as opposed to the shape of the input (type, required, choice, length), which it describes.
+RULE = "rule"
 
 
 # --- Fields ----------------------------------------------------------------------------
@@ -258,6 +261,14 @@ class MembershipSerializer(serializers.ModelSerializer):
 class AffiliationSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.full_name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
+    # Optional choices are "" when not set: the schema says so (blank or one of the choices).
+    role = serializers.ChoiceField(choices=PostRole.choices, read_only=True, allow_blank=True)
+    state_category = serializers.ChoiceField(
+        choices=StateCategory.choices, read_only=True, allow_blank=True
+    )
+    residence_exemption = serializers.ChoiceField(
+        choices=ResidenceExemption.choices, read_only=True, allow_blank=True
+    )
 
     class Meta:
         model = Affiliation
@@ -300,6 +311,7 @@ PERSON_READ_FIELDS = [
 class PersonSerializer(serializers.ModelSerializer):
     """A person in a list: names, and the party cell they are active in now."""
 
+    gender = serializers.ChoiceField(choices=Gender.choices, read_only=True, allow_blank=True)
     is_member = serializers.SerializerMethodField()
     cell = serializers.SerializerMethodField()
 
@@ -324,6 +336,9 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class PersonDetailSerializer(serializers.ModelSerializer):
+    gender = serializers.ChoiceField(choices=Gender.choices, read_only=True, allow_blank=True)
+    # Checked as an e-mail address whenever it is saved (Person.full_clean); "" when unknown.
+    email = serializers.EmailField(read_only=True, allow_blank=True)
     membership = serializers.SerializerMethodField()
     affiliations = PersonAffiliationSerializer(many=True, read_only=True)
 
@@ -404,7 +419,8 @@ class PersonCreateSerializer(_PersonFields):
                     "admitted_on": _(
                         "Only party members belong to a party cell: give the admission date."
                     )
-                }
+                },
+                code=RULE,
             )
         return attrs
 
@@ -498,7 +514,9 @@ class UnitMembersQuerySerializer(serializers.Serializer):
 
 class LogEntrySerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
-    actor_username = serializers.CharField(source="actor.username", read_only=True, default=None)
+    actor_username = serializers.CharField(
+        source="actor.username", read_only=True, default=None, allow_null=True
+    )
     object_type = serializers.SerializerMethodField()
     data = serializers.JSONField(read_only=True)
 
@@ -568,6 +586,8 @@ class GrantSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    # Not checked when an account is created: any text, "" when unknown.
+    email = serializers.CharField(read_only=True)
     grants = serializers.SerializerMethodField()
 
     class Meta:
@@ -592,7 +612,9 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    language = serializers.ChoiceField(choices=User._meta.get_field("language").choices)
+    language = serializers.ChoiceField(
+        choices=User._meta.get_field("language").choices, required=False
+    )
 
 
 # --- Tokens ----------------------------------------------------------------------------
@@ -781,7 +803,9 @@ class SubjectSerializer(serializers.ModelSerializer):
     status = EnumField(SubjectStatus, read_only=True)
     tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
     kind_label = serializers.SerializerMethodField()
-    person_name = serializers.CharField(source="person.full_name", read_only=True, default=None)
+    person_name = serializers.CharField(
+        source="person.full_name", read_only=True, default=None, allow_null=True
+    )
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:
@@ -869,11 +893,11 @@ class SubjectAddSerializer(serializers.Serializer):
         person_kind = attrs["kind"] in PERSON_SUBJECT_KINDS
         if person_kind and attrs.get("person") is None:
             raise serializers.ValidationError(
-                {"person": _("This kind of subject is a person: say who.")}
+                {"person": _("This kind of subject is a person: say who.")}, code=RULE
             )
         if not person_kind and attrs.get("person") is not None:
             raise serializers.ValidationError(
-                {"person": _("This kind of subject is a unit: leave the person out.")}
+                {"person": _("This kind of subject is a unit: leave the person out.")}, code=RULE
             )
         return attrs
 
@@ -1014,7 +1038,7 @@ class ReviewVersionSerializer(serializers.ModelSerializer):
     content = serializers.JSONField(read_only=True)
     engine_result = serializers.JSONField(read_only=True)
     created_by_username = serializers.CharField(
-        source="created_by.username", read_only=True, default=None
+        source="created_by.username", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -1124,7 +1148,8 @@ def check_content(form: catalogue.FormSpec, inputs, content: dict) -> dict:
                 "content": [
                     _("Unknown sections of this form: %(keys)s.") % {"keys": ", ".join(unknown)}
                 ]
-            }
+            },
+            code=RULE,
         )
     errors: dict[str, list[str]] = {}
     out: dict = {}
@@ -1188,7 +1213,7 @@ def check_content(form: catalogue.FormSpec, inputs, content: dict) -> dict:
             value = _check_rating(key, value, inputs, errors)
         out[key] = value
     if errors:
-        raise serializers.ValidationError(errors)
+        raise serializers.ValidationError(errors, code=RULE)
     return out
 
 

@@ -24,7 +24,14 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiemdiem.accounts.permissions import ALL, can, get_or_404, restrict, scope_prefixes
+from kiemdiem.accounts.permissions import (
+    ALL,
+    can,
+    get_or_404,
+    has_any,
+    restrict,
+    scope_prefixes,
+)
 from kiemdiem.accounts.services import user_set_language
 from kiemdiem.api import serializers as s
 from kiemdiem.api.exceptions import DETAIL_SCHEMA, VALIDATION_ERROR_SCHEMA, api_exception_handler
@@ -70,6 +77,13 @@ def require(user, action_name: str, obj) -> None:
         raise PermissionDenied
 
 
+def require_somewhere(user) -> None:
+    """403 unless ``user`` may change something somewhere: checked before the body of a write
+    that names its target in the body is read, so that a reader learns nothing from it."""
+    if not has_any(user, "change"):
+        raise PermissionDenied
+
+
 def require_everywhere(user, action_name: str) -> None:
     """403 unless ``user`` may do ``action_name`` on the whole tree (e.g. add a root unit)."""
     if scope_prefixes(user, action_name) != ALL:
@@ -90,7 +104,13 @@ class ApiViewSet(viewsets.GenericViewSet):
         return api_exception_handler
 
     def parse_query(self, serializer_class) -> dict:
-        serializer = serializer_class(data=self.request.query_params.dict())
+        params = self.request.query_params
+        repeated = [name for name in serializer_class().fields if len(params.getlist(name)) > 1]
+        if repeated:  # the schema promises one value each; never pick one silently
+            raise ValidationError(
+                {name: [_("Give this parameter only once.")] for name in repeated}
+            )
+        serializer = serializer_class(data=params.dict())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -188,6 +208,7 @@ class UnitViewSet(ApiViewSet):
         return Response(s.UnitSerializer(self.visible(Unit.objects.all())).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.UnitCreateSerializer)
         if data["parent"] is None:
             require_everywhere(request.user, "change")
@@ -390,6 +411,7 @@ class PersonViewSet(ApiViewSet):
         return Response(s.PersonDetailSerializer(person).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.PersonCreateSerializer)
         unit = data["unit"]
         require(request.user, "change", unit)
@@ -506,6 +528,7 @@ class AffiliationViewSet(ApiViewSet):
         return Response(s.AffiliationSerializer(row).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.AffiliationCreateSerializer)
         require(request.user, "change", data["unit"])
         affiliation = people.affiliation_start(actor=request.user, **data)
@@ -642,6 +665,7 @@ class CycleViewSet(ApiViewSet):
         return Response(s.CycleSerializer(self._cycle()).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.CycleOpenSerializer)
         require(request.user, "change", data["root"])
         stages = _windows(data.pop("stages"))
@@ -689,6 +713,7 @@ class CycleViewSet(ApiViewSet):
     @plans.mapping.post
     def issue_plan(self, request, pk=None):
         cycle = self._cycle()
+        require_somewhere(request.user)
         data = self.parse_body(s.PlanIssueSerializer)
         require(request.user, "change", data["unit"])
         require_open(cycle)
@@ -738,6 +763,7 @@ class CycleViewSet(ApiViewSet):
     @subjects.mapping.post
     def add_subject(self, request, pk=None):
         cycle = self._cycle()
+        require_somewhere(request.user)
         data = self.parse_body(s.SubjectAddSerializer)
         require(request.user, "change", data["unit"])
         require_open(cycle)
@@ -1097,7 +1123,8 @@ class MeView(APIView):
     def patch(self, request):
         serializer = s.MeUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user_set_language(user=request.user, actor=request.user, **serializer.validated_data)
+        if "language" in serializer.validated_data:  # {} changes nothing
+            user_set_language(user=request.user, actor=request.user, **serializer.validated_data)
         return Response(self._me(request.user))
 
 
