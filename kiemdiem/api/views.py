@@ -289,7 +289,7 @@ class UnitViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Active sub-units",
-        responses={200: s.UnitSerializer(many=True), **READ_ERRORS},
+        responses={200: s.UnitSerializer(many=True), **READ_ERRORS, 400: E400},
     )
     @action(detail=True, methods=["get"])
     def children(self, request, pk=None):
@@ -1087,7 +1087,7 @@ class SubjectViewSet(ApiViewSet):
     @extend_schema(
         summary="The review's recorded versions",
         description="Each submission, amendment and sending back, oldest first; never changed.",
-        responses={200: s.ReviewVersionSerializer(many=True), **READ_ERRORS},
+        responses={200: s.ReviewVersionSerializer(many=True), **READ_ERRORS, 400: E400},
     )
     @action(detail=True, methods=["get"], url_path="review/versions")
     def review_versions(self, request, pk=None):
