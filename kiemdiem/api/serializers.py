@@ -80,15 +80,37 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return restrict(self.model._default_manager.all(), user, "view")
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
+        # A JSON number, as the schema says: not "12", not true.
+        if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if isinstance(data, str):
-            if not data.isascii() or not data.isdigit():
-                self.fail("incorrect_type", data_type="str")
-            data = int(data)
         if not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
+
+
+# Body fields that take only the JSON type the schema names: DRF would turn 12 into "12",
+# "12" into 12 and "yes" into true, so a request the schema calls invalid would pass.
+
+
+class Text(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumber(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class YesNo(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
 
 
 class LinkableReviewField(ScopedPrimaryKeyField):
@@ -167,9 +189,9 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class UnitCreateSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
-    name = serializers.CharField(max_length=255)
-    short_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    code = Text(max_length=32)
+    name = Text(max_length=255)
+    short_name = Text(max_length=120, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     parent = ScopedPrimaryKeyField(
         Unit, allow_null=True, help_text=_("The parent unit; null for a new root unit.")
@@ -185,9 +207,9 @@ class UnitCreateSerializer(serializers.Serializer):
 
 
 class UnitUpdateSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32, required=False)
-    name = serializers.CharField(max_length=255, required=False)
-    short_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    code = Text(max_length=32, required=False)
+    name = Text(max_length=255, required=False)
+    short_name = Text(max_length=120, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
     managed_by = ScopedPrimaryKeyField(Unit, allow_null=True, required=False)
 
@@ -216,7 +238,7 @@ class UnitCloseSerializer(serializers.Serializer):
 class UnitListQuerySerializer(serializers.Serializer):
     parent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
-    q = serializers.CharField(
+    q = Text(
         required=False,
         allow_blank=True,
         max_length=200,
@@ -259,8 +281,8 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class AffiliationSerializer(serializers.ModelSerializer):
-    person_name = serializers.CharField(source="person.full_name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    person_name = Text(source="person.full_name", read_only=True)
+    unit_name = Text(source="unit.name", read_only=True)
     # Optional choices are "" when not set: the schema says so (blank or one of the choices).
     role = serializers.ChoiceField(choices=PostRole.choices, read_only=True, allow_blank=True)
     state_category = serializers.ChoiceField(
@@ -362,20 +384,20 @@ class PersonDetailSerializer(serializers.ModelSerializer):
 
 
 class _PersonFields(serializers.Serializer):
-    family_name = serializers.CharField(max_length=60)
-    middle_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    given_name = serializers.CharField(max_length=60)
+    family_name = Text(max_length=60)
+    middle_name = Text(max_length=80, required=False, allow_blank=True)
+    given_name = Text(max_length=60)
     birth_date = serializers.DateField(required=False, allow_null=True)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
-    ethnicity = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    citizen_id = serializers.CharField(
+    ethnicity = Text(max_length=40, required=False, allow_blank=True)
+    citizen_id = Text(
         max_length=12,
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text=_("12 digits, or empty."),
     )
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone = Text(max_length=20, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
@@ -389,25 +411,23 @@ class PersonCreateSerializer(_PersonFields):
     unit = ScopedPrimaryKeyField(Unit, help_text=_("The unit the person joins."))
     kind = serializers.ChoiceField(choices=AffiliationKind.choices)
     valid_from = serializers.DateField(help_text=_("The first day in that unit."))
-    title = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    title = Text(max_length=160, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=PostRole.choices, required=False, allow_blank=True)
-    concurrent = serializers.BooleanField(required=False)
+    concurrent = YesNo(required=False)
     state_category = serializers.ChoiceField(
         choices=StateCategory.choices, required=False, allow_blank=True
     )
     residence_exemption = serializers.ChoiceField(
         choices=ResidenceExemption.choices, required=False, allow_blank=True
     )
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    note = Text(max_length=255, required=False, allow_blank=True)
     admitted_on = serializers.DateField(
         required=False,
         allow_null=True,
         help_text=_("Party admission date; records the membership. Required for a party cell."),
     )
     official_on = serializers.DateField(required=False, allow_null=True)
-    card_number = serializers.CharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True
-    )
+    card_number = Text(max_length=20, required=False, allow_blank=True, allow_null=True)
     occupation = serializers.ChoiceField(choices=Occupation.choices, required=False)
 
     def validate(self, attrs):
@@ -435,9 +455,7 @@ class PersonUpdateSerializer(_PersonFields):
 class MemberAdmitSerializer(serializers.Serializer):
     admitted_on = serializers.DateField()
     official_on = serializers.DateField(required=False, allow_null=True)
-    card_number = serializers.CharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True
-    )
+    card_number = Text(max_length=20, required=False, allow_blank=True, allow_null=True)
     occupation = serializers.ChoiceField(choices=Occupation.choices, required=False)
 
 
@@ -449,7 +467,7 @@ class TransferSerializer(serializers.Serializer):
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MemberStatusKind.choices)
     effective = serializers.DateField()
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    reason = Text(max_length=255, required=False, allow_blank=True, default="")
 
 
 class PersonListQuerySerializer(serializers.Serializer):
@@ -459,7 +477,7 @@ class PersonListQuerySerializer(serializers.Serializer):
         required=False,
         help_text=_("A unit id: people with a current affiliation in its subtree."),
     )
-    q = serializers.CharField(
+    q = Text(
         required=False,
         allow_blank=True,
         max_length=200,
@@ -472,16 +490,16 @@ class AffiliationCreateSerializer(serializers.Serializer):
     unit = ScopedPrimaryKeyField(Unit)
     kind = serializers.ChoiceField(choices=AffiliationKind.choices)
     valid_from = serializers.DateField()
-    title = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    title = Text(max_length=160, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=PostRole.choices, required=False, allow_blank=True)
-    concurrent = serializers.BooleanField(required=False)
+    concurrent = YesNo(required=False)
     state_category = serializers.ChoiceField(
         choices=StateCategory.choices, required=False, allow_blank=True
     )
     residence_exemption = serializers.ChoiceField(
         choices=ResidenceExemption.choices, required=False, allow_blank=True
     )
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    note = Text(max_length=255, required=False, allow_blank=True)
 
 
 AFFILIATION_OPTIONAL_FIELDS = [
@@ -513,10 +531,8 @@ class UnitMembersQuerySerializer(serializers.Serializer):
 
 
 class LogEntrySerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True)
-    actor_username = serializers.CharField(
-        source="actor.username", read_only=True, default=None, allow_null=True
-    )
+    label = Text(read_only=True)
+    actor_username = Text(source="actor.username", read_only=True, default=None, allow_null=True)
     object_type = serializers.SerializerMethodField()
     data = serializers.JSONField(read_only=True)
 
@@ -551,13 +567,13 @@ class AuditQuerySerializer(serializers.Serializer):
         required=False,
         help_text=_("A unit id: entries filed under that unit's subtree."),
     )
-    action = serializers.CharField(
+    action = Text(
         required=False,
         allow_blank=True,
         max_length=64,
         help_text=_("Action code or its beginning, e.g. 'unit.'"),
     )
-    actor = serializers.CharField(
+    actor = Text(
         required=False,
         allow_blank=True,
         max_length=150,
@@ -570,7 +586,7 @@ class AuditQuerySerializer(serializers.Serializer):
 
 class GrantSerializer(serializers.ModelSerializer):
     role_label = serializers.SerializerMethodField()
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_name = Text(source="unit.name", read_only=True)
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -587,7 +603,7 @@ class GrantSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     # Not checked when an account is created: any text, "" when unknown.
-    email = serializers.CharField(read_only=True)
+    email = Text(read_only=True)
     grants = serializers.SerializerMethodField()
 
     class Meta:
@@ -621,12 +637,12 @@ class MeUpdateSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = Text()
+    password = Text(style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+    token = Text(read_only=True)
 
 
 # --- Review cycles ---------------------------------------------------------------------
@@ -655,7 +671,7 @@ class CycleSerializer(serializers.ModelSerializer):
     kind = EnumField(CycleKind, read_only=True)
     status = EnumField(CycleStatus, read_only=True)
     kind_label = serializers.SerializerMethodField()
-    root_name = serializers.CharField(source="root.name", read_only=True)
+    root_name = Text(source="root.name", read_only=True)
     packs = PinnedPackSerializer(many=True, read_only=True)
 
     class Meta:
@@ -683,11 +699,11 @@ class CycleSerializer(serializers.ModelSerializer):
 
 
 class CycleOpenSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=255)
+    code = Text(max_length=40)
+    name = Text(max_length=255)
     kind = EnumField(CycleKind)
-    year = serializers.IntegerField(min_value=1, max_value=9999, help_text=_("The review year."))
-    quarter = serializers.IntegerField(
+    year = WholeNumber(min_value=1, max_value=9999, help_text=_("The review year."))
+    quarter = WholeNumber(
         min_value=1,
         max_value=4,
         required=False,
@@ -706,9 +722,7 @@ class CycleOpenSerializer(serializers.Serializer):
         max_length=20,
         help_text=_("The opening level's timetable: each stage once, in the order of the process."),
     )
-    guidance = serializers.CharField(
-        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
-    )
+    guidance = Text(max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 class CycleListQuerySerializer(serializers.Serializer):
@@ -722,7 +736,7 @@ class PlanSerializer(serializers.ModelSerializer):
     level's plan (``parent``)."""
 
     status = EnumField(PlanStatus, read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_name = Text(source="unit.name", read_only=True)
     parent_unit = serializers.IntegerField(
         source="parent.unit_id", read_only=True, allow_null=True, default=None
     )
@@ -756,16 +770,12 @@ class PlanIssueSerializer(serializers.Serializer):
             "Each stage once, in the order of the process, inside the higher plan's window."
         ),
     )
-    guidance = serializers.CharField(
-        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
-    )
+    guidance = Text(max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 class PlanReviseSerializer(serializers.Serializer):
     stages = StageSerializer(many=True, allow_empty=False, max_length=20)
-    guidance = serializers.CharField(
-        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
-    )
+    guidance = Text(max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 class PlanListQuerySerializer(serializers.Serializer):
@@ -776,7 +786,7 @@ class PlanListQuerySerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(
+    comment = Text(
         max_length=MAX_COMMENT, help_text=_("What needs to change, for the level sent back to.")
     )
 
@@ -803,10 +813,8 @@ class SubjectSerializer(serializers.ModelSerializer):
     status = EnumField(SubjectStatus, read_only=True)
     tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
     kind_label = serializers.SerializerMethodField()
-    person_name = serializers.CharField(
-        source="person.full_name", read_only=True, default=None, allow_null=True
-    )
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    person_name = Text(source="person.full_name", read_only=True, default=None, allow_null=True)
+    unit_name = Text(source="unit.name", read_only=True)
 
     class Meta:
         model = Subject
@@ -887,7 +895,7 @@ class SubjectAddSerializer(serializers.Serializer):
         default=None,
         help_text=_("The person reviewed; null for a unit or collective."),
     )
-    reason = serializers.CharField(max_length=255)
+    reason = Text(max_length=255)
 
     def validate(self, attrs):
         person_kind = attrs["kind"] in PERSON_SUBJECT_KINDS
@@ -903,14 +911,12 @@ class SubjectAddSerializer(serializers.Serializer):
 
 
 class SubjectExcludeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=255)
+    reason = Text(max_length=255)
 
 
 class SubjectRateSerializer(serializers.Serializer):
     tier = EnumField(TierChoice, name="Tier")
-    note = serializers.CharField(
-        max_length=MAX_COMMENT, required=False, allow_blank=True, default=""
-    )
+    note = Text(max_length=MAX_COMMENT, required=False, allow_blank=True, default="")
 
 
 class SubjectListQuerySerializer(serializers.Serializer):
@@ -940,17 +946,17 @@ class GeneratedSerializer(serializers.Serializer):
 
 
 class ChecklistItemSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    id = Text(read_only=True)
+    label = Text(read_only=True)
 
 
 class FormSectionSerializer(serializers.Serializer):
-    key = serializers.CharField(read_only=True)
+    key = Text(read_only=True)
     type = serializers.ChoiceField(
         choices=[(t, t) for t in sorted(catalogue.SECTION_TYPES)], read_only=True
     )
-    title = serializers.CharField(read_only=True)
-    help = serializers.CharField(read_only=True)
+    title = Text(read_only=True)
+    help = Text(read_only=True)
     items = serializers.SerializerMethodField(
         help_text=_("For a checklist: the items that can be ticked, by code.")
     )
@@ -964,19 +970,19 @@ class FormSectionSerializer(serializers.Serializer):
 
 
 class FormSerializer(serializers.Serializer):
-    key = serializers.CharField(read_only=True)
-    code = serializers.CharField(read_only=True)
-    title = serializers.CharField(read_only=True)
+    key = Text(read_only=True)
+    code = Text(read_only=True)
+    title = Text(read_only=True)
     sections = FormSectionSerializer(many=True, read_only=True)
 
 
 class RatingInputSerializer(serializers.Serializer):
     """One input of the rating section, as the cycle's pinned rule set asks for it."""
 
-    name = serializers.CharField(read_only=True)
-    type = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
-    values = serializers.ListField(child=serializers.CharField(), read_only=True)
+    name = Text(read_only=True)
+    type = Text(read_only=True)
+    label = Text(read_only=True)
+    values = serializers.ListField(child=Text(), read_only=True)
     min = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
     max = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
 
@@ -1037,7 +1043,7 @@ class ReviewVersionSerializer(serializers.ModelSerializer):
     proposed_tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
     content = serializers.JSONField(read_only=True)
     engine_result = serializers.JSONField(read_only=True)
-    created_by_username = serializers.CharField(
+    created_by_username = Text(
         source="created_by.username", read_only=True, default=None, allow_null=True
     )
 
@@ -1074,7 +1080,7 @@ class ReviewSaveSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_COMMENT)
+    reason = Text(max_length=MAX_COMMENT)
 
 
 class ReviewLinkSerializer(serializers.Serializer):

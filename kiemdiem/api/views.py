@@ -5,7 +5,8 @@ Reads go through the permission door (``restrict`` / ``get_or_404``): what a use
 see does not exist for them (404, or an empty list). Writes call one service (or, to create a
 person with their first affiliation, three services in one transaction) after checking the
 ``change`` action on the unit the write lands in; a visible object the user may not change
-answers 403. A service's ``ValidationError`` becomes 400 and changes nothing.
+answers 403. A user who may change nothing anywhere gets 403 from a write before its body is
+read. A service's ``ValidationError`` becomes 400 and changes nothing.
 """
 
 from __future__ import annotations
@@ -24,14 +25,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiemdiem.accounts.permissions import (
-    ALL,
-    can,
-    get_or_404,
-    has_any,
-    restrict,
-    scope_prefixes,
-)
+from kiemdiem.accounts.permissions import ALL, can, get_or_404, has_any, restrict, scope_prefixes
 from kiemdiem.accounts.services import user_set_language
 from kiemdiem.api import serializers as s
 from kiemdiem.api.exceptions import DETAIL_SCHEMA, VALIDATION_ERROR_SCHEMA, api_exception_handler

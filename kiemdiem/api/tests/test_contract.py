@@ -215,3 +215,44 @@ def test_a_user_who_may_change_nothing_gets_403_before_the_body_is_read(
     assert response.status_code == expected, (user, response.content)
     assert response["Content-Type"] == "application/json"
     assert (db_state(), cycle_state(), LogEntry.objects.count()) == before
+
+
+# --- Body fields take the JSON type the schema names ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": 12}, "name"),
+        ({"short_name": True}, "short_name"),
+        ({"managed_by": "1"}, "managed_by"),
+    ],
+)
+def test_a_body_value_of_another_json_type_is_400(client_for, province, db_state, change, field):
+    """DRF would turn 12 into "12" and "1" into 1; the schema says string and integer."""
+    before = db_state()
+    response = client_for("staff_p").patch(
+        f"/api/units/{province.commune_b.pk}/", change, format="json"
+    )
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert db_state() == before
+
+
+def test_numbers_and_yes_no_must_be_json_numbers_and_booleans(client_for, province, db_state):
+    client = client_for("staff_p")
+    before = db_state()
+    response = client.post(
+        "/api/affiliations/",
+        {
+            "person": province.members["dung"].pk,
+            "unit": province.cell_b1.pk,
+            "kind": "position",
+            "valid_from": "2024-01-01",
+            "concurrent": "yes",
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and list(response.json()) == ["concurrent"]
+    response = client.post("/api/cycles/", {"year": "2026"}, format="json")
+    assert response.status_code == 400 and "year" in response.json()
+    assert db_state() == before
