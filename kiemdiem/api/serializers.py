@@ -113,6 +113,15 @@ class YesNo(serializers.BooleanField):
         return data
 
 
+class QueryYesNo(serializers.BooleanField):
+    """A yes/no query parameter: ``true`` or ``false``, as the schema's boolean is written."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.lower() in ("true", "false"):
+            return data.lower() == "true"
+        self.fail("invalid")
+
+
 class LinkableReviewField(ScopedPrimaryKeyField):
     """The id of a review that may be linked into a collective's report: one the caller may
     see, or one written in that collective (the view gives them as ``linkable``)."""
@@ -244,11 +253,8 @@ class UnitListQuerySerializer(serializers.Serializer):
         max_length=200,
         help_text=_("Words in the name or code; diacritics optional."),
     )
-    active = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("true: active units only; false: dissolved only."),
+    active = QueryYesNo(
+        required=False, help_text=_("true: active units only; false: dissolved only.")
     )
     as_of = serializers.DateField(
         required=False, help_text=_("The tree as it stood on this date (yyyy-mm-dd).")
@@ -520,7 +526,7 @@ class AffiliationListQuerySerializer(serializers.Serializer):
     person = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     kind = serializers.ChoiceField(choices=AffiliationKind.choices, required=False)
-    current = serializers.BooleanField(required=False, allow_null=True, default=None)
+    current = QueryYesNo(required=False)
 
 
 class UnitMembersQuerySerializer(serializers.Serializer):

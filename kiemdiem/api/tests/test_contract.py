@@ -256,3 +256,12 @@ def test_numbers_and_yes_no_must_be_json_numbers_and_booleans(client_for, provin
     response = client.post("/api/cycles/", {"year": "2026"}, format="json")
     assert response.status_code == 400 and "year" in response.json()
     assert db_state() == before
+
+
+@pytest.mark.parametrize("query", ["active=", "active=yes", "active=1", "current=", "current=0"])
+def test_yes_no_filters_take_true_or_false(client_for, province, query):
+    url = "/api/units/" if query.startswith("active") else "/api/affiliations/"
+    client = client_for("staff_p")
+    response = client.get(f"{url}?{query}")
+    assert response.status_code == 400 and list(response.json()) == [query.split("=")[0]]
+    assert client.get(f"{url}?{query.split('=')[0]}=false").status_code == 200
