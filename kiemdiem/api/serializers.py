@@ -59,6 +59,9 @@ MAX_LONG_TEXT = 20_000  # guidance, as long as a review's longest answer
 MAX_COMMENT = 5_000  # a reason or a comment
 MAX_LINKS = 1_000  # members' reviews linked into one collective's report
 MAX_NUMBER_TEXT = 40  # the longest rating value a review stores
+# The error code of a rule the schema cannot express (across fields, or about a review's form),
+# as opposed to the shape of the input (type, required, choice, length), which it describes.
+RULE = "rule"
 
 
 # --- Fields ----------------------------------------------------------------------------
@@ -78,15 +81,46 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return restrict(self.model._default_manager.all(), user, "view")
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
+        # A JSON number, as the schema says: not "12", not true.
+        if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if isinstance(data, str):
-            if not data.isascii() or not data.isdigit():
-                self.fail("incorrect_type", data_type="str")
-            data = int(data)
         if not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
+
+
+# Body fields that take only the JSON type the schema names: DRF would turn 12 into "12",
+# "12" into 12 and "yes" into true, so a request the schema calls invalid would pass.
+
+
+class Text(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumber(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class YesNo(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class QueryYesNo(serializers.BooleanField):
+    """A yes/no query parameter: ``true`` or ``false``, as the schema's boolean is written."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.lower() in ("true", "false"):
+            return data.lower() == "true"
+        self.fail("invalid")
 
 
 class LinkableReviewField(ScopedPrimaryKeyField):
@@ -165,9 +199,9 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class UnitCreateSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
-    name = serializers.CharField(max_length=255)
-    short_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    code = Text(max_length=32)
+    name = Text(max_length=255)
+    short_name = Text(max_length=120, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     parent = ScopedPrimaryKeyField(
         Unit, allow_null=True, help_text=_("The parent unit; null for a new root unit.")
@@ -183,9 +217,9 @@ class UnitCreateSerializer(serializers.Serializer):
 
 
 class UnitUpdateSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32, required=False)
-    name = serializers.CharField(max_length=255, required=False)
-    short_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    code = Text(max_length=32, required=False)
+    name = Text(max_length=255, required=False)
+    short_name = Text(max_length=120, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
     managed_by = ScopedPrimaryKeyField(Unit, allow_null=True, required=False)
 
@@ -214,17 +248,14 @@ class UnitCloseSerializer(serializers.Serializer):
 class UnitListQuerySerializer(serializers.Serializer):
     parent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
-    q = serializers.CharField(
+    q = Text(
         required=False,
         allow_blank=True,
         max_length=200,
         help_text=_("Words in the name or code; diacritics optional."),
     )
-    active = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("true: active units only; false: dissolved only."),
+    active = QueryYesNo(
+        required=False, help_text=_("true: active units only; false: dissolved only.")
     )
     as_of = serializers.DateField(
         required=False, help_text=_("The tree as it stood on this date (yyyy-mm-dd).")
@@ -257,8 +288,16 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class AffiliationSerializer(serializers.ModelSerializer):
-    person_name = serializers.CharField(source="person.full_name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    person_name = Text(source="person.full_name", read_only=True)
+    unit_name = Text(source="unit.name", read_only=True)
+    # Optional choices are "" when not set: the schema says so (blank or one of the choices).
+    role = serializers.ChoiceField(choices=PostRole.choices, read_only=True, allow_blank=True)
+    state_category = serializers.ChoiceField(
+        choices=StateCategory.choices, read_only=True, allow_blank=True
+    )
+    residence_exemption = serializers.ChoiceField(
+        choices=ResidenceExemption.choices, read_only=True, allow_blank=True
+    )
 
     class Meta:
         model = Affiliation
@@ -329,6 +368,7 @@ PERSON_READ_FIELDS = [
 class PersonSerializer(serializers.ModelSerializer):
     """A person in a list: names, and the party cell they are active in now."""
 
+    gender = serializers.ChoiceField(choices=Gender.choices, read_only=True, allow_blank=True)
     is_member = serializers.SerializerMethodField()
     cell = serializers.SerializerMethodField()
 
@@ -359,9 +399,12 @@ class PersonDetailSerializer(serializers.ModelSerializer):
     """A person in full. ``birth_date``, ``citizen_id``, ``phone``, ``email`` and the party
     card number are null unless the caller may see personal fields (``people.policies``)."""
 
+    gender = serializers.ChoiceField(choices=Gender.choices, read_only=True, allow_blank=True)
+    # Checked as an e-mail address whenever it is saved (Person.full_clean); "" when unknown,
+    # null when the caller may not see personal fields.
+    email = serializers.EmailField(read_only=True, allow_blank=True, allow_null=True)
     membership = serializers.SerializerMethodField()
     phone = serializers.CharField(read_only=True, allow_null=True)
-    email = serializers.CharField(read_only=True, allow_null=True)
     affiliations = PersonAffiliationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -387,20 +430,20 @@ class PersonDetailSerializer(serializers.ModelSerializer):
 
 
 class _PersonFields(serializers.Serializer):
-    family_name = serializers.CharField(max_length=60)
-    middle_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    given_name = serializers.CharField(max_length=60)
+    family_name = Text(max_length=60)
+    middle_name = Text(max_length=80, required=False, allow_blank=True)
+    given_name = Text(max_length=60)
     birth_date = serializers.DateField(required=False, allow_null=True)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
-    ethnicity = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    citizen_id = serializers.CharField(
+    ethnicity = Text(max_length=40, required=False, allow_blank=True)
+    citizen_id = Text(
         max_length=12,
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text=_("12 digits, or empty."),
     )
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone = Text(max_length=20, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
@@ -414,25 +457,23 @@ class PersonCreateSerializer(_PersonFields):
     unit = ScopedPrimaryKeyField(Unit, help_text=_("The unit the person joins."))
     kind = serializers.ChoiceField(choices=AffiliationKind.choices)
     valid_from = serializers.DateField(help_text=_("The first day in that unit."))
-    title = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    title = Text(max_length=160, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=PostRole.choices, required=False, allow_blank=True)
-    concurrent = serializers.BooleanField(required=False)
+    concurrent = YesNo(required=False)
     state_category = serializers.ChoiceField(
         choices=StateCategory.choices, required=False, allow_blank=True
     )
     residence_exemption = serializers.ChoiceField(
         choices=ResidenceExemption.choices, required=False, allow_blank=True
     )
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    note = Text(max_length=255, required=False, allow_blank=True)
     admitted_on = serializers.DateField(
         required=False,
         allow_null=True,
         help_text=_("Party admission date; records the membership. Required for a party cell."),
     )
     official_on = serializers.DateField(required=False, allow_null=True)
-    card_number = serializers.CharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True
-    )
+    card_number = Text(max_length=20, required=False, allow_blank=True, allow_null=True)
     occupation = serializers.ChoiceField(choices=Occupation.choices, required=False)
 
     def validate(self, attrs):
@@ -444,7 +485,8 @@ class PersonCreateSerializer(_PersonFields):
                     "admitted_on": _(
                         "Only party members belong to a party cell: give the admission date."
                     )
-                }
+                },
+                code=RULE,
             )
         return attrs
 
@@ -459,9 +501,7 @@ class PersonUpdateSerializer(_PersonFields):
 class MemberAdmitSerializer(serializers.Serializer):
     admitted_on = serializers.DateField()
     official_on = serializers.DateField(required=False, allow_null=True)
-    card_number = serializers.CharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True
-    )
+    card_number = Text(max_length=20, required=False, allow_blank=True, allow_null=True)
     occupation = serializers.ChoiceField(choices=Occupation.choices, required=False)
 
 
@@ -473,7 +513,7 @@ class TransferSerializer(serializers.Serializer):
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MemberStatusKind.choices)
     effective = serializers.DateField()
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    reason = Text(max_length=255, required=False, allow_blank=True, default="")
 
 
 class PersonListQuerySerializer(serializers.Serializer):
@@ -483,7 +523,7 @@ class PersonListQuerySerializer(serializers.Serializer):
         required=False,
         help_text=_("A unit id: people with a current affiliation in its subtree."),
     )
-    q = serializers.CharField(
+    q = Text(
         required=False,
         allow_blank=True,
         max_length=200,
@@ -496,16 +536,16 @@ class AffiliationCreateSerializer(serializers.Serializer):
     unit = ScopedPrimaryKeyField(Unit)
     kind = serializers.ChoiceField(choices=AffiliationKind.choices)
     valid_from = serializers.DateField()
-    title = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    title = Text(max_length=160, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=PostRole.choices, required=False, allow_blank=True)
-    concurrent = serializers.BooleanField(required=False)
+    concurrent = YesNo(required=False)
     state_category = serializers.ChoiceField(
         choices=StateCategory.choices, required=False, allow_blank=True
     )
     residence_exemption = serializers.ChoiceField(
         choices=ResidenceExemption.choices, required=False, allow_blank=True
     )
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    note = Text(max_length=255, required=False, allow_blank=True)
 
 
 AFFILIATION_OPTIONAL_FIELDS = [
@@ -526,7 +566,7 @@ class AffiliationListQuerySerializer(serializers.Serializer):
     person = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     kind = serializers.ChoiceField(choices=AffiliationKind.choices, required=False)
-    current = serializers.BooleanField(required=False, allow_null=True, default=None)
+    current = QueryYesNo(required=False)
 
 
 class UnitMembersQuerySerializer(serializers.Serializer):
@@ -537,8 +577,8 @@ class UnitMembersQuerySerializer(serializers.Serializer):
 
 
 class LogEntrySerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True)
-    actor_username = serializers.CharField(source="actor.username", read_only=True, default=None)
+    label = Text(read_only=True)
+    actor_username = Text(source="actor.username", read_only=True, default=None, allow_null=True)
     object_type = serializers.SerializerMethodField()
     data = serializers.JSONField(read_only=True)
 
@@ -573,13 +613,13 @@ class AuditQuerySerializer(serializers.Serializer):
         required=False,
         help_text=_("A unit id: entries filed under that unit's subtree."),
     )
-    action = serializers.CharField(
+    action = Text(
         required=False,
         allow_blank=True,
         max_length=64,
         help_text=_("Action code or its beginning, e.g. 'unit.'"),
     )
-    actor = serializers.CharField(
+    actor = Text(
         required=False,
         allow_blank=True,
         max_length=150,
@@ -592,7 +632,7 @@ class AuditQuerySerializer(serializers.Serializer):
 
 class GrantSerializer(serializers.ModelSerializer):
     role_label = serializers.SerializerMethodField()
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_name = Text(source="unit.name", read_only=True)
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -608,6 +648,8 @@ class GrantSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    # Not checked when an account is created: any text, "" when unknown.
+    email = Text(read_only=True)
     grants = serializers.SerializerMethodField()
 
     class Meta:
@@ -632,15 +674,17 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    language = serializers.ChoiceField(choices=User._meta.get_field("language").choices)
+    language = serializers.ChoiceField(
+        choices=User._meta.get_field("language").choices, required=False
+    )
 
 
 # --- Tokens ----------------------------------------------------------------------------
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = Text()
+    password = Text(style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):
@@ -692,7 +736,7 @@ class CycleSerializer(serializers.ModelSerializer):
     kind = EnumField(CycleKind, read_only=True)
     status = EnumField(CycleStatus, read_only=True)
     kind_label = serializers.SerializerMethodField()
-    root_name = serializers.CharField(source="root.name", read_only=True)
+    root_name = Text(source="root.name", read_only=True)
     packs = PinnedPackSerializer(many=True, read_only=True)
 
     class Meta:
@@ -720,11 +764,11 @@ class CycleSerializer(serializers.ModelSerializer):
 
 
 class CycleOpenSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=255)
+    code = Text(max_length=40)
+    name = Text(max_length=255)
     kind = EnumField(CycleKind)
-    year = serializers.IntegerField(min_value=1, max_value=9999, help_text=_("The review year."))
-    quarter = serializers.IntegerField(
+    year = WholeNumber(min_value=1, max_value=9999, help_text=_("The review year."))
+    quarter = WholeNumber(
         min_value=1,
         max_value=4,
         required=False,
@@ -743,9 +787,7 @@ class CycleOpenSerializer(serializers.Serializer):
         max_length=20,
         help_text=_("The opening level's timetable: each stage once, in the order of the process."),
     )
-    guidance = serializers.CharField(
-        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
-    )
+    guidance = Text(max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 class CycleListQuerySerializer(serializers.Serializer):
@@ -759,7 +801,7 @@ class PlanSerializer(serializers.ModelSerializer):
     level's plan (``parent``)."""
 
     status = EnumField(PlanStatus, read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_name = Text(source="unit.name", read_only=True)
     parent_unit = serializers.IntegerField(
         source="parent.unit_id", read_only=True, allow_null=True, default=None
     )
@@ -793,16 +835,12 @@ class PlanIssueSerializer(serializers.Serializer):
             "Each stage once, in the order of the process, inside the higher plan's window."
         ),
     )
-    guidance = serializers.CharField(
-        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
-    )
+    guidance = Text(max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 class PlanReviseSerializer(serializers.Serializer):
     stages = StageSerializer(many=True, allow_empty=False, max_length=20)
-    guidance = serializers.CharField(
-        max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default=""
-    )
+    guidance = Text(max_length=MAX_LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 class PlanListQuerySerializer(serializers.Serializer):
@@ -813,7 +851,7 @@ class PlanListQuerySerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(
+    comment = Text(
         max_length=MAX_COMMENT, help_text=_("What needs to change, for the level sent back to.")
     )
 
@@ -840,8 +878,8 @@ class SubjectSerializer(serializers.ModelSerializer):
     status = EnumField(SubjectStatus, read_only=True)
     tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
     kind_label = serializers.SerializerMethodField()
-    person_name = serializers.CharField(source="person.full_name", read_only=True, default=None)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    person_name = Text(source="person.full_name", read_only=True, default=None, allow_null=True)
+    unit_name = Text(source="unit.name", read_only=True)
 
     class Meta:
         model = Subject
@@ -922,30 +960,28 @@ class SubjectAddSerializer(serializers.Serializer):
         default=None,
         help_text=_("The person reviewed; null for a unit or collective."),
     )
-    reason = serializers.CharField(max_length=255)
+    reason = Text(max_length=255)
 
     def validate(self, attrs):
         person_kind = attrs["kind"] in PERSON_SUBJECT_KINDS
         if person_kind and attrs.get("person") is None:
             raise serializers.ValidationError(
-                {"person": _("This kind of subject is a person: say who.")}
+                {"person": _("This kind of subject is a person: say who.")}, code=RULE
             )
         if not person_kind and attrs.get("person") is not None:
             raise serializers.ValidationError(
-                {"person": _("This kind of subject is a unit: leave the person out.")}
+                {"person": _("This kind of subject is a unit: leave the person out.")}, code=RULE
             )
         return attrs
 
 
 class SubjectExcludeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=255)
+    reason = Text(max_length=255)
 
 
 class SubjectRateSerializer(serializers.Serializer):
     tier = EnumField(TierChoice, name="Tier")
-    note = serializers.CharField(
-        max_length=MAX_COMMENT, required=False, allow_blank=True, default=""
-    )
+    note = Text(max_length=MAX_COMMENT, required=False, allow_blank=True, default="")
 
 
 class SubjectListQuerySerializer(serializers.Serializer):
@@ -975,17 +1011,17 @@ class GeneratedSerializer(serializers.Serializer):
 
 
 class ChecklistItemSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    id = Text(read_only=True)
+    label = Text(read_only=True)
 
 
 class FormSectionSerializer(serializers.Serializer):
-    key = serializers.CharField(read_only=True)
+    key = Text(read_only=True)
     type = serializers.ChoiceField(
         choices=[(t, t) for t in sorted(catalogue.SECTION_TYPES)], read_only=True
     )
-    title = serializers.CharField(read_only=True)
-    help = serializers.CharField(read_only=True)
+    title = Text(read_only=True)
+    help = Text(read_only=True)
     items = serializers.SerializerMethodField(
         help_text=_("For a checklist: the items that can be ticked, by code.")
     )
@@ -999,19 +1035,19 @@ class FormSectionSerializer(serializers.Serializer):
 
 
 class FormSerializer(serializers.Serializer):
-    key = serializers.CharField(read_only=True)
-    code = serializers.CharField(read_only=True)
-    title = serializers.CharField(read_only=True)
+    key = Text(read_only=True)
+    code = Text(read_only=True)
+    title = Text(read_only=True)
     sections = FormSectionSerializer(many=True, read_only=True)
 
 
 class RatingInputSerializer(serializers.Serializer):
     """One input of the rating section, as the cycle's pinned rule set asks for it."""
 
-    name = serializers.CharField(read_only=True)
-    type = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
-    values = serializers.ListField(child=serializers.CharField(), read_only=True)
+    name = Text(read_only=True)
+    type = Text(read_only=True)
+    label = Text(read_only=True)
+    values = serializers.ListField(child=Text(), read_only=True)
     min = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
     max = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
 
@@ -1072,8 +1108,8 @@ class ReviewVersionSerializer(serializers.ModelSerializer):
     proposed_tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
     content = serializers.JSONField(read_only=True)
     engine_result = serializers.JSONField(read_only=True)
-    created_by_username = serializers.CharField(
-        source="created_by.username", read_only=True, default=None
+    created_by_username = Text(
+        source="created_by.username", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -1119,7 +1155,7 @@ class ReviewSaveSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_COMMENT)
+    reason = Text(max_length=MAX_COMMENT)
 
 
 class ReviewLinkSerializer(serializers.Serializer):
@@ -1193,7 +1229,8 @@ def check_content(form: catalogue.FormSpec, inputs, content: dict) -> dict:
                 "content": [
                     _("Unknown sections of this form: %(keys)s.") % {"keys": ", ".join(unknown)}
                 ]
-            }
+            },
+            code=RULE,
         )
     errors: dict[str, list[str]] = {}
     out: dict = {}
@@ -1257,7 +1294,7 @@ def check_content(form: catalogue.FormSpec, inputs, content: dict) -> dict:
             value = _check_rating(key, value, inputs, errors)
         out[key] = value
     if errors:
-        raise serializers.ValidationError(errors)
+        raise serializers.ValidationError(errors, code=RULE)
     return out
 
 

@@ -5,7 +5,8 @@ Reads go through the permission door (``restrict`` / ``get_or_404``): what a use
 see does not exist for them (404, or an empty list). Writes call one service (or, to create a
 person with their first affiliation, three services in one transaction) after checking the
 ``change`` action on the unit the write lands in; a visible object the user may not change
-answers 403. A service's ``ValidationError`` becomes 400 and changes nothing.
+answers 403. A user who may change nothing anywhere gets 403 from a write before its body is
+read. A service's ``ValidationError`` becomes 400 and changes nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiemdiem.accounts.permissions import ALL, can, get_or_404, restrict, scope_prefixes
+from kiemdiem.accounts.permissions import ALL, can, get_or_404, has_any, restrict, scope_prefixes
 from kiemdiem.accounts.services import user_set_language
 from kiemdiem.api import serializers as s
 from kiemdiem.api.exceptions import DETAIL_SCHEMA, VALIDATION_ERROR_SCHEMA, api_exception_handler
@@ -71,6 +72,13 @@ def require(user, action_name: str, obj) -> None:
         raise PermissionDenied
 
 
+def require_somewhere(user) -> None:
+    """403 unless ``user`` may change something somewhere: checked before the body of a write
+    that names its target in the body is read, so that a reader learns nothing from it."""
+    if not has_any(user, "change"):
+        raise PermissionDenied
+
+
 def require_everywhere(user, action_name: str) -> None:
     """403 unless ``user`` may do ``action_name`` on the whole tree (e.g. add a root unit)."""
     if scope_prefixes(user, action_name) != ALL:
@@ -91,7 +99,13 @@ class ApiViewSet(viewsets.GenericViewSet):
         return api_exception_handler
 
     def parse_query(self, serializer_class) -> dict:
-        serializer = serializer_class(data=self.request.query_params.dict())
+        params = self.request.query_params
+        repeated = [name for name in serializer_class().fields if len(params.getlist(name)) > 1]
+        if repeated:  # the schema promises one value each; never pick one silently
+            raise ValidationError(
+                {name: [_("Give this parameter only once.")] for name in repeated}
+            )
+        serializer = serializer_class(data=params.dict())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -189,6 +203,7 @@ class UnitViewSet(ApiViewSet):
         return Response(s.UnitSerializer(self.visible(Unit.objects.all())).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.UnitCreateSerializer)
         if data["parent"] is None:
             require_everywhere(request.user, "change")
@@ -269,7 +284,7 @@ class UnitViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Active sub-units",
-        responses={200: s.UnitSerializer(many=True), **READ_ERRORS},
+        responses={200: s.UnitSerializer(many=True), **READ_ERRORS, 400: E400},
     )
     @action(detail=True, methods=["get"])
     def children(self, request, pk=None):
@@ -398,6 +413,7 @@ class PersonViewSet(ApiViewSet):
         return Response(s.PersonDetailSerializer(person).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.PersonCreateSerializer)
         unit = data["unit"]
         require(request.user, "change", unit)
@@ -516,6 +532,7 @@ class AffiliationViewSet(ApiViewSet):
         return Response(s.AffiliationSerializer(row).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.AffiliationCreateSerializer)
         require(request.user, "change", data["unit"])
         affiliation = people.affiliation_start(actor=request.user, **data)
@@ -654,6 +671,7 @@ class CycleViewSet(ApiViewSet):
         return Response(s.CycleSerializer(self._cycle()).data)
 
     def create(self, request):
+        require_somewhere(request.user)
         data = self.parse_body(s.CycleOpenSerializer)
         require(request.user, "change", data["root"])
         stages = _windows(data.pop("stages"))
@@ -701,6 +719,7 @@ class CycleViewSet(ApiViewSet):
     @plans.mapping.post
     def issue_plan(self, request, pk=None):
         cycle = self._cycle()
+        require_somewhere(request.user)
         data = self.parse_body(s.PlanIssueSerializer)
         require(request.user, "change", data["unit"])
         require_open(cycle)
@@ -750,6 +769,7 @@ class CycleViewSet(ApiViewSet):
     @subjects.mapping.post
     def add_subject(self, request, pk=None):
         cycle = self._cycle()
+        require_somewhere(request.user)
         data = self.parse_body(s.SubjectAddSerializer)
         require(request.user, "change", data["unit"])
         require_open(cycle)
@@ -1090,7 +1110,7 @@ class SubjectViewSet(ApiViewSet):
     @extend_schema(
         summary="The review's recorded versions",
         description="Each submission, amendment and sending back, oldest first; never changed.",
-        responses={200: s.ReviewVersionSerializer(many=True), **READ_ERRORS},
+        responses={200: s.ReviewVersionSerializer(many=True), **READ_ERRORS, 400: E400},
     )
     @action(detail=True, methods=["get"], url_path="review/versions")
     def review_versions(self, request, pk=None):
@@ -1126,5 +1146,6 @@ class MeView(APIView):
     def patch(self, request):
         serializer = s.MeUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user_set_language(user=request.user, actor=request.user, **serializer.validated_data)
+        if "language" in serializer.validated_data:  # {} changes nothing
+            user_set_language(user=request.user, actor=request.user, **serializer.validated_data)
         return Response(self._me(request.user))

@@ -4,7 +4,7 @@ from kiemdiem.accounts.permissions import has_any
 from kiemdiem.audit.display import describe
 from kiemdiem.audit.registry import ACTIONS
 from kiemdiem.audit.selectors import log_list
-from kiemdiem.common.views import paginate, render_page
+from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.orgtree.selectors import unit_get
 
 
@@ -13,7 +13,8 @@ def audit_log(request):
     """The audit log within the reader's scope, newest first."""
     if not has_any(request.user, "view_audit"):
         return render_page(request, "403.html", {}, status=403)
-    unit = unit_get(request.user, request.GET["unit"]) if request.GET.get("unit") else None
+    unit_id = query_id(request, "unit")
+    unit = unit_get(request.user, unit_id) if unit_id else None
     action = request.GET.get("action", "")
     entries = log_list(request.user, unit=unit, action=action, actor=request.GET.get("actor", ""))
     page = paginate(request, entries)

@@ -1,7 +1,11 @@
 """Helpers for the server-rendered views."""
 
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+MAX_ID = 2**63 - 1  # the largest primary key the databases store
 
 
 def htmx_partial(request) -> bool:
@@ -20,3 +24,14 @@ def render_page(request, template: str, context: dict, partial: str | None = Non
 
 def paginate(request, queryset, per_page: int = 50):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def query_id(request, name: str) -> int | None:
+    """The id in the query parameter ``name``; None when it is absent or empty. Anything that
+    cannot be an id is a bad request (400 and the error page), never a crash."""
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID):
+        raise BadRequest(_("“%(name)s” must be the number of a record.") % {"name": name})
+    return int(value)

@@ -15,7 +15,7 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
-from kiemdiem.common.views import paginate, render_page
+from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.orgtree.selectors import unit_get
 from kiemdiem.people import policies, selectors, services
 from kiemdiem.people.forms import (
@@ -33,9 +33,8 @@ from kiemdiem.people.services import PERSON_FIELDS
 
 @login_required
 def person_list(request):
-    unit = None
-    if request.GET.get("unit"):
-        unit = unit_get(request.user, request.GET["unit"])
+    unit_id = query_id(request, "unit")
+    unit = unit_get(request.user, unit_id) if unit_id else None
     q = request.GET.get("q", "").strip()
     people = selectors.person_list(request.user, unit=unit, q=q).prefetch_related(
         selectors.prefetch_current_cells()

@@ -5,7 +5,8 @@ province; the targets sit in commune B's subtree (B's plan; Dung's subject in ce
 
 * reads: outside the caller's scope looks like nothing (404, or left out of lists);
 * writes on an object in the URL: invisible → 404, visible but not allowed → 403;
-* a unit named in the body and invisible → 400 "does not exist" on that field;
+* a unit named in the body and invisible → 400 "does not exist" on that field, but a user who
+  may change nothing anywhere gets 403 before the body is read;
 * a refused write changes nothing, an accepted one is audited (except saving a draft).
 """
 
@@ -21,6 +22,7 @@ SEE_CYCLE = {"staff_a", "staff_p", "staff_b", "inspector", "decider", "member"}
 SEE_B = {"staff_p", "staff_b", "inspector", "decider"}
 CHANGE_B = {"staff_p", "staff_b"}
 READ_ONLY_B = {"inspector", "decider"}
+CHANGE_SOMEWHERE = {"staff_a", "staff_p", "staff_b"}
 
 
 def _client(client_for, user):
@@ -252,7 +254,9 @@ def test_writes(
     elif user in forbidden:
         expected = 403
     elif others == "body":  # the cycle is in the URL, the unit in the body
-        expected = 400 if user in SEE_CYCLE else 404
+        expected = 404 if user not in SEE_CYCLE else 400 if user in CHANGE_SOMEWHERE else 403
+    elif others == 400 and user not in CHANGE_SOMEWHERE:  # refused before the body is read
+        expected = 403
     else:
         expected = others
     assert response.status_code == expected, (user, response.content)

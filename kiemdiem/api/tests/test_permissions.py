@@ -4,7 +4,8 @@ grant, own-subtree grant, inspector and member. The target objects sit in commun
 * reads: outside the caller's scope looks like nothing (404, or left out of lists);
 * writes on an object in the URL: invisible → 404, visible but not changeable → 403;
 * writes naming their target in the body (create): invisible → 400 "does not exist" on that
-  field, visible but not changeable → 403.
+  field, visible but not changeable → 403; a user who may change nothing anywhere gets 403
+  before the body is read.
 """
 
 import datetime
@@ -15,6 +16,7 @@ D = datetime.date
 USERS = ["anon", "nogrant", "staff_a", "staff_p", "staff_b", "inspector", "member"]
 CAN_READ_B = {"staff_p", "staff_b", "inspector"}
 CAN_CHANGE_B = {"staff_p", "staff_b"}
+CHANGE_SOMEWHERE = {"staff_a", "staff_p", "staff_b"}
 
 
 def _client(client_for, user):
@@ -148,8 +150,10 @@ def test_writes(client_for, province, extra, db_state, user, method, url, body, 
         expected = success
     elif user in CAN_READ_B:
         expected = 403
+    elif target == "url":
+        expected = 404
     else:
-        expected = 404 if target == "url" else 400
+        expected = 400 if user in CHANGE_SOMEWHERE else 403
     assert response.status_code == expected, response.content
     if expected == success:
         assert db_state()["audit"] > before["audit"]
