@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from kiemdiem.api.views import E401, E403, E404, READ_ERRORS, ApiViewSet
+from kiemdiem.api.views import E401, E403, E404, LIST_ERRORS, READ_ERRORS, ApiViewSet
 from kiemdiem.jobs import selectors, services
 from kiemdiem.jobs.models import Job, JobStatus
 from kiemdiem.jobs.policies import JobPolicy
@@ -65,7 +65,10 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="My background jobs, newest first", responses={200: JobSerializer}),
+    list=extend_schema(
+        summary="My background jobs, newest first",
+        responses={200: JobSerializer, **LIST_ERRORS},
+    ),
     retrieve=extend_schema(
         summary="One background job and its progress",
         responses={200: JobSerializer, **READ_ERRORS},
