@@ -110,6 +110,9 @@ FIELD_LABELS = {
     "created": capfirst(_("created")),
     "updated": capfirst(_("updated")),
     "unchanged": capfirst(_("unchanged")),
+    # API tokens and sign-out (never the secret: the first characters that name the token)
+    "prefix": _("Token (first characters)"),
+    "tokens": _("API tokens revoked"),
 }
 # Coded values shown with their labels.
 CHOICES = {

@@ -59,6 +59,10 @@ def _one_of_everything(province):
     accounts.password_changed(user=member, actor=member)
     grant = accounts.grant_add(user=staff_a, role="inspector", unit=province.cell_a1, actor=None)
     accounts.grant_revoke(grant=Grant.objects.get(pk=grant.pk), actor=None)
+    token, _secret = accounts.token_create(user=member, actor=member)
+    accounts.token_revoke(token=token, actor=member)
+    accounts.token_create(user=member, actor=member)
+    accounts.sign_out_everywhere(user=member, actor=member)
     # a cycle: plans, subjects, reviews, ratings
     hold_post(dung, province.standing, title="Ủy viên Ban Thường vụ")
     cycle = open_annual(province, 2025)
