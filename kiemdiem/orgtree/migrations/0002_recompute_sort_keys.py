@@ -7,40 +7,15 @@ sorts first). Keys are derived data, so reversing leaves them as they are.
 from django.db import migrations
 
 import kiemdiem.common.fields
+from kiemdiem.common.db import column_writer
 from kiemdiem.common.vietnamese import text_sort_key
 
 BATCH = 5000
 
 
-def _writer(connection, table, column):
-    """A function that writes (key, pk) pairs: one statement per batch on PostgreSQL.
-
-    bulk_update's CASE WHEN grows with the batch (about 1,300 rows/s on PostgreSQL); one UPDATE
-    per row is about 10,000 rows/s; joining an unnest of two arrays about twice that
-    (bench/people/RESULTS.md). SQLite runs in process, so one UPDATE per row is cheap there.
-    """
-    table, column = connection.ops.quote_name(table), connection.ops.quote_name(column)
-
-    def write(pairs):
-        if not pairs:
-            return
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                keys, pks = zip(*pairs, strict=True)
-                cursor.execute(
-                    f"UPDATE {table} AS t SET {column} = v.key"
-                    " FROM unnest(%s::text[], %s::bigint[]) AS v(key, id) WHERE t.id = v.id",
-                    [list(keys), list(pks)],
-                )
-            else:
-                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", pairs)
-
-    return write
-
-
 def recompute(apps, schema_editor):
     Unit = apps.get_model("orgtree", "Unit")
-    write = _writer(schema_editor.connection, Unit._meta.db_table, "name_sort_key")
+    write = column_writer(schema_editor.connection, Unit._meta.db_table, "name_sort_key")
     last = 0
     while True:  # pk by pk in batches: no open cursor while we write, memory bounded
         rows = list(

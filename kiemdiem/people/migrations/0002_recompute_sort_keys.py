@@ -8,40 +8,15 @@ rewrite each one the next time the person is saved.
 from django.db import migrations
 
 import kiemdiem.common.fields
+from kiemdiem.common.db import column_writer
 from kiemdiem.common.vietnamese import name_sort_key
 
 BATCH = 5000
 
 
-def _writer(connection, table, column):
-    """A function that writes (key, pk) pairs: one statement per batch on PostgreSQL.
-
-    bulk_update's CASE WHEN grows with the batch (about 1,300 rows/s on PostgreSQL); one UPDATE
-    per row is about 10,000 rows/s; joining an unnest of two arrays about twice that
-    (bench/people/RESULTS.md). SQLite runs in process, so one UPDATE per row is cheap there.
-    """
-    table, column = connection.ops.quote_name(table), connection.ops.quote_name(column)
-
-    def write(pairs):
-        if not pairs:
-            return
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                keys, pks = zip(*pairs, strict=True)
-                cursor.execute(
-                    f"UPDATE {table} AS t SET {column} = v.key"
-                    " FROM unnest(%s::text[], %s::bigint[]) AS v(key, id) WHERE t.id = v.id",
-                    [list(keys), list(pks)],
-                )
-            else:
-                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", pairs)
-
-    return write
-
-
 def recompute(apps, schema_editor):
     Person = apps.get_model("people", "Person")
-    write = _writer(schema_editor.connection, Person._meta.db_table, "sort_key")
+    write = column_writer(schema_editor.connection, Person._meta.db_table, "sort_key")
     fields = ("pk", "family_name", "middle_name", "given_name", "sort_key")
     last = 0
     while True:  # pk by pk in batches: no open cursor while we write, memory bounded
