@@ -13,13 +13,10 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import os
 import pickle
 import shutil
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
@@ -38,7 +35,7 @@ from kiemdiem.imports import fastinsert, text
 from kiemdiem.imports.limits import LimitError
 from kiemdiem.imports.messages import Message
 from kiemdiem.imports.messages import deferred as _  # problems: translated when read
-from kiemdiem.imports.models import ACTIVE, STALE_AFTER_SECONDS, ImportJob, ImportKind, JobStatus
+from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
 from kiemdiem.imports.readers import ReadError, detect_format, open_table
 from kiemdiem.imports.text import CsvEncodingError
 from kiemdiem.imports.validation import (
@@ -80,6 +77,7 @@ class ImportFailed(Exception):
 # --- jobs ---------------------------------------------------------------------------------
 
 
+@transaction.atomic  # a file that cannot be stored leaves no job waiting for it
 def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJob:
     """Store an upload (``chunks``: an iterable of bytes) as a queued job."""
     fmt = detect_format(filename)
@@ -101,67 +99,9 @@ def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJ
     return job
 
 
-def this_process() -> str:
-    """``host:pid:start time`` of this process: a pid alone is reused after a restart."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
-
-
-def _started(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux); "" where unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after "pid (name)"
-
-
-def _alive(worker: str) -> bool | None:
-    """Whether the process ``worker`` (``this_process()`` of some process) still runs; None
-    when that cannot be known here (another machine)."""
-    host, _, rest = worker.partition(":")
-    pid_text, _, started = rest.partition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return None
-    pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, another user's
-    return not started or _started(pid) in ("", started)  # else the pid was reused
-
-
 def _mark_working(job: ImportJob, status: str) -> None:
-    job.status, job.worker, job.heartbeat_at = status, this_process(), timezone.now()
-    job.save(update_fields=["status", "worker", "heartbeat_at"])
-
-
-def jobs_recover() -> int:
-    """Mark interrupted the jobs whose process died; returns how many.
-
-    A job left queued, validating or running by a process that is gone (killed, out of
-    memory, the server restarted) would otherwise show progress forever. Gone: the process
-    named in ``job.worker`` no longer exists on this machine; for a process that cannot be
-    checked from here (another machine, or none recorded), no sign of life (heartbeat,
-    progress file) for ``STALE_AFTER_SECONDS``. Run when jobs are listed or shown and by
-    ``manage.py recover_imports`` before the server starts. Nothing needs undoing: a commit is
-    one transaction, which the database rolled back when the process died.
-    """
-    now = timezone.now()
-    marked = 0
-    for job in ImportJob.objects.filter(status__in=ACTIVE):
-        alive = _alive(job.worker) if job.worker else None
-        if alive is None:  # not known here: the heartbeat tells
-            alive = now.timestamp() - job.last_sign_of_life() <= STALE_AFTER_SECONDS
-        if alive:
-            continue
-        # Only if still in the state seen: a live worker finishing now wins.
-        marked += ImportJob.objects.filter(pk=job.pk, status=job.status).update(
-            status=JobStatus.INTERRUPTED, finished_at=now
-        )
-        log.warning("import job %s interrupted (was %s, worker %s)", job.pk, job.status, job.worker)
-    return marked
+    job.status = status
+    job.save(update_fields=["status"])
 
 
 def _failure_text(exc: Exception) -> str:
@@ -1358,14 +1298,8 @@ def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> Im
     from kiemdiem.imports.exporters import error_report, save_problems
 
     _mark_working(job, JobStatus.VALIDATING)
-
-    def report(done, total):
-        job.write_progress(done, total, "validating")
-        if progress:
-            progress(done, total)
-
     try:
-        reading, counts = _run(job, commit=False, progress=report)
+        reading, counts = _run(job, commit=False, progress=progress)
     except Exception as exc:  # an unreadable file: say so, keep the job
         job.status, job.failure = JobStatus.FAILED, _failure_text(exc)[:2000]
         job.finished_at = timezone.now()
@@ -1387,21 +1321,22 @@ def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> Im
 def import_commit(
     job: ImportJob, actor, *, bulk: bool = True, progress: ProgressFn | None = None
 ) -> ImportJob:
-    """Write the file in one transaction; on any error nothing is written and the job fails."""
-    if job.status != JobStatus.READY:
+    """Write the file in one transaction; on any error nothing is written and the job fails.
+
+    The file must have been checked without errors (ready, or confirmed and waiting for the
+    queue). Taking it is one conditional update, so the same file is never imported twice.
+    """
+    taken = ImportJob.objects.filter(
+        pk=job.pk, status__in=[JobStatus.READY, JobStatus.CONFIRMED]
+    ).update(status=JobStatus.RUNNING)
+    if not taken:
         raise ImportFailed(gettext("Only a checked file without errors can be imported."))
-    _mark_working(job, JobStatus.RUNNING)
+    job.status = JobStatus.RUNNING
     total = job.total
-
-    def report(done, n):
-        job.write_progress(done, n, "running")
-        if progress:
-            progress(done, n)
-
     try:
         with transaction.atomic():
             reading, counts = _run(
-                job, commit=True, actor=actor, bulk=bulk, progress=report, total=total
+                job, commit=True, actor=actor, bulk=bulk, progress=progress, total=total
             )
             if reading.problems.errors:
                 raise ImportFailed(gettext("The file changed since it was checked."))
@@ -1424,13 +1359,15 @@ def import_commit(
                     "unchanged": job.unchanged,
                 },
             )
+            # "Done" in the same transaction as the data: a process killed at any moment
+            # leaves either both or neither, never data under a job that looks interrupted.
+            job.status, job.done, job.finished_at = JobStatus.DONE, job.total, timezone.now()
+            job.save()
     except Exception as exc:
         job.status, job.failure = JobStatus.FAILED, _failure_text(exc)[:2000]
         job.finished_at = timezone.now()
         job.save()
         raise
-    job.status, job.done, job.finished_at = JobStatus.DONE, job.total, timezone.now()
-    job.save()
     if job.kind == ImportKind.PEOPLE and job.created + job.updated >= ANALYZE_AFTER:
         _analyze_people_tables()
     return job
