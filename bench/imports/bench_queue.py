@@ -63,17 +63,20 @@ def app(path: str) -> None:
         while True:
             job = selectors.job_get(user, pk)  # as the import's page reads it
             progress = job.progress()  # the step's job, live from the shared cache
-            sample = (job.status, progress["done"], progress["total"])
+            step = job.task.status if job.task else ""
+            sample = (job.status, progress["done"], progress["total"], step)
             if sample != last:
                 say(
                     status=job.status,
                     done=progress["done"],
                     total=progress["total"],
                     percent=progress["percent"],
-                    step=job.task.status if job.task else "",
+                    step=step,
                 )
                 last = sample
-            if job.status in FINAL:
+            # The import's "done" is committed with its data; its job ends just after
+            # (ANALYZE of the people tables): the step is over when both are.
+            if job.status in FINAL and (job.task is None or job.task.is_finished):
                 return job.status
             time.sleep(0.5)
 
@@ -137,6 +140,7 @@ def main():
         env.pop("DATABASE_URL", None)
     print(machine())
     print(f"database: {args.db}; rows: {args.rows:,}; var: {var}")
+    print("load average at the start: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     worker = None
     try:
         run(["manage.py", "migrate", "-v0"], env)
@@ -174,6 +178,7 @@ def main():
             for kind, step in end["steps"].items():
                 print(f"    {kind}: waited {step['queued_s']} s, ran {step['ran_s']} s")
         print("counts (people, affiliations, audit entries):", counts(env))
+        print("load average at the end: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     finally:
         if worker is not None:
             worker.kill()
