@@ -84,7 +84,8 @@ def _notify(job: Job) -> None:
     if kind is None or kind.on_status is None:
         return
     try:
-        kind.on_status(job)
+        with transaction.atomic():  # a savepoint: its failure leaves the caller's transaction
+            kind.on_status(job)
     except Exception:  # the job's own status stands; the app's record is the app's problem
         log.exception("on_status of job %s (%s) failed", job.pk, job.kind)
 
