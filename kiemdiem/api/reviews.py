@@ -197,13 +197,10 @@ class ReviewSaveSerializer(serializers.Serializer):
     )
     proposed_tier = EnumField(TierChoice, name="Tier", required=False, allow_blank=True, default="")
     revision = serializers.DateTimeField(
-        required=False,
-        allow_null=True,
-        default=None,
         help_text=_(
-            "The `updated_at` of the review this draft was written from. When the review has "
-            "changed since (another window, another writer), the save is refused with 409 and "
-            "nothing changes."
+            "Required: the `updated_at` of the review this draft was written from. When the "
+            "review has changed since (another window, another writer), the save is refused "
+            "with 409 and nothing changes."
         ),
     )
 
