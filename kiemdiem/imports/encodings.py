@@ -469,8 +469,14 @@ def _undo_layers(text: str) -> str | None:
     return _nfc(cur) if cur != text else None
 
 
+# A UTF-8 lead byte of a Vietnamese letter shown as Windows-1252, then a continuation byte.
+_MOJIBAKE_PAIR = re.compile(r"[ÂÃÄÅÆá][\u0080-\u00bf\u0152-\u2122]")
+
+
 def _ftfy_repair(text: str) -> str | None:
     """ftfy's repair of mojibake inside text that is not all bytes ("Nguyễn Thá»‹ Lan")."""
+    if not _MOJIBAKE_PAIR.search(text):
+        return None  # nothing ftfy could repair: spare the common Unicode cell its cost
     import ftfy
 
     fixed = ftfy.fix_encoding(text)
