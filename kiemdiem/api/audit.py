@@ -11,7 +11,7 @@ from kiemdiem.accounts.permissions import restrict
 from kiemdiem.api.base import LIST_ERRORS, ApiViewSet
 from kiemdiem.api.fields import MAX_ID, Text
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.orgtree.models import Unit
+from kiemdiem.orgtree.selectors import unit_visible
 
 
 class LogEntrySerializer(serializers.ModelSerializer):
@@ -81,16 +81,11 @@ class AuditViewSet(ApiViewSet):
         params = self.parse_query(AuditQuerySerializer)
         entries = restrict(LogEntry.objects.all(), request.user, "view_audit")
         if "unit" in params:
-            unit_path = (
-                restrict(Unit.objects.all(), request.user, "view")
-                .filter(pk=params["unit"])
-                .values_list("path", flat=True)
-                .first()
-            )
-            if unit_path is None:
+            unit = unit_visible(request.user, params["unit"])
+            if unit is None:
                 entries = entries.none()
             else:
-                entries = entries.filter(unit__path__startswith=unit_path)
+                entries = entries.filter(unit__path__startswith=unit.path)
         if params.get("action"):
             entries = entries.filter(action__startswith=params["action"])
         if params.get("actor"):

@@ -13,7 +13,6 @@ read. A service's ``ValidationError`` becomes 400 and changes nothing.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +27,6 @@ from kiemdiem.accounts.permissions import ALL, can, get_or_404, has_any, scope_p
 from kiemdiem.api.exceptions import DETAIL_SCHEMA, VALIDATION_ERROR_SCHEMA, api_exception_handler
 from kiemdiem.api.fields import MAX_ID
 from kiemdiem.api.pagination import Pagination
-from kiemdiem.common.vietnamese import fold_diacritics
 from kiemdiem.cycles.models import CycleStatus, ReviewCycle
 
 E400 = OpenApiResponse(
@@ -71,12 +69,6 @@ def require_open(cycle: ReviewCycle) -> None:
     """Nothing in a closed cycle changes any more (400)."""
     if cycle.status != CycleStatus.OPEN:
         raise DjangoValidationError(_("This cycle is closed; nothing in it can change any more."))
-
-
-def search_words(queryset: QuerySet, q: str) -> QuerySet:
-    for word in fold_diacritics(q).split():
-        queryset = queryset.filter(search_text__contains=word)
-    return queryset
 
 
 class ApiViewSet(viewsets.GenericViewSet):

@@ -13,7 +13,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from kiemdiem.accounts.permissions import restrict
 from kiemdiem.api.base import (
     E400,
     LIST_ERRORS,
@@ -29,7 +28,6 @@ from kiemdiem.api.fields import (
     MAX_COMMENT,
     MAX_ID,
     MAX_LONG_TEXT,
-    RULE,
     CommentSerializer,
     ReasonSerializer,
     ScopedPrimaryKeyField,
@@ -58,6 +56,7 @@ from kiemdiem.cycles.models import (
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.orgtree.models import Unit
+from kiemdiem.orgtree.selectors import unit_visible
 from kiemdiem.people.models import Person
 
 # --- Serializers ----------------------------------------------------------------------
@@ -200,18 +199,6 @@ class PlanListQuerySerializer(serializers.Serializer):
     status = EnumField(PlanStatus, required=False)
 
 
-PERSON_SUBJECT_KINDS = frozenset(
-    {
-        SubjectKind.PARTY_MEMBER,
-        SubjectKind.LEADER,
-        SubjectKind.HEAD,
-        SubjectKind.MEMBER_OUTSIDE,
-        SubjectKind.CIVIL_SERVANT,
-        SubjectKind.PUBLIC_EMPLOYEE,
-    }
-)
-
-
 class SubjectSerializer(serializers.ModelSerializer):
     """One review held in a cycle: a person in one place, or a unit or collective."""
 
@@ -294,18 +281,6 @@ class SubjectAddSerializer(serializers.Serializer):
     )
     reason = Text(max_length=255)
 
-    def validate(self, attrs):
-        person_kind = attrs["kind"] in PERSON_SUBJECT_KINDS
-        if person_kind and attrs.get("person") is None:
-            raise serializers.ValidationError(
-                {"person": _("This kind of subject is a person: say who.")}, code=RULE
-            )
-        if not person_kind and attrs.get("person") is not None:
-            raise serializers.ValidationError(
-                {"person": _("This kind of subject is a unit: leave the person out.")}, code=RULE
-            )
-        return attrs
-
 
 class SubjectRateSerializer(serializers.Serializer):
     tier = EnumField(TierChoice, name="Tier")
@@ -348,16 +323,6 @@ def _pinned_packs() -> Prefetch:
 
 def _cycle_queryset() -> QuerySet:
     return ReviewCycle.objects.select_related("root").prefetch_related(_pinned_packs())
-
-
-def _unit_path(user, unit_id: int) -> str | None:
-    """The path of a unit the user may see (None when missing or out of scope)."""
-    return (
-        restrict(Unit.objects.all(), user, "view")
-        .filter(pk=unit_id)
-        .values_list("path", flat=True)
-        .first()
-    )
 
 
 @extend_schema_view(
@@ -489,8 +454,8 @@ class CycleViewSet(ApiViewSet):
             if name in params:
                 rows = rows.filter(**{name: params[name]})
         if "subtree_of" in params:
-            path = _unit_path(request.user, params["subtree_of"])
-            rows = rows.none() if path is None else rows.filter(unit__path__startswith=path)
+            unit = unit_visible(request.user, params["subtree_of"])
+            rows = rows.none() if unit is None else rows.filter(unit__path__startswith=unit.path)
         rows = rows.order_by(
             "unit__path", F("person__sort_key").asc(nulls_first=True), "kind", "pk"
         )

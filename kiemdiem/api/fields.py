@@ -18,9 +18,6 @@ from kiemdiem.orgtree.models import Unit
 MAX_ID = 2**63 - 1  # the largest primary key the databases store
 MAX_LONG_TEXT = 20_000  # guidance, as long as a review's longest answer
 MAX_COMMENT = 5_000  # a reason or a comment
-# The error code of a rule the schema cannot express (across fields, or about a review's form),
-# as opposed to the shape of the input (type, required, choice, length), which it describes.
-RULE = "rule"
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):

@@ -3,14 +3,12 @@ moving, merging and closing units, and a unit's current roster."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kiemdiem.accounts.permissions import restrict
 from kiemdiem.api.base import (
     E400,
     LIST_ERRORS,
@@ -20,14 +18,12 @@ from kiemdiem.api.base import (
     require,
     require_everywhere,
     require_somewhere,
-    search_words,
 )
 from kiemdiem.api.fields import MAX_ID, QueryYesNo, ScopedPrimaryKeyField, Text, choice_label
 from kiemdiem.api.people import UnitMemberSerializer
-from kiemdiem.common.dates import valid_on
-from kiemdiem.orgtree import restructure
+from kiemdiem.orgtree import restructure, selectors
 from kiemdiem.orgtree import services as tree
-from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind, UnitPlacement
+from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
 from kiemdiem.people.models import AffiliationKind
 from kiemdiem.people.selectors import unit_members
 
@@ -160,17 +156,6 @@ class UnitMembersQuerySerializer(serializers.Serializer):
 # --- Views ----------------------------------------------------------------------------
 
 
-def _as_of(units: QuerySet, day) -> QuerySet:
-    """Units that existed on ``day``, annotated with their place in the tree on that day."""
-    span = UnitPlacement.objects.filter(valid_on(day), unit=OuterRef("pk")).order_by("-valid_from")
-    return units.annotate(
-        tree_path=Subquery(span.values("path")[:1]),
-        tree_parent=Subquery(span.values("parent_id")[:1]),
-        tree_depth=Subquery(span.values("depth")[:1]),
-        tree_name=Subquery(span.values("name")[:1]),
-    ).filter(tree_path__isnull=False)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List units",
@@ -197,35 +182,25 @@ class UnitViewSet(ApiViewSet):
     queryset = Unit.objects.none()
     serializer_class = UnitSerializer
 
+    def _unit(self) -> Unit:
+        """The unit in the URL, as its page reads it (404 when missing or out of sight)."""
+        return selectors.unit_get(self.request.user, self.url_pk())
+
     def list(self, request):
         params = self.parse_query(UnitListQuerySerializer)
-        units = restrict(Unit.objects.all(), request.user, "view")
-        day = params.get("as_of")
-        path, parent = ("tree_path", "tree_parent") if day else ("path", "parent_id")
-        if day:
-            units = _as_of(units, day)
-        if "parent" in params:
-            units = units.filter(**{parent: params["parent"]})
-        if params.get("kind"):
-            units = units.filter(kind=params["kind"])
-        if params.get("active") is not None:
-            units = units.filter(valid_to__isnull=params["active"])
-        units = search_words(units, params.get("q", ""))
-        if "subtree_of" in params:
-            root = restrict(Unit.objects.all(), request.user, "view").filter(
-                pk=params["subtree_of"]
-            )
-            if day:
-                root = UnitPlacement.objects.filter(valid_on(day), unit__in=root)
-            root_path = root.values_list("path", flat=True).first()
-            if root_path is None:
-                units = units.none()
-            else:
-                units = units.filter(**{f"{path}__startswith": root_path})
-        return self.paginated(units.order_by(path, "pk"), UnitSerializer)
+        units = selectors.unit_list(
+            request.user,
+            q=params.get("q", ""),
+            kind=params.get("kind", ""),
+            active=params.get("active"),
+            parent=params.get("parent"),
+            subtree_of=params.get("subtree_of"),
+            as_of=params.get("as_of"),
+        )
+        return self.paginated(units, UnitSerializer)
 
     def retrieve(self, request, pk=None):
-        return Response(UnitSerializer(self.visible(Unit.objects.all())).data)
+        return Response(UnitSerializer(self._unit()).data)
 
     def create(self, request):
         require_somewhere(request.user)
@@ -238,7 +213,7 @@ class UnitViewSet(ApiViewSet):
         return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        unit = self.visible(Unit.objects.all())
+        unit = self._unit()
         require(request.user, "change", unit)
         data = self.parse_body(UnitUpdateSerializer)
         unit = tree.unit_update(
@@ -261,7 +236,7 @@ class UnitViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
-        unit = self.visible(Unit.objects.all())
+        unit = self._unit()
         require(request.user, "change", unit)
         data = self.parse_body(UnitMoveSerializer)
         if data["new_parent"] is None:
@@ -280,7 +255,7 @@ class UnitViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        target = self.visible(Unit.objects.all())
+        target = self._unit()
         require(request.user, "change", target)
         data = self.parse_body(UnitMergeSerializer)
         sources = list({u.pk: u for u in data["sources"]}.values())
@@ -301,7 +276,7 @@ class UnitViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        unit = self.visible(Unit.objects.all())
+        unit = self._unit()
         require(request.user, "change", unit)
         data = self.parse_body(UnitCloseSerializer)
         unit = restructure.unit_close(unit=unit, effective=data["effective"], actor=request.user)
@@ -313,9 +288,8 @@ class UnitViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["get"])
     def children(self, request, pk=None):
-        unit = self.visible(Unit.objects.all())
-        children = restrict(unit.children.filter(valid_to__isnull=True), request.user, "view")
-        return self.paginated(children.order_by("name_sort_key", "pk"), UnitSerializer)
+        unit = self._unit()
+        return self.paginated(selectors.children_of(request.user, unit), UnitSerializer)
 
     @extend_schema(
         summary="Current affiliations in a unit",
@@ -328,7 +302,7 @@ class UnitViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["get"])
     def members(self, request, pk=None):
-        unit = self.visible(Unit.objects.all())
+        unit = self._unit()
         params = self.parse_query(UnitMembersQuerySerializer)
         rows = unit_members(request.user, unit, kind=params.get("kind", ""))
         return self.paginated(rows, UnitMemberSerializer)

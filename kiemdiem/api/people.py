@@ -4,8 +4,7 @@ changes, admission, transfer, status changes; affiliations started and ended."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
@@ -21,11 +20,9 @@ from kiemdiem.api.base import (
     ApiViewSet,
     require,
     require_somewhere,
-    search_words,
 )
 from kiemdiem.api.fields import (
     MAX_ID,
-    RULE,
     QueryYesNo,
     ScopedPrimaryKeyField,
     Text,
@@ -33,7 +30,8 @@ from kiemdiem.api.fields import (
     YesNo,
 )
 from kiemdiem.orgtree.models import Unit
-from kiemdiem.people import policies
+from kiemdiem.orgtree.selectors import unit_visible
+from kiemdiem.people import policies, selectors
 from kiemdiem.people import services as people
 from kiemdiem.people.models import (
     Affiliation,
@@ -257,20 +255,6 @@ class PersonCreateSerializer(_PersonFields):
     card_number = Text(max_length=20, required=False, allow_blank=True, allow_null=True)
     occupation = serializers.ChoiceField(choices=Occupation.choices, required=False)
 
-    def validate(self, attrs):
-        if attrs["kind"] in (AffiliationKind.CELL, AffiliationKind.RESIDENCE) and not attrs.get(
-            "admitted_on"
-        ):
-            raise serializers.ValidationError(
-                {
-                    "admitted_on": _(
-                        "Only party members belong to a party cell: give the admission date."
-                    )
-                },
-                code=RULE,
-            )
-        return attrs
-
 
 class PersonUpdateSerializer(_PersonFields):
     def __init__(self, *args, **kwargs):
@@ -353,26 +337,14 @@ class AffiliationListQuerySerializer(serializers.Serializer):
 # --- Views ----------------------------------------------------------------------------
 
 
-def _current_cells() -> Prefetch:
-    return Prefetch(
-        "affiliations",
-        queryset=Affiliation.objects.current()
-        .filter(kind=AffiliationKind.CELL)
-        .select_related("unit"),
-        to_attr="current_cells",
-    )
+def _detail_prefetch() -> tuple:
+    """What a person's detail shows besides the person: statuses, affiliations oldest first."""
+    affiliations = Affiliation.objects.select_related("unit", "person").order_by("valid_from", "pk")
+    return ("membership__statuses", Prefetch("affiliations", queryset=affiliations))
 
 
 def _person_detail_queryset() -> QuerySet:
-    return Person.objects.select_related("membership").prefetch_related(
-        "membership__statuses",
-        Prefetch(
-            "affiliations",
-            queryset=Affiliation.objects.select_related("unit", "person").order_by(
-                "valid_from", "pk"
-            ),
-        ),
-    )
+    return Person.objects.select_related("membership").prefetch_related(*_detail_prefetch())
 
 
 @extend_schema_view(
@@ -413,43 +385,32 @@ class PersonViewSet(ApiViewSet):
         person.personal = policies.may_view_personal(self.request.user, person)
         return PersonDetailSerializer(person, context=self.get_serializer_context()).data
 
+    def _person(self) -> Person:
+        """The person in the URL, as their page reads them (404 when missing or out of sight)."""
+        return selectors.person_get(self.request.user, self.url_pk())
+
     def _changeable_person(self) -> Person:
         """A visible person whose details, membership and cell the caller may change: where
         their membership is (their cell), else their employment (403 otherwise)."""
-        person = self.visible(Person.objects.all())
+        person = self._person()
         if not policies.may_change_person(self.request.user, person):
             raise PermissionDenied
         return person
 
     def list(self, request):
         params = self.parse_query(PersonListQuerySerializer)
-        persons = restrict(Person.objects.all(), request.user, "view")
+        unit = None
         if "unit" in params:
-            unit_path = (
-                restrict(Unit.objects.all(), request.user, "view")
-                .filter(pk=params["unit"])
-                .values_list("path", flat=True)
-                .first()
-            )
-            if unit_path is None:
-                persons = persons.none()
-            else:
-                persons = persons.filter(
-                    pk__in=Affiliation.objects.current()
-                    .filter(unit__path__startswith=unit_path)
-                    .values("person_id")
-                )
-        persons = search_words(persons, params.get("q", ""))
-        persons = (
-            policies.with_personal(persons, request.user)
-            .select_related("membership")
-            .prefetch_related(_current_cells())
-            .order_by("sort_key", "pk")
-        )
+            unit = unit_visible(request.user, params["unit"])
+            if unit is None:  # out of sight: nothing in it to list
+                return self.paginated(Person.objects.none(), PersonSerializer)
+        persons = selectors.person_list(request.user, unit=unit, q=params.get("q", ""))
+        persons = persons.prefetch_related(selectors.prefetch_current_cells())
         return self.paginated(persons, PersonSerializer)
 
     def retrieve(self, request, pk=None):
-        person = self.visible(_person_detail_queryset())
+        person = self._person()
+        prefetch_related_objects([person], *_detail_prefetch())
         person.personal = policies.may_view_personal(request.user, person)
         return Response(PersonDetailSerializer(person).data)
 
@@ -493,7 +454,7 @@ class PersonViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def admit(self, request, pk=None):
-        person = self.visible(Person.objects.all())
+        person = self._person()
         if not policies.may_admit(request.user, person):
             raise PermissionDenied
         data = self.parse_body(MemberAdmitSerializer)
@@ -526,9 +487,7 @@ class PersonViewSet(ApiViewSet):
     def change_status(self, request, pk=None):
         person = self._changeable_person()
         data = self.parse_body(StatusChangeSerializer)
-        member = PartyMember.objects.filter(person=person).first()
-        if member is None:
-            raise DjangoValidationError(_("This person is not a party member."))
+        member = people.membership_of(person)
         new = people.member_status_change(member=member, actor=request.user, **data)
         return Response(MemberStatusSerializer(new).data, status=status.HTTP_201_CREATED)
 

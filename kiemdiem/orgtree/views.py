@@ -34,7 +34,7 @@ def tree(request):
     q = request.GET.get("q", "").strip()
     results = None
     if q:
-        results = paginate(request, selectors.unit_list(request.user, q=q).order_by("path"), 30)
+        results = paginate(request, selectors.unit_list(request.user, q=q), 30)
     context = {"roots": selectors.top_units(request.user), "q": q, "results": results}
     return render_page(request, "orgtree/tree.html", context, partial="results")
 

@@ -27,7 +27,7 @@ from kiemdiem.people.forms import (
     StatusForm,
     TransferForm,
 )
-from kiemdiem.people.models import Affiliation, PartyMember
+from kiemdiem.people.models import Affiliation
 from kiemdiem.people.services import PERSON_FIELDS
 
 
@@ -191,9 +191,7 @@ def _person_action(request, pk, form_class, title, run, *, needs_user=False, per
 @require_http_methods(["GET", "POST"])
 def person_status(request, pk):
     def run(person, data):
-        member = PartyMember.objects.filter(person=person).first()
-        if member is None:
-            raise ValidationError(_("This person is not a party member."))
+        member = services.membership_of(person)
         services.member_status_change(member=member, actor=request.user, **data)
         return _("Status changed.")
 
