@@ -15,7 +15,4 @@ urlpatterns = [
         name="sign-out-everywhere",
     ),
     path("language/", views.set_language, name="set-language"),
-    path("access/", views.user_list, name="user-list"),
-    path("access/<int:pk>/", views.user_detail, name="user-detail"),
-    path("people/<int:person_pk>/login/", views.user_create_for_person, name="user-create"),
 ]

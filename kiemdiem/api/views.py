@@ -38,10 +38,9 @@ from kiemdiem.cycles import subjects as subject_lists
 from kiemdiem.cycles.models import CycleStatus, PinnedPack, Plan, ReviewCycle, Subject
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
-from kiemdiem.orgtree import restructure
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import Unit, UnitPlacement
-from kiemdiem.people import policies
+from kiemdiem.people import policies, restructure
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation, AffiliationKind, Occupation, PartyMember, Person
 from kiemdiem.people.selectors import unit_members

@@ -21,7 +21,7 @@
 
 It is built in two steps: ``Builder`` makes a pure-Python plan from a seeded ``random.Random``
 (same seed ⇒ same plan), then ``Writer`` applies it through the services (``orgtree``,
-``orgtree.restructure``, ``people``, ``accounts``) in one transaction, as the system (actor
+``people.restructure``, ``people``, ``accounts``) in one transaction, as the system (actor
 ``None``), in date order so that every restructuring sees the world as it was on its day.
 Then ``demo.review_cycles`` adds last year's review cycle, closed, and this year's, half-way.
 """
@@ -1318,8 +1318,8 @@ class Writer:
             self.run_event(event)
 
     def run_event(self, event: tuple) -> None:
-        from kiemdiem.orgtree import restructure
         from kiemdiem.orgtree import services as tree
+        from kiemdiem.people import restructure
         from kiemdiem.people import services as people
 
         kind, payload = event[3], event[4]

@@ -10,7 +10,4 @@ urlpatterns = [
     path("units/<int:pk>/new/", views.unit_create, name="unit-create"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit-edit"),
     path("units/<int:pk>/move/", views.unit_move, name="unit-move"),
-    path("units/<int:pk>/merge/", views.unit_merge, name="unit-merge"),
-    path("units/<int:pk>/split/", views.unit_split, name="unit-split"),
-    path("units/<int:pk>/dissolve/", views.unit_close, name="unit-close"),
 ]

@@ -1,4 +1,4 @@
-"""The URL map of the web pages: the start page, then each app's own ``urls.py``.
+"""The URL map of the web pages: web's own pages, then each app's own ``urls.py``.
 
 Every app lists its pages in its ``urls.py`` with their full paths from the site root (an app's
 pages do not all share one prefix: a unit's "add person" page is people's), and is included
@@ -7,10 +7,16 @@ here at the root. URL names are global: templates use ``{% url "unit-detail" …
 
 from django.urls import include, path
 
-from kiemdiem.web import views
+from kiemdiem.web import access, views
 
 urlpatterns = [
+    # web's own pages: the start page and the pages that span apps (see web/views.py)
     path("", views.home, name="home"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("access/", access.user_list, name="user-list"),
+    path("access/<int:pk>/", access.user_detail, name="user-detail"),
+    path("people/<int:person_pk>/login/", access.user_create_for_person, name="user-create"),
+    # each app's pages
     path("", include("kiemdiem.accounts.urls")),
     path("", include("kiemdiem.orgtree.urls")),
     path("", include("kiemdiem.people.urls")),
@@ -19,5 +25,4 @@ urlpatterns = [
     path("", include("kiemdiem.notifications.urls")),
     path("", include("kiemdiem.imports.urls")),
     path("", include("kiemdiem.jobs.urls")),
-    path("", include("kiemdiem.audit.urls")),
 ]
