@@ -11,6 +11,7 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.registry import ACTIONS
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common.views import paginate, query_id, render_page
+from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.orgtree.selectors import top_units, unit_get, unit_list
 from kiemdiem.people.selectors import member_count, people_count
 
@@ -28,7 +29,7 @@ def home(request):
         "roots": top_units(user)[:20],
         "grants": user.grants.select_related("unit").order_by("unit__path"),
         "unit_count": units.count(),
-        "cell_count": units.filter(kind__in=["chi_bo_co_so", "chi_bo_truc_thuoc"]).count(),
+        "cell_count": units.filter(kind__in=CELL_KINDS).count(),
         "people_count": people_count(user),
         "member_count": member_count(user),
     }
