@@ -464,3 +464,19 @@ def test_a_draft_keeps_its_valid_fields_and_submitting_waits_for_the_invalid_one
     services.review_save(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
     review.refresh_from_db()
     assert review.unsaved == {}
+
+
+def test_a_collective_is_capped_by_the_organization_it_leads(province):
+    """HD 21 §II.B.3 (LC19-CAP): the collective's tier is at most that of the organization it
+    leads — the unit above the collective (a standing committee leads its party committee)."""
+    cycle = open_annual(province, 2022)  # the 2019 rules ran until 2023
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    collective = Subject.objects.get(
+        cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE
+    )
+    led = Subject.objects.get(cycle=cycle, unit=province.province, person__isnull=True)
+    Subject.objects.filter(pk=led.pk).update(tier="HTNV")
+    pack = engine.pinned_pack(collective)
+    assert pack.id.startswith("R2019")
+    facts = engine.system_facts(collective, pack, engine.engine_kind(collective, pack))
+    assert facts["unit_tier"] == "HTNV"
