@@ -21,9 +21,10 @@ from kiemdiem.api.base import (
 )
 from kiemdiem.api.fields import MAX_ID, QueryYesNo, ScopedPrimaryKeyField, Text, choice_label
 from kiemdiem.api.people import UnitMemberSerializer
-from kiemdiem.orgtree import restructure, selectors
+from kiemdiem.orgtree import selectors
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
+from kiemdiem.people import restructure
 from kiemdiem.people.models import AffiliationKind
 from kiemdiem.people.selectors import unit_members
 

@@ -30,6 +30,7 @@ from kiemdiem.cycles.models import (
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.orgtree.models import Unit, UnitKind
 from kiemdiem.people.models import (
+    FORMER_OCCUPATION_CODES,
     AffiliationKind,
     Gender,
     MemberStatusKind,
@@ -119,7 +120,11 @@ CHOICES = {
     "kind": {**dict(UnitKind.choices), **dict(AffiliationKind.choices)},
     "gender": dict(Gender.choices),
     "status": dict(MemberStatusKind.choices),
-    "occupation": dict(Occupation.choices),
+    # entries written before people/0003 hold the former codes
+    "occupation": {
+        **dict(Occupation.choices),
+        **{old: new.label for old, new in FORMER_OCCUPATION_CODES.items()},
+    },
     "role": dict(PostRole.choices),
     "state_category": dict(StateCategory.choices),
     "residence_exemption": dict(ResidenceExemption.choices),

@@ -21,7 +21,7 @@
 
 It is built in two steps: ``Builder`` makes a pure-Python plan from a seeded ``random.Random``
 (same seed ⇒ same plan), then ``Writer`` applies it through the services (``orgtree``,
-``orgtree.restructure``, ``people``, ``accounts``) in one transaction, as the system (actor
+``people.restructure``, ``people``, ``accounts``) in one transaction, as the system (actor
 ``None``), in date order so that every restructuring sees the world as it was on its day.
 Then ``demo.review_cycles`` adds last year's review cycle, closed, and this year's, half-way.
 """
@@ -190,12 +190,12 @@ class Plan:
 
 # Occupation profiles: (age range, share of women, occupation code).
 PROFILES: dict[str, tuple[tuple[int, int], float, str]] = {
-    "retired": ((60, 92), 0.3, "huu_tri"),
-    "farmer": ((25, 64), 0.35, "nong_dan"),
-    "enterprise": ((23, 55), 0.45, "doanh_nghiep"),
-    "other": ((22, 62), 0.4, "khac"),
-    "student": ((21, 24), 0.5, "hoc_sinh"),
-    "armed": ((22, 50), 0.1, "llvt"),
+    "retired": ((60, 92), 0.3, "retired"),
+    "farmer": ((25, 64), 0.35, "farmer"),
+    "enterprise": ((23, 55), 0.45, "enterprise"),
+    "other": ((22, 62), 0.4, "other"),
+    "student": ((21, 24), 0.5, "student"),
+    "armed": ((22, 50), 0.1, "armed_forces"),
     "civil": ((25, 59), 0.45, "cbccvc"),
     "teacher": ((25, 58), 0.75, "cbccvc"),
     "health": ((25, 58), 0.6, "cbccvc"),
@@ -946,7 +946,7 @@ class Builder:
             dn_m = [self.staff_cell(c, clamp(budget * 0.05, 5, 35), "enterprise") for c in dn_cells]
             used += sum(len(m) for m in dn_m)
             boss = self._make_senior(dn_m[0][0], None)
-            boss.occupation = "doanh_nghiep"
+            boss.occupation = "enterprise"
             self.post(boss, dn, f"Bí thư Đảng ủy {company}", HEAD)
             self.post(dn_m[1][0], dn_px, "Bí thư Đảng ủy bộ phận", HEAD)
             self.post(dn_m[0][1], dn, "Phó Bí thư Đảng ủy", DEPUTY)
@@ -1165,7 +1165,7 @@ class Builder:
         members = len([p for p in self.plan.people if p.is_member])
         # exempt: the oldest retirees
         old = sorted(
-            (p for p in village_members if p.occupation == "huu_tri" and self.plain(p)),
+            (p for p in village_members if p.occupation == "retired" and self.plain(p)),
             key=lambda p: (p.birth_date, p.key),
         )
         for spec in old[: max(2, round(members * 0.015))]:
@@ -1318,8 +1318,8 @@ class Writer:
             self.run_event(event)
 
     def run_event(self, event: tuple) -> None:
-        from kiemdiem.orgtree import restructure
         from kiemdiem.orgtree import services as tree
+        from kiemdiem.people import restructure
         from kiemdiem.people import services as people
 
         kind, payload = event[3], event[4]

@@ -18,7 +18,14 @@ from kiemdiem.common.vietnamese import fold_diacritics
 from kiemdiem.imports import encodings
 from kiemdiem.imports.encodings import TITLE, strip_invisible
 from kiemdiem.orgtree.models import UnitKind
-from kiemdiem.people.models import Gender, MemberStatusKind, Occupation, PostRole, StateCategory
+from kiemdiem.people.models import (
+    FORMER_OCCUPATION_CODES,
+    Gender,
+    MemberStatusKind,
+    Occupation,
+    PostRole,
+    StateCategory,
+)
 
 
 @lru_cache(maxsize=50_000)
@@ -394,6 +401,8 @@ _SYNONYMS = {
     "active": ("binh thuong", "sinh hoat"),
     "exempt": ("mien sinh hoat", "mien"),
     "suspended": ("dinh chi",),
+    # Occupation codes written before people/0003 still name the same occupation.
+    **{new.value: (old,) for old, new in FORMER_OCCUPATION_CODES.items()},
 }
 
 

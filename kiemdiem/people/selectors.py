@@ -68,6 +68,11 @@ def unit_roster(user, unit: Unit) -> dict[str, list[Affiliation]]:
     return roster
 
 
+def unit_page_people(user, unit: Unit) -> dict[str, dict[str, list[Affiliation]]]:
+    """The unit page's roster: added to orgtree's unit page by ``PeopleConfig.ready``."""
+    return {"roster": unit_roster(user, unit)}
+
+
 def prefetch_current_cells():
     return Prefetch(
         "affiliations",

@@ -3,8 +3,9 @@
 
 import datetime
 
-from kiemdiem.orgtree import restructure, services
+from kiemdiem.orgtree import services
 from kiemdiem.orgtree.selectors import unit_list, unit_visible
+from kiemdiem.people import restructure
 
 D = datetime.date
 
