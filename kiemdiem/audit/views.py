@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 
 from kiemdiem.accounts.permissions import has_any
+from kiemdiem.audit import registry
 from kiemdiem.audit.display import describe
-from kiemdiem.audit.registry import ACTIONS
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.orgtree.selectors import unit_get
@@ -23,6 +23,6 @@ def audit_log(request):
         "page": page,
         "unit": unit,
         "action": action,
-        "actions": sorted(ACTIONS.items()),
+        "actions": registry.choices(),
     }
     return render_page(request, "audit/log.html", context, partial="results")

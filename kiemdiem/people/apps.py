@@ -6,3 +6,8 @@ class PeopleConfig(AppConfig):
     name = "kiemdiem.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self):
+        from kiemdiem.people import audit
+
+        audit.register_actions()
