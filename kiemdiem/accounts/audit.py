@@ -43,7 +43,7 @@ def register_actions() -> None:
         _("User updated"),
         {
             "language": Field(_("Language"), choices=dict(settings.LANGUAGES)),
-            "fields": Field(_("Changed"), render=_user_fields, many=True),
+            "fields": Field(_("Fields changed"), render=_user_fields, many=True),
             "via": VIA,
         },
     )
