@@ -37,6 +37,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from kiemdiem.accounts.models import Grant, Role
+from kiemdiem.cycles.models import CycleStatus, ReviewCycle, SubjectStatus
 from kiemdiem.demo.checks import tree_problems
 from kiemdiem.demo.plan import Builder, build_plan
 from kiemdiem.demo.plan.logins import DEMO_PASSWORD, DEMO_USERS
@@ -54,6 +56,9 @@ from kiemdiem.demo.plan.specs import (
 )
 from kiemdiem.demo.review_cycles import load_cycles
 from kiemdiem.demo.write import FastWriter, Writer
+from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
+from kiemdiem.people.models import Affiliation, MemberStatus, PartyMember, Person
+from kiemdiem.reviews.models import ReviewStatus, SelfReview
 
 __all__ = [  # what commands, tests and benchmarks use
     "DEFAULT_PROVINCE",
@@ -98,13 +103,10 @@ def generate(
 
     ``fast`` writes the persons, memberships and affiliations (``people.bulk``) and most reviews
     and ratings (``reviews.bulk``) through the services' bulk paths; without it every row goes
-    through the services one by one (about five times slower). ``cycles`` adds last year's closed review
-    cycle and this year's running one (``demo.review_cycles``). ``progress`` is told each step
-    as it starts (``load_demo`` prints them).
+    through the services one by one (about five times slower). ``cycles`` adds last year's
+    closed review cycle and this year's running one (``demo.review_cycles``). ``progress`` is
+    told each step as it starts (``load_demo`` prints them).
     """
-    from kiemdiem.orgtree.models import Unit
-    from kiemdiem.people.models import PartyMember, Person
-
     started = time.perf_counter()
     progress(_("Planning the province…"))
     plan = build_plan(scale=scale, seed=seed, province=province)
@@ -131,9 +133,6 @@ def generate(
 
 def summary() -> dict:
     """Counts of what is in the database now (current units and affiliations)."""
-    from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
-    from kiemdiem.people.models import Affiliation, MemberStatus, PartyMember, Person
-
     by_kind = dict(
         Unit.objects.active().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
     )
@@ -165,9 +164,6 @@ def summary() -> dict:
 
 def cycle_summary() -> list[dict]:
     """Per review cycle: its subjects, the reviews submitted and in progress, the ratings."""
-    from kiemdiem.cycles.models import CycleStatus, ReviewCycle, SubjectStatus
-    from kiemdiem.reviews.models import ReviewStatus, SelfReview
-
     rows = []
     for cycle in ReviewCycle.objects.order_by("period_start", "code"):
         reviews = dict(
@@ -192,8 +188,6 @@ def cycle_summary() -> list[dict]:
 
 def demo_logins() -> list[dict]:
     """The demo logins that exist: user name, password, role, scope and person."""
-    from kiemdiem.accounts.models import Grant, Role
-
     grants = {
         g.user.username: g
         for g in Grant.objects.filter(user__username__in=DEMO_USERS).select_related(

@@ -25,8 +25,9 @@ from kiemdiem.demo.plan.units import UnitPlanner
 
 
 class Builder(ProvincePlanner, CommunePlanner, LoginPlanner, PeoplePlanner, UnitPlanner):
-    """Makes the plan. Only ``self.rng`` decides anything random, in a fixed order. The state
-    below is shared by the parts (each part's docstring says what it adds)."""
+    """Makes the plan. Only ``self.rng`` decides anything random, in a fixed order (the parts
+    are called in the order ``build`` gives, so the same seed gives the same plan). The state
+    set up here is shared by the parts."""
 
     def __init__(self, province: dict, *, scale: float, seed: int, today: datetime.date):
         if scale <= 0:

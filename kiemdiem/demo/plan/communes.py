@@ -25,6 +25,9 @@ from kiemdiem.demo.plan.specs import (
 
 
 class CommunePlanner:
+    """The communes (``self.plan.communes``, ``self.villages``, ``self.commune_cells``) and the
+    district and town committees they replaced on 1/7/2025 (``self.plan.ops``)."""
+
     def build_communes(self) -> None:
         wards = self.plan.province["wards"]
         provincial = len(self.provincial_members)

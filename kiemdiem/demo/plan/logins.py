@@ -10,6 +10,9 @@ DEMO_PASSWORD = "demo12345"
 
 
 class LoginPlanner:
+    """The demo logins (``self.plan.users``): plain members, the secretary of a village cell,
+    the provincial organization head, kept out of statuses and transfers (``reserved``)."""
+
     def pick_demo_users(self) -> None:
         rng = self.rng
         root = self.plan.root

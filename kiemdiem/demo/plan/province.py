@@ -18,6 +18,9 @@ from kiemdiem.demo.plan.specs import (
 
 
 class ProvincePlanner:
+    """The provincial level (``self.plan.root``, ``self.btv``, ``self.province_leaders``,
+    ``self.province_cells``, ``self.provincial_members``)."""
+
     def build_province(self) -> None:
         P, lvl, tu = self.prefix, self.level, self.committee
         s = self.pshort

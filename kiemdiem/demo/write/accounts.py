@@ -7,6 +7,8 @@ from kiemdiem.demo.plan.logins import DEMO_PASSWORD
 
 
 class AccountsWriter:
+    """The demo logins and their grants, once the people exist."""
+
     def create_users(self) -> None:
         for row in self.plan.users:
             user = accounts.user_create(
