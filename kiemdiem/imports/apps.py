@@ -6,3 +6,8 @@ class ImportsConfig(AppConfig):
     name = "kiemdiem.imports"
     label = "imports"
     verbose_name = _("Imports and exports")
+
+    def ready(self):
+        from kiemdiem.imports import audit
+
+        audit.register_actions()

@@ -13,3 +13,7 @@ class PeopleConfig(AppConfig):
         from kiemdiem.people.selectors import unit_page_people
 
         add_unit_page_part(unit_page_people)
+
+        from kiemdiem.people import audit
+
+        audit.register_actions()

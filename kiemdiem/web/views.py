@@ -7,8 +7,8 @@ is below the tree (every app writes to the log).
 from django.contrib.auth.decorators import login_required
 
 from kiemdiem.accounts.permissions import has_any
+from kiemdiem.audit import registry
 from kiemdiem.audit.display import describe
-from kiemdiem.audit.registry import ACTIONS
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.orgtree.models import CELL_KINDS
@@ -51,6 +51,6 @@ def audit_log(request):
         "page": page,
         "unit": unit,
         "action": action,
-        "actions": sorted(ACTIONS.items()),
+        "actions": registry.choices(),
     }
     return render_page(request, "audit/log.html", context, partial="results")
