@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kiemdiem.accounts.context_processors.navigation",
+                "kiemdiem.web.context_processors.navigation",
             ],
         },
     }
@@ -109,6 +109,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA foreign_keys=ON;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Audit entries: a field its action did not declare (so it has no label) is refused when
+# strict — on in the tests and in development, off in production, where such an entry is
+# still written (an unregistered action code is refused everywhere; kiemdiem/audit/registry.py).
+KIEMDIEM_AUDIT_STRICT = env_bool("KIEMDIEM_AUDIT_STRICT", False)
 
 # The cache holds the API's throttle counters and the live progress of background jobs, so
 # every process must share it: a file cache in var/ on one machine (the default), Redis when
@@ -281,6 +286,13 @@ LOGGING = {
 # (kiemdiem/imports/limits.py, docs/imports.md). The defaults keep the process handling an
 # upload under 512 MB; a 100,000-person file is 10 MB, 23 columns.
 IMPORTS_MAX_UPLOAD_BYTES = env("IMPORTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, cast=int)
+# No upload larger than any form takes is stored, even for a moment (kiemdiem/common/uploads.py).
+UPLOAD_MAX_BYTES = IMPORTS_MAX_UPLOAD_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "kiemdiem.common.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 IMPORTS_MAX_INFLATED_BYTES = env("IMPORTS_MAX_INFLATED_BYTES", 300 * 1024 * 1024, cast=int)
 IMPORTS_MAX_COMPRESSION_RATIO = env("IMPORTS_MAX_COMPRESSION_RATIO", 200, cast=int)
 IMPORTS_MAX_ZIP_MEMBERS = env("IMPORTS_MAX_ZIP_MEMBERS", 1000, cast=int)

@@ -8,6 +8,7 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports and exports")
 
     def ready(self):
-        from kiemdiem.imports import tasks
+        from kiemdiem.imports import audit, tasks
 
+        audit.register_actions()
         tasks.register()  # checking and importing a file are background job kinds

@@ -19,19 +19,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from kiemdiem.audit.context import current_request_id
-from kiemdiem.audit.models import LogEntry
-from kiemdiem.audit.services import log_action
+from kiemdiem.audit.services import LogRow, log_action, log_actions_bulk
+from kiemdiem.common import fastinsert
 from kiemdiem.common.dates import today
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
-from kiemdiem.imports import fastinsert, text
+from kiemdiem.imports import text
 from kiemdiem.imports.limits import LimitError
 from kiemdiem.imports.messages import Message
 from kiemdiem.imports.messages import deferred as _  # problems: translated when read
@@ -678,16 +676,10 @@ def create_via_services(rec: PersonRecord, actor) -> Person:
 
 
 class BulkWriter:
-    """What the bulk path needs once per commit: dates, the actor, content types, labels."""
+    """What the bulk path needs once per commit: today's date, labels, unit names."""
 
-    def __init__(self, actor):
+    def __init__(self):
         self.today = today()
-        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
-        self.request_id = current_request_id()
-        self.types = {
-            model: ContentType.objects.get_for_model(model).pk
-            for model in (Person, PartyMember, Affiliation)
-        }
         # Affiliation.__str__ names the kind in the current language when there is no title.
         self.kind_labels = {value: str(label) for value, label in AffiliationKind.choices}
         self.unit_names: dict[int, str] = {}
@@ -717,17 +709,6 @@ _AFFILIATION_COLUMNS = (
     "valid_to",
     "note",
 )
-_LOG_COLUMNS = (
-    "action",
-    "created_at",
-    "actor_id",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "unit_id",
-    "data",
-    "request_id",
-)
 # Positions in PERSON_COLUMNS of the audited PERSON_FIELDS, for the ``person.created`` snapshot.
 _SNAPSHOT_AT = [(name, PERSON_COLUMNS.index(name)) for name in people.PERSON_FIELDS]
 _FULL_NAME_AT = PERSON_COLUMNS.index("full_name")
@@ -742,11 +723,11 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
 
     The rows are built as tuples straight from the records: the person's column values were
     computed in validation by the services' own ``_apply_person_fields`` (``record.values``),
-    and the audit entries carry the very data ``log_action`` would write.
+    and the audit entries carry the very data ``log_action`` would write (``log_actions_bulk``).
     """
     if not records:
         return
-    w = writer or BulkWriter(actor)
+    w = writer or BulkWriter()
     today_ = w.today
     person_ids = fastinsert.reserve_ids(Person, len(records))
     person_rows, logs = [], []
@@ -760,7 +741,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
         for name, at in _SNAPSHOT_AT:
             value = values[at]
             snap[name] = str(value) if isinstance(value, datetime.date) else value
-        logs.append(("person.created", Person, pk, full_name, home, snap))
+        logs.append(LogRow("person.created", Person, pk, full_name, home, snap))
         if rec.membership:
             members.append((rec, pk, full_name, home))
         for unit_pk, kind, valid_from, fields in _affiliation_specs(rec, today_):
@@ -775,7 +756,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
         admitted, official = m["admitted_on"], m.get("official_on")
         member_rows.append((pk, person_pk, card, admitted, official, m["occupation"]))
         logs.append(
-            (
+            LogRow(
                 "member.admitted",
                 PartyMember,
                 pk,
@@ -796,7 +777,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
         if inactive:
             status_specs.append((pk, rec.status, rec.status_from, None))
             status_logs.append(
-                (
+                LogRow(
                     "member.status_changed",
                     PartyMember,
                     pk,
@@ -842,7 +823,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
             )
         )
         logs.append(
-            (
+            LogRow(
                 "affiliation.started",
                 Affiliation,
                 pk,
@@ -860,29 +841,20 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
     fastinsert.insert_rows(Affiliation, _AFFILIATION_COLUMNS, affiliation_rows)
 
     logs += status_logs
-    now = timezone.now()
-    types, actor_id, request_id = w.types, w.actor_id, w.request_id
-    fastinsert.insert_rows(
-        LogEntry,
-        _LOG_COLUMNS,
-        (
-            (
-                action,
-                now,
-                actor_id,
-                types[model],
-                str(target),
-                label[:255],
-                unit_pk,
-                data,
-                request_id,
-            )
-            for action, model, target, label, unit_pk, data in logs
-        ),
-    )
+    log_actions_bulk(logs, actor=actor)
 
 
 # --- people: validate and commit ----------------------------------------------------------
+
+
+def _owner(rec: PersonRecord) -> tuple:
+    """(full name, folded name, birth date): who a row of the file is."""
+    return rec.full_name, _folded_name(rec), rec.fields.get("birth_date")
+
+
+def _other_person(a: tuple, b: tuple) -> bool:
+    """Two rows (``_owner``) name different people: other names, or other birth dates."""
+    return a[1] != b[1] or (a[2] is not None and b[2] is not None and a[2] != b[2])
 
 
 def _people_pass(
@@ -898,6 +870,7 @@ def _people_pass(
     units = UnitIndex(job.unit.path)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": 0}
     seen: dict[tuple, tuple[int, str]] = {}  # identity → (row, cell code)
+    owners: dict[tuple, tuple] = {}  # citizen ID identity → the person named on its first row
     cids: dict[str, int] = {}
     cards: dict[str, int] = {}
     heads: dict[int, int] = {}
@@ -932,7 +905,7 @@ def _people_pass(
                         % {"row": plan.record.row, "message": "; ".join(exc.messages)}
                     ) from exc
             if bulk:
-                writer = writer or BulkWriter(actor)
+                writer = writer or BulkWriter()
                 create_in_bulk(new, actor, writer)
             else:
                 for rec in new:
@@ -978,6 +951,17 @@ def _people_pass(
         cell_code = rec.cell.code if rec.cell else ""
         if identity in seen:
             first_row, first_cell = seen[identity]
+            other = owners.get(identity)
+            if other is not None and _other_person(other, _owner(rec)):
+                # One citizen ID, two people (other name or birth date): the ID is wrong.
+                dup(
+                    rec,
+                    "citizen_id",
+                    "person.duplicate_citizen_id",
+                    _("This citizen ID is already given to %(name)s on row %(row)s.")
+                    % {"name": other[0], "row": first_row},
+                )
+                continue
             if cell_code and first_cell and cell_code != first_cell:
                 dup(
                     rec,
@@ -1001,6 +985,8 @@ def _people_pass(
                 )
             continue
         seen[identity] = (number, cell_code)
+        if identity[0] == "cid":
+            owners[identity] = _owner(rec)
         cid = rec.fields.get("citizen_id")
         if cid:
             if cid in cids:

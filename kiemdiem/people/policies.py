@@ -127,6 +127,16 @@ def changeable_people(user) -> QuerySet:
     )
 
 
+def may_create_person(user, unit: Unit | None) -> bool:
+    """Add a person to ``unit``; a person with no unit yet belongs to no subtree, so only a
+    whole-tree grant may add one without a unit."""
+    if user is None:
+        return True
+    if unit is not None:
+        return may_change_unit(user, unit)
+    return scope_prefixes(user, "change") == ALL
+
+
 def may_admit(user, person: Person, unit: Unit | None = None) -> bool:
     """Record a membership: where the person works now, or — for someone new with no home
     yet — the unit they are being added to."""
