@@ -293,3 +293,27 @@ def test_kill_9_during_the_commit_leaves_nothing_and_the_import_runs_again(
     job.refresh_from_db()
     assert job.status == "done" and job.created == 10_000
     assert Person.objects.count() == before[0] + 10_000
+
+
+def test_the_migration_interrupts_imports_left_by_the_old_threads(province):
+    """Threads of the version before died with the processes stopped for the upgrade."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kiemdiem.imports.migrations.0003_job_on_the_queue")
+    user = province.users["staff_a"]
+    left = {}
+    for status in ("queued", "validating", "running", "ready", "done"):
+        job = _upload(user, province.commune_a, [person_row()])
+        ImportJob.objects.filter(pk=job.pk).update(status=status)
+        left[status] = job.pk
+    migration.interrupt_thread_jobs(apps, None)
+    after = dict(ImportJob.objects.values_list("pk", "status"))
+    assert {s: after[pk] for s, pk in left.items()} == {
+        "queued": "interrupted",
+        "validating": "interrupted",
+        "running": "interrupted",
+        "ready": "ready",
+        "done": "done",
+    }
