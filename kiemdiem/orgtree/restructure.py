@@ -3,6 +3,11 @@
 These sit above ``orgtree.services`` (the tree alone) and ``people.services`` (people alone)
 because a reorganization changes both in one transaction: the 2025 reform merged provinces and
 communes, moved their cells and members, and dissolved the district level.
+
+Each act checks ``orgtree.policies`` for its ``actor`` once, at the top (``PermissionDenied``,
+nothing changed); the tree steps it then takes (moving the sub-units, creating the parts of a
+split where the old unit stood, pointing the units it rated at its successor) are parts of that
+one act and use the unchecked steps of ``orgtree.services``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_action
+from kiemdiem.orgtree import policies
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import Unit, UnitGroup
 from kiemdiem.people.models import Affiliation, AffiliationKind, CadreAuthority
@@ -90,7 +96,7 @@ def _repoint_references(
             )
         return
     for unit in managed_units:
-        tree.unit_update(
+        tree._update(
             unit=unit,
             name=unit.name,
             short_name=unit.short_name,
@@ -138,7 +144,9 @@ def _check_compatible(source: Unit, target: Unit) -> None:
 
 @transaction.atomic
 def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, actor) -> Unit:
-    """Merge ``sources`` into ``target``: their sub-units and people move, then they close."""
+    """Merge ``sources`` into ``target``: their sub-units and people move, then they close.
+    Needs ``change`` on the target and on every source."""
+    policies.check(policies.may_merge(actor, sources, target))
     if not sources:
         raise ValidationError({"sources": _("Choose at least one unit to merge.")})
     if not target.is_active:
@@ -158,10 +166,10 @@ def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, 
     for source in sorted(sources, key=lambda u: u.path):
         source.refresh_from_db()
         for child in source.children.filter(valid_to__isnull=True).order_by("path"):
-            tree.unit_move(unit=child, new_parent=target, effective=effective, actor=actor)
+            tree._move(unit=child, new_parent=target, effective=effective, actor=actor)
         people = _carry_affiliations(source, target, effective)
         _repoint_references(source, target, effective, actor)
-        tree.unit_dissolve(unit=source, effective=effective, successor=target, actor=actor)
+        tree._dissolve(unit=source, effective=effective, successor=target, actor=actor)
         summary.append({"unit": source.pk, "code": source.code, "people": people})
     log_action(
         "unit.merged",
@@ -191,8 +199,9 @@ def unit_split(
     """Split ``source`` into new units under the same parent, then dissolve it.
 
     Every active sub-unit and every current member must be given to exactly one part, so
-    nothing is left behind in a dissolved unit.
+    nothing is left behind in a dissolved unit. Needs ``change`` on ``source``.
     """
+    policies.check(policies.may_change_unit(actor, source))
     if len(parts) < 2:
         raise ValidationError({"parts": _("A split makes at least two units.")})
     children = {u.pk for u in source.children.filter(valid_to__isnull=True)}
@@ -209,7 +218,7 @@ def unit_split(
 
     new_units = []
     for part in parts:
-        unit = tree.unit_create(
+        unit = tree._create(
             code=part.code,
             name=part.name,
             kind=part.kind,
@@ -219,13 +228,13 @@ def unit_split(
             actor=actor,
         )
         for child in part.children:
-            tree.unit_move(unit=child, new_parent=unit, effective=effective, actor=actor)
+            tree._move(unit=child, new_parent=unit, effective=effective, actor=actor)
         for affiliation in current.filter(person_id__in=part.people_ids).select_related("person"):
             _carry(affiliation, unit, effective, source)
         new_units.append(unit)
     _end_posts(source, effective)
     _repoint_references(source, None, effective, actor)
-    tree.unit_dissolve(unit=source, effective=effective, actor=actor)
+    tree._dissolve(unit=source, effective=effective, actor=actor)
     log_action(
         "unit.split",
         actor=actor,
@@ -238,7 +247,9 @@ def unit_split(
 
 @transaction.atomic
 def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
-    """Dissolve a unit that has no members left; its posts end on the same day."""
+    """Dissolve a unit that has no members left; its posts end on the same day. Needs
+    ``change`` on the unit."""
+    policies.check(policies.may_change_unit(actor, unit))
     people = Affiliation.objects.current().filter(unit=unit).exclude(kind=AffiliationKind.POSITION)
     if people.exists():
         raise ValidationError(
@@ -246,4 +257,4 @@ def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
         )
     _end_posts(unit, effective)
     _repoint_references(unit, None, effective, actor)
-    return tree.unit_dissolve(unit=unit, effective=effective, actor=actor)
+    return tree._dissolve(unit=unit, effective=effective, actor=actor)

@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "kiemdiem.reviews"
     verbose_name = _("Self-reviews")
+
+    def ready(self):
+        # cycles sits below reviews and does not import it: tell it what it needs to know
+        # about self-reviews (cycles.hooks).
+        from kiemdiem.cycles import hooks
+        from kiemdiem.reviews.models import ReviewStatus, SelfReview
+        from kiemdiem.reviews.services import check_rated_on_submitted_review
+
+        hooks.register_rating_check(check_rated_on_submitted_review)
+        hooks.register_review_states(
+            hooks.ReviewStates(
+                relation=SelfReview._meta.get_field("subject").related_query_name(),
+                status_field="status",
+                submitted=ReviewStatus.SUBMITTED,
+                in_progress=(ReviewStatus.DRAFT, ReviewStatus.RETURNED),
+            )
+        )
