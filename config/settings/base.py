@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kiemdiem.accounts.context_processors.navigation",
+                "kiemdiem.web.context_processors.navigation",
             ],
         },
     }

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.orgtree.models import Unit
 
@@ -50,7 +51,7 @@ class UnitCodeField(forms.CharField):
         "unknown": _("No active unit with code “%(code)s” in your scope."),
     }
 
-    def __init__(self, *, action: str = "change", **kwargs):
+    def __init__(self, *, action: Action = Action.CHANGE, **kwargs):
         self.action = action
         self.user = None
         kwargs.setdefault("max_length", 32)

@@ -23,18 +23,19 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.audit.context import current_request_id
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
-from kiemdiem.imports import fastinsert, text
+from kiemdiem.imports import fastinsert, policies, text
 from kiemdiem.imports.limits import LimitError
 from kiemdiem.imports.messages import Message
 from kiemdiem.imports.messages import deferred as _  # problems: translated when read
@@ -81,7 +82,10 @@ class ImportFailed(Exception):
 
 
 def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJob:
-    """Store an upload (``chunks``: an iterable of bytes) as a queued job."""
+    """Store an upload (``chunks``: an iterable of bytes) as a queued job. Needs ``change`` on
+    ``unit`` (``imports.policies``; PermissionDenied, nothing stored)."""
+    if not policies.may_import(user, unit):
+        raise PermissionDenied
     fmt = detect_format(filename)
     if fmt is None:
         raise ValidationError({"file": gettext("Choose a .xlsx, .xls, .ods or .csv file.")})
@@ -467,7 +471,7 @@ class PeopleMatcher:
                 plan.record = None
         if wanted:
             linked = set(
-                self.restrict(Person.objects.filter(pk__in=_in(wanted)), self.user, "change")
+                self.restrict(Person.objects.filter(pk__in=_in(wanted)), self.user, Action.CHANGE)
                 .order_by()
                 .values_list("pk", flat=True)
             )
@@ -1387,7 +1391,10 @@ def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> Im
 def import_commit(
     job: ImportJob, actor, *, bulk: bool = True, progress: ProgressFn | None = None
 ) -> ImportJob:
-    """Write the file in one transaction; on any error nothing is written and the job fails."""
+    """Write the file in one transaction; on any error nothing is written and the job fails.
+    Needs ``change`` on the job's unit (PermissionDenied, the job left as it was)."""
+    if not policies.ImportPolicy(actor, job).may_commit:
+        raise PermissionDenied
     if job.status != JobStatus.READY:
         raise ImportFailed(gettext("Only a checked file without errors can be imported."))
     _mark_working(job, JobStatus.RUNNING)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.common.forms import DateField, ScopedForm, UnitCodeField
 from kiemdiem.orgtree.models import UnitKind
 
@@ -12,7 +13,7 @@ class UnitForm(ScopedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     managed_by = UnitCodeField(
         label=_("Rated by (code)"),
-        action="view",
+        action=Action.VIEW,
         required=False,
         help_text=_("Leave empty when the parent unit decides this unit's rating."),
     )

@@ -8,13 +8,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kiemdiem.accounts.permissions import can
+from kiemdiem.accounts.models import Action
 from kiemdiem.audit.display import describe
 from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
-from kiemdiem.orgtree import restructure, selectors, services
+from kiemdiem.orgtree import policies, restructure, selectors, services
 from kiemdiem.orgtree.forms import (
     AsOfForm,
     UnitCloseForm,
@@ -35,7 +35,7 @@ def tree(request):
     results = None
     if q:
         results = paginate(request, selectors.unit_list(request.user, q=q).order_by("path"), 30)
-    context = {"roots": selectors.top_units(request.user), "q": q, "results": results}
+    context = {"roots": policies.top_units(request.user), "q": q, "results": results}
     return render_page(request, "orgtree/tree.html", context, partial="results")
 
 
@@ -56,7 +56,7 @@ def unit_detail(request, pk):
         "collectives": [c for c in children if c.group == UnitGroup.COLLECTIVE],
         "children": [c for c in children if c.group != UnitGroup.COLLECTIVE],
         "roster": unit_roster(request.user, unit),
-        "can_change": can(request.user, "change", unit),
+        "can_change": policies.may_change_unit(request.user, unit),
         "history": selectors.placement_history(unit),
         "log": describe(log_for_object(request.user, unit)[:20]),
     }
@@ -91,7 +91,7 @@ def _form_page(request, form, unit, title, submit_label=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request, pk):
-    parent = selectors.unit_get(request.user, pk, "change")
+    parent = selectors.unit_get(request.user, pk, Action.CHANGE)
     form = UnitCreateForm(request.POST or None, user=request.user, initial={"valid_from": today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -117,7 +117,7 @@ def unit_create(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, pk):
-    unit = selectors.unit_get(request.user, pk, "change")
+    unit = selectors.unit_get(request.user, pk, Action.CHANGE)
     initial = {
         "code": unit.code,
         "name": unit.name,
@@ -148,7 +148,7 @@ def unit_edit(request, pk):
 
 
 def _restructure_view(request, pk, form_class, title, action):
-    unit = selectors.unit_get(request.user, pk, "change")
+    unit = selectors.unit_get(request.user, pk, Action.CHANGE)
     form = form_class(request.POST or None, user=request.user, initial={"effective": today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,7 +202,7 @@ def unit_close(request, pk):
 @require_http_methods(["GET", "POST"])
 def unit_split(request, pk):
     """Split a unit: name the new units, give each sub-unit and each person to one of them."""
-    unit = selectors.unit_get(request.user, pk, "change")
+    unit = selectors.unit_get(request.user, pk, Action.CHANGE)
     try:
         parts = min(max(int(request.GET.get("parts", 2)), 2), 10)
     except ValueError:

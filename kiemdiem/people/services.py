@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kiemdiem.accounts.permissions import ALL, scope_prefixes
 from kiemdiem.audit.services import diff, log_action, snapshot
 from kiemdiem.common.dates import check_change_date, today
 from kiemdiem.common.validators import PERSON_TEXT_FIELDS, check_person_texts
@@ -100,7 +99,7 @@ def person_create(*, actor, unit: Unit | None = None, **fields) -> Person:
     if unit is not None:
         _check_unit(actor, unit)
     else:  # a person with no unit yet belongs to no subtree: only a whole-tree grant
-        policies.check(actor is None or scope_prefixes(actor, "change") == ALL)
+        policies.check(policies.may_create_person(actor))
     person = Person()
     _apply_person_fields(person, fields)
     person.full_clean()

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 
 from kiemdiem.common.views import render_page
-from kiemdiem.orgtree.selectors import top_units, unit_list
+from kiemdiem.orgtree.policies import top_units
+from kiemdiem.orgtree.selectors import unit_list
 from kiemdiem.people.selectors import member_count, people_count
 
 

@@ -440,7 +440,9 @@ def test_a_cadre_is_rated_by_the_managing_authority(cycle, province):
         valid_from=D(2021, 1, 1),
         actor=None,
     )
-    assert not cycle_policies.may_rate(province.users["nogrant"], binh)  # now the standing committee's
+    assert not cycle_policies.may_rate(
+        province.users["nogrant"], binh
+    )  # now the standing committee's
     assert cycle_policies.may_rate(province.users["decider"], binh)
     assert not cycle_policies.may_rate(an_user, binh)
 

@@ -1,0 +1,24 @@
+from django.utils.functional import SimpleLazyObject
+
+from kiemdiem.accounts.policies import may_manage_access
+from kiemdiem.audit.policies import may_read_log
+from kiemdiem.imports.policies import may_open
+from kiemdiem.notifications.services import unread_count
+
+
+def navigation(request):
+    """Which menu entries the signed-in user can use (computed only when a page asks). It sits
+    in ``web``, above the apps whose policies it asks."""
+    user = getattr(request, "user", None)
+
+    def flags():
+        if user is None or not user.is_authenticated:
+            return {"audit": False, "access": False, "imports": False, "unread": 0}
+        return {
+            "audit": may_read_log(user),
+            "access": may_manage_access(user),
+            "imports": may_open(user),
+            "unread": unread_count(user),
+        }
+
+    return {"nav": SimpleLazyObject(flags)}
