@@ -23,6 +23,23 @@ class UploadForm(ScopedForm):
         label=_("File"), help_text=_(".xlsx, .xls, .ods or .csv (UTF-8 or Windows-1258).")
     )
 
+    def __init__(self, *args, refused: dict[str, int] | None = None, **kwargs):
+        """``refused``: the files the upload handler dropped as too large, by field
+        (``common.uploads.refused_uploads``)."""
+        super().__init__(*args, **kwargs)
+        self.refused = refused or {}
+
+    def clean(self):
+        # A dropped file is missing, not forgotten: say how large it was, not "required".
+        for name, size in self.refused.items():
+            if name in self.fields:
+                self._errors.pop(name, None)
+                try:
+                    limits.check_size(size)
+                except limits.LimitError as exc:
+                    self.add_error(name, forms.ValidationError(str(exc.message), code=exc.code))
+        return super().clean()
+
     def clean_file(self):
         """The cheap limits now, on the upload page (size, zip directory, declared sheet
         sizes); the rest when the file is checked (``limits.inspect``)."""

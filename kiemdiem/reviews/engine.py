@@ -59,14 +59,26 @@ def pin_of(subject: Subject) -> PinnedPack | None:
 
 
 def pinned_pack(subject: Subject) -> rules_engine.Pack | None:
-    """The rule set the subject's cycle pinned for its track and kind, checked by hash."""
+    """The rule set the subject's cycle pinned for its track and kind, checked by hash.
+
+    Kept on the subject object: one save asks twice (the inputs, then the evaluation), and a
+    pin never changes under a subject read inside the same request."""
+    if "_pinned_pack" not in subject.__dict__:
+        subject.__dict__["_pinned_pack"] = _pinned_pack(subject)
+    pack, mismatch = subject.__dict__["_pinned_pack"]
+    if mismatch:
+        raise PackMismatch(mismatch)
+    return pack
+
+
+def _pinned_pack(subject: Subject) -> tuple[rules_engine.Pack | None, str]:
     pin = pin_of(subject)
     if pin is None:
-        return None
+        return None, ""
     pack = rules_engine.load_pack(pin.pack_id)
     if pack.hash != pin.pack_hash:
-        raise PackMismatch(pin.pack_id)
-    return pack
+        return None, pin.pack_id
+    return pack, ""
 
 
 def engine_kind(subject: Subject, pack: rules_engine.Pack) -> str | None:

@@ -102,7 +102,7 @@ def _lock_subject(subject_pk: int) -> Subject:
     hold_open(subject_id=subject_pk)
     return (
         Subject.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("cycle", "unit")
+        .select_related("cycle", "unit", "person")
         .get(pk=subject_pk)
     )
 
@@ -110,12 +110,10 @@ def _lock_subject(subject_pk: int) -> Subject:
 def _lock_review(review: SelfReview) -> SelfReview:
     """The review, locked after its cycle and subject (see ``_lock_subject``), with its subject,
     cycle and unit read after the locks were granted. (A review never changes subject.)"""
-    _lock_subject(review.subject_id)
-    return (
-        SelfReview.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("subject__cycle", "subject__unit")
-        .get(pk=review.pk)
-    )
+    subject = _lock_subject(review.subject_id)
+    locked = SelfReview.objects.select_for_update(no_key=True, of=("self",)).get(pk=review.pk)
+    locked.subject = subject  # read under its lock just now: no second join
+    return locked
 
 
 @transaction.atomic
@@ -507,6 +505,10 @@ def live_result(review: SelfReview) -> dict[str, Any]:
     return _fresh_result(review)
 
 
+# What a draft save writes (and nothing else: the hot path of every autosave).
+DRAFT_FIELDS = ["content", "unsaved", "proposed_tier", "engine_result", "updated_by", "updated_at"]
+
+
 @transaction.atomic
 def review_save(
     *,
@@ -529,7 +531,7 @@ def review_save(
     _check_revision(review, revision)
     _apply(review, content, proposed_tier, keep_valid=keep_valid)
     review.updated_by = actor
-    review.save()
+    review.save(update_fields=DRAFT_FIELDS)
     return review
 
 
