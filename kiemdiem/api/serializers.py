@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kiemdiem.accounts.models import ROLE_ACTIONS, Grant, Role, User
+from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant, Role, User
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.api.enums import EnumField
 from kiemdiem.audit.models import LogEntry
@@ -78,7 +78,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        return restrict(self.model._default_manager.all(), user, "view")
+        return restrict(self.model._default_manager.all(), user, Action.VIEW)
 
     def to_internal_value(self, data):
         # A JSON number, as the schema says: not "12", not true.

@@ -24,20 +24,24 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiemdiem.accounts.permissions import ALL, can, get_or_404, has_any, restrict, scope_prefixes
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.accounts.services import user_set_language
 from kiemdiem.api import serializers as s
 from kiemdiem.api.exceptions import DETAIL_SCHEMA, VALIDATION_ERROR_SCHEMA, api_exception_handler
 from kiemdiem.api.pagination import Pagination
 from kiemdiem.audit.models import LogEntry
+from kiemdiem.audit.policies import readable_entries
 from kiemdiem.common.dates import valid_on
 from kiemdiem.common.vietnamese import fold_diacritics
+from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles import selectors
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects as subject_lists
 from kiemdiem.cycles.models import CycleStatus, PinnedPack, Plan, ReviewCycle, Subject
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
+from kiemdiem.orgtree import policies as tree_policies
 from kiemdiem.orgtree import restructure
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import Unit, UnitPlacement
@@ -48,6 +52,7 @@ from kiemdiem.people.selectors import unit_members
 from kiemdiem.reviews import catalogue
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
+from kiemdiem.reviews.policies import ReviewPolicy
 
 # --- Shared ----------------------------------------------------------------------------
 
@@ -66,23 +71,17 @@ LIST_ERRORS = {400: E400, 401: E401}
 WRITE_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404}
 
 
-def require(user, action_name: str, obj) -> None:
-    """403 unless ``user`` may do ``action_name`` on ``obj`` (which they can already see)."""
-    if not can(user, action_name, obj):
+def require(allowed: bool) -> None:
+    """403 unless the app's policy allows it (on an object the user can already see). The
+    services ask the same policy again; this only answers early, before the body is read."""
+    if not allowed:
         raise PermissionDenied
 
 
 def require_somewhere(user) -> None:
     """403 unless ``user`` may change something somewhere: checked before the body of a write
     that names its target in the body is read, so that a reader learns nothing from it."""
-    if not has_any(user, "change"):
-        raise PermissionDenied
-
-
-def require_everywhere(user, action_name: str) -> None:
-    """403 unless ``user`` may do ``action_name`` on the whole tree (e.g. add a root unit)."""
-    if scope_prefixes(user, action_name) != ALL:
-        raise PermissionDenied
+    require(tree_policies.may_change_somewhere(user))
 
 
 def search_words(queryset: QuerySet, q: str) -> QuerySet:
@@ -127,7 +126,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             raise Http404
         return int(pk)
 
-    def visible(self, queryset, action_name: str = "view"):
+    def visible(self, queryset, action_name: Action = Action.VIEW):
         """The object named in the URL, through the door; missing and forbidden are 404."""
         return get_or_404(queryset, self.request.user, action_name, pk=self.url_pk())
 
@@ -174,7 +173,7 @@ class UnitViewSet(ApiViewSet):
 
     def list(self, request):
         params = self.parse_query(s.UnitListQuerySerializer)
-        units = restrict(Unit.objects.all(), request.user, "view")
+        units = restrict(Unit.objects.all(), request.user, Action.VIEW)
         day = params.get("as_of")
         path, parent = ("tree_path", "tree_parent") if day else ("path", "parent_id")
         if day:
@@ -187,7 +186,7 @@ class UnitViewSet(ApiViewSet):
             units = units.filter(valid_to__isnull=params["active"])
         units = search_words(units, params.get("q", ""))
         if "subtree_of" in params:
-            root = restrict(Unit.objects.all(), request.user, "view").filter(
+            root = restrict(Unit.objects.all(), request.user, Action.VIEW).filter(
                 pk=params["subtree_of"]
             )
             if day:
@@ -205,16 +204,13 @@ class UnitViewSet(ApiViewSet):
     def create(self, request):
         require_somewhere(request.user)
         data = self.parse_body(s.UnitCreateSerializer)
-        if data["parent"] is None:
-            require_everywhere(request.user, "change")
-        else:
-            require(request.user, "change", data["parent"])
+        require(tree_policies.may_add_under(request.user, data["parent"]))
         unit = tree.unit_create(actor=request.user, **data)
         return Response(s.UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         unit = self.visible(Unit.objects.all())
-        require(request.user, "change", unit)
+        require(tree_policies.may_change_unit(request.user, unit))
         data = self.parse_body(s.UnitUpdateSerializer)
         unit = tree.unit_update(
             unit=unit,
@@ -237,12 +233,9 @@ class UnitViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         unit = self.visible(Unit.objects.all())
-        require(request.user, "change", unit)
+        require(tree_policies.may_change_unit(request.user, unit))
         data = self.parse_body(s.UnitMoveSerializer)
-        if data["new_parent"] is None:
-            require_everywhere(request.user, "change")
-        else:
-            require(request.user, "change", data["new_parent"])
+        require(tree_policies.may_move(request.user, unit, data["new_parent"]))
         unit = tree.unit_move(unit=unit, actor=request.user, **data)
         return Response(s.UnitSerializer(unit).data)
 
@@ -256,11 +249,10 @@ class UnitViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         target = self.visible(Unit.objects.all())
-        require(request.user, "change", target)
+        require(tree_policies.may_change_unit(request.user, target))
         data = self.parse_body(s.UnitMergeSerializer)
         sources = list({u.pk: u for u in data["sources"]}.values())
-        for source in sources:
-            require(request.user, "change", source)
+        require(tree_policies.may_merge(request.user, sources, target))
         restructure.units_merge(
             sources=sources, target=target, effective=data["effective"], actor=request.user
         )
@@ -277,7 +269,7 @@ class UnitViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         unit = self.visible(Unit.objects.all())
-        require(request.user, "change", unit)
+        require(tree_policies.may_change_unit(request.user, unit))
         data = self.parse_body(s.UnitCloseSerializer)
         unit = restructure.unit_close(unit=unit, effective=data["effective"], actor=request.user)
         return Response(s.UnitSerializer(unit).data)
@@ -289,7 +281,7 @@ class UnitViewSet(ApiViewSet):
     @action(detail=True, methods=["get"])
     def children(self, request, pk=None):
         unit = self.visible(Unit.objects.all())
-        children = restrict(unit.children.filter(valid_to__isnull=True), request.user, "view")
+        children = restrict(unit.children.filter(valid_to__isnull=True), request.user, Action.VIEW)
         return self.paginated(children.order_by("name_sort_key", "pk"), s.UnitSerializer)
 
     @extend_schema(
@@ -382,10 +374,10 @@ class PersonViewSet(ApiViewSet):
 
     def list(self, request):
         params = self.parse_query(s.PersonListQuerySerializer)
-        persons = restrict(Person.objects.all(), request.user, "view")
+        persons = restrict(Person.objects.all(), request.user, Action.VIEW)
         if "unit" in params:
             unit_path = (
-                restrict(Unit.objects.all(), request.user, "view")
+                restrict(Unit.objects.all(), request.user, Action.VIEW)
                 .filter(pk=params["unit"])
                 .values_list("path", flat=True)
                 .first()
@@ -416,7 +408,7 @@ class PersonViewSet(ApiViewSet):
         require_somewhere(request.user)
         data = self.parse_body(s.PersonCreateSerializer)
         unit = data["unit"]
-        require(request.user, "change", unit)
+        require(policies.may_create_person(request.user, unit))
         person_fields = {k: data[k] for k in s.PERSON_WRITE_FIELDS if k in data}
         extra = {k: data[k] for k in s.AFFILIATION_OPTIONAL_FIELDS if k in data}
         membership = None
@@ -470,7 +462,7 @@ class PersonViewSet(ApiViewSet):
     def transfer(self, request, pk=None):
         person = self._changeable_person()
         data = self.parse_body(s.TransferSerializer)
-        require(request.user, "change", data["to_cell"])
+        require(tree_policies.may_change_unit(request.user, data["to_cell"]))
         affiliation = people.member_transfer(person=person, actor=request.user, **data)
         return Response(s.AffiliationSerializer(affiliation).data, status=status.HTTP_201_CREATED)
 
@@ -518,7 +510,7 @@ class AffiliationViewSet(ApiViewSet):
 
     def list(self, request):
         params = self.parse_query(s.AffiliationListQuerySerializer)
-        rows = restrict(Affiliation.objects.all(), request.user, "view")
+        rows = restrict(Affiliation.objects.all(), request.user, Action.VIEW)
         for name in ("person", "unit", "kind"):
             if params.get(name):
                 rows = rows.filter(**{name: params[name]})
@@ -534,7 +526,7 @@ class AffiliationViewSet(ApiViewSet):
     def create(self, request):
         require_somewhere(request.user)
         data = self.parse_body(s.AffiliationCreateSerializer)
-        require(request.user, "change", data["unit"])
+        require(policies.may_start_affiliation(request.user, data["person"], data["unit"]))
         affiliation = people.affiliation_start(actor=request.user, **data)
         return Response(s.AffiliationSerializer(affiliation).data, status=status.HTTP_201_CREATED)
 
@@ -572,10 +564,10 @@ class AuditViewSet(ApiViewSet):
 
     def list(self, request):
         params = self.parse_query(s.AuditQuerySerializer)
-        entries = restrict(LogEntry.objects.all(), request.user, "view_audit")
+        entries = readable_entries(request.user)
         if "unit" in params:
             unit_path = (
-                restrict(Unit.objects.all(), request.user, "view")
+                restrict(Unit.objects.all(), request.user, Action.VIEW)
                 .filter(pk=params["unit"])
                 .values_list("path", flat=True)
                 .first()
@@ -616,7 +608,7 @@ def _cycle_queryset() -> QuerySet:
 def _unit_path(user, unit_id: int) -> str | None:
     """The path of a unit the user may see (None when missing or out of scope)."""
     return (
-        restrict(Unit.objects.all(), user, "view")
+        restrict(Unit.objects.all(), user, Action.VIEW)
         .filter(pk=unit_id)
         .values_list("path", flat=True)
         .first()
@@ -654,7 +646,7 @@ class CycleViewSet(ApiViewSet):
         """A cycle-wide act (list the subjects, close) is the opening level's: `change` on
         the cycle's root unit."""
         cycle = self._cycle()
-        require(self.request.user, "change", cycle.root)
+        require(cycle_policies.CyclePolicy(self.request.user, cycle).may_manage)
         return cycle
 
     def list(self, request):
@@ -673,7 +665,7 @@ class CycleViewSet(ApiViewSet):
     def create(self, request):
         require_somewhere(request.user)
         data = self.parse_body(s.CycleOpenSerializer)
-        require(request.user, "change", data["root"])
+        require(cycle_policies.may_open_cycle(request.user, data["root"]))
         stages = _windows(data.pop("stages"))
         cycle = cycles.cycle_open(stages=stages, actor=request.user, **data)
         cycle = _cycle_queryset().get(pk=cycle.pk)
@@ -721,7 +713,7 @@ class CycleViewSet(ApiViewSet):
         cycle = self._cycle()
         require_somewhere(request.user)
         data = self.parse_body(s.PlanIssueSerializer)
-        require(request.user, "change", data["unit"])
+        require(cycle_policies.may_issue_plan(request.user, data["unit"]))
         require_open(cycle)
         plan = cycles.plan_issue(
             cycle=cycle,
@@ -771,7 +763,7 @@ class CycleViewSet(ApiViewSet):
         cycle = self._cycle()
         require_somewhere(request.user)
         data = self.parse_body(s.SubjectAddSerializer)
-        require(request.user, "change", data["unit"])
+        require(cycle_policies.may_change_subjects(request.user, data["unit"]))
         require_open(cycle)
         subject = subject_lists.subject_add(cycle=cycle, actor=request.user, **data)
         return Response(s.SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
@@ -823,7 +815,7 @@ class PlanViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def revise(self, request, pk=None):
         plan = self.visible(_plan_queryset())
-        require(request.user, "change", plan.unit)
+        require(cycle_policies.PlanPolicy(request.user, plan).may_revise)
         data = self.parse_body(s.PlanReviseSerializer)
         require_open(plan.cycle)
         cycles.plan_revise(
@@ -844,12 +836,13 @@ class PlanViewSet(ApiViewSet):
     @action(detail=True, methods=["post"], url_path="return")
     def send_back(self, request, pk=None):
         plan = self.visible(_plan_queryset())
+        policy = cycle_policies.PlanPolicy(request.user, plan)
         if plan.parent is None:
-            require(request.user, "change", plan.unit)
+            require(policy.may_revise)  # its own level is told why, others only "no"
             raise DjangoValidationError(
                 _("The plan of the level that opened the cycle has no higher level to go back to.")
             )
-        require(request.user, "change", plan.parent.unit)
+        require(policy.may_return)
         data = self.parse_body(s.CommentSerializer)
         require_open(plan.cycle)
         cycles.plan_return(plan=plan, comment=data["comment"], actor=request.user)
@@ -863,15 +856,6 @@ def _review_queryset() -> QuerySet:
     return SelfReview.objects.select_related("subject__cycle", "subject__unit").prefetch_related(
         Prefetch("linked_reviews", queryset=SelfReview.objects.only("pk"))
     )
-
-
-def is_writer(user, subject: Subject) -> bool:
-    """Whether ``user`` writes this review themself: the person reviewed, or the head of the
-    unit whose report it is."""
-    person_id = getattr(user, "person_id", None)
-    if subject.person_id:
-        return subject.person_id == person_id
-    return reviews.is_head_of(user, subject.unit_id)
 
 
 @extend_schema_view(
@@ -907,12 +891,11 @@ class SubjectViewSet(ApiViewSet):
         return review
 
     def _writable_review(self) -> SelfReview:
-        """The review of the subject in the URL, for its writer (`reviews.services.may_write`);
+        """The review of the subject in the URL, for its writer (``ReviewPolicy.may_write``);
         no change once the cycle is closed."""
         subject = self._subject()
         review = self._review(subject)
-        if not reviews.may_write(self.request.user, subject):
-            raise PermissionDenied
+        require(ReviewPolicy(self.request.user, subject).may_write)
         require_open(subject.cycle)
         return review
 
@@ -932,7 +915,7 @@ class SubjectViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def exclude(self, request, pk=None):
         subject = self._subject()
-        require(request.user, "change", subject)
+        require(cycle_policies.may_change_subjects(request.user, subject.unit))
         data = self.parse_body(s.ReasonSerializer)
         require_open(subject.cycle)
         subject_lists.subject_exclude(subject=subject, reason=data["reason"], actor=request.user)
@@ -949,8 +932,7 @@ class SubjectViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def rate(self, request, pk=None):
         subject = self._subject()
-        if not cycles.may_rate(request.user, subject):
-            raise PermissionDenied
+        require(ReviewPolicy(request.user, subject).may_rate)
         data = self.parse_body(s.SubjectRateSerializer)
         require_open(subject.cycle)
         cycles.subject_rate(subject=subject, actor=request.user, **data)
@@ -970,10 +952,10 @@ class SubjectViewSet(ApiViewSet):
         """Through the door of subjects or, for a collective's submitted report read by its
         members, through the door of reviews."""
         pk, user = self.url_pk(), self.request.user
-        subject = restrict(Subject.objects.all(), user, "view").filter(pk=pk)
+        subject = restrict(Subject.objects.all(), user, Action.VIEW).filter(pk=pk)
         review = _review_queryset().filter(subject__in=subject).first()
         if review is None:
-            review = restrict(_review_queryset(), user, "view").filter(subject_id=pk).first()
+            review = restrict(_review_queryset(), user, Action.VIEW).filter(subject_id=pk).first()
         if review is None:
             raise Http404
         return review
@@ -990,8 +972,7 @@ class SubjectViewSet(ApiViewSet):
     @review.mapping.post
     def start_review(self, request, pk=None):
         subject = self._subject()
-        if not reviews.may_write(request.user, subject):
-            raise PermissionDenied
+        require(ReviewPolicy(request.user, subject).may_write)
         require_open(subject.cycle)
         existed = SelfReview.objects.filter(subject=subject).exists()
         review = reviews.review_start(subject=subject, actor=request.user)
@@ -1076,8 +1057,7 @@ class SubjectViewSet(ApiViewSet):
     def return_review(self, request, pk=None):
         subject = self._subject()
         review = self._review(subject)
-        if not can(request.user, "change", subject) or is_writer(request.user, subject):
-            raise PermissionDenied
+        require(ReviewPolicy(request.user, subject).may_return)
         data = self.parse_body(s.CommentSerializer)
         require_open(subject.cycle)
         review = reviews.review_return(review=review, comment=data["comment"], actor=request.user)

@@ -72,3 +72,16 @@ def test_actions_are_never_bare_strings():
                     if isinstance(default, ast.Constant) and default.value in names:
                         found.append(f"{_where(path, default)} defaults to {default.value!r}")
     assert found == [], "\n".join(found)
+
+
+def test_the_door_takes_enum_members_only(province):
+    import pytest
+    from django.contrib.auth.models import AnonymousUser
+
+    from kiemdiem.accounts.permissions import restrict
+    from kiemdiem.orgtree.models import Unit
+
+    for user in (province.users["staff_p"], AnonymousUser()):
+        with pytest.raises(ValueError, match="Action enum"):
+            restrict(Unit.objects.all(), user, "view")
+    assert restrict(Unit.objects.all(), province.users["staff_a"], Action.VIEW).count() == 4
