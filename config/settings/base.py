@@ -110,6 +110,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Audit entries: a field its action did not declare (so it has no label) is refused when
+# strict — on in the tests and in development, off in production, where such an entry is
+# still written (an unregistered action code is refused everywhere; kiemdiem/audit/registry.py).
+KIEMDIEM_AUDIT_STRICT = env_bool("KIEMDIEM_AUDIT_STRICT", False)
+
 # The cache holds the API's throttle counters and the live progress of background jobs, so
 # every process must share it: a file cache in var/ on one machine (the default), Redis when
 # there are several (KIEMDIEM_CACHE_URL=redis://127.0.0.1:6379/1).

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "kiemdiem.accounts"
     label = "accounts"
     verbose_name = _("Accounts and access")
+
+    def ready(self):
+        from kiemdiem.accounts import audit
+
+        audit.register_actions()

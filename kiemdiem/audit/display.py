@@ -1,8 +1,9 @@
 """Turn audit entries' JSON details into lines a person can read, in the reader's language.
 
-Every key an action writes has a label (the model field's verbose name where there is one);
-coded values are shown by their labels (tiers by the engine's names), dates as dd/mm/yyyy,
-lists and nested details as plain text — never a Python or JSON representation.
+What each key means comes from the action's registration (``audit.registry``): its label,
+coded values by their labels, ids by the names a reference gives (one query per reference for
+a page of entries), or the owning app's renderer; dates as dd/mm/yyyy; lists and nested details
+as plain text — never a Python or JSON representation. This module imports no other app.
 """
 
 from __future__ import annotations
@@ -11,150 +12,45 @@ import datetime
 import re
 from typing import Any
 
-from django.conf import settings
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kiemdiem.accounts.models import Role
-from kiemdiem.cycles.models import (
-    CycleKind,
-    PinnedPack,
-    Plan,
-    ReviewCycle,
-    Stage,
-    StageKind,
-    Subject,
-    SubjectKind,
-)
-from kiemdiem.imports.models import ImportKind
-from kiemdiem.orgtree.models import Unit, UnitKind
-from kiemdiem.people.models import (
-    AffiliationKind,
-    Gender,
-    MemberStatusKind,
-    Occupation,
-    PostRole,
-    ResidenceExemption,
-    StateCategory,
-)
-from kiemdiem.reviews.models import ReviewVersion, SelfReview, Suggestion
-from kiemdiem.rules_engine.explain import tier_label
-from kiemdiem.rules_engine.types import Tier
+from kiemdiem.audit import registry
+from kiemdiem.audit.registry import Action, Field
 
-
-def _verbose(model, name: str):
-    """A model field's verbose name, capitalised (lazy: read in the reader's language)."""
-    return capfirst(model._meta.get_field(name).verbose_name)
-
-
-# Labels of the field names that appear in audit data.
-FIELD_LABELS = {
-    "code": _("Code"),
-    "name": _("Name"),
-    "short_name": _("Short name"),
-    "kind": _("Kind"),
-    "parent": _("Parent unit"),
-    "managed_by": _("Rated by"),
-    "valid_from": _("From"),
-    "valid_to": _("Until"),
-    "effective": _("Effective date"),
-    "successor": _("Merged into"),
-    "family_name": _("Family name"),
-    "middle_name": _("Middle name"),
-    "given_name": _("Given name"),
-    "birth_date": _("Date of birth"),
-    "gender": _("Gender"),
-    "ethnicity": _("Ethnicity"),
-    "citizen_id": _("Citizen ID"),
-    "phone": _("Phone"),
-    "email": _("E-mail"),
-    "card_number": _("Party card number"),
-    "admitted_on": _("Admitted on"),
-    "official_on": _("Official since"),
-    "occupation": _("Occupation"),
-    "status": _("Status"),
-    "reason": _("Reason or decision"),
-    "title": _("Title"),
-    "role": _("Role"),
-    "concurrent": _("Concurrent post (kiêm nhiệm)"),
-    "state_category": _("State category"),
-    "residence_exemption": _("Residence opinion exemption"),
-    "cell": _("Party cell"),
-    "unit": _("Unit"),
-    "authority": _("Managing collective"),
-    "language": _("Language"),
-    "username": _("User name"),
-    "sources": _("Merged units"),
-    "into": _("New units"),
-    "note": _verbose(ReviewVersion, "note"),
-    # review cycles, plans, subjects
-    "year": _verbose(ReviewCycle, "year"),
-    "quarter": _verbose(ReviewCycle, "quarter"),
-    "packs": capfirst(PinnedPack._meta.verbose_name_plural),
-    "stages": capfirst(Stage._meta.verbose_name_plural),
-    "comment": _verbose(Plan, "return_comment"),
-    "count": _("Subjects listed"),
-    "reference_day": _("Reference day"),
-    "tier": _verbose(Subject, "tier"),
-    # self-reviews
-    "form": _verbose(SelfReview, "form_key"),
-    "version": _verbose(SelfReview, "version"),
-    "proposed_tier": _verbose(SelfReview, "proposed_tier"),
-    "reviews": _("Linked reviews"),
-    "text": _verbose(Suggestion, "text"),
-    "raised_by": _verbose(Suggestion, "raised_by"),
-    # imports
-    "file": _("File"),
-    "rows": _("Rows"),
-    "created": capfirst(_("created")),
-    "updated": capfirst(_("updated")),
-    "unchanged": capfirst(_("unchanged")),
-    # API tokens and sign-out (never the secret: the first characters that name the token)
-    "prefix": _("Token (first characters)"),
-    "tokens": _("API tokens revoked"),
-}
-# Coded values shown with their labels.
-CHOICES = {
-    "kind": {**dict(UnitKind.choices), **dict(AffiliationKind.choices)},
-    "gender": dict(Gender.choices),
-    "status": dict(MemberStatusKind.choices),
-    "occupation": dict(Occupation.choices),
-    "role": dict(PostRole.choices),
-    "state_category": dict(StateCategory.choices),
-    "residence_exemption": dict(ResidenceExemption.choices),
-    "language": dict(settings.LANGUAGES),
-}
-# The same key names a different list in some actions.
-ACTION_CHOICES = {
-    "grant.added": {"role": dict(Role.choices)},
-    "grant.revoked": {"role": dict(Role.choices)},
-    "cycle.opened": {"kind": dict(CycleKind.choices)},
-    "subject.added": {"kind": dict(SubjectKind.choices)},
-    "import.committed": {"kind": dict(ImportKind.choices)},
-}
-TIER_FIELDS = {"tier", "proposed_tier"}
-UNIT_FIELDS = {"parent", "managed_by", "successor", "cell", "unit", "authority"}
-HIDDEN_FIELDS = {"path", "person"}
-# Lists that are a list of things, not a change [before, after].
-LIST_FIELDS = {"into", "sources", "packs", "reviews"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}.*)?$")
+_PLAIN = Field("")  # a key the action did not declare
+_UNREGISTERED = Action("", "")  # an entry of a code no app registers (any more)
 
 
-class _Context:
-    """What the values of a page of entries refer to, read once for the page."""
+class Context:
+    """What the values of a page of entries refer to, read once for the page; renderers get it
+    to name records (``name``) and to read plain values (``text``)."""
 
-    def __init__(self, units: dict[int, str], reviews: dict[int, str]):
-        self.units = units
-        self.reviews = reviews
-        self.choices = CHOICES
+    def __init__(self, names: dict[str, dict[int, str]]):
+        self.names = names
         self.language = "en" if (get_language() or "vi").startswith("en") else "vi"
+        self.action = _UNREGISTERED
 
+    def name(self, ref: str, pk: Any, fallback: str | None = None) -> str:
+        """The name of record ``pk`` of reference ``ref``; ``#pk`` (or ``fallback``) if gone."""
+        found = self.names.get(ref, {}).get(pk)
+        if found is not None:
+            return found
+        return fallback if fallback else f"#{pk}"
 
-def _label(field: str) -> str:
-    label = FIELD_LABELS.get(field)
-    return str(label) if label is not None else capfirst(field.replace("_", " "))
+    def field(self, key: str) -> Field:
+        return self.action.fields.get(key, _PLAIN)
+
+    def label(self, key: str) -> str:
+        declared = self.action.fields.get(key)
+        return str(declared.label) if declared is not None else capfirst(key.replace("_", " "))
+
+    def text(self, value: Any, key: str = "") -> str:
+        """A value as text: through ``key``'s declaration if given, else as a plain value."""
+        return _value(self.field(key) if key else _PLAIN, value, self)
 
 
 def _date(text: str) -> str:
@@ -164,31 +60,16 @@ def _date(text: str) -> str:
     return moment.strftime("%d/%m/%Y %H:%M")
 
 
-def _value(field: str, value: Any, ctx: _Context) -> str:
+def _value(f: Field, value: Any, ctx: Context) -> str:
+    if f.masked:
+        return str(_("(not recorded)"))
     if value is None or value == "" or value == [] or value == {}:
         return "—"
-    if field in UNIT_FIELDS and isinstance(value, int):
-        return ctx.units.get(value, f"#{value}")
-    if field == "into" and isinstance(value, list):
-        return ", ".join(ctx.units.get(v, f"#{v}") for v in value)
-    if field == "reviews" and isinstance(value, list):
-        return ", ".join(ctx.reviews.get(v, f"#{v}") for v in value)
-    if field == "sources" and isinstance(value, list):
-        return ", ".join(
-            ctx.units.get(item.get("unit"), str(item.get("code", "")))
-            if isinstance(item, dict)
-            else _value("", item, ctx)
-            for item in value
-        )
-    if field == "stages" and isinstance(value, dict):
-        return "; ".join(
-            f"{StageKind(kind).label if kind in StageKind.values else kind}: "
-            + " – ".join(_value("", day, ctx) for day in days)
-            for kind, days in value.items()
-        )
-    if field in TIER_FIELDS and isinstance(value, str) and value.upper() in Tier.__members__:
-        return tier_label(Tier.parse(value), ctx.language)
-    choices = ctx.choices.get(field, {})
+    if f.render is not None:
+        return f.render(value, ctx)
+    if f.ref is not None and isinstance(value, int) and not isinstance(value, bool):
+        return ctx.name(f.ref, value)
+    choices = f.choices or {}
     if isinstance(value, str) and value in choices:
         return str(choices[value])
     if isinstance(value, bool):
@@ -199,62 +80,57 @@ def _value(field: str, value: Any, ctx: _Context) -> str:
         except ValueError:
             return value
     if isinstance(value, list):
-        return ", ".join(_value(field, v, ctx) for v in value)
+        return ", ".join(_value(f, v, ctx) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{_label(k)}: {_value(k, v, ctx)}" for k, v in value.items())
+        return "; ".join(
+            f"{ctx.label(k)}: {_value(ctx.field(k), v, ctx)}" for k, v in value.items()
+        )
     return str(value)
 
 
-def _ids(entries, fields: set[str]) -> set[int]:
-    ids: set[int] = set()
+def _pairs(data: dict) -> list[tuple[str, Any]]:
+    return list((data.get("changes") or {}).items()) + list(data.items())
+
+
+def _names(entries) -> dict[str, dict[int, str]]:
+    """The names of every record the entries point to, one query per reference."""
+    wanted: dict[str, set[int]] = {}
     for entry in entries:
-        data = entry.data or {}
-        pairs = list((data.get("changes") or {}).items()) + list(data.items())
-        for field, value in pairs:
-            values = value if isinstance(value, list) else [value]
-            if field == "sources" and "sources" in fields:  # merged units: {"unit": id, …}
-                values = [v.get("unit") for v in values if isinstance(v, dict)]
-            if field in fields:
-                ids.update(v for v in values if isinstance(v, int) and not isinstance(v, bool))
-    return ids
-
-
-def _unit_ids(entries) -> set[int]:
-    return _ids(entries, UNIT_FIELDS | {"into", "sources"})
-
-
-def _review_names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    reviews = SelfReview.objects.filter(pk__in=ids).select_related("subject__person")
+        spec = registry.ACTIONS.get(entry.action, _UNREGISTERED)
+        for key, value in _pairs(entry.data or {}):
+            f = spec.fields.get(key)
+            if f is not None and f.ref is not None and not f.masked:
+                wanted.setdefault(f.ref, set()).update(f.ref_ids(value))
     return {
-        r.pk: r.subject.person.full_name if r.subject.person_id else str(r.subject) for r in reviews
+        ref: registry.REFERENCES[ref](ids) if ids and ref in registry.REFERENCES else {}
+        for ref, ids in wanted.items()
     }
 
 
 def describe(entries) -> list:
-    """Attach ``details``: a list of (label, text) lines, to each entry (two queries at most)."""
+    """Attach ``details``: a list of (label, text) lines, to each entry (one query per kind of
+    record named)."""
     entries = list(entries)
-    units = dict(Unit.objects.filter(pk__in=_unit_ids(entries)).values_list("pk", "name"))
-    base = _Context(units, _review_names(_ids(entries, {"reviews"})))
+    ctx = Context(_names(entries))
     for entry in entries:
         data = entry.data or {}
-        ctx = base
-        if entry.action in ACTION_CHOICES:
-            ctx = _Context(units, base.reviews)
-            ctx.choices = {**CHOICES, **ACTION_CHOICES[entry.action]}
+        ctx.action = registry.ACTIONS.get(entry.action, _UNREGISTERED)
         lines = []
-        if "changes" in data:
-            for field, (old, new) in data["changes"].items():
-                text = f"{_value(field, old, ctx)} → {_value(field, new, ctx)}"
-                lines.append((_label(field), text))
-        for field, value in data.items():
-            if field in HIDDEN_FIELDS or field == "changes":
-                continue
-            if isinstance(value, list) and len(value) == 2 and field not in LIST_FIELDS:
-                text = f"{_value(field, value[0], ctx)} → {_value(field, value[1], ctx)}"
+        for key, change in (data.get("changes") or {}).items():
+            f = ctx.field(key)
+            if isinstance(change, list) and len(change) == 2 and not f.masked:
+                text = f"{_value(f, change[0], ctx)} → {_value(f, change[1], ctx)}"
             else:
-                text = _value(field, value, ctx)
-            lines.append((_label(field), text))
+                text = _value(f, change, ctx)
+            lines.append((ctx.label(key), text))
+        for key, value in data.items():
+            f = ctx.field(key)
+            if f.hidden or key == "changes":
+                continue
+            if isinstance(value, list) and len(value) == 2 and not f.many and not f.masked:
+                text = f"{_value(f, value[0], ctx)} → {_value(f, value[1], ctx)}"
+            else:
+                text = _value(f, value, ctx)
+            lines.append((ctx.label(key), text))
         entry.details = lines
     return entries

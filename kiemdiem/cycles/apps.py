@@ -6,3 +6,8 @@ class CyclesConfig(AppConfig):
     name = "kiemdiem.cycles"
     label = "cycles"
     verbose_name = _("Review cycles")
+
+    def ready(self):
+        from kiemdiem.cycles import audit
+
+        audit.register_actions()

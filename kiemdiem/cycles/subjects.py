@@ -29,6 +29,7 @@ from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today, valid_on
 from kiemdiem.cycles import policies
 from kiemdiem.cycles.models import (
+    PERSON_SUBJECT_KINDS,
     CycleKind,
     ReviewCycle,
     Subject,
@@ -205,6 +206,12 @@ def subject_add(
     """Add a subject the registry did not produce (with the reason, audited). Needs ``change``
     on ``unit``."""
     policies.check(policies.may_change_subjects(actor, unit))
+    if kind in PERSON_SUBJECT_KINDS and person is None:
+        raise ValidationError({"person": _("This kind of subject is a person: say who.")})
+    if kind not in PERSON_SUBJECT_KINDS and person is not None:
+        raise ValidationError(
+            {"person": _("This kind of subject is a unit: leave the person out.")}
+        )
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason.")})
     if not unit.path.startswith(cycle.root.path):

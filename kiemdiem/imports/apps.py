@@ -6,3 +6,9 @@ class ImportsConfig(AppConfig):
     name = "kiemdiem.imports"
     label = "imports"
     verbose_name = _("Imports and exports")
+
+    def ready(self):
+        from kiemdiem.imports import audit, tasks
+
+        audit.register_actions()
+        tasks.register()  # checking and importing a file are background job kinds

@@ -5,10 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.common.forms import ScopedForm, UnitCodeField
 from kiemdiem.imports import limits, policies
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.readers import detect_format
+from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
 
 log = logging.getLogger(__name__)
 

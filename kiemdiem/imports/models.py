@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
@@ -22,21 +21,18 @@ class JobStatus(models.TextChoices):
     VALIDATING = "validating", _("Checking the file")
     READY = "ready", _("Checked, waiting for confirmation")
     INVALID = "invalid", _("Has errors, nothing imported")
+    CONFIRMED = "confirmed", _("Confirmed, waiting to be imported")
     RUNNING = "running", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed, nothing imported")
     # The process checking or importing the file died (killed, out of memory, restarted):
-    # nothing was imported (the commit is one transaction). See services.jobs_recover.
+    # nothing was imported (the commit is one transaction). The background job of the step
+    # was found interrupted (jobs.services.recover_interrupted) and the import followed it.
     INTERRUPTED = "interrupted", _("Interrupted")
 
 
-# Statuses of a job some process is working on.
-ACTIVE = (JobStatus.QUEUED, JobStatus.VALIDATING, JobStatus.RUNNING)
-
-
-# A job whose process gave no sign of life (heartbeat, progress file) for this long was
-# interrupted, even when its process cannot be checked (another machine).
-STALE_AFTER_SECONDS = 300
+# Statuses of an import waiting for, or in, a step of the background queue.
+ACTIVE = (JobStatus.QUEUED, JobStatus.VALIDATING, JobStatus.CONFIRMED, JobStatus.RUNNING)
 
 
 def jobs_dir() -> Path:
@@ -73,10 +69,16 @@ class ImportJob(models.Model):
     # Predicted counts from validation: {"create": n, "update": n, "unchanged": n}.
     preview = models.JSONField(default=dict, blank=True)
     failure = models.TextField(blank=True)
-    # The process working on the job ("host:pid:start time", services.this_process) and when
-    # it last said so; with the progress file's time, how an interrupted job is recognised.
-    worker = models.CharField(max_length=200, blank=True, default="")
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The background job of the current (or last) step: checking or importing the file. Its
+    # progress is what the page shows; its process dying is how the import is interrupted.
+    task = models.ForeignKey(
+        "jobs.Job",
+        verbose_name=_("background job"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # finished jobs are pruned; the import keeps its outcome
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -127,33 +129,13 @@ class ImportJob(models.Model):
 
         return [{**p, "message": render(p)} for p in self.problems]
 
-    @property
-    def progress_path(self) -> Path:
-        return self.folder / "progress.json"
-
-    def write_progress(self, done: int, total: int, phase: str) -> None:
-        """Progress outside the database: the commit runs in one transaction nobody else sees."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.progress_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"done": done, "total": total, "phase": phase}))
-        tmp.replace(self.progress_path)
-
-    def last_sign_of_life(self) -> float:
-        """When the job's process last showed it was working (a timestamp)."""
-        times = [(self.heartbeat_at or self.created_at).timestamp()]
-        try:
-            times.append(self.progress_path.stat().st_mtime)
-        except OSError:
-            pass
-        return max(times)
-
     def progress(self) -> dict:
+        """How far the current step is: live from its background job while it works."""
         data = {"done": self.done, "total": self.total, "phase": self.status}
-        if self.status in (JobStatus.VALIDATING, JobStatus.RUNNING):
-            try:
-                data.update(json.loads(self.progress_path.read_text()))
-            except (OSError, ValueError):
-                pass
+        if self.status in (JobStatus.VALIDATING, JobStatus.RUNNING) and self.task is not None:
+            live = self.task.progress()  # the shared cache: the same on every app server
+            if live["done"] or live["total"]:
+                data["done"], data["total"] = live["done"], live["total"]
         data["percent"] = int(100 * data["done"] / data["total"]) if data["total"] else 0
         return data
 

@@ -6,8 +6,10 @@ from kiemdiem.imports.models import ImportJob
 
 
 def job_list(user, action: Action = Action.VIEW):
-    return restrict(ImportJob.objects.select_related("unit", "created_by"), user, action)
+    return restrict(ImportJob.objects.select_related("unit", "created_by", "task"), user, action)
 
 
 def job_get(user, pk: int, action: Action = Action.VIEW) -> ImportJob:
-    return get_or_404(ImportJob.objects.select_related("unit", "created_by"), user, action, pk=pk)
+    return get_or_404(
+        ImportJob.objects.select_related("unit", "created_by", "task"), user, action, pk=pk
+    )

@@ -13,16 +13,12 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import os
 import pickle
 import shutil
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
@@ -30,16 +26,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.audit.context import current_request_id
-from kiemdiem.audit.models import LogEntry
-from kiemdiem.audit.services import log_action
+from kiemdiem.audit.services import LogRow, log_action, log_actions_bulk
+from kiemdiem.common import fastinsert
 from kiemdiem.common.dates import today
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
-from kiemdiem.imports import fastinsert, policies, text
+from kiemdiem.imports import policies, text
 from kiemdiem.imports.limits import LimitError
 from kiemdiem.imports.messages import Message
 from kiemdiem.imports.messages import deferred as _  # problems: translated when read
-from kiemdiem.imports.models import ACTIVE, STALE_AFTER_SECONDS, ImportJob, ImportKind, JobStatus
+from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
 from kiemdiem.imports.readers import ReadError, detect_format, open_table
 from kiemdiem.imports.text import CsvEncodingError
 from kiemdiem.imports.validation import (
@@ -81,6 +76,7 @@ class ImportFailed(Exception):
 # --- jobs ---------------------------------------------------------------------------------
 
 
+@transaction.atomic  # a file that cannot be stored leaves no job waiting for it
 def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJob:
     """Store an upload (``chunks``: an iterable of bytes) as a queued job. Needs ``change`` on
     ``unit`` (``imports.policies``; PermissionDenied, nothing stored)."""
@@ -105,67 +101,9 @@ def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJ
     return job
 
 
-def this_process() -> str:
-    """``host:pid:start time`` of this process: a pid alone is reused after a restart."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
-
-
-def _started(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux); "" where unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after "pid (name)"
-
-
-def _alive(worker: str) -> bool | None:
-    """Whether the process ``worker`` (``this_process()`` of some process) still runs; None
-    when that cannot be known here (another machine)."""
-    host, _, rest = worker.partition(":")
-    pid_text, _, started = rest.partition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return None
-    pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, another user's
-    return not started or _started(pid) in ("", started)  # else the pid was reused
-
-
 def _mark_working(job: ImportJob, status: str) -> None:
-    job.status, job.worker, job.heartbeat_at = status, this_process(), timezone.now()
-    job.save(update_fields=["status", "worker", "heartbeat_at"])
-
-
-def jobs_recover() -> int:
-    """Mark interrupted the jobs whose process died; returns how many.
-
-    A job left queued, validating or running by a process that is gone (killed, out of
-    memory, the server restarted) would otherwise show progress forever. Gone: the process
-    named in ``job.worker`` no longer exists on this machine; for a process that cannot be
-    checked from here (another machine, or none recorded), no sign of life (heartbeat,
-    progress file) for ``STALE_AFTER_SECONDS``. Run when jobs are listed or shown and by
-    ``manage.py recover_imports`` before the server starts. Nothing needs undoing: a commit is
-    one transaction, which the database rolled back when the process died.
-    """
-    now = timezone.now()
-    marked = 0
-    for job in ImportJob.objects.filter(status__in=ACTIVE):
-        alive = _alive(job.worker) if job.worker else None
-        if alive is None:  # not known here: the heartbeat tells
-            alive = now.timestamp() - job.last_sign_of_life() <= STALE_AFTER_SECONDS
-        if alive:
-            continue
-        # Only if still in the state seen: a live worker finishing now wins.
-        marked += ImportJob.objects.filter(pk=job.pk, status=job.status).update(
-            status=JobStatus.INTERRUPTED, finished_at=now
-        )
-        log.warning("import job %s interrupted (was %s, worker %s)", job.pk, job.status, job.worker)
-    return marked
+    job.status = status
+    job.save(update_fields=["status"])
 
 
 def _failure_text(exc: Exception) -> str:
@@ -742,16 +680,10 @@ def create_via_services(rec: PersonRecord, actor) -> Person:
 
 
 class BulkWriter:
-    """What the bulk path needs once per commit: dates, the actor, content types, labels."""
+    """What the bulk path needs once per commit: today's date, labels, unit names."""
 
-    def __init__(self, actor):
+    def __init__(self):
         self.today = today()
-        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
-        self.request_id = current_request_id()
-        self.types = {
-            model: ContentType.objects.get_for_model(model).pk
-            for model in (Person, PartyMember, Affiliation)
-        }
         # Affiliation.__str__ names the kind in the current language when there is no title.
         self.kind_labels = {value: str(label) for value, label in AffiliationKind.choices}
         self.unit_names: dict[int, str] = {}
@@ -781,17 +713,6 @@ _AFFILIATION_COLUMNS = (
     "valid_to",
     "note",
 )
-_LOG_COLUMNS = (
-    "action",
-    "created_at",
-    "actor_id",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "unit_id",
-    "data",
-    "request_id",
-)
 # Positions in PERSON_COLUMNS of the audited PERSON_FIELDS, for the ``person.created`` snapshot.
 _SNAPSHOT_AT = [(name, PERSON_COLUMNS.index(name)) for name in people.PERSON_FIELDS]
 _FULL_NAME_AT = PERSON_COLUMNS.index("full_name")
@@ -806,11 +727,11 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
 
     The rows are built as tuples straight from the records: the person's column values were
     computed in validation by the services' own ``_apply_person_fields`` (``record.values``),
-    and the audit entries carry the very data ``log_action`` would write.
+    and the audit entries carry the very data ``log_action`` would write (``log_actions_bulk``).
     """
     if not records:
         return
-    w = writer or BulkWriter(actor)
+    w = writer or BulkWriter()
     today_ = w.today
     person_ids = fastinsert.reserve_ids(Person, len(records))
     person_rows, logs = [], []
@@ -824,7 +745,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
         for name, at in _SNAPSHOT_AT:
             value = values[at]
             snap[name] = str(value) if isinstance(value, datetime.date) else value
-        logs.append(("person.created", Person, pk, full_name, home, snap))
+        logs.append(LogRow("person.created", Person, pk, full_name, home, snap))
         if rec.membership:
             members.append((rec, pk, full_name, home))
         for unit_pk, kind, valid_from, fields in _affiliation_specs(rec, today_):
@@ -839,7 +760,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
         admitted, official = m["admitted_on"], m.get("official_on")
         member_rows.append((pk, person_pk, card, admitted, official, m["occupation"]))
         logs.append(
-            (
+            LogRow(
                 "member.admitted",
                 PartyMember,
                 pk,
@@ -860,7 +781,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
         if inactive:
             status_specs.append((pk, rec.status, rec.status_from, None))
             status_logs.append(
-                (
+                LogRow(
                     "member.status_changed",
                     PartyMember,
                     pk,
@@ -906,7 +827,7 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
             )
         )
         logs.append(
-            (
+            LogRow(
                 "affiliation.started",
                 Affiliation,
                 pk,
@@ -924,29 +845,20 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
     fastinsert.insert_rows(Affiliation, _AFFILIATION_COLUMNS, affiliation_rows)
 
     logs += status_logs
-    now = timezone.now()
-    types, actor_id, request_id = w.types, w.actor_id, w.request_id
-    fastinsert.insert_rows(
-        LogEntry,
-        _LOG_COLUMNS,
-        (
-            (
-                action,
-                now,
-                actor_id,
-                types[model],
-                str(target),
-                label[:255],
-                unit_pk,
-                data,
-                request_id,
-            )
-            for action, model, target, label, unit_pk, data in logs
-        ),
-    )
+    log_actions_bulk(logs, actor=actor)
 
 
 # --- people: validate and commit ----------------------------------------------------------
+
+
+def _owner(rec: PersonRecord) -> tuple:
+    """(full name, folded name, birth date): who a row of the file is."""
+    return rec.full_name, _folded_name(rec), rec.fields.get("birth_date")
+
+
+def _other_person(a: tuple, b: tuple) -> bool:
+    """Two rows (``_owner``) name different people: other names, or other birth dates."""
+    return a[1] != b[1] or (a[2] is not None and b[2] is not None and a[2] != b[2])
 
 
 def _people_pass(
@@ -962,6 +874,7 @@ def _people_pass(
     units = UnitIndex(job.unit.path)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": 0}
     seen: dict[tuple, tuple[int, str]] = {}  # identity → (row, cell code)
+    owners: dict[tuple, tuple] = {}  # citizen ID identity → the person named on its first row
     cids: dict[str, int] = {}
     cards: dict[str, int] = {}
     heads: dict[int, int] = {}
@@ -996,7 +909,7 @@ def _people_pass(
                         % {"row": plan.record.row, "message": "; ".join(exc.messages)}
                     ) from exc
             if bulk:
-                writer = writer or BulkWriter(actor)
+                writer = writer or BulkWriter()
                 create_in_bulk(new, actor, writer)
             else:
                 for rec in new:
@@ -1042,6 +955,17 @@ def _people_pass(
         cell_code = rec.cell.code if rec.cell else ""
         if identity in seen:
             first_row, first_cell = seen[identity]
+            other = owners.get(identity)
+            if other is not None and _other_person(other, _owner(rec)):
+                # One citizen ID, two people (other name or birth date): the ID is wrong.
+                dup(
+                    rec,
+                    "citizen_id",
+                    "person.duplicate_citizen_id",
+                    _("This citizen ID is already given to %(name)s on row %(row)s.")
+                    % {"name": other[0], "row": first_row},
+                )
+                continue
             if cell_code and first_cell and cell_code != first_cell:
                 dup(
                     rec,
@@ -1065,6 +989,8 @@ def _people_pass(
                 )
             continue
         seen[identity] = (number, cell_code)
+        if identity[0] == "cid":
+            owners[identity] = _owner(rec)
         cid = rec.fields.get("citizen_id")
         if cid:
             if cid in cids:
@@ -1362,14 +1288,8 @@ def import_validate(job: ImportJob, *, progress: ProgressFn | None = None) -> Im
     from kiemdiem.imports.exporters import error_report, save_problems
 
     _mark_working(job, JobStatus.VALIDATING)
-
-    def report(done, total):
-        job.write_progress(done, total, "validating")
-        if progress:
-            progress(done, total)
-
     try:
-        reading, counts = _run(job, commit=False, progress=report)
+        reading, counts = _run(job, commit=False, progress=progress)
     except Exception as exc:  # an unreadable file: say so, keep the job
         job.status, job.failure = JobStatus.FAILED, _failure_text(exc)[:2000]
         job.finished_at = timezone.now()
@@ -1392,23 +1312,24 @@ def import_commit(
     job: ImportJob, actor, *, bulk: bool = True, progress: ProgressFn | None = None
 ) -> ImportJob:
     """Write the file in one transaction; on any error nothing is written and the job fails.
-    Needs ``change`` on the job's unit (PermissionDenied, the job left as it was)."""
+
+    The file must have been checked without errors (ready, or confirmed and waiting for the
+    queue). Taking it is one conditional update, so the same file is never imported twice.
+    Needs ``change`` on the job's unit (PermissionDenied, the job left as it was).
+    """
     if not policies.ImportPolicy(actor, job).may_commit:
         raise PermissionDenied
-    if job.status != JobStatus.READY:
+    taken = ImportJob.objects.filter(
+        pk=job.pk, status__in=[JobStatus.READY, JobStatus.CONFIRMED]
+    ).update(status=JobStatus.RUNNING)
+    if not taken:
         raise ImportFailed(gettext("Only a checked file without errors can be imported."))
-    _mark_working(job, JobStatus.RUNNING)
+    job.status = JobStatus.RUNNING
     total = job.total
-
-    def report(done, n):
-        job.write_progress(done, n, "running")
-        if progress:
-            progress(done, n)
-
     try:
         with transaction.atomic():
             reading, counts = _run(
-                job, commit=True, actor=actor, bulk=bulk, progress=report, total=total
+                job, commit=True, actor=actor, bulk=bulk, progress=progress, total=total
             )
             if reading.problems.errors:
                 raise ImportFailed(gettext("The file changed since it was checked."))
@@ -1431,13 +1352,15 @@ def import_commit(
                     "unchanged": job.unchanged,
                 },
             )
+            # "Done" in the same transaction as the data: a process killed at any moment
+            # leaves either both or neither, never data under a job that looks interrupted.
+            job.status, job.done, job.finished_at = JobStatus.DONE, job.total, timezone.now()
+            job.save()
     except Exception as exc:
         job.status, job.failure = JobStatus.FAILED, _failure_text(exc)[:2000]
         job.finished_at = timezone.now()
         job.save()
         raise
-    job.status, job.done, job.finished_at = JobStatus.DONE, job.total, timezone.now()
-    job.save()
     if job.kind == ImportKind.PEOPLE and job.created + job.updated >= ANALYZE_AFTER:
         _analyze_people_tables()
     return job

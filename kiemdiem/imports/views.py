@@ -18,6 +18,8 @@ from kiemdiem.common.views import paginate, render_page
 from kiemdiem.imports import exporters, policies, selectors, services, tasks
 from kiemdiem.imports.forms import ExportForm, UploadForm
 from kiemdiem.imports.models import ImportKind, JobStatus
+from kiemdiem.jobs.policies import JobPolicy
+from kiemdiem.jobs.services import recover_interrupted
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,7 +35,7 @@ def index(request):
         refused=refused_uploads(request),
         initial={"kind": request.GET.get("kind", "people"), "unit": request.GET.get("unit", "")},
     )
-    services.jobs_recover()  # a job whose process died shows as interrupted, not running
+    recover_interrupted()  # an import whose process died shows as interrupted, not running
     if request.method == "POST" and can_import and form.is_valid():
         upload = form.cleaned_data["file"]
         job = services.job_create(
@@ -43,7 +45,7 @@ def index(request):
             filename=upload.name,
             chunks=upload.chunks(),
         )
-        tasks.enqueue_validate(job)
+        tasks.enqueue_validate(job, request.user)
         return redirect("import-job", pk=job.pk)
     return index_page(request, form=form, status=400 if form.errors else 200)
 
@@ -68,7 +70,7 @@ def index_page(request, *, form=None, export_form=None, status=200):
 
 @login_required
 def job_detail(request, pk):
-    services.jobs_recover()  # a job whose process died shows as interrupted
+    recover_interrupted()  # an import whose process died shows as interrupted
     job = selectors.job_get(request.user, pk)
     can_confirm = (
         job.status == JobStatus.READY and policies.ImportPolicy(request.user, job).may_commit
@@ -77,6 +79,8 @@ def job_detail(request, pk):
         "job": job,
         "progress": job.progress(),
         "can_confirm": can_confirm,
+        # An interrupted step can be run again by whoever started it (the jobs' policy).
+        "may_retry": job.task is not None and JobPolicy(request.user, job.task).may_retry,
         "problems": job.problem_list(),  # in the viewer's language
         "has_report": job.has_report,
     }
@@ -87,10 +91,8 @@ def job_detail(request, pk):
 @require_POST
 def job_confirm(request, pk):
     job = selectors.job_get(request.user, pk, Action.CHANGE)
-    if job.status != JobStatus.READY:
+    if tasks.enqueue_commit(job, request.user) is None:  # not (or no longer) ready
         messages.error(request, _("Only a checked file without errors can be imported."))
-        return redirect("import-job", pk=pk)
-    tasks.enqueue_commit(job, request.user)
     return redirect("import-job", pk=pk)
 
 

@@ -63,7 +63,8 @@ class Job(models.Model):
     result_name = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True)
-    worker = models.CharField(max_length=120, blank=True)  # host:pid of the process running it
+    # host:pid:start time of the process running it (services.this_process)
+    worker = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -98,6 +99,13 @@ class Job(models.Model):
 
         kind = KINDS.get(self.kind)
         return str(kind.label) if kind else self.kind
+
+    def link(self) -> str:
+        """The page of what the job works on (an import's page), or ""."""
+        from kiemdiem.jobs.registry import KINDS
+
+        kind = KINDS.get(self.kind)
+        return kind.link(self) if kind and kind.link else ""
 
     def progress(self) -> dict:
         """Done, total and percent: live from the cache while running, else from the record."""

@@ -5,6 +5,10 @@ transaction as the work that asks for it (the task row of the database queue is 
 too), so either both exist or neither does. The worker claims a job with one conditional UPDATE,
 so a task delivered twice runs once. A job whose process died (killed, machine restarted) is
 found by ``recover_interrupted``: when the worker starts, and whenever jobs are listed.
+
+A small job may run at once in the request that asks for it (``job_create`` then ``job_run``,
+no queue): it is still a job — listed, with progress, recovered the same way if that process
+dies.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import datetime
 import logging
 import os
 import socket
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,7 +29,7 @@ from django.utils.translation import gettext_noop
 from kiemdiem.jobs import progress
 from kiemdiem.jobs.models import Job, JobStatus
 from kiemdiem.jobs.policies import JobPolicy
-from kiemdiem.jobs.registry import kind_of
+from kiemdiem.jobs.registry import KINDS, kind_of
 from kiemdiem.jobs.runner import JobContext, JobRefused
 
 log = logging.getLogger(__name__)
@@ -40,18 +45,64 @@ def _stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=getattr(settings, "KIEMDIEM_JOB_STALE_SECONDS", 600))
 
 
-def _enqueue(job: Job) -> None:
+def this_process() -> str:
+    """``host:pid:start time`` of this process: after a restart a new process may get the
+    dead one's pid, but not its start time."""
+    pid = os.getpid()
+    return f"{THIS_HOST}:{pid}:{_started(pid)}"
+
+
+def _started(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux); "" where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after "pid (name)"
+
+
+def _alive(worker: str) -> bool | None:
+    """Whether the process ``worker`` (``this_process()`` of some process) still runs; None
+    when that cannot be known here (another machine, or no process recorded)."""
+    host, _sep, rest = worker.partition(":")
+    pid_text, _sep, started = rest.partition(":")
+    if host != THIS_HOST or not pid_text.isdigit():
+        return None
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, another user's
+    return not started or _started(pid) in ("", started)  # else the pid was reused
+
+
+def _notify(job: Job) -> None:
+    """Tell the job's kind that the queue changed its status (``registry.on_status``)."""
+    kind = KINDS.get(job.kind)
+    if kind is None or kind.on_status is None:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: its failure leaves the caller's transaction
+            kind.on_status(job)
+    except Exception:  # the job's own status stands; the app's record is the app's problem
+        log.exception("on_status of job %s (%s) failed", job.pk, job.kind)
+
+
+def job_enqueue(job: Job) -> None:
+    """Put a created job on the queue (in the caller's transaction: both or neither)."""
     from kiemdiem.jobs.tasks import run_job
 
     result = run_job.enqueue(job.pk)
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
-@transaction.atomic
-def job_start(*, kind: str, owner, unit=None, params: dict | None = None, title: str = "") -> Job:
-    """Queue a job of a registered ``kind``; the worker runs it."""
+def job_create(*, kind: str, owner, unit=None, params: dict | None = None, title: str = "") -> Job:
+    """A queued job of a registered ``kind``, not yet on the queue: the caller links it to its
+    own records, then puts it on the queue (``job_enqueue``) or runs it now (``job_run``)."""
     kind_of(kind)  # refuses an unknown kind now, not in the worker
-    job = Job.objects.create(
+    return Job.objects.create(
         kind=kind,
         owner=owner if getattr(owner, "pk", None) else None,
         unit=unit,
@@ -59,7 +110,13 @@ def job_start(*, kind: str, owner, unit=None, params: dict | None = None, title:
         title=title[:255],
         language=(translation.get_language() or settings.LANGUAGE_CODE).split("-")[0],
     )
-    _enqueue(job)
+
+
+@transaction.atomic
+def job_start(*, kind: str, owner, unit=None, params: dict | None = None, title: str = "") -> Job:
+    """Queue a job of a registered ``kind``; the worker runs it."""
+    job = job_create(kind=kind, owner=owner, unit=unit, params=params, title=title)
+    job_enqueue(job)
     job.refresh_from_db()
     return job
 
@@ -84,7 +141,9 @@ def job_retry(*, job: Job, actor) -> Job:
         expires_at=None,
     )
     if claimed:  # two clicks on "retry" queue it once
-        _enqueue(job)
+        job.refresh_from_db()
+        _notify(job)  # before the queue can run it
+        job_enqueue(job)
     job.refresh_from_db()
     return job
 
@@ -95,7 +154,7 @@ def job_run(job_id: int) -> None:
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING,
         started_at=now,
-        worker=f"{THIS_HOST}:{os.getpid()}",
+        worker=this_process(),
         attempts=F("attempts") + 1,
     )
     if not claimed:
@@ -135,46 +194,47 @@ def job_run(job_id: int) -> None:
         **outcome,
     )
     progress.forget(job_id)
-
-
-def _process_gone(worker: str) -> bool:
-    host, _sep, pid = worker.rpartition(":")
-    if host != THIS_HOST or not pid.isdigit():
-        return False  # another machine's process: only its silence tells
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    if outcome["status"] == JobStatus.FAILED:
+        job.refresh_from_db()
+        _notify(job)
 
 
 def recover_interrupted() -> int:
-    """Mark running jobs whose process is gone, or silent for too long, as interrupted."""
+    """Mark as interrupted the running jobs whose process is gone.
+
+    Gone: the process named in ``job.worker`` no longer runs on this machine (or its pid now
+    belongs to another process); for a process that cannot be checked from here (another
+    machine), no progress reported for ``KIEMDIEM_JOB_STALE_SECONDS``. Nothing needs undoing:
+    a job's work is one transaction, which the database rolled back when the process died.
+    """
     now = timezone.now()
     limit = _stale_after().total_seconds()
     gone = []
     for job in Job.objects.filter(status=JobStatus.RUNNING).only("pk", "worker", "started_at"):
-        beat = progress.last_beat(job.pk)
-        silent_for = now.timestamp() - (beat or job.started_at.timestamp())
-        if _process_gone(job.worker) or silent_for > limit:
+        alive = _alive(job.worker)
+        if alive is None:  # not known here: its silence tells
+            beat = progress.last_beat(job.pk)
+            alive = now.timestamp() - (beat or job.started_at.timestamp()) <= limit
+        if not alive:
             gone.append(job.pk)
-    if not gone:
-        return 0
-    marked = Job.objects.filter(pk__in=gone, status=JobStatus.RUNNING).update(
-        status=JobStatus.INTERRUPTED,
-        finished_at=now,
-        expires_at=now + _keep_for(),
-        error={
-            "msg": gettext_noop(
-                "The job was interrupted (its process stopped); nothing it was doing was "
-                "saved. Run it again."
-            )
-        },
-    )
+    marked = 0
     for pk in gone:
-        progress.forget(pk)
+        # Only if still running: a job finishing at this moment keeps its outcome.
+        if Job.objects.filter(pk=pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.INTERRUPTED,
+            finished_at=now,
+            expires_at=now + _keep_for(),
+            error={
+                "msg": gettext_noop(
+                    "The job was interrupted (its process stopped); nothing it was doing was "
+                    "saved. Run it again."
+                )
+            },
+        ):
+            marked += 1
+            progress.forget(pk)
+            log.warning("background job %s interrupted", pk)
+            _notify(Job.objects.get(pk=pk))
     return marked
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,12 @@ def job_retry(request, pk):
     else:
         services.job_retry(job=job, actor=request.user)
         messages.success(request, _("The job was queued again."))
+    # Back to the page the button was on (an import's page), when it is one of ours.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("job-detail", pk=pk)
 
 

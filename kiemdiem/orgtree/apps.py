@@ -6,3 +6,8 @@ class OrgtreeConfig(AppConfig):
     name = "kiemdiem.orgtree"
     label = "orgtree"
     verbose_name = _("Organization tree")
+
+    def ready(self):
+        from kiemdiem.orgtree import audit
+
+        audit.register_actions()

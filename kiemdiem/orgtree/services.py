@@ -5,10 +5,10 @@ Tree invariants kept here (and checked by ``manage.py check_orgtree``):
   * every active unit has exactly one open placement, equal to its current parent and path;
   * an active unit never sits under a dissolved one.
 
-Each public write checks ``orgtree.policies`` for its ``actor`` first and refuses with
-``PermissionDenied`` (nothing changed). The unchecked steps behind them (``_create``,
-``_update``, ``_move``, ``_dissolve``) are for ``orgtree.restructure``, which checks the right to
-the whole act once and then takes these steps as parts of it.
+Each write checks ``orgtree.policies`` for its ``actor`` first and refuses with
+``PermissionDenied`` (nothing changed). The ``…_unchecked`` steps behind them are for
+``people.restructure`` alone: it checks the right to the whole merge, split or dissolution once
+and then takes these steps as parts of that act.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def unit_create(
     """Create a unit under ``parent`` (or a new root) effective from ``valid_from``. Needs
     ``change`` on the parent (on the whole tree for a root)."""
     policies.check(policies.may_add_under(actor, parent))
-    return _create(
+    return unit_create_unchecked(
         code=code,
         name=name,
         kind=kind,
@@ -103,7 +103,7 @@ def unit_create(
     )
 
 
-def _create(
+def unit_create_unchecked(
     *,
     code: str,
     name: str,
@@ -160,7 +160,7 @@ def unit_update(
     """Change a unit's names, kind, code or rating authority (not its place: see unit_move).
     Needs ``change`` on the unit."""
     policies.check(policies.may_change_unit(actor, unit))
-    return _update(
+    return unit_update_unchecked(
         unit=unit,
         name=name,
         short_name=short_name,
@@ -171,7 +171,7 @@ def unit_update(
     )
 
 
-def _update(
+def unit_update_unchecked(
     *,
     unit: Unit,
     name: str,
@@ -234,10 +234,12 @@ def unit_move(*, unit: Unit, new_parent: Unit | None, effective: datetime.date, 
     """Move a unit and its whole subtree under ``new_parent`` from ``effective`` on. Needs
     ``change`` on the unit and on the new parent (on the whole tree to make it a root)."""
     policies.check(policies.may_move(actor, unit, new_parent))
-    return _move(unit=unit, new_parent=new_parent, effective=effective, actor=actor)
+    return unit_move_unchecked(unit=unit, new_parent=new_parent, effective=effective, actor=actor)
 
 
-def _move(*, unit: Unit, new_parent: Unit | None, effective: datetime.date, actor) -> Unit:
+def unit_move_unchecked(
+    *, unit: Unit, new_parent: Unit | None, effective: datetime.date, actor
+) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if not unit.is_active:
         raise ValidationError({"unit": _("A dissolved unit cannot be moved.")})
@@ -281,14 +283,14 @@ def unit_dissolve(
 ) -> Unit:
     """Close a unit from ``effective`` on. It must have no active sub-units left.
 
-    People's affiliations are closed by ``orgtree.restructure`` before this is called. Needs
+    People's affiliations are closed by ``people.restructure`` before this is called. Needs
     ``change`` on the unit.
     """
     policies.check(policies.may_change_unit(actor, unit))
-    return _dissolve(unit=unit, effective=effective, successor=successor, actor=actor)
+    return unit_dissolve_unchecked(unit=unit, effective=effective, successor=successor, actor=actor)
 
 
-def _dissolve(
+def unit_dissolve_unchecked(
     *, unit: Unit, effective: datetime.date, successor: Unit | None = None, actor
 ) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)

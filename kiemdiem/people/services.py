@@ -63,6 +63,13 @@ def _check_unit(actor, unit: Unit) -> None:
         _refuse_unit(unit)
 
 
+def check_create(actor, unit: Unit | None) -> None:
+    if not policies.may_create_person(actor, unit):
+        if unit is not None:
+            _refuse_unit(unit)
+        policies.refuse()
+
+
 def _check_person(actor, person: Person) -> None:
     policies.check(policies.may_change_person(actor, person))
 
@@ -96,10 +103,7 @@ def person_create(*, actor, unit: Unit | None = None, **fields) -> Person:
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
-    if unit is not None:
-        _check_unit(actor, unit)
-    else:  # a person with no unit yet belongs to no subtree: only a whole-tree grant
-        policies.check(policies.may_create_person(actor))
+    check_create(actor, unit)
     person = Person()
     _apply_person_fields(person, fields)
     person.full_clean()
@@ -219,6 +223,14 @@ def member_update(
     return member
 
 
+def membership_of(person: Person) -> PartyMember:
+    """The person's party membership, for a change of status; refused when they have none."""
+    member = PartyMember.objects.filter(person=person).first()
+    if member is None:
+        raise ValidationError(_("This person is not a party member."))
+    return member
+
+
 @transaction.atomic
 def member_status_change(
     *, member: PartyMember, status: str, effective: datetime.date, reason: str = "", actor
@@ -253,13 +265,41 @@ def member_status_change(
     return new
 
 
-def _validate_affiliation(person: Person, unit: Unit, kind: str, fields: dict) -> None:
-    if not unit.is_active:
+class Current:
+    """Who is where now, as ``_validate_affiliation`` asks it: the database's answers, one
+    query per question (``people.bulk`` answers from memory for many rows at once)."""
+
+    def unit_active(self, unit: Unit) -> bool:
+        return unit.is_active
+
+    def is_member(self, person: Person) -> bool:
+        return PartyMember.objects.filter(person=person).exists()
+
+    def cell_of(self, person: Person) -> Unit | None:
+        cell = Affiliation.objects.current().filter(person=person, kind=AffiliationKind.CELL)
+        current = cell.select_related("unit").first()
+        return current.unit if current else None
+
+    def has_residence(self, person: Person) -> bool:
+        residence = Affiliation.objects.current().filter(kind=AffiliationKind.RESIDENCE)
+        return residence.filter(person=person).exists()
+
+    def head_of(self, unit: Unit) -> Person | None:
+        heads = Affiliation.objects.current().filter(unit=unit, kind=AffiliationKind.POSITION)
+        head = heads.filter(role="head").select_related("person").first()
+        return head.person if head else None
+
+
+def _validate_affiliation(
+    person: Person, unit: Unit, kind: str, fields: dict, current: Current | None = None
+) -> None:
+    current = current or Current()
+    if not current.unit_active(unit):
         raise ValidationError({"unit": _("This unit has been dissolved.")})
     if kind in (AffiliationKind.CELL, AffiliationKind.RESIDENCE):
         if unit.kind not in CELL_KINDS:
             raise ValidationError({"unit": _("Choose a party cell.")})
-        if not PartyMember.objects.filter(person=person).exists():
+        if not current.is_member(person):
             raise ValidationError({"person": _("Only party members belong to a party cell.")})
     if kind == AffiliationKind.EMPLOYMENT:
         if KIND_GROUP[unit.kind] != UnitGroup.STATE:
@@ -269,28 +309,25 @@ def _validate_affiliation(person: Person, unit: Unit, kind: str, fields: dict) -
     if kind == AffiliationKind.POSITION and not fields.get("title"):
         raise ValidationError({"title": _("Enter the title of the post.")})
     if kind == AffiliationKind.CELL:
-        current = Affiliation.objects.current().filter(person=person, kind=kind).first()
-        if current:
+        cell = current.cell_of(person)
+        if cell:
             raise ValidationError(
                 {
                     "unit": _(
                         "%(person)s is already active in %(cell)s; transfer the member instead."
                     )
-                    % {"person": person, "cell": current.unit}
+                    % {"person": person, "cell": cell}
                 }
             )
-    if (
-        kind == AffiliationKind.RESIDENCE
-        and Affiliation.objects.current().filter(person=person, kind=kind).exists()
-    ):
+    if kind == AffiliationKind.RESIDENCE and current.has_residence(person):
         raise ValidationError({"unit": _("End the current residence cell first.")})
     if kind == AffiliationKind.POSITION and fields.get("role") == "head":
-        head = Affiliation.objects.current().filter(unit=unit, kind=kind, role="head").first()
+        head = current.head_of(unit)
         if head:
             raise ValidationError(
                 {
                     "role": _("%(unit)s already has a head: %(person)s.")
-                    % {"unit": unit, "person": head.person}
+                    % {"unit": unit, "person": head}
                 }
             )
 
@@ -491,6 +528,14 @@ def person_enrol(
     ``membership`` is given (admitted_on, official_on, card_number, occupation), and the
     affiliation that places them in the unit. All or nothing.
     """
+    if kind in (AffiliationKind.CELL, AffiliationKind.RESIDENCE) and not membership:
+        raise ValidationError(
+            {
+                "admitted_on": _(
+                    "Only party members belong to a party cell: give the admission date."
+                )
+            }
+        )
     person = person_create(actor=actor, unit=unit, **person_fields)
     if membership:
         member_admit(person=person, unit=unit, actor=actor, **membership)

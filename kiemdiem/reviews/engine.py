@@ -23,7 +23,7 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     Track,
 )
-from kiemdiem.orgtree.models import UnitKind
+from kiemdiem.orgtree.models import UnitGroup, UnitKind
 
 # Facts the system fills from the cycle and the registry, never the writer.
 SYSTEM_FIELDS = frozenset(
@@ -149,6 +149,16 @@ def _coerce(kind: str, raw: Any) -> Any:
     return str(raw)
 
 
+def led_unit_id(subject: Subject) -> int | None:
+    """The unit whose rating caps this subject's (``unit_tier``): for a leadership collective,
+    the organization, agency or unit it leads — the unit above it in the tree (a standing
+    committee leads its party committee, a board its agency; HD 21 §II.B.3, LC19-CAP); for a
+    person, the unit where they hold the post (a head is capped by what they head)."""
+    if subject.person_id is None and subject.unit.group == UnitGroup.COLLECTIVE:
+        return subject.unit.parent_id
+    return subject.unit_id
+
+
 def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> dict[str, Any]:
     """What the registry and the other subjects of the cycle already say about this one."""
     used = pack.kind(kind_name).fields_used
@@ -180,7 +190,7 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
                 facts[name] = min(facts.get(name, tier), tier, key=rules_engine.Tier.parse)
     if "unit_tier" in used:
         unit_subject = (
-            Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=subject.unit_id)
+            Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=led_unit_id(subject))
             .filter(person__isnull=True)
             .exclude(pk=subject.pk)
             .first()

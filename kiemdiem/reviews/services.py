@@ -37,6 +37,7 @@ from kiemdiem.reviews.models import (
     Suggestion,
     VersionKind,
 )
+from kiemdiem.reviews.shape import check_shape
 
 MAX_TEXT = 20_000
 MAX_ROWS = 100
@@ -524,7 +525,8 @@ def review_save(
     window, or someone writing on the member's behalf) is refused instead of overwriting.
 
     ``keep_valid`` (the page): an invalid field does not stop the rest of the draft from being
-    saved; see ``_apply``. Without it (the API) an invalid field refuses the whole save."""
+    saved; see ``_apply``. Without it an invalid field refuses the whole save (a program's
+    draft comes through ``review_replace``, which checks its shape first)."""
     policies.check(policies.ReviewPolicy(actor, review.subject).may_write)
     review = _lock_review(review)
     _check_writable(review)
@@ -533,6 +535,27 @@ def review_save(
     review.updated_by = actor
     review.save(update_fields=DRAFT_FIELDS)
     return review
+
+
+def review_replace(
+    *,
+    review: SelfReview,
+    content: dict[str, Any],
+    proposed_tier: str,
+    actor,
+    revision: str | datetime.datetime | None = None,
+):
+    """Replace the draft with ``content`` sent whole by a program (the API, a command, a job):
+    its shape is checked first (``shape.check_shape``: only the form's sections, each of its
+    type, the rating's inputs with values of theirs; JSON numbers and booleans become the
+    stored text), then it is saved all or nothing (``review_save``). Nothing is locked
+    before the shape is right — nor is the shape read for someone who may not write."""
+    policies.check(policies.ReviewPolicy(actor, review.subject).may_write)
+    form = catalogue.forms()[review.form_key]
+    content = check_shape(form, engine.inputs_of(review.subject), content)
+    return review_save(
+        review=review, content=content, proposed_tier=proposed_tier, actor=actor, revision=revision
+    )
 
 
 def check_filled(review: SelfReview) -> None:

@@ -7,8 +7,8 @@ from kiemdiem.notifications.services import unread_count
 
 
 def navigation(request):
-    """Which menu entries the signed-in user can use (computed only when a page asks). It sits
-    in ``web``, above the apps whose policies it asks."""
+    """The site menu: which entries the signed-in user can use (computed only when a page
+    asks), as the policies of the apps behind them answer."""
     user = getattr(request, "user", None)
 
     def flags():

@@ -1,27 +1,31 @@
-"""Every registered action reads as text on the audit page: labels, names, dd/mm/yyyy dates."""
+"""Every registered action reads as text on the audit page: labels, names, dd/mm/yyyy dates;
+every action the code base writes is registered, and only the audit app writes entries."""
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
+import kiemdiem
 from kiemdiem.accounts import services as accounts
 from kiemdiem.accounts.models import Grant
 from kiemdiem.audit.display import describe
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.audit.registry import ACTIONS
+from kiemdiem.audit.registry import ACTIONS, undeclared
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Plan, Subject, SubjectKind
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
-from kiemdiem.orgtree import restructure
 from kiemdiem.orgtree import services as tree
-from kiemdiem.orgtree.restructure import SplitPart
+from kiemdiem.people import restructure
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation
+from kiemdiem.people.restructure import SplitPart
 from kiemdiem.reviews import services as reviews
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
 
@@ -161,6 +165,8 @@ def test_every_action_reads_as_text_in_vietnamese(client, province):
     _one_of_everything(province)
     logged = set(LogEntry.objects.values_list("action", flat=True))
     assert set(ACTIONS) <= logged, sorted(set(ACTIONS) - logged)
+    for entry in LogEntry.objects.all():  # every key written has its label
+        assert not undeclared(ACTIONS[entry.action], entry.data), (entry.action, entry.data)
     admin = province.users["admin"]
     client.force_login(admin)
     details = []
@@ -192,3 +198,61 @@ def test_every_action_reads_as_text_in_vietnamese(client, province):
     assert not [line for line in lines if any(raw in line[0] + line[1] for raw in RAW)]
     assert ("Self-proposed tier", "Completed tasks excellently (HTXSNV)") in lines
     assert ("Language", "Vietnamese → English") in lines
+
+
+# --- the code base --------------------------------------------------------------------------
+
+# The calls that name an action: the first argument (or ``action=``) is its code.
+WRITERS = {"log_action", "log_row", "LogRow"}
+
+
+def _sources():
+    root = Path(kiemdiem.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        if "tests" not in path.relative_to(root).parts:
+            yield path.relative_to(root.parent), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _name(node) -> str:
+    return node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+
+
+def test_every_action_the_code_writes_is_registered_and_named_by_a_literal():
+    used, unnamed = {}, []
+    for path, module in _sources():
+        for node in ast.walk(module):
+            if not isinstance(node, ast.Call) or _name(node.func) not in WRITERS:
+                continue
+            code = node.args[0] if node.args else None
+            code = next((k.value for k in node.keywords if k.arg == "action"), code)
+            if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                used.setdefault(code.value, f"{path}:{node.lineno}")
+            elif path.parts[1] != "audit":  # the writers themselves pass a variable on
+                unnamed.append(f"{path}:{node.lineno}")
+    assert not unnamed, f"name the action by a literal code: {unnamed}"
+    unregistered = {code: where for code, where in used.items() if code not in ACTIONS}
+    assert not unregistered, unregistered
+    assert set(ACTIONS) <= set(used), sorted(set(ACTIONS) - set(used))  # none left unwritten
+
+
+def test_only_the_audit_app_writes_entries():
+    """Entries go through ``log_action`` / ``log_actions_bulk``, which check the registry and
+    mask: nothing else builds a ``LogEntry``, creates one or hands the model to a writer."""
+
+    def names_log_entry(node) -> bool:
+        return any(isinstance(n, ast.Name) and n.id == "LogEntry" for n in ast.walk(node))
+
+    writes = {"create", "bulk_create", "get_or_create", "update_or_create", "update"}
+    found = []
+    for path, module in _sources():
+        if path.parts[1] == "audit":
+            continue
+        for node in ast.walk(module):
+            if not isinstance(node, ast.Call):
+                continue
+            built = isinstance(node.func, ast.Name) and node.func.id == "LogEntry"
+            created = _name(node.func) in writes and names_log_entry(node.func)
+            handed = any(isinstance(a, ast.Name) and a.id == "LogEntry" for a in node.args)
+            if built or created or handed:
+                found.append(f"{path}:{node.lineno}")
+    assert not found, found

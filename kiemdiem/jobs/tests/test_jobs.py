@@ -37,9 +37,19 @@ def _crash(context):
     raise RuntimeError("secret internal detail")
 
 
+FOLLOWED: list[tuple[int, str]] = []
+
+
+def _follow(job):
+    FOLLOWED.append((job.pk, job.status))
+
+
 registry.register("test.result", "Test result", _write_result)
 registry.register("test.refuse", "Test refusal", _refuse)
 registry.register("test.crash", "Test crash", _crash)
+registry.register(
+    "test.followed", "Test followed", _refuse, on_status=_follow, link=lambda job: "/here/"
+)
 
 
 @pytest.fixture
@@ -184,3 +194,52 @@ def test_expired_jobs_and_their_files_are_pruned(staff):
     Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timezone.timedelta(days=1))
     assert services.jobs_prune() == 1
     assert not folder.exists() and not Job.objects.exists()
+
+
+def test_a_live_process_of_this_machine_is_not_interrupted_however_quiet(staff):
+    """A long step that reports nothing for a while (opening a large file) is not dead."""
+    quiet = _running(staff, worker=services.this_process(), started_ago=3600)
+    assert services.recover_interrupted() == 0
+    quiet.refresh_from_db()
+    assert quiet.status == JobStatus.RUNNING
+
+
+def test_a_reused_pid_is_not_taken_for_the_jobs_process(staff):
+    """After a restart another process may have the dead worker's pid: its start time differs."""
+    host, pid, started = services.this_process().split(":")
+    if not started:
+        pytest.skip("no /proc: process start times unknown")
+    job = _running(staff, worker=f"{host}:{pid}:1")
+    assert services.recover_interrupted() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.INTERRUPTED
+
+
+def test_the_kind_follows_failure_interruption_and_retry(staff):
+    """``on_status`` lets an app's own record follow its job; ``link`` leads to that record."""
+    FOLLOWED.clear()
+    failed = services.job_start(kind="test.followed", owner=staff)
+    assert FOLLOWED == [(failed.pk, JobStatus.FAILED)]
+    assert (
+        failed.link() == "/here/"
+        and services.job_start(kind="test.result", owner=staff).link() == ""
+    )
+    FOLLOWED.clear()
+    dead = _running(staff, worker=f"{services.THIS_HOST}:{_dead_pid()}")
+    Job.objects.filter(pk=dead.pk).update(kind="test.followed")
+    services.recover_interrupted()
+    assert FOLLOWED == [(dead.pk, JobStatus.INTERRUPTED)]
+    FOLLOWED.clear()
+    dead.refresh_from_db()
+    services.job_retry(job=dead, actor=staff)
+    # Told it is queued again before it runs (here at once, and refused again).
+    assert FOLLOWED == [(dead.pk, JobStatus.QUEUED), (dead.pk, JobStatus.FAILED)]
+
+
+def test_retry_goes_back_to_the_page_it_was_asked_from(client, staff):
+    job = services.job_start(kind="test.refuse", owner=staff)
+    client.force_login(staff)
+    response = client.post(reverse("job-retry", args=[job.pk]), {"next": "/imports/"})
+    assert response["Location"] == "/imports/"
+    response = client.post(reverse("job-retry", args=[job.pk]), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("job-detail", args=[job.pk])

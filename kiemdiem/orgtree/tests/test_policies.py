@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied
 
 from kiemdiem.accounts import services as accounts
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.orgtree import policies, restructure, services
+from kiemdiem.orgtree import policies, services
 from kiemdiem.orgtree.models import Unit, UnitPlacement
+from kiemdiem.people import restructure
 from kiemdiem.testing import D
 
 

@@ -2,7 +2,8 @@
 
 These sit above ``orgtree.services`` (the tree alone) and ``people.services`` (people alone)
 because a reorganization changes both in one transaction: the 2025 reform merged provinces and
-communes, moved their cells and members, and dissolved the district level.
+communes, moved their cells and members, and dissolved the district level. They live in
+``people``, the app above the tree.
 
 Each act checks ``orgtree.policies`` for its ``actor`` once, at the top (``PermissionDenied``,
 nothing changed); the tree steps it then takes (moving the sub-units, creating the parts of a
@@ -96,7 +97,7 @@ def _repoint_references(
             )
         return
     for unit in managed_units:
-        tree._update(
+        tree.unit_update_unchecked(
             unit=unit,
             name=unit.name,
             short_name=unit.short_name,
@@ -166,10 +167,14 @@ def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, 
     for source in sorted(sources, key=lambda u: u.path):
         source.refresh_from_db()
         for child in source.children.filter(valid_to__isnull=True).order_by("path"):
-            tree._move(unit=child, new_parent=target, effective=effective, actor=actor)
+            tree.unit_move_unchecked(
+                unit=child, new_parent=target, effective=effective, actor=actor
+            )
         people = _carry_affiliations(source, target, effective)
         _repoint_references(source, target, effective, actor)
-        tree._dissolve(unit=source, effective=effective, successor=target, actor=actor)
+        tree.unit_dissolve_unchecked(
+            unit=source, effective=effective, successor=target, actor=actor
+        )
         summary.append({"unit": source.pk, "code": source.code, "people": people})
     log_action(
         "unit.merged",
@@ -218,7 +223,7 @@ def unit_split(
 
     new_units = []
     for part in parts:
-        unit = tree._create(
+        unit = tree.unit_create_unchecked(
             code=part.code,
             name=part.name,
             kind=part.kind,
@@ -228,13 +233,13 @@ def unit_split(
             actor=actor,
         )
         for child in part.children:
-            tree._move(unit=child, new_parent=unit, effective=effective, actor=actor)
+            tree.unit_move_unchecked(unit=child, new_parent=unit, effective=effective, actor=actor)
         for affiliation in current.filter(person_id__in=part.people_ids).select_related("person"):
             _carry(affiliation, unit, effective, source)
         new_units.append(unit)
     _end_posts(source, effective)
     _repoint_references(source, None, effective, actor)
-    tree._dissolve(unit=source, effective=effective, actor=actor)
+    tree.unit_dissolve_unchecked(unit=source, effective=effective, actor=actor)
     log_action(
         "unit.split",
         actor=actor,
@@ -257,4 +262,4 @@ def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
         )
     _end_posts(unit, effective)
     _repoint_references(unit, None, effective, actor)
-    return tree._dissolve(unit=unit, effective=effective, actor=actor)
+    return tree.unit_dissolve_unchecked(unit=unit, effective=effective, actor=actor)

@@ -3,9 +3,10 @@
 ``bulk_create`` spends most of a 100,000-person import compiling SQL for each value, and
 building a model instance per row costs as much again. Here the caller builds plain tuples of
 column values; the primary keys are reserved first (PostgreSQL: the table's sequence; SQLite:
-max(id) + n, safe because the import holds the database's write lock for its whole
+max(id) + n, safe because a bulk load holds the database's write lock for its whole
 transaction), and the rows go to the database in one COPY (PostgreSQL) or one executemany
-(SQLite). Only plain fields are supported: what the import writes.
+(SQLite). Only plain fields are supported. Used by the importer and by the audit log's bulk
+writer (``audit.services.log_actions_bulk``), hence here among the shared helpers.
 """
 
 from __future__ import annotations
