@@ -26,13 +26,15 @@ def _minimal(prefixes: set[str]) -> list[str]:
     return kept
 
 
-def scope_prefixes(user, action: str) -> list[str] | str:
+def scope_prefixes(user, action: Action) -> list[str] | str:
     """Path prefixes of the subtrees where ``user`` may do ``action`` (or ALL, or []).
 
-    An action that does not exist is a programming error, not "nothing allowed": a typo such
-    as "veiw" would otherwise hide every row without a word.
+    ``action`` is a member of the ``Action`` enum. Anything else is a programming error, not
+    "nothing allowed": a typo such as "veiw" would otherwise hide every row without a word, and
+    a bare string is how such typos get in.
     """
-    action = Action(action)  # ValueError for an unknown action
+    if not isinstance(action, Action):
+        raise ValueError(f"{action!r} is not an Action: name the action with the Action enum")
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     if user.is_superuser:
@@ -68,7 +70,7 @@ def _owner_q(model: type[Model], user) -> Q | None:
     return None
 
 
-def restrict(queryset: QuerySet, user, action: str = Action.VIEW) -> QuerySet:
+def restrict(queryset: QuerySet, user, action: Action = Action.VIEW) -> QuerySet:
     """Narrow ``queryset`` to what ``user`` may do ``action`` on."""
     prefixes = scope_prefixes(user, action)
     if prefixes == ALL:
@@ -81,12 +83,12 @@ def restrict(queryset: QuerySet, user, action: str = Action.VIEW) -> QuerySet:
     return queryset.filter(q)
 
 
-def can(user, action: str, obj: Model) -> bool:
+def can(user, action: Action, obj: Model) -> bool:
     """Whether ``user`` may do ``action`` on one object (same rule as ``restrict``)."""
     return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
 
 
-def get_or_404(queryset: QuerySet, user, action: str = Action.VIEW, **lookup) -> Model:
+def get_or_404(queryset: QuerySet, user, action: Action = Action.VIEW, **lookup) -> Model:
     """One object through the door; missing and forbidden look the same (404)."""
     obj = restrict(queryset, user, action).filter(**lookup).first()
     if obj is None:
@@ -94,6 +96,6 @@ def get_or_404(queryset: QuerySet, user, action: str = Action.VIEW, **lookup) ->
     return obj
 
 
-def has_any(user, action: str) -> bool:
+def has_any(user, action: Action) -> bool:
     prefixes = scope_prefixes(user, action)
     return prefixes == ALL or bool(prefixes)

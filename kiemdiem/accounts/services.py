@@ -1,4 +1,8 @@
-"""Writes about users and grants. Atomic and audited."""
+"""Writes about users and grants. Atomic and audited.
+
+Each write checks ``accounts.policies`` for its ``actor`` first and refuses with
+``PermissionDenied`` (nothing changed); ``actor=None`` is the system (demo, commands, fixtures).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiemdiem.accounts import policies
 from kiemdiem.accounts.models import Grant, Role, User
 from kiemdiem.accounts.permissions import forget_scope
 from kiemdiem.audit.services import log_action
@@ -24,6 +29,7 @@ def user_create(
     is_superuser: bool = False,
     actor,
 ) -> User:
+    policies.check(policies.may_create_user(actor))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is taken.")})
     user = User(
@@ -53,6 +59,7 @@ def user_create(
 
 @transaction.atomic
 def user_set_language(*, user: User, language: str, actor) -> User:
+    policies.check(policies.may_manage_own(actor, user))
     if language not in dict(User._meta.get_field("language").choices):
         raise ValidationError({"language": _("Unknown language.")})
     if user.language != language:
@@ -76,6 +83,7 @@ def password_changed(*, user: User, actor) -> None:
 
 @transaction.atomic
 def grant_add(*, user: User, role: str, unit, actor) -> Grant:
+    policies.check(policies.may_grant(actor, unit))
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if not unit.is_active:
@@ -92,6 +100,7 @@ def grant_add(*, user: User, role: str, unit, actor) -> Grant:
 
 @transaction.atomic
 def grant_revoke(*, grant: Grant, actor) -> None:
+    policies.check(policies.may_revoke(actor, grant))
     user, unit, role = grant.user, grant.unit, grant.role
     grant.delete()
     forget_scope(user)
@@ -117,6 +126,7 @@ def tokens_of(user: User):
 @transaction.atomic
 def token_create(*, user: User, actor):
     """A new API token for ``user``: (the stored token, the secret, shown this once)."""
+    policies.check(policies.may_manage_own(actor, user))
     from knox.models import AuthToken
 
     instance, secret = AuthToken.objects.create(user=user)
@@ -126,6 +136,7 @@ def token_create(*, user: User, actor):
 
 @transaction.atomic
 def token_revoke(*, token, actor) -> None:
+    policies.check(policies.may_manage_own(actor, token.user))
     user, prefix = token.user, token.token_key[:8]
     token.delete()
     log_action("token.revoked", actor=actor, target=user, data={"prefix": prefix})
@@ -134,6 +145,7 @@ def token_revoke(*, token, actor) -> None:
 @transaction.atomic
 def sign_out_everywhere(*, user: User, actor) -> int:
     """Delete all the user's API tokens and end all their sessions; the number of tokens."""
+    policies.check(policies.may_manage_own(actor, user))
     from knox.models import AuthToken
 
     count, _ = AuthToken.objects.filter(user=user).delete()

@@ -7,10 +7,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
-from kiemdiem.accounts.permissions import restrict
 from kiemdiem.api.base import LIST_ERRORS, ApiViewSet
 from kiemdiem.api.fields import MAX_ID, Text
 from kiemdiem.audit.models import LogEntry
+from kiemdiem.audit.policies import readable_entries
 from kiemdiem.orgtree.selectors import unit_visible
 
 
@@ -79,7 +79,7 @@ class AuditViewSet(ApiViewSet):
 
     def list(self, request):
         params = self.parse_query(AuditQuerySerializer)
-        entries = restrict(LogEntry.objects.all(), request.user, "view_audit")
+        entries = readable_entries(request.user)
         if "unit" in params:
             unit = unit_visible(request.user, params["unit"])
             if unit is None:

@@ -4,8 +4,8 @@ makes before it reads its body.
 
 Reads go through the permission door (``restrict`` / ``get_or_404``): what a user cannot
 see does not exist for them (404, or an empty list). Writes call one service (or, to create a
-person with their first affiliation, three services in one transaction) after checking the
-``change`` action on the unit the write lands in; a visible object the user may not change
+person with their first affiliation, three services in one transaction) after asking the app's
+policy (``policies.py``; the service asks it again); a visible object the user may not change
 answers 403. A user who may change nothing anywhere gets 403 from a write before its body is
 read. A service's ``ValidationError`` becomes 400 and changes nothing.
 """
@@ -23,11 +23,13 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiemdiem.accounts.permissions import ALL, can, get_or_404, has_any, scope_prefixes
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import get_or_404
 from kiemdiem.api.exceptions import DETAIL_SCHEMA, VALIDATION_ERROR_SCHEMA, api_exception_handler
 from kiemdiem.api.fields import MAX_ID
 from kiemdiem.api.pagination import Pagination
 from kiemdiem.cycles.models import CycleStatus, ReviewCycle
+from kiemdiem.orgtree.policies import may_change_somewhere
 
 E400 = OpenApiResponse(
     VALIDATION_ERROR_SCHEMA, description=gettext_lazy("Invalid input; nothing changed.")
@@ -46,23 +48,17 @@ LIST_ERRORS = {400: E400, 401: E401}
 WRITE_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404}
 
 
-def require(user, action_name: str, obj) -> None:
-    """403 unless ``user`` may do ``action_name`` on ``obj`` (which they can already see)."""
-    if not can(user, action_name, obj):
+def require(allowed: bool) -> None:
+    """403 unless the app's policy allows it (on an object the user can already see). The
+    services ask the same policy again; this only answers early, before the body is read."""
+    if not allowed:
         raise PermissionDenied
 
 
 def require_somewhere(user) -> None:
     """403 unless ``user`` may change something somewhere: checked before the body of a write
     that names its target in the body is read, so that a reader learns nothing from it."""
-    if not has_any(user, "change"):
-        raise PermissionDenied
-
-
-def require_everywhere(user, action_name: str) -> None:
-    """403 unless ``user`` may do ``action_name`` on the whole tree (e.g. add a root unit)."""
-    if scope_prefixes(user, action_name) != ALL:
-        raise PermissionDenied
+    require(may_change_somewhere(user))
 
 
 def require_open(cycle: ReviewCycle) -> None:
@@ -107,7 +103,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             raise Http404
         return int(pk)
 
-    def visible(self, queryset, action_name: str = "view"):
+    def visible(self, queryset, action_name: Action = Action.VIEW):
         """The object named in the URL, through the door; missing and forbidden are 404."""
         return get_or_404(queryset, self.request.user, action_name, pk=self.url_pk())
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from kiemdiem.api.base import (
@@ -36,6 +35,7 @@ from kiemdiem.api.fields import (
     choice_label,
 )
 from kiemdiem.api.reviews import ReviewRefSerializer, SelfReviewRoutes
+from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles import selectors
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects as subject_lists
@@ -356,7 +356,7 @@ class CycleViewSet(ApiViewSet):
         """A cycle-wide act (list the subjects, close) is the opening level's: `change` on
         the cycle's root unit."""
         cycle = self._cycle()
-        require(self.request.user, "change", cycle.root)
+        require(cycle_policies.CyclePolicy(self.request.user, cycle).may_manage)
         return cycle
 
     def list(self, request):
@@ -375,7 +375,7 @@ class CycleViewSet(ApiViewSet):
     def create(self, request):
         require_somewhere(request.user)
         data = self.parse_body(CycleOpenSerializer)
-        require(request.user, "change", data["root"])
+        require(cycle_policies.may_open_cycle(request.user, data["root"]))
         stages = _windows(data.pop("stages"))
         cycle = cycles.cycle_open(stages=stages, actor=request.user, **data)
         cycle = _cycle_queryset().get(pk=cycle.pk)
@@ -423,7 +423,7 @@ class CycleViewSet(ApiViewSet):
         cycle = self._cycle()
         require_somewhere(request.user)
         data = self.parse_body(PlanIssueSerializer)
-        require(request.user, "change", data["unit"])
+        require(cycle_policies.may_issue_plan(request.user, data["unit"]))
         require_open(cycle)
         plan = cycles.plan_issue(
             cycle=cycle,
@@ -473,7 +473,7 @@ class CycleViewSet(ApiViewSet):
         cycle = self._cycle()
         require_somewhere(request.user)
         data = self.parse_body(SubjectAddSerializer)
-        require(request.user, "change", data["unit"])
+        require(cycle_policies.may_change_subjects(request.user, data["unit"]))
         require_open(cycle)
         subject = subject_lists.subject_add(cycle=cycle, actor=request.user, **data)
         return Response(SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
@@ -522,7 +522,7 @@ class PlanViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def revise(self, request, pk=None):
         plan = self.visible(_plan_queryset())
-        require(request.user, "change", plan.unit)
+        require(cycle_policies.PlanPolicy(request.user, plan).may_revise)
         data = self.parse_body(PlanReviseSerializer)
         require_open(plan.cycle)
         cycles.plan_revise(
@@ -543,12 +543,13 @@ class PlanViewSet(ApiViewSet):
     @action(detail=True, methods=["post"], url_path="return")
     def send_back(self, request, pk=None):
         plan = self.visible(_plan_queryset())
+        policy = cycle_policies.PlanPolicy(request.user, plan)
         if plan.parent is None:
-            require(request.user, "change", plan.unit)
+            require(policy.may_revise)  # its own level is told why, others only "no"
             raise DjangoValidationError(
                 _("The plan of the level that opened the cycle has no higher level to go back to.")
             )
-        require(request.user, "change", plan.parent.unit)
+        require(policy.may_return)
         data = self.parse_body(CommentSerializer)
         require_open(plan.cycle)
         cycles.plan_return(plan=plan, comment=data["comment"], actor=request.user)
@@ -593,7 +594,7 @@ class SubjectViewSet(SelfReviewRoutes, ApiViewSet):
     @action(detail=True, methods=["post"])
     def exclude(self, request, pk=None):
         subject = self._subject()
-        require(request.user, "change", subject)
+        require(cycle_policies.may_change_subjects(request.user, subject.unit))
         data = self.parse_body(ReasonSerializer)
         require_open(subject.cycle)
         subject_lists.subject_exclude(subject=subject, reason=data["reason"], actor=request.user)
@@ -610,8 +611,7 @@ class SubjectViewSet(SelfReviewRoutes, ApiViewSet):
     @action(detail=True, methods=["post"])
     def rate(self, request, pk=None):
         subject = self._subject()
-        if not cycles.may_rate(request.user, subject):
-            raise PermissionDenied
+        require(cycle_policies.may_rate(request.user, subject))
         data = self.parse_body(SubjectRateSerializer)
         require_open(subject.cycle)
         cycles.subject_rate(subject=subject, actor=request.user, **data)

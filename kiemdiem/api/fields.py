@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.orgtree.models import Unit
 
@@ -31,7 +32,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        return restrict(self.model._default_manager.all(), user, "view")
+        return restrict(self.model._default_manager.all(), user, Action.VIEW)
 
     def to_internal_value(self, data):
         # A JSON number, as the schema says: not "12", not true.

@@ -16,11 +16,11 @@ from kiemdiem.api.base import (
     WRITE_ERRORS,
     ApiViewSet,
     require,
-    require_everywhere,
     require_somewhere,
 )
 from kiemdiem.api.fields import MAX_ID, QueryYesNo, ScopedPrimaryKeyField, Text, choice_label
 from kiemdiem.api.people import UnitMemberSerializer
+from kiemdiem.orgtree import policies as tree_policies
 from kiemdiem.orgtree import selectors
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
@@ -206,16 +206,13 @@ class UnitViewSet(ApiViewSet):
     def create(self, request):
         require_somewhere(request.user)
         data = self.parse_body(UnitCreateSerializer)
-        if data["parent"] is None:
-            require_everywhere(request.user, "change")
-        else:
-            require(request.user, "change", data["parent"])
+        require(tree_policies.may_add_under(request.user, data["parent"]))
         unit = tree.unit_create(actor=request.user, **data)
         return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         unit = self._unit()
-        require(request.user, "change", unit)
+        require(tree_policies.may_change_unit(request.user, unit))
         data = self.parse_body(UnitUpdateSerializer)
         unit = tree.unit_update(
             unit=unit,
@@ -238,12 +235,9 @@ class UnitViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         unit = self._unit()
-        require(request.user, "change", unit)
+        require(tree_policies.may_change_unit(request.user, unit))
         data = self.parse_body(UnitMoveSerializer)
-        if data["new_parent"] is None:
-            require_everywhere(request.user, "change")
-        else:
-            require(request.user, "change", data["new_parent"])
+        require(tree_policies.may_move(request.user, unit, data["new_parent"]))
         unit = tree.unit_move(unit=unit, actor=request.user, **data)
         return Response(UnitSerializer(unit).data)
 
@@ -257,11 +251,10 @@ class UnitViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         target = self._unit()
-        require(request.user, "change", target)
+        require(tree_policies.may_change_unit(request.user, target))
         data = self.parse_body(UnitMergeSerializer)
         sources = list({u.pk: u for u in data["sources"]}.values())
-        for source in sources:
-            require(request.user, "change", source)
+        require(tree_policies.may_merge(request.user, sources, target))
         restructure.units_merge(
             sources=sources, target=target, effective=data["effective"], actor=request.user
         )
@@ -278,7 +271,7 @@ class UnitViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         unit = self._unit()
-        require(request.user, "change", unit)
+        require(tree_policies.may_change_unit(request.user, unit))
         data = self.parse_body(UnitCloseSerializer)
         unit = restructure.unit_close(unit=unit, effective=data["effective"], actor=request.user)
         return Response(UnitSerializer(unit).data)

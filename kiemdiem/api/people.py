@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.api.base import (
     LIST_ERRORS,
@@ -30,6 +31,7 @@ from kiemdiem.api.fields import (
     YesNo,
 )
 from kiemdiem.orgtree.models import Unit
+from kiemdiem.orgtree.policies import may_change_unit
 from kiemdiem.orgtree.selectors import unit_visible
 from kiemdiem.people import policies, selectors
 from kiemdiem.people import services as people
@@ -418,7 +420,7 @@ class PersonViewSet(ApiViewSet):
         require_somewhere(request.user)
         data = self.parse_body(PersonCreateSerializer)
         unit = data["unit"]
-        require(request.user, "change", unit)
+        require(policies.may_create_person(request.user, unit))
         person_fields = {k: data[k] for k in PERSON_WRITE_FIELDS if k in data}
         extra = {k: data[k] for k in AFFILIATION_OPTIONAL_FIELDS if k in data}
         membership = None
@@ -472,7 +474,7 @@ class PersonViewSet(ApiViewSet):
     def transfer(self, request, pk=None):
         person = self._changeable_person()
         data = self.parse_body(TransferSerializer)
-        require(request.user, "change", data["to_cell"])
+        require(may_change_unit(request.user, data["to_cell"]))
         affiliation = people.member_transfer(person=person, actor=request.user, **data)
         return Response(AffiliationSerializer(affiliation).data, status=status.HTTP_201_CREATED)
 
@@ -515,7 +517,7 @@ class AffiliationViewSet(ApiViewSet):
 
     def list(self, request):
         params = self.parse_query(AffiliationListQuerySerializer)
-        rows = restrict(Affiliation.objects.all(), request.user, "view")
+        rows = restrict(Affiliation.objects.all(), request.user, Action.VIEW)
         for name in ("person", "unit", "kind"):
             if params.get(name):
                 rows = rows.filter(**{name: params[name]})
@@ -531,7 +533,7 @@ class AffiliationViewSet(ApiViewSet):
     def create(self, request):
         require_somewhere(request.user)
         data = self.parse_body(AffiliationCreateSerializer)
-        require(request.user, "change", data["unit"])
+        require(policies.may_start_affiliation(request.user, data["person"], data["unit"]))
         affiliation = people.affiliation_start(actor=request.user, **data)
         return Response(AffiliationSerializer(affiliation).data, status=status.HTTP_201_CREATED)
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from kiemdiem.accounts.permissions import can, restrict
-from kiemdiem.api.base import E400, READ_ERRORS, WRITE_ERRORS, require_open
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import restrict
+from kiemdiem.api.base import E400, READ_ERRORS, WRITE_ERRORS, require, require_open
 from kiemdiem.api.enums import EnumField
 from kiemdiem.api.exceptions import DETAIL_SCHEMA
 from kiemdiem.api.fields import (
@@ -29,6 +29,7 @@ from kiemdiem.reviews import catalogue
 from kiemdiem.reviews import engine as review_engine
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
+from kiemdiem.reviews.policies import ReviewPolicy
 
 # --- Serializers ----------------------------------------------------------------------
 
@@ -225,15 +226,6 @@ def _review_queryset() -> QuerySet:
     )
 
 
-def is_writer(user, subject: Subject) -> bool:
-    """Whether ``user`` writes this review themself: the person reviewed, or the head of the
-    unit whose report it is."""
-    person_id = getattr(user, "person_id", None)
-    if subject.person_id:
-        return subject.person_id == person_id
-    return reviews.is_head_of(user, subject.unit_id)
-
-
 # The routes of a subject's self-review, ``/subjects/{id}/review/…``: a part of
 # ``api.cycles.SubjectViewSet``, which gives ``_subject()`` (the subject in the URL, through the
 # door) and the rest of ``ApiViewSet``. (No docstring: the schema would print it.)
@@ -245,12 +237,11 @@ class SelfReviewRoutes:
         return review
 
     def _writable_review(self) -> SelfReview:
-        """The review of the subject in the URL, for its writer (`reviews.services.may_write`);
+        """The review of the subject in the URL, for its writer (``ReviewPolicy.may_write``);
         no change once the cycle is closed."""
         subject = self._subject()
         review = self._review(subject)
-        if not reviews.may_write(self.request.user, subject):
-            raise PermissionDenied
+        require(ReviewPolicy(self.request.user, subject).may_write)
         require_open(subject.cycle)
         return review
 
@@ -272,10 +263,10 @@ class SelfReviewRoutes:
         """Through the door of subjects or, for a collective's submitted report read by its
         members, through the door of reviews."""
         pk, user = self.url_pk(), self.request.user
-        subject = restrict(Subject.objects.all(), user, "view").filter(pk=pk)
+        subject = restrict(Subject.objects.all(), user, Action.VIEW).filter(pk=pk)
         review = _review_queryset().filter(subject__in=subject).first()
         if review is None:
-            review = restrict(_review_queryset(), user, "view").filter(subject_id=pk).first()
+            review = restrict(_review_queryset(), user, Action.VIEW).filter(subject_id=pk).first()
         if review is None:
             raise Http404
         return review
@@ -292,8 +283,7 @@ class SelfReviewRoutes:
     @review.mapping.post
     def start_review(self, request, pk=None):
         subject = self._subject()
-        if not reviews.may_write(request.user, subject):
-            raise PermissionDenied
+        require(ReviewPolicy(request.user, subject).may_write)
         require_open(subject.cycle)
         existed = SelfReview.objects.filter(subject=subject).exists()
         review = reviews.review_start(subject=subject, actor=request.user)
@@ -376,8 +366,7 @@ class SelfReviewRoutes:
     def return_review(self, request, pk=None):
         subject = self._subject()
         review = self._review(subject)
-        if not can(request.user, "change", subject) or is_writer(request.user, subject):
-            raise PermissionDenied
+        require(ReviewPolicy(request.user, subject).may_return)
         data = self.parse_body(CommentSerializer)
         require_open(subject.cycle)
         review = reviews.review_return(review=review, comment=data["comment"], actor=request.user)

@@ -1,13 +1,13 @@
 """Reads of the audit log, within the reader's scope."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from kiemdiem.accounts.permissions import restrict
-from kiemdiem.audit.models import LogEntry
+from kiemdiem.audit.policies import readable_entries
 
 
 def log_list(user, *, unit=None, action: str = "", actor: str = "") -> QuerySet:
-    entries = restrict(LogEntry.objects.all(), user, "view_audit")
+    entries = readable_entries(user)
     if unit is not None:
         entries = entries.filter(unit__path__startswith=unit.path)
     if action:
@@ -18,8 +18,6 @@ def log_list(user, *, unit=None, action: str = "", actor: str = "") -> QuerySet:
 
 
 def log_for_object(user, obj) -> QuerySet:
-    from django.contrib.contenttypes.models import ContentType
-
     return log_list(user).filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
     )

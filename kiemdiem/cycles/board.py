@@ -27,8 +27,10 @@ from django.db.models import Count, FilteredRelation, Max, Min, Q, QuerySet
 from django.db.models.functions import Substr
 from django.db.models.lookups import In
 
-from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import restrict
 from kiemdiem.common.dates import today
+from kiemdiem.cycles.hooks import review_states
 from kiemdiem.cycles.models import ReviewCycle, Stage, StageKind, Subject, SubjectStatus
 from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, ancestor_paths
 
@@ -36,20 +38,53 @@ SELF_REVIEW = StageKind.SELF_REVIEW
 DECISION = StageKind.DECISION
 TRACKED = (SELF_REVIEW, DECISION)
 
-# Self-review states as the reviews app records them (kept as strings: cycles does not import
-# reviews, which depends on it).
-SUBMITTED = "submitted"
-IN_PROGRESS = ("draft", "returned")
-
 ACTIVE = ~Q(status=SubjectStatus.NOT_RATED)
-# The review is joined as ``cycle_review`` (see ``with_reviews``). "No review yet" is asked of
-# the review's status (never null in a row that exists), not of its id, so that an index on the
-# reviews' (subject, status) can answer the whole join.
+# The self-review is joined as ``cycle_review`` (see ``with_reviews``); where it is and what its
+# statuses mean, the reviews app tells (``cycles.hooks.review_states``: cycles does not import
+# reviews, which sits above it).
 REVIEW = "cycle_review"
-NOT_STARTED = Q(cycle_review__status__isnull=True)
-SUBMITTED_Q = Q(cycle_review__status=SUBMITTED)
-IN_PROGRESS_Q = Q(cycle_review__status__in=IN_PROGRESS)
-REVIEW_OPEN = NOT_STARTED | IN_PROGRESS_Q
+
+
+def _status(values: tuple[str, ...] | None, relation: str = REVIEW) -> Q:
+    """The review's status is one of ``values`` (``None``: there is no review). "No review yet"
+    is asked of the status (never null in a row that exists), not of its id, so that an index on
+    the reviews' (subject, status) can answer the whole join."""
+    field = f"{relation}__{review_states().status_field}"
+    if values is None:
+        return Q(**{f"{field}__isnull": True})
+    if len(values) == 1:
+        return Q(**{field: values[0]})
+    return Q(**{f"{field}__in": values})
+
+
+def not_started_q() -> Q:
+    return _status(None)
+
+
+def submitted_q(relation: str = REVIEW) -> Q:
+    """A submitted review: joined as ``cycle_review`` (``with_reviews``), or through
+    ``relation`` — the plain relation from a Subject (``review_states().relation``)."""
+    return _status((review_states().submitted,), relation)
+
+
+def in_progress_q() -> Q:
+    return _status(review_states().in_progress)
+
+
+def review_open_q() -> Q:
+    """Not submitted: not started, or being written."""
+    return not_started_q() | in_progress_q()
+
+
+def is_submitted(review) -> bool:
+    """Whether a review read through ``cycle_review`` (or ``None``) is submitted."""
+    states = review_states()
+    return review is not None and getattr(review, states.status_field) == states.submitted
+
+
+def submitted_subjects(subjects: QuerySet) -> QuerySet:
+    """``subjects`` whose self-review is submitted."""
+    return subjects.filter(submitted_q(review_states().relation))
 
 
 def with_reviews(subjects: QuerySet, cycle: ReviewCycle) -> QuerySet:
@@ -59,11 +94,19 @@ def with_reviews(subjects: QuerySet, cycle: ReviewCycle) -> QuerySet:
     ``Subject (cycle, id)``): the reviews of earlier cycles, which grow every year, are then
     never read, and the database hashes only this cycle's reviews.
     """
+    relation = review_states().relation
+    # The review's column that holds its subject's id (the other side of the one-to-one).
+    subject_id = Subject._meta.get_field(relation).field.attname
     bounds = Subject.objects.filter(cycle=cycle).aggregate(low=Min("pk"), high=Max("pk"))
     condition = Q()
     if bounds["low"] is not None:
-        condition = Q(review__subject_id__gte=bounds["low"], review__subject_id__lte=bounds["high"])
-    return subjects.annotate(**{REVIEW: FilteredRelation("review", condition=condition)})
+        condition = Q(
+            **{
+                f"{relation}__{subject_id}__gte": bounds["low"],
+                f"{relation}__{subject_id}__lte": bounds["high"],
+            }
+        )
+    return subjects.annotate(**{REVIEW: FilteredRelation(relation, condition=condition)})
 
 
 class Dues:
@@ -192,13 +235,13 @@ def _aggregates(dues: Dues, root_path: str, day: datetime.date) -> dict:
     aggregates = {
         "total": Count("id"),
         "not_rated": Count("id", filter=Q(status=SubjectStatus.NOT_RATED)),
-        "review_done": Count("id", filter=ACTIVE & SUBMITTED_Q),
-        "review_in_progress": Count("id", filter=ACTIVE & IN_PROGRESS_Q),
+        "review_done": Count("id", filter=ACTIVE & submitted_q()),
+        "review_in_progress": Count("id", filter=ACTIVE & in_progress_q()),
         "rated": Count("id", filter=Q(status=SubjectStatus.RATED)),
     }
     passed = dues.passed_q(SELF_REVIEW, root_path, day)
     if passed is not None:
-        aggregates["review_overdue"] = Count("id", filter=ACTIVE & REVIEW_OPEN & passed)
+        aggregates["review_overdue"] = Count("id", filter=ACTIVE & review_open_q() & passed)
     passed = dues.passed_q(DECISION, root_path, day)
     if passed is not None:
         aggregates["rating_overdue"] = Count("id", filter=Q(status=SubjectStatus.PENDING) & passed)
@@ -208,7 +251,7 @@ def _aggregates(dues: Dues, root_path: str, day: datetime.date) -> dict:
 def subtree_subjects(user, cycle: ReviewCycle, unit: Unit) -> QuerySet:
     """The subjects of ``cycle`` in ``unit``'s subtree that ``user`` may see."""
     return restrict(
-        Subject.objects.filter(cycle=cycle, unit__path__startswith=unit.path), user, "view"
+        Subject.objects.filter(cycle=cycle, unit__path__startswith=unit.path), user, Action.VIEW
     )
 
 
@@ -229,7 +272,9 @@ def board(user, cycle: ReviewCycle, unit: Unit, *, day: datetime.date | None = N
         segment_path = values.pop("segment")
         by_segment[segment_path] = Counts(**values)
 
-    children = restrict(Unit.objects.filter(parent=unit), user, "view").order_by("name_sort_key")
+    children = restrict(Unit.objects.filter(parent=unit), user, Action.VIEW).order_by(
+        "name_sort_key"
+    )
     rows = []
     for child in children:
         counts = by_segment.get(child.path)
@@ -281,10 +326,10 @@ def cell_subjects(
     wanted: Q | None = Q()
     if stage == SELF_REVIEW:
         wanted = {
-            "done": ACTIVE & SUBMITTED_Q,
-            "in_progress": ACTIVE & IN_PROGRESS_Q,
-            "not_started": ACTIVE & NOT_STARTED,
-            "overdue": ACTIVE & REVIEW_OPEN,
+            "done": ACTIVE & submitted_q(),
+            "in_progress": ACTIVE & in_progress_q(),
+            "not_started": ACTIVE & not_started_q(),
+            "overdue": ACTIVE & review_open_q(),
         }.get(state, Q())
     elif stage == DECISION:
         wanted = {
@@ -303,14 +348,3 @@ def cell_subjects(
         .select_related("person", "unit", REVIEW)
         .order_by("unit__path", "person__sort_key", "kind", "pk")
     )
-
-
-def board_units(user, cycle: ReviewCycle) -> list[Unit]:
-    """Where ``user``'s boards of ``cycle`` start: the cycle's root when they see all of it,
-    otherwise the top units of their subtrees inside it."""
-    prefixes = scope_prefixes(user, "view")
-    root = cycle.root
-    if prefixes == ALL or any(root.path.startswith(p) for p in prefixes):
-        return [root]
-    inside = [p for p in prefixes if p.startswith(root.path)]
-    return list(Unit.objects.filter(path__in=inside).order_by("path"))

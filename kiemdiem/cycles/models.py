@@ -291,13 +291,24 @@ class Subject(models.Model):
     def owner_q(cls, person_id: int) -> Q:
         """A member sees their own subjects, the reports of the units they head and — as
         agency head, who rates them — the state-track subjects of the agency's staff."""
+        return (
+            Q(person_id=person_id)
+            | Q(person__isnull=True, unit_id__in=cls._headed_units(person_id))
+            | cls.agency_staff_q(person_id)
+        )
+
+    @classmethod
+    def agency_staff_q(cls, person_id: int) -> Q:
+        """The agency-head rule: on the state track the head of a unit rates the people
+        reviewed there, never themself. The door shows them these subjects (``owner_q``) and
+        ``cycles.policies`` lets them rate them."""
+        return Q(
+            track=Track.STATE, person__isnull=False, unit_id__in=cls._headed_units(person_id)
+        ) & ~Q(person_id=person_id)
+
+    @staticmethod
+    def _headed_units(person_id: int):
         from django.apps import apps
 
         affiliation = apps.get_model("people", "Affiliation")
-        headed = affiliation.objects.current().heads().filter(person_id=person_id)
-        headed = headed.values("unit_id")
-        return (
-            Q(person_id=person_id)
-            | Q(person__isnull=True, unit_id__in=headed)
-            | Q(track=Track.STATE, person__isnull=False, unit_id__in=headed)
-        )
+        return affiliation.objects.current().heads().filter(person_id=person_id).values("unit_id")

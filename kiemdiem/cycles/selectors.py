@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectKind, SubjectStatus, Track
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
@@ -15,25 +16,27 @@ from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 
 def cycle_list(user) -> QuerySet:
     """Cycles that concern the user's subtrees (opened above or inside them)."""
-    return restrict(ReviewCycle.objects.select_related("root"), user, "view")
+    return restrict(ReviewCycle.objects.select_related("root"), user, Action.VIEW)
 
 
 def cycle_list_with_plan_counts(user) -> QuerySet:
     """``cycle_list`` with ``plan_count``: how many of each cycle's plans ``plan_list`` shows
     the user (not every plan of the cycle)."""
-    visible = restrict(Plan.objects.filter(cycle=OuterRef("pk")), user, "view")
+    visible = restrict(Plan.objects.filter(cycle=OuterRef("pk")), user, Action.VIEW)
     counted = visible.order_by().values("cycle").annotate(n=Count("pk")).values("n")
     return cycle_list(user).annotate(plan_count=Coalesce(Subquery(counted), 0))
 
 
 def plan_list(user, cycle: ReviewCycle) -> QuerySet:
     return restrict(
-        cycle.plans.select_related("unit", "parent__unit").prefetch_related("stages"), user, "view"
+        cycle.plans.select_related("unit", "parent__unit").prefetch_related("stages"),
+        user,
+        Action.VIEW,
     ).order_by("unit__path")
 
 
 def subject_list(user, cycle: ReviewCycle) -> QuerySet:
-    return restrict(cycle.subjects.select_related("person", "unit"), user, "view")
+    return restrict(cycle.subjects.select_related("person", "unit"), user, Action.VIEW)
 
 
 def subject_counts(user, cycle: ReviewCycle) -> dict:
@@ -138,7 +141,7 @@ class ChildRow:
 def child_progress(user, cycle: ReviewCycle, unit: Unit) -> list[ChildRow]:
     """For each visible sub-unit: whether it issued its plan, and how many subjects it has."""
     children = list(
-        restrict(unit.children.filter(valid_to__isnull=True), user, "view").order_by(
+        restrict(unit.children.filter(valid_to__isnull=True), user, Action.VIEW).order_by(
             "name_sort_key"
         )
     )

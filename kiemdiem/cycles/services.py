@@ -1,4 +1,8 @@
-"""Writes about review cycles: open a cycle, issue plans level by level, list the subjects."""
+"""Writes about review cycles: open a cycle, issue plans level by level, rate, close.
+
+Each write checks ``cycles.policies`` for its ``actor`` first and refuses with
+``PermissionDenied`` (nothing changed); ``actor=None`` is the system (demo, commands, fixtures).
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,29 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc, nfc_text
+from kiemdiem.cycles import hooks, policies
 from kiemdiem.cycles.models import (
     STAGE_ORDER,
     CycleKind,
+    CycleStatus,
     PinnedPack,
     Plan,
     PlanStatus,
     ReviewCycle,
     Stage,
     StageKind,
-    SubjectKind,
+    Subject,
+    SubjectStatus,
+    TierChoice,
     Track,
 )
+from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.orgtree.models import Unit, ancestor_paths
 
 # The subject kinds each track's packs are chosen for.
@@ -40,8 +50,6 @@ class StageWindow:
 
 def check_open(cycle: ReviewCycle) -> None:
     """Nothing in a closed cycle changes any more."""
-    from kiemdiem.cycles.models import CycleStatus
-
     # Ask the database: the object in hand may have been read before the cycle closed.
     if ReviewCycle.objects.filter(pk=cycle.pk, status=CycleStatus.CLOSED).exists():
         raise ValidationError(_("This cycle is closed; nothing in it can change."))
@@ -57,8 +65,6 @@ def hold_open(cycle_id: int | None = None, *, subject_id: int | None = None) -> 
     (docs/cycles.md). Anything that changes a cycle's status must take ``FOR UPDATE`` on it.
     SQLite runs one write transaction at a time, so the plain read is enough there.
     ``subject_id`` names the cycle by one of its subjects (one query instead of two)."""
-    from kiemdiem.cycles.models import CycleStatus, Subject
-
     q = connection.ops.quote_name
     cycles, subjects = q(ReviewCycle._meta.db_table), q(Subject._meta.db_table)
     lock = f" FOR KEY SHARE OF {cycles}" if connection.vendor == "postgresql" else ""
@@ -152,7 +158,9 @@ def cycle_open(
     guidance: str = "",
     actor,
 ) -> ReviewCycle:
-    """Open a cycle at ``root``, pin the rule packs of its year and issue the root plan."""
+    """Open a cycle at ``root``, pin the rule packs of its year and issue the root plan. Needs
+    ``change`` on ``root``."""
+    policies.check(policies.may_open_cycle(actor, root))
     if kind == CycleKind.QUARTERLY:
         if quarter == 4:
             raise ValidationError(
@@ -256,7 +264,9 @@ def _check_inside_parent(stages: Iterable[StageWindow], parent: Plan) -> None:
 def plan_issue(
     *, cycle: ReviewCycle, unit: Unit, stages: list[StageWindow], guidance: str = "", actor
 ) -> Plan:
-    """Issue ``unit``'s plan for ``cycle``; every stage must lie inside the parent's window."""
+    """Issue ``unit``'s plan for ``cycle``; every stage must lie inside the parent's window.
+    Needs ``change`` on ``unit``."""
+    policies.check(policies.may_issue_plan(actor, unit))
     check_open(cycle)
     if not unit.path.startswith(cycle.root.path) or unit.pk == cycle.root_id:
         raise ValidationError(
@@ -282,12 +292,14 @@ def plan_issue(
 
 @transaction.atomic
 def plan_return(*, plan: Plan, comment: str, actor) -> Plan:
-    """A higher level sends a plan back with a comment; the level revises and re-issues it."""
+    """A higher level sends a plan back with a comment; the level revises and re-issues it.
+    Needs ``change`` on the unit of the plan it fits into."""
     check_open(plan.cycle)
     if plan.parent_id is None:
         raise ValidationError(
             _("The plan of the level that opened the cycle has no higher level to send it back.")
         )
+    policies.check(policies.PlanPolicy(actor, plan).may_return)
     if not nfc(comment):
         raise ValidationError({"comment": _("Say what needs changing.")})
     plan.status, plan.return_comment = PlanStatus.RETURNED, nfc(comment)
@@ -304,7 +316,9 @@ def plan_return(*, plan: Plan, comment: str, actor) -> Plan:
 
 @transaction.atomic
 def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) -> Plan:
-    """Replace a plan's timetable and guidance (windows checked again) and re-issue it."""
+    """Replace a plan's timetable and guidance (windows checked again) and re-issue it. Needs
+    ``change`` on the plan's unit."""
+    policies.check(policies.PlanPolicy(actor, plan).may_revise)
     check_open(plan.cycle)
     _check_not_empty(stages)
     _check_windows(stages, plan.cycle.period_start, plan.cycle.period_end)
@@ -339,64 +353,13 @@ def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) 
     return plan
 
 
-def may_rate(user, subject) -> bool:
-    """The competent level decides; on the state track the agency head rates its staff.
-
-    Nobody rates themselves. A unit, a collective and a head are rated by the unit's deciding
-    level (``Unit.managed_by``, else the parent) — never by the unit itself; a cadre with a
-    cadre-management authority by that authority; any other person where the *decide* right
-    covers their place."""
-    from kiemdiem.accounts.models import Action
-    from kiemdiem.accounts.permissions import can
-    from kiemdiem.people.models import Affiliation, CadreAuthority
-
-    person_id = getattr(user, "person_id", None)
-    if subject.person_id is not None and subject.person_id == person_id:
-        return False
-    if subject.person_id is None or subject.kind == SubjectKind.HEAD:
-        level = subject.unit.deciding_unit
-    else:
-        authority = CadreAuthority.objects.filter(
-            person_id=subject.person_id, valid_to__isnull=True
-        ).first()
-        level = authority.authority if authority else subject.unit
-    if level is not None and can(user, Action.DECIDE, level):
-        return True
-    return (
-        subject.track == Track.STATE
-        and subject.person_id is not None
-        and subject.person_id != person_id
-        and Affiliation.objects.current()
-        .heads()
-        .filter(person_id=person_id, unit_id=subject.unit_id)
-        .exists()
-    )
-
-
-def _check_review_submitted(subject) -> None:
-    """A subject with a self-review form is rated on its submitted review (not a draft)."""
-    from kiemdiem.reviews.models import SelfReview
-    from kiemdiem.reviews.services import form_of
-
-    try:
-        form_of(subject)
-    except ValidationError:
-        return  # no form for this kind under the pinned rule set: rated on the record
-    if not SelfReview.objects.filter(subject=subject, status="submitted").exists():
-        raise ValidationError(
-            _("The self-review has not been submitted yet (or is being amended or sent back).")
-        )
-
-
 @transaction.atomic
 def subject_rate(*, subject, tier: str, note: str = "", actor):
     """Record the tier the competent level decided, in the order the rules require: every
-    subject this one waits for must be rated first (or be out of the rating)."""
-    from django.utils import timezone
-
-    from kiemdiem.cycles.models import Subject, SubjectStatus, TierChoice
-    from kiemdiem.cycles.selectors import prerequisites
-
+    subject this one waits for must be rated first (or be out of the rating), and the checks
+    the apps above cycles register (``cycles.hooks``: the self-review is submitted) hold.
+    Needs ``policies.may_rate``."""
+    policies.check(policies.may_rate(actor, subject))
     # Lock order: cycle (shared), then the subject alone — a join under FOR UPDATE would lock
     # the cycle and unit rows too and queue every other write of the cycle behind this one.
     hold_open(subject_id=subject.pk)
@@ -425,7 +388,7 @@ def subject_rate(*, subject, tier: str, note: str = "", actor):
         raise ValidationError(
             _("Rate these first, as the rules require: %(names)s.") % {"names": names}
         )
-    _check_review_submitted(subject)
+    hooks.check_rating(subject)
     before = {"tier": subject.tier}
     subject.tier = tier
     subject.status = SubjectStatus.RATED
@@ -448,9 +411,9 @@ def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
     """Close a cycle once every subject on its list is rated or out of the rating.
 
     ``FOR UPDATE`` on the cycle row waits for the review writes and ratings in flight (they hold
-    ``FOR KEY SHARE`` on it, see ``hold_open``) and keeps new ones out until the close commits."""
-    from kiemdiem.cycles.models import CycleStatus, SubjectStatus
-
+    ``FOR KEY SHARE`` on it, see ``hold_open``) and keeps new ones out until the close commits.
+    Needs ``change`` on the cycle's root."""
+    policies.check(policies.CyclePolicy(actor, cycle).may_close)
     cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
     # Ask the database: the object in hand may have been read before the cycle closed.
     if ReviewCycle.objects.filter(pk=cycle.pk, status=CycleStatus.CLOSED).exists():

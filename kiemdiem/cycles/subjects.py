@@ -11,6 +11,9 @@ Rules (HD 21/25/43, regulations.md §2 and §5.5):
   * members exempt from party work and activity or suspended are listed as not rated, with the
     reason, so the list shows everyone;
   * a quarterly cycle lists leaders only (KL 198, HD 43).
+
+Each write checks ``cycles.policies`` for its ``actor`` first (``PermissionDenied``, nothing
+changed).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today, valid_on
+from kiemdiem.cycles import policies
 from kiemdiem.cycles.models import (
     PERSON_SUBJECT_KINDS,
     CycleKind,
@@ -146,7 +150,9 @@ def _person_subject(cycle, kind, person_id, unit_id, not_rated) -> Subject:
 
 @transaction.atomic
 def subjects_generate(*, cycle: ReviewCycle, actor) -> int:
-    """Fill the cycle's subject list from the registry. Done once; adjust by hand afterwards."""
+    """Fill the cycle's subject list from the registry. Done once; adjust by hand afterwards.
+    Needs ``change`` on the cycle's root."""
+    policies.check(policies.CyclePolicy(actor, cycle).may_generate_subjects)
     if cycle.subjects.exists():
         raise ValidationError(
             {"cycle": _("The subject list of this cycle has already been generated.")}
@@ -174,7 +180,9 @@ def subjects_generate(*, cycle: ReviewCycle, actor) -> int:
 
 @transaction.atomic
 def subject_exclude(*, subject: Subject, reason: str, actor) -> Subject:
-    """Take a subject out of the rating (with the reason, audited)."""
+    """Take a subject out of the rating (with the reason, audited). Needs ``change`` on the
+    subject's unit."""
+    policies.check(policies.may_change_subjects(actor, subject.unit))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason.")})
     if subject.status == SubjectStatus.NOT_RATED:
@@ -195,7 +203,9 @@ def subject_exclude(*, subject: Subject, reason: str, actor) -> Subject:
 def subject_add(
     *, cycle: ReviewCycle, kind: str, unit: Unit, person=None, reason: str, actor
 ) -> Subject:
-    """Add a subject the registry did not produce (with the reason, audited)."""
+    """Add a subject the registry did not produce (with the reason, audited). Needs ``change``
+    on ``unit``."""
+    policies.check(policies.may_change_subjects(actor, unit))
     if kind in PERSON_SUBJECT_KINDS and person is None:
         raise ValidationError({"person": _("This kind of subject is a person: say who.")})
     if kind not in PERSON_SUBJECT_KINDS and person is not None:

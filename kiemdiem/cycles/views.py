@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kiemdiem import rules_engine
-from kiemdiem.accounts.permissions import can, get_or_404, restrict
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
-from kiemdiem.cycles import board, selectors, services, subjects
+from kiemdiem.cycles import board, policies, selectors, services, subjects
 from kiemdiem.cycles.forms import CycleOpenForm, ReturnForm, StagesForm
 from kiemdiem.cycles.models import (
     Plan,
@@ -38,7 +39,7 @@ def cycle_list(request):
 
 
 def _cycle(user, pk) -> ReviewCycle:
-    return get_or_404(ReviewCycle.objects.select_related("root"), user, "view", pk=pk)
+    return get_or_404(ReviewCycle.objects.select_related("root"), user, Action.VIEW, pk=pk)
 
 
 @login_required
@@ -51,8 +52,8 @@ def cycle_detail(request, pk):
         "packs": [(pin, _kind_labels(pin)) for pin in cycle.packs.order_by("track", "pack_id")],
         "plans": plans,
         "counts": counts,
-        "can_change": can(request.user, "change", cycle.root),
-        "board_units": board.board_units(request.user, cycle),
+        "can_change": policies.CyclePolicy(request.user, cycle).may_manage,
+        "board_units": policies.board_units(request.user, cycle),
     }
     return render_page(request, "cycles/cycle_detail.html", context)
 
@@ -78,7 +79,7 @@ def _kind_labels(pin) -> list[str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def cycle_open(request, unit_pk):
-    root = unit_get(request.user, unit_pk, "change")
+    root = unit_get(request.user, unit_pk, Action.CHANGE)
     year = today().year
     form = CycleOpenForm(
         request.POST or None,
@@ -129,9 +130,9 @@ def cycle_unit(request, pk, unit_pk):
     parent_plan = plan.parent if plan else services.parent_plan_for(cycle, unit)
     rows = selectors.subjects_with_prerequisites(request.user, cycle, unit)
     submitted = set(
-        Subject.objects.filter(pk__in=[r.subject.pk for r in rows])
-        .filter(review__status=board.SUBMITTED)
-        .values_list("pk", flat=True)
+        board.submitted_subjects(
+            Subject.objects.filter(pk__in=[r.subject.pk for r in rows])
+        ).values_list("pk", flat=True)
     )
     for row in rows:  # the board's words: a submitted report waits for the rating
         subject = row.subject
@@ -145,10 +146,8 @@ def cycle_unit(request, pk, unit_pk):
         "plan": plan,
         "parent_plan": parent_plan,
         "rows": rows,
-        "can_change": can(request.user, "change", unit),
-        "can_return": parent_plan is not None
-        and plan is not None
-        and can(request.user, "change", parent_plan.unit),
+        "can_change": policies.may_issue_plan(request.user, unit),
+        "can_return": plan is not None and policies.PlanPolicy(request.user, plan).may_return,
         "children": selectors.child_progress(request.user, cycle, unit),
         "in_cycle": unit.path.startswith(cycle.root.path),
     }
@@ -159,7 +158,7 @@ def cycle_unit(request, pk, unit_pk):
 @require_http_methods(["GET", "POST"])
 def plan_issue(request, pk, unit_pk):
     cycle = _cycle(request.user, pk)
-    unit = unit_get(request.user, unit_pk, "change")
+    unit = unit_get(request.user, unit_pk, Action.CHANGE)
     plan = Plan.objects.filter(cycle=cycle, unit=unit).first()
     initial = {}
     if plan:
@@ -212,11 +211,11 @@ def plan_return(request, pk, unit_pk):
     plan = get_or_404(
         Plan.objects.select_related("parent__unit", "unit"),
         request.user,
-        "view",
+        Action.VIEW,
         cycle=cycle,
         unit_id=unit_pk,
     )
-    if plan.parent is None or not can(request.user, "change", plan.parent.unit):
+    if not policies.PlanPolicy(request.user, plan).may_return:
         return render_page(request, "403.html", {}, status=403)
     form = ReturnForm(request.POST)
     if form.is_valid():
@@ -231,7 +230,7 @@ def plan_return(request, pk, unit_pk):
 @require_POST
 def subjects_generate(request, pk):
     cycle = _cycle(request.user, pk)
-    if not can(request.user, "change", cycle.root):  # a root-level act, like opening the cycle
+    if not policies.CyclePolicy(request.user, cycle).may_generate_subjects:
         raise Http404
     try:
         count = subjects.subjects_generate(cycle=cycle, actor=request.user)
@@ -253,7 +252,7 @@ def _board_scope(request, pk, unit_pk) -> tuple[ReviewCycle, Unit]:
 def _board_crumbs(user, cycle: ReviewCycle, unit: Unit) -> list[Unit]:
     """The levels above ``unit`` inside the cycle that ``user`` may open a board for."""
     above = [c.pk for c in breadcrumbs(unit) if c.path.startswith(cycle.root.path)]
-    return list(restrict(Unit.objects.filter(pk__in=above), user, "view").order_by("path"))
+    return list(restrict(Unit.objects.filter(pk__in=above), user, Action.VIEW).order_by("path"))
 
 
 STATE_LABELS = {
@@ -367,7 +366,7 @@ def _line(subject, dues: board.Dues, day) -> SubjectLine:
         state = ""
     elif review is None:
         state = "not_started"
-    elif review.status == board.SUBMITTED:
+    elif board.is_submitted(review):
         state = "done"
     else:
         state = "in_progress"

@@ -4,8 +4,8 @@ import zipfile
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kiemdiem.accounts.permissions import ALL, scope_prefixes
-from kiemdiem.imports import limits
+from kiemdiem.accounts.models import Action
+from kiemdiem.imports import limits, policies
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.readers import detect_format
 from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
@@ -74,7 +74,7 @@ class ExportForm(ScopedForm):
 
     kind = forms.ChoiceField(label=_("Export"), choices=ImportKind.choices)
     unit = UnitCodeField(
-        label=_("Unit code"), action="view", help_text=_("The unit and its whole subtree.")
+        label=_("Unit code"), action=Action.VIEW, help_text=_("The unit and its whole subtree.")
     )
     format = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV (UTF-8)")]
@@ -82,12 +82,7 @@ class ExportForm(ScopedForm):
 
     def clean_unit(self):
         unit = self.cleaned_data["unit"]
-        prefixes = scope_prefixes(self.user, "view")
-        if (
-            unit is not None
-            and prefixes != ALL
-            and not any(unit.path.startswith(p) for p in prefixes)
-        ):
+        if unit is not None and not policies.may_export(self.user, unit):
             raise forms.ValidationError(
                 _(
                     "Only a role on this unit or above it (staff, secretary, inspector, "

@@ -19,17 +19,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.audit.services import LogRow, log_action, log_actions_bulk
 from kiemdiem.common import fastinsert
 from kiemdiem.common.dates import today
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
-from kiemdiem.imports import text
+from kiemdiem.imports import policies, text
 from kiemdiem.imports.limits import LimitError
 from kiemdiem.imports.messages import Message
 from kiemdiem.imports.messages import deferred as _  # problems: translated when read
@@ -77,7 +78,10 @@ class ImportFailed(Exception):
 
 @transaction.atomic  # a file that cannot be stored leaves no job waiting for it
 def job_create(*, user, unit: Unit, kind: str, filename: str, chunks) -> ImportJob:
-    """Store an upload (``chunks``: an iterable of bytes) as a queued job."""
+    """Store an upload (``chunks``: an iterable of bytes) as a queued job. Needs ``change`` on
+    ``unit`` (``imports.policies``; PermissionDenied, nothing stored)."""
+    if not policies.may_import(user, unit):
+        raise PermissionDenied
     fmt = detect_format(filename)
     if fmt is None:
         raise ValidationError({"file": gettext("Choose a .xlsx, .xls, .ods or .csv file.")})
@@ -405,7 +409,7 @@ class PeopleMatcher:
                 plan.record = None
         if wanted:
             linked = set(
-                self.restrict(Person.objects.filter(pk__in=_in(wanted)), self.user, "change")
+                self.restrict(Person.objects.filter(pk__in=_in(wanted)), self.user, Action.CHANGE)
                 .order_by()
                 .values_list("pk", flat=True)
             )
@@ -1311,7 +1315,10 @@ def import_commit(
 
     The file must have been checked without errors (ready, or confirmed and waiting for the
     queue). Taking it is one conditional update, so the same file is never imported twice.
+    Needs ``change`` on the job's unit (PermissionDenied, the job left as it was).
     """
+    if not policies.ImportPolicy(actor, job).may_commit:
+        raise PermissionDenied
     taken = ImportJob.objects.filter(
         pk=job.pk, status__in=[JobStatus.READY, JobStatus.CONFIRMED]
     ).update(status=JobStatus.RUNNING)

@@ -20,8 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from kiemdiem.accounts.permissions import restrict
-from kiemdiem.imports import services
+from kiemdiem.imports import policies, services
 from kiemdiem.imports.models import ACTIVE, ImportJob, JobStatus
 from kiemdiem.jobs import registry
 from kiemdiem.jobs import services as jobs
@@ -121,7 +120,7 @@ def _commit(context: JobContext) -> None:
     job = _import_of(context, [JobStatus.CONFIRMED])
     actor = context.job.owner
     # Whoever confirmed must still be allowed to change the scope when the worker gets to it.
-    if actor is None or not restrict(ImportJob.objects.filter(pk=job.pk), actor, "change").exists():
+    if actor is None or not policies.ImportPolicy(actor, job).may_commit:
         # Back to "checked": someone who may still import there can confirm it.
         ImportJob.objects.filter(pk=job.pk, status=JobStatus.CONFIRMED).update(
             status=JobStatus.READY

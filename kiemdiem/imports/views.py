@@ -12,15 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes
+from kiemdiem.accounts.models import Action
 from kiemdiem.common.uploads import refused_uploads
 from kiemdiem.common.views import paginate, render_page
-from kiemdiem.imports import exporters, selectors, services, tasks
+from kiemdiem.imports import exporters, policies, selectors, services, tasks
 from kiemdiem.imports.forms import ExportForm, UploadForm
 from kiemdiem.imports.models import ImportKind, JobStatus
 from kiemdiem.jobs.policies import JobPolicy
 from kiemdiem.jobs.services import recover_interrupted
-from kiemdiem.people.policies import personal_people
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 @require_http_methods(["GET", "POST"])
 def index(request):
-    can_import = has_any(request.user, "change")
+    can_import = policies.may_import(request.user)
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
@@ -61,8 +60,8 @@ def index_page(request, *, form=None, export_form=None, status=200):
     context = {
         "form": form,
         "export_form": export_form,
-        "can_import": has_any(request.user, "change"),
-        "can_export": has_any(request.user, "view"),
+        "can_import": policies.may_import(request.user),
+        "can_export": policies.may_export(request.user),
         "page": paginate(request, selectors.job_list(request.user), per_page=20),
         "kinds": ImportKind.choices,
     }
@@ -74,8 +73,7 @@ def job_detail(request, pk):
     recover_interrupted()  # an import whose process died shows as interrupted
     job = selectors.job_get(request.user, pk)
     can_confirm = (
-        job.status == JobStatus.READY
-        and selectors.job_list(request.user, "change").filter(pk=pk).exists()
+        job.status == JobStatus.READY and policies.ImportPolicy(request.user, job).may_commit
     )
     context = {
         "job": job,
@@ -92,7 +90,7 @@ def job_detail(request, pk):
 @login_required
 @require_POST
 def job_confirm(request, pk):
-    job = selectors.job_get(request.user, pk, "change")
+    job = selectors.job_get(request.user, pk, Action.CHANGE)
     if tasks.enqueue_commit(job, request.user) is None:  # not (or no longer) ready
         messages.error(request, _("Only a checked file without errors can be imported."))
     return redirect("import-job", pk=pk)
@@ -130,9 +128,7 @@ def export(request):
     out = tempfile.TemporaryFile()
     # Only the people whose personal fields the user may see (residents registered here
     # whose cell or work is outside the user's grants are left out).
-    everyone = scope_prefixes(request.user, "view") == ALL
-    entitled = None if everyone else personal_people(request.user)
-    rows = exporters.export_rows(kind, unit, people=entitled)
+    rows = exporters.export_rows(kind, unit, people=policies.export_people(request.user))
     if fmt == "xlsx":
         exporters.write_xlsx(kind, rows, out)
         content_type = XLSX

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant, User
 from kiemdiem.common.dates import today
-from kiemdiem.cycles.board import ACTIVE, DECISION, REVIEW_OPEN, SELF_REVIEW, Dues, with_reviews
+from kiemdiem.cycles.board import ACTIVE, DECISION, SELF_REVIEW, Dues, review_open_q, with_reviews
 from kiemdiem.cycles.models import CycleStatus, ReviewCycle, Subject, SubjectKind, SubjectStatus
 from kiemdiem.notifications.models import Notification
 from kiemdiem.notifications.services import notify
@@ -124,7 +124,7 @@ def _subject_label(kind: str, unit_name: str) -> str:
 def _personal(cycle: ReviewCycle, dues: Dues, day, before: int, postman: _Postman) -> None:
     """Remind the writers of the self-reviews that are not submitted."""
     open_reviews = with_reviews(Subject.objects.filter(cycle=cycle), cycle).filter(
-        ACTIVE & REVIEW_OPEN
+        ACTIVE & review_open_q()
     )
     # (subject, kind, unit path, unit name, user) — the person's own login ...
     rows = list(
@@ -221,7 +221,7 @@ def overdue_by_subtree(cycle: ReviewCycle, dues: Dues, day) -> dict[str, tuple[i
         with_reviews(Subject.objects.filter(cycle=cycle), cycle)
         .values("unit__path")
         .annotate(
-            reviews=Count("id", filter=ACTIVE & REVIEW_OPEN),
+            reviews=Count("id", filter=ACTIVE & review_open_q()),
             ratings=Count("id", filter=Q(status=SubjectStatus.PENDING)),
         )
         .order_by()

@@ -5,8 +5,10 @@ Marking one's own notices read is not audited: it changes nothing but the reader
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from kiemdiem.notifications import policies
 from kiemdiem.notifications.models import Notification
 
 
@@ -22,8 +24,8 @@ def notify(user, *, key: str, text: str, url: str = "") -> Notification | None:
 
 def mark_read(*, notice: Notification, user) -> Notification:
     """Mark one of ``user``'s notices read (no-op if it already is)."""
-    if notice.user_id != user.pk:
-        raise PermissionError("A notice is marked read by its own user only")
+    if not policies.may_read(user, notice):
+        raise PermissionDenied("A notice is marked read by its own user only")
     if notice.read_at is None:
         notice.read_at = timezone.now()
         notice.save(update_fields=["read_at"])
@@ -32,10 +34,8 @@ def mark_read(*, notice: Notification, user) -> Notification:
 
 def mark_all_read(*, user) -> int:
     """Mark all of ``user``'s unread notices read; returns how many."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return policies.own_notices(user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return policies.own_notices(user).filter(read_at__isnull=True).count()

@@ -1,7 +1,7 @@
 """The signed-in user's notifications: list, open (marks read), mark read, mark all read.
 
-A user only ever sees their own notices, so the lists filter on the user directly (there is
-no unit scope to pass through the permission door).
+A user only ever sees their own notices (``notifications.policies``: there is no unit scope to
+pass through the permission door).
 """
 
 from django.contrib import messages
@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kiemdiem.common.views import paginate, render_page
-from kiemdiem.notifications import services
-from kiemdiem.notifications.models import Notification
+from kiemdiem.notifications import policies, services
 
 
 @login_required
 def notification_list(request):
-    notices = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")
+    notices = policies.own_notices(request.user).order_by("-created_at", "-pk")
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         notices = notices.filter(read_at__isnull=True)
@@ -40,7 +39,7 @@ def _safe(request, url: str) -> bool:
 @require_POST
 def notification_read(request, pk):
     """Mark one notice read; with ``open`` go on to what it is about."""
-    notice = get_object_or_404(Notification, pk=pk, user=request.user)
+    notice = get_object_or_404(policies.own_notices(request.user), pk=pk)
     services.mark_read(notice=notice, user=request.user)
     if request.POST.get("open") and _safe(request, notice.url):
         return redirect(notice.url)

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.common.forms import DateField
 from kiemdiem.orgtree.models import Unit, UnitKind
@@ -15,7 +16,7 @@ class UnitCodeField(forms.CharField):
         "unknown": _("No active unit with code “%(code)s” in your scope."),
     }
 
-    def __init__(self, *, action: str = "change", **kwargs):
+    def __init__(self, *, action: Action = Action.CHANGE, **kwargs):
         self.action = action
         self.user = None
         kwargs.setdefault("max_length", 32)
@@ -56,7 +57,7 @@ class UnitForm(ScopedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     managed_by = UnitCodeField(
         label=_("Rated by (code)"),
-        action="view",
+        action=Action.VIEW,
         required=False,
         help_text=_("Leave empty when the parent unit decides this unit's rating."),
     )

@@ -6,7 +6,8 @@ import datetime
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.common.dates import valid_on
 from kiemdiem.common.db import search_words
 from kiemdiem.orgtree.models import Unit, UnitPlacement, ancestor_paths
@@ -15,7 +16,7 @@ from kiemdiem.orgtree.models import Unit, UnitPlacement, ancestor_paths
 def unit_list(
     user,
     *,
-    action: str = "view",
+    action: Action = Action.VIEW,
     q: str = "",
     kind: str = "",
     active: bool | None = True,
@@ -42,7 +43,7 @@ def unit_list(
         units = units.filter(valid_to__isnull=active)
     units = search_words(units, q)
     if subtree_of is not None:
-        root = restrict(Unit.objects.all(), user, "view").filter(pk=subtree_of)
+        root = restrict(Unit.objects.all(), user, Action.VIEW).filter(pk=subtree_of)
         if as_of:
             root = UnitPlacement.objects.filter(valid_on(as_of), unit__in=root)
         root_path = root.values_list("path", flat=True).first()
@@ -67,34 +68,20 @@ def _as_of(units: QuerySet, day: datetime.date) -> QuerySet:
 def unit_visible(user, pk: int) -> Unit | None:
     """The unit if ``user`` may see it, else None: for a filter, where a unit out of sight
     filters to nothing (the API's lists) instead of answering 404."""
-    return restrict(Unit.objects.all(), user, "view").filter(pk=pk).first()
+    return restrict(Unit.objects.all(), user, Action.VIEW).filter(pk=pk).first()
 
 
-def unit_get(user, pk: int, action: str = "view") -> Unit:
-    from kiemdiem.accounts.permissions import get_or_404
-
+def unit_get(user, pk: int, action: Action = Action.VIEW) -> Unit:
     return get_or_404(
         Unit.objects.select_related("parent", "managed_by", "successor"), user, action, pk=pk
     )
-
-
-def top_units(user) -> QuerySet:
-    """The highest units the user can see: the roots of their visible forest."""
-    prefixes = scope_prefixes(user, "view")
-    units = Unit.objects.filter(valid_to__isnull=True)
-    if prefixes == ALL:
-        return units.filter(parent__isnull=True).order_by("name_sort_key")
-    if prefixes:
-        return units.filter(path__in=prefixes).order_by("name_sort_key")
-    # A member: the units they belong to.
-    return restrict(units, user, "view").order_by("name_sort_key")
 
 
 def children_of(user, unit: Unit) -> QuerySet:
     """The active sub-units ``user`` may see, by name: the unit page and the API's
     ``/units/<id>/children/``."""
     return (
-        restrict(unit.children.filter(valid_to__isnull=True), user, "view")
+        restrict(unit.children.filter(valid_to__isnull=True), user, Action.VIEW)
         .annotate(active_children=Count("children", filter=Q(children__valid_to__isnull=True)))
         .order_by("name_sort_key", "pk")
     )
@@ -110,7 +97,7 @@ def subtree_as_of(user, unit: Unit, day: datetime.date) -> list[UnitPlacement]:
     if root is None:
         return []
     spans = UnitPlacement.objects.filter(valid_on(day), path__startswith=root.path)
-    visible = restrict(Unit.objects.all(), user, "view").values("pk")
+    visible = restrict(Unit.objects.all(), user, Action.VIEW).values("pk")
     return list(spans.filter(unit__in=visible).select_related("unit").order_by("path"))
 
 

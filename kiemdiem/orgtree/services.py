@@ -4,6 +4,11 @@ Tree invariants kept here (and checked by ``manage.py check_orgtree``):
   * a unit's path is its parent's path plus one 4-character segment, unique, never reused;
   * every active unit has exactly one open placement, equal to its current parent and path;
   * an active unit never sits under a dissolved one.
+
+Each write checks ``orgtree.policies`` for its ``actor`` first and refuses with
+``PermissionDenied`` (nothing changed). The ``…_unchecked`` steps behind them are for
+``people.restructure`` alone: it checks the right to the whole merge, split or dissolution once
+and then takes these steps as parts of that act.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.utils.translation import gettext as _
 from kiemdiem.audit.services import diff, log_action, snapshot
 from kiemdiem.common.dates import check_change_date
 from kiemdiem.common.vietnamese import fold_diacritics, nfc, text_sort_key
+from kiemdiem.orgtree import policies
 from kiemdiem.orgtree.models import SEGMENT_BASE, SEGMENT_LENGTH, Unit, UnitKind, UnitPlacement
 
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -82,7 +88,32 @@ def unit_create(
     managed_by: Unit | None = None,
     actor,
 ) -> Unit:
-    """Create a unit under ``parent`` (or a new root) effective from ``valid_from``."""
+    """Create a unit under ``parent`` (or a new root) effective from ``valid_from``. Needs
+    ``change`` on the parent (on the whole tree for a root)."""
+    policies.check(policies.may_add_under(actor, parent))
+    return unit_create_unchecked(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        valid_from=valid_from,
+        short_name=short_name,
+        managed_by=managed_by,
+        actor=actor,
+    )
+
+
+def unit_create_unchecked(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None,
+    valid_from: datetime.date,
+    short_name: str = "",
+    managed_by: Unit | None = None,
+    actor,
+) -> Unit:
     _validate_parent(parent)
     unit = Unit(
         code=code,
@@ -126,7 +157,30 @@ def unit_update(
     code: str | None = None,
     actor,
 ) -> Unit:
-    """Change a unit's names, kind, code or rating authority (not its place: see unit_move)."""
+    """Change a unit's names, kind, code or rating authority (not its place: see unit_move).
+    Needs ``change`` on the unit."""
+    policies.check(policies.may_change_unit(actor, unit))
+    return unit_update_unchecked(
+        unit=unit,
+        name=name,
+        short_name=short_name,
+        kind=kind,
+        managed_by=managed_by,
+        code=code,
+        actor=actor,
+    )
+
+
+def unit_update_unchecked(
+    *,
+    unit: Unit,
+    name: str,
+    short_name: str = "",
+    kind: str,
+    managed_by: Unit | None,
+    code: str | None = None,
+    actor,
+) -> Unit:
     before = snapshot(unit, AUDITED_FIELDS)
     unit.name, unit.short_name, unit.kind, unit.managed_by = name, short_name, kind, managed_by
     if code is not None:
@@ -177,7 +231,15 @@ def _rewrite_subtree_history(root: Unit, old_prefix: str, day: datetime.date) ->
 
 @transaction.atomic
 def unit_move(*, unit: Unit, new_parent: Unit | None, effective: datetime.date, actor) -> Unit:
-    """Move a unit and its whole subtree under ``new_parent`` from ``effective`` on."""
+    """Move a unit and its whole subtree under ``new_parent`` from ``effective`` on. Needs
+    ``change`` on the unit and on the new parent (on the whole tree to make it a root)."""
+    policies.check(policies.may_move(actor, unit, new_parent))
+    return unit_move_unchecked(unit=unit, new_parent=new_parent, effective=effective, actor=actor)
+
+
+def unit_move_unchecked(
+    *, unit: Unit, new_parent: Unit | None, effective: datetime.date, actor
+) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if not unit.is_active:
         raise ValidationError({"unit": _("A dissolved unit cannot be moved.")})
@@ -221,8 +283,16 @@ def unit_dissolve(
 ) -> Unit:
     """Close a unit from ``effective`` on. It must have no active sub-units left.
 
-    People's affiliations are closed by ``people.restructure`` before this is called.
+    People's affiliations are closed by ``people.restructure`` before this is called. Needs
+    ``change`` on the unit.
     """
+    policies.check(policies.may_change_unit(actor, unit))
+    return unit_dissolve_unchecked(unit=unit, effective=effective, successor=successor, actor=actor)
+
+
+def unit_dissolve_unchecked(
+    *, unit: Unit, effective: datetime.date, successor: Unit | None = None, actor
+) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if not unit.is_active:
         raise ValidationError({"unit": _("This unit has already been dissolved.")})

@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kiemdiem.accounts.permissions import can
+from kiemdiem.accounts.models import Action
 from kiemdiem.audit.display import describe
 from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
-from kiemdiem.orgtree import selectors, services
+from kiemdiem.orgtree import policies, selectors, services
 from kiemdiem.orgtree.forms import AsOfForm, UnitCreateForm, UnitForm, UnitMoveForm
 from kiemdiem.orgtree.models import UnitGroup
 from kiemdiem.orgtree.pages import unit_page_parts
@@ -31,7 +31,7 @@ def tree(request):
     results = None
     if q:
         results = paginate(request, selectors.unit_list(request.user, q=q), 30)
-    context = {"roots": selectors.top_units(request.user), "q": q, "results": results}
+    context = {"roots": policies.top_units(request.user), "q": q, "results": results}
     return render_page(request, "orgtree/tree.html", context, partial="results")
 
 
@@ -51,7 +51,7 @@ def unit_detail(request, pk):
         "crumbs": selectors.breadcrumbs(unit),
         "collectives": [c for c in children if c.group == UnitGroup.COLLECTIVE],
         "children": [c for c in children if c.group != UnitGroup.COLLECTIVE],
-        "can_change": can(request.user, "change", unit),
+        "can_change": policies.may_change_unit(request.user, unit),
         "history": selectors.placement_history(unit),
         "log": describe(log_for_object(request.user, unit)[:20]),
         **unit_page_parts(request.user, unit),  # the roster, from people
@@ -87,7 +87,7 @@ def _form_page(request, form, unit, title, submit_label=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request, pk):
-    parent = selectors.unit_get(request.user, pk, "change")
+    parent = selectors.unit_get(request.user, pk, Action.CHANGE)
     form = UnitCreateForm(request.POST or None, user=request.user, initial={"valid_from": today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -113,7 +113,7 @@ def unit_create(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, pk):
-    unit = selectors.unit_get(request.user, pk, "change")
+    unit = selectors.unit_get(request.user, pk, Action.CHANGE)
     initial = {
         "code": unit.code,
         "name": unit.name,
@@ -148,7 +148,7 @@ def unit_change_page(request, pk, form_class, title, action):
 
     The move page here and people's restructuring pages (merge, dissolve) share it.
     """
-    unit = selectors.unit_get(request.user, pk, "change")
+    unit = selectors.unit_get(request.user, pk, Action.CHANGE)
     form = form_class(request.POST or None, user=request.user, initial={"effective": today()})
     if request.method == "POST" and form.is_valid():
         try:

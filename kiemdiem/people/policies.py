@@ -24,17 +24,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
-from kiemdiem.accounts.permissions import ALL, scope_prefixes
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
 from kiemdiem.orgtree.models import Unit
+from kiemdiem.orgtree.policies import covers, may_change_everything, may_change_unit
 from kiemdiem.people.models import Affiliation, AffiliationKind, Person
 
 HOME_KINDS = (AffiliationKind.CELL, AffiliationKind.POSITION, AffiliationKind.EMPLOYMENT)
 PERSONAL_FIELDS = ("birth_date", "citizen_id", "phone", "email")
 MEMBER_PERSONAL_FIELDS = ("card_number",)
-
-
-def _under(path: str, prefixes) -> bool:
-    return prefixes == ALL or any(path.startswith(p) for p in prefixes)
 
 
 def _paths_q(prefixes, field: str = "unit__path") -> Q:
@@ -56,7 +54,7 @@ def homes_q(prefixes) -> Q:
 
 def personal_people(user) -> QuerySet:
     """Everyone whose personal fields ``user`` may see (one query, for lists and exports)."""
-    prefixes = scope_prefixes(user, "view")
+    prefixes = scope_prefixes(user, Action.VIEW)
     if prefixes == ALL:
         return Person.objects.all()
     q = homes_q(prefixes) if prefixes else Q(pk__in=[])
@@ -68,7 +66,7 @@ def personal_people(user) -> QuerySet:
 def with_personal(queryset: QuerySet, user, person_field: str = "pk") -> QuerySet:
     """Annotate each row with ``personal``: may ``user`` see the personal fields of the row's
     person (``person_field`` names the person's id on the row)?"""
-    if scope_prefixes(user, "view") == ALL:
+    if scope_prefixes(user, Action.VIEW) == ALL:
         return queryset.annotate(personal=Value(True, output_field=BooleanField()))
     allowed = personal_people(user).filter(pk=OuterRef(person_field))
     return queryset.annotate(personal=Exists(allowed))
@@ -94,23 +92,23 @@ def seat_of_change(person: Person) -> list[Unit]:
     return []
 
 
-def may_change_unit(user, unit: Unit) -> bool:
-    if user is None:
-        return True
-    return _under(unit.path, scope_prefixes(user, "change"))
+def may_create_person(user, unit: Unit | None = None) -> bool:
+    """Add a person to ``unit``; a person with no unit yet belongs to no subtree, so only a
+    grant on the whole tree adds one."""
+    return may_change_everything(user) if unit is None else may_change_unit(user, unit)
 
 
 def may_change_person(user, person: Person) -> bool:
     """Edit details and membership, change the status, transfer to another cell."""
     if user is None:
         return True
-    prefixes = scope_prefixes(user, "change")
-    return prefixes == ALL or any(_under(unit.path, prefixes) for unit in seat_of_change(person))
+    prefixes = scope_prefixes(user, Action.CHANGE)
+    return prefixes == ALL or any(covers(prefixes, unit.path) for unit in seat_of_change(person))
 
 
 def changeable_people(user) -> QuerySet:
     """Everyone ``user`` may change (``may_change_person`` as one query)."""
-    prefixes = scope_prefixes(user, "change")
+    prefixes = scope_prefixes(user, Action.CHANGE)
     if prefixes == ALL:
         return Person.objects.all()
     if not prefixes:
@@ -127,16 +125,6 @@ def changeable_people(user) -> QuerySet:
     )
 
 
-def may_create_person(user, unit: Unit | None) -> bool:
-    """Add a person to ``unit``; a person with no unit yet belongs to no subtree, so only a
-    whole-tree grant may add one without a unit."""
-    if user is None:
-        return True
-    if unit is not None:
-        return may_change_unit(user, unit)
-    return scope_prefixes(user, "change") == ALL
-
-
 def may_admit(user, person: Person, unit: Unit | None = None) -> bool:
     """Record a membership: where the person works now, or — for someone new with no home
     yet — the unit they are being added to."""
@@ -149,6 +137,14 @@ def may_admit(user, person: Person, unit: Unit | None = None) -> bool:
 
 def may_start_affiliation(user, person: Person, unit: Unit) -> bool:
     return may_change_unit(user, unit)
+
+
+def may_add_affiliation(user, person: Person) -> bool:
+    """Start a post or a registration for ``person``: anyone linked to a subtree the user may
+    change (the form then offers only the units the user may change)."""
+    if user is None:
+        return True
+    return restrict(Person.objects.filter(pk=person.pk), user, Action.CHANGE).exists()
 
 
 def may_end_affiliation(user, affiliation: Affiliation) -> bool:

@@ -4,6 +4,11 @@ These sit above ``orgtree.services`` (the tree alone) and ``people.services`` (p
 because a reorganization changes both in one transaction: the 2025 reform merged provinces and
 communes, moved their cells and members, and dissolved the district level. They live in
 ``people``, the app above the tree.
+
+Each act checks ``orgtree.policies`` for its ``actor`` once, at the top (``PermissionDenied``,
+nothing changed); the tree steps it then takes (moving the sub-units, creating the parts of a
+split where the old unit stood, pointing the units it rated at its successor) are parts of that
+one act and use the unchecked steps of ``orgtree.services``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_action
+from kiemdiem.orgtree import policies
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import Unit, UnitGroup
 from kiemdiem.people.models import Affiliation, AffiliationKind, CadreAuthority
@@ -91,7 +97,7 @@ def _repoint_references(
             )
         return
     for unit in managed_units:
-        tree.unit_update(
+        tree.unit_update_unchecked(
             unit=unit,
             name=unit.name,
             short_name=unit.short_name,
@@ -139,7 +145,9 @@ def _check_compatible(source: Unit, target: Unit) -> None:
 
 @transaction.atomic
 def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, actor) -> Unit:
-    """Merge ``sources`` into ``target``: their sub-units and people move, then they close."""
+    """Merge ``sources`` into ``target``: their sub-units and people move, then they close.
+    Needs ``change`` on the target and on every source."""
+    policies.check(policies.may_merge(actor, sources, target))
     if not sources:
         raise ValidationError({"sources": _("Choose at least one unit to merge.")})
     if not target.is_active:
@@ -159,10 +167,14 @@ def units_merge(*, sources: list[Unit], target: Unit, effective: datetime.date, 
     for source in sorted(sources, key=lambda u: u.path):
         source.refresh_from_db()
         for child in source.children.filter(valid_to__isnull=True).order_by("path"):
-            tree.unit_move(unit=child, new_parent=target, effective=effective, actor=actor)
+            tree.unit_move_unchecked(
+                unit=child, new_parent=target, effective=effective, actor=actor
+            )
         people = _carry_affiliations(source, target, effective)
         _repoint_references(source, target, effective, actor)
-        tree.unit_dissolve(unit=source, effective=effective, successor=target, actor=actor)
+        tree.unit_dissolve_unchecked(
+            unit=source, effective=effective, successor=target, actor=actor
+        )
         summary.append({"unit": source.pk, "code": source.code, "people": people})
     log_action(
         "unit.merged",
@@ -192,8 +204,9 @@ def unit_split(
     """Split ``source`` into new units under the same parent, then dissolve it.
 
     Every active sub-unit and every current member must be given to exactly one part, so
-    nothing is left behind in a dissolved unit.
+    nothing is left behind in a dissolved unit. Needs ``change`` on ``source``.
     """
+    policies.check(policies.may_change_unit(actor, source))
     if len(parts) < 2:
         raise ValidationError({"parts": _("A split makes at least two units.")})
     children = {u.pk for u in source.children.filter(valid_to__isnull=True)}
@@ -210,7 +223,7 @@ def unit_split(
 
     new_units = []
     for part in parts:
-        unit = tree.unit_create(
+        unit = tree.unit_create_unchecked(
             code=part.code,
             name=part.name,
             kind=part.kind,
@@ -220,13 +233,13 @@ def unit_split(
             actor=actor,
         )
         for child in part.children:
-            tree.unit_move(unit=child, new_parent=unit, effective=effective, actor=actor)
+            tree.unit_move_unchecked(unit=child, new_parent=unit, effective=effective, actor=actor)
         for affiliation in current.filter(person_id__in=part.people_ids).select_related("person"):
             _carry(affiliation, unit, effective, source)
         new_units.append(unit)
     _end_posts(source, effective)
     _repoint_references(source, None, effective, actor)
-    tree.unit_dissolve(unit=source, effective=effective, actor=actor)
+    tree.unit_dissolve_unchecked(unit=source, effective=effective, actor=actor)
     log_action(
         "unit.split",
         actor=actor,
@@ -239,7 +252,9 @@ def unit_split(
 
 @transaction.atomic
 def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
-    """Dissolve a unit that has no members left; its posts end on the same day."""
+    """Dissolve a unit that has no members left; its posts end on the same day. Needs
+    ``change`` on the unit."""
+    policies.check(policies.may_change_unit(actor, unit))
     people = Affiliation.objects.current().filter(unit=unit).exclude(kind=AffiliationKind.POSITION)
     if people.exists():
         raise ValidationError(
@@ -247,4 +262,4 @@ def unit_close(*, unit: Unit, effective: datetime.date, actor) -> Unit:
         )
     _end_posts(unit, effective)
     _repoint_references(unit, None, effective, actor)
-    return tree.unit_dissolve(unit=unit, effective=effective, actor=actor)
+    return tree.unit_dissolve_unchecked(unit=unit, effective=effective, actor=actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.common.db import search_words
 from kiemdiem.orgtree.models import Unit
@@ -11,7 +12,9 @@ from kiemdiem.people import policies
 from kiemdiem.people.models import Affiliation, AffiliationKind, Person
 
 
-def person_list(user, *, unit: Unit | None = None, q: str = "", action: str = "view") -> QuerySet:
+def person_list(
+    user, *, unit: Unit | None = None, q: str = "", action: Action = Action.VIEW
+) -> QuerySet:
     people = restrict(Person.objects.all(), user, action)
     if unit is not None:
         people = people.filter(
@@ -24,7 +27,7 @@ def person_list(user, *, unit: Unit | None = None, q: str = "", action: str = "v
     return people.select_related("membership").order_by("sort_key", "pk")
 
 
-def person_get(user, pk: int, action: str = "view") -> Person:
+def person_get(user, pk: int, action: Action = Action.VIEW) -> Person:
     person = get_or_404(Person.objects.select_related("membership"), user, action, pk=pk)
     return person
 
@@ -96,14 +99,14 @@ def unit_split_people(unit: Unit) -> QuerySet:
 
 def people_count(user) -> int:
     """How many people ``person_list`` shows ``user`` (the start page's count)."""
-    return restrict(Person.objects.all(), user, "view").count()
+    return restrict(Person.objects.all(), user, Action.VIEW).count()
 
 
 def member_count(user) -> int:
     """Party members active in the cells ``user`` can open: the sum of those cells' rosters
     (``unit_members``), so the start page and the cell pages agree. Members registered in a
     cell only as residents are counted in their own cell, not again here."""
-    cells = restrict(Unit.objects.filter(valid_to__isnull=True), user, "view")
+    cells = restrict(Unit.objects.filter(valid_to__isnull=True), user, Action.VIEW)
     return (
         Affiliation.objects.current()
         .filter(kind=AffiliationKind.CELL, unit__in=cells.values("pk"))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404
 from kiemdiem.audit.display import describe
 from kiemdiem.audit.selectors import log_for_object
@@ -63,9 +64,7 @@ def person_detail(request, pk):
         "affiliations": affiliations,
         "authorities": person.authorities.select_related("authority").order_by("-valid_from"),
         "can_change": policies.may_change_person(request.user, person),
-        "can_add_affiliation": selectors.person_list(request.user, action="change")
-        .filter(pk=pk)
-        .exists(),
+        "can_add_affiliation": policies.may_add_affiliation(request.user, person),
         "show_personal": policies.may_view_personal(request.user, person),
         "log": describe(log_for_object(request.user, person)[:20]),
     }
@@ -93,7 +92,7 @@ def _back_to(person):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request, unit_pk):
-    unit = unit_get(request.user, unit_pk, "change")
+    unit = unit_get(request.user, unit_pk, Action.CHANGE)
     initial = {"since": today(), "kind": "cell" if unit.is_cell else "employment"}
     form = NewPersonForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -225,7 +224,7 @@ def affiliation_add(request, pk):
 
     # A post or registration in a unit the user may change, for anyone linked to their
     # subtree (the form only offers those units; the service checks again).
-    person = selectors.person_get(request.user, pk, "change")
+    person = selectors.person_get(request.user, pk, Action.CHANGE)
     return _person_action(
         request,
         pk,
@@ -241,7 +240,7 @@ def affiliation_add(request, pk):
 @require_http_methods(["GET", "POST"])
 def affiliation_end(request, pk):
     affiliation = get_or_404(
-        Affiliation.objects.select_related("person", "unit"), request.user, "change", pk=pk
+        Affiliation.objects.select_related("person", "unit"), request.user, Action.CHANGE, pk=pk
     )
     if not policies.may_end_affiliation(request.user, affiliation):
         raise Http404
@@ -291,7 +290,7 @@ def unit_close(request, pk):
 @require_http_methods(["GET", "POST"])
 def unit_split(request, pk):
     """Split a unit: name the new units, give each sub-unit and each person to one of them."""
-    unit = unit_get(request.user, pk, "change")
+    unit = unit_get(request.user, pk, Action.CHANGE)
     try:
         parts = min(max(int(request.GET.get("parts", 2)), 2), 10)
     except ValueError:

@@ -7,6 +7,20 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Self-reviews")
 
     def ready(self):
+        from kiemdiem.cycles import hooks
         from kiemdiem.reviews import audit
+        from kiemdiem.reviews.models import ReviewStatus, SelfReview
+        from kiemdiem.reviews.services import check_rated_on_submitted_review
 
         audit.register_actions()
+        # cycles sits below reviews and does not import it: tell it what it needs to know
+        # about self-reviews (cycles.hooks).
+        hooks.register_rating_check(check_rated_on_submitted_review)
+        hooks.register_review_states(
+            hooks.ReviewStates(
+                relation=SelfReview._meta.get_field("subject").related_query_name(),
+                status_field="status",
+                submitted=ReviewStatus.SUBMITTED,
+                in_progress=(ReviewStatus.DRAFT, ReviewStatus.RETURNED),
+            )
+        )

@@ -3,6 +3,11 @@
 A draft can be saved as often as the writer likes (the page autosaves); submitting locks it and
 records a numbered version; an amendment re-opens it with a reason and the next submission is
 recorded as the next version. Nothing written is ever overwritten without a version behind it.
+
+Each write checks ``reviews.policies`` for its ``actor`` first and refuses with
+``PermissionDenied`` (nothing changed) — except a suggestion, which was refused with a
+``ValidationError`` before the policy existed and still is; ``actor=None`` is the system (demo,
+commands, fixtures).
 """
 
 from __future__ import annotations
@@ -18,16 +23,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import can
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
 from kiemdiem.cycles.services import hold_open
 from kiemdiem.notifications.services import notify
-from kiemdiem.orgtree.models import Unit, UnitGroup
-from kiemdiem.people.models import Affiliation
-from kiemdiem.reviews import catalogue, engine
+from kiemdiem.orgtree.models import UnitGroup
+from kiemdiem.reviews import catalogue, engine, policies
 from kiemdiem.reviews.models import (
     ReviewStatus,
     ReviewVersion,
@@ -41,27 +43,6 @@ MAX_TEXT = 20_000
 MAX_ROWS = 100
 
 
-def is_head_of(user, unit_id: int) -> bool:
-    person_id = getattr(user, "person_id", None)
-    return bool(person_id) and (
-        Affiliation.objects.current().heads().filter(person_id=person_id, unit_id=unit_id).exists()
-    )
-
-
-def is_writer(user, subject: Subject) -> bool:
-    """The person reviewed, or the head who writes a unit's report."""
-    person_id = getattr(user, "person_id", None)
-    if subject.person_id:
-        return bool(person_id) and subject.person_id == person_id
-    return is_head_of(user, subject.unit_id)
-
-
-def may_write(user, subject: Subject) -> bool:
-    """The person reviewed writes their own; a collective's or unit's report is written by its
-    head; staff and secretaries with change rights may enter a review on someone's behalf."""
-    return is_writer(user, subject) or can(user, Action.CHANGE, subject.unit)
-
-
 def form_of(subject: Subject) -> catalogue.FormSpec:
     pin = engine.pin_of(subject)
     if pin is None:
@@ -70,6 +51,20 @@ def form_of(subject: Subject) -> catalogue.FormSpec:
         return catalogue.form_for(pin.pack_id, subject.kind)
     except catalogue.CatalogueError as error:
         raise ValidationError(_("There is no self-review form for this subject.")) from error
+
+
+def check_rated_on_submitted_review(subject: Subject) -> None:
+    """A subject with a self-review form is rated on its submitted review (not a draft, nor one
+    being amended or sent back). Called by ``cycles.services.subject_rate`` through
+    ``cycles.hooks`` (registered in ``ReviewsConfig.ready``)."""
+    try:
+        form_of(subject)
+    except ValidationError:
+        return  # no form for this kind under the pinned rule set: rated on the record
+    if not SelfReview.objects.filter(subject=subject, status=ReviewStatus.SUBMITTED).exists():
+        raise ValidationError(
+            _("The self-review has not been submitted yet (or is being amended or sent back).")
+        )
 
 
 def previous_shortcomings(subject: Subject) -> list[str]:
@@ -125,6 +120,7 @@ def _lock_review(review: SelfReview) -> SelfReview:
 @transaction.atomic
 def review_start(*, subject: Subject, actor) -> SelfReview:
     """The subject's review, created as a draft (last cycle's shortcomings filled in)."""
+    policies.check(policies.ReviewPolicy(actor, subject).may_write)
     existing = SelfReview.objects.filter(subject_id=subject.pk).first()
     if existing is not None:
         return existing
@@ -531,6 +527,7 @@ def review_save(
     ``keep_valid`` (the page): an invalid field does not stop the rest of the draft from being
     saved; see ``_apply``. Without it an invalid field refuses the whole save (a program's
     draft comes through ``review_replace``, which checks its shape first)."""
+    policies.check(policies.ReviewPolicy(actor, review.subject).may_write)
     review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)
@@ -552,7 +549,8 @@ def review_replace(
     its shape is checked first (``shape.check_shape``: only the form's sections, each of its
     type, the rating's inputs with values of theirs; JSON numbers and booleans become the
     stored text), then it is saved all or nothing (``review_save``). Nothing is locked
-    before the shape is right."""
+    before the shape is right — nor is the shape read for someone who may not write."""
+    policies.check(policies.ReviewPolicy(actor, review.subject).may_write)
     form = catalogue.forms()[review.form_key]
     content = check_shape(form, engine.inputs_of(review.subject), content)
     return review_save(
@@ -618,6 +616,7 @@ def review_submit(
 ) -> SelfReview:
     """Lock the review and record it as the next version — with ``content`` and
     ``proposed_tier`` saved first in the same transaction when given (the page's Submit)."""
+    policies.check(policies.ReviewPolicy(actor, review.subject).may_submit)
     review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)
@@ -666,6 +665,7 @@ def review_submit(
 @transaction.atomic
 def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
     """Re-open a submitted review for an amendment; the submitted version stays on record."""
+    policies.check(policies.ReviewPolicy(actor, review.subject).may_amend)
     review = _lock_review(review)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be amended."))
@@ -689,14 +689,13 @@ def review_amend(*, review: SelfReview, reason: str, actor) -> SelfReview:
 
 @transaction.atomic
 def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
-    """Send a submitted review back to its writer with a comment."""
+    """Send a submitted review back to its writer with a comment (not the writer themself)."""
+    policies.check(policies.ReviewPolicy(actor, review.subject).may_return)
     review = _lock_review(review)
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be sent back."))
     if review.subject.tier:
         raise ValidationError(_("This subject has been rated; the review can no longer change."))
-    if is_writer(actor, review.subject):
-        raise ValidationError(_("The writer cannot send back their own review."))
     if not comment.strip():
         raise ValidationError({"comment": _("Say what needs to change.")})
     review.status = ReviewStatus.RETURNED
@@ -725,24 +724,15 @@ def review_return(*, review: SelfReview, comment: str, actor) -> SelfReview:
 def _tell_writers(subject: Subject, *, key: str, text) -> None:
     """A notice to whoever writes the subject's review, in their own language (``text`` is
     called once per recipient under their language)."""
-    for user in _writers(subject):
+    for user in policies.writers(subject):
         with translation.override(user.language):
             notify(user, key=key, text=text(), url=reverse("review-edit", args=[subject.pk]))
-
-
-def _writers(subject: Subject):
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(is_active=True)
-    if subject.person_id:
-        return users.filter(person_id=subject.person_id)
-    heads = Affiliation.objects.current().heads().filter(unit_id=subject.unit_id)
-    return users.filter(person_id__in=heads.values("person_id"))
 
 
 @transaction.atomic
 def review_link(*, review: SelfReview, members: list[SelfReview], actor) -> SelfReview:
     """Link members' reviews into the collective's report (members of that collective only)."""
+    policies.check(policies.ReviewPolicy(actor, review.subject).may_link)
     review = _lock_review(review)
     if review.subject.person_id is not None:
         raise ValidationError(_("Only a collective's report links its members' reviews."))
@@ -776,23 +766,13 @@ def suggestion_add(*, subject: Subject, text: str, actor) -> Suggestion:
     """A level suggests content for a subject's review (HD 21/25/43: "gợi ý kiểm điểm").
     It is raised in the name of the nearest unit, at or above the subject's, where the actor
     may change things; the writer is told."""
-    from kiemdiem.accounts.permissions import ALL, scope_prefixes
-
     hold_open(subject.cycle_id)
-    if is_writer(actor, subject):
+    if not policies.ReviewPolicy(actor, subject).may_suggest:
         raise ValidationError(_("You may not raise suggestions for this subject."))
     text = _text(text, "text")
     if not text:
         raise ValidationError({"text": _("Write the suggested content.")})
-    prefixes = scope_prefixes(actor, Action.CHANGE)
-    path = subject.unit.path
-    if prefixes == ALL:
-        level = subject.cycle.root
-    else:
-        covering = [p for p in prefixes if path.startswith(p)]
-        if not covering:
-            raise ValidationError(_("You may not raise suggestions for this subject."))
-        level = Unit.objects.get(path=max(covering, key=len))
+    level = policies.suggesting_level(actor, subject)
     suggestion = Suggestion.objects.create(
         subject=subject, raised_by=level, text=text, created_by=actor
     )

@@ -12,15 +12,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import can, get_or_404, restrict
+from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.common.views import render_page
+from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import prerequisites
-from kiemdiem.people.models import Affiliation
 from kiemdiem.people.policies import may_view_personal
-from kiemdiem.reviews import catalogue, engine, forms, services
+from kiemdiem.reviews import catalogue, engine, forms, policies, services
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
+from kiemdiem.reviews.policies import ReviewPolicy
 
 # Criterion levels as the guides name them (XS / T / TB / K).
 LEVEL_CHOICES = [
@@ -52,16 +53,8 @@ def _messages_of(error: ValidationError) -> list[str]:
 
 def _context(request, subject: Subject, review: SelfReview | None, errors=()):
     user = request.user
-    is_writer = services.is_writer(user, subject)
-    may_change = can(user, Action.CHANGE, subject.unit)
-    may_write = is_writer or may_change  # as services.may_write
-    writable = (
-        review is not None
-        and not review.locked
-        and not subject.tier
-        and subject.cycle.status == CycleStatus.OPEN
-        and may_write
-    )
+    policy = ReviewPolicy(user, subject, review)
+    writable = policy.offers_edit
     form = catalogue.forms()[review.form_key] if review else None
     collective = None
     if subject.person_id and subject.unit.group == "collective":
@@ -76,7 +69,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
             .first()
         )
     linkable = []
-    if review and not subject.person_id and may_write:
+    if review and not subject.person_id and policy.may_link:
         linkable = list(
             SelfReview.objects.filter(
                 subject__cycle=subject.cycle,
@@ -92,7 +85,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         if collective.status != ReviewStatus.SUBMITTED:  # being amended: the version in force
             shown = collective.versions.exclude(kind="returned").order_by("-number").first().content
         collective_sections = forms.section_views(collective_form, shown, [], editable=False)
-    may_rate = subject.status == SubjectStatus.PENDING and cycles.may_rate(user, subject)
+    may_rate = policy.offers_rate
     field_errors = services.unsaved_errors(review) if writable else {}
     return {
         "subject": subject,
@@ -112,16 +105,9 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "field_errors": field_errors,
         "result": services.live_result(review) if review else {},
         "writable": writable,
-        "may_start": review is None
-        and subject.status == SubjectStatus.PENDING
-        and subject.cycle.status == CycleStatus.OPEN
-        and may_write,
-        "may_amend": review is not None and review.locked and not subject.tier and may_write,
-        "may_return": review is not None
-        and review.locked
-        and not subject.tier
-        and not is_writer
-        and may_change,
+        "may_start": policy.offers_start,
+        "may_amend": policy.offers_amend,
+        "may_return": policy.offers_return,
         "may_rate": may_rate,
         "waits_for": list(prerequisites(subject).select_related("person", "unit"))
         if may_rate
@@ -134,10 +120,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "linkable": linkable,
         "linked": set(review.linked_reviews.values_list("pk", flat=True)) if review else set(),
         "suggestions": subject.suggestions.select_related("raised_by"),
-        "may_suggest": subject.status == SubjectStatus.PENDING
-        and subject.cycle.status == CycleStatus.OPEN
-        and not is_writer
-        and may_change,
+        "may_suggest": policy.offers_suggest,
         "versions": review.versions.select_related("created_by") if review else [],
         "tiers": TierChoice.choices,
         "errors": errors,
@@ -159,41 +142,23 @@ def _act(request, subject: Subject, write, success: str = ""):
 @login_required
 def review_mine(request):
     """The reviews the signed-in person writes: their own, and the reports of units they head."""
-    person_id = request.user.person_id
-    rows = []
-    if person_id:
-        own = Subject.objects.filter(person_id=person_id)
-        headed = Subject.objects.filter(person__isnull=True, unit_id__in=_headed_units(person_id))
-        rows = (
-            (own | headed)
-            .filter(cycle__status=CycleStatus.OPEN)
-            .select_related("cycle", "unit", "person", "review")
-            .order_by("-cycle__year", "cycle__code", "kind")
-            .distinct()
-        )
+    rows = (
+        policies.subjects_written_by(request.user)
+        .filter(cycle__status=CycleStatus.OPEN)
+        .select_related("cycle", "unit", "person", "review")
+        .order_by("-cycle__year", "cycle__code", "kind")
+        .distinct()
+    )
     return render_page(
         request, "reviews/mine.html", {"rows": rows, "to_rate": _to_rate(request.user)}
     )
 
 
-def _headed_units(person_id: int):
-    return Affiliation.objects.current().heads().filter(person_id=person_id).values("unit_id")
-
-
 def _to_rate(user):
     """For an agency head: the staff's state-track self-assessments waiting for their rating."""
-    person_id = user.person_id
-    if not person_id:
-        return []
     return (
-        Subject.objects.filter(
-            track="state",
-            status=SubjectStatus.PENDING,
-            person__isnull=False,
-            unit_id__in=_headed_units(person_id),
-            cycle__status=CycleStatus.OPEN,
-        )
-        .exclude(person_id=person_id)
+        cycle_policies.rated_as_agency_head(user)
+        .filter(status=SubjectStatus.PENDING, cycle__status=CycleStatus.OPEN)
         .select_related("cycle", "unit", "person", "review")
         .order_by("cycle__code", "unit__name_sort_key", "person__sort_key")
     )
@@ -210,7 +175,7 @@ def review_edit(request, subject_pk):
 @require_POST
 def review_start(request, subject_pk):
     subject = _subject(request.user, subject_pk)
-    if not services.may_write(request.user, subject):
+    if not ReviewPolicy(request.user, subject).may_write:
         raise Http404
     return _act(
         request, subject, lambda: services.review_start(subject=subject, actor=request.user)
@@ -220,7 +185,7 @@ def review_start(request, subject_pk):
 def _writable_review(request, subject_pk) -> tuple[Subject, SelfReview]:
     subject = _subject(request.user, subject_pk)
     review = SelfReview.objects.filter(subject=subject).first()
-    if review is None or not services.may_write(request.user, subject):
+    if review is None or not ReviewPolicy(request.user, subject).may_write:
         raise Http404
     return subject, review
 
@@ -310,7 +275,7 @@ def review_amend(request, subject_pk):
 def review_return(request, subject_pk):
     subject = _subject(request.user, subject_pk)
     review = SelfReview.objects.filter(subject=subject).first()
-    if review is None or not can(request.user, Action.CHANGE, subject.unit):
+    if review is None or not ReviewPolicy(request.user, subject).may_return:
         raise Http404
     return _act(
         request,
@@ -341,7 +306,7 @@ def review_link(request, subject_pk):
 @require_POST
 def subject_rate(request, subject_pk):
     subject = _subject(request.user, subject_pk)
-    if not cycles.may_rate(request.user, subject):
+    if not ReviewPolicy(request.user, subject).may_rate:
         raise Http404
     return _act(
         request,
@@ -396,7 +361,7 @@ def review_print(request, subject_pk):
 @require_POST
 def suggestion_add(request, subject_pk):
     subject = _subject(request.user, subject_pk)
-    if not can(request.user, Action.CHANGE, subject.unit):
+    if not ReviewPolicy(request.user, subject).may_change:
         raise Http404
     return _act(
         request,

@@ -17,9 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kiemdiem.accounts import services
-from kiemdiem.accounts.models import Grant, Role, User
-from kiemdiem.accounts.permissions import has_any, restrict
+from kiemdiem.accounts import policies, services
+from kiemdiem.accounts.models import Action, Role, User
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
@@ -35,7 +34,7 @@ class NewUserForm(ScopedForm):
         help_text=gettext_lazy("The person should change it after the first sign-in."),
     )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
-    unit = UnitCodeField(label=gettext_lazy("On unit (code)"), action="manage_access")
+    unit = UnitCodeField(label=gettext_lazy("On unit (code)"), action=Action.MANAGE_ACCESS)
 
     def clean_password(self):
         password = self.cleaned_data["password"]
@@ -46,7 +45,7 @@ class NewUserForm(ScopedForm):
 @login_required
 def user_create_for_person(request, person_pk):
     """Give a person a login and a first role, in one step."""
-    if not has_any(request.user, "manage_access"):
+    if not policies.may_manage_access(request.user):
         return render_page(request, "403.html", {}, status=403)
     person = person_get(request.user, person_pk)
     if not may_change_person(request.user, person):
@@ -87,26 +86,25 @@ def user_create_for_person(request, person_pk):
 
 class GrantForm(ScopedForm):
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
-    unit = UnitCodeField(label=gettext_lazy("On unit (code)"), action="manage_access")
+    unit = UnitCodeField(label=gettext_lazy("On unit (code)"), action=Action.MANAGE_ACCESS)
 
 
 @login_required
 def user_list(request):
     """Users holding a role inside the subtree the manager may manage."""
-    if not has_any(request.user, "manage_access"):
+    if not policies.may_manage_access(request.user):
         return render_page(request, "403.html", {}, status=403)
-    grants = restrict(Grant.objects.all(), request.user, "manage_access")
-    users = User.objects.filter(pk__in=grants.values("user_id")).order_by("username")
+    users = policies.managed_users(request.user).order_by("username")
     context = {"page": paginate(request, users.prefetch_related("grants__unit"))}
     return render_page(request, "accounts/user_list.html", context)
 
 
 @login_required
 def user_detail(request, pk):
-    if not has_any(request.user, "manage_access"):
+    if not policies.may_manage_access(request.user):
         return render_page(request, "403.html", {}, status=403)
-    grants = restrict(Grant.objects.all(), request.user, "manage_access")
-    user = User.objects.filter(pk__in=grants.values("user_id"), pk=pk).first()
+    grants = policies.manageable_grants(request.user)
+    user = policies.managed_users(request.user).filter(pk=pk).first()
     if user is None:
         raise Http404
     form = GrantForm(request.POST or None, user=request.user)

@@ -1,20 +1,23 @@
 from django.utils.functional import SimpleLazyObject
 
-from kiemdiem.accounts.permissions import has_any
+from kiemdiem.accounts.policies import may_manage_access
+from kiemdiem.audit.policies import may_read_log
+from kiemdiem.imports.policies import may_open
 from kiemdiem.notifications.services import unread_count
 
 
 def navigation(request):
-    """The site menu: which entries the signed-in user can use (computed only when a page asks)."""
+    """The site menu: which entries the signed-in user can use (computed only when a page
+    asks), as the policies of the apps behind them answer."""
     user = getattr(request, "user", None)
 
     def flags():
         if user is None or not user.is_authenticated:
             return {"audit": False, "access": False, "imports": False, "unread": 0}
         return {
-            "audit": has_any(user, "view_audit"),
-            "access": has_any(user, "manage_access"),
-            "imports": has_any(user, "view"),
+            "audit": may_read_log(user),
+            "access": may_manage_access(user),
+            "imports": may_open(user),
             "unread": unread_count(user),
         }
 

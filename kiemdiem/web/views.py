@@ -6,13 +6,14 @@ is below the tree (every app writes to the log).
 
 from django.contrib.auth.decorators import login_required
 
-from kiemdiem.accounts.permissions import has_any
 from kiemdiem.audit import registry
 from kiemdiem.audit.display import describe
+from kiemdiem.audit.policies import may_read_log
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.orgtree.models import CELL_KINDS
-from kiemdiem.orgtree.selectors import top_units, unit_get, unit_list
+from kiemdiem.orgtree.policies import top_units
+from kiemdiem.orgtree.selectors import unit_get, unit_list
 from kiemdiem.people.selectors import member_count, people_count
 
 
@@ -39,7 +40,7 @@ def home(request):
 @login_required
 def audit_log(request):
     """The audit log within the reader's scope, newest first."""
-    if not has_any(request.user, "view_audit"):
+    if not may_read_log(request.user):
         return render_page(request, "403.html", {}, status=403)
     unit_id = query_id(request, "unit")
     unit = unit_get(request.user, unit_id) if unit_id else None

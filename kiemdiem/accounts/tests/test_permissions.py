@@ -1,16 +1,17 @@
 from django.contrib.auth.models import AnonymousUser
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import can, restrict
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Person
 
 
-def visible_units(user, action="view"):
+def visible_units(user, action=Action.VIEW):
     return sorted(restrict(Unit.objects.all(), user, action).values_list("code", flat=True))
 
 
-def visible_people(user, action="view"):
+def visible_people(user, action=Action.VIEW):
     return sorted(restrict(Person.objects.all(), user, action).values_list("given_name", flat=True))
 
 
@@ -33,30 +34,35 @@ def test_members_see_their_own_records_only(province):
     member = province.users["member"]
     assert visible_people(member) == ["Bình"]
     assert visible_units(member) == ["A1"]
-    assert visible_people(member, "change") == []
+    assert visible_people(member, Action.CHANGE) == []
 
 
 def test_inspectors_and_deciders_read_but_do_not_change(province):
     for name in ("inspector", "decider"):
         user = province.users[name]
         assert len(visible_units(user)) == 8
-        assert visible_units(user, "change") == []
-        assert not can(user, "change", province.cell_a1)
+        assert visible_units(user, Action.CHANGE) == []
+        assert not can(user, Action.CHANGE, province.cell_a1)
 
 
 def test_secretary_changes_only_their_cell(province):
     secretary = province.users["secretary"]
-    assert visible_units(secretary, "change") == ["A1"]
-    assert visible_people(secretary, "change") == ["An", "Bình"]
+    assert visible_units(secretary, Action.CHANGE) == ["A1"]
+    assert visible_people(secretary, Action.CHANGE) == ["An", "Bình"]
 
 
 def test_audit_log_is_scoped(province):
     staff_b = province.users["staff_b"]
     units = set(
-        restrict(LogEntry.objects.all(), staff_b, "view_audit").values_list("unit__code", flat=True)
+        restrict(LogEntry.objects.all(), staff_b, Action.VIEW_AUDIT).values_list(
+            "unit__code", flat=True
+        )
     )
     assert units and units <= {"B", "B1"}
-    assert restrict(LogEntry.objects.all(), province.users["secretary"], "view_audit").count() == 0
+    assert (
+        restrict(LogEntry.objects.all(), province.users["secretary"], Action.VIEW_AUDIT).count()
+        == 0
+    )
 
 
 def test_dissolved_units_grant_nothing(province):

@@ -23,8 +23,8 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     Track,
 )
+from kiemdiem.cycles.policies import may_rate
 from kiemdiem.cycles.selectors import prerequisites
-from kiemdiem.cycles.services import may_rate
 from kiemdiem.demo import generator
 from kiemdiem.demo.review_cycles import TIERS, load_cycles, rating_values
 from kiemdiem.demo.tests.test_generator import db_snapshot

@@ -174,3 +174,16 @@ def test_a_member_grant_gives_only_the_own_record(province, door):
     visible = set(policies.personal_people(employee))
     assert visible == {door.employee}
     assert set(policies.personal_people(province.users["member"])) == {province.members["binh"]}
+
+
+def test_who_adds_a_person_and_starts_their_posts(province, door):
+    staff_a, staff_b = province.users["staff_a"], province.users["staff_b"]
+    assert policies.may_create_person(staff_a, province.cell_a1)
+    assert not policies.may_create_person(staff_b, province.cell_a1)
+    assert not policies.may_create_person(province.users["staff_p"])  # no unit: the whole tree
+    assert policies.may_create_person(None)
+    # Dung (cell B1) is registered as a resident in A1: A's staff may give her a post there
+    assert policies.may_add_affiliation(staff_a, door.resident)
+    assert policies.may_add_affiliation(staff_b, door.resident)
+    assert not policies.may_add_affiliation(staff_b, province.members["an"])
+    assert not policies.may_add_affiliation(province.users["inspector"], door.resident)

@@ -1,0 +1,122 @@
+"""The API routes the older matrices (``test_permissions``, ``test_cycle_permissions``) do not
+ask, asked the same way: anonymous, no grant, a sibling-subtree grant (A's staff), an ancestor
+grant (the province's staff) and the own-subtree grant (B's staff), with the objects in commune
+B's subtree. A user's own things (their tokens, their background jobs) belong to B's staff here:
+everyone else is a stranger to them. ``kiemdiem/web/tests/test_route_matrix.py`` checks that
+every route is in one of these matrices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from knox.models import AuthToken
+
+from kiemdiem.audit.models import LogEntry
+from kiemdiem.cycles.models import Subject
+from kiemdiem.jobs import registry
+from kiemdiem.jobs.models import Job, JobStatus
+from kiemdiem.reviews import services as reviews
+
+WHO = ("anon", "nogrant", "staff_a", "staff_p", "staff_b")
+
+
+@dataclass
+class Route:
+    name: str
+    url: Any  # (cycle, province, owner) → path
+    expect: tuple[int, int, int, int, int]  # anon, nogrant, sibling, ancestor, own
+    method: str = "get"
+    body: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+def _b1_report(cycle, province):
+    """Cell B1's own report (no head: written by the staff over B1), started."""
+    subject = Subject.objects.get(cycle=cycle, unit=province.cell_b1, person__isnull=True)
+    reviews.review_start(subject=subject, actor=None)
+    return subject
+
+
+def _nothing(context) -> None:
+    return None
+
+
+KIND = "test.route_matrix"
+if KIND not in registry.KINDS:
+    registry.register(KIND, "Route matrix", _nothing)
+
+
+def _background(owner):
+    """A failed background job of ``owner``'s, of a kind that may be run again."""
+    return Job.objects.create(kind=KIND, owner=owner, status=JobStatus.FAILED)
+
+
+ROUTES = [
+    Route("api-schema", lambda c, p, o: "/api/schema/", (401, 200, 200, 200, 200)),
+    Route("api-docs", lambda c, p, o: "/api/docs/", (401, 200, 200, 200, 200)),
+    Route(
+        "api-token",
+        lambda c, p, o: "/api/auth/token/",
+        (400, 400, 400, 400, 400),
+        method="post",
+        body={"username": "staff_b", "password": "wrong"},
+    ),
+    Route("api-tokens", lambda c, p, o: "/api/auth/tokens/", (401, 200, 200, 200, 200)),
+    Route(
+        "api-token-detail",
+        lambda c, p, o: f"/api/auth/tokens/{AuthToken.objects.filter(user=o).first().token_key}/",
+        (401, 404, 404, 404, 204),
+        method="delete",
+    ),
+    Route("api-me", lambda c, p, o: "/api/me/", (401, 200, 200, 200, 200)),
+    Route("api-audit-list", lambda c, p, o: "/api/audit/", (401, 200, 200, 200, 200)),
+    Route(
+        "api-cycle-list",
+        lambda c, p, o: "/api/cycles/",
+        (401, 200, 200, 200, 200),
+        extra={"member": 200},
+    ),
+    Route(
+        "api-subject-link-reviews",
+        lambda c, p, o: f"/api/subjects/{_b1_report(c, p).pk}/review/link/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body={"reviews": []},
+        extra={"inspector": 403, "decider": 403},
+    ),
+    Route("api-job-list", lambda c, p, o: "/api/jobs/", (401, 200, 200, 200, 200)),
+    Route(
+        "api-job-detail",
+        lambda c, p, o: f"/api/jobs/{_background(o).pk}/",
+        (401, 404, 404, 404, 200),
+    ),
+    Route(
+        "api-job-retry",
+        lambda c, p, o: f"/api/jobs/{_background(o).pk}/retry/",
+        (401, 404, 404, 404, 200),
+        method="post",
+    ),
+]
+
+
+def _cases():
+    for route in ROUTES:
+        expected = dict(zip(WHO, route.expect, strict=True)) | route.extra
+        for who, status in expected.items():
+            yield pytest.param(route, who, status, id=f"{route.name}-{who}")
+
+
+@pytest.mark.parametrize(("route", "who", "expected"), list(_cases()))
+def test_route_permission_matrix(client_for, province, cycle, route, who, expected):
+    owner = province.users["staff_b"]
+    AuthToken.objects.create(user=owner)  # a token of the owner's own, beside the client's
+    url = route.url(cycle, province, owner)
+    client = client_for(None if who == "anon" else who)
+    audit = LogEntry.objects.count()
+    response = getattr(client, route.method)(url, route.body, format="json")
+    assert response.status_code == expected, (route.name, who, response.content[:300])
+    if expected >= 400:
+        assert LogEntry.objects.count() == audit
