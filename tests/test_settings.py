@@ -133,3 +133,19 @@ def test_the_server_error_page_is_vietnamese_and_stands_alone():
     with translation.override("vi"):
         page = render_to_string("500.html")
     assert "Đã xảy ra lỗi" in page and "{%" not in page
+
+
+def test_development_reports_the_content_policy_and_production_enforces_it(tmp_path):
+    """Django's debug pages style themselves without our nonce: readable in development,
+    while everything deployed (production, the demo) enforces the policy."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(bool(s.CONTENT_SECURITY_POLICY), bool(getattr(s, 'CONTENT_SECURITY_POLICY_REPORT_ONLY', None)))"
+    )
+    env = {"KIEMDIEM_VAR_DIR": str(tmp_path), "DJANGO_SECRET_KEY": "k" * 60}
+    dev = manage("shell", "-c", code, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"})
+    demo = manage(
+        "shell", "-c", code, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.demo"}
+    )
+    assert dev.stdout.split()[-2:] == ["False", "True"], dev.stderr
+    assert demo.stdout.split()[-2:] == ["True", "False"], demo.stderr

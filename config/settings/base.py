@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kiemdiem.accounts.context_processors.navigation",
+                "kiemdiem.web.context_processors.navigation",
             ],
         },
     }
@@ -286,6 +286,13 @@ LOGGING = {
 # (kiemdiem/imports/limits.py, docs/imports.md). The defaults keep the process handling an
 # upload under 512 MB; a 100,000-person file is 10 MB, 23 columns.
 IMPORTS_MAX_UPLOAD_BYTES = env("IMPORTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, cast=int)
+# No upload larger than any form takes is stored, even for a moment (kiemdiem/common/uploads.py).
+UPLOAD_MAX_BYTES = IMPORTS_MAX_UPLOAD_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "kiemdiem.common.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 IMPORTS_MAX_INFLATED_BYTES = env("IMPORTS_MAX_INFLATED_BYTES", 300 * 1024 * 1024, cast=int)
 IMPORTS_MAX_COMPRESSION_RATIO = env("IMPORTS_MAX_COMPRESSION_RATIO", 200, cast=int)
 IMPORTS_MAX_ZIP_MEMBERS = env("IMPORTS_MAX_ZIP_MEMBERS", 1000, cast=int)

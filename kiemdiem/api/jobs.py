@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from kiemdiem.api.views import E401, E403, E404, LIST_ERRORS, READ_ERRORS, ApiViewSet
+from kiemdiem.api.base import E401, E403, E404, LIST_ERRORS, READ_ERRORS, ApiViewSet
 from kiemdiem.jobs import selectors, services
 from kiemdiem.jobs.models import Job, JobStatus
 from kiemdiem.jobs.policies import JobPolicy

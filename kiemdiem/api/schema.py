@@ -40,7 +40,7 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if not isinstance(schema, dict) or "$ref" in schema:
             return schema
-        from kiemdiem.api.serializers import MAX_ID, ScopedPrimaryKeyField
+        from kiemdiem.api.fields import MAX_ID, ScopedPrimaryKeyField
 
         if isinstance(field, ScopedPrimaryKeyField):
             schema.update(minimum=1, maximum=MAX_ID)

@@ -4,16 +4,16 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from kiemdiem.api import auth_views, jobs, views
+from kiemdiem.api import accounts, audit, cycles, jobs, orgtree, people
 
 router = SimpleRouter()
-router.register("units", views.UnitViewSet, basename="api-unit")
-router.register("people", views.PersonViewSet, basename="api-person")
-router.register("affiliations", views.AffiliationViewSet, basename="api-affiliation")
-router.register("audit", views.AuditViewSet, basename="api-audit")
-router.register("cycles", views.CycleViewSet, basename="api-cycle")
-router.register("plans", views.PlanViewSet, basename="api-plan")
-router.register("subjects", views.SubjectViewSet, basename="api-subject")
+router.register("units", orgtree.UnitViewSet, basename="api-unit")
+router.register("people", people.PersonViewSet, basename="api-person")
+router.register("affiliations", people.AffiliationViewSet, basename="api-affiliation")
+router.register("audit", audit.AuditViewSet, basename="api-audit")
+router.register("cycles", cycles.CycleViewSet, basename="api-cycle")
+router.register("plans", cycles.PlanViewSet, basename="api-plan")
+router.register("subjects", cycles.SubjectViewSet, basename="api-subject")  # + api/reviews.py
 router.register("jobs", jobs.JobViewSet, basename="api-job")
 
 urlpatterns = [
@@ -27,13 +27,13 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path("auth/token/", auth_views.TokenView.as_view(), name="api-token"),
-    path("auth/tokens/", auth_views.TokenListView.as_view(), name="api-tokens"),
+    path("auth/token/", accounts.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", accounts.TokenListView.as_view(), name="api-tokens"),
     path(
         "auth/tokens/<str:token_id>/",
-        auth_views.TokenDetailView.as_view(),
+        accounts.TokenDetailView.as_view(),
         name="api-token-detail",
     ),
-    path("me/", views.MeView.as_view(), name="api-me"),
+    path("me/", accounts.MeView.as_view(), name="api-me"),
     *router.urls,
 ]

@@ -1,5 +1,16 @@
 """Database helpers the apps share (kept free of any app's models)."""
 
+from kiemdiem.common.vietnamese import fold_diacritics
+
+
+def search_words(queryset, q: str):
+    """Rows whose ``search_text`` holds every word of ``q``, diacritics optional ("nguyen van"
+    finds "Nguyễn Văn An"): the column is stored folded by ``fold_diacritics``, and so is each
+    word. The one word search of lists, pages and the API."""
+    for word in fold_diacritics(q).split():
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
 
 def column_writer(connection, table: str, column: str):
     """A function that sets ``column`` of ``table`` from (value, id) pairs: one statement per

@@ -201,6 +201,19 @@ class SubjectKind(models.TextChoices):
     PUBLIC_EMPLOYEE = "vien_chuc", _("Public employee")
 
 
+# The kinds of subject that are a person (the others are a unit or a collective).
+PERSON_SUBJECT_KINDS = frozenset(
+    {
+        SubjectKind.PARTY_MEMBER,
+        SubjectKind.LEADER,
+        SubjectKind.HEAD,
+        SubjectKind.MEMBER_OUTSIDE,
+        SubjectKind.CIVIL_SERVANT,
+        SubjectKind.PUBLIC_EMPLOYEE,
+    }
+)
+
+
 class SubjectStatus(models.TextChoices):
     PENDING = "pending", _("To be reviewed")
     RATED = "rated", _("Rated")

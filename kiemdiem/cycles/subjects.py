@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today, valid_on
 from kiemdiem.cycles.models import (
+    PERSON_SUBJECT_KINDS,
     CycleKind,
     ReviewCycle,
     Subject,
@@ -195,6 +196,12 @@ def subject_add(
     *, cycle: ReviewCycle, kind: str, unit: Unit, person=None, reason: str, actor
 ) -> Subject:
     """Add a subject the registry did not produce (with the reason, audited)."""
+    if kind in PERSON_SUBJECT_KINDS and person is None:
+        raise ValidationError({"person": _("This kind of subject is a person: say who.")})
+    if kind not in PERSON_SUBJECT_KINDS and person is not None:
+        raise ValidationError(
+            {"person": _("This kind of subject is a unit: leave the person out.")}
+        )
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason.")})
     if not unit.path.startswith(cycle.root.path):

@@ -21,7 +21,7 @@
 
 It is built in two steps: ``demo.plan.Builder`` makes a pure-Python plan from a seeded
 ``random.Random`` (same seed ⇒ same plan), then ``demo.write.Writer`` applies it through the
-services (``orgtree``, ``orgtree.restructure``, ``people``, ``accounts``; the bulk of the people
+services (``orgtree``, ``people.restructure``, ``people``, ``accounts``; the bulk of the people
 through ``people.bulk``) in one transaction, as the system (actor ``None``), in date order so
 that every restructuring sees the world as it was on its day. Then ``demo.review_cycles`` adds
 last year's review cycle, closed, and this year's, half-way.

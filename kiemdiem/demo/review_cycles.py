@@ -498,9 +498,9 @@ class DemoCycles:
                 return texts.HEALTH
             return texts.OFFICE
         return {
-            "huu_tri": texts.RETIRED,
-            "nong_dan": texts.FARMER,
-            "doanh_nghiep": texts.ENTERPRISE,
+            "retired": texts.RETIRED,
+            "farmer": texts.FARMER,
+            "enterprise": texts.ENTERPRISE,
         }.get(occupation, texts.OTHER)
 
     def choose_tiers(self, entries: list[Entry]) -> None:

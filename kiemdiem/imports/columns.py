@@ -15,13 +15,22 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.common.vietnamese import fold_diacritics
+from kiemdiem.imports import encodings
+from kiemdiem.imports.encodings import TITLE, strip_invisible
 from kiemdiem.orgtree.models import UnitKind
-from kiemdiem.people.models import Gender, MemberStatusKind, Occupation, PostRole, StateCategory
+from kiemdiem.people.models import (
+    FORMER_OCCUPATION_CODES,
+    Gender,
+    MemberStatusKind,
+    Occupation,
+    PostRole,
+    StateCategory,
+)
 
 
 @lru_cache(maxsize=50_000)
 def fold_header(text: str) -> str:
-    folded = fold_diacritics(str(text or ""))
+    folded = fold_diacritics(strip_invisible(str(text or "")))
     folded = re.sub(r"\(\s*\*\s*\)|\*", " ", folded)
     folded = re.sub(r"[^0-9a-z]+", " ", folded)
     return " ".join(folded.split())
@@ -39,6 +48,9 @@ class Column:
     help: str = ""
     example: str = ""
     choices: tuple = field(default=())
+    # People's names are written in Title Case: a TCVN3 letter with no capital of its own
+    # starting a name ("¸nh") is read as a capital ("Ánh") unless the column is in capitals.
+    case: str = ""
 
     def folded_names(self) -> set[str]:
         return {fold_header(n) for n in (self.header, *self.aliases)}
@@ -136,6 +148,7 @@ PEOPLE_COLUMNS = [
         True,
         "Bắt buộc (hoặc dùng cột “Họ và tên”).",
         "Nguyễn",
+        case=TITLE,
     ),
     Column(
         "middle_name",
@@ -147,6 +160,7 @@ PEOPLE_COLUMNS = [
         True,
         "",
         "Văn",
+        case=TITLE,
     ),
     Column(
         "given_name",
@@ -158,6 +172,7 @@ PEOPLE_COLUMNS = [
         True,
         "Bắt buộc (hoặc dùng cột “Họ và tên”).",
         "An",
+        case=TITLE,
     ),
     Column(
         "full_name",
@@ -169,6 +184,7 @@ PEOPLE_COLUMNS = [
         True,
         "Chỉ dùng thay cho ba cột Họ / Tên đệm / Tên.",
         "",
+        case=TITLE,
     ),
     Column(
         "birth_date",
@@ -385,6 +401,8 @@ _SYNONYMS = {
     "active": ("binh thuong", "sinh hoat"),
     "exempt": ("mien sinh hoat", "mien"),
     "suspended": ("dinh chi",),
+    # Occupation codes written before people/0003 still name the same occupation.
+    **{new.value: (old,) for old, new in FORMER_OCCUPATION_CODES.items()},
 }
 
 
@@ -419,8 +437,26 @@ def match_headers(kind: str, cells: list) -> dict[str, int]:
         for name in column.folded_names():
             lookup.setdefault(name, column.key)
     found: dict[str, int] = {}
+    legacy = _legacy_readings(cells)
     for index, cell in enumerate(cells):
         key = lookup.get(fold_header(cell)) if cell not in (None, "") else None
+        if key is None and index in legacy:
+            key = lookup.get(fold_header(legacy[index]))
         if key and key not in found:
             found[key] = index
     return found
+
+
+def _legacy_readings(cells: list) -> dict[int, str]:
+    """Index → Unicode reading of the cells of a header row typed in a legacy encoding.
+
+    The row is judged as one column, like the names under it: a legacy .xls has its headers
+    in TCVN3 too ("Giíi tÝnh" is "Giới tính").
+    """
+    texts = {i: c for i, c in enumerate(cells) if isinstance(c, str) and not c.isascii()}
+    if not texts:
+        return {}
+    verdict = encodings.column_verdict(texts.values())
+    return {
+        i: v.fixed for i, v in zip(texts, verdict.cells, strict=True) if v.converted and v.fixed
+    }

@@ -41,6 +41,7 @@ without marks ("Phan Thanh Nam", "Mai Anh").
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -50,6 +51,7 @@ from functools import cache
 from importlib import resources
 
 __all__ = [
+    "CONVERSION_CODES",
     "MESSAGES",
     "NEUTRAL",
     "ColumnContext",
@@ -64,6 +66,7 @@ __all__ = [
     "decode_csv_bytes",
     "is_vietnamese_syllable",
     "repair_cell",
+    "strip_invisible",
     "tcvn3_to_unicode",
     "unicode_to_tcvn3",
     "unicode_to_vni",
@@ -99,9 +102,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "enc.E004": {
         "vi": "Ô {cells}: không nhận ra bảng mã của “{original}” (không phải Unicode, TCVN3 "
-        "hay VNI hợp lệ).",
+        "hay VNI hợp lệ; các bảng mã khác, như VPS, không được hỗ trợ). Hãy chuyển tệp sang "
+        "Unicode rồi nhập lại.",
         "en": "Cell {cells}: cannot recognise the encoding of “{original}” (it is not valid "
-        "Unicode, TCVN3 or VNI text).",
+        "Unicode, TCVN3 or VNI text; other encodings, such as VPS, are not supported). Convert "
+        "the file to Unicode and import again.",
     },
     "enc.E005": {
         "vi": "Ô {cells}: cột có nhiều bảng mã lẫn lộn; không xác định được “{original}” là "
@@ -127,6 +132,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cell {cells}: the text is mojibake (UTF-8 read with the wrong code page): "
         "“{original}”, probably “{suggestion}”. Fix the file and import again.",
     },
+    "enc.E009": {
+        "vi": "Ô {cells}: chữ “ư” của bảng mã TCVN3 (byte 0xAD) có vẻ đã bị mất trong "
+        "“{original}”, có thể là “{suggestion}”. Hệ thống không tự thêm chữ; hãy sửa tệp rồi "
+        "nhập lại.",
+        "en": "Cell {cells}: a TCVN3 “ư” (byte 0xAD) seems lost in “{original}”, probably "
+        "“{suggestion}”. The system does not add letters; fix the file and import again.",
+    },
+    "enc.E010": {
+        "vi": "Ô {cells}: “{original}” có vẻ được gõ bằng bảng mã {encoding} (“{suggestion}”), "
+        "hệ thống không hỗ trợ bảng mã này. Hãy chuyển tệp sang Unicode (ví dụ bằng công cụ "
+        "chuyển mã của Unikey) rồi nhập lại.",
+        "en": "Cell {cells}: “{original}” looks typed in the {encoding} encoding "
+        "(“{suggestion}”), which the system does not support. Convert the file to Unicode "
+        "(e.g. with Unikey's converter) and import again.",
+    },
     "enc.W001": {
         "vi": "Ô {cells}: “{original}” có thể đã bị mất dấu tiếng Việt; hãy kiểm tra.",
         "en": "Cell {cells}: “{original}” may have lost its Vietnamese diacritics; please check.",
@@ -143,6 +163,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cell {cells}: converted “{original}” → “{suggestion}” from {encoding} with low "
         "confidence; please check.",
     },
+    "enc.W004": {
+        "vi": "Ô {cells}: “{original}” bị mất chữ “ư” của TCVN3; đã khôi phục thành "
+        "“{suggestion}” theo các ô khác trong cột, hãy kiểm tra.",
+        "en": "Cell {cells}: “{original}” had lost a TCVN3 “ư”; restored as “{suggestion}” "
+        "from the other cells of its column, please check.",
+    },
     "enc.I001": {
         "vi": "Ô {cells}: đã chuyển từ bảng mã TCVN3 (ABC) sang Unicode.",
         "en": "Cell {cells}: converted from TCVN3 (ABC) to Unicode.",
@@ -158,6 +184,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 _SEVERITY = {"E": "error", "W": "warning", "I": "info"}
+#: Codes saying that a cell was converted (its stored text differs from the text in the file).
+CONVERSION_CODES = frozenset({"enc.I001", "enc.I002", "enc.I003", "enc.W003", "enc.W004"})
 
 
 @dataclass(frozen=True)
@@ -249,12 +277,18 @@ def _tcvn3_tables() -> tuple[dict[int, str], dict[str, str]]:
 
 @cache
 def _tcvn3_lower_slots() -> frozenset[int]:
+    """Bytes whose case TCVN3 does not tell: letters it has in lowercase only.
+
+    Those are the vowels with tone marks. ă â ê ô ơ ư đ have capitals of their own
+    (``¨ © ª « ¬ ­ ®`` against ``¡ ¢ £ ¤ ¥ ¦ §``), so ``"Lª"`` is certainly "Lê", never "LÊ".
+    """
     decode, _ = _tcvn3_tables()
-    return frozenset(b for b, ch in decode.items() if ch.islower())
+    letters = set(decode.values())
+    return frozenset(b for b, ch in decode.items() if ch.islower() and ch.upper() not in letters)
 
 
 def _tcvn3_decode(text: str) -> tuple[str, int, list[bool]]:
-    """Decode; return (text, number of bytes VN3 leaves unused, from-lowercase-slot flags)."""
+    """Decode; return (text, number of bytes VN3 leaves unused, case-unknown flags)."""
     decode, _ = _tcvn3_tables()
     lower_slots = _tcvn3_lower_slots()
     table = _char_to_byte()
@@ -274,32 +308,42 @@ def _tcvn3_decode(text: str) -> tuple[str, int, list[bool]]:
     return "".join(out), unused, slots
 
 
-def _restore_tcvn3_case(text: str, slots: list[bool]) -> str:
-    """Capitalise tone-marked vowels inside words otherwise written in capitals.
+#: A column's case style (``ColumnContext.case``): names in Title Case, or text in capitals.
+TITLE, UPPER = "title", "upper"
 
-    A word is re-capitalised when its other letters are capitals and there are at least two
-    of them (``TR¦êNG``), or when it has fewer but every other letter of the text is a
-    capital and there are at least two (``§Ò ¸N``). In a name written in Title Case, a word
-    starting with a tone-marked vowel gets a capital first letter (``NguyÔn ThÞ ¸nh`` →
-    ``Nguyễn Thị Ánh``). ``Uû ban`` stays ``Uỷ ban``.
+
+def _restore_tcvn3_case(text: str, slots: list[bool], case: str = "") -> str:
+    """Capitalise the vowels with tone marks that TCVN3 could only write in lowercase.
+
+    Each word is judged by the letters whose case TCVN3 does tell (``slots`` marks the others):
+    a word with one of its own in lowercase is not in capitals (``Lª`` → "Lê"); a word with two
+    or more of its own, all capitals, is (``TR¦êNG`` → "TRƯỜNG"). A word with at most one such
+    letter (``Hå``, ``Uû``, ``ý``) follows its cell when the cell is in capitals (``§Ò ¸N``),
+    else its column's style ``case``: ``UPPER`` writes it in capitals ("HỒ"), ``TITLE`` gives
+    every word a capital initial ("Hồ", a given name ``¸nh`` → "Ánh"). Without a style, a word
+    starting with such a vowel gets a capital when the cell's other words all have one
+    (``NguyÔn ThÞ ¸nh`` → "Nguyễn Thị Ánh"); ``Uû ban`` stays "Uỷ ban".
     """
     chars = list(text)
     # Judge each field separately: a CSV line or a cell like "phường X, quận Y".
     for seg in re.finditer(r"[^,;\t\r\n\"]+", text):
-        _restore_segment(chars, slots, seg.start(), seg.end())
+        _restore_segment(chars, slots, seg.start(), seg.end(), case)
     return "".join(chars)
 
 
-def _restore_segment(chars: list[str], slots: list[bool], start: int, end: int) -> None:
-    span = range(start, end)
-    others_all = [chars[i] for i in span if chars[i].isalpha() and not slots[i]]
-    text_caps = len(others_all) >= 2 and all(c.isupper() for c in others_all)
+def _restore_segment(chars: list[str], slots: list[bool], start: int, end: int, case: str) -> None:
+    known = [chars[i] for i in range(start, end) if chars[i].isalpha() and not slots[i]]
+    # The cell itself tells when it is in capitals (two known letters, all capitals) or not
+    # (a known lowercase letter); only a cell that tells neither takes its column's style.
+    lower = any(c.islower() for c in known)
+    caps = (len(known) >= 2 and not lower) or (case == UPPER and not lower)
     segment = "".join(chars[start:end])
     words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", segment)]
     for a, b in words:
-        others = [chars[i] for i in range(a, b) if chars[i].isalpha() and not slots[i]]
-        caps = all(c.isupper() for c in others)
-        if (caps and len(others) >= 2) or (caps and text_caps):
+        own = [chars[i] for i in range(a, b) if chars[i].isalpha() and not slots[i]]
+        if any(c.islower() for c in own):
+            continue
+        if len(own) >= 2 or caps:
             for i in range(a, b):
                 if slots[i]:
                     chars[i] = chars[i].upper()
@@ -308,15 +352,19 @@ def _restore_segment(chars: list[str], slots: list[bool], start: int, end: int) 
         if not (slots[a] and chars[a].islower()):
             continue
         rest = [i for i in initials if i != a]
-        if rest and all(chars[i].isupper() and not slots[i] for i in rest):
+        if case == TITLE or (rest and all(chars[i].isupper() and not slots[i] for i in rest)):
             chars[a] = chars[a].upper()
 
 
-def tcvn3_to_unicode(text: str, *, restore_case: bool = True) -> str:
-    """Convert TCVN3 text (bytes shown as Windows-1252 characters) to Unicode NFC."""
+def tcvn3_to_unicode(text: str, *, restore_case: bool = True, case: str = "") -> str:
+    """Convert TCVN3 text (bytes shown as Windows-1252 characters) to Unicode NFC.
+
+    ``case``: the style of the text's column (``TITLE`` or ``UPPER``) for the letters whose
+    case TCVN3 does not tell; see :func:`_restore_tcvn3_case`.
+    """
     decoded, _, slots = _tcvn3_decode(text)
     if restore_case:
-        decoded = _restore_tcvn3_case(decoded, slots)
+        decoded = _restore_tcvn3_case(decoded, slots, case)
     return _nfc(decoded)
 
 
@@ -390,8 +438,24 @@ def unicode_to_vni(text: str) -> str:
     return "".join(letters.get(ch, ch) for ch in _nfc(text))
 
 
+# UTF-8 continuation byte 0xA0 is a no-break space in Windows-1252 ("à" is "Ã\xa0", "ơ" is
+# "Æ\xa0"); a program that turned it into a plain space left "HoÃ ng".
+_SPACED_A0 = re.compile(r"(?<=[ÃÆº»]) (?=\S)")
+
+
 def _unmojibake(text: str) -> str | None:
-    """Undo UTF-8-read-as-cp1252/Latin-1 (up to three layers); None if not mojibake."""
+    """Undo UTF-8-read-as-cp1252/Latin-1 (up to three layers); None if not mojibake.
+
+    A space after a character that starts such a pair is also tried as the no-break space it
+    may have been; the reading is still judged as Vietnamese by the caller.
+    """
+    found = _undo_layers(text)
+    if found is None and _SPACED_A0.search(text):
+        found = _undo_layers(_SPACED_A0.sub("\xa0", text))
+    return found
+
+
+def _undo_layers(text: str) -> str | None:
     cur = text
     for _ in range(3):
         raw = _to_bytes(cur)
@@ -403,6 +467,133 @@ def _unmojibake(text: str) -> str | None:
             break
         cur = nxt
     return _nfc(cur) if cur != text else None
+
+
+# A UTF-8 lead byte of a Vietnamese letter shown as Windows-1252, then a continuation byte.
+_MOJIBAKE_PAIR = re.compile(r"[ÂÃÄÅÆá][\u0080-\u00bf\u0152-\u2122]")
+
+
+def _ftfy_repair(text: str) -> str | None:
+    """ftfy's repair of mojibake inside text that is not all bytes ("Nguyễn Thá»‹ Lan")."""
+    if not _MOJIBAKE_PAIR.search(text):
+        return None  # nothing ftfy could repair: spare the common Unicode cell its cost
+    import ftfy
+
+    fixed = ftfy.fix_encoding(text)
+    return _nfc(fixed) if fixed != text else None
+
+
+@cache
+def _invisible() -> re.Pattern:
+    # Format characters (category Cf): zero-width space and joiners, the BOM, the word joiner,
+    # direction marks, tags. U+00AD, the soft hyphen, is one too but stays: it is TCVN3's "ư".
+    blocks = (
+        range(0x10000),
+        range(0x11000, 0x11100),  # Kaithi
+        range(0x13430, 0x13460),  # Egyptian hieroglyph format controls
+        range(0x1BCA0, 0x1BCA4),  # shorthand format controls
+        range(0x1D173, 0x1D17B),  # musical symbol formatting
+        range(0xE0000, 0xE0080),  # tags
+    )
+    chars = "".join(
+        chr(c) for block in blocks for c in block if unicodedata.category(chr(c)) == "Cf"
+    )
+    return re.compile("[" + re.escape(chars.replace("\u00ad", "")) + "]")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without invisible characters (U+200B, U+200C, U+FEFF …), never meant in a cell."""
+    return _invisible().sub("", text) if not text.isascii() else text
+
+
+# --- encodings that are recognised and refused by name ------------------------------------
+
+
+@cache
+def _byte_table(name: str) -> dict[int, str]:
+    return {int(k, 16): v for k, v in _load(name)["bytes"].items()}
+
+
+def _decode_with(text: str, table: dict[int, str]) -> str | None:
+    """Single bytes (shown as Windows-1252) read through ``table``; None when nothing changes."""
+    to_byte = _char_to_byte()
+    out = []
+    changed = False
+    for ch in text:
+        b = to_byte.get(ch)
+        if b is not None and b in table:
+            out.append(table[b])
+            changed = True
+        else:
+            out.append(ch)
+    return _nfc("".join(out)) if changed else None
+
+
+def _vn1_decode(text: str) -> str | None:
+    """TCVN 5712 VN1: VN3 plus capitals with tone marks and combining tone marks of its own."""
+    extra = _byte_table("tcvn5712_vn1.json")
+    to_byte = _char_to_byte()
+    if not any(to_byte.get(ch) in extra for ch in text):
+        return None  # the same text as TCVN3 (VN3)
+    return _decode_with(text, {**_tcvn3_tables()[0], **extra})
+
+
+def _foreign_reading(text: str, best: float) -> tuple[str, str] | None:
+    """(encoding, reading) when reading ``text`` as VISCII or VN1 is clearly better than
+    ``best`` (the value of the best supported reading): every word Vietnamese, and more."""
+    for name, reading in (
+        ("VISCII", _decode_with(text, _byte_table("viscii.json"))),
+        ("TCVN 5712 (VN1)", _vn1_decode(text)),
+    ):
+        if reading is None:
+            continue
+        score = _score(reading)
+        if score.bad == 0 and score.good and score.value(0.0) >= best + 1.0:
+            return name, reading
+    return None
+
+
+_VIQR_SHAPES = {"(": {"a": "ă"}, "^": {"a": "â", "e": "ê", "o": "ô"}, "+": {"o": "ơ", "u": "ư"}}
+_VIQR_TONES = {"`": "\u0300", "'": "\u0301", "?": "\u0309", "~": "\u0303", ".": "\u0323"}
+_VIQR_MARKS = re.compile(r"(?i)([aeiouy])([(^+]?)([`'?~.]?)|\b(dd)")
+
+
+def _viqr_reading(text: str) -> str | None:
+    """The reading of ASCII ``text`` as VIQR ("Nguye^~n Va(n An"), when it is clearly VIQR:
+    every word carrying marks reads as a Vietnamese syllable, and a shape mark (``( ^ +``),
+    a mark inside a word or a ``dd`` shows it, or two such words do."""
+    if _CODE_LIKE.search(text) and " " not in text.strip():
+        return None
+    strong = marked = 0
+
+    def letter(m: re.Match) -> str:
+        if m.group(4):
+            return "Đ" if m.group(4)[0] == "D" else "đ"
+        vowel, shape, tone = m.groups()[:3]
+        if shape:
+            shaped = _VIQR_SHAPES[shape].get(vowel.lower())
+            if shaped is None:
+                return m.group(0)
+            vowel = shaped.upper() if vowel.isupper() else shaped
+        return _nfc(vowel + _VIQR_TONES.get(tone, "")) if tone else vowel
+
+    words = []
+    for token in text.split():
+        reading = _VIQR_MARKS.sub(letter, token)
+        if reading == token:
+            words.append(token)
+            continue
+        for run in re.findall(r"[^\W\d_]+", reading):
+            if run.isascii():
+                continue
+            if not is_vietnamese_syllable(run):
+                return None
+            marked += 1
+        strong += bool(re.search(r"[(^+]|[`'?~.][A-Za-z]|\b[Dd][Dd]", token))
+        words.append(reading)
+    if marked and (strong or marked >= 2):
+        return " ".join(words)
+    return None
 
 
 # UTF-8 lead bytes of Vietnamese letters followed by a continuation byte: "á»", "áº", "Ä‘",
@@ -520,6 +711,45 @@ def _analyse(word: str) -> tuple[bool, bool] | None:
     return best
 
 
+def _unlearns(as_is: str, reading: str) -> bool:
+    """Whether ``reading`` turns a common word of ``as_is`` into one that is not common.
+
+    Both texts have the same words in the same places (legacy decoding keeps the spaces).
+    """
+    _, marked, _ = _lexicon()
+    pairs = zip(as_is.split(), reading.split(), strict=False)
+    return any(
+        a != b and a.lower() in marked and b.lower() not in marked and not a.isascii()
+        for a, b in pairs
+    )
+
+
+def _put_back_u(text: str) -> tuple[str, frozenset[str]] | None:
+    """``text`` with each word that is no syllable mended by one "ư" ("Trờng" → "Trường"), and
+    the mended words (lowercase); None unless every such word mends in exactly one way.
+
+    TCVN3 writes "ư" as byte 0xAD, the soft hyphen, which some programs drop as invisible.
+    """
+    mended: dict[str, str] = {}
+    for word in set(re.findall(r"[^\W\d_]+", text)):
+        if word.isascii() or is_vietnamese_syllable(word) or _ACRONYM.fullmatch(word):
+            continue
+        u = "Ư" if word.isupper() else "ư"
+        found = {
+            word[:i] + u + word[i:]
+            for i in range(1, len(word) + 1)
+            if is_vietnamese_syllable(word[:i] + u + word[i:])
+        }
+        if len(found) != 1:
+            return None
+        mended[word] = found.pop()
+    if not mended:
+        return None
+    pattern = re.compile("|".join(sorted(map(re.escape, mended), key=len, reverse=True)))
+    fixed = pattern.sub(lambda m: mended[m.group(0)], text)
+    return fixed, frozenset(w.lower() for w in mended.values())
+
+
 def is_vietnamese_syllable(word: str) -> bool:
     """True when ``word`` (any case, NFC or NFD) is a well-formed Vietnamese syllable."""
     return _analyse(word) == (True, True)
@@ -581,16 +811,36 @@ class _Score:
         return self.good + 0.6 * self.lex - 2.0 * self.bad + prior
 
 
+# An acronym such as HĐND or ĐCSVN: capitals only, not a syllable but a word all the same.
+_ACRONYM = re.compile(r"[A-ZĐ]{2,8}")
+
+
+def _capital_inside(word: str) -> bool:
+    """A word with lowercase letters and a capital that is not ASCII after its first letter
+    ("ThÕ", "TrÝ", "HÒng"). No Vietnamese word is written so, but legacy letters shown as
+    Windows-1252 are ("Õ" is TCVN3 for ế)."""
+    return any(c.isupper() and not c.isascii() for c in word[1:]) and any(c.islower() for c in word)
+
+
 def _score(text: str, extra_bad: int = 0) -> _Score:
+    """Count the non-ASCII words of ``text`` that are (good) or are not (bad) Vietnamese.
+
+    A capital inside a word ("ThÕ") is no Vietnamese word. Only ASCII digits make a number:
+    ``¹`` is a digit to Python but the TCVN3 letter "ạ".
+    """
     _, marked, _ = _lexicon()
     good = bad = lex = 0
     for token in _SPLIT.split(text):
         for part in _APOSTROPHES.split(token):
-            if not part or part.isascii() or any(c.isdigit() for c in part):
+            if not part or part.isascii() or any("0" <= c <= "9" for c in part):
                 continue
-            if is_vietnamese_syllable(part):
+            if _capital_inside(part):
+                bad += 1
+            elif is_vietnamese_syllable(part):
                 good += 1
                 lex += part.lower() in marked
+            elif _ACRONYM.fullmatch(part):
+                good += 1
             else:
                 bad += 1
     return _Score(good, bad + extra_bad, lex)
@@ -676,7 +926,15 @@ def _judge_dropped(text: str, *, marked_context: bool) -> _Dropped:
 
 #: Kinds that are refused (no value is stored).
 REFUSED_KINDS = frozenset(
-    {"no_diacritics", "damaged_replacement", "mojibake_lossy", "garbled", "ambiguous"}
+    {
+        "no_diacritics",
+        "damaged_replacement",
+        "mojibake_lossy",
+        "garbled",
+        "ambiguous",
+        "lost_u",
+        "unsupported",
+    }
 )
 _KIND_CODE = {
     "no_diacritics": "enc.E001",
@@ -684,6 +942,8 @@ _KIND_CODE = {
     "damaged_replacement": "enc.E003",
     "garbled": "enc.E004",
     "ambiguous": "enc.E005",
+    "lost_u": "enc.E009",
+    "unsupported": "enc.E010",
     "no_diacritics_suspect": "enc.W001",
     "tcvn3": "enc.I001",
     "vni": "enc.I002",
@@ -711,6 +971,12 @@ class TextVerdict:
     low_confidence: bool = False
     #: score lead of the chosen reading over the best alternative (large when there is none)
     margin: float = 10.0
+    #: a refused cell's likely text (lost ư put back; the reading in an unsupported encoding)
+    suggestion: str = ""
+    #: the unsupported encoding the text is in (``unsupported``)
+    foreign: str = ""
+    #: a TCVN3 cell whose lost ư bytes were put back from its column's words
+    restored: bool = False
 
     @property
     def refused(self) -> bool:
@@ -724,6 +990,8 @@ class TextVerdict:
         cells = (cell,) if cell else ()
         if self.kind == "mojibake_utf8_as_cp1252" and not repair_mojibake:
             return Problem("enc.E008", cells, self.original, self.fixed or "")
+        if self.restored:
+            return Problem("enc.W004", cells, self.original, self.fixed or "", "TCVN3")
         if self.converted and self.low_confidence:
             return Problem(
                 "enc.W003", cells, self.original, self.fixed or "", _ENCODING_LABEL[self.kind]
@@ -735,28 +1003,38 @@ class TextVerdict:
             label = " / ".join(
                 _ENCODING_LABEL[k] for k in self.alternatives if k in _ENCODING_LABEL
             )
+        elif self.kind == "unsupported":
+            label = self.foreign
         else:
             label = _ENCODING_LABEL.get(self.kind, "")
-        return Problem(code, cells, self.original, self.fixed or "", label)
+        return Problem(code, cells, self.original, self.fixed or self.suggestion, label)
 
 
 # "?" between two letters, or U+FFFD anywhere: characters were replaced when saving.
 _REPLACEMENT = re.compile(r"\ufffd|[^\W\d_]\?+[^\W\d_]")
 # A letter glued to a Windows-1252 symbol that is a TCVN3 letter (¨ © ª « ¬ SHY ® µ ¶ · ¸ ¹ »…)
 _LEGACY_SYMBOL = re.compile(
-    r"[^\W\d_][\u00a1-\u00af\u00b4-\u00bf]|[\u00a1-\u00af\u00b4-\u00bf][^\W\d_]"
+    r"[^\W\d_][\u00a1-\u00af\u00b2-\u00bf]|[\u00a1-\u00af\u00b2-\u00bf][^\W\d_]"
 )
 
 _PRIORS = {"unicode": 0.5, "mojibake_utf8_as_cp1252": 1.0, "tcvn3": 0.0, "vni": 0.0}
 
 
-def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
+def classify(
+    text: str | None,
+    *,
+    prefer: str | None = None,
+    case: str = "",
+    words: frozenset[str] = frozenset(),
+) -> TextVerdict:
     """Classify one cell's text; see the module docstring for the policy.
 
     Candidate readings (as is; TCVN3; VNI; UTF-8 mojibake undone) are scored by how many of
     their non-ASCII words are well-formed Vietnamese syllables (+ a lexicon bonus); as-is
     Unicode wins ties. ``prefer`` (a kind, set by :func:`column_verdict` from the column's
-    dominant encoding) tips ambiguous cells towards that reading.
+    dominant encoding) tips ambiguous cells towards that reading; ``case`` is the column's
+    style for letters whose case TCVN3 does not tell (:func:`tcvn3_to_unicode`); ``words``
+    are the column's words that put back a lost TCVN3 "ư" (:func:`column_context`).
 
     ASCII text is checked for dropped diacritics: it is refused (``no_diacritics``) when a
     word cannot exist without marks (``Nguyen``, ``Duong``, ``Hieu``), when two or more
@@ -764,6 +1042,9 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
     half of them are common words normally written with marks (``Tran Thi Binh``). A single
     such word alone (``Tran``) is only ``no_diacritics_suspect``. Any word that cannot be
     Vietnamese (``John``, ``Ksor``, ``Bih``) makes the text foreign/minority: not refused.
+
+    Text in an encoding the importer does not convert (VISCII, TCVN 5712 VN1 with its own
+    capitals, VIQR) is refused by name (``unsupported``) when that reading is clearly the best.
     """
     if text is None:
         text = ""
@@ -773,7 +1054,10 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
     nfc = _nfc(text)
     if _REPLACEMENT.search(text):
         return TextVerdict("damaged_replacement", 0.95, None, original)
-    if nfc.isascii():
+    if " ".join(nfc.split()).isascii():  # a no-break space alone does not make text Unicode
+        viqr = _viqr_reading(nfc)
+        if viqr is not None:
+            return TextVerdict("unsupported", 0.9, None, original, suggestion=viqr, foreign="VIQR")
         judged = _judge_dropped(nfc, marked_context=False)
         if judged.level == "refuse":
             return TextVerdict("no_diacritics", judged.confidence, None, original)
@@ -783,6 +1067,8 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
 
     scored: dict[str, tuple[str, _Score]] = {"unicode": (nfc, _score(nfc))}
     raw = _to_bytes(text)
+    lost_u = ""  # the TCVN3 reading with a lost "ư" put back, when the column cannot confirm it
+    restored = False
     if raw is not None:
         moj = _unmojibake(text)
         if moj is not None:
@@ -790,13 +1076,28 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
         elif _MOJIBAKE_SIGNATURE.search(raw):
             return TextVerdict("mojibake_lossy", 0.9, None, original)
         decoded, unused, slots = _tcvn3_decode(text)
-        if decoded != text:
-            fixed = _nfc(_restore_tcvn3_case(decoded, slots))
-            scored["tcvn3"] = (fixed, _score(fixed, unused))
+        fixed = _nfc(_restore_tcvn3_case(decoded, slots, case))
+        # "ý" is the same character in TCVN3 and Unicode, but TCVN3's is lowercase only.
+        if decoded != text or fixed != nfc:
+            score = _score(fixed, unused)
+            if score.bad > unused:
+                repaired = _put_back_u(fixed)
+                if repaired is not None:
+                    new_text, new_words = repaired
+                    if new_words <= words:
+                        fixed, score, restored = new_text, _score(new_text, unused), True
+                    else:
+                        lost_u = new_text
+            scored["tcvn3"] = (fixed, score)
         decoded, stray = _vni_decode(text)
         if decoded != text:
             fixed = _nfc(decoded)
             scored["vni"] = (fixed, _score(fixed, stray))
+    else:
+        # Mojibake pasted next to good text is no longer bytes: ftfy repairs such cells.
+        moj = _ftfy_repair(text)
+        if moj is not None:
+            scored["mojibake_utf8_as_cp1252"] = (moj, _score(moj))
 
     def value(kind: str) -> float:
         prior = _PRIORS[kind] + (1.5 if kind == prefer else 0.0)
@@ -814,6 +1115,11 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
         ranked.insert(0, "unicode")
     best = ranked[0]
     best_text, best_score = scored[best]
+    if raw is not None:
+        foreign = _foreign_reading(text, value(best))
+        if foreign is not None:
+            name, reading = foreign
+            return TextVerdict("unsupported", 0.9, None, original, suggestion=reading, foreign=name)
     alternatives = {
         k: scored[k][0]
         for k in ranked[1:]
@@ -824,6 +1130,16 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
     lead = 10.0 if rival is None else value(best) - rival
     unicode_score = scored["unicode"][1]
 
+    if lost_u and (
+        best == "tcvn3" or prefer == "tcvn3" or (best == "unicode" and unicode_score.bad)
+    ):
+        # A TCVN3 "ư" (byte 0xAD, the soft hyphen) was lost: "Tr­êng" became "Trêng", which
+        # reads "Trờng". Never store another word; the column may confirm the repair.
+        return TextVerdict("lost_u", 0.8, None, original, suggestion=lost_u)
+    if restored and prefer == "tcvn3" and best != "tcvn3":
+        best = "tcvn3"  # mended from its TCVN3 column: "Trêng" is not the Unicode "trêng"
+        best_text, best_score = scored[best]
+        alternatives.pop(best, None)
     if best == "unicode":
         if unicode_score.bad and raw is not None and _LEGACY_SYMBOL.search(text):
             # Looks like legacy-font text, yet no table decodes it cleanly.
@@ -836,6 +1152,10 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
             best == prefer and best_score.bad <= unicode_score.bad
         )
         if best_score.bad and not tolerated:
+            return TextVerdict("garbled", 0.7, None, original, {best: best_text, **alternatives})
+        if best in ("tcvn3", "vni") and unicode_score.bad and _unlearns(nfc, best_text):
+            # "Bùi Häi HÒng" is VPS: as TCVN3 every word is a syllable ("Bựi Họi Hềng"), but
+            # "Bùi", a common word as typed, becomes an unknown one. Another encoding: refuse.
             return TextVerdict("garbled", 0.7, None, original, {best: best_text, **alternatives})
         kind = best
         fixed_text = best_text
@@ -853,6 +1173,7 @@ def classify(text: str | None, *, prefer: str | None = None) -> TextVerdict:
         alternatives,
         low_confidence=kind != "unicode" and confidence < 0.9,
         margin=lead,
+        restored=restored and kind == "tcvn3",
     )
 
 
@@ -910,13 +1231,18 @@ class ColumnContext:
     ``prefer``: the column's one legacy encoding (cells that read validly both ways are read in
     it); ``rivals``: the encodings of a mixed column (a cell whose readings in two of them are
     close is refused); ``escalate``: most Vietnamese cells carry diacritics (unaccented ones
-    that were only suspect are refused); ``label``: the mix, for ``enc.W002``.
+    that were only suspect are refused); ``label``: the mix, for ``enc.W002``; ``case`` and
+    ``words``: see :func:`classify`.
     """
 
     prefer: str | None = None
     rivals: frozenset[str] = frozenset()
     escalate: bool = False
     label: str = ""
+    #: the column's style for letters whose case TCVN3 does not tell: ``TITLE``, ``UPPER``, ""
+    case: str = ""
+    #: the column's words (lowercase) that mend its TCVN3 cells which lost an "ư"
+    words: frozenset[str] = frozenset()
 
     @property
     def mixed(self) -> bool:
@@ -929,29 +1255,74 @@ NEUTRAL = ColumnContext()
 
 def _within(text: str | None, v: TextVerdict, ctx: ColumnContext) -> TextVerdict:
     """A cell's verdict once the column's encoding is known (before the diacritics rule)."""
-    if ctx.prefer:
+    if ctx.prefer or (
+        (ctx.case or ctx.words) and (v.kind in ("tcvn3", "lost_u") or "tcvn3" in v.alternatives)
+    ):
         if v.kind != "empty":
-            v = classify(text, prefer=ctx.prefer)
+            v = classify(text, prefer=ctx.prefer, case=ctx.case, words=ctx.words)
         if v.kind == ctx.prefer:
             v = _confident(v)
-    elif ctx.rivals:
+    if ctx.rivals and not ctx.prefer:
         v = _settle_mixed(v, ctx.rivals)
     return v
 
 
-def column_context(counts: Iterable[tuple[str | None, int]], *, judge=classify) -> ColumnContext:
+def _column_case(cells) -> str:
+    """A column's case style from the letters whose case its cells do tell (ASCII ones)."""
+    caps = cased = title = initials = 0
+    for text, n, _v in cells:
+        for word in (text or "").split():
+            letters = [c for c in word if c.isascii() and c.isalpha()]
+            if len(letters) >= 2:
+                cased += n
+                caps += n * all(c.isupper() for c in letters)
+            if word[0].isascii() and word[0].isalpha():
+                initials += n
+                title += n * word[0].isupper()
+    if cased and 2 * caps > cased:
+        return UPPER
+    if initials and title >= 0.9 * initials:
+        return TITLE
+    return ""
+
+
+def _mending_words(cells, stage: ColumnContext) -> frozenset[str]:
+    """Words of the column that mend its TCVN3 cells which lost an "ư" ("Trường" written
+    in full elsewhere in the column mends "Trêng")."""
+    wanted: set[str] = set()
+    for text, _n, v in cells:
+        if text and (v.kind == "lost_u" or (stage.prefer == "tcvn3" and not text.isascii())):
+            mended = _put_back_u(tcvn3_to_unicode(text, case=stage.case))
+            if mended is not None:
+                wanted |= mended[1]
+    if not wanted:
+        return frozenset()
+    present = set()
+    for _text, _n, v in cells:
+        if v.fixed:
+            present.update(w.lower() for w in re.findall(r"[^\W\d_]+", v.fixed))
+    return frozenset(wanted & present)
+
+
+def column_context(
+    counts: Iterable[tuple[str | None, int]], *, judge=classify, case: str = ""
+) -> ColumnContext:
     """The context of a column from its distinct texts and how often each occurs.
 
     Streaming callers count the texts of a column while they read it, then call this once;
     ``judge`` may be a cached :func:`classify`. The rules are :func:`column_verdict`'s.
+    ``case``: the style the column's kind implies (``TITLE`` for people's names) when its
+    cells do not show one.
     """
     cells = [(text, n, judge(text)) for text, n in counts]
+    case = _column_case(cells) or case
     definite_unicode = sum(
         n
         for text, n, v in cells
         if v.kind == "unicode" and text is not None and _to_bytes(text) is None
     )
-    legacy_present = [k for k in ("tcvn3", "vni") if any(v.kind == k for _t, _n, v in cells)]
+    kinds = {"tcvn3" if v.kind == "lost_u" else v.kind for _t, _n, v in cells}
+    legacy_present = [k for k in ("tcvn3", "vni") if k in kinds]
     mixed = bool(legacy_present) and (definite_unicode > 0 or len(legacy_present) > 1)
     if mixed:
         rivals = frozenset(legacy_present) | ({"unicode"} if definite_unicode else frozenset())
@@ -959,21 +1330,24 @@ def column_context(counts: Iterable[tuple[str | None, int]], *, judge=classify) 
             sorted(_ENCODING_LABEL[k] for k in legacy_present)
             + ["Unicode"] * bool(definite_unicode)
         )
-        stage = ColumnContext(rivals=rivals, label=label)
+        stage = ColumnContext(rivals=rivals, label=label, case=case)
     elif legacy_present:
-        stage = ColumnContext(prefer=legacy_present[0])
+        stage = ColumnContext(prefer=legacy_present[0], case=case)
     else:
-        stage = NEUTRAL
+        stage = ColumnContext(case=case)
+    words = _mending_words(cells, stage)
+    if words:
+        stage = dataclasses.replace(stage, words=words)
     marked = unmarked = 0
     for text, n, v in cells:
-        if stage is not NEUTRAL:
+        if stage != NEUTRAL:
             v = _within(text, v, stage)
         if v.fixed and any(c in _VIET_LETTERS for c in v.fixed):
             marked += n
         elif v.kind in ("no_diacritics", "no_diacritics_suspect"):
             unmarked += n
     escalate = bool(marked) and marked >= unmarked
-    return ColumnContext(stage.prefer, stage.rivals, escalate, stage.label)
+    return dataclasses.replace(stage, escalate=escalate)
 
 
 def classify_in_column(
@@ -981,7 +1355,7 @@ def classify_in_column(
 ) -> TextVerdict:
     """:func:`classify` for a cell of a column whose context is ``ctx``."""
     v = verdict if verdict is not None else classify(text)
-    if ctx is NEUTRAL:
+    if ctx == NEUTRAL:
         return v
     v = _within(text, v, ctx)
     if ctx.escalate:
@@ -1062,9 +1436,7 @@ def column_verdict(
 
 
 def _confident(v: TextVerdict) -> TextVerdict:
-    return TextVerdict(
-        v.kind, max(v.confidence, 0.9), v.fixed, v.original, v.alternatives, margin=v.margin
-    )
+    return dataclasses.replace(v, confidence=max(v.confidence, 0.9), low_confidence=False)
 
 
 def _settle_mixed(v: TextVerdict, rivals: set[str]) -> TextVerdict:
@@ -1091,8 +1463,12 @@ def _escalate_dropped(v: TextVerdict) -> TextVerdict:
 # --------------------------------------------------------------------------------------------
 
 
-def decode_csv_bytes(data: bytes) -> tuple[str, str]:
+def decode_csv_bytes(data: bytes, *, legacy_as_shown: bool = False) -> tuple[str, str]:
     """Decode a CSV file's bytes to NFC text; return ``(text, encoding_name)``.
+
+    ``legacy_as_shown``: a TCVN3 or VNI file is returned as its bytes shown as characters
+    (as an .xls holds such text), not converted, so that each column is judged and converted
+    on its own — names by their column's case, for one.
 
     Order: UTF-8 with BOM (``utf-8-sig``), UTF-16 with BOM (``utf-16``), strict UTF-8
     (``utf-8``); otherwise a single-byte file is read as Windows-1258 (``cp1258``, combining
@@ -1136,6 +1512,8 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     ratio = quality(ranked[0])[0]
     runner_up = quality(ranked[1])[0] if len(ranked) > 1 else 0.0
     if score.good >= 1 and ratio >= 0.9 and ratio - runner_up >= 0.2:
+        if legacy_as_shown and name in ("tcvn3", "vni"):
+            return shown, name
         return text, name
     first_bad = next((i for i, b in enumerate(data) if b >= 0x80), 0)
     raise EncodingProblem(Problem("enc.E006", original=f"0x{data[first_bad]:02X}@{first_bad}"))

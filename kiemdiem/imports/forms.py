@@ -5,10 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.accounts.permissions import ALL, scope_prefixes
-from kiemdiem.common.forms import ScopedForm, UnitCodeField
 from kiemdiem.imports import limits
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.readers import detect_format
+from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,23 @@ class UploadForm(ScopedForm):
     file = forms.FileField(
         label=_("File"), help_text=_(".xlsx, .xls, .ods or .csv (UTF-8 or Windows-1258).")
     )
+
+    def __init__(self, *args, refused: dict[str, int] | None = None, **kwargs):
+        """``refused``: the files the upload handler dropped as too large, by field
+        (``common.uploads.refused_uploads``)."""
+        super().__init__(*args, **kwargs)
+        self.refused = refused or {}
+
+    def clean(self):
+        # A dropped file is missing, not forgotten: say how large it was, not "required".
+        for name, size in self.refused.items():
+            if name in self.fields:
+                self._errors.pop(name, None)
+                try:
+                    limits.check_size(size)
+                except limits.LimitError as exc:
+                    self.add_error(name, forms.ValidationError(str(exc.message), code=exc.code))
+        return super().clean()
 
     def clean_file(self):
         """The cheap limits now, on the upload page (size, zip directory, declared sheet

@@ -907,6 +907,16 @@ def create_in_bulk(records: list[PersonRecord], actor, writer: BulkWriter | None
 # --- people: validate and commit ----------------------------------------------------------
 
 
+def _owner(rec: PersonRecord) -> tuple:
+    """(full name, folded name, birth date): who a row of the file is."""
+    return rec.full_name, _folded_name(rec), rec.fields.get("birth_date")
+
+
+def _other_person(a: tuple, b: tuple) -> bool:
+    """Two rows (``_owner``) name different people: other names, or other birth dates."""
+    return a[1] != b[1] or (a[2] is not None and b[2] is not None and a[2] != b[2])
+
+
 def _people_pass(
     job: ImportJob,
     reading: Reading,
@@ -920,6 +930,7 @@ def _people_pass(
     units = UnitIndex(job.unit.path)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": 0}
     seen: dict[tuple, tuple[int, str]] = {}  # identity → (row, cell code)
+    owners: dict[tuple, tuple] = {}  # citizen ID identity → the person named on its first row
     cids: dict[str, int] = {}
     cards: dict[str, int] = {}
     heads: dict[int, int] = {}
@@ -1000,6 +1011,17 @@ def _people_pass(
         cell_code = rec.cell.code if rec.cell else ""
         if identity in seen:
             first_row, first_cell = seen[identity]
+            other = owners.get(identity)
+            if other is not None and _other_person(other, _owner(rec)):
+                # One citizen ID, two people (other name or birth date): the ID is wrong.
+                dup(
+                    rec,
+                    "citizen_id",
+                    "person.duplicate_citizen_id",
+                    _("This citizen ID is already given to %(name)s on row %(row)s.")
+                    % {"name": other[0], "row": first_row},
+                )
+                continue
             if cell_code and first_cell and cell_code != first_cell:
                 dup(
                     rec,
@@ -1023,6 +1045,8 @@ def _people_pass(
                 )
             continue
         seen[identity] = (number, cell_code)
+        if identity[0] == "cid":
+            owners[identity] = _owner(rec)
         cid = rec.fields.get("citizen_id")
         if cid:
             if cid in cids:

@@ -69,29 +69,38 @@ def check_text(
 
 
 class ColumnTexts:
-    """The texts of one column as the rows go by (how many times each), for its context."""
+    """The texts of one column as the rows go by (how many times each), for its context.
 
-    def __init__(self):
+    ``case``: the case style the column's kind implies (``encodings.TITLE`` for people's
+    names), used until the column's own cells show one.
+    """
+
+    def __init__(self, case: str = ""):
         self.counts: Counter[str] = Counter()
+        self.case = case
+        #: the context a cell is read with on the first reading, before the column is known
+        self.first_context = ColumnContext(case=case) if case else NEUTRAL
 
     def add(self, text: str) -> None:
         self.counts[text] += 1
 
     def context(self) -> ColumnContext:
-        return encodings.column_context(self.counts.items(), judge=_classify)
+        return encodings.column_context(self.counts.items(), judge=_classify, case=self.case)
 
     def changes_with(self, context: ColumnContext) -> bool:
-        """Whether any text of the column is read differently with ``context`` than alone."""
-        if context == NEUTRAL:
+        """Whether any text of the column is read differently with ``context`` than on the
+        first reading."""
+        if context == self.first_context:
             return False
-        if not context.prefer and not context.mixed:
+        if not (context.prefer or context.mixed or context.words or context.case):
             # Only the diacritics rule: it can change nothing but ASCII cells.
             candidates = [
                 t for t in self.counts if _classify(t).kind in ("ascii", "no_diacritics_suspect")
             ]
         else:
             candidates = list(self.counts)
-        return any(_verdict(t, context) != _verdict(t, NEUTRAL) for t in candidates)
+        first = self.first_context
+        return any(_verdict(t, context) != _verdict(t, first) for t in candidates)
 
 
 def contexts(columns: dict[str, ColumnTexts]) -> dict[str, ColumnContext] | None:
@@ -108,18 +117,26 @@ def context_to_dict(context: ColumnContext) -> dict:
         "rivals": sorted(context.rivals),
         "escalate": context.escalate,
         "label": context.label,
+        "case": context.case,
+        "words": sorted(context.words),
     }
 
 
 def context_from_dict(data: dict) -> ColumnContext:
     return ColumnContext(
-        data.get("prefer"), frozenset(data.get("rivals", ())), data["escalate"], data["label"]
+        data.get("prefer"),
+        frozenset(data.get("rivals", ())),
+        data["escalate"],
+        data["label"],
+        data.get("case", ""),
+        frozenset(data.get("words", ())),
     )
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
     """CSV bytes → (text, encoding name); CsvEncodingError with a user message otherwise."""
     try:
-        return encodings.decode_csv_bytes(data)
+        # A TCVN3/VNI file stays as shown: its cells are converted column by column.
+        return encodings.decode_csv_bytes(data, legacy_as_shown=True)
     except encodings.EncodingProblem as exc:
         raise CsvEncodingError(exc.problem.message(get_language() or "vi"), exc.problem) from exc

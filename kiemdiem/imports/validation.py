@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,14 +21,16 @@ from django.utils import translation
 from kiemdiem.common.dates import today
 from kiemdiem.common.spreadsheets import unquote_cell
 from kiemdiem.common.vietnamese import fold_diacritics, nfc
+from kiemdiem.imports import encodings
 from kiemdiem.imports.columns import (
     CATEGORY_CHOICES,
     COLUMNS,
     ROLE_CHOICES,
     Column,
     choice_map,
+    fold_header,
 )
-from kiemdiem.imports.encodings import NEUTRAL, ColumnContext
+from kiemdiem.imports.encodings import ColumnContext, strip_invisible
 from kiemdiem.imports.messages import Message
 from kiemdiem.imports.messages import deferred as _  # marks msgids; translated when read
 from kiemdiem.imports.text import ColumnTexts, check_text
@@ -36,9 +39,11 @@ from kiemdiem.people import services as people
 from kiemdiem.people.models import Person
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_ASCII_SPACE = " \t\r\n\v\f"
 # A person's stored columns, in the table's order (the primary key aside).
 PERSON_COLUMNS = tuple(f.attname for f in Person._meta.concrete_fields if not f.primary_key)
 MAX_STORED_PROBLEMS = 2000
+NOTICES_PER_COLUMN = 10  # notices of one code shown cell by cell in a column, then counted
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,19 @@ class Problem:
 
 
 class Problems:
-    """Counts every problem, keeps the first ``MAX_STORED_PROBLEMS`` of them."""
+    """Counts every problem; keeps the errors first and the notices after them, summarised.
+
+    Errors are kept up to ``MAX_STORED_PROBLEMS`` and always come before any notice, so that a
+    bad date is never buried under conversion notices. Notices (warnings, conversions) keep
+    their first ``NOTICES_PER_COLUMN`` cells per column and code; the rest of a column's notices
+    of one code become one line that says how many more there are.
+    """
 
     def __init__(self):
-        self.items: list[Problem] = []
+        self._errors: list[Problem] = []
+        self._notices: list[Problem] = []
+        self._more: dict[tuple, list] = {}  # (sheet, column, header, code) → [count, severity]
+        self._per_group: Counter[tuple] = Counter()
         self.errors = 0
         self.warnings = 0
         self.bad_rows: set[int] = set()
@@ -93,13 +107,48 @@ class Problems:
         if problem.severity == "error":
             self.errors += 1
             self.bad_rows.add(problem.row)
+            if first:
+                self._errors.insert(0, problem)
+                del self._errors[MAX_STORED_PROBLEMS:]
+            elif len(self._errors) < MAX_STORED_PROBLEMS:
+                self._errors.append(problem)
+            return
+        self.warnings += 1
+        group = (problem.sheet, problem.column, problem.header, problem.code)
+        self._per_group[group] += 1
+        if (
+            self._per_group[group] <= NOTICES_PER_COLUMN
+            and len(self._notices) < MAX_STORED_PROBLEMS
+        ):
+            self._notices.append(problem)
         else:
-            self.warnings += 1
-        if first:
-            self.items.insert(0, problem)
-            del self.items[MAX_STORED_PROBLEMS:]
-        elif len(self.items) < MAX_STORED_PROBLEMS:
-            self.items.append(problem)
+            more = self._more.setdefault(group, [0, problem.severity])
+            more[0] += 1
+
+    @property
+    def items(self) -> list[Problem]:
+        """Every error kept, then the notices kept, then one line per summarised group."""
+        summaries = [
+            Problem(
+                group[0],
+                0,
+                group[1],
+                group[2],
+                group[3],
+                _(
+                    "%(total)s cells of this column have the notice %(code)s; the first "
+                    "%(shown)s are listed."
+                )
+                % {
+                    "total": self._per_group[group],
+                    "code": group[3],
+                    "shown": self._per_group[group] - more,
+                },
+                severity,
+            )
+            for group, (more, severity) in self._more.items()
+        ]
+        return self._errors + self._notices + summaries
 
 
 def column_letter(index: int) -> str:
@@ -125,6 +174,11 @@ class CellError(ValueError):
 
 
 def cell_text(value) -> str:
+    """A cell as clean text: NFC, invisible characters removed, spaces trimmed and collapsed.
+
+    Legacy-encoding repairs must see the text before this (``RowReader.text``): mojibake of
+    "à" ends in a no-break space that collapsing would turn into a plain space.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -133,7 +187,20 @@ def cell_text(value) -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
-    return nfc(str(value))
+    return nfc(strip_invisible(str(value)))
+
+
+def citizen_id(value) -> str:
+    """A citizen ID cell as its 12 digits' text (the service then checks there are 12).
+
+    A citizen ID begins with the province code 001–096, so a number cell (Excel keeps IDs
+    typed as numbers) has lost one or two leading zeros: 10 or 11 digits get them back. Text is
+    taken as typed: "12345" is an error, not "000000012345".
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value == int(value) and 10**9 <= value < 10**11:
+            return str(int(value)).zfill(12)
+    return cell_text(value).replace(" ", "")
 
 
 def parse_date(value) -> datetime.date | None:
@@ -410,17 +477,26 @@ class RowReader:
         letter = self.ref(key) if key else ""
         self.problems.add(Problem(self.sheet, row, letter, header, code, message, severity))
 
-    def encoding(self, row: int, key: str, text: str) -> str | None:
-        """``text`` of column ``key`` judged for legacy encodings; None when refused."""
+    def encoding(self, row: int, key: str, text: str, *, convert_only: bool = False) -> str | None:
+        """``text`` of column ``key`` judged for legacy encodings; None when refused.
+
+        ``convert_only`` (choice cells): a legacy reading is taken, nothing is refused.
+        """
+        column = self.spec[key]
         if self.contexts is None:
             texts = self.texts.get(key)
             if texts is None:
-                texts = self.texts[key] = ColumnTexts()
+                texts = self.texts[key] = ColumnTexts(column.case)
             texts.add(text)
-            context = NEUTRAL
+            context = texts.first_context
         else:
-            context = self.contexts.get(key, NEUTRAL)
+            context = self.contexts.get(key) or ColumnTexts(column.case).first_context
         value, found = check_text(text, f"{self.ref(key)}{row}", context)
+        if convert_only:
+            converted = [p for p in found if p.code in encodings.CONVERSION_CODES]
+            if value is None or not converted:
+                return None
+            found = converted
         for problem in found:
             severity = "error" if problem.refused else "warning"
             self.error(row, key, problem.code, Message.from_encoding(problem), severity)
@@ -432,18 +508,23 @@ class RowReader:
             return None
         value = cells[index]
         if isinstance(value, str):
+            # Zero-width characters and the BOM are invisible and never meant. Only ASCII
+            # spaces are trimmed here: a no-break space may be the end of mojibake ("Ã\xa0"
+            # is "à"), repaired before spaces are normalised (``text``).
+            value = strip_invisible(value).strip(_ASCII_SPACE)
             # An export quotes texts a spreadsheet would evaluate (common.spreadsheets).
-            value = unquote_cell(value.strip()).strip()
+            value = unquote_cell(value).strip(_ASCII_SPACE)
         return value
 
     def text(self, row: int, cells: list, key: str) -> str:
-        value = cell_text(self.raw(cells, key))
+        raw = self.raw(cells, key)
+        value = cell_text(raw)
         if value and self.spec[key].check_encoding:
-            fixed = self.encoding(row, key, value)
+            fixed = self.encoding(row, key, raw if isinstance(raw, str) else value)
             if fixed is None:
                 self.refused.add(key)
                 return value  # reported once; later checks must not call it empty
-            return fixed
+            return nfc(fixed)
         return value
 
     def date(self, row: int, cells: list, key: str) -> datetime.date | None:
@@ -454,15 +535,20 @@ class RowReader:
             return None
 
     def choice(self, row: int, cells: list, key: str) -> str:
-        text = cell_text(self.raw(cells, key))
+        raw = self.raw(cells, key)
+        text = cell_text(raw)
         if not text:
             return ""
         known = self.chosen[key]
         value = known.get(text)
         if value is None:
-            from kiemdiem.imports.columns import fold_header
-
             value = known[text] = self.choices[key].get(fold_header(text))
+        if value is None and not text.isascii():
+            # A choice typed in a legacy encoding ("N÷" is TCVN3 for "Nữ"), judged with its
+            # column like a name; never refused for its encoding (an unknown value is).
+            converted = self.encoding(row, key, raw, convert_only=True)
+            if converted:
+                value = self.choices[key].get(fold_header(converted))
         if value is None:
             self.error(
                 row,
@@ -545,10 +631,7 @@ class RowReader:
         if "birth_date" in self.columns:
             fields["birth_date"] = self.date(row, cells, "birth_date")
         if "citizen_id" in self.columns:
-            cid = cell_text(self.raw(cells, "citizen_id")).replace(" ", "")
-            if cid.isdigit() and len(cid) < 12:
-                cid = cid.zfill(12)  # a number cell loses its leading zeros
-            fields["citizen_id"] = cid or None
+            fields["citizen_id"] = citizen_id(self.raw(cells, "citizen_id")) or None
         rec.fields = fields
         # Same checks as the services, reported on the right cells.
         if self.full_checks:
@@ -685,11 +768,11 @@ class RowReader:
             if title:
                 title = self.encoding(row, key, title) or ""
             extra = (match.group("extra") or "").strip()
-            from kiemdiem.imports.columns import fold_header
-
             if key == "employment":
                 kind = "employment"
-                category = self.categories.get(fold_header(extra)) if extra else None
+                category = (
+                    self.categories.get(self._legacy_fold(row, key, extra)) if extra else None
+                )
                 if info.group != UnitGroup.STATE:
                     self.error(
                         row,
@@ -728,7 +811,7 @@ class RowReader:
                     continue
                 fields = {"title": title}
                 if extra:
-                    role = self.roles.get(fold_header(extra))
+                    role = self.roles.get(self._legacy_fold(row, key, extra))
                     if role is None:
                         self.error(
                             row,
@@ -752,6 +835,13 @@ class RowReader:
                     continue
             entries.append(PostEntry(info, kind, fields, day, key))
         return entries
+
+    def _legacy_fold(self, row: int, key: str, text: str) -> str:
+        """``fold_header`` of a value inside a cell, read as Unicode if it is in a legacy
+        encoding ("CÊp phã" is TCVN3 for "Cấp phó")."""
+        if not text.isascii():
+            text = self.encoding(row, key, text, convert_only=True) or text
+        return fold_header(text)
 
     def _checked(self, row: int, check):
         """``check()``, one of the services' own checks; its errors become problems.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes
+from kiemdiem.common.uploads import refused_uploads
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.imports import exporters, selectors, services, tasks
 from kiemdiem.imports.forms import ExportForm, UploadForm
@@ -30,6 +31,7 @@ def index(request):
         request.POST or None,
         request.FILES or None,
         user=request.user,
+        refused=refused_uploads(request),
         initial={"kind": request.GET.get("kind", "people"), "unit": request.GET.get("unit", "")},
     )
     services.jobs_recover()  # a job whose process died shows as interrupted, not running

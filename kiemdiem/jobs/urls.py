@@ -3,8 +3,8 @@ from django.urls import path
 from kiemdiem.jobs import views
 
 urlpatterns = [
-    path("", views.job_list, name="job-list"),
-    path("<int:pk>/", views.job_detail, name="job-detail"),
-    path("<int:pk>/retry/", views.job_retry, name="job-retry"),
-    path("<int:pk>/result/", views.job_result, name="job-result"),
+    path("jobs/", views.job_list, name="job-list"),
+    path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
+    path("jobs/<int:pk>/result/", views.job_result, name="job-result"),
 ]

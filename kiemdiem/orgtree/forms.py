@@ -1,8 +1,52 @@
+"""Forms of the tree pages, and the unit field every page uses to pick a unit by its code."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kiemdiem.common.forms import DateField, ScopedForm, UnitCodeField
-from kiemdiem.orgtree.models import UnitKind
+from kiemdiem.accounts.permissions import restrict
+from kiemdiem.common.forms import DateField
+from kiemdiem.orgtree.models import Unit, UnitKind
+
+
+class UnitCodeField(forms.CharField):
+    """A unit chosen by its code, checked against the user's scope for ``action``."""
+
+    default_error_messages = {
+        "unknown": _("No active unit with code “%(code)s” in your scope."),
+    }
+
+    def __init__(self, *, action: str = "change", **kwargs):
+        self.action = action
+        self.user = None
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", _("The unit's code, as shown on its page."))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        unit = (
+            restrict(Unit.objects.filter(valid_to__isnull=True), self.user, self.action)
+            .filter(code__iexact=code.strip())
+            .first()
+        )
+        if unit is None:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"code": code}
+            )
+        return unit
+
+
+class ScopedForm(forms.Form):
+    """A form whose unit fields are checked against the requesting user's scope."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, UnitCodeField):
+                field.user = user
 
 
 class UnitForm(ScopedForm):

@@ -4,25 +4,70 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
 from kiemdiem.common.dates import valid_on
-from kiemdiem.common.vietnamese import fold_diacritics
+from kiemdiem.common.db import search_words
 from kiemdiem.orgtree.models import Unit, UnitPlacement, ancestor_paths
 
 
 def unit_list(
-    user, *, action: str = "view", q: str = "", kind: str = "", active: bool | None = True
+    user,
+    *,
+    action: str = "view",
+    q: str = "",
+    kind: str = "",
+    active: bool | None = True,
+    parent: int | None = None,
+    subtree_of: int | None = None,
+    as_of: datetime.date | None = None,
 ) -> QuerySet:
+    """Units ``user`` may see, in tree order: the tree's search, the start page's counts and
+    the API's list. ``active`` None: dissolved units too. ``parent`` and ``subtree_of`` are
+    unit ids; a ``subtree_of`` the user cannot see gives nothing.
+
+    With ``as_of``, the tree as it stood on that day: only units that existed then, each
+    annotated with its place then (``tree_path``, ``tree_parent``, ``tree_depth``,
+    ``tree_name``), which ``parent`` and ``subtree_of`` follow."""
     units = restrict(Unit.objects.all(), user, action)
-    if active is not None:
-        units = units.filter(valid_to__isnull=active)
+    path, parent_field = ("tree_path", "tree_parent") if as_of else ("path", "parent_id")
+    if as_of:
+        units = _as_of(units, as_of)
+    if parent is not None:
+        units = units.filter(**{parent_field: parent})
     if kind:
         units = units.filter(kind=kind)
-    for word in fold_diacritics(q).split():
-        units = units.filter(search_text__contains=word)
-    return units
+    if active is not None:
+        units = units.filter(valid_to__isnull=active)
+    units = search_words(units, q)
+    if subtree_of is not None:
+        root = restrict(Unit.objects.all(), user, "view").filter(pk=subtree_of)
+        if as_of:
+            root = UnitPlacement.objects.filter(valid_on(as_of), unit__in=root)
+        root_path = root.values_list("path", flat=True).first()
+        if root_path is None:
+            units = units.none()
+        else:
+            units = units.filter(**{f"{path}__startswith": root_path})
+    return units.order_by(path, "pk")
+
+
+def _as_of(units: QuerySet, day: datetime.date) -> QuerySet:
+    """Units that existed on ``day``, annotated with their place in the tree on that day."""
+    span = UnitPlacement.objects.filter(valid_on(day), unit=OuterRef("pk")).order_by("-valid_from")
+    return units.annotate(
+        tree_path=Subquery(span.values("path")[:1]),
+        tree_parent=Subquery(span.values("parent_id")[:1]),
+        tree_depth=Subquery(span.values("depth")[:1]),
+        tree_name=Subquery(span.values("name")[:1]),
+    ).filter(tree_path__isnull=False)
+
+
+def unit_visible(user, pk: int) -> Unit | None:
+    """The unit if ``user`` may see it, else None: for a filter, where a unit out of sight
+    filters to nothing (the API's lists) instead of answering 404."""
+    return restrict(Unit.objects.all(), user, "view").filter(pk=pk).first()
 
 
 def unit_get(user, pk: int, action: str = "view") -> Unit:
@@ -46,10 +91,12 @@ def top_units(user) -> QuerySet:
 
 
 def children_of(user, unit: Unit) -> QuerySet:
+    """The active sub-units ``user`` may see, by name: the unit page and the API's
+    ``/units/<id>/children/``."""
     return (
         restrict(unit.children.filter(valid_to__isnull=True), user, "view")
         .annotate(active_children=Count("children", filter=Q(children__valid_to__isnull=True)))
-        .order_by("name_sort_key")
+        .order_by("name_sort_key", "pk")
     )
 
 

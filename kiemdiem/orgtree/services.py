@@ -221,7 +221,7 @@ def unit_dissolve(
 ) -> Unit:
     """Close a unit from ``effective`` on. It must have no active sub-units left.
 
-    People's affiliations are closed by ``orgtree.restructure`` before this is called.
+    People's affiliations are closed by ``people.restructure`` before this is called.
     """
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if not unit.is_active:

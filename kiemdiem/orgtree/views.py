@@ -1,4 +1,8 @@
-"""Web pages of the organization tree."""
+"""Web pages of the organization tree.
+
+Merging, splitting and dissolving a unit move its people too: those pages are ``people``'s
+(``people/restructure.py``); the unit page shows the unit's people through ``orgtree.pages``.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,18 +18,10 @@ from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
-from kiemdiem.orgtree import restructure, selectors, services
-from kiemdiem.orgtree.forms import (
-    AsOfForm,
-    UnitCloseForm,
-    UnitCreateForm,
-    UnitForm,
-    UnitMergeForm,
-    UnitMoveForm,
-    UnitSplitForm,
-)
+from kiemdiem.orgtree import selectors, services
+from kiemdiem.orgtree.forms import AsOfForm, UnitCreateForm, UnitForm, UnitMoveForm
 from kiemdiem.orgtree.models import UnitGroup
-from kiemdiem.people.selectors import unit_roster, unit_split_people
+from kiemdiem.orgtree.pages import unit_page_parts
 
 
 @login_required
@@ -34,7 +30,7 @@ def tree(request):
     q = request.GET.get("q", "").strip()
     results = None
     if q:
-        results = paginate(request, selectors.unit_list(request.user, q=q).order_by("path"), 30)
+        results = paginate(request, selectors.unit_list(request.user, q=q), 30)
     context = {"roots": selectors.top_units(request.user), "q": q, "results": results}
     return render_page(request, "orgtree/tree.html", context, partial="results")
 
@@ -55,10 +51,10 @@ def unit_detail(request, pk):
         "crumbs": selectors.breadcrumbs(unit),
         "collectives": [c for c in children if c.group == UnitGroup.COLLECTIVE],
         "children": [c for c in children if c.group != UnitGroup.COLLECTIVE],
-        "roster": unit_roster(request.user, unit),
         "can_change": can(request.user, "change", unit),
         "history": selectors.placement_history(unit),
         "log": describe(log_for_object(request.user, unit)[:20]),
+        **unit_page_parts(request.user, unit),  # the roster, from people
     }
     return render_page(request, "orgtree/unit_detail.html", context)
 
@@ -147,7 +143,11 @@ def unit_edit(request, pk):
     return _form_page(request, form, unit, _("Edit unit"))
 
 
-def _restructure_view(request, pk, form_class, title, action):
+def unit_change_page(request, pk, form_class, title, action):
+    """A change to one unit: its form, then ``action(unit, data)`` → (unit to show, message).
+
+    The move page here and people's restructuring pages (merge, dissolve) share it.
+    """
     unit = selectors.unit_get(request.user, pk, "change")
     form = form_class(request.POST or None, user=request.user, initial={"effective": today()})
     if request.method == "POST" and form.is_valid():
@@ -173,73 +173,4 @@ def unit_move(request, pk):
         )
         return moved, _("Unit moved.")
 
-    return _restructure_view(request, pk, UnitMoveForm, _("Move unit"), action)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def unit_merge(request, pk):
-    def action(unit, data):
-        target = restructure.units_merge(
-            sources=[unit], target=data["target"], effective=data["effective"], actor=request.user
-        )
-        return target, _("Unit merged.")
-
-    return _restructure_view(request, pk, UnitMergeForm, _("Merge unit into another"), action)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def unit_close(request, pk):
-    def action(unit, data):
-        closed = restructure.unit_close(unit=unit, effective=data["effective"], actor=request.user)
-        return closed, _("Unit dissolved.")
-
-    return _restructure_view(request, pk, UnitCloseForm, _("Dissolve unit"), action)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def unit_split(request, pk):
-    """Split a unit: name the new units, give each sub-unit and each person to one of them."""
-    unit = selectors.unit_get(request.user, pk, "change")
-    try:
-        parts = min(max(int(request.GET.get("parts", 2)), 2), 10)
-    except ValueError:
-        parts = 2
-    children = unit.children.filter(valid_to__isnull=True).order_by("name_sort_key")
-    people = unit_split_people(unit)
-    form = UnitSplitForm(
-        request.POST or None,
-        unit=unit,
-        parts=parts,
-        children=children,
-        people=people,
-        initial={"effective": today()},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        split_parts = [
-            restructure.SplitPart(
-                code=data[f"code_{i}"], name=data[f"name_{i}"], kind=data[f"kind_{i}"]
-            )
-            for i in range(parts)
-        ]
-        for child in form.children:
-            split_parts[int(data[f"child_{child.pk}"])].children.append(child)
-        for person in form.people:
-            split_parts[int(data[f"person_{person.pk}"])].people_ids.append(person.pk)
-        try:
-            new_units = restructure.unit_split(
-                source=unit, parts=split_parts, effective=data["effective"], actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Unit split into: %(names)s.") % {"names": ", ".join(u.name for u in new_units)},
-            )
-            return redirect("unit-detail", pk=new_units[0].pk)
-    context = {"unit": unit, "form": form, "parts": parts}
-    return render_page(request, "orgtree/split.html", context, status=400 if form.errors else 200)
+    return unit_change_page(request, pk, UnitMoveForm, _("Move unit"), action)

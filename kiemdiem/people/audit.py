@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.audit.registry import Field, register
 from kiemdiem.people.models import (
+    FORMER_OCCUPATION_CODES,
     AffiliationKind,
     Gender,
     MemberStatusKind,
@@ -29,7 +30,14 @@ MEMBER = {  # people.services.MEMBER_FIELDS
     "card_number": Field(_("Party card number")),
     "admitted_on": Field(_("Admitted on")),
     "official_on": Field(_("Official since")),
-    "occupation": Field(_("Occupation"), choices=dict(Occupation.choices)),
+    # entries written before people/0003 hold the former codes
+    "occupation": Field(
+        _("Occupation"),
+        choices={
+            **dict(Occupation.choices),
+            **{old: new.label for old, new in FORMER_OCCUPATION_CODES.items()},
+        },
+    ),
 }
 AFFILIATION = {  # people.services.AFFILIATION_FIELDS and what affiliation_start adds
     "kind": Field(_("Kind"), choices=dict(AffiliationKind.choices)),

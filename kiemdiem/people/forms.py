@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kiemdiem.common.forms import DateField, ScopedForm, UnitCodeField
+from kiemdiem.common.forms import DateField
 from kiemdiem.common.validators import person_text_validator
+from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
 from kiemdiem.people.models import (
     AffiliationKind,
     Gender,

@@ -71,15 +71,31 @@ class Person(models.Model):
 
 
 class Occupation(models.TextChoices):
-    """What a member does; decides e.g. Mẫu 2C for members outside the political system."""
+    """What a member does; decides e.g. Mẫu 2C for members outside the political system.
+
+    Codes follow docs/architecture.md "Stored codes": English, except ``cbccvc``, the
+    abbreviation the regulations use (and the rule packs' ``is_cbccvc``).
+    """
 
     CIVIL_SERVICE = "cbccvc", _("Cadre, civil servant or public employee")
-    ARMED_FORCES = "llvt", _("Armed forces")
-    ENTERPRISE = "doanh_nghiep", _("Enterprise employee")
-    FARMER = "nong_dan", _("Farmer")
-    STUDENT = "hoc_sinh", _("Student")
-    RETIRED = "huu_tri", _("Retired")
-    OTHER = "khac", _("Other")
+    ARMED_FORCES = "armed_forces", _("Armed forces")
+    ENTERPRISE = "enterprise", _("Enterprise employee")
+    FARMER = "farmer", _("Farmer")
+    STUDENT = "student", _("Student")
+    RETIRED = "retired", _("Retired")
+    OTHER = "other", _("Other")
+
+
+# Occupation codes before the convention (people/0003): still accepted on import, and read in
+# audit entries written before the change.
+FORMER_OCCUPATION_CODES = {
+    "llvt": Occupation.ARMED_FORCES,
+    "doanh_nghiep": Occupation.ENTERPRISE,
+    "nong_dan": Occupation.FARMER,
+    "hoc_sinh": Occupation.STUDENT,
+    "huu_tri": Occupation.RETIRED,
+    "khac": Occupation.OTHER,
+}
 
 
 # Occupations outside the political system (Mẫu 2C, HD 43).

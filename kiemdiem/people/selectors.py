@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from kiemdiem.accounts.permissions import get_or_404, restrict
-from kiemdiem.common.vietnamese import fold_diacritics
+from kiemdiem.common.db import search_words
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people import policies
 from kiemdiem.people.models import Affiliation, AffiliationKind, Person
@@ -19,8 +19,7 @@ def person_list(user, *, unit: Unit | None = None, q: str = "", action: str = "v
             .filter(unit__path__startswith=unit.path)
             .values("person_id")
         )
-    for word in fold_diacritics(q).split():
-        people = people.filter(search_text__contains=word)
+    people = search_words(people, q)
     people = policies.with_personal(people, user)  # ``personal``: may birth dates show?
     return people.select_related("membership").order_by("sort_key", "pk")
 
@@ -67,6 +66,11 @@ def unit_roster(user, unit: Unit) -> dict[str, list[Affiliation]]:
     for affiliation in posts_first:
         roster[affiliation.kind].append(affiliation)
     return roster
+
+
+def unit_page_people(user, unit: Unit) -> dict[str, dict[str, list[Affiliation]]]:
+    """The unit page's roster: added to orgtree's unit page by ``PeopleConfig.ready``."""
+    return {"roster": unit_roster(user, unit)}
 
 
 def prefetch_current_cells():

@@ -223,6 +223,14 @@ def member_update(
     return member
 
 
+def membership_of(person: Person) -> PartyMember:
+    """The person's party membership, for a change of status; refused when they have none."""
+    member = PartyMember.objects.filter(person=person).first()
+    if member is None:
+        raise ValidationError(_("This person is not a party member."))
+    return member
+
+
 @transaction.atomic
 def member_status_change(
     *, member: PartyMember, status: str, effective: datetime.date, reason: str = "", actor
@@ -520,6 +528,14 @@ def person_enrol(
     ``membership`` is given (admitted_on, official_on, card_number, occupation), and the
     affiliation that places them in the unit. All or nothing.
     """
+    if kind in (AffiliationKind.CELL, AffiliationKind.RESIDENCE) and not membership:
+        raise ValidationError(
+            {
+                "admitted_on": _(
+                    "Only party members belong to a party cell: give the admission date."
+                )
+            }
+        )
     person = person_create(actor=actor, unit=unit, **person_fields)
     if membership:
         member_admit(person=person, unit=unit, actor=actor, **membership)

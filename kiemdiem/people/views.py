@@ -1,4 +1,5 @@
-"""Web pages about people."""
+"""Web pages about people, and the restructuring of units that moves them (merge, split,
+dissolve: ``people/restructure.py``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,8 +17,10 @@ from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, query_id, render_page
+from kiemdiem.orgtree.forms import UnitCloseForm, UnitMergeForm, UnitSplitForm
 from kiemdiem.orgtree.selectors import unit_get
-from kiemdiem.people import policies, selectors, services
+from kiemdiem.orgtree.views import unit_change_page
+from kiemdiem.people import policies, restructure, selectors, services
 from kiemdiem.people.forms import (
     AffiliationForm,
     EndAffiliationForm,
@@ -27,7 +30,7 @@ from kiemdiem.people.forms import (
     StatusForm,
     TransferForm,
 )
-from kiemdiem.people.models import Affiliation, PartyMember
+from kiemdiem.people.models import Affiliation
 from kiemdiem.people.services import PERSON_FIELDS
 
 
@@ -191,9 +194,7 @@ def _person_action(request, pk, form_class, title, run, *, needs_user=False, per
 @require_http_methods(["GET", "POST"])
 def person_status(request, pk):
     def run(person, data):
-        member = PartyMember.objects.filter(person=person).first()
-        if member is None:
-            raise ValidationError(_("This person is not a party member."))
+        member = services.membership_of(person)
         services.member_status_change(member=member, actor=request.user, **data)
         return _("Status changed.")
 
@@ -262,3 +263,72 @@ def affiliation_end(request, pk):
         **_back_to(affiliation.person),
     }
     return _form(request, context, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_merge(request, pk):
+    def action(unit, data):
+        target = restructure.units_merge(
+            sources=[unit], target=data["target"], effective=data["effective"], actor=request.user
+        )
+        return target, _("Unit merged.")
+
+    return unit_change_page(request, pk, UnitMergeForm, _("Merge unit into another"), action)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_close(request, pk):
+    def action(unit, data):
+        closed = restructure.unit_close(unit=unit, effective=data["effective"], actor=request.user)
+        return closed, _("Unit dissolved.")
+
+    return unit_change_page(request, pk, UnitCloseForm, _("Dissolve unit"), action)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_split(request, pk):
+    """Split a unit: name the new units, give each sub-unit and each person to one of them."""
+    unit = unit_get(request.user, pk, "change")
+    try:
+        parts = min(max(int(request.GET.get("parts", 2)), 2), 10)
+    except ValueError:
+        parts = 2
+    children = unit.children.filter(valid_to__isnull=True).order_by("name_sort_key")
+    people = selectors.unit_split_people(unit)
+    form = UnitSplitForm(
+        request.POST or None,
+        unit=unit,
+        parts=parts,
+        children=children,
+        people=people,
+        initial={"effective": today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        split_parts = [
+            restructure.SplitPart(
+                code=data[f"code_{i}"], name=data[f"name_{i}"], kind=data[f"kind_{i}"]
+            )
+            for i in range(parts)
+        ]
+        for child in form.children:
+            split_parts[int(data[f"child_{child.pk}"])].children.append(child)
+        for person in form.people:
+            split_parts[int(data[f"person_{person.pk}"])].people_ids.append(person.pk)
+        try:
+            new_units = restructure.unit_split(
+                source=unit, parts=split_parts, effective=data["effective"], actor=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Unit split into: %(names)s.") % {"names": ", ".join(u.name for u in new_units)},
+            )
+            return redirect("unit-detail", pk=new_units[0].pk)
+    context = {"unit": unit, "form": form, "parts": parts}
+    return render_page(request, "orgtree/split.html", context, status=400 if form.errors else 200)

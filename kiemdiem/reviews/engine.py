@@ -23,7 +23,7 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     Track,
 )
-from kiemdiem.orgtree.models import UnitKind
+from kiemdiem.orgtree.models import UnitGroup, UnitKind
 
 # Facts the system fills from the cycle and the registry, never the writer.
 SYSTEM_FIELDS = frozenset(
@@ -59,14 +59,26 @@ def pin_of(subject: Subject) -> PinnedPack | None:
 
 
 def pinned_pack(subject: Subject) -> rules_engine.Pack | None:
-    """The rule set the subject's cycle pinned for its track and kind, checked by hash."""
+    """The rule set the subject's cycle pinned for its track and kind, checked by hash.
+
+    Kept on the subject object: one save asks twice (the inputs, then the evaluation), and a
+    pin never changes under a subject read inside the same request."""
+    if "_pinned_pack" not in subject.__dict__:
+        subject.__dict__["_pinned_pack"] = _pinned_pack(subject)
+    pack, mismatch = subject.__dict__["_pinned_pack"]
+    if mismatch:
+        raise PackMismatch(mismatch)
+    return pack
+
+
+def _pinned_pack(subject: Subject) -> tuple[rules_engine.Pack | None, str]:
     pin = pin_of(subject)
     if pin is None:
-        return None
+        return None, ""
     pack = rules_engine.load_pack(pin.pack_id)
     if pack.hash != pin.pack_hash:
-        raise PackMismatch(pin.pack_id)
-    return pack
+        return None, pin.pack_id
+    return pack, ""
 
 
 def engine_kind(subject: Subject, pack: rules_engine.Pack) -> str | None:
@@ -137,6 +149,16 @@ def _coerce(kind: str, raw: Any) -> Any:
     return str(raw)
 
 
+def led_unit_id(subject: Subject) -> int | None:
+    """The unit whose rating caps this subject's (``unit_tier``): for a leadership collective,
+    the organization, agency or unit it leads — the unit above it in the tree (a standing
+    committee leads its party committee, a board its agency; HD 21 §II.B.3, LC19-CAP); for a
+    person, the unit where they hold the post (a head is capped by what they head)."""
+    if subject.person_id is None and subject.unit.group == UnitGroup.COLLECTIVE:
+        return subject.unit.parent_id
+    return subject.unit_id
+
+
 def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> dict[str, Any]:
     """What the registry and the other subjects of the cycle already say about this one."""
     used = pack.kind(kind_name).fields_used
@@ -168,7 +190,7 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
                 facts[name] = min(facts.get(name, tier), tier, key=rules_engine.Tier.parse)
     if "unit_tier" in used:
         unit_subject = (
-            Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=subject.unit_id)
+            Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=led_unit_id(subject))
             .filter(person__isnull=True)
             .exclude(pk=subject.pk)
             .first()

@@ -35,6 +35,7 @@ from kiemdiem.reviews.models import (
     Suggestion,
     VersionKind,
 )
+from kiemdiem.reviews.shape import check_shape
 
 MAX_TEXT = 20_000
 MAX_ROWS = 100
@@ -107,7 +108,7 @@ def _lock_subject(subject_pk: int) -> Subject:
     hold_open(subject_id=subject_pk)
     return (
         Subject.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("cycle", "unit")
+        .select_related("cycle", "unit", "person")
         .get(pk=subject_pk)
     )
 
@@ -115,12 +116,10 @@ def _lock_subject(subject_pk: int) -> Subject:
 def _lock_review(review: SelfReview) -> SelfReview:
     """The review, locked after its cycle and subject (see ``_lock_subject``), with its subject,
     cycle and unit read after the locks were granted. (A review never changes subject.)"""
-    _lock_subject(review.subject_id)
-    return (
-        SelfReview.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("subject__cycle", "subject__unit")
-        .get(pk=review.pk)
-    )
+    subject = _lock_subject(review.subject_id)
+    locked = SelfReview.objects.select_for_update(no_key=True, of=("self",)).get(pk=review.pk)
+    locked.subject = subject  # read under its lock just now: no second join
+    return locked
 
 
 @transaction.atomic
@@ -511,6 +510,10 @@ def live_result(review: SelfReview) -> dict[str, Any]:
     return _fresh_result(review)
 
 
+# What a draft save writes (and nothing else: the hot path of every autosave).
+DRAFT_FIELDS = ["content", "unsaved", "proposed_tier", "engine_result", "updated_by", "updated_at"]
+
+
 @transaction.atomic
 def review_save(
     *,
@@ -526,14 +529,35 @@ def review_save(
     window, or someone writing on the member's behalf) is refused instead of overwriting.
 
     ``keep_valid`` (the page): an invalid field does not stop the rest of the draft from being
-    saved; see ``_apply``. Without it (the API) an invalid field refuses the whole save."""
+    saved; see ``_apply``. Without it an invalid field refuses the whole save (a program's
+    draft comes through ``review_replace``, which checks its shape first)."""
     review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)
     _apply(review, content, proposed_tier, keep_valid=keep_valid)
     review.updated_by = actor
-    review.save()
+    review.save(update_fields=DRAFT_FIELDS)
     return review
+
+
+def review_replace(
+    *,
+    review: SelfReview,
+    content: dict[str, Any],
+    proposed_tier: str,
+    actor,
+    revision: str | datetime.datetime | None = None,
+):
+    """Replace the draft with ``content`` sent whole by a program (the API, a command, a job):
+    its shape is checked first (``shape.check_shape``: only the form's sections, each of its
+    type, the rating's inputs with values of theirs; JSON numbers and booleans become the
+    stored text), then it is saved all or nothing (``review_save``). Nothing is locked
+    before the shape is right."""
+    form = catalogue.forms()[review.form_key]
+    content = check_shape(form, engine.inputs_of(review.subject), content)
+    return review_save(
+        review=review, content=content, proposed_tier=proposed_tier, actor=actor, revision=revision
+    )
 
 
 def check_filled(review: SelfReview) -> None:

@@ -18,6 +18,7 @@ from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.people.models import Affiliation
+from kiemdiem.people.policies import may_view_personal
 from kiemdiem.reviews import catalogue, engine, forms, services
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
 
@@ -383,6 +384,10 @@ def review_print(request, subject_pk):
         ),
         "proposed_tier": TierChoice(tier).label if tier else "",
         "suggestions": subject.suggestions.select_related("raised_by"),
+        # The paper form carries the date of birth; it is printed only for those who may see
+        # the person's personal fields (the member, staff over one of their homes).
+        "personal": subject.person_id is not None
+        and may_view_personal(request.user, subject.person),
     }
     return render_page(request, "reviews/print.html", context)
 

@@ -10,6 +10,9 @@ Public API::
 Rule packs are versioned data files in ``packs/``; see ``docs/rules-engine.md``.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from .errors import InputError, PackError, RulesError
 from .evaluate import Flag, Product, Result, Step, Subject, evaluate, evaluate_many
 from .pack import (
@@ -34,11 +37,20 @@ from .quotas import (
 from .types import NOT_RATED, RATED, UNDETERMINED, Discipline, Level, Tier
 
 
-def evaluate_batch(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Rate many subjects at once with DuckDB (see ``batch.evaluate_batch``)."""
+def evaluate_batch(
+    pack: Pack,
+    kind: str,
+    source: str | Iterable[Subject | Mapping[str, Any]],
+    *,
+    con: Any = None,
+) -> Any:
+    """Rate many subjects at once with DuckDB (see ``batch.evaluate_batch``).
+
+    Imported when called, so the engine loads without DuckDB until a batch is rated.
+    """
     from .batch import evaluate_batch as _evaluate_batch
 
-    return _evaluate_batch(*args, **kwargs)
+    return _evaluate_batch(pack, kind, source, con=con)
 
 
 __all__ = [

@@ -322,7 +322,9 @@ def rate_without_trace(
         for row_id, status, tier, raw_tier, decided_by in con.sql(sql).fetchall():
             i, subject, env = items[int(row_id)]
             out[i] = _result_of(pack, kind, subject, env, status, tier, raw_tier, decided_by)
-    return out  # type: ignore[return-value]
+    done = [r for r in out if r is not None]
+    assert len(done) == len(out), "every subject is rated or rejected"
+    return done
 
 
 def _result_of(

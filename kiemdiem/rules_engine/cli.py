@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from .errors import InputError, PackError, RulesError
-from .evaluate import evaluate
+from .evaluate import Result, evaluate
 from .pack import Pack, available_packs, load_pack, load_pack_file, pack_warnings
 from .quotas import apply_quotas, pool_instance, reconcile_places
 
@@ -262,7 +262,9 @@ def cmd_rate(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return status
 
 
-def _rate_one(pack: Pack, n: int, item: Any, lang: str | None) -> tuple[Any, dict | None]:
+def _rate_one(
+    pack: Pack, n: int, item: Any, lang: str | None
+) -> tuple[Result, None] | tuple[None, dict[str, Any]]:
     """(result, None) or (None, the error line of a rejected subject)."""
     try:
         if isinstance(item, RulesError):
@@ -334,7 +336,7 @@ def _rate_stream(
         # Streamed: each result is printed as soon as it is computed and then forgotten.
         for n, item in reader:
             result, error = _rate_one(pack, n, item, lang)
-            if error is not None:
+            if result is None:
                 status = 1
                 _dump(error, out)
             elif args.explain:
@@ -345,10 +347,10 @@ def _rate_stream(
     # With --quotas the results wait for the quota check, which adds a step (and, for excess,
     # flag F001) to each candidate's trace; tiers are never changed here.
     rows: list[tuple[str, Any]] = []
-    results = []
+    results: list[Result] = []
     for n, item in reader:
         result, error = _rate_one(pack, n, item, lang)
-        if error is not None:
+        if result is None:
             status = 1
             rows.append(("error", error))
         else:
@@ -359,9 +361,9 @@ def _rate_stream(
     if not reader.single:
         groups: dict[tuple[str, str | None, str], list[int]] = {}
         for i, r in enumerate(results):
-            key = pool_instance(r)
-            if key is not None:
-                groups.setdefault(key, []).append(i)
+            instance = pool_instance(r)
+            if instance is not None:
+                groups.setdefault(instance, []).append(i)
         for (pool, key, kind), positions in sorted(
             groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])
         ):

@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import InputError
 from .messages import message
-from .pack import Kind, Pack, Rule
+from .pack import Derived, Kind, Pack, Rule
 from .types import NOT_RATED, RATED, UNDETERMINED, Discipline, Level, Tier
 
 SUBJECT_KEYS = {
@@ -212,7 +212,7 @@ class Step:
     rule_id: str
     held: bool | None
     values: tuple[tuple[str, Any], ...] = ()
-    rule: Rule | None = None
+    rule: Rule | Derived | None = None  # a derived value's step shows its derivation
     note_code: str | None = None
     note_params: tuple[tuple[str, Any], ...] = ()
 
@@ -391,7 +391,9 @@ def _norm_value(pack: Pack, name: str, raw: Any, subject_id: str) -> Any:
             )
         return value
     if t in ("level", "tier", "discipline"):
-        enum = {"level": Level, "tier": Tier, "discipline": Discipline}[t]
+        enums: dict[str, type[Level] | type[Tier] | type[Discipline]]
+        enums = {"level": Level, "tier": Tier, "discipline": Discipline}
+        enum = enums[t]
         try:
             return enum.parse(raw)
         except ValueError:
@@ -598,7 +600,7 @@ def build_env(
                     derived.id,
                     None,
                     ((name, computed), *((lbl, fn(env)) for lbl, fn in derived.observables)),
-                    derived,  # type: ignore[arg-type]
+                    derived,
                 )
             )
             spec = pack.fields[name]

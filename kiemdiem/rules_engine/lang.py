@@ -707,9 +707,9 @@ class PyCompiler:
             agg = min if fn == "min_level" else max
 
             def level_of(env: Env) -> Any:
-                levels = [env.get(k) for k in keys]
+                levels = [v for v in (env.get(k) for k in keys) if v is not None]
                 # A criterion not given (allowed when it cannot matter) is unknown.
-                return None if any(v is None for v in levels) else agg(levels)
+                return None if len(levels) < len(keys) else agg(levels)
 
             return level_of
         if fn == "has":
@@ -865,8 +865,8 @@ class SqlCompiler:
                 cols = [quote(crit_column(c)) for c in s.groups[args[0].name]]
                 return "(" + " + ".join(f"({c} >= {lv})::INTEGER" for c in cols) + ")"
             return self._at_least(self._count_cols(args[0]), self.compile(args[1]))
-        cols = self._count_cols(args[0])
+        counted = self._count_cols(args[0])
         r = ratio_of(args[2], s.params)
-        count = self._at_least(cols, self.compile(args[1]))
-        total = "(" + " + ".join(cols) + ")"
+        count = self._at_least(counted, self.compile(args[1]))
+        total = "(" + " + ".join(counted) + ")"
         return f"({count} * {r.denominator} >= {r.numerator} * {total})"

@@ -727,7 +727,7 @@ def _resolve_kinds(raw_kinds: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             elif key == "rules":
                 if not isinstance(value, list):
                     raise PackError("rules.E002", where=f"kinds.{name}.rules", detail="a list")
-                own_ids: set[str] = set()
+                own_ids: set[str | None] = set()
                 for rule in value:
                     rule = _table(rule, f"kinds.{name}.rules")
                     rid = rule.get("id")
@@ -1010,10 +1010,10 @@ def build_pack(
 
 def _stricter_or_equal(direction: str, central: Any, local: Any) -> bool:
     if direction == "raise":
-        return local >= central
+        return bool(local >= central)
     if direction == "lower":
-        return local <= central
-    return local == central
+        return bool(local <= central)
+    return bool(local == central)
 
 
 def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], dict[Any, str]]:
@@ -1083,7 +1083,7 @@ def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], d
                 raise PackError("rules.E025", what=f"quota pool {name}", where=where)
         else:
             parent_name = spec.get("refines")
-            if parent_name not in base.pools:
+            if not isinstance(parent_name, str) or parent_name not in base.pools:
                 raise PackError(
                     "rules.E023",
                     pool=name,

@@ -1,7 +1,18 @@
+"""The start page and the audit log: pages that span several apps.
+
+The audit log page filters by unit, so it sits above ``orgtree``; the ``audit`` app itself
+is below the tree (every app writes to the log).
+"""
+
 from django.contrib.auth.decorators import login_required
 
-from kiemdiem.common.views import render_page
-from kiemdiem.orgtree.selectors import top_units, unit_list
+from kiemdiem.accounts.permissions import has_any
+from kiemdiem.audit import registry
+from kiemdiem.audit.display import describe
+from kiemdiem.audit.selectors import log_list
+from kiemdiem.common.views import paginate, query_id, render_page
+from kiemdiem.orgtree.models import CELL_KINDS
+from kiemdiem.orgtree.selectors import top_units, unit_get, unit_list
 from kiemdiem.people.selectors import member_count, people_count
 
 
@@ -18,8 +29,28 @@ def home(request):
         "roots": top_units(user)[:20],
         "grants": user.grants.select_related("unit").order_by("unit__path"),
         "unit_count": units.count(),
-        "cell_count": units.filter(kind__in=["chi_bo_co_so", "chi_bo_truc_thuoc"]).count(),
+        "cell_count": units.filter(kind__in=CELL_KINDS).count(),
         "people_count": people_count(user),
         "member_count": member_count(user),
     }
     return render_page(request, "home.html", context)
+
+
+@login_required
+def audit_log(request):
+    """The audit log within the reader's scope, newest first."""
+    if not has_any(request.user, "view_audit"):
+        return render_page(request, "403.html", {}, status=403)
+    unit_id = query_id(request, "unit")
+    unit = unit_get(request.user, unit_id) if unit_id else None
+    action = request.GET.get("action", "")
+    entries = log_list(request.user, unit=unit, action=action, actor=request.GET.get("actor", ""))
+    page = paginate(request, entries)
+    page.object_list = describe(page.object_list)
+    context = {
+        "page": page,
+        "unit": unit,
+        "action": action,
+        "actions": registry.choices(),
+    }
+    return render_page(request, "audit/log.html", context, partial="results")

@@ -62,7 +62,7 @@ def test_audit_log_is_scoped(province):
 def test_dissolved_units_grant_nothing(province):
     from datetime import date
 
-    from kiemdiem.orgtree.restructure import units_merge
+    from kiemdiem.people.restructure import units_merge
 
     units_merge(
         sources=[province.commune_b],

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
-from kiemdiem.api import views
+from kiemdiem.api import orgtree
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles.models import Subject
 from kiemdiem.reviews import services as reviews
@@ -35,7 +35,7 @@ def test_a_crash_under_the_api_answers_json_500(client_for, province, monkeypatc
     def crash(self, request):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views.UnitViewSet, "list", crash)
+    monkeypatch.setattr(orgtree.UnitViewSet, "list", crash)
     client = client_for("staff_p")
     client.raise_request_exception = False
     response = client.get("/api/units/")

@@ -15,7 +15,7 @@ import pytest
 from kiemdiem.cycles.models import Subject, SubjectStatus
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
-from kiemdiem.testing import WRITTEN, written
+from kiemdiem.testing import WRITTEN, put_draft, written
 
 USERS = ["anon", "nogrant", "staff_a", "staff_p", "staff_b", "inspector", "decider", "member"]
 SEE_CYCLE = {"staff_a", "staff_p", "staff_b", "inspector", "decider", "member"}
@@ -188,7 +188,7 @@ WRITES = [
     (
         "put",
         "/api/subjects/{dung}/review/",
-        {"content": {"tu_tuong": "Kiên định"}, "proposed_tier": "HTTNV"},
+        {"content": {"tu_tuong": "Kiên định"}, "proposed_tier": "HTTNV", "revision": "{rev}"},
         "draft",
         200,
         CHANGE_B,
@@ -240,7 +240,7 @@ def test_writes(
 ):
     ids = _ids(cycle, province)
     if isinstance(prepare, str):
-        _review(cycle, province, prepare)
+        ids["rev"] = reviews.revision_of(_review(cycle, province, prepare))
     elif prepare is not None:
         prepare(cycle, province)
     forbidden = SEE_CYCLE - allowed if forbidden == "seers" else forbidden
@@ -281,7 +281,7 @@ def test_a_member_reads_and_writes_their_own_review_only(client_for, province, c
     assert member.post(f"/api/subjects/{own.pk}/review/").status_code == 201
     assert member.get(f"/api/subjects/{own.pk}/review/").status_code == 200
     body = {"content": {**written(own), "tu_tuong": "Luôn kiên định"}, "proposed_tier": "HTTNV"}
-    assert member.put(f"/api/subjects/{own.pk}/review/", body, format="json").status_code == 200
+    assert put_draft(member, own, body).status_code == 200
     assert member.post(f"/api/subjects/{own.pk}/review/submit/").status_code == 200
     # the member may neither send back nor rate nor take out their own subject
     for action, body in [

@@ -42,3 +42,15 @@ def test_a_revision_that_is_not_a_time_is_a_400_naming_it(client_for, binh):
     member.post(url)
     response = member.put(url, {"content": {}, "revision": "hôm qua"}, format="json")
     assert response.status_code == 400 and "revision" in response.json()
+
+
+def test_a_put_without_a_revision_is_refused_and_changes_nothing(client_for, binh):
+    """A client that does not say which draft it wrote from could overwrite newer text."""
+    member = client_for("member")
+    url = f"/api/subjects/{binh.pk}/review/"
+    member.put(url, {"content": {}}, format="json")  # nothing started yet: 404
+    member.post(url)
+    saved = SelfReview.objects.get(subject=binh)
+    response = member.put(url, {"content": {"tu_tuong": "Ghi đè mù"}}, format="json")
+    assert response.status_code == 400 and "revision" in response.json()
+    assert SelfReview.objects.get(subject=binh).updated_at == saved.updated_at

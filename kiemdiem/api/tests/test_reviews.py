@@ -9,7 +9,7 @@ from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject
 from kiemdiem.people import services as people
 from kiemdiem.reviews.models import SelfReview
-from kiemdiem.testing import FULL_2025, D, written
+from kiemdiem.testing import FULL_2025, D, put_draft, written
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_saving_a_draft_returns_the_engines_result(member, binh):
         "content": {"tu_tuong": "Luôn kiên định", "xep_loai": FULL_2025},
         "proposed_tier": "HTTNV",
     }
-    response = member.put(url_of(binh), body, format="json")
+    response = put_draft(member, binh, body)
     assert response.status_code == 200, response.content
     data = response.json()
     assert data["content"]["tu_tuong"] == "Luôn kiên định"
@@ -61,12 +61,12 @@ def test_saving_a_draft_returns_the_engines_result(member, binh):
     typed = {**FULL_2025, "fact.general_score": 27, "fact.task_score": 65.0}
     typed["fact.on_time_quality"] = True
     body = {"content": {"xep_loai": typed}, "proposed_tier": "HTTNV"}
-    response = member.put(url_of(binh), body, format="json")
+    response = put_draft(member, binh, body)
     assert response.status_code == 200, response.content
     assert response.json()["engine_result"]["tier"] == "HTXSNV"
     assert response.json()["content"]["xep_loai"]["fact.on_time_quality"] == "true"
     # a draft without the rating says what is missing, and still saves
-    response = member.put(url_of(binh), {"content": {}}, format="json")
+    response = put_draft(member, binh, {"content": {}})
     assert response.status_code == 200
     assert response.json()["engine_result"]["status"] == "incomplete"
     assert response.json()["proposed_tier"] == ""
@@ -82,13 +82,11 @@ def test_a_saved_review_round_trips(member, binh):
         "khac_phuc": [{"shortcoming": "Chậm", "remedy": "Đúng hạn", "done": True}],
         "xep_loai": FULL_2025,
     }
-    first = member.put(url_of(binh), {"content": content, "proposed_tier": "HTTNV"}, format="json")
+    first = put_draft(member, binh, {"content": content, "proposed_tier": "HTTNV"})
     assert first.status_code == 200, first.content
     saved = first.json()
-    second = member.put(
-        url_of(binh),
-        {"content": saved["content"], "proposed_tier": saved["proposed_tier"]},
-        format="json",
+    second = put_draft(
+        member, binh, {"content": saved["content"], "proposed_tier": saved["proposed_tier"]}
     )
     assert second.status_code == 200, second.content
     assert second.json()["content"] == saved["content"]
@@ -122,9 +120,9 @@ BAD_CONTENT = [
 @pytest.mark.parametrize(("body", "field"), BAD_CONTENT)
 def test_bad_drafts_are_refused_and_change_nothing(member, binh, cycle_state, body, field):
     member.post(url_of(binh))
-    member.put(url_of(binh), {"content": {"tu_tuong": "Bản đầu"}}, format="json")
+    put_draft(member, binh, {"content": {"tu_tuong": "Bản đầu"}})
     before = cycle_state()
-    response = member.put(url_of(binh), body, format="json")
+    response = put_draft(member, binh, body)
     assert response.status_code == 400, response.content
     assert field in response.json(), response.json()
     assert cycle_state() == before
@@ -133,35 +131,35 @@ def test_bad_drafts_are_refused_and_change_nothing(member, binh, cycle_state, bo
 def test_unknown_items_sections_and_inputs_are_named(member, binh):
     member.post(url_of(binh))
     body = {"content": {"suy_thoai": {"checked": ["TT1", "ZZ9"]}}}
-    response = member.put(url_of(binh), body, format="json")
+    response = put_draft(member, binh, body)
     assert "ZZ9" in response.json()["suy_thoai"][0]
     body = {"content": {"xep_loai": {"fact.bogus": "1", "crit.x": "XS"}}}
-    response = member.put(url_of(binh), body, format="json")
+    response = put_draft(member, binh, body)
     assert "crit.x, fact.bogus" in response.json()["xep_loai"][0]
     # the API's own checks answer in Vietnamese
-    response = member.put(url_of(binh), {"content": {"bogus": "x"}}, format="json")
+    response = put_draft(member, binh, {"content": {"bogus": "x"}})
     assert response.json() == {"content": ["Mẫu này không có các mục: bogus."]}
     body = {"content": {"xep_loai": {"fact.general_score": "nhiều"}}}
-    response = member.put(url_of(binh), body, format="json")
+    response = put_draft(member, binh, body)
     assert response.json() == {"xep_loai": ["fact.general_score: cần là một số."]}
 
 
 def test_submit_locks_and_an_amendment_keeps_the_history(member, binh, cycle_state):
     member.post(url_of(binh))
-    member.put(url_of(binh), {"content": {**written(binh), "tu_tuong": "Bản đầu"}}, format="json")
+    put_draft(member, binh, {"content": {**written(binh), "tu_tuong": "Bản đầu"}})
     response = member.post(url_of(binh, "submit"))
     assert response.status_code == 400 and "proposed_tier" in response.json()
-    member.put(
-        url_of(binh),
+    put_draft(
+        member,
+        binh,
         {"content": {**written(binh), "tu_tuong": "Bản đầu"}, "proposed_tier": "HTNV"},
-        format="json",
     )
     response = member.post(url_of(binh, "submit"))
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["version"]) == ("submitted", 1)
 
     before = cycle_state()
-    locked = member.put(url_of(binh), {"content": {"tu_tuong": "Sửa lén"}}, format="json")
+    locked = put_draft(member, binh, {"content": {"tu_tuong": "Sửa lén"}})
     assert locked.status_code == 400 and "non_field_errors" in locked.json()
     assert member.post(url_of(binh, "submit")).status_code == 400
     no_reason = member.post(url_of(binh, "amend"), {"reason": ""}, format="json")
@@ -175,7 +173,7 @@ def test_submit_locks_and_an_amendment_keeps_the_history(member, binh, cycle_sta
         "Bổ sung sản phẩm",
     )
     body = {"content": {**written(binh), "tu_tuong": "Bản sửa"}, "proposed_tier": "HTTNV"}
-    assert member.put(url_of(binh), body, format="json").status_code == 200
+    assert put_draft(member, binh, body).status_code == 200
     assert member.post(url_of(binh, "submit")).json()["version"] == 2
 
     versions = member.get(url_of(binh, "versions")).json()
@@ -192,7 +190,7 @@ def test_submit_locks_and_an_amendment_keeps_the_history(member, binh, cycle_sta
 
 def test_a_review_sent_back_is_rewritten_and_its_writer_told(client_for, province, member, binh):
     member.post(url_of(binh))
-    member.put(url_of(binh), {"content": written(binh), "proposed_tier": "HTXSNV"}, format="json")
+    put_draft(member, binh, {"content": written(binh), "proposed_tier": "HTXSNV"})
     staff_a = client_for("staff_a")
     draft = staff_a.post(url_of(binh, "return"), {"comment": "x"}, format="json")
     assert draft.status_code == 400  # only a submitted review goes back
@@ -210,7 +208,7 @@ def test_a_review_sent_back_is_rewritten_and_its_writer_told(client_for, provinc
     user = province.users["member"]
     assert user.notifications.get().text.endswith("Cần nêu sản phẩm cụ thể")
     body = {"content": {**written(binh), "tu_tuong": "Đã bổ sung"}, "proposed_tier": "HTTNV"}
-    assert member.put(url_of(binh), body, format="json").status_code == 200
+    assert put_draft(member, binh, body).status_code == 200
     assert member.post(url_of(binh, "submit")).status_code == 200
     kinds = [v["kind"] for v in member.get(url_of(binh, "versions")).json()["results"]]
     assert kinds == ["submitted", "returned", "amended"]
@@ -254,7 +252,7 @@ def test_members_submit_after_the_collective_and_are_linked_into_its_report(
     for subject in standing:
         assert staff.post(url_of(subject)).status_code == 201
         body = {"content": written(subject), "proposed_tier": "HTTNV"}
-        assert staff.put(url_of(subject), body, format="json").status_code == 200
+        assert put_draft(staff, subject, body).status_code == 200
     before = cycle_state()
     response = staff.post(url_of(member_subject, "submit"))
     assert response.status_code == 400  # the collective's report comes first (HD 21 §3.7)
@@ -293,7 +291,7 @@ def test_members_submit_after_the_collective_and_are_linked_into_its_report(
 
 def test_a_rated_subjects_review_no_longer_changes(client_for, member, binh, cycle_state):
     member.post(url_of(binh))
-    member.put(url_of(binh), {"content": written(binh), "proposed_tier": "HTTNV"}, format="json")
+    put_draft(member, binh, {"content": written(binh), "proposed_tier": "HTTNV"})
     member.post(url_of(binh, "submit"))
     rate = client_for("decider").post(
         f"/api/subjects/{binh.pk}/rate/", {"tier": "HTTNV"}, format="json"

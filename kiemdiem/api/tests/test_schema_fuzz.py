@@ -37,9 +37,9 @@ from rest_framework.exceptions import ParseError
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from kiemdiem.api import views
+from kiemdiem.api import base
 from kiemdiem.api.exceptions import api_exception_handler
-from kiemdiem.api.serializers import MAX_ID
+from kiemdiem.api.fields import MAX_ID
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
 from kiemdiem.jobs.models import Job
 from kiemdiem.orgtree.models import Unit
@@ -165,7 +165,7 @@ def refusals(monkeypatch):
         seen.append(exc)
         return api_exception_handler(exc, context)
 
-    monkeypatch.setattr(views, "api_exception_handler", recording_handler)
+    monkeypatch.setattr(base, "api_exception_handler", recording_handler)
     return seen
 
 

@@ -21,11 +21,11 @@ from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Plan, Subject, SubjectKind
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
-from kiemdiem.orgtree import restructure
 from kiemdiem.orgtree import services as tree
-from kiemdiem.orgtree.restructure import SplitPart
+from kiemdiem.people import restructure
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation
+from kiemdiem.people.restructure import SplitPart
 from kiemdiem.reviews import services as reviews
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
 

@@ -220,3 +220,24 @@ def test_adjusting_the_list_needs_a_reason_and_is_audited(province):
     subjects.subject_exclude(subject=subject, reason="Đi học dài hạn cả năm", actor=None)
     assert Subject.objects.get(pk=subject.pk).status == SubjectStatus.NOT_RATED
     assert LogEntry.objects.filter(action="subject.excluded").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "with_person"),
+    [(SubjectKind.LEADER, False), (SubjectKind.PARTY_ORG, True)],
+)
+def test_a_subject_added_by_hand_is_a_person_exactly_when_its_kind_is(province, kind, with_person):
+    """The rule the API's body check made alone: a command adding a subject meets it too."""
+    cycle = open_annual(province, 2025)
+    before = Subject.objects.count(), LogEntry.objects.count()
+    with pytest.raises(ValidationError) as error:
+        subjects.subject_add(
+            cycle=cycle,
+            kind=kind,
+            unit=province.cell_a1,
+            person=province.members["an"] if with_person else None,
+            reason="Bổ sung",
+            actor=None,
+        )
+    assert list(error.value.message_dict) == ["person"]
+    assert (Subject.objects.count(), LogEntry.objects.count()) == before

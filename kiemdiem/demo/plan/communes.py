@@ -192,7 +192,7 @@ class CommunePlanner:
             dn_m = [self.staff_cell(c, clamp(budget * 0.05, 5, 35), "enterprise") for c in dn_cells]
             used += sum(len(m) for m in dn_m)
             boss = self._make_senior(dn_m[0][0], None)
-            boss.occupation = "doanh_nghiep"
+            boss.occupation = "enterprise"
             self.post(boss, dn, f"Bí thư Đảng ủy {company}", HEAD)
             self.post(dn_m[1][0], dn_px, "Bí thư Đảng ủy bộ phận", HEAD)
             self.post(dn_m[0][1], dn, "Phó Bí thư Đảng ủy", DEPUTY)

@@ -256,7 +256,7 @@ class PeoplePlanner:
         members = len([p for p in self.plan.people if p.is_member])
         # exempt: the oldest retirees
         old = sorted(
-            (p for p in village_members if p.occupation == "huu_tri" and self.plain(p)),
+            (p for p in village_members if p.occupation == "retired" and self.plain(p)),
             key=lambda p: (p.birth_date, p.key),
         )
         for spec in old[: max(2, round(members * 0.015))]:

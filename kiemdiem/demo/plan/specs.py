@@ -155,12 +155,12 @@ class Plan:
 
 # Occupation profiles: (age range, share of women, occupation code).
 PROFILES: dict[str, tuple[tuple[int, int], float, str]] = {
-    "retired": ((60, 92), 0.3, "huu_tri"),
-    "farmer": ((25, 64), 0.35, "nong_dan"),
-    "enterprise": ((23, 55), 0.45, "doanh_nghiep"),
-    "other": ((22, 62), 0.4, "khac"),
-    "student": ((21, 24), 0.5, "hoc_sinh"),
-    "armed": ((22, 50), 0.1, "llvt"),
+    "retired": ((60, 92), 0.3, "retired"),
+    "farmer": ((25, 64), 0.35, "farmer"),
+    "enterprise": ((23, 55), 0.45, "enterprise"),
+    "other": ((22, 62), 0.4, "other"),
+    "student": ((21, 24), 0.5, "student"),
+    "armed": ((22, 50), 0.1, "armed_forces"),
     "civil": ((25, 59), 0.45, "cbccvc"),
     "teacher": ((25, 58), 0.75, "cbccvc"),
     "health": ((25, 58), 0.6, "cbccvc"),

@@ -364,7 +364,7 @@ class TestDemoProvince:
         assert PartyMember.objects.filter(
             official_on__isnull=True, card_number__isnull=True
         ).exists()
-        assert PartyMember.objects.filter(occupation="huu_tri").exists()
+        assert PartyMember.objects.filter(occupation="retired").exists()
         current = MemberStatus.objects.filter(valid_to__isnull=True)
         assert current.filter(status="exempt").exists()
         assert current.filter(status="suspended").count() == 2

@@ -1,11 +1,11 @@
 """Writing the plan's units and restructuring through ``orgtree.services`` and
-``orgtree.restructure``, one call each: a province has only hundreds of units."""
+``people.restructure``, one call each: a province has only hundreds of units."""
 
 from __future__ import annotations
 
 from kiemdiem.demo.plan.specs import Op
-from kiemdiem.orgtree import restructure
 from kiemdiem.orgtree import services as tree
+from kiemdiem.people import restructure
 
 
 class TreeWriter:

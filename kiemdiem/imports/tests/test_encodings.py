@@ -789,3 +789,190 @@ def test_property_csv_decoding_returns_nfc_or_raises_a_coded_error(data):
         assert exc.code in ("enc.E006", "enc.E007")
     else:
         assert unicodedata.is_normalized("NFC", text) and encoding
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 11: the per-cell and per-column judgement (letters, case, lost bytes, other encodings)
+# --------------------------------------------------------------------------------------------
+
+
+def test_letters_with_a_capital_of_their_own_are_lowercase():
+    # ¨ © ª « ¬ ­ ® are ă â ê ô ơ ư đ; their capitals are ¡ ¢ £ ¤ ¥ ¦ §.
+    assert classify("Lª Vò").fixed == "Lê Vũ"  # not "LÊ VŨ"
+    assert classify("§µo ¤n").fixed == "Đào Ôn"
+    assert classify("TR¦êNG").fixed == "TRƯỜNG"  # capitals of its own: the word is in capitals
+
+
+def test_superscript_digits_are_tcvn3_letters():
+    assert "¹".isdigit()  # what Python says, and why isdigit() is the wrong test
+    verdict = classify("L¹c")
+    assert (verdict.kind, verdict.fixed) == ("tcvn3", "Lạc")
+    assert classify("Ph¹m V¨n L¹c").fixed == "Phạm Văn Lạc"
+
+
+@pytest.mark.parametrize(("legacy", "expected"), [("ThÕ", "Thế"), ("TrÝ", "Trí"), ("HuÕ", "Huế")])
+def test_a_capital_inside_a_word_marks_legacy_text(legacy, expected):
+    verdict = classify(legacy)
+    assert (verdict.kind, verdict.fixed) == ("tcvn3", expected)
+
+
+def test_acronyms_alone_convert():
+    assert classify("H§ND").fixed == "HĐND"
+    assert classify("§CSVN").fixed == "ĐCSVN"
+    assert classify("H§ND x· Yªn B×nh").fixed == "HĐND xã Yên Bình"
+    assert classify("UBND").fixed == "UBND" and classify("HĐND").kind == "unicode"
+
+
+def test_title_case_or_capitals_by_the_column():
+    caps = column_verdict(["NGUYÔN", "TRÇN", "Hå", "Uû"])
+    assert caps.values == ["NGUYỄN", "TRẦN", "HỒ", "UỶ"]
+    title = column_verdict(["NguyÔn", "TrÇn", "Hå", "Uû", "¸nh"])
+    assert title.values == ["Nguyễn", "Trần", "Hồ", "Uỷ", "Ánh"]
+    # A cell that shows its own case keeps it, whatever the column.
+    assert column_verdict(["NGUYÔN", "TRÇN", "Uû ban"]).values[2] == "Uỷ ban"
+
+
+def test_a_name_column_capitalises_names_its_cells_cannot_tell():
+    from kiemdiem.imports.encodings import TITLE, ColumnContext, classify_in_column
+
+    assert classify("¸nh").fixed == "ánh"  # alone: a word, not a name
+    names = ColumnContext(case=TITLE)
+    assert classify_in_column("¸nh", names).fixed == "Ánh"
+    assert classify_in_column("ý", ColumnContext(prefer="tcvn3", case=TITLE)).fixed == "Ý"
+
+
+def test_a_lost_u_is_put_back_from_the_column_or_refused():
+    # TCVN3 "ư" is byte 0xAD, the soft hyphen, which some programs drop as invisible.
+    assert unicode_to_tcvn3("Trường") == "Tr\xadêng"
+    column = column_verdict(["Tr\xadêng Hoµng", "Trêng Hoµng"])
+    assert column.values == ["Trường Hoàng", "Trường Hoàng"]
+    assert [p.code for p in column.problems] == ["enc.I001", "enc.W004"]
+    alone = column_verdict(["NguyÔn", "Trêng Hoµng"])
+    assert alone.values == ["Nguyễn", None]  # never "Trờng"
+    refused = next(p for p in alone.problems if p.code == "enc.E009")
+    assert refused.cells == ("#2",) and "Trường Hoàng" in refused.message("vi")
+
+
+def test_lost_u_mending_needs_one_way():
+    from kiemdiem.imports.encodings import _put_back_u
+
+    assert _put_back_u("Trờng") == ("Trường", frozenset({"trường"}))
+    assert _put_back_u("Nguyễn") is None  # nothing to mend
+
+
+def _viscii(text: str) -> str:
+    """VISCII bytes shown as Windows-1252 (glibc's table)."""
+    data = _iconv_to(text, "VISCII")
+    return "".join(chr(b) if b >= 0xA0 or b < 0x80 else bytes([b]).decode("cp1252") for b in data)
+
+
+def test_viscii_is_refused_by_name():
+    legacy = _viscii("Bùi Hải Hồng")
+    assert legacy == "Bùi Häi H°ng"
+    verdict = classify(legacy)
+    assert verdict.refused and verdict.foreign == "VISCII"
+    problem = verdict.problem("B2")
+    assert problem.code == "enc.E010"
+    assert "VISCII" in problem.message("vi") and "Bùi Hải Hồng" in problem.message("vi")
+    for name in NAMES[:6]:
+        assert classify(_viscii(name)).foreign == "VISCII", name
+
+
+def test_vps_is_refused_not_read_as_tcvn3():
+    # "Bùi Hải Hồng" in VPS. As TCVN3 every word is a syllable ("Bựi Họi Hềng"), but the
+    # common "Bùi" would become an unknown word: refused as an unknown encoding.
+    value, problem = repair_cell("Bùi Häi HÒng", cell="B2")
+    assert value is None and problem.code == "enc.E004"
+    assert "VPS" in problem.message("vi")
+
+
+def test_tcvn3_vn1_capitals_are_refused_by_name():
+    # VN1 writes capitals with tone marks in bytes VN3 leaves free: "NGUYỄN" has Ễ = 0xD9.
+    vn1 = "NGUY" + chr(0xD9) + "N V" + chr(0xA1) + "N " + chr(0xDA)
+    verdict = classify(vn1)
+    assert verdict.refused and verdict.foreign == "TCVN 5712 (VN1)", verdict
+    assert verdict.suggestion == "NGUYỄN VĂN Ế"
+
+
+def test_viqr_is_refused_by_name():
+    verdict = classify("Nguye^~n Va(n An")
+    assert verdict.refused and verdict.foreign == "VIQR"
+    assert verdict.suggestion == "Nguyễn Văn An"
+    assert classify("Tru+o+`ng DDa(ng").suggestion == "Trường Đăng"
+    for text in ("Hoa.", "O'Neil", "an.nguyen@example.vn", "Ho?", "Ksor H'Ben"):
+        assert not classify(text).refused, text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_legacy_names_are_never_taken_for_an_unsupported_encoding(name):
+    for legacy in (unicode_to_tcvn3(name), unicode_to_vni(name)):
+        assert classify(legacy).kind != "unsupported", legacy
+
+
+def test_lexicon_names_in_tcvn3_are_never_taken_for_viscii():
+    data = json.loads(
+        resources.files("kiemdiem.imports")
+        .joinpath("encoding_tables", "vietnamese.json")
+        .read_text("utf-8")
+    )
+    wrong = [
+        w
+        for w in data["lexicon_marked"]
+        if classify(unicode_to_tcvn3(w.capitalize())).kind == "unsupported"
+    ]
+    assert not wrong
+
+
+def _iconv_to(text: str, encoding: str) -> bytes:
+    import shutil
+    import subprocess
+
+    if shutil.which("iconv") is None:
+        pytest.skip("iconv is not on this machine")
+    return subprocess.run(
+        ["iconv", "-f", "UTF-8", "-t", encoding], input=text.encode(), capture_output=True
+    ).stdout
+
+
+def _iconv(data: bytes, encoding: str) -> str | None:
+    import shutil
+    import subprocess
+
+    if shutil.which("iconv") is None:
+        pytest.skip("iconv is not on this machine")
+    done = subprocess.run(["iconv", "-f", encoding, "-t", "UTF-8"], input=data, capture_output=True)
+    return done.stdout.decode("utf-8") if done.returncode == 0 else None
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "base"),
+    [("viscii.json", "VISCII", None), ("tcvn5712_vn1.json", "TCVN5712-1", "tcvn3.json")],
+)
+def test_recognised_tables_agree_with_glibc(name, encoding, base):
+    def table(file):
+        data = resources.files("kiemdiem.imports").joinpath("encoding_tables", file)
+        return {int(k, 16): v for k, v in json.loads(data.read_text("utf-8"))["bytes"].items()}
+
+    ours = table(name)
+    for byte, char in ours.items():
+        assert _iconv(bytes([byte]), encoding) == char, hex(byte)
+    if base:  # VN3 is VN1 without those bytes: the letters they share agree too
+        for byte, char in table(base).items():
+            assert _iconv(bytes([byte]), encoding) == char, hex(byte)
+
+
+def test_invisible_characters_are_stripped_but_not_the_tcvn3_u():
+    from kiemdiem.imports.encodings import strip_invisible
+
+    assert strip_invisible("Ng\u200buy\u200cễn\u200d\ufeff\u2060\u200e") == "Nguyễn"
+    assert strip_invisible("Tr\xadêng") == "Tr\xadêng"  # U+00AD is TCVN3's "ư"
+
+
+def test_mojibake_whose_no_break_space_became_a_space():
+    assert classify("HoÃ ng").fixed == "Hoàng"
+    assert classify("NGÃ BA").fixed == "NGÃ BA"  # a real Ã before a space stays
+
+
+def test_half_mojibake_is_repaired_by_ftfy():
+    verdict = classify("Nguyễn VÄƒn An")
+    assert (verdict.kind, verdict.fixed) == ("mojibake_utf8_as_cp1252", "Nguyễn Văn An")

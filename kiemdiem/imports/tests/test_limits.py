@@ -360,3 +360,55 @@ def test_big_styles_part(province, tmp_path):
     assert _messages(job)["en"] == (
         "Part “xl/styles.xml” of the file unpacks to 25 MB; the limit is 20 MB."
     )
+
+
+# --- a file over the limit is never stored ------------------------------------------------------
+
+
+def test_an_upload_over_the_limit_is_dropped_before_it_is_stored(
+    client, province, settings, monkeypatch
+):
+    """The handlers that keep an upload (in memory or in a temporary file) never receive more
+    than the limit; the page says how large the file was, not "this field is required"."""
+    from django.core.files import uploadhandler
+
+    settings.UPLOAD_MAX_BYTES = settings.IMPORTS_MAX_UPLOAD_BYTES = 300_000
+    stored = []
+    for handler in (
+        uploadhandler.MemoryFileUploadHandler,
+        uploadhandler.TemporaryFileUploadHandler,
+    ):
+        keep = handler.receive_data_chunk
+        monkeypatch.setattr(
+            handler,
+            "receive_data_chunk",
+            lambda self, data, start, keep=keep: (
+                stored.append(len(data)) or keep(self, data, start)
+            ),
+        )
+    client.force_login(province.users["staff_a"])
+    upload = SimpleUploadedFile("ds.xlsx", b"x" * 1_500_000)
+    response = client.post(reverse("imports"), {"kind": "people", "unit": "A", "file": upload})
+    assert response.status_code == 400 and not ImportJob.objects.exists()
+    page = response.content.decode()
+    assert "giới hạn là 0,3 MB" in page and "Trường này là bắt buộc" not in page
+    assert sum(stored) == 0
+
+
+def test_an_upload_without_a_declared_length_is_cut_at_the_limit(rf, settings):
+    """A body sent without its length (chunked) is counted as it arrives."""
+    from django.core.files.uploadhandler import SkipFile
+
+    from kiemdiem.common.uploads import SizeLimitedUploadHandler, refused_uploads
+
+    settings.UPLOAD_MAX_BYTES = 100_000
+    request = rf.post("/")
+    handler = SizeLimitedUploadHandler(request)
+    handler.handle_raw_input(None, {}, None, b"", "utf-8")
+    handler.new_file("file", "ds.csv", "text/csv", None)
+    received = 0
+    with pytest.raises(SkipFile):
+        for _ in range(100):
+            handler.receive_data_chunk(b"x" * 64 * 1024, received)
+            received += 64 * 1024
+    assert received < 100_000 and refused_uploads(request) == {"file": 131_072}

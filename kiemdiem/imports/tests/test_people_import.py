@@ -351,7 +351,7 @@ def test_empty_cells_keep_stored_values(province):
     job = _import(province, [again], headers=headers)
     assert (job.updated, job.unchanged) == (0, 1)
     person = Person.objects.get(citizen_id="001085000001")
-    assert (person.membership.occupation, person.phone) == ("nong_dan", "0912345678")
+    assert (person.membership.occupation, person.phone) == ("farmer", "0912345678")
 
 
 @pytest.mark.parametrize(

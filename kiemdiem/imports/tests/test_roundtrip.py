@@ -29,7 +29,7 @@ def _enrich(province):
         admitted_on=an.membership.admitted_on,
         official_on=an.membership.official_on,
         card_number="00123",
-        occupation="nong_dan",
+        occupation="farmer",
         actor=None,
     )
     people.affiliation_start(

@@ -4,11 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.orgtree import restructure, selectors, services
+from kiemdiem.orgtree import selectors, services
 from kiemdiem.orgtree.integrity import tree_problems
 from kiemdiem.orgtree.models import Unit, UnitPlacement
-from kiemdiem.orgtree.restructure import SplitPart
+from kiemdiem.people import restructure
 from kiemdiem.people.models import Affiliation
+from kiemdiem.people.restructure import SplitPart
 
 D = datetime.date
 

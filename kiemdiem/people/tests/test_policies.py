@@ -34,7 +34,7 @@ HOME_WRITES = {
         admitted_on=D(2010, 1, 1),
         official_on=D(2011, 1, 1),
         card_number="79999999",
-        occupation="huu_tri",
+        occupation="retired",
         actor=actor,
     ),
     "status": lambda d, p, actor: services.member_status_change(

@@ -202,3 +202,29 @@ def test_cadre_authority_is_not_always_the_parent(province):
         D(2025, 9, 1),
         None,
     ]
+
+
+@pytest.mark.parametrize("kind", ["cell", "residence"])
+def test_enrolling_into_a_party_cell_needs_the_membership_and_makes_nothing_without_it(
+    province, kind
+):
+    """Refused before the person is made: the same answer on the page, in the API, anywhere."""
+    before = Person.objects.count(), LogEntry.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.person_enrol(
+            unit=province.cell_a1,
+            kind=kind,
+            valid_from=D(2024, 1, 1),
+            person_fields={"family_name": "Đỗ", "given_name": "Hoa"},
+            membership=None,
+            actor=None,
+        )
+    assert list(error.value.message_dict) == ["admitted_on"]
+    assert (Person.objects.count(), LogEntry.objects.count()) == before
+
+
+def test_only_a_member_has_a_membership_to_change(province):
+    assert services.membership_of(province.members["an"]).person == province.members["an"]
+    outsider = services.person_create(family_name="Đỗ", given_name="Hoa", actor=None)
+    with pytest.raises(ValidationError):
+        services.membership_of(outsider)

@@ -464,3 +464,61 @@ def test_a_draft_keeps_its_valid_fields_and_submitting_waits_for_the_invalid_one
     services.review_save(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
     review.refresh_from_db()
     assert review.unsaved == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ({"bogus": "x"}, "content"),
+        ({"tu_tuong": 5}, "tu_tuong"),
+        ({"nhiem_vu": {"products": [{"name": 1}]}}, "nhiem_vu"),
+        ({"khac_phuc": [{"shortcoming": "x", "done": "yes"}]}, "khac_phuc"),
+        ({"xep_loai": {"fact.bogus": "1"}}, "xep_loai"),
+        ({"xep_loai": {"fact.general_score": "nhiều"}}, "xep_loai"),
+        ({"xep_loai": {"fact.on_time_quality": "có lẽ"}}, "xep_loai"),
+    ],
+)
+def test_a_draft_sent_by_a_program_is_refused_for_its_shape_and_nothing_changes(
+    cycle, province, content, field
+):
+    """``review_replace`` (the API's save, and any command's) checks what the API used to
+    check alone: the form's sections only, each of its type, rating values of their type."""
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=None)
+    services.review_save(
+        review=review, content={"tu_tuong": "Bản đầu"}, proposed_tier="", actor=None
+    )
+    review.refresh_from_db()
+    before = (review.content, review.updated_at, LogEntry.objects.count())
+    with pytest.raises(ValidationError) as error:
+        services.review_replace(review=review, content=content, proposed_tier="", actor=None)
+    assert list(error.value.message_dict) == [field]
+    review.refresh_from_db()
+    assert (review.content, review.updated_at, LogEntry.objects.count()) == before
+
+
+def test_a_programs_numbers_and_booleans_are_stored_as_the_forms_text(cycle, province):
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=None)
+    rating = {**FULL_2025, "fact.general_score": 27, "fact.on_time_quality": True}
+    review = services.review_replace(
+        review=review, content={"xep_loai": rating}, proposed_tier="HTTNV", actor=None
+    )
+    review.refresh_from_db()
+    assert review.content["xep_loai"]["fact.general_score"] == "27"
+    assert review.content["xep_loai"]["fact.on_time_quality"] == "true"
+    assert review.engine_result["tier"] == "HTXSNV"
+
+
+def test_a_collective_is_capped_by_the_organization_it_leads(province):
+    """HD 21 §II.B.3 (LC19-CAP): the collective's tier is at most that of the organization it
+    leads — the unit above the collective (a standing committee leads its party committee)."""
+    cycle = open_annual(province, 2022)  # the 2019 rules ran until 2023
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    collective = Subject.objects.get(
+        cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE
+    )
+    led = Subject.objects.get(cycle=cycle, unit=province.province, person__isnull=True)
+    Subject.objects.filter(pk=led.pk).update(tier="HTNV")
+    pack = engine.pinned_pack(collective)
+    assert pack.id.startswith("R2019")
+    facts = engine.system_facts(collective, pack, engine.engine_kind(collective, pack))
+    assert facts["unit_tier"] == "HTNV"

@@ -261,3 +261,25 @@ def test_a_save_refused_as_a_whole_says_not_saved(client, province, binh):
     stale = autosave(client, binh, {"s.tu_tuong": "x", "revision": "2020-01-01T00:00:00+00:00"})
     assert "đã được sửa ở nơi khác" in stale.text and "Chưa lưu được." in stale.text
     assert "tự động lưu" not in stale.text
+
+
+def test_the_print_shows_the_date_of_birth_only_to_those_who_may_see_it(client, province, door):
+    """The agency head reads (and rates) the staff's state reviews, but the staff's personal
+    fields are not theirs to see; the writer sees their own."""
+    from kiemdiem.cycles.models import Track
+    from kiemdiem.reviews import services
+
+    hold_post(province.members["binh"], province.agency, title="Chủ tịch", role="head")
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    staff = Subject.objects.get(cycle=cycle, person=door.employee, track=Track.STATE)
+    services.review_start(subject=staff, actor=None)
+    url = reverse("review-print", args=[staff.pk])
+
+    client.force_login(province.users["member"])  # Bình, the agency's head
+    printed = client.get(url)
+    assert printed.status_code == 200 and "Đỗ Văn Em" in printed.text
+    assert "07/07/1990" not in printed.text and "Ngày sinh" not in printed.text
+
+    client.force_login(province.users["employee"])  # the writer
+    assert "07/07/1990" in client.get(url).text

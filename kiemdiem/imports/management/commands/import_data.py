@@ -1,5 +1,6 @@
 """manage.py import_data --kind people --unit P --user admin file.xlsx [--check]"""
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -9,8 +10,26 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from kiemdiem.imports import exporters, services
+from kiemdiem.imports.messages import render
 from kiemdiem.imports.models import ImportKind, JobStatus
 from kiemdiem.orgtree.models import Unit
+
+
+def _problems(job) -> list[dict]:
+    """Every problem kept (errors first), with its message in the active language."""
+    try:
+        stored = json.loads(job.problems_path.read_text())
+    except FileNotFoundError:
+        stored = job.problems
+    return [{**p, "message": render(p)} for p in stored]
+
+
+def _where(p: dict) -> str:
+    """ "Sheet!C7 " for a cell, "Sheet!C " for a column, "" for the whole file."""
+    cell = f"{p['column']}{p['row'] or ''}"
+    if not cell:
+        return f"{p['sheet']} " if p["sheet"] else ""
+    return f"{p['sheet']}!{cell} " if p["sheet"] else f"{cell} "
 
 
 class Progress:
@@ -70,8 +89,9 @@ class Command(BaseCommand):
         progress = Progress(out, "checking")
         services.import_validate(job, progress=progress)
         progress.end()
-        for p in job.problem_list()[:50]:
-            self.stdout.write(f"{p['sheet']}!{p['column']}{p['row']} [{p['code']}] {p['message']}")
+        # Every error kept comes first, then the notices (the last ones summarise the rest).
+        for p in _problems(job):
+            self.stdout.write(f"{_where(p)}[{p['code']}] {p['message']}")
         if job.status != JobStatus.READY:
             report = exporters.error_report(job)
             if report is not None:

@@ -2,7 +2,8 @@
 
 These sit above ``orgtree.services`` (the tree alone) and ``people.services`` (people alone)
 because a reorganization changes both in one transaction: the 2025 reform merged provinces and
-communes, moved their cells and members, and dissolved the district level.
+communes, moved their cells and members, and dissolved the district level. They live in
+``people``, the app above the tree.
 """
 
 from __future__ import annotations
