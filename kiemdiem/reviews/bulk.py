@@ -108,7 +108,8 @@ def _facts(index: CycleIndex, subject: Subject, pack, kind_name: str) -> dict[st
         if states and index.tier[states[0]]:
             facts["state_tier"] = index.tier[states[0]]
     if "unit_tier" in used:
-        others = [p for p in index.unit_subjects[subject.unit_id] if p != subject.pk]
+        led = index.unit_subjects[engine.led_unit_id(subject)]
+        others = [p for p in led if p != subject.pk]
         if others and index.tier[others[0]]:
             facts["unit_tier"] = index.tier[others[0]]
     return facts
