@@ -119,35 +119,32 @@ _LOG_COLUMNS = (
 def log_actions_bulk(rows: Iterable[LogRow], *, actor) -> int:
     """Write many entries as ``log_action`` writes each — codes checked, masked fields masked,
     the actor and the request's id — at one moment, in one COPY (PostgreSQL) or executemany
-    (SQLite). ``rows`` may be a generator (it is read once). Returns how many were written."""
+    (SQLite). Returns how many were written."""
     _check_in_transaction()
+    rows = list(rows)
     strict = _strict()
     now = timezone.now()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     request_id = current_request_id()
-    specs: dict[str, registry.Action] = {}
-    types: dict[type[models.Model], int] = {}
-    written = 0
+    # Everything the rows need from the database is read before the COPY starts: no other
+    # query may run on the connection while it is open.
+    specs = {action: registry.action(action) for action in {row.action for row in rows}}
+    types = {
+        model: ContentType.objects.get_for_model(model).pk
+        for model in {row.model for row in rows}
+        if model is not None
+    }
 
     def prepared():
-        nonlocal written
         for action, model, object_id, text, unit_id, data in rows:
-            spec = specs.get(action)
-            if spec is None:
-                spec = specs[action] = registry.action(action)
+            spec = specs[action]
             if strict or spec.masked or not data:
                 data = registry.prepare(spec, data, strict=strict)
-            content_type = None
-            if model is not None:
-                content_type = types.get(model)
-                if content_type is None:
-                    content_type = types[model] = ContentType.objects.get_for_model(model).pk
-            written += 1
             yield (
                 action,
                 now,
                 actor_id,
-                content_type,
+                types[model] if model is not None else None,
                 str(object_id) if model is not None else "",
                 text[:255] if model is not None else "",
                 unit_id,
@@ -156,4 +153,4 @@ def log_actions_bulk(rows: Iterable[LogRow], *, actor) -> int:
             )
 
     fastinsert.insert_rows(LogEntry, _LOG_COLUMNS, prepared())
-    return written
+    return len(rows)

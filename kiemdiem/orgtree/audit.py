@@ -1,5 +1,6 @@
 """The tree's audit actions (registered in ``OrgtreeConfig.ready``) and the "unit" reference
-that names units in any app's audit entries."""
+that names units in any app's audit entries. (Merging and splitting units, which move people
+too, are ``people.restructure``'s: ``people/audit.py``.)"""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -9,20 +10,6 @@ from kiemdiem.orgtree.models import Unit, UnitKind
 
 def unit_names(ids: set[int]) -> dict[int, str]:
     return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
-
-
-def _merged_units(value, ctx) -> str:
-    """``unit.merged``'s sources: [{"unit": id, "code": …, "people": n}, …] by name."""
-    return ", ".join(
-        ctx.name("unit", item.get("unit"), fallback=str(item.get("code", "")))
-        if isinstance(item, dict)
-        else ctx.text(item)
-        for item in value
-    )
-
-
-def _source_ids(value) -> list[int]:
-    return [item.get("unit") for item in value if isinstance(item, dict)]
 
 
 UNIT = {
@@ -50,25 +37,6 @@ def register_actions() -> None:
             "path": Field("path", hidden=True),  # for a reader of the raw data, never shown
             **EFFECTIVE,
         },
-    )
-    register(
-        "unit.merged",
-        _("Units merged"),
-        {
-            "sources": Field(
-                _("Merged units"),
-                ref="unit",
-                ref_ids=_source_ids,
-                render=_merged_units,
-                many=True,
-            ),
-            **EFFECTIVE,
-        },
-    )
-    register(
-        "unit.split",
-        _("Unit split"),
-        {"into": Field(_("New units"), ref="unit", many=True), **EFFECTIVE},
     )
     register(
         "unit.dissolved",

@@ -55,6 +55,20 @@ AFFILIATION = {  # people.services.AFFILIATION_FIELDS and what affiliation_start
 EFFECTIVE = Field(_("Effective date"))
 
 
+def _merged_units(value, ctx) -> str:
+    """``unit.merged``'s sources: [{"unit": id, "code": …, "people": n}, …] by name."""
+    return ", ".join(
+        ctx.name("unit", item.get("unit"), fallback=str(item.get("code", "")))
+        if isinstance(item, dict)
+        else ctx.text(item)
+        for item in value
+    )
+
+
+def _source_ids(value) -> list[int]:
+    return [item.get("unit") for item in value if isinstance(item, dict)]
+
+
 def register_actions() -> None:
     register("person.created", _("Person created"), PERSON)
     register("person.updated", _("Person updated"), PERSON)
@@ -88,4 +102,24 @@ def register_actions() -> None:
             "authority": Field(_("Managing collective"), ref="unit"),
             "valid_from": AFFILIATION["valid_from"],
         },
+    )
+    # people.restructure: units merged or split with their people
+    register(
+        "unit.merged",
+        _("Units merged"),
+        {
+            "sources": Field(
+                _("Merged units"),
+                ref="unit",
+                ref_ids=_source_ids,
+                render=_merged_units,
+                many=True,
+            ),
+            "effective": EFFECTIVE,
+        },
+    )
+    register(
+        "unit.split",
+        _("Unit split"),
+        {"into": Field(_("New units"), ref="unit", many=True), "effective": EFFECTIVE},
     )

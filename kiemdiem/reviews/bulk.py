@@ -108,15 +108,16 @@ def _facts(index: CycleIndex, subject: Subject, pack, kind_name: str) -> dict[st
         if states and index.tier[states[0]]:
             facts["state_tier"] = index.tier[states[0]]
     if "unit_tier" in used:
-        others = [p for p in index.unit_subjects[subject.unit_id] if p != subject.pk]
+        led = index.unit_subjects[engine.led_unit_id(subject)]
+        others = [p for p in led if p != subject.pk]
         if others and index.tier[others[0]]:
             facts["unit_tier"] = index.tier[others[0]]
     return facts
 
 
 def _previous(subjects: Sequence[Subject]) -> tuple[dict, dict]:
-    """``services.previous_shortcomings`` for many subjects: each person's (by track) and each
-    unit's last submitted review of an earlier cycle, as shortcoming lines."""
+    """``services.previous_shortcomings`` for many subjects: each person's and each unit's last
+    submitted review of an earlier cycle on the same track, as shortcoming lines."""
     cycle = subjects[0].cycle
     earlier = (
         SelfReview.objects.filter(
@@ -134,8 +135,8 @@ def _previous(subjects: Sequence[Subject]) -> tuple[dict, dict]:
             by_person.setdefault((person, track), reviews.shortcoming_lines(content.get("han_che")))
     for chunk in _chunks(units):
         rows = earlier.filter(subject__person__isnull=True, subject__unit_id__in=chunk)
-        for _person, _track, unit, content in rows:
-            by_unit.setdefault(unit, reviews.shortcoming_lines(content.get("han_che")))
+        for _person, track, unit, content in rows:
+            by_unit.setdefault((unit, track), reviews.shortcoming_lines(content.get("han_che")))
     return by_person, by_unit
 
 
@@ -181,7 +182,7 @@ def reviews_write_bulk(rows: Sequence[NewReview]) -> list[SelfReview]:
             lines = (
                 by_person.get((subject.person_id, subject.track), [])
                 if subject.person_id
-                else by_unit.get(subject.unit_id, [])
+                else by_unit.get((subject.unit_id, subject.track), [])
             )
             started["khac_phuc"] = [
                 {"shortcoming": text, "remedy": "", "done": False, "carried": True}

@@ -4,12 +4,13 @@ what both write for a whole province: demo/tests/test_review_cycles.py)."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectStatus
 from kiemdiem.cycles.selectors import CycleIndex, prerequisites
-from kiemdiem.reviews import bulk
+from kiemdiem.reviews import bulk, engine
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import WRITTEN, employ, hold_post, open_annual
@@ -107,3 +108,29 @@ def test_no_review_for_a_subject_out_of_the_rating_and_none_twice(province, cycl
     bulk.reviews_write_bulk([bulk.NewReview(binh, written)])
     with pytest.raises(ValueError, match="already have a review"):
         bulk.reviews_write_bulk([bulk.NewReview(binh, written)])
+
+
+@pytest.mark.parametrize("year", [2022, 2025])  # the 2019 rules (unit caps) and the 2025 rules
+def test_the_engine_facts_from_the_index_are_the_engines_own(province, year):
+    an, dung = province.members["an"], province.members["dung"]
+    hold_post(an, province.standing, title="Ủy viên")
+    employ(dung, province.agency, title="Văn thư")
+    cycle = open_annual(province, year)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    # some tiers in place: the province (led by its standing committee), the agency, a cell,
+    # Dung's state rating
+    rated = Subject.objects.filter(cycle=cycle).filter(
+        Q(person__isnull=True, unit__in=[province.province, province.agency, province.cell_a1])
+        | Q(person=dung, track="state")
+    )
+    assert rated.update(tier="HTNV") == 4
+    index, packs, compared = CycleIndex(cycle.pk), bulk._Packs(), 0
+    for subject in Subject.objects.filter(cycle=cycle).select_related("cycle", "unit", "person"):
+        pack = packs.pack(subject)
+        kind = engine.engine_kind(subject, pack) if pack is not None else None
+        if kind is None:
+            continue
+        facts = engine.system_facts(subject, pack, kind)
+        assert bulk._facts(index, subject, pack, kind) == facts, subject
+        compared += bool(facts)
+    assert compared > 5
