@@ -23,7 +23,9 @@ Target (issue): 50 concurrent autosaves of different reviews in one cycle, p95 <
 """
 
 import argparse
+import multiprocessing
 import os
+import queue
 import random
 import statistics
 import sys
@@ -59,6 +61,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--interval", type=float, default=1.5)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="spread the writers over this many processes, as gunicorn's workers spread requests",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -103,7 +111,7 @@ def main() -> None:
     assert len(drafts) == WRITERS, f"only {len(drafts)} writable reviews in the open cycle"
     print(
         f"{WRITERS} writers, {WRITERS} different reviews of one cycle"
-        f" ({'old' if args.old_locks else 'new'} locks)"
+        f" ({'old' if args.old_locks else 'new'} locks, {args.processes} process(es))"
     )
 
     if args.old_locks:
@@ -149,10 +157,10 @@ def main() -> None:
         )
         return (time.perf_counter() - start) * 1000
 
-    def run(shape):
+    def run(shape, reviews, barrier, results):
+        """Each review's writer in its own thread of this process; times go to ``results``."""
         times, errors = [], []
         lock = threading.Lock()
-        barrier = threading.Barrier(WRITERS)
 
         def writer(review):
             rng = random.Random(review.pk)
@@ -179,11 +187,36 @@ def main() -> None:
             finally:
                 connections.close_all()
 
-        threads = [threading.Thread(target=writer, args=(r,)) for r in drafts]
+        threads = [threading.Thread(target=writer, args=(r,)) for r in reviews]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        results.put((times, errors))
+
+    def run_all(shape):
+        """The writers in one process (threads) or spread over ``--processes`` forked ones."""
+        if args.processes == 1:
+            results = queue.Queue()
+            run(shape, drafts, threading.Barrier(WRITERS), results)
+            times, errors = results.get()
+        else:
+            forks = multiprocessing.get_context("fork")
+            barrier, results = forks.Barrier(WRITERS), forks.Queue()
+            connections.close_all()  # each process opens its own
+            workers = [
+                forks.Process(target=run, args=(shape, drafts[i :: args.processes], barrier, results))
+                for i in range(args.processes)
+            ]
+            for w in workers:
+                w.start()
+            times, errors = [], []
+            for _ in workers:
+                got, failed = results.get()
+                times += got
+                errors += failed
+            for w in workers:
+                w.join()
         assert not errors, errors[:3]
         return times
 
@@ -205,7 +238,7 @@ def main() -> None:
         sampling.clear()
         sampler = threading.Thread(target=sample)
         sampler.start()
-        times = run(shape)
+        times = run_all(shape)
         sampling.set()
         sampler.join()
         report(label, times)
