@@ -13,11 +13,14 @@ Two load shapes:
 * ``paced``: each writer saves every ``--interval`` seconds (± 30 %), as the page does a moment
   after the writer stops typing, for ``--seconds``.
 
+``--processes N`` spreads the writers over N forked processes, as gunicorn's worker processes
+spread requests in production (5 on a 2-core machine); the burst barrier spans them all.
+
 ``--old-locks`` swaps in the lock the services used before (``select_for_update()`` over the
 join review → subject → cycle, which locked the cycle row too), for comparison.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kiemdiem_bench_reviews \\
-        .venv/bin/python bench/reviews/concurrent_autosave.py [--old-locks] [--reuse]
+        .venv/bin/python bench/reviews/concurrent_autosave.py [--old-locks] [--reuse] [--processes 5]
 
 Target (issue): 50 concurrent autosaves of different reviews in one cycle, p95 < 200 ms.
 """
@@ -205,7 +208,9 @@ def main() -> None:
             barrier, results = forks.Barrier(WRITERS), forks.Queue()
             connections.close_all()  # each process opens its own
             workers = [
-                forks.Process(target=run, args=(shape, drafts[i :: args.processes], barrier, results))
+                forks.Process(
+                    target=run, args=(shape, drafts[i :: args.processes], barrier, results)
+                )
                 for i in range(args.processes)
             ]
             for w in workers:
