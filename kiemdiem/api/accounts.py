@@ -24,14 +24,14 @@ from kiemdiem.accounts.models import ROLE_ACTIONS, Grant, Role, User
 from kiemdiem.accounts.services import user_set_language
 from kiemdiem.api.base import E400, E401, ApiView
 from kiemdiem.api.exceptions import DETAIL_SCHEMA, api_exception_handler
-from kiemdiem.api.fields import Text, choice_label
+from kiemdiem.api.fields import ChoiceLabel, Text
 from kiemdiem.api.throttles import AnonThrottle, ScopedThrottle
 
 # --- Serializers ----------------------------------------------------------------------
 
 
 class GrantSerializer(serializers.ModelSerializer):
-    role_label = serializers.SerializerMethodField()
+    role_label = ChoiceLabel(Role, source="role")
     unit_name = Text(source="unit.name", read_only=True)
     actions = serializers.SerializerMethodField()
 
@@ -39,9 +39,6 @@ class GrantSerializer(serializers.ModelSerializer):
         model = Grant
         fields = ["id", "role", "role_label", "unit", "unit_name", "actions"]
         read_only_fields = fields
-
-    def get_role_label(self, grant: Grant) -> str:
-        return choice_label(Role, grant.role)
 
     def get_actions(self, grant: Grant) -> list[str]:
         return sorted(ROLE_ACTIONS.get(grant.role, ()))

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from kiemdiem.api.base import LIST_ERRORS, ApiViewSet
 from kiemdiem.api.fields import MAX_ID, Text
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.audit.policies import readable_entries
+from kiemdiem.audit.selectors import log_list
 from kiemdiem.orgtree.selectors import unit_visible
 
 
@@ -79,16 +79,16 @@ class AuditViewSet(ApiViewSet):
 
     def list(self, request):
         params = self.parse_query(AuditQuerySerializer)
-        entries = readable_entries(request.user)
+        unit = None
         if "unit" in params:
             unit = unit_visible(request.user, params["unit"])
             if unit is None:
-                entries = entries.none()
-            else:
-                entries = entries.filter(unit__path__startswith=unit.path)
-        if params.get("action"):
-            entries = entries.filter(action__startswith=params["action"])
-        if params.get("actor"):
-            entries = entries.filter(actor__username__icontains=params["actor"])
-        entries = entries.select_related("actor", "content_type").order_by("-created_at", "-id")
+                return self.paginated(LogEntry.objects.none(), LogEntrySerializer)
+        entries = log_list(
+            request.user,
+            unit=unit,
+            action=params.get("action", ""),
+            actor=params.get("actor", ""),
+        )
+        entries = entries.select_related("content_type").order_by("-created_at", "-id")
         return self.paginated(entries, LogEntrySerializer)

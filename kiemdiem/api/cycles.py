@@ -27,12 +27,12 @@ from kiemdiem.api.fields import (
     MAX_COMMENT,
     MAX_ID,
     MAX_LONG_TEXT,
+    ChoiceLabel,
     CommentSerializer,
     ReasonSerializer,
     ScopedPrimaryKeyField,
     Text,
     WholeNumber,
-    choice_label,
 )
 from kiemdiem.api.reviews import ReviewRefSerializer, SelfReviewRoutes
 from kiemdiem.cycles import policies as cycle_policies
@@ -84,7 +84,7 @@ class CycleSerializer(serializers.ModelSerializer):
 
     kind = EnumField(CycleKind, read_only=True)
     status = EnumField(CycleStatus, read_only=True)
-    kind_label = serializers.SerializerMethodField()
+    kind_label = ChoiceLabel(CycleKind, source="kind")
     root_name = Text(source="root.name", read_only=True)
     packs = PinnedPackSerializer(many=True, read_only=True)
 
@@ -107,9 +107,6 @@ class CycleSerializer(serializers.ModelSerializer):
             "packs",
         ]
         read_only_fields = fields
-
-    def get_kind_label(self, cycle: ReviewCycle) -> str:
-        return choice_label(CycleKind, cycle.kind)
 
 
 class CycleOpenSerializer(serializers.Serializer):
@@ -206,7 +203,7 @@ class SubjectSerializer(serializers.ModelSerializer):
     track = EnumField(Track, read_only=True)
     status = EnumField(SubjectStatus, read_only=True)
     tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
-    kind_label = serializers.SerializerMethodField()
+    kind_label = ChoiceLabel(SubjectKind, source="kind")
     person_name = Text(source="person.full_name", read_only=True, default=None, allow_null=True)
     unit_name = Text(source="unit.name", read_only=True)
 
@@ -230,9 +227,6 @@ class SubjectSerializer(serializers.ModelSerializer):
             "rating_note",
         ]
         read_only_fields = fields
-
-    def get_kind_label(self, subject: Subject) -> str:
-        return choice_label(SubjectKind, subject.kind)
 
 
 class SubjectRefSerializer(SubjectSerializer):

@@ -81,6 +81,18 @@ def choice_label(choices, value) -> str:
     return str(dict(choices.choices).get(value, value)) if value else ""
 
 
+class ChoiceLabel(serializers.CharField):
+    """The label, in the request's language, of a stored code: ``ChoiceLabel(UnitKind,
+    source="kind")`` beside the code itself."""
+
+    def __init__(self, choices, **kwargs):
+        self.choices_enum = choices
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return choice_label(self.choices_enum, value)
+
+
 # --- Small bodies and references shared by several domains ----------------------------
 
 

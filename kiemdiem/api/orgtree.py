@@ -18,7 +18,13 @@ from kiemdiem.api.base import (
     require,
     require_somewhere,
 )
-from kiemdiem.api.fields import MAX_ID, QueryYesNo, ScopedPrimaryKeyField, Text, choice_label
+from kiemdiem.api.fields import (
+    MAX_ID,
+    ChoiceLabel,
+    QueryYesNo,
+    ScopedPrimaryKeyField,
+    Text,
+)
 from kiemdiem.api.people import UnitMemberSerializer
 from kiemdiem.orgtree import policies as tree_policies
 from kiemdiem.orgtree import selectors
@@ -35,7 +41,7 @@ class UnitSerializer(serializers.ModelSerializer):
     """A unit. With ``as_of`` in a list, ``parent``, ``path``, ``depth`` and ``name`` are as
     they stood on that date."""
 
-    kind_label = serializers.SerializerMethodField()
+    kind_label = ChoiceLabel(UnitKind, source="kind")
     group = serializers.SerializerMethodField()
     is_active = serializers.BooleanField(read_only=True)
 
@@ -59,9 +65,6 @@ class UnitSerializer(serializers.ModelSerializer):
             "is_active",
         ]
         read_only_fields = fields
-
-    def get_kind_label(self, unit: Unit) -> str:
-        return choice_label(UnitKind, unit.kind)
 
     @extend_schema_field(serializers.ChoiceField(choices=UnitGroup.choices))
     def get_group(self, unit: Unit) -> str:

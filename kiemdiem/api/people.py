@@ -231,13 +231,11 @@ class _PersonFields(serializers.Serializer):
 PERSON_WRITE_FIELDS = list(_PersonFields().fields)
 
 
-class PersonCreateSerializer(_PersonFields):
-    """A new person with their first affiliation (and party membership, when ``admitted_on``
-    is given), in one transaction."""
-
-    unit = ScopedPrimaryKeyField(Unit, help_text=_("The unit the person joins."))
+# What an affiliation records besides its person and unit, shared by a person's first
+# affiliation and a later one. (A comment, not a docstring: the schema would inherit it.)
+class _AffiliationFields(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AffiliationKind.choices)
-    valid_from = serializers.DateField(help_text=_("The first day in that unit."))
+    valid_from = serializers.DateField()
     title = Text(max_length=160, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=PostRole.choices, required=False, allow_blank=True)
     concurrent = YesNo(required=False)
@@ -248,6 +246,14 @@ class PersonCreateSerializer(_PersonFields):
         choices=ResidenceExemption.choices, required=False, allow_blank=True
     )
     note = Text(max_length=255, required=False, allow_blank=True)
+
+
+class PersonCreateSerializer(_PersonFields, _AffiliationFields):
+    """A new person with their first affiliation (and party membership, when ``admitted_on``
+    is given), in one transaction."""
+
+    unit = ScopedPrimaryKeyField(Unit, help_text=_("The unit the person joins."))
+    valid_from = serializers.DateField(help_text=_("The first day in that unit."))
     admitted_on = serializers.DateField(
         required=False,
         allow_null=True,
@@ -298,21 +304,9 @@ class PersonListQuerySerializer(serializers.Serializer):
     )
 
 
-class AffiliationCreateSerializer(serializers.Serializer):
+class AffiliationCreateSerializer(_AffiliationFields):
     person = ScopedPrimaryKeyField(Person)
     unit = ScopedPrimaryKeyField(Unit)
-    kind = serializers.ChoiceField(choices=AffiliationKind.choices)
-    valid_from = serializers.DateField()
-    title = Text(max_length=160, required=False, allow_blank=True)
-    role = serializers.ChoiceField(choices=PostRole.choices, required=False, allow_blank=True)
-    concurrent = YesNo(required=False)
-    state_category = serializers.ChoiceField(
-        choices=StateCategory.choices, required=False, allow_blank=True
-    )
-    residence_exemption = serializers.ChoiceField(
-        choices=ResidenceExemption.choices, required=False, allow_blank=True
-    )
-    note = Text(max_length=255, required=False, allow_blank=True)
 
 
 AFFILIATION_OPTIONAL_FIELDS = [
