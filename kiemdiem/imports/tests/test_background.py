@@ -147,6 +147,20 @@ def test_the_page_shows_progress_from_the_shared_cache(client, province):
     assert 'value="40"' in text and "4.000" in text and "10.000" in text
 
 
+def test_while_the_length_is_unknown_the_page_counts_rows_without_a_stuck_bar(client, province):
+    """A large file is checked as it streams: its row count is known only at the end."""
+    user = province.users["staff_a"]
+    job = _upload(user, province.commune_a, [person_row()])
+    step = jobs.job_create(kind="imports.validate", owner=user, params={"import": job.pk})
+    Job.objects.filter(pk=step.pk).update(status="running", started_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk).update(status="validating", task=step)
+    progress.report(step.pk, 12_000, 0)
+    client.force_login(user)
+    text = client.get(reverse("import-job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    text = text.content.decode()
+    assert "12.000" in text and "<progress aria-label" in text and 'value="0"' not in text
+
+
 def test_confirming_needs_the_right_when_the_worker_runs(province, settings):
     """A grant taken away while the file waited in the queue: nothing is imported."""
     settings.IMPORTS_INLINE_MAX_BYTES = 0
