@@ -206,13 +206,15 @@ def evaluate(
     *,
     pack: rules_engine.Pack | None = None,
     known: dict[str, Any] | None = None,
+    codes: bool = False,
 ) -> dict[str, Any]:
     """The engine's result for the rating section as written, JSON-friendly:
 
     ``{"status": rated|not_rated|undetermined|incomplete|unavailable, "tier", "lines", ...}``.
     ``incomplete`` names what is still missing; nothing is ever raised to the writer.
     A caller rating many subjects may pass the pinned ``pack`` and the ``known`` system facts
-    it already holds (the demo's bulk path does); otherwise they are looked up."""
+    it already holds (the demo's bulk path does); otherwise they are looked up. ``codes``: the
+    explanation carries rule codes, for staff (``reviews.policies.shows_rule_codes``)."""
     lang = _lang()
     if pack is None:
         try:
@@ -255,7 +257,7 @@ def evaluate(
     return {
         "status": result.status,
         "tier": result.tier.name if result.tier else "",
-        "lines": result.explain(lang).splitlines(),
+        "lines": result.explain(lang, codes=codes).splitlines(),
         "flags": [f.message(lang) for f in result.flags],
         "pack": pack.id,
         "pack_version": pack.version,

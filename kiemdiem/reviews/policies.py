@@ -11,6 +11,9 @@
 * **Rating** is the competent level's (``cycles.policies.may_rate``: nobody rates themselves,
   the agency head rates the staff's state-track self-assessments).
 * **Reading** goes through the door: whoever sees the subject sees its review.
+* **Rule codes** (rule ids, expressions, the pack's hash) in the "Why" explanation are for the
+  organization's staff, administrators and inspectors, who check results against the rule
+  packs; members and secretaries read the explanation in words only (``shows_rule_codes``).
 
 ``ReviewPolicy`` answers two kinds of questions:
 
@@ -33,7 +36,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.models import Action, Role
 from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus
 from kiemdiem.cycles.policies import may_rate
@@ -91,6 +94,17 @@ def suggesting_level(user, subject: Subject) -> Unit | None:
     if not covering:
         return None
     return Unit.objects.get(path=max(covering, key=len))
+
+
+RULE_CODE_ROLES = (Role.ADMIN, Role.STAFF, Role.INSPECTOR)
+
+
+def shows_rule_codes(user) -> bool:
+    """Whether the explanation shows rule codes: a display choice, not a right (the codes are
+    in the published rule packs)."""
+    if user is None or user.is_superuser:
+        return True
+    return user.grants.filter(role__in=RULE_CODE_ROLES).exists()
 
 
 class ReviewPolicy:
@@ -151,6 +165,10 @@ class ReviewPolicy:
     @cached_property
     def may_rate(self) -> bool:
         return may_rate(self.user, self.subject)
+
+    @cached_property
+    def shows_rule_codes(self) -> bool:
+        return shows_rule_codes(self.user)
 
     # --- what the page offers now -------------------------------------------------------
 

@@ -488,9 +488,9 @@ def _apply(
     _evaluate(review)
 
 
-def _fresh_result(review: SelfReview) -> dict[str, Any]:
+def _fresh_result(review: SelfReview, codes: bool = False) -> dict[str, Any]:
     form = catalogue.forms()[review.form_key]
-    return engine.evaluate(review.subject, rating_of(form, review.content))
+    return engine.evaluate(review.subject, rating_of(form, review.content), codes=codes)
 
 
 def _evaluate(review: SelfReview) -> None:
@@ -499,11 +499,12 @@ def _evaluate(review: SelfReview) -> None:
     review.live_result = result  # with its explanation, for the page that saved it
 
 
-def live_result(review: SelfReview) -> dict[str, Any]:
-    """The engine's result with its explanation: as just saved, or rebuilt from the content."""
-    if hasattr(review, "live_result"):
+def live_result(review: SelfReview, codes: bool = False) -> dict[str, Any]:
+    """The engine's result with its explanation: as just saved, or rebuilt from the content
+    (always rebuilt when the reader wants the rule codes, which a save does not compute)."""
+    if hasattr(review, "live_result") and not codes:
         return review.live_result
-    return _fresh_result(review)
+    return _fresh_result(review, codes=codes)
 
 
 # What a draft save writes (and nothing else: the hot path of every autosave).

@@ -103,7 +103,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         if review
         else [],
         "field_errors": field_errors,
-        "result": services.live_result(review) if review else {},
+        "result": services.live_result(review, codes=policy.shows_rule_codes) if review else {},
         "writable": writable,
         "may_start": policy.offers_start,
         "may_amend": policy.offers_amend,
@@ -234,7 +234,7 @@ def review_save(request, subject_pk):
         context = {
             "subject": subject,
             "review": review,
-            "result": services.live_result(review),
+            "result": services.live_result(review, codes=policies.shows_rule_codes(request.user)),
             "writable": True,
             "tiers": TierChoice.choices,
             "errors": errors,

@@ -239,3 +239,30 @@ def test_a_save_that_does_not_reach_the_server_is_said_not_saved(page, province,
     review = SelfReview.objects.get(subject=binh)
     assert review.content["tu_tuong"] == "Viết khi mất kết nối."
     assert review.content["ky_luat"] == "Viết khi có kết nối lại."
+
+
+def test_the_open_explanation_stays_open_while_the_member_writes(page, province, cycle):
+    binh = Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+    sign_in(page, "member")
+    page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
+    page.get_by_role("button", name="Bắt đầu viết").click()
+    page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)").fill("27")
+    page.get_by_label("Điểm kết quả thực hiện nhiệm vụ (tối đa 70)").fill("65")
+    page.get_by_label("Hoàn thành đúng tiến độ, bảo đảm chất lượng").select_option("true")
+    page.locator("[name='r.fact.pct_tasks_done']").fill("100")
+    page.locator("[name='r.fact.pct_tasks_exceeded']").fill("40")
+    page.locator("[name='r.fact.pct_tasks_late']").fill("0")
+    page.locator("[name='r.fact.shortcomings_remedied_pct']").fill("100")
+    expect(page.locator("#panel .tier")).to_contain_text("HTXSNV", timeout=15_000)
+    page.locator("#why summary").click()
+    expect(page.locator("#why ol.trace")).to_be_visible()
+    trace = page.locator("#why ol.trace").inner_text()
+    assert "Chi tiết kỹ thuật" not in trace  # a member reads the rules in words, without codes
+    with page.expect_response("**/save/", timeout=15_000):  # the panel is replaced
+        page.get_by_label("Về tư tưởng chính trị").fill("Viết tiếp khi đang đọc phần Vì sao.")
+    page.wait_for_timeout(300)  # the swap has settled
+    expect(page.locator("#save-status")).to_contain_text("Đã lưu bản nháp lúc")
+    assert page.locator("#why").evaluate("d => d.open") is True
+    expect(page.locator("#why ol.trace")).to_be_visible()

@@ -283,3 +283,34 @@ def test_the_print_shows_the_date_of_birth_only_to_those_who_may_see_it(client, 
 
     client.force_login(province.users["employee"])  # the writer
     assert "07/07/1990" in client.get(url).text
+
+
+def test_the_explanation_shows_rule_codes_to_staff_only(client, province, binh):
+    """Officials read the rules in words; the organization's staff also see the codes that
+    tie a line to the rule pack."""
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    rating = {
+        "r.fact.general_score": "27",
+        "r.fact.task_score": "65",
+        "r.fact.on_time_quality": "true",
+        "r.fact.pct_tasks_done": "100",
+        "r.fact.pct_tasks_exceeded": "40",
+        "r.fact.pct_tasks_late": "0",
+        "r.fact.shortcomings_remedied_pct": "100",
+    }
+    saved = client.post(
+        reverse("review-save", args=[binh.pk]),
+        {**as_posted(written(binh)), **rating},
+        HTTP_HX_REQUEST="true",
+    )
+    codes = "Chi tiết kỹ thuật: gói R2025"
+    assert 'id="why"' in saved.text and codes not in saved.text
+    assert "[derive:" not in saved.text
+    assert codes not in client.get(reverse("review-edit", args=[binh.pk])).text
+    for who in ("staff_a", "inspector"):
+        client.force_login(province.users[who])
+        page = client.get(reverse("review-edit", args=[binh.pk])).text
+        assert codes in page and "[derive:score" in page, who
+    client.force_login(province.users["secretary"])
+    assert codes not in client.get(reverse("review-edit", args=[binh.pk])).text

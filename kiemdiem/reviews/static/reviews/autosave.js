@@ -22,8 +22,18 @@
 
   document.addEventListener("htmx:sendError", failed);
   document.addEventListener("htmx:responseError", failed);
+  // The "Why" explanation is part of the panel each save replaces: a reader who opened it
+  // keeps it open while they write.
+  let whyOpen = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const why = document.getElementById("why");
+    if (inForm(event)) whyOpen = Boolean(why && why.open);
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (inForm(event)) unsaved = false;
+    if (!inForm(event)) return;
+    unsaved = false;
+    const why = document.getElementById("why");
+    if (why && whyOpen) why.open = true;
   });
   window.addEventListener("beforeunload", function (event) {
     if (unsaved) event.preventDefault();
