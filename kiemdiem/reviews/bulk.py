@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_actions_bulk, log_row
 from kiemdiem.common.vietnamese import nfc_text
+from kiemdiem.cycles import readings
 from kiemdiem.cycles.models import CycleKind, Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import CycleIndex
 from kiemdiem.cycles.services import hold_open
@@ -98,6 +99,8 @@ def _facts(index: CycleIndex, subject: Subject, pack, kind_name: str) -> dict[st
     used = pack.kind(kind_name).fields_used
     if subject.person_id and QUARTERS & used and subject.cycle.kind == CycleKind.ANNUAL:
         return engine.system_facts(subject, pack, kind_name)  # other cycles: not in the index
+    if readings.DERIVED_FIELDS & used:  # other subjects' tiers: few such subjects, ask
+        return engine.system_facts(subject, pack, kind_name)
     facts: dict[str, Any] = {}
     if {"exempt_from_activity", "suspended"} & used:
         facts["exempt_from_activity"] = index.status[subject.pk] == SubjectStatus.NOT_RATED

@@ -11,10 +11,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
+from kiemdiem.cycles import readings
 from kiemdiem.cycles.models import (
     CycleKind,
     PinnedPack,
@@ -26,18 +28,21 @@ from kiemdiem.cycles.models import (
 from kiemdiem.orgtree.models import UnitGroup, UnitKind
 
 # Facts the system fills from the cycle and the registry, never the writer.
-SYSTEM_FIELDS = frozenset(
-    {
-        "period",
-        "exempt_from_activity",
-        "suspended",
-        "is_cbccvc",
-        "state_tier",
-        "unit_tier",
-        "q1_tier",
-        "q2_tier",
-        "q3_tier",
-    }
+SYSTEM_FIELDS = (
+    frozenset(
+        {
+            "period",
+            "exempt_from_activity",
+            "suspended",
+            "is_cbccvc",
+            "state_tier",
+            "unit_tier",
+            "q1_tier",
+            "q2_tier",
+            "q3_tier",
+        }
+    )
+    | readings.DERIVED_FIELDS
 )
 # Field types a form can ask for (counts and groups come from other subjects' results).
 FORM_TYPES = frozenset({"bool", "number", "level", "tier", "discipline", "enum"})
@@ -159,10 +164,20 @@ def led_unit_id(subject: Subject) -> int | None:
     return subject.unit_id
 
 
-def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> dict[str, Any]:
+class SystemFacts(dict):
+    """Facts from the registry and the cycle, and the subjects whose ratings are still awaited
+    for a count the rules read (``waits_for``: the count is left out until they are rated)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.waits_for: list[Subject] = []  # the first few, to name them
+        self.waiting = 0  # how many in all
+
+
+def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> SystemFacts:
     """What the registry and the other subjects of the cycle already say about this one."""
     used = pack.kind(kind_name).fields_used
-    facts: dict[str, Any] = {}
+    facts = SystemFacts()
     if {"exempt_from_activity", "suspended"} & used:
         not_rated = subject.status == SubjectStatus.NOT_RATED
         facts["exempt_from_activity"] = not_rated
@@ -197,7 +212,36 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
         )
         if unit_subject is not None and unit_subject.tier:
             facts["unit_tier"] = unit_subject.tier
+    for name in sorted(readings.COUNT_FIELDS & used):
+        _count(facts, name, readings.read_subjects(subject, name))
+    if "subunits_count" in used:
+        facts["subunits_count"] = readings.read_subjects(subject, "subunits_count").count()
     return facts
+
+
+WAITING_NAMED = 3  # how many of the awaited subjects a message names
+
+
+def _count(facts: SystemFacts, name: str, subjects) -> None:
+    """``facts[name]``: the tiers of ``subjects`` (those not rated by the rules — exempt,
+    suspended — do not count), or, while some are still to be rated, nothing and who."""
+    rows = subjects.order_by().values_list("status", "tier").annotate(n=Count("pk"))
+    counts: dict[str, int] = {}
+    pending = False
+    for status, tier, n in rows:
+        if status == SubjectStatus.PENDING:
+            pending = True
+        elif status == SubjectStatus.RATED and tier:
+            counts[tier] = counts.get(tier, 0) + n
+    if pending:
+        awaited = subjects.filter(status=SubjectStatus.PENDING).select_related("person", "unit")
+        room = WAITING_NAMED - len(facts.waits_for)
+        if room > 0:
+            named = awaited.order_by("unit__path", "person__sort_key", "pk")[:room]
+            facts.waits_for += list(named)
+        facts.waiting += awaited.count()
+    else:
+        facts[name] = counts
 
 
 def evaluate(
@@ -228,7 +272,9 @@ def evaluate(
     if pack is None or (kind_name := engine_kind(subject, pack)) is None:
         return {"status": "unavailable", "message": _("No rule set rates this kind here.")}
     types = {i.name: i.type for i in inputs_for(pack, kind_name)}
-    facts = dict(known) if known is not None else system_facts(subject, pack, kind_name)
+    known = known if known is not None else system_facts(subject, pack, kind_name)
+    waiting = _waiting(known)
+    facts = dict(known)
     criteria = {}
     for name, kind in types.items():
         value = _coerce(kind, (rating or {}).get(name))
@@ -253,7 +299,11 @@ def evaluate(
             },
         )
     except rules_engine.InputError as error:
+        if waiting and error.params.get("field") in readings.COUNT_FIELDS:
+            return {"status": "incomplete", "message": waiting, "pack": pack.id}
         return {"status": "incomplete", "message": _missing(pack, error, lang), "pack": pack.id}
+    if waiting:  # a result without the awaited ratings would not be the result
+        return {"status": "incomplete", "message": waiting, "pack": pack.id}
     return {
         "status": result.status,
         "tier": result.tier.name if result.tier else "",
@@ -262,6 +312,21 @@ def evaluate(
         "pack": pack.id,
         "pack_version": pack.version,
     }
+
+
+def _waiting(facts: dict[str, Any]) -> str:
+    """ "Waits for …" naming the first subjects still to be rated, or "" when none is."""
+    total = getattr(facts, "waiting", 0)
+    if not total:
+        return ""
+    names = ", ".join(s.person.full_name if s.person_id else s.unit.name for s in facts.waits_for)
+    more = total - len(facts.waits_for)
+    if more:
+        return _("Waits for the ratings of %(names)s and %(more)s others.") % {
+            "names": names,
+            "more": more,
+        }
+    return _("Waits for the ratings of %(names)s.") % {"names": names}
 
 
 def _missing(pack: rules_engine.Pack, error: rules_engine.InputError, lang: str) -> str:
@@ -278,6 +343,12 @@ def _missing(pack: rules_engine.Pack, error: rules_engine.InputError, lang: str)
         )
         if rule is not None:
             return _("Not yet: %(rule)s.") % {"rule": rule.label(lang)}
+    if error.code == "rules.E108":  # a criterion not assessed yet: named by its label
+        for kind in pack.kinds.values():
+            criterion = kind.criteria.get(str(error.params.get("criterion", "")))
+            if criterion is not None:
+                label = criterion.label_en if lang == "en" else criterion.label_vi
+                return _("Still to fill in: %(field)s.") % {"field": label}
     name = str(error.params.get("field", ""))
     if error.code == "rules.E102" and name in pack.fields:
         spec = pack.fields[name]
