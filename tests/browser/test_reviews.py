@@ -34,6 +34,19 @@ def fill_required(page):
             box.fill("Đã thực hiện nghiêm túc, có kết quả cụ thể.")
 
 
+def rate_outstanding(page):
+    """Fill the rating section of Mẫu 2A 2025 with an outstanding year and wait for the
+    rules' result."""
+    page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)").fill("27")
+    page.get_by_label("Điểm kết quả thực hiện nhiệm vụ (tối đa 70)").fill("65")
+    page.get_by_label("Hoàn thành đúng tiến độ, bảo đảm chất lượng").select_option("true")
+    page.locator("[name='r.fact.pct_tasks_done']").fill("100")
+    page.locator("[name='r.fact.pct_tasks_exceeded']").fill("40")
+    page.locator("[name='r.fact.pct_tasks_late']").fill("0")
+    page.locator("[name='r.fact.shortcomings_remedied_pct']").fill("100")
+    expect(page.locator("#panel .tier")).to_contain_text("HTXSNV", timeout=15_000)
+
+
 @pytest.fixture
 def cycle(province):
     cycle = open_annual(province, 2025)
@@ -49,14 +62,7 @@ def test_a_member_writes_and_submits_the_self_review(page, province, cycle):
     expect(page.get_by_text("Mẫu 2A-HD KĐ.ĐG 2025")).to_be_visible()
     page.get_by_label("Về tư tưởng chính trị").fill("Luôn kiên định mục tiêu, lý tưởng của Đảng.")
     expect(page.locator("#save-status")).to_contain_text("Đã lưu bản nháp lúc")
-    page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)").fill("27")
-    page.get_by_label("Điểm kết quả thực hiện nhiệm vụ (tối đa 70)").fill("65")
-    page.get_by_label("Hoàn thành đúng tiến độ, bảo đảm chất lượng").select_option("true")
-    page.locator("[name='r.fact.pct_tasks_done']").fill("100")
-    page.locator("[name='r.fact.pct_tasks_exceeded']").fill("40")
-    page.locator("[name='r.fact.pct_tasks_late']").fill("0")
-    page.locator("[name='r.fact.shortcomings_remedied_pct']").fill("100")
-    expect(page.locator("#panel .tier")).to_contain_text("HTXSNV", timeout=15_000)
+    rate_outstanding(page)
     page.get_by_label("Tự nhận mức xếp loại").select_option("HTTNV")
     expect(page.locator("#panel")).to_contain_text("khác với kết quả theo quy định")
     page.get_by_text("Nể nang, né tránh").first.check()
@@ -248,14 +254,7 @@ def test_the_open_explanation_stays_open_while_the_member_writes(page, province,
     sign_in(page, "member")
     page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
     page.get_by_role("button", name="Bắt đầu viết").click()
-    page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)").fill("27")
-    page.get_by_label("Điểm kết quả thực hiện nhiệm vụ (tối đa 70)").fill("65")
-    page.get_by_label("Hoàn thành đúng tiến độ, bảo đảm chất lượng").select_option("true")
-    page.locator("[name='r.fact.pct_tasks_done']").fill("100")
-    page.locator("[name='r.fact.pct_tasks_exceeded']").fill("40")
-    page.locator("[name='r.fact.pct_tasks_late']").fill("0")
-    page.locator("[name='r.fact.shortcomings_remedied_pct']").fill("100")
-    expect(page.locator("#panel .tier")).to_contain_text("HTXSNV", timeout=15_000)
+    rate_outstanding(page)
     page.locator("#why summary").click()
     expect(page.locator("#why ol.trace")).to_be_visible()
     trace = page.locator("#why ol.trace").inner_text()
