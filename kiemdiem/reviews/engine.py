@@ -24,6 +24,7 @@ from kiemdiem.cycles.models import (
     Track,
 )
 from kiemdiem.orgtree.models import UnitGroup, UnitKind
+from kiemdiem.reviews import shortcomings
 
 # Facts the system fills from the cycle and the registry, never the writer.
 SYSTEM_FIELDS = frozenset(
@@ -37,6 +38,9 @@ SYSTEM_FIELDS = frozenset(
         "q1_tier",
         "q2_tier",
         "q3_tier",
+        # From the shortcomings' rows (``reviews.shortcomings.remedied_pct``): the page and the
+        # API no longer ask for it; a value a client still sends is dropped (``shape``).
+        "shortcomings_remedied_pct",
     }
 )
 # Field types a form can ask for (counts and groups come from other subjects' results).
@@ -188,6 +192,8 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
             name = f"q{quarter}_tier"
             if name in quarters:  # rated in two places in a quarter: the lower tier counts
                 facts[name] = min(facts.get(name, tier), tier, key=rules_engine.Tier.parse)
+    if shortcomings.FACT in used:
+        facts[shortcomings.FACT] = shortcomings.remedied_pct(subject)
     if "unit_tier" in used:
         unit_subject = (
             Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=led_unit_id(subject))
