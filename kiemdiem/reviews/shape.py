@@ -130,7 +130,8 @@ def check_shape(form: catalogue.FormSpec, inputs, content: dict) -> dict:
         elif kind == "shortcomings":
             ok = isinstance(value, list) and all(
                 isinstance(r, dict)
-                and set(r) <= {"shortcoming", "remedy", "done"}
+                # "carried" is what GET answers; which rows are carried is the rows' to say
+                and set(r) <= {"shortcoming", "remedy", "done", "carried"}
                 and _is_text(r.get("shortcoming"))
                 and _is_text(r.get("remedy"))
                 and isinstance(r.get("done") or False, bool)

@@ -122,13 +122,17 @@ def carried_bulk(subjects: Sequence[Subject], chunk: int = 5_000) -> dict[int, l
     return out
 
 
-def _rows(review: SelfReview) -> list[Shortcoming]:
-    """The rows found or reported in ``review``, read once per save (kept on the object until
-    ``record`` changes them: the autosave is the hot path)."""
-    if "_shortcoming_rows" not in review.__dict__:
-        rows = Shortcoming.objects.filter(Q(source_review=review) | Q(reported_in=review))
-        review.__dict__["_shortcoming_rows"] = list(rows.order_by("pk"))
-    return review.__dict__["_shortcoming_rows"]
+def _rows(review: SelfReview, keep: bool = False) -> list[Shortcoming]:
+    """The rows found or reported in ``review``. With ``keep`` (``carried_texts`` in a save,
+    which ``record`` follows at once) they stay on the object until ``record`` has changed
+    them, so the autosave, the hot path, reads them once."""
+    if "_shortcoming_rows" in review.__dict__:
+        return review.__dict__["_shortcoming_rows"]
+    rows = Shortcoming.objects.filter(Q(source_review=review) | Q(reported_in=review))
+    rows = list(rows.order_by("pk"))
+    if keep:
+        review.__dict__["_shortcoming_rows"] = rows
+    return rows
 
 
 def reported(review: SelfReview) -> list[Shortcoming]:
@@ -139,7 +143,9 @@ def reported(review: SelfReview) -> list[Shortcoming]:
 
 def carried_texts(review: SelfReview) -> list[str]:
     """The carried shortcomings' texts, which the writer cannot rewrite."""
-    return [r.text for r in reported(review) if r.source != ShortcomingSource.OTHER]
+    rows = [r for r in _rows(review, keep=True) if r.reported_in_id == review.pk]
+    rows.sort(key=lambda r: (r.report_position, r.pk))
+    return [r.text for r in rows if r.source != ShortcomingSource.OTHER]
 
 
 def found(review: SelfReview) -> list[Shortcoming]:
