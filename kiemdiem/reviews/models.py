@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiemdiem.cycles.models import TierChoice, Track
 
@@ -152,7 +153,7 @@ class Suggestion(models.Model):
 
 
 class ShortcomingStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("shortcoming", "Open")
     IN_PROGRESS = "in_progress", _("Being remedied")
     REMEDIED = "remedied", _("Remedied")
     NOT_REMEDIED = "not_remedied", _("Not remedied")
@@ -164,7 +165,7 @@ class ShortcomingSource(models.TextChoices):
 
     SELF_REVIEW = "self_review", _("Self-review")
     MEETING = "meeting", _("Review meeting")
-    DECISION = "decision", _("Decision")
+    DECISION = "decision", pgettext_lazy("shortcoming", "Decision")
     OTHER = "other", _("Named by the writer")
 
 

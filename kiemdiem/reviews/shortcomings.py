@@ -195,7 +195,7 @@ def status_of(row: dict[str, Any], submitted: bool) -> str:
 
 
 def percent(statuses: Sequence[str]) -> str:
-    """The share remedied (QĐ 366 Art. 11 §1, regulations.md §7): 100 when there is nothing to
+    """The share remedied (QĐ 366 Art. 11 §1, regulations.md §5.3): 100 when there is nothing to
     remedy; two decimals at most."""
     if not statuses:
         return "100"
