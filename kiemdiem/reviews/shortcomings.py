@@ -414,8 +414,8 @@ def shortcoming_plan(
     """Set the plan to remedy a shortcoming, who answers for it and by when. Whoever may write
     the review it was found in may (``reviews.policies``)."""
     row = (
-        Shortcoming.objects.select_for_update()
-        .select_related("source_review__subject")
+        Shortcoming.objects.select_for_update(of=("self",))
+        .select_related("source_review__subject__cycle")
         .get(pk=shortcoming.pk)
     )
     if row.source_review is None:

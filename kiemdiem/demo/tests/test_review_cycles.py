@@ -31,9 +31,9 @@ from kiemdiem.demo.tests.test_generator import db_snapshot
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import ancestor_paths
 from kiemdiem.people import services as people
+from kiemdiem.reviews import shortcomings
 from kiemdiem.reviews.engine import _coerce, inputs_for
 from kiemdiem.reviews.models import ReviewStatus, SelfReview, Shortcoming
-from kiemdiem.reviews import shortcomings
 from kiemdiem.reviews.shortcomings import lines as shortcoming_lines
 
 SCALE = 0.05
