@@ -239,7 +239,10 @@ class ReviewSaveSerializer(serializers.Serializer):
             "The form's sections by key (see `form.sections`): text for a text section; "
             '{"text", "products": [{"name", "result"}]} for products; {"checked": [item codes], '
             '"explanation"} for a checklist; [{"shortcoming", "remedy", "done"}] for '
-            "shortcomings; {input name: value} for the rating (see `rating_inputs`)."
+            "shortcomings (last cycle's first, as GET answers them, their text kept; a "
+            '"carried" key is accepted and ignored); {input name: value} for the rating (see '
+            "`rating_inputs`; the share of shortcomings remedied is counted from the rows, a "
+            "value sent for it is ignored)."
         ),
     )
     proposed_tier = EnumField(TierChoice, name="Tier", required=False, allow_blank=True, default="")
