@@ -221,8 +221,9 @@ class Shortcoming(models.Model):
     # A row carried into a later review (one per review that reports on it: a person writes
     # several reviews in a cycle) points to the row found earlier; that row's ``status``
     # follows its latest report.
+    # (SET_NULL: a line taken out of an amended review leaves the later reports standing.)
     carried_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     # The later review that reports on it, and what it says was done.
     reported_in = models.ForeignKey(
