@@ -206,3 +206,18 @@ def test_the_migration_moves_json_content_into_rows(province, last_year, this_ye
     assert Shortcoming.objects.count() == 7
     migration.delete_rows(django_apps, None)
     assert not Shortcoming.objects.exists()
+
+
+def test_a_line_taken_out_later_leaves_the_next_years_report_standing(
+    province, last_year, this_year
+):
+    user = province.users["member"]
+    amended = services.review_amend(review=last_year, reason="Bỏ một hạn chế", actor=user)
+    save(amended, user, {**WRITTEN, "han_che": "Chưa đóng đảng phí đúng hạn"}, tier="HTNV")
+    assert [r.text for r in shortcomings.found(amended)] == ["Chưa đóng đảng phí đúng hạn"]
+    one, two = shortcomings.reported(this_year)
+    assert one.carried_from is not None and two.carried_from is None
+    assert shortcomings.carried_texts(this_year) == [
+        "Chưa đóng đảng phí đúng hạn",
+        "Ít phát biểu trong sinh hoạt",
+    ]
