@@ -173,6 +173,9 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        return super().to_representation(shortcomings.prefetch(instance))
+
     @extend_schema_field(serializers.JSONField())
     def get_content(self, review: SelfReview):
         """The sections as written; the remedies section read from the shortcomings' rows."""

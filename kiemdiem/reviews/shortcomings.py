@@ -135,6 +135,12 @@ def _rows(review: SelfReview, keep: bool = False) -> list[Shortcoming]:
     return rows
 
 
+def prefetch(review: SelfReview) -> SelfReview:
+    """Read the review's rows once for what follows (a page or an answer that shows them)."""
+    _rows(review, keep=True)
+    return review
+
+
 def reported(review: SelfReview) -> list[Shortcoming]:
     """The rows the review reports on, in the order of its section: carried ones first."""
     rows = [r for r in _rows(review) if r.reported_in_id == review.pk]
