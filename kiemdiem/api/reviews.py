@@ -25,10 +25,18 @@ from kiemdiem.api.fields import (
     Text,
 )
 from kiemdiem.cycles.models import Subject, TierChoice
-from kiemdiem.reviews import catalogue
+from kiemdiem.reviews import catalogue, shortcomings
 from kiemdiem.reviews import engine as review_engine
 from kiemdiem.reviews import services as reviews
-from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
+from kiemdiem.reviews.models import (
+    ReviewStatus,
+    ReviewVersion,
+    SelfReview,
+    Shortcoming,
+    ShortcomingSource,
+    ShortcomingStatus,
+    VersionKind,
+)
 from kiemdiem.reviews.policies import ReviewPolicy
 
 # --- Serializers ----------------------------------------------------------------------
@@ -102,15 +110,43 @@ class RatingInputSerializer(serializers.Serializer):
     max = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
 
 
+class ShortcomingSerializer(serializers.ModelSerializer):
+    """A shortcoming as a row: found in a review (``source_review``) or carried into this one
+    from the row found earlier (``carried_from``), with what this review reports on it."""
+
+    source = EnumField(ShortcomingSource, read_only=True)
+    status = EnumField(ShortcomingStatus, read_only=True)
+
+    class Meta:
+        model = Shortcoming
+        fields = [
+            "id",
+            "source",
+            "source_review",
+            "carried_from",
+            "text",
+            "remedy_plan",
+            "owner",
+            "due_date",
+            "status",
+            "reported_in",
+            "remedy_report",
+        ]
+        read_only_fields = fields
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     """A self-review: the form it follows, what is written, the self-proposed tier and the
-    rule engine's result for the rating section as last saved."""
+    rule engine's result for the rating section as last saved. ``shortcomings_found`` and
+    ``shortcomings_reported`` are the rows its shortcomings sections became."""
 
     status = EnumField(ReviewStatus, read_only=True)
     proposed_tier = EnumField(TierChoice, name="Tier", read_only=True, allow_blank=True)
     form = serializers.SerializerMethodField()
     rating_inputs = serializers.SerializerMethodField()
-    content = serializers.JSONField(read_only=True)
+    content = serializers.SerializerMethodField()
+    shortcomings_found = serializers.SerializerMethodField()
+    shortcomings_reported = serializers.SerializerMethodField()
     engine_result = serializers.SerializerMethodField()
     linked_reviews = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -122,6 +158,8 @@ class ReviewSerializer(serializers.ModelSerializer):
             "form",
             "status",
             "content",
+            "shortcomings_found",
+            "shortcomings_reported",
             "proposed_tier",
             "engine_result",
             "rating_inputs",
@@ -134,6 +172,22 @@ class ReviewSerializer(serializers.ModelSerializer):
             "submitted_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        return super().to_representation(shortcomings.prefetch(instance))
+
+    @extend_schema_field(serializers.JSONField())
+    def get_content(self, review: SelfReview):
+        """The sections as written; the remedies section read from the shortcomings' rows."""
+        return shortcomings.content_for_page(review)
+
+    @extend_schema_field(ShortcomingSerializer(many=True))
+    def get_shortcomings_found(self, review: SelfReview):
+        return ShortcomingSerializer(shortcomings.found(review), many=True).data
+
+    @extend_schema_field(ShortcomingSerializer(many=True))
+    def get_shortcomings_reported(self, review: SelfReview):
+        return ShortcomingSerializer(shortcomings.reported(review), many=True).data
 
     @extend_schema_field(FormSerializer)
     def get_form(self, review: SelfReview):
@@ -188,7 +242,10 @@ class ReviewSaveSerializer(serializers.Serializer):
             "The form's sections by key (see `form.sections`): text for a text section; "
             '{"text", "products": [{"name", "result"}]} for products; {"checked": [item codes], '
             '"explanation"} for a checklist; [{"shortcoming", "remedy", "done"}] for '
-            "shortcomings; {input name: value} for the rating (see `rating_inputs`)."
+            "shortcomings (last cycle's first, as GET answers them, their text kept; a "
+            '"carried" key is accepted and ignored); {input name: value} for the rating (see '
+            "`rating_inputs`; the share of shortcomings remedied is counted from the rows, a "
+            "value sent for it is ignored)."
         ),
     )
     proposed_tier = EnumField(TierChoice, name="Tier", required=False, allow_blank=True, default="")

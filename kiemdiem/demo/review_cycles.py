@@ -62,6 +62,7 @@ from kiemdiem.reviews import bulk, engine
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.bulk import NewReview
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
+from kiemdiem.reviews.shortcomings import FOUND_SECTION
 
 D = datetime.date
 DAY = datetime.timedelta(days=1)
@@ -235,9 +236,11 @@ def compose(
         elif kind == "shortcomings":
             rows = []
             for row in started.get(key) or []:
-                done = rng.random() < (0.75 if tier in TIERS[:2] else 0.4)
+                # The share remedied is read from these rows: the best tier remedied them all.
+                top = tier == TIERS[0]
+                done = rng.random() < (0.75 if tier in TIERS[:2] else 0.4) or top
                 remedy = ""
-                if complete or rng.random() < 0.5:
+                if complete or rng.random() < 0.5 or top:
                     remedy = rng.choice(texts.REMEDIES_DONE if done else texts.REMEDIES_PARTLY)
                 rows.append({**row, "remedy": remedy, "done": done and bool(remedy)})
             content[key] = rows
@@ -266,7 +269,7 @@ def compose(
                 text = rng.choice(texts.NHIEM_VU_INTRO)
                 pool = texts.PRODUCTS[work] + (texts.LEADER_PRODUCTS if leader else [])
             content[key] = {"text": text, "products": texts.products(rng, pool)}
-        elif key == "han_che":
+        elif key == FOUND_SECTION:
             content[key] = "\n".join(shortcomings)
         else:
             content[key] = _text(rng, key, unit)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.audit.registry import Field, register, register_reference
 from kiemdiem.cycles.audit import tier_text
-from kiemdiem.reviews.models import SelfReview, Suggestion
+from kiemdiem.reviews.models import SelfReview, Shortcoming, Suggestion
 
 
 def _verbose(model, name: str):
@@ -22,6 +22,7 @@ def review_names(ids: set[int]) -> dict[int, str]:
 
 
 def register_actions() -> None:
+
     register_reference("review", review_names)
     register(
         "review.started",
@@ -35,6 +36,9 @@ def register_actions() -> None:
             "version": Field(_verbose(SelfReview, "version")),
             "proposed_tier": Field(_verbose(SelfReview, "proposed_tier"), render=tier_text),
             "note": Field(capfirst(_("note"))),
+            "found": Field(_("Shortcomings found")),
+            "reported": Field(_("Earlier shortcomings reported on")),
+            "remedied": Field(_("Of which remedied")),
         },
     )
     register(
@@ -58,5 +62,15 @@ def register_actions() -> None:
         {
             "text": Field(_verbose(Suggestion, "text")),
             "raised_by": Field(_verbose(Suggestion, "raised_by")),
+        },
+    )
+    register(
+        "review.shortcoming_planned",
+        _("Plan to remedy a shortcoming set"),
+        {
+            "shortcoming": Field(_verbose(Shortcoming, "text")),
+            "remedy_plan": Field(_verbose(Shortcoming, "remedy_plan")),
+            "owner": Field(_verbose(Shortcoming, "owner")),
+            "due_date": Field(_verbose(Shortcoming, "due_date")),
         },
     )

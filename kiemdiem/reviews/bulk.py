@@ -33,7 +33,7 @@ from kiemdiem.cycles import readings
 from kiemdiem.cycles.models import CycleKind, Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import CycleIndex
 from kiemdiem.cycles.services import hold_open
-from kiemdiem.reviews import engine
+from kiemdiem.reviews import engine, shortcomings
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
 
@@ -94,13 +94,20 @@ class _Packs:
         return self.forms[key]
 
 
-def _facts(index: CycleIndex, subject: Subject, pack, kind_name: str) -> dict[str, Any]:
-    """``engine.system_facts`` from the index (lists in pk order, as ``first()`` reads them)."""
+def _facts(
+    index: CycleIndex, subject: Subject, pack, kind_name: str, statuses: Sequence[str] = ()
+) -> dict[str, Any]:
+    """``engine.system_facts`` from the index (lists in pk order, as ``first()`` reads them);
+    ``statuses`` are those of the shortcomings the review reports on (its rows are written
+    after the engine has read them)."""
     used = pack.kind(kind_name).fields_used
-    if subject.person_id and QUARTERS & used and subject.cycle.kind == CycleKind.ANNUAL:
-        return engine.system_facts(subject, pack, kind_name)  # other cycles: not in the index
-    if readings.DERIVED_FIELDS & used:  # other subjects' tiers: few such subjects, ask
-        return engine.system_facts(subject, pack, kind_name)
+    annual_leader = subject.person_id and QUARTERS & used
+    if (annual_leader and subject.cycle.kind == CycleKind.ANNUAL) or readings.DERIVED_FIELDS & used:
+        # Other cycles' ratings, or other subjects' tiers (few such subjects): not in the index.
+        facts = engine.system_facts(subject, pack, kind_name)
+        if shortcomings.FACT in used:
+            facts[shortcomings.FACT] = shortcomings.percent(statuses)
+        return facts
     facts: dict[str, Any] = {}
     if {"exempt_from_activity", "suspended"} & used:
         facts["exempt_from_activity"] = index.status[subject.pk] == SubjectStatus.NOT_RATED
@@ -110,37 +117,14 @@ def _facts(index: CycleIndex, subject: Subject, pack, kind_name: str) -> dict[st
         facts["is_cbccvc"] = bool(states)
         if states and index.tier[states[0]]:
             facts["state_tier"] = index.tier[states[0]]
+    if shortcomings.FACT in used:
+        facts[shortcomings.FACT] = shortcomings.percent(statuses)
     if "unit_tier" in used:
         led = index.unit_subjects[engine.led_unit_id(subject)]
         others = [p for p in led if p != subject.pk]
         if others and index.tier[others[0]]:
             facts["unit_tier"] = index.tier[others[0]]
     return facts
-
-
-def _previous(subjects: Sequence[Subject]) -> tuple[dict, dict]:
-    """``services.previous_shortcomings`` for many subjects: each person's and each unit's last
-    submitted review of an earlier cycle on the same track, as shortcoming lines."""
-    cycle = subjects[0].cycle
-    earlier = (
-        SelfReview.objects.filter(
-            status=ReviewStatus.SUBMITTED, subject__cycle__period_end__lt=cycle.period_start
-        )
-        .order_by("-subject__cycle__period_end", "-submitted_at")
-        .values_list("subject__person_id", "subject__track", "subject__unit_id", "content")
-    )
-    by_person: dict = {}
-    by_unit: dict = {}
-    persons = {s.person_id for s in subjects if s.person_id}
-    units = {s.unit_id for s in subjects if not s.person_id}
-    for chunk in _chunks(persons):
-        for person, track, _unit, content in earlier.filter(subject__person_id__in=chunk):
-            by_person.setdefault((person, track), reviews.shortcoming_lines(content.get("han_che")))
-    for chunk in _chunks(units):
-        rows = earlier.filter(subject__person__isnull=True, subject__unit_id__in=chunk)
-        for _person, track, unit, content in rows:
-            by_unit.setdefault((unit, track), reviews.shortcoming_lines(content.get("han_che")))
-    return by_person, by_unit
 
 
 @dataclass
@@ -169,7 +153,7 @@ def reviews_write_bulk(rows: Sequence[NewReview]) -> list[SelfReview]:
     if existing:  # review_start would hand back the review: the caller lost track of it
         raise ValueError(f"these subjects already have a review: {sorted(existing)}")
     index, packs = CycleIndex(cycle_id), _Packs()
-    by_person, by_unit = _previous([row.subject for row in rows])
+    carried_of = shortcomings.carried_bulk([row.subject for row in rows])
     now = timezone.now()
     built = []
     for row in rows:
@@ -180,27 +164,19 @@ def reviews_write_bulk(rows: Sequence[NewReview]) -> list[SelfReview]:
                 % {"reason": subject.reason}
             )
         form = packs.form(subject)
-        started: dict[str, Any] = {}
-        if any(s.type == "shortcomings" for s in form.sections):
-            lines = (
-                by_person.get((subject.person_id, subject.track), [])
-                if subject.person_id
-                else by_unit.get((subject.unit_id, subject.track), [])
-            )
-            started["khac_phuc"] = [
-                {"shortcoming": text, "remedy": "", "done": False, "carried": True}
-                for text in lines
-            ]
+        carried = carried_of[subject.pk] if shortcomings.report_key(form) else []
+        started = shortcomings.start_content(form, carried)
         pack = packs.pack(subject)
         kind = engine.engine_kind(subject, pack) if pack is not None else None
         content = reviews.clean_content(
             form,
             row.compose(started),
             inputs=engine.inputs_for(pack, kind) if kind else None,
-            carried=[r["shortcoming"] for r in started.get("khac_phuc", [])],
+            carried=[r.text for r in carried],
             previous=started,
         )
-        known = _facts(index, subject, pack, kind) if kind else None
+        statuses = shortcomings.report_statuses(form, content, row.submit)
+        known = _facts(index, subject, pack, kind, statuses) if kind else None
         result = engine.evaluate(subject, reviews.rating_of(form, content), pack=pack, known=known)
         review = SelfReview(
             subject=subject,
@@ -226,9 +202,10 @@ def reviews_write_bulk(rows: Sequence[NewReview]) -> list[SelfReview]:
             review.version = 1
             review.status = ReviewStatus.SUBMITTED
             review.submitted_at = now
-        built.append((form, review))
-    SelfReview.objects.bulk_create([r for _f, r in built], batch_size=BATCH)
-    submitted = [r for _f, r in built if r.status == ReviewStatus.SUBMITTED]
+        built.append((form, review, carried))
+    SelfReview.objects.bulk_create([r for _f, r, _c in built], batch_size=BATCH)
+    shortcomings.record_bulk(built)
+    submitted = [(f, r) for f, r, _c in built if r.status == ReviewStatus.SUBMITTED]
     ReviewVersion.objects.bulk_create(
         [
             ReviewVersion(
@@ -241,31 +218,36 @@ def reviews_write_bulk(rows: Sequence[NewReview]) -> list[SelfReview]:
                 note="",
                 created_by=None,
             )
-            for r in submitted
+            for _f, r in submitted
         ],
         batch_size=BATCH,
     )
-    texts = {r.pk: str(r) for _f, r in built}  # each review is named twice
+    texts = {r.pk: str(r) for _f, r, _c in built}  # each review is named twice
     log_actions_bulk(
         [
             log_row(
                 "review.started", r, unit=r.subject.unit, data={"form": f.code}, text=texts[r.pk]
             )
-            for f, r in built
+            for f, r, _c in built
         ]
         + [
             log_row(
                 "review.submitted",
                 r,
                 unit=r.subject.unit,
-                data={"version": r.version, "proposed_tier": r.proposed_tier, "note": ""},
+                data={
+                    "version": r.version,
+                    "proposed_tier": r.proposed_tier,
+                    "note": "",
+                    **shortcomings.summary_of(r, f),
+                },
                 text=texts[r.pk],
             )
-            for r in submitted
+            for f, r in submitted
         ],
         actor=None,
     )
-    return [r for _f, r in built]
+    return [r for _f, r, _c in built]
 
 
 def _wait_for(pks: list[int]) -> ValidationError:

@@ -26,6 +26,7 @@ from kiemdiem.cycles.models import (
     Track,
 )
 from kiemdiem.orgtree.models import UnitGroup, UnitKind
+from kiemdiem.reviews import shortcomings
 
 # Facts the system fills from the cycle and the registry, never the writer.
 SYSTEM_FIELDS = (
@@ -40,8 +41,12 @@ SYSTEM_FIELDS = (
             "q1_tier",
             "q2_tier",
             "q3_tier",
+            # From the shortcomings' rows (``reviews.shortcomings.remedied_pct``): the page and
+            # the API no longer ask for it; a value a client still sends is dropped (``shape``).
+            "shortcomings_remedied_pct",
         }
     )
+    # Counts of other subjects' tiers, from the cycle (``cycles.readings``).
     | readings.DERIVED_FIELDS
 )
 # Field types a form can ask for (counts and groups come from other subjects' results).
@@ -203,6 +208,8 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> S
             name = f"q{quarter}_tier"
             if name in quarters:  # rated in two places in a quarter: the lower tier counts
                 facts[name] = min(facts.get(name, tier), tier, key=rules_engine.Tier.parse)
+    if shortcomings.FACT in used:
+        facts[shortcomings.FACT] = shortcomings.remedied_pct(subject)
     if "unit_tier" in used:
         unit_subject = (
             Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=led_unit_id(subject))

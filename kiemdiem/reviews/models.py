@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from kiemdiem.cycles.models import TierChoice
+from kiemdiem.cycles.models import TierChoice, Track
 
 
 class ReviewStatus(models.TextChoices):
@@ -146,6 +147,107 @@ class Suggestion(models.Model):
         verbose_name = _("suggested review content")
         verbose_name_plural = _("suggested review content")
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ShortcomingStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("shortcoming", "Open")
+    IN_PROGRESS = "in_progress", _("Being remedied")
+    REMEDIED = "remedied", _("Remedied")
+    NOT_REMEDIED = "not_remedied", _("Not remedied")
+
+
+class ShortcomingSource(models.TextChoices):
+    """Where a shortcoming was found. Only ``self_review`` rows are written today; the meetings
+    and decisions apps fill ``source_ref`` with their own record's reference when they come."""
+
+    SELF_REVIEW = "self_review", _("Self-review")
+    MEETING = "meeting", _("Review meeting")
+    DECISION = "decision", pgettext_lazy("shortcoming", "Decision")
+    OTHER = "other", _("Named by the writer")
+
+
+class Shortcoming(models.Model):
+    """One shortcoming of a person or a unit on one track ("hạn chế, khuyết điểm"): where it was
+    found, the plan to remedy it, and what a later review reported on it.
+
+    Written only by ``reviews.shortcomings`` (docs/cycles.md, "Shortcomings"): a self-review's
+    "Hạn chế" lines become rows found in that review (``source_review``); the next cycle's
+    review of the same person (or unit) on the same track reports on each (``reported_in``,
+    ``remedy_report``, ``status``)."""
+
+    # Whose shortcoming: a person's (on a track), or a unit's when ``person`` is empty.
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("orgtree.Unit", on_delete=models.PROTECT, related_name="+")
+    track = models.CharField(_("track"), max_length=8, choices=Track.choices)
+    source = models.CharField(
+        _("found in"),
+        max_length=12,
+        choices=ShortcomingSource.choices,
+        default=ShortcomingSource.SELF_REVIEW,
+    )
+    # The self-review it was found in (source ``self_review``); a meeting's or a decision's
+    # reference (e.g. "meeting:12") in ``source_ref`` once those apps exist.
+    source_review = models.ForeignKey(
+        SelfReview,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="shortcomings_found",
+    )
+    source_ref = models.CharField(max_length=40, blank=True)
+    position = models.PositiveIntegerField(default=0)  # order in the section it was written in
+    text = models.TextField(_("shortcoming"))
+    remedy_plan = models.TextField(_("remedy plan"), blank=True)
+    owner = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ShortcomingStatus.choices,
+        default=ShortcomingStatus.OPEN,
+    )
+    # A row carried into a later review (one per review that reports on it: a person writes
+    # several reviews in a cycle) points to the row found earlier; that row's ``status``
+    # follows its latest report.
+    # (SET_NULL: a line taken out of an amended review leaves the later reports standing.)
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    # The later review that reports on it, and what it says was done.
+    reported_in = models.ForeignKey(
+        SelfReview,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shortcomings_reported",
+    )
+    report_position = models.PositiveIntegerField(default=0)  # its row in that review's section
+    remedy_report = models.TextField(_("what was done to remedy it"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_path_field = "unit__path"
+
+    class Meta:
+        verbose_name = _("shortcoming")
+        verbose_name_plural = _("shortcomings")
+        ordering = ["source_review", "position", "pk"]
+        indexes = [
+            models.Index(fields=["source_review", "position"], name="shortcoming_found"),
+            models.Index(fields=["reported_in", "report_position"], name="shortcoming_reported"),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

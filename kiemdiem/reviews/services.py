@@ -29,7 +29,7 @@ from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoi
 from kiemdiem.cycles.services import hold_open
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import UnitGroup
-from kiemdiem.reviews import catalogue, engine, policies
+from kiemdiem.reviews import catalogue, engine, policies, shortcomings
 from kiemdiem.reviews.models import (
     ReviewStatus,
     ReviewVersion,
@@ -68,26 +68,9 @@ def check_rated_on_submitted_review(subject: Subject) -> None:
 
 
 def previous_shortcomings(subject: Subject) -> list[str]:
-    """The shortcomings the same subject wrote in its last submitted review of an earlier cycle
-    on the same track (one per line), to be remedied in this one."""
-    earlier = SelfReview.objects.filter(
-        status=ReviewStatus.SUBMITTED,
-        subject__track=subject.track,
-        subject__cycle__period_end__lt=subject.cycle.period_start,
-    )
-    if subject.person_id:
-        earlier = earlier.filter(subject__person_id=subject.person_id)
-    else:
-        earlier = earlier.filter(subject__person__isnull=True, subject__unit_id=subject.unit_id)
-    last = earlier.order_by("-subject__cycle__period_end", "-submitted_at").first()
-    if last is None:
-        return []
-    return shortcoming_lines(last.content.get("han_che"))
-
-
-def shortcoming_lines(text) -> list[str]:
-    """The "Hạn chế" section, one shortcoming per line (list marks dropped)."""
-    return [line.strip(" -•\t") for line in str(text or "").splitlines() if line.strip(" -•\t")]
+    """The shortcomings found in the same subject's last submitted review of an earlier cycle
+    on the same track, to be remedied in this one (``shortcomings.carried``)."""
+    return [row.text for row in shortcomings.carried(subject)]
 
 
 def _lock_subject(subject_pk: int) -> Subject:
@@ -134,15 +117,14 @@ def review_start(*, subject: Subject, actor) -> SelfReview:
             _("This subject is not rated in this cycle: %(reason)s") % {"reason": subject.reason}
         )
     form = form_of(subject)
-    content: dict[str, Any] = {}
-    if any(s.type == "shortcomings" for s in form.sections):
-        content["khac_phuc"] = [
-            {"shortcoming": text, "remedy": "", "done": False, "carried": True}
-            for text in previous_shortcomings(subject)
-        ]
+    carried = shortcomings.carried(subject) if shortcomings.report_key(form) else []
     review = SelfReview.objects.create(
-        subject=subject, form_key=form.key, content=content, updated_by=actor
+        subject=subject,
+        form_key=form.key,
+        content=shortcomings.start_content(form, carried),
+        updated_by=actor,
     )
+    shortcomings.attach(review, carried)
     log_action(
         "review.started", actor=actor, target=review, unit=subject.unit, data={"form": form.code}
     )
@@ -446,25 +428,26 @@ def _check_revision(review: SelfReview, revision: str | datetime.datetime | None
         raise error
 
 
-def carried_of(review: SelfReview) -> list[str]:
-    return [r["shortcoming"] for r in review.content.get("khac_phuc") or [] if r.get("carried")]
-
-
 def _apply(
-    review: SelfReview, content: dict[str, Any], proposed_tier: str, keep_valid: bool = False
+    review: SelfReview,
+    content: dict[str, Any],
+    proposed_tier: str,
+    keep_valid: bool = False,
+    submitted: bool = False,
 ) -> None:
     """Put the cleaned content and the engine's fresh result on a locked review.
 
     With ``keep_valid`` an invalid field does not refuse the save: it keeps its saved value,
     what was typed into it goes to ``review.unsaved`` (shown back with its error until it is
-    corrected) and ``review.field_errors`` says why, by field name."""
+    corrected) and ``review.field_errors`` says why, by field name. The shortcomings' rows then
+    follow the content (``shortcomings.record``), before the engine reads them."""
     form = catalogue.forms()[review.form_key]
     problems = Problems() if keep_valid else None
     review.content = clean_content(
         form,
         content,
         inputs=engine.inputs_of(review.subject),
-        carried=carried_of(review),
+        carried=shortcomings.carried_texts(review),
         previous=review.content,
         problems=problems,
     )
@@ -485,6 +468,7 @@ def _apply(
         review.field_errors = {
             field: message for field, (_section, message, _written) in problems.fields.items()
         }
+    shortcomings.record(review, submitted=submitted)
     _evaluate(review)
 
 
@@ -622,8 +606,10 @@ def review_submit(
     _check_writable(review)
     _check_revision(review, revision)
     if content is not None:
-        _apply(review, content, review.proposed_tier if proposed_tier is None else proposed_tier)
+        tier = review.proposed_tier if proposed_tier is None else proposed_tier
+        _apply(review, content, tier, submitted=True)
     else:
+        shortcomings.record(review, submitted=True)  # what was not remedied now says so
         _evaluate(review)  # the facts from other subjects may have changed
     unsaved = unsaved_errors(review)
     if unsaved:
@@ -658,7 +644,12 @@ def review_submit(
         actor=actor,
         target=review,
         unit=review.subject.unit,
-        data={"version": review.version, "proposed_tier": review.proposed_tier, "note": note},
+        data={
+            "version": review.version,
+            "proposed_tier": review.proposed_tier,
+            "note": note,
+            **shortcomings.summary(review),
+        },
     )
     return review
 

@@ -20,6 +20,9 @@ from kiemdiem.reviews import engine as review_engine
 from kiemdiem.rules_engine import Discipline, Level, Tier
 
 MAX_NUMBER_TEXT = 40  # the longest rating value a review stores
+# Rating inputs clients sent before the value came from elsewhere: accepted and dropped.
+# ``fact.shortcomings_remedied_pct`` is derived from the shortcomings' rows (``shortcomings``).
+RETIRED_INPUTS = frozenset({"fact.shortcomings_remedied_pct"})
 
 
 def _is_text(value) -> bool:
@@ -127,7 +130,8 @@ def check_shape(form: catalogue.FormSpec, inputs, content: dict) -> dict:
         elif kind == "shortcomings":
             ok = isinstance(value, list) and all(
                 isinstance(r, dict)
-                and set(r) <= {"shortcoming", "remedy", "done"}
+                # "carried" is what GET answers; which rows are carried is the rows' to say
+                and set(r) <= {"shortcoming", "remedy", "done", "carried"}
                 and _is_text(r.get("shortcoming"))
                 and _is_text(r.get("remedy"))
                 and isinstance(r.get("done") or False, bool)
@@ -149,6 +153,7 @@ def check_shape(form: catalogue.FormSpec, inputs, content: dict) -> dict:
 
 
 def _check_rating(key: str, value: dict, inputs, errors: dict) -> dict:
+    value = {name: v for name, v in value.items() if name not in RETIRED_INPUTS}
     specs = {i.name: i for i in inputs} if inputs is not None else None
     if specs is not None:
         unknown = sorted(name for name in value if name not in specs)

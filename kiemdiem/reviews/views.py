@@ -19,7 +19,7 @@ from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.people.policies import may_view_personal
-from kiemdiem.reviews import catalogue, engine, forms, policies, services
+from kiemdiem.reviews import catalogue, engine, forms, policies, services, shortcomings
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
 from kiemdiem.reviews.policies import ReviewPolicy
 
@@ -94,7 +94,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "form": form,
         "sections": forms.section_views(
             form,
-            review.content,
+            shortcomings.content_for_page(review),
             engine.inputs_of(subject) or [],
             writable,
             unsaved=review.unsaved if writable else None,
@@ -328,7 +328,7 @@ def review_print(request, subject_pk):
     review = SelfReview.objects.filter(subject=subject).first()
     if review is None:
         raise Http404
-    content, tier, version = review.content, review.proposed_tier, None
+    content, tier, version = shortcomings.content_for_page(review), review.proposed_tier, None
     if request.GET.get("v"):
         if not request.GET["v"].isdigit():
             raise Http404

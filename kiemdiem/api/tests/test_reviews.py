@@ -306,3 +306,53 @@ def test_a_rated_subjects_review_no_longer_changes(client_for, member, binh, cyc
         == 400
     )
     assert cycle_state() == before
+
+
+def _last_year_with_shortcomings(province):
+    """Bình's 2024 review, submitted with two shortcomings (the rows the 2025 one carries)."""
+    from kiemdiem.reviews import services as reviews
+    from kiemdiem.testing import WRITTEN, open_annual
+
+    old = open_annual(province, 2024)
+    subjects.subjects_generate(cycle=old, actor=None)
+    subject = Subject.objects.get(cycle=old, person=province.members["binh"], kind="party_member")
+    review = reviews.review_start(subject=subject, actor=None)
+    content = {**WRITTEN, "han_che": "Chậm nộp báo cáo\nÍt phát biểu"}
+    return reviews.review_submit(review=review, content=content, proposed_tier="HTNV", actor=None)
+
+
+def test_carried_shortcomings_round_trip_and_become_rows(member, province, binh):
+    last = _last_year_with_shortcomings(province)
+    data = member.post(url_of(binh)).json()
+    assert data["content"]["khac_phuc"] == [
+        {"shortcoming": "Chậm nộp báo cáo", "remedy": "", "done": False, "carried": True},
+        {"shortcoming": "Ít phát biểu", "remedy": "", "done": False, "carried": True},
+    ]
+    found = {
+        row["text"]: row["id"] for row in member.get(url_of(binh)).json()["shortcomings_found"]
+    }
+    assert found == {}  # nothing found in this year's draft yet
+    reported = data["shortcomings_reported"]
+    assert [(r["text"], r["source"], r["status"]) for r in reported] == [
+        ("Chậm nộp báo cáo", "self_review", "open"),
+        ("Ít phát biểu", "self_review", "open"),
+    ]
+    assert {r["carried_from"] for r in reported} == set(
+        last.shortcomings_found.values_list("pk", flat=True)
+    )
+    # what GET answers goes back unchanged, then the writer reports on each
+    saved = put_draft(member, binh, {"content": data["content"]})
+    assert saved.status_code == 200, saved.content
+    content = saved.json()["content"]
+    content["khac_phuc"][0] |= {"remedy": "Nộp đúng hạn cả năm", "done": True}
+    content["khac_phuc"][1] |= {"remedy": "Đã phát biểu"}
+    content["han_che"] = "Chưa học tin học"
+    response = put_draft(member, binh, {"content": content})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert [(r["status"], r["remedy_report"]) for r in data["shortcomings_reported"]] == [
+        ("remedied", "Nộp đúng hạn cả năm"),
+        ("in_progress", "Đã phát biểu"),
+    ]
+    assert [r["text"] for r in data["shortcomings_found"]] == ["Chưa học tin học"]
+    assert data["content"]["khac_phuc"][0]["done"] is True

@@ -27,6 +27,7 @@ from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation
 from kiemdiem.people.restructure import SplitPart
 from kiemdiem.reviews import services as reviews
+from kiemdiem.reviews import shortcomings
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +100,20 @@ def _one_of_everything(province):
         cycle=cycle, unit=province.standing, kind=SubjectKind.COLLECTIVE
     )
     report = _submitted(collective)
-    seat = _submitted(of(dung, unit=province.standing))
+    seat = reviews.review_submit(
+        review=reviews.review_start(subject=of(dung, unit=province.standing), actor=None),
+        content={**WRITTEN, "han_che": "Ít phát biểu trong sinh hoạt"},
+        proposed_tier="HTTNV",
+        actor=None,
+    )
     reviews.review_link(review=report, members=[seat], actor=None)
+    shortcomings.shortcoming_plan(
+        shortcoming=shortcomings.found(seat)[0],
+        actor=None,
+        remedy_plan="Phát biểu ở mỗi kỳ sinh hoạt",
+        owner=dung,
+        due_date=D(2026, 3, 31),
+    )
     cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
     _submitted(cell)
     cycles.subject_rate(subject=cell, tier="HTTNV", note="Đạt", actor=province.users["decider"])

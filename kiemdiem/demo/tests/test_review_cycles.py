@@ -31,9 +31,10 @@ from kiemdiem.demo.tests.test_generator import db_snapshot
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import ancestor_paths
 from kiemdiem.people import services as people
+from kiemdiem.reviews import shortcomings
 from kiemdiem.reviews.engine import _coerce, inputs_for
-from kiemdiem.reviews.models import ReviewStatus, SelfReview
-from kiemdiem.reviews.services import shortcoming_lines
+from kiemdiem.reviews.models import ReviewStatus, SelfReview, Shortcoming
+from kiemdiem.reviews.shortcomings import lines as shortcoming_lines
 
 SCALE = 0.05
 DONE = (SubjectStatus.RATED, SubjectStatus.NOT_RATED)
@@ -173,6 +174,12 @@ class TestDemoCycles:
         )
         assert draft.status == ReviewStatus.DRAFT
         assert [row["shortcoming"] for row in draft.content["khac_phuc"]] == lines
+        # the rows: found in last year's review, carried into this year's draft
+        found = shortcomings.found(before)
+        assert [row.text for row in found] == lines
+        reported = shortcomings.reported(draft)
+        assert [row.text for row in reported] == lines
+        assert [row.carried_from_id for row in reported] == [row.pk for row in found]
 
     def test_every_review_starts_from_last_years_shortcomings(self, demo):
         last, current = cycles()
@@ -190,6 +197,16 @@ class TestDemoCycles:
                 assert rows == before.get(person or ("unit", unit), [])
                 carried += bool(rows)
         assert carried > 50
+        # the bulk writer wrote the rows: each carried one points to a row found last year
+        copies = Shortcoming.objects.filter(reported_in__subject__cycle=current)
+        assert copies.count() >= carried
+        assert not copies.filter(carried_from=None).exists()
+        assert not copies.exclude(carried_from__source_review__subject__cycle=last).exists()
+        for review in SelfReview.objects.filter(subject__cycle=last).exclude(
+            form_key__startswith="PHIEU"
+        )[:200]:
+            found = [row.text for row in shortcomings.found(review)]
+            assert found == shortcoming_lines(review.content.get("han_che")), review
 
     def test_secretary_cell_has_reviews_in_every_state(self, demo):
         _last, current = cycles()
@@ -308,6 +325,9 @@ def test_rating_inputs_give_the_tier_meant(pack_id):
                     target[name[5:]] = _coerce(types[name], raw)
                 if kind == "head":
                     facts["unit_tier"] = tier
+                if "shortcomings_remedied_pct" in pack.kind(kind).fields_used:
+                    # from the rows: the demo's best remedy everything, the others some
+                    facts["shortcomings_remedied_pct"] = "100" if tier == TIERS[0] else "50"
                 result = rules_engine.evaluate(
                     pack, {"id": "x", "kind": kind, "facts": facts, "criteria": criteria}
                 )

@@ -297,7 +297,6 @@ def test_the_explanation_shows_rule_codes_to_staff_only(client, province, binh):
         "r.fact.pct_tasks_done": "100",
         "r.fact.pct_tasks_exceeded": "40",
         "r.fact.pct_tasks_late": "0",
-        "r.fact.shortcomings_remedied_pct": "100",
     }
     saved = client.post(
         reverse("review-save", args=[binh.pk]),
@@ -314,3 +313,39 @@ def test_the_explanation_shows_rule_codes_to_staff_only(client, province, binh):
         assert codes in page and "[derive:score" in page, who
     client.force_login(province.users["secretary"])
     assert codes not in client.get(reverse("review-edit", args=[binh.pk])).text
+
+
+def test_the_page_shows_last_years_shortcomings_and_reports_on_each(client, province, binh):
+    """The remedies section is read from the rows, and what the page posts becomes rows."""
+    from kiemdiem.reviews import services, shortcomings
+    from kiemdiem.testing import WRITTEN
+
+    old = open_annual(province, 2024)
+    subjects.subjects_generate(cycle=old, actor=None)
+    before = Subject.objects.get(cycle=old, person=province.members["binh"], kind="party_member")
+    review = services.review_start(subject=before, actor=None)
+    content = {**WRITTEN, "han_che": "Chậm nộp đảng phí\nÍt phát biểu"}
+    services.review_submit(review=review, content=content, proposed_tier="HTNV", actor=None)
+    client.force_login(province.users["member"])
+    client.post(reverse("review-start", args=[binh.pk]))
+    page = client.get(reverse("review-edit", args=[binh.pk]))
+    assert 'value="Chậm nộp đảng phí"' in page.text and 'value="Ít phát biểu"' in page.text
+    autosave(
+        client,
+        binh,
+        {
+            "s.khac_phuc.r.0.shortcoming": "Chậm nộp đảng phí",
+            "s.khac_phuc.r.0.remedy": "Nộp ngày 5 hằng tháng",
+            "s.khac_phuc.r.0.done": "on",
+            "s.khac_phuc.r.1.shortcoming": "Ít phát biểu",
+            "s.khac_phuc.r.1.remedy": "",
+        },
+    )
+    draft = SelfReview.objects.get(subject=binh)
+    rows = shortcomings.reported(draft)
+    assert [(r.text, r.status, r.remedy_report) for r in rows] == [
+        ("Chậm nộp đảng phí", "remedied", "Nộp ngày 5 hằng tháng"),
+        ("Ít phát biểu", "open", ""),
+    ]
+    page = client.get(reverse("review-edit", args=[binh.pk]))  # a reload shows the report
+    assert "Nộp ngày 5 hằng tháng" in page.text
