@@ -542,8 +542,12 @@ def cycle_pack_pin(request, pk):
     from kiemdiem.cycles.models import LocalPack
 
     cycle = _cycle(request.user, pk)
-    local = LocalPack.objects.select_related("issuer").filter(pk=request.POST.get("local_pack"))
-    local_pack = local.first()
+    raw = request.POST.get("local_pack", "")
+    local_pack = (
+        LocalPack.objects.select_related("issuer").filter(pk=int(raw)).first()
+        if raw.isdigit()
+        else None
+    )
     if local_pack is None:
         messages.error(request, _("Choose a local rule set."))
         return redirect("cycle-detail", pk=cycle.pk)
