@@ -120,7 +120,7 @@ def test_the_provinces_staff_pin_it_and_the_engine_rates_by_it(cycle, province, 
     binh = Subject.objects.get(pk=binh.pk)  # a fresh read: the pin is kept per object
     result = engine.evaluate(binh, FULL_2025)
     assert (result["pack"], result["tier"]) == ("R2025-P", "HTTNV")  # the province asks 95
-    with pytest.raises(ValidationError, match="never replaced"):
+    with pytest.raises(ValidationError, match="không bao giờ bị thay thế"):
         services.cycle_pin_local_pack(cycle=cycle, local_pack=local, actor=None)
 
 
@@ -146,7 +146,7 @@ def test_pinning_is_refused_to_others_after_the_first_rating_and_for_another_reg
     assert LogEntry.objects.count() == audit
     subject = Subject.objects.filter(cycle=cycle, kind=SubjectKind.PARTY_MEMBER).first()
     Subject.objects.filter(pk=subject.pk).update(status=SubjectStatus.RATED, tier="HTTNV")
-    with pytest.raises(ValidationError, match="first rating"):
+    with pytest.raises(ValidationError, match="kết quả xếp loại đầu tiên"):
         services.cycle_pin_local_pack(
             cycle=cycle, local_pack=local, actor=province.users["staff_p"]
         )
