@@ -276,8 +276,17 @@ def condition_text(pack: Pack, kind: Kind | None, expr: str, lang: str = "vi") -
         else:
             out.append(tok.text)
         i += 1
-    text = " ".join(out)
+    words_out = [_lower_first(w) if i else w for i, w in enumerate(out)]
+    text = " ".join(words_out)
+    text = text[:1].upper() + text[1:]
     return text.replace("( ", "(").replace(" )", ")").replace(" ,", ",")
+
+
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: "và có đơn vị…", not "và Có đơn vị…" (acronyms kept)."""
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+        return label[0].lower() + label[1:]
+    return label
 
 
 def _plain(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """A province pins its local rule set in the browser and everyone reads its rules in words; the
 decision maker chooses the final tier of a leader rated in two places."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,13 @@ from .test_reviews import shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PACK = Path(__file__).parents[2] / "kiemdiem" / "cycles" / "tests" / "packs" / "R2025-P.toml"
+
+
+def viewport(page, name):
+    """``shot`` of what is on screen only (a long page's full shot is hard to read)."""
+    folder = os.environ.get("KIEMDIEM_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"{name}.png"))
 
 
 @pytest.fixture
@@ -42,11 +50,14 @@ def test_the_province_pins_its_rules_and_a_member_reads_them(page, province, cyc
     expect(row).to_contain_text("HTXSNV")
     expect(row).to_contain_text("địa phương")
     shot(page, "pack-rules")
+    viewport(page, "pack-rules-top")
+    row.scroll_into_view_if_needed()
+    viewport(page, "pack-rules-local")
     page.context.clear_cookies()
     sign_in(page, "member")  # Bình may view the cycle: she reads the same page
     page.goto(f"{page.base_url}/cycles/{cycle.pk}/")
     page.get_by_role("link", name="R2025-P").click()
-    expect(page.get_by_text("Điểm tối thiểu mức HTXSNV (95)").first).to_be_visible()
+    expect(page.get_by_text("điểm tối thiểu mức HTXSNV (95)").first).to_be_visible()
 
 
 def test_the_decision_maker_chooses_between_two_places(page, province, cycle):
