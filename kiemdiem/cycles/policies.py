@@ -153,10 +153,10 @@ def may_choose_place(user, subjects) -> bool:
     who may rate each of them (``subjects_to_rate``); the person never chooses for themself.
     A level that decides only one of the places is refused."""
     ids = {s.pk for s in subjects}
-    if not ids:
-        return False
     if user is None:
         return True
+    if not ids:
+        return False
     return subjects_to_rate(user).filter(pk__in=ids).count() == len(ids)
 
 
