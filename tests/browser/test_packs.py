@@ -38,11 +38,12 @@ def test_the_province_pins_its_rules_and_a_member_reads_them(page, province, cyc
     call_command("load_rule_pack", str(PACK))
     sign_in(page, "staff_p")
     page.goto(f"{page.base_url}/cycles/{cycle.pk}/")
-    page.get_by_label("Áp dụng bộ quy tắc của địa phương").select_option(
+    page.get_by_label("Áp dụng bộ quy định của địa phương").select_option(
         label="R2025-P 2025.1-p.1 — Đảng bộ tỉnh Thử"
     )
     page.get_by_role("button", name="Áp dụng", exact=True).click()
-    expect(page.get_by_text("Đã áp dụng bộ quy tắc R2025-P 2025.1-p.1")).to_be_visible()
+    expect(page.get_by_text("Đã áp dụng bộ quy định R2025-P 2025.1-p.1")).to_be_visible()
+    viewport(page, "cycle-detail")
     page.get_by_role("link", name="R2025-P").click()
     expect(page.get_by_role("heading", name="Bộ tiêu chí của Tỉnh ủy Thử")).to_be_visible()
     row = page.get_by_role("row", name="Ít nhất 40% nhiệm vụ hoàn thành vượt mức").first
