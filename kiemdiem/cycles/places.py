@@ -73,10 +73,12 @@ def _result(subject: Subject) -> rules_engine.Result:
     )
 
 
-def conflicts(cycle: ReviewCycle, user=None, *, person_id: int | None = None) -> list[Conflict]:
+def conflicts(
+    cycle: ReviewCycle, user=None, *, person_id: int | None = None, ask_policy: bool = True
+) -> list[Conflict]:
     """The persons rated differently in several places of ``cycle``, with the recorded choice
-    and whether ``user`` may make it. With a ``user``, only the conflicts with at least one
-    place they may view (the door)."""
+    and whether ``user`` may make it (not asked with ``ask_policy=False``: a count). With a
+    ``user``, only the conflicts with at least one place they may view (the door)."""
     rated = _rated(cycle.pk)
     if person_id is not None:
         rated = rated.filter(person_id=person_id)
@@ -117,7 +119,7 @@ def conflicts(cycle: ReviewCycle, user=None, *, person_id: int | None = None) ->
                 track=track,
                 subjects=places,
                 decision=decisions.get((person, track)),
-                may_choose=policies.may_choose_place(user, places) if user is not None else True,
+                may_choose=ask_policy and policies.may_choose_place(user, places),
                 tiers=sorted({s.tier for s in places}, key=rules_engine.Tier.parse, reverse=True),
             )
         )

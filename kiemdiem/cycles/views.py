@@ -71,7 +71,7 @@ def _open_conflicts(user, cycle) -> int:
     choice recorded on those ratings yet."""
     from kiemdiem.cycles import places
 
-    return sum(1 for c in places.conflicts(cycle, user) if not c.settled)
+    return sum(1 for c in places.conflicts(cycle, user, ask_policy=False) if not c.settled)
 
 
 def _kind_labels(pin) -> list[str]:

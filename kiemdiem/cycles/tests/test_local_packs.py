@@ -177,3 +177,17 @@ def test_the_rules_page_reads_the_pinned_pack_in_words(client, cycle, province, 
     assert url in detail
     client.force_login(province.users["nogrant"])
     assert client.get(url).status_code == 404
+
+
+def test_the_cycle_page_pins_for_the_provinces_staff_only(client, cycle, province, local):
+    url = reverse("cycle-pack-pin", args=[cycle.pk])
+    client.force_login(province.users["staff_a"])  # commune staff: not the issuer's
+    detail = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    assert 'name="local_pack"' not in detail
+    assert client.post(url, {"local_pack": local.pk}).status_code == 403
+    assert not PinnedPack.objects.filter(local_pack=local).exists()
+    client.force_login(province.users["staff_p"])
+    detail = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    assert 'name="local_pack"' in detail
+    assert client.post(url, {"local_pack": local.pk}).status_code == 302
+    assert PinnedPack.objects.get(local_pack=local).scope == province.province
