@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from kiemdiem.audit.registry import Field, register
 from kiemdiem.cycles.models import (
     CycleKind,
+    LocalPack,
     PinnedPack,
     Plan,
     ReviewCycle,
@@ -81,5 +82,31 @@ def register_actions() -> None:
         {
             "tier": Field(_verbose(Subject, "tier"), render=tier_text),
             "note": Field(capfirst(_("note"))),
+        },
+    )
+    register(
+        "place.chosen",
+        _("Final tier chosen between places"),
+        {
+            "tier": Field(_("Final tier"), render=tier_text),
+            "reason": REASON,
+            "places": Field(_("Ratings in the places"), many=True),
+        },
+    )
+    register(
+        "rule_pack.loaded",
+        _("Local rule pack loaded"),
+        {
+            "pack": Field(capfirst(LocalPack._meta.verbose_name)),
+            "extends": Field(_verbose(LocalPack, "extends")),
+            "hash": Field(_verbose(LocalPack, "content_hash")),
+        },
+    )
+    register(
+        "cycle.pack_pinned",
+        _("Local rule pack pinned to the cycle"),
+        {
+            "pack": Field(capfirst(LocalPack._meta.verbose_name)),
+            "extends": Field(_verbose(LocalPack, "extends")),
         },
     )

@@ -91,15 +91,73 @@ class ReviewCycle(models.Model):
         return Q(root__path__in=above)
 
 
+class LocalPack(models.Model):
+    """A province's (or unit's) local rule pack, stored as loaded: its TOML text and content
+    hash. One row per version, never edited in place (a change is a new version, §16.9 C6);
+    loaded and checked by ``manage.py load_rule_pack``."""
+
+    pack_id = models.CharField(_("rule pack"), max_length=40)
+    version = models.CharField(_("version"), max_length=40)
+    extends = models.CharField(_("extends"), max_length=40)
+    title = models.CharField(_("title"), max_length=255)
+    issuer = models.ForeignKey(
+        "orgtree.Unit", verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("text"))
+    content_hash = models.CharField(_("hash"), max_length=80, unique=True)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("local rule pack")
+        verbose_name_plural = _("local rule packs")
+        ordering = ["pack_id", "-loaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["pack_id", "version"], name="one_local_pack_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack_id} {self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A stored rule pack is never edited: load a new version")
+        super().save(*args, **kwargs)
+
+
 class PinnedPack(models.Model):
-    """A rule pack a cycle runs under, pinned by its content hash (never changed)."""
+    """A rule pack a cycle runs under, pinned by its content hash (never changed).
+
+    The central packs are pinned when the cycle opens, for the whole cycle (``scope`` empty).
+    A province may pin a local pack that extends one of them (``local_pack``); it applies to
+    the subjects reviewed inside ``scope``, the issuing unit's subtree."""
 
     cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="packs")
     track = models.CharField(_("track"), max_length=8, choices=Track.choices)
     subject_kinds = models.JSONField(_("subject kinds"), default=list)
     pack_id = models.CharField(_("rule pack"), max_length=40)
-    pack_version = models.CharField(_("version"), max_length=20)
+    pack_version = models.CharField(_("version"), max_length=40)
     pack_hash = models.CharField(_("hash"), max_length=80)
+    local_pack = models.ForeignKey(
+        LocalPack,
+        verbose_name=_("local rule pack"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pins",
+    )
+    scope = models.ForeignKey(
+        "orgtree.Unit",
+        verbose_name=_("applies in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pinned_at = models.DateTimeField(_("pinned at"), null=True, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("pinned rule pack")
@@ -312,3 +370,35 @@ class Subject(models.Model):
 
         affiliation = apps.get_model("people", "Affiliation")
         return affiliation.objects.current().heads().filter(person_id=person_id).values("unit_id")
+
+
+class PlaceDecision(models.Model):
+    """The final tier of a person rated in several places of one cycle and track, chosen by the
+    competent level (§16.9 C4, HD 21 procedure note 4): never computed (no min, no max).
+
+    ``ratings`` keeps the places and tiers the choice was made on ({subject id: tier}); when
+    a place is rated again differently, the choice no longer answers the conflict and the
+    board shows it open again."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    track = models.CharField(_("track"), max_length=8, choices=Track.choices)
+    tier = models.CharField(_("final tier"), max_length=8, choices=TierChoice.choices)
+    reason = models.TextField(_("reason"))
+    ratings = models.JSONField(_("ratings in the places"), default=dict)
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("choice between places")
+        verbose_name_plural = _("choices between places")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "person", "track"], name="one_place_decision_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.tier}"

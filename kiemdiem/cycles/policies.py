@@ -9,6 +9,10 @@ API ask it.
 * Subjects are added by hand, or taken out of the rating, where they are reviewed (``change`` on
   the subject's unit).
 * The rating is decided by the competent level (``may_rate``), and nobody rates themselves.
+* A person rated differently in several places: the level that decides every one of the
+  places chooses the final tier (``may_choose_place``, §16.9 C4).
+* A local rule pack is pinned by the staff of the province or unit that issued it
+  (``may_pin_local_pack``).
 
 ``user=None`` is the system itself (the demo builder, management commands, fixtures): it may do
 everything. Every user-facing path passes the requesting user.
@@ -141,6 +145,25 @@ def may_rate(user, subject: Subject) -> bool:
     if user is None:
         return True
     return subjects_to_rate(user).filter(pk=subject.pk).exists()
+
+
+def may_choose_place(user, subjects) -> bool:
+    """Choose the final tier of a person rated in several places (§16.9 C4): the competent
+    level is the one whose ``decide`` right covers the deciding level of *every* place — one
+    who may rate each of them (``subjects_to_rate``); the person never chooses for themself.
+    A level that decides only one of the places is refused."""
+    ids = {s.pk for s in subjects}
+    if user is None:
+        return True
+    if not ids:
+        return False
+    return subjects_to_rate(user).filter(pk__in=ids).count() == len(ids)
+
+
+def may_pin_local_pack(user, cycle: ReviewCycle, issuer: Unit) -> bool:
+    """Pin a local rule pack to ``cycle``: the staff of the issuing province or unit
+    (``change`` on it) — and only for a cycle they can see."""
+    return may_change_unit(user, issuer) and CyclePolicy(user, cycle).may_view
 
 
 def rated_as_agency_head(user) -> QuerySet:

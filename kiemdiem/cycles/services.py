@@ -23,7 +23,9 @@ from kiemdiem.cycles.models import (
     STAGE_ORDER,
     CycleKind,
     CycleStatus,
+    LocalPack,
     PinnedPack,
+    PlaceDecision,
     Plan,
     PlanStatus,
     ReviewCycle,
@@ -427,3 +429,255 @@ def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
     cycle.save(update_fields=["status"])
     log_action("cycle.closed", actor=actor, target=cycle, unit=cycle.root, data={})
     return cycle
+
+
+# ---------------------------------------------------------------------------------------------
+# A person rated in several places (§16.9 C4)
+
+
+@transaction.atomic
+def place_choose(*, cycle: ReviewCycle, person, track: str, tier: str, reason: str, actor):
+    """Record the final tier the competent level chose for ``person``, rated differently in
+    several places of ``cycle`` on ``track`` (§16.9 C4 [V HD 21]: the competent level picks
+    the final one; no automatic min or max). The tier is one of the places' ratings; the
+    reason is required; who and when are kept. A new choice replaces the earlier one (audited
+    before → after). Needs ``policies.may_choose_place`` on every place."""
+    from kiemdiem.cycles import places
+
+    found = places.conflicts(cycle, person_id=person.pk)
+    conflict = next((c for c in found if c.track == track), None)
+    subjects = (
+        conflict.subjects
+        if conflict is not None
+        else list(Subject.objects.filter(cycle=cycle, person=person, track=track))
+    )
+    policies.check(policies.may_choose_place(actor, subjects))
+    hold_open(cycle.pk)
+    if conflict is None:
+        raise ValidationError(
+            {"person": _("This person is not rated differently in several places of the cycle.")}
+        )
+    if tier not in conflict.tiers:
+        raise ValidationError(
+            {
+                "tier": _("Choose one of the tiers given in the places: %(tiers)s.")
+                % {"tiers": ", ".join(conflict.tiers)}
+            }
+        )
+    reason = nfc_text(reason or "")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the choice.")})
+    ratings = places.ratings_of(conflict.subjects)
+    before = conflict.decision.tier if conflict.decision is not None else ""
+    decision, _created = PlaceDecision.objects.update_or_create(
+        cycle=cycle,
+        person=person,
+        track=track,
+        defaults={
+            "tier": tier,
+            "reason": reason.strip(),
+            "ratings": ratings,
+            "decided_at": timezone.now(),
+            "decided_by": actor if getattr(actor, "pk", None) else None,
+        },
+    )
+    log_action(
+        "place.chosen",
+        actor=actor,
+        target=decision,
+        unit=cycle.root,
+        data={
+            "tier": [before, tier],
+            "reason": decision.reason,
+            "places": [f"{s.unit.name}: {s.tier}" for s in conflict.subjects],
+        },
+    )
+    return decision
+
+
+# ---------------------------------------------------------------------------------------------
+# Local rule packs
+
+
+@transaction.atomic
+def local_pack_load(
+    *, text: str, file_name: str = "", check_only: bool = False, actor=None
+) -> tuple[rules_engine.Pack, LocalPack | None]:
+    """Check a local rule pack's text and store it (unless ``check_only``): validated as the
+    engine validates every pack (PackError, with a stable code, when it is not valid), marked
+    local (``extends``) with its issuing unit (``issuer`` = the unit's code), and never
+    replacing another text under the same id and version (§16.9 C6: a change is a new
+    version). Loading the same text again returns the stored row. Nothing is stored on error."""
+    pack = rules_engine.loads_pack_text(text, path=file_name or "<text>")
+    if not pack.is_local:
+        raise ValidationError(
+            {
+                "extends": _(
+                    "This is a central rule pack; only local packs (with “extends”) are loaded."
+                )
+            }
+        )
+    issuer = Unit.objects.filter(code=pack.issuer).first() if pack.issuer else None
+    if issuer is None:
+        raise ValidationError(
+            {
+                "issuer": _(
+                    "“issuer” must be the code of the issuing province or unit (%(code)s is not one)."
+                )
+                % {"code": pack.issuer or "—"}
+            }
+        )
+    stored = LocalPack.objects.filter(content_hash=pack.hash).first()
+    if stored is not None:
+        return pack, stored
+    if LocalPack.objects.filter(pack_id=pack.id, version=pack.version).exists():
+        raise ValidationError(
+            {
+                "version": _(
+                    "%(pack)s version %(version)s is already loaded with another text; a changed pack needs a new version."
+                )
+                % {"pack": pack.id, "version": pack.version}
+            }
+        )
+    if check_only:
+        return pack, None
+    local = LocalPack(
+        pack_id=pack.id,
+        version=pack.version,
+        extends=pack.base.id if pack.base else "",
+        title=pack.title_vi,
+        issuer=issuer,
+        text=text,
+        content_hash=pack.hash,
+        file_name=file_name[:255],
+    )
+    local.full_clean()
+    local.save()
+    log_action(
+        "rule_pack.loaded",
+        actor=actor,
+        target=local,
+        unit=issuer,
+        data={"pack": f"{pack.id} {pack.version}", "extends": local.extends, "hash": pack.hash},
+    )
+    return pack, local
+
+
+def _scope_of(cycle: ReviewCycle, issuer: Unit) -> Unit | None:
+    """Where a unit's local pack applies in ``cycle``: the whole cycle when it was opened
+    inside the issuer's subtree, the issuer's subtree when that lies inside the cycle."""
+    if cycle.root.path.startswith(issuer.path):
+        return cycle.root
+    if issuer.path.startswith(cycle.root.path):
+        return issuer
+    return None
+
+
+@transaction.atomic
+def cycle_pin_local_pack(*, cycle: ReviewCycle, local_pack: LocalPack, actor) -> PinnedPack:
+    """Pin a stored local pack to ``cycle`` for the subjects reviewed in the issuer's subtree.
+
+    When: only while nobody there has been rated and no self-review there has been submitted
+    (docs/cycles.md): the rules a level is judged by are set before the review, with the plan
+    and guidance (regulations §6 step 0, §3.7 note 1), and a year's rules do not change under
+    ratings already given (§16.9 C6). Once pinned it is never changed or replaced.
+    It must extend the central pack the cycle pinned for that track (same hash).
+    Needs ``policies.may_pin_local_pack`` (``change`` on the issuing unit)."""
+    from kiemdiem.cycles import board
+    from kiemdiem.cycles.local_packs import load_local
+
+    policies.check(policies.may_pin_local_pack(actor, cycle, local_pack.issuer))
+    hold_open(cycle.pk)
+    scope = _scope_of(cycle, local_pack.issuer)
+    if scope is None:
+        raise ValidationError(
+            {"local_pack": _("%(unit)s is outside this cycle.") % {"unit": local_pack.issuer}}
+        )
+    try:
+        pack = load_local(local_pack)
+    except rules_engine.PackError as error:
+        raise ValidationError({"local_pack": error.message()}) from error
+    if pack.hash != local_pack.content_hash or pack.base is None:
+        raise ValidationError({"local_pack": _("The stored text no longer matches its hash.")})
+    central = next(
+        (
+            pin
+            for pin in cycle.packs.filter(local_pack__isnull=True)
+            if pin.pack_hash == pack.base.hash
+        ),
+        None,
+    )
+    if central is None:
+        raise ValidationError(
+            {
+                "local_pack": _(
+                    "%(pack)s extends %(base)s, which is not a rule set this cycle runs under (%(pinned)s)."
+                )
+                % {
+                    "pack": pack.id,
+                    "base": f"{pack.base.id} {pack.base.version}",
+                    "pinned": ", ".join(
+                        f"{p.pack_id} {p.pack_version}"
+                        for p in cycle.packs.filter(local_pack__isnull=True)
+                    ),
+                }
+            }
+        )
+    overlapping = [
+        pin
+        for pin in cycle.packs.filter(local_pack__isnull=False, track=central.track)
+        if pin.scope.path.startswith(scope.path) or scope.path.startswith(pin.scope.path)
+    ]
+    if overlapping:
+        raise ValidationError(
+            {
+                "local_pack": _(
+                    "%(pack)s is already pinned here; a pinned rule set is never replaced."
+                )
+                % {"pack": f"{overlapping[0].pack_id} {overlapping[0].pack_version}"}
+            }
+        )
+    kinds = list(central.subject_kinds)
+    in_scope = Subject.objects.filter(
+        cycle=cycle, track=central.track, unit__path__startswith=scope.path
+    )
+    if central.track == Track.STATE:
+        in_scope = in_scope.filter(kind__in=kinds)
+    if in_scope.filter(status=SubjectStatus.RATED).exists():
+        raise ValidationError(
+            {
+                "local_pack": _(
+                    "Some subjects in %(unit)s are already rated under the central rules; a local rule set can only be pinned before the first rating."
+                )
+                % {"unit": scope}
+            }
+        )
+    if board.submitted_subjects(in_scope).exists():
+        raise ValidationError(
+            {
+                "local_pack": _(
+                    "Some self-reviews in %(unit)s are already submitted under the central rules; a local rule set can only be pinned before then."
+                )
+                % {"unit": scope}
+            }
+        )
+    pin = PinnedPack.objects.create(
+        cycle=cycle,
+        track=central.track,
+        subject_kinds=kinds,
+        pack_id=pack.id,
+        pack_version=pack.version,
+        pack_hash=pack.hash,
+        local_pack=local_pack,
+        scope=scope,
+        pinned_at=timezone.now(),
+        pinned_by=actor if getattr(actor, "pk", None) else None,
+    )
+    log_action(
+        "cycle.pack_pinned",
+        actor=actor,
+        target=cycle,
+        unit=scope,
+        data={"pack": f"{pack.id} {pack.version} {pack.hash}", "extends": pack.base.id},
+    )
+    return pin

@@ -19,5 +19,13 @@ urlpatterns = [
         views.cycle_board_subjects,
         name="cycle-board-subjects",
     ),
+    path("cycles/<int:pk>/packs/pin/", views.cycle_pack_pin, name="cycle-pack-pin"),
+    path("cycles/<int:pk>/packs/<int:pin_pk>/", views.cycle_pack_rules, name="cycle-pack-rules"),
+    path("cycles/<int:pk>/places/", views.cycle_places, name="cycle-places"),
+    path(
+        "cycles/<int:pk>/places/<int:person_pk>/<str:track>/",
+        views.cycle_place_choose,
+        name="cycle-place-choose",
+    ),
     path("units/<int:unit_pk>/cycles/new/", views.cycle_open, name="cycle-open"),
 ]

@@ -27,6 +27,7 @@ from kiemdiem.cycles.models import (
     Subject,
     SubjectKind,
     SubjectStatus,
+    TierChoice,
 )
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.selectors import breadcrumbs, unit_get
@@ -49,20 +50,37 @@ def cycle_detail(request, pk):
     counts = selectors.subject_counts(request.user, cycle)
     context = {
         "cycle": cycle,
-        "packs": [(pin, _kind_labels(pin)) for pin in cycle.packs.order_by("track", "pack_id")],
+        "packs": [
+            (pin, _kind_labels(pin))
+            for pin in cycle.packs.select_related("local_pack", "scope").order_by(
+                "track", "scope", "pack_id"
+            )
+        ],
         "plans": plans,
         "counts": counts,
         "can_change": policies.CyclePolicy(request.user, cycle).may_manage,
         "board_units": policies.board_units(request.user, cycle),
+        "pinnable": pinnable_local_packs(request.user, cycle),
+        "place_conflicts": _open_conflicts(request.user, cycle),
     }
     return render_page(request, "cycles/cycle_detail.html", context)
 
 
+def _open_conflicts(user, cycle) -> int:
+    """How many persons the user can see are rated differently in several places with no
+    choice recorded on those ratings yet."""
+    from kiemdiem.cycles import places
+
+    return sum(1 for c in places.conflicts(cycle, user, ask_policy=False) if not c.settled)
+
+
 def _kind_labels(pin) -> list[str]:
     """The subject kinds a pinned rule set applies to, as the rule set (or we) name them."""
+    from kiemdiem.cycles.local_packs import pack_of_pin
+
     lang = "en" if (get_language() or "vi").startswith("en") else "vi"
     try:
-        kinds = rules_engine.load_pack(pin.pack_id).kinds
+        kinds = pack_of_pin(pin).kinds
     except rules_engine.PackError:
         kinds = {}
     labels = []
@@ -336,6 +354,7 @@ def cycle_board(request, pk, unit_pk):
         "board": result,
         "rows": rows,
         "total": _cells(cycle, result.total_row, result.dues) if result.rows else None,
+        "place_conflicts": _open_conflicts(request.user, cycle),
     }
     return render_page(request, "cycles/board.html", context)
 
@@ -429,3 +448,182 @@ def cycle_board_subjects(request, pk, unit_pk):
         "decision_due": due_here[board.DECISION],
     }
     return render_page(request, "cycles/board_subjects.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules of a pinned rule set, in words; pinning a province's local pack
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "vi").startswith("en") else "vi"
+
+
+STAGE_WORDS = {
+    "require": gettext_lazy("Order of rating"),
+    "exemption": gettext_lazy("Not rated"),
+    "trigger": gettext_lazy("Non-completion (KHTNV) if"),
+    "tier": gettext_lazy("Condition of the tier"),
+    "cap": gettext_lazy("Cap"),
+    "check": gettext_lazy("Check"),
+}
+
+
+@dataclass
+class RuleLine:
+    id: str
+    name: str
+    clause: str
+    condition: str
+    outcome: str
+    stage: str
+    local: bool
+
+
+def _outcome(rule, pack, kind, lang: str) -> str:
+    from kiemdiem.rules_engine.explain import name_label, tier_label
+
+    if rule.tier is not None:
+        return tier_label(rule.tier, lang)
+    if rule.stage == "trigger":
+        return tier_label(rules_engine.Tier.KHTNV, lang)
+    if rule.stage == "exemption":
+        return str(_("not rated"))
+    if rule.cap:
+        return str(_("at most: %(what)s") % {"what": name_label(rule.cap, pack, kind, lang)})
+    return ""
+
+
+@login_required
+def cycle_pack_rules(request, pk, pin_pk):
+    """The rules of one rule set the cycle pinned, in words: for each kind of subject, each
+    rule's name, clause, condition and the tier it leads to (local rules marked)."""
+    from kiemdiem.cycles.local_packs import pack_of_pin
+    from kiemdiem.rules_engine.explain import condition_text
+
+    cycle = _cycle(request.user, pk)
+    pin = cycle.packs.select_related("local_pack__issuer", "scope").filter(pk=pin_pk).first()
+    if pin is None:
+        raise Http404
+    try:
+        pack = pack_of_pin(pin)
+    except rules_engine.PackError as error:
+        raise Http404 from error
+    lang = _lang()
+    kinds = []
+    for kind in pack.kinds.values():
+        lines = [
+            RuleLine(
+                id=rule.id,
+                name=rule.label(lang) or rule.id,
+                clause=rule.source.label(),
+                condition=condition_text(pack, kind, rule.expr, lang),
+                outcome=_outcome(rule, pack, kind, lang),
+                stage=str(STAGE_WORDS.get(rule.stage, rule.stage)),
+                local=rule.origin != "central",
+            )
+            for rule in kind.rules
+        ]
+        kinds.append((kind.label(lang) or kind.name, lines))
+    context = {
+        "cycle": cycle,
+        "pin": pin,
+        "pack": pack,
+        "title": pack.title(lang),
+        "kinds": kinds,
+        "hash_ok": pack.hash == pin.pack_hash,
+    }
+    return render_page(request, "cycles/pack_rules.html", context)
+
+
+@login_required
+@require_POST
+def cycle_pack_pin(request, pk):
+    """Pin a stored local rule pack to the cycle (the issuing province's staff)."""
+    from kiemdiem.cycles.models import LocalPack
+
+    cycle = _cycle(request.user, pk)
+    raw = request.POST.get("local_pack", "")
+    local_pack = (
+        LocalPack.objects.select_related("issuer").filter(pk=int(raw)).first()
+        if raw.isdigit()
+        else None
+    )
+    if local_pack is None:
+        messages.error(request, _("Choose a local rule set."))
+        return redirect("cycle-detail", pk=cycle.pk)
+    try:
+        services.cycle_pin_local_pack(cycle=cycle, local_pack=local_pack, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("Rule set %(pack)s pinned to the cycle.")
+            % {"pack": f"{local_pack.pack_id} {local_pack.version}"},
+        )
+    return redirect("cycle-detail", pk=cycle.pk)
+
+
+def pinnable_local_packs(user, cycle):
+    """The stored local packs ``user`` may pin to ``cycle`` (their issuer's staff), newest
+    first; the service still checks the timing and the base."""
+    from kiemdiem.cycles.models import LocalPack
+
+    pinned = set(cycle.packs.exclude(local_pack=None).values_list("local_pack_id", flat=True))
+    return [
+        lp
+        for lp in LocalPack.objects.select_related("issuer").exclude(pk__in=pinned)
+        if services._scope_of(cycle, lp.issuer) is not None
+        and policies.may_pin_local_pack(user, cycle, lp.issuer)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# A person rated in several places: the competent level chooses (§16.9 C4)
+
+
+@login_required
+def cycle_places(request, pk):
+    """The persons rated differently in several places of the cycle that the user can see,
+    with the recorded choice; the competent level chooses here."""
+    from kiemdiem.cycles import places
+
+    cycle = _cycle(request.user, pk)
+    context = {
+        "cycle": cycle,
+        "conflicts": places.conflicts(cycle, request.user),
+        "tiers": dict(TierChoice.choices),
+    }
+    return render_page(request, "cycles/places.html", context)
+
+
+@login_required
+@require_POST
+def cycle_place_choose(request, pk, person_pk, track):
+    from kiemdiem.cycles import places
+    from kiemdiem.people.models import Person
+
+    cycle = _cycle(request.user, pk)
+    found = places.conflicts(cycle, request.user, person_id=person_pk)
+    conflict = next((c for c in found if c.track == track), None)
+    if conflict is None:
+        raise Http404
+    person = Person.objects.get(pk=person_pk)
+    try:
+        services.place_choose(
+            cycle=cycle,
+            person=person,
+            track=track,
+            tier=request.POST.get("tier", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request, _("Final tier of %(person)s recorded.") % {"person": person.full_name}
+        )
+    return redirect("cycle-places", pk=cycle.pk)

@@ -30,7 +30,15 @@ from django.utils.translation import gettext as _
 from kiemdiem.audit.services import log_actions_bulk, log_row
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles import readings
-from kiemdiem.cycles.models import CycleKind, Subject, SubjectStatus, TierChoice
+from kiemdiem.cycles.models import (
+    CycleKind,
+    PinnedPack,
+    Subject,
+    SubjectStatus,
+    TierChoice,
+    Track,
+)
+from kiemdiem.cycles.places import final_tier
 from kiemdiem.cycles.selectors import CycleIndex
 from kiemdiem.cycles.services import hold_open
 from kiemdiem.reviews import engine, shortcomings
@@ -68,10 +76,25 @@ class _Packs:
     def __init__(self):
         self.packs: dict = {}
         self.forms: dict = {}
+        self.pins: dict = {}
+
+    def _pin_key(self, subject: Subject):
+        """Which pin rates the subject: a province's local pin covers only its subtree."""
+        key = (subject.cycle_id, subject.track)
+        if key not in self.pins:
+            self.pins[key] = list(
+                PinnedPack.objects.filter(
+                    cycle_id=subject.cycle_id, track=subject.track
+                ).select_related("scope", "local_pack")
+            )
+        if not any(p.local_pack_id for p in self.pins[key]):
+            return None
+        pin = engine.choose_pin(self.pins[key], subject)
+        return pin.pk if pin is not None else None
 
     def pack(self, subject: Subject):
         """``engine.pinned_pack`` (a mismatch is raised again each time, as the engine would)."""
-        key = (subject.cycle_id, subject.track, subject.kind)
+        key = (subject.cycle_id, subject.track, subject.kind, self._pin_key(subject))
         if key not in self.packs:
             try:
                 self.packs[key] = engine.pinned_pack(subject)
@@ -83,7 +106,7 @@ class _Packs:
 
     def form(self, subject: Subject):
         """``services.form_of``; its ValidationError (no form) is raised again each time."""
-        key = (subject.cycle_id, subject.track, subject.kind)
+        key = (subject.cycle_id, subject.track, subject.kind, self._pin_key(subject))
         if key not in self.forms:
             try:
                 self.forms[key] = reviews.form_of(subject)
@@ -115,8 +138,16 @@ def _facts(
     if subject.person_id and ({"is_cbccvc", "state_tier"} & used):
         states = index.state_of[subject.person_id]
         facts["is_cbccvc"] = bool(states)
-        if states and index.tier[states[0]]:
-            facts["state_tier"] = index.tier[states[0]]
+        tiers = {
+            index.tier[s]
+            for s in states
+            if index.status[s] == SubjectStatus.RATED and index.tier[s]
+        }
+        # Two agencies, two tiers: the competent level's choice (``engine.system_facts``).
+        if len(tiers) == 1:
+            facts["state_tier"] = tiers.pop()
+        elif tiers and (tier := final_tier(subject.cycle_id, subject.person_id, Track.STATE)):
+            facts["state_tier"] = tier
     if shortcomings.FACT in used:
         facts[shortcomings.FACT] = shortcomings.percent(statuses)
     if "unit_tier" in used:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
 from kiemdiem.cycles import readings
+from kiemdiem.cycles.local_packs import pack_of_pin
 from kiemdiem.cycles.models import (
     CycleKind,
     PinnedPack,
@@ -25,6 +26,7 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     Track,
 )
+from kiemdiem.cycles.places import final_tier
 from kiemdiem.orgtree.models import UnitGroup, UnitKind
 from kiemdiem.reviews import shortcomings
 
@@ -60,12 +62,21 @@ class PackMismatch(Exception):
 
 def pin_of(subject: Subject) -> PinnedPack | None:
     """The pin of the rule set the subject's cycle runs it under: the party pack, or the state
-    pack chosen for its kind."""
+    pack chosen for its kind — or, where a province pinned a local pack over it
+    (``cycles.services.cycle_pin_local_pack``), that local pack for the subjects reviewed in
+    the province's subtree (the narrowest scope wins)."""
     pins = PinnedPack.objects.filter(cycle_id=subject.cycle_id, track=subject.track)
-    return next(
-        (p for p in pins if subject.track == Track.PARTY or subject.kind in p.subject_kinds),
-        None,
-    )
+    return choose_pin(list(pins.select_related("scope", "local_pack")), subject)
+
+
+def choose_pin(pins: list[PinnedPack], subject: Subject) -> PinnedPack | None:
+    """``pin_of`` over the pins of the subject's cycle and track, already read."""
+    pins = [p for p in pins if subject.track == Track.PARTY or subject.kind in p.subject_kinds]
+    path = subject.unit.path
+    local = [p for p in pins if p.scope is not None and path.startswith(p.scope.path)]
+    if local:
+        return max(local, key=lambda p: len(p.scope.path))
+    return next((p for p in pins if p.local_pack_id is None), None)
 
 
 def pinned_pack(subject: Subject) -> rules_engine.Pack | None:
@@ -85,7 +96,10 @@ def _pinned_pack(subject: Subject) -> tuple[rules_engine.Pack | None, str]:
     pin = pin_of(subject)
     if pin is None:
         return None, ""
-    pack = rules_engine.load_pack(pin.pack_id)
+    try:
+        pack = pack_of_pin(pin)
+    except rules_engine.PackError:
+        return None, pin.pack_id
     if pack.hash != pin.pack_hash:
         return None, pin.pack_id
     return pack, ""
@@ -188,26 +202,40 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> S
         facts["exempt_from_activity"] = not_rated
         facts["suspended"] = False
     if subject.person_id and ({"is_cbccvc", "state_tier"} & used):
-        state = Subject.objects.filter(
+        is_cbccvc = Subject.objects.filter(
             cycle_id=subject.cycle_id, person_id=subject.person_id, track=Track.STATE
-        ).first()
-        facts["is_cbccvc"] = state is not None
-        if state is not None and state.tier:
-            facts["state_tier"] = state.tier
+        ).exists()
+        facts["is_cbccvc"] = is_cbccvc
+        # Rated in two agencies with different tiers: the competent level's choice, never
+        # whichever row comes first (§16.9 C4); none yet ⇒ not known, the rating waits.
+        state_tier = (
+            final_tier(subject.cycle_id, subject.person_id, Track.STATE) if is_cbccvc else None
+        )
+        if state_tier:
+            facts["state_tier"] = state_tier
     quarters = {"q1_tier", "q2_tier", "q3_tier"} & used
     if subject.person_id and quarters and subject.cycle.kind == CycleKind.ANNUAL:
         # The year-end rating of a leader rests on the quarterly ratings of that year (HD 43).
-        rated = Subject.objects.filter(
-            person_id=subject.person_id,
-            cycle__kind=CycleKind.QUARTERLY,
-            cycle__year=subject.cycle.year,
-            kind__in=(SubjectKind.LEADER, SubjectKind.HEAD),
-            status=SubjectStatus.RATED,
-        ).values_list("cycle__quarter", "tier")
-        for quarter, tier in rated:
+        # Rated in two places in a quarter: the tier the competent level chose (§16.9 C4,
+        # ``cycles.places``), never the lower one by itself; no choice yet ⇒ not given.
+        rated = (
+            Subject.objects.filter(
+                person_id=subject.person_id,
+                cycle__kind=CycleKind.QUARTERLY,
+                cycle__year=subject.cycle.year,
+                kind__in=(SubjectKind.LEADER, SubjectKind.HEAD),
+                status=SubjectStatus.RATED,
+            )
+            .values_list("cycle_id", "cycle__quarter")
+            .distinct()
+        )
+        for cycle_id, quarter in rated:
             name = f"q{quarter}_tier"
-            if name in quarters:  # rated in two places in a quarter: the lower tier counts
-                facts[name] = min(facts.get(name, tier), tier, key=rules_engine.Tier.parse)
+            if name not in quarters:
+                continue
+            tier = final_tier(cycle_id, subject.person_id, Track.PARTY)
+            if tier:
+                facts[name] = tier
     if shortcomings.FACT in used:
         facts[shortcomings.FACT] = shortcomings.remedied_pct(subject)
     if "unit_tier" in used:

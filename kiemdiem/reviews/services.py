@@ -48,7 +48,10 @@ def form_of(subject: Subject) -> catalogue.FormSpec:
     if pin is None:
         raise ValidationError(_("The cycle has no rule set for this kind of subject."))
     try:
-        return catalogue.form_for(pin.pack_id, subject.kind)
+        # A local pack keeps its central pack's forms (it may only add criteria and rules,
+        # which the rating section asks from the pack itself).
+        pack_id = pin.local_pack.extends if pin.local_pack_id else pin.pack_id
+        return catalogue.form_for(pack_id, subject.kind)
     except catalogue.CatalogueError as error:
         raise ValidationError(_("There is no self-review form for this subject.")) from error
 

@@ -222,3 +222,77 @@ def render(result: Result, lang: str = "vi", codes: bool = False) -> str:
             )
         )
     return "\n".join(lines)
+
+
+_WORDS = {
+    "vi": {"and": "và", "or": "hoặc", "not": "không", "true": "có", "false": "không"},
+    "en": {"and": "and", "or": "or", "not": "not", "true": "yes", "false": "no"},
+}
+_FUNCTIONS = {"has": ("đã có", "given")}
+_OPS = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤"}
+
+
+def condition_text(pack: Pack, kind: Kind | None, expr: str, lang: str = "vi") -> str:
+    """A rule's condition in words, for reading the rules of a pack (not a trace): fields,
+    criteria and parameters by their labels (a parameter with its value), ``and``/``or``/``not``
+    in the reader's language, comparison signs as people write them. Function calls keep their
+    catalogue wording where it has one (``name_label``)."""
+    from .lang import LangError, tokenize
+
+    try:
+        tokens = tokenize(expr)
+    except LangError:
+        return expr
+    words = _WORDS["en" if lang == "en" else "vi"]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.kind == "end":
+            break
+        if tok.kind == "kw":
+            out.append(words[tok.text])
+        elif tok.kind == "op" and tok.text == "$" and nxt is not None and nxt.kind == "name":
+            spec = pack.params.get(nxt.text)
+            label = name_label("$" + nxt.text, pack, kind, lang)
+            value = value_text(_plain(spec.value), lang) if spec is not None else ""
+            out.append(f"{label} ({value})" if value else label)
+            i += 1
+        elif tok.kind == "name" and tok.text == "crit" and nxt is not None and nxt.text == ".":
+            name = tokens[i + 2].text if i + 2 < len(tokens) else ""
+            out.append(name_label("crit." + name, pack, kind, lang))
+            i += 2
+        elif tok.kind == "name" and tok.text in Level.__members__:
+            out.append(message("level." + tok.text, lang))
+        elif tok.kind == "name" and tok.text in _FUNCTIONS and nxt is not None and nxt.text == "(":
+            out.append(_FUNCTIONS[tok.text][1 if lang == "en" else 0])
+        elif tok.kind == "name":
+            out.append(name_label(tok.text, pack, kind, lang))
+        elif tok.kind == "op":
+            out.append(_OPS.get(tok.text, tok.text))
+        elif tok.kind == "num":
+            out.append(tok.text.replace(".", ",") if lang == "vi" else tok.text)
+        else:
+            out.append(tok.text)
+        i += 1
+    words_out = [_lower_first(w) if i else w for i, w in enumerate(out)]
+    text = " ".join(words_out)
+    text = text[:1].upper() + text[1:]
+    return text.replace("( ", "(").replace(" )", ")").replace(" ,", ",")
+
+
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: "và có đơn vị…", not "và Có đơn vị…" (acronyms kept)."""
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _plain(value: Any) -> Any:
+    """A parameter's value for reading: a ratio as a decimal where it is one."""
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return value

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache
@@ -298,6 +299,7 @@ class Pack:
     base: Pack | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
+    issuer: str = ""  # a local pack: the code of the province or unit that issued it
 
     @property
     def is_local(self) -> bool:
@@ -1218,6 +1220,56 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PackError("rules.E001", path=str(path), detail="nested too deeply") from None
 
 
+def parse_pack_text(text: str, *, path: str = "<text>") -> dict[str, Any]:
+    """Parse a pack's TOML text (as stored in the database), with the errors of ``_read_toml``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise PackError("rules.E001", path=path, detail=str(err)) from None
+    except RecursionError:
+        raise PackError("rules.E001", path=path, detail="nested too deeply") from None
+
+
+def loads_pack_text(text: str, *, path: str = "<text>") -> Pack:
+    """Build a pack (central or local) from its TOML text."""
+    return loads_pack(parse_pack_text(text, path=path), path=path)
+
+
+def error_line(text: str, error: PackError) -> int | None:
+    """The line of ``text`` an error is about, as far as it can be told: the line a TOML
+    syntax error names, else the line that declares the rule, pool, parameter, field or key
+    the error names (the first match). ``None`` when nothing points at a line."""
+    detail = str(error.params.get("detail", ""))
+    m = re.search(r"at line (\d+)", detail)
+    if m:
+        return int(m.group(1))
+    lines = text.splitlines()
+    needles: list[str] = []
+    for key in ("rule", "pool", "param", "doc", "base", "what", "where"):
+        value = error.params.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        words = re.findall(r"[A-Za-z0-9_.\-]+", value)
+        needles += [w for w in words if len(w) > 2 and w not in _NOT_NEEDLES]
+    for needle in needles:
+        last = needle.rsplit(".", 1)[-1]
+        patterns = (
+            rf'^\s*id\s*=\s*["\']{re.escape(last)}["\']',
+            rf"^\s*\[\[?[^\]]*\b{re.escape(needle)}\]\]?\s*$",
+            rf"^\s*\[\[?[^\]]*\b{re.escape(last)}\]\]?\s*$",
+            rf"^\s*{re.escape(last)}\s*=",
+            rf'["\']{re.escape(last)}["\']',
+        )
+        for pattern in patterns:
+            for number, line in enumerate(lines, start=1):
+                if re.search(pattern, line):
+                    return number
+    return None
+
+
+_NOT_NEEDLES = {"pack", "local", "kinds", "rules", "the", "new", "kind", "set", "central"}
+
+
 def loads_pack(data: Mapping[str, Any], *, path: str = "") -> Pack:
     """Build a pack (central or local) from already-parsed data."""
     if "extends" in data:
@@ -1229,8 +1281,12 @@ def loads_pack(data: Mapping[str, Any], *, path: str = "") -> Pack:
         if base.is_local:
             raise PackError("rules.E020", where=data.get("id", path), base=base_id)
         merged, origins = merge_local(base, data)
+        issuer = data.get("issuer", "")
+        if not isinstance(issuer, str):
+            raise PackError("rules.E002", where="pack.issuer", detail="'issuer' must be a string")
         digest = content_hash({"base": base.hash, "local": data})
-        return build_pack(merged, hash_=digest, base=base, origins=origins, path=path)
+        pack = build_pack(merged, hash_=digest, base=base, origins=origins, path=path)
+        return replace(pack, issuer=issuer.strip())
     _keys(data, CENTRAL_KEYS, "pack")
     return build_pack(data, hash_=content_hash(data), path=path)
 
@@ -1264,8 +1320,21 @@ def available_packs() -> list[PackInfo]:
     return [load_pack(pid).info() for pid in _pack_files()]
 
 
-def select_pack(track: str, year: int, kind: str | None = None) -> Pack:
-    """The central pack in force for ``track`` ('party' or 'state') in review ``year``."""
+def select_pack(
+    track: str, year: int, kind: str | None = None, *, local: Iterable[Pack] = ()
+) -> Pack:
+    """The pack in force for ``track`` ('party' or 'state') in review ``year``: the central
+    one, or — when ``local`` holds a local pack that extends exactly that central pack (same
+    hash) — that local pack (a province's pin, ``cycles.PinnedPack``). A local pack extending
+    another regime or another version of it is not in force and is passed over."""
+    central = _select_central(track, year, kind)
+    for pack in local:
+        if pack.base is not None and pack.base.hash == central.hash:
+            return pack
+    return central
+
+
+def _select_central(track: str, year: int, kind: str | None = None) -> Pack:
     matches = []
     for pid in _pack_files():
         pack = load_pack(pid)

@@ -343,7 +343,9 @@ def party_htxsnv_share(results: Iterable[Result]) -> Fraction:
 class PlaceConflict:
     person_id: str
     results: tuple[Result, ...]
-    proposed_ranking: tuple[str, ...]  # places, most cautious (lowest tier) first
+    # Places, lowest tier first: an order for reading, not a proposal — the competent level
+    # chooses the final tier (§16.9 C4), the engine never takes the minimum.
+    proposed_ranking: tuple[str, ...]
     flag: Flag
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
@@ -360,7 +362,8 @@ class PlaceConflict:
 
 def reconcile_places(results: Iterable[Result]) -> list[PlaceConflict]:
     """Find persons rated differently in several places (HD 21/HD 43). Nothing is decided:
-    each conflict is flagged with the ratings ordered from the most cautious."""
+    each conflict is flagged with the ratings ordered from the lowest (for reading); the
+    competent level chooses the final tier (§16.9 C4 — the app's ``cycles.places``)."""
     by_person: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         if r.person_id and r.status == RATED:

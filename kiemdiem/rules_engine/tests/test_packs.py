@@ -326,3 +326,28 @@ def test_warnings_count_unverified():
 def test_packs_dir_has_only_valid_packs():
     for p in Path(PACKS_DIR).glob("*.toml"):
         assert load_pack_file(p).id == p.stem
+
+
+def test_a_rules_condition_reads_in_words():
+    from kiemdiem.rules_engine.explain import condition_text
+
+    pack = load_pack("R2025")
+    kind = pack.kinds["party_member"]
+    rule = next(r for r in kind.rules if r.id == "IN25-A1")
+    assert condition_text(pack, kind, rule.expr) == (
+        "Tổng điểm (thang 100) ≥ điểm tối thiểu mức HTXSNV (90)"
+    )
+    assert condition_text(pack, kind, "a and not b or c == XS", "en").startswith("A and not b or")
+
+
+def test_error_line_points_at_the_rule_or_the_toml_line(tmp_path):
+    from kiemdiem.rules_engine import PackError, error_line, loads_pack_text
+
+    text = LOCAL_OK.replace('when = "pct_tasks_exceeded >= 40"', 'when = "nothing >= 40"')
+    with pytest.raises(PackError) as error:
+        loads_pack_text(text)
+    assert text.splitlines()[error_line(text, error.value) - 1].startswith("when =")
+    broken = 'schema = 1\nid = "X"\n[[oops\n'
+    with pytest.raises(PackError) as error:
+        loads_pack_text(broken)
+    assert error_line(broken, error.value) == 3
