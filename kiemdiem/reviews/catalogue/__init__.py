@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from django.utils.translation import get_language
 
 HERE = Path(__file__).parent
+logger = logging.getLogger(__name__)
 SECTION_TYPES = {"text", "products", "checklist", "shortcomings", "rating"}
 
 
@@ -181,7 +183,14 @@ def checklists() -> dict[str, Checklist]:
             for g in raw["groups"]
         )
         out[name] = Checklist(name, raw["title_vi"], raw["title_en"], raw["source"], groups)
-    return wording.apply(out, wording.load_local())
+    try:
+        local = wording.load_local()
+    except CatalogueError:
+        # A mistake in a province's file must not take the review pages down: its items keep
+        # our summary, marked as such, and `manage.py check` (reviews.E001) says what is wrong.
+        logger.exception("The local wording of checklist items was not loaded")
+        local = []
+    return wording.apply(out, local)
 
 
 @functools.cache

@@ -165,6 +165,7 @@ def check(app_configs=None, **kwargs):
     catalogue.checklists.cache_clear()
     catalogue.forms.cache_clear()
     try:
+        load_local()
         catalogue.forms()
     except catalogue.CatalogueError as error:
         return [

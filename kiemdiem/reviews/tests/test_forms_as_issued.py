@@ -293,6 +293,8 @@ def test_a_wrong_wording_file_is_refused_naming_file_line_and_item(tmp_path, tex
     with override_settings(KIEMDIEM_LOCAL_WORDING_DIR=str(tmp_path)):
         (problem,) = wording.check()
         assert problem.id == "reviews.E001" and "wording.toml" in problem.msg
+        catalogue.checklists.cache_clear()
+        assert "TT6" in summaries("degradation")  # the summaries stay, marked as such
 
 
 def test_an_item_given_twice_is_refused(tmp_path):
