@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
 from kiemdiem.reviews import services
+from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import FULL_2025, WRITTEN, open_annual
 
 from .conftest import sign_in
@@ -72,3 +73,36 @@ def test_the_printed_2025_form_carries_its_parts_and_blocks(page, province):
     shot(page, "print-2025")
     page.emulate_media(media="print")
     shot(page, "print-2025-media-print")
+
+
+def test_points_typed_in_a_part_fill_the_rating_score(page, province):
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    binh = Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+    services.review_start(subject=binh, actor=None)
+    sign_in(page, "member")
+    page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
+    score = page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)")
+    score.fill("10")
+    page.locator("#id_tu_tuong_points").fill("6")
+    page.locator("#id_dao_duc_points").fill("7,5")
+    expect(page.get_by_text("Đã chấm: 13.5 điểm.")).to_be_visible()
+    expect(score).to_have_value("13.5")
+    expect(score).not_to_be_editable()
+    expect(page.locator("#save-status")).to_contain_text("Đã lưu bản nháp")
+
+    def saved_score():
+        return (
+            SelfReview.objects.get(subject=binh)
+            .content.get("xep_loai", {})
+            .get("fact.general_score")
+        )
+
+    for _ in range(20):  # an earlier autosave may have answered first
+        if saved_score() == "13.5":
+            break
+        page.wait_for_timeout(500)
+    assert saved_score() == "13.5"
+    shot(page, "review-2025-points")
