@@ -196,10 +196,14 @@ WRITTEN = {
         "tap_trung_dan_chu",
         "tu_nhan_xet",
         "han_che",
+        "doi_moi",
+        "tu_phe_binh",
+        "trach_nhiem",
     )
 } | {
     "nhiem_vu": {"text": "Hoàn thành nhiệm vụ được giao.", "products": []},
     "tap_the_lanh_dao": {"text": "Lãnh đạo hoàn thành nhiệm vụ chính trị.", "products": []},
+    "nhiem_vu_ngoai": {"text": "Hoàn thành nhiệm vụ chi bộ giao.", "products": []},
 }
 
 

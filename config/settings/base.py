@@ -115,6 +115,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # still written (an unregistered action code is refused everywhere; kiemdiem/audit/registry.py).
 KIEMDIEM_AUDIT_STRICT = env_bool("KIEMDIEM_AUDIT_STRICT", False)
 
+# The official wording of checklist items whose wording in the catalogue is our summary: TOML
+# files a province puts in this directory (docs/operations.md, "Official wording of checklist
+# items"). Empty: none, the summaries are shown marked as such.
+KIEMDIEM_LOCAL_WORDING_DIR = env("KIEMDIEM_LOCAL_WORDING_DIR", "")
+
 # The cache holds the API's throttle counters and the live progress of background jobs, so
 # every process must share it: a file cache in var/ on one machine (the default), Redis when
 # there are several (KIEMDIEM_CACHE_URL=redis://127.0.0.1:6379/1).

@@ -71,6 +71,10 @@ class ReviewRefSerializer(serializers.ModelSerializer):
 class ChecklistItemSerializer(serializers.Serializer):
     id = Text(read_only=True)
     label = Text(read_only=True)
+    summary = serializers.BooleanField(
+        read_only=True,
+        help_text=_("The label is our summary of the official text, not its wording."),
+    )
 
 
 class FormSectionSerializer(serializers.Serializer):
@@ -80,6 +84,17 @@ class FormSectionSerializer(serializers.Serializer):
     )
     title = Text(read_only=True)
     help = Text(read_only=True)
+    part = Text(
+        read_only=True,
+        help_text=_("The scored part of the 100-point frame the section belongs to, if any."),
+    )
+    scored = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            'The section takes points: {"text", "points"} for text, rows with '
+            '"points" and "evidence" for products.'
+        ),
+    )
     items = serializers.SerializerMethodField(
         help_text=_("For a checklist: the items that can be ticked, by code.")
     )
@@ -89,7 +104,7 @@ class FormSectionSerializer(serializers.Serializer):
         if section.type != "checklist":
             return []
         items = [i for g in catalogue.checklists()[section.list].groups for i in g.items]
-        return [{"id": i.id, "label": i.label} for i in items]
+        return [{"id": i.id, "label": i.label, "summary": i.is_summary} for i in items]
 
 
 class FormSerializer(serializers.Serializer):
@@ -239,8 +254,10 @@ class ReviewSaveSerializer(serializers.Serializer):
     content = serializers.DictField(
         child=serializers.JSONField(allow_null=True),
         help_text=_(
-            "The form's sections by key (see `form.sections`): text for a text section; "
-            '{"text", "products": [{"name", "result"}]} for products; {"checked": [item codes], '
+            "The form's sections by key (see `form.sections`): text for a text section "
+            '({"text", "points"} when it is `scored`); {"text", "products": [{"name", "result"}]} '
+            'for products (rows also with "points" and "evidence" when `scored`); '
+            '{"checked": [item codes], '
             '"explanation"} for a checklist; [{"shortcoming", "remedy", "done"}] for '
             "shortcomings (last cycle's first, as GET answers them, their text kept; a "
             '"carried" key is accepted and ignored); {input name: value} for the rating (see '

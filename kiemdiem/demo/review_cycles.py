@@ -287,6 +287,8 @@ def _text(rng: random.Random, key: str, unit: bool) -> str:
         "xay_dung_dang": texts.XAY_DUNG_DANG,
         "tap_trung_dan_chu": texts.TAP_TRUNG_DAN_CHU,
         "tu_nhan_xet": texts.TU_NHAN_XET,
+        "doi_moi": texts.DOI_MOI,
+        "tu_phe_binh": texts.TU_PHE_BINH,
         "phuong_huong": texts.UNIT_PHUONG_HUONG if unit else texts.PHUONG_HUONG,
     }
     if key in slots:
@@ -295,6 +297,8 @@ def _text(rng: random.Random, key: str, unit: bool) -> str:
         return rng.choice(texts.GIAI_TRINH)
     if key == "trach_nhiem_tap_the":
         return rng.choice(texts.TRACH_NHIEM_TAP_THE)
+    if key == "trach_nhiem":
+        return rng.choice(texts.TRACH_NHIEM)
     return ""
 
 

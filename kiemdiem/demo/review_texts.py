@@ -124,6 +124,33 @@ GIAI_TRINH = [
     "Không có.",
 ]
 
+DOI_MOI = [
+    [
+        "Chủ động đề xuất cách làm mới trong công việc được giao.",
+        "Có tinh thần đổi mới, sáng tạo, dám nghĩ, dám làm vì lợi ích chung.",
+    ],
+    [
+        "Đã đề xuất một sáng kiến cải tiến quy trình, được áp dụng tại đơn vị.",
+        "Tích cực ứng dụng chuyển đổi số để giải quyết công việc nhanh hơn.",
+    ],
+]
+
+TU_PHE_BINH = [
+    [
+        "Thẳng thắn tự phê bình và phê bình, không nể nang, né tránh.",
+        "Nghiêm túc tự soi, tự sửa; tiếp thu ý kiến góp ý của chi bộ và quần chúng.",
+    ],
+    [
+        "Đã khắc phục các hạn chế được chỉ ra ở kỳ kiểm điểm trước.",
+        "Có kế hoạch cụ thể khắc phục những hạn chế còn tồn tại.",
+    ],
+]
+
+TRACH_NHIEM = [
+    "Tập thể chịu trách nhiệm chung về các hạn chế đã nêu; đồng chí bí thư, người đứng đầu chịu trách nhiệm chính; các đồng chí phụ trách từng lĩnh vực chịu trách nhiệm về hạn chế trong lĩnh vực mình phụ trách.",
+    "Trách nhiệm thuộc về tập thể lãnh đạo và người đứng đầu trong việc chỉ đạo, đôn đốc thực hiện các chỉ tiêu chưa đạt.",
+]
+
 TRACH_NHIEM_TAP_THE = [
     "Là thành viên tập thể lãnh đạo, bản thân chịu trách nhiệm về những hạn chế của tập thể trong lĩnh vực được phân công.",
     "Bản thân có phần trách nhiệm về việc một số chỉ tiêu của tập thể hoàn thành chậm so với kế hoạch.",

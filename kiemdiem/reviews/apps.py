@@ -7,12 +7,17 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Self-reviews")
 
     def ready(self):
+        from django.core import checks
+
         from kiemdiem.cycles import hooks
         from kiemdiem.reviews import audit
+        from kiemdiem.reviews.catalogue import wording
         from kiemdiem.reviews.models import ReviewStatus, SelfReview
         from kiemdiem.reviews.services import check_rated_on_submitted_review
 
         audit.register_actions()
+        # A province's wording of checklist items is checked before the server starts.
+        checks.register(wording.check, "kiemdiem")
         # cycles sits below reviews and does not import it: tell it what it needs to know
         # about self-reviews (cycles.hooks).
         hooks.register_rating_check(check_rated_on_submitted_review)

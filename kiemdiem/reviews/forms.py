@@ -1,6 +1,8 @@
 """The review page's fields, named after the form's sections:
 
 ``s.<section>`` text · ``s.<section>.text`` and ``s.<section>.p.<i>.name|result`` products ·
+on a scored part of the 100-point frame also ``s.<section>.points`` (a text section's points)
+and ``s.<section>.p.<i>.points|evidence`` (a product's points and the evidence for it) ·
 ``s.<section>.checked`` (several) and ``s.<section>.explanation`` checklists ·
 ``s.<section>.r.<i>.shortcoming|remedy|done`` remedies · ``r.crit.<x>`` / ``r.fact.<x>``
 rating inputs · ``proposed_tier``.
@@ -9,11 +11,28 @@ rating inputs · ``proposed_tier``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from kiemdiem.reviews import catalogue, engine
 
 BLANK_ROWS = 2
+
+
+def product_parts(section: catalogue.Section) -> tuple[str, ...]:
+    """The fields of a product row: on a scored part also its points and evidence."""
+    return ("name", "result", "points", "evidence") if section.scored else ("name", "result")
+
+
+def text_of(value: Any) -> str:
+    """A text section's text, stored as text or (on a scored part) with its points."""
+    return (value.get("text") or "") if isinstance(value, dict) else (value or "")
+
+
+def points_of(value: Any) -> str:
+    return str(value.get("points") or "") if isinstance(value, dict) else ""
 
 
 def _rows(data, prefix: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -32,12 +51,17 @@ def content_from_post(form: catalogue.FormSpec, data) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for section in form.sections:
         key = f"s.{section.key}"
-        if section.type == "text":
+        if section.type == "text" and section.scored:
+            content[section.key] = {
+                "text": data.get(key, ""),
+                "points": data.get(f"{key}.points", ""),
+            }
+        elif section.type == "text":
             content[section.key] = data.get(key, "")
         elif section.type == "products":
             content[section.key] = {
                 "text": data.get(f"{key}.text", ""),
-                "products": _rows(data, f"{key}.p.", ("name", "result")),
+                "products": _rows(data, f"{key}.p.", product_parts(section)),
             }
         elif section.type == "checklist":
             content[section.key] = {
@@ -67,6 +91,13 @@ class SectionView:
     checklist: catalogue.Checklist | None = None
     inputs: list[tuple[engine.Input, str]] = field(default_factory=list)
     required: bool = False
+    # A scored part (100-point frame): the points written, and the part's heading on the
+    # first section of the part (``part`` with ``part_total``, the points given so far).
+    points: str = ""
+    points_error: str = ""
+    part: catalogue.Part | None = None
+    part_total: str = ""
+    part_error: str = ""
     # On the writer's page: why a field could not be saved (its text is shown back as typed).
     error: str = ""  # ``s.<section>``: the text of a text section, else the section as a whole
     detail_error: str = ""  # ``s.<section>.text`` (products) or ``.explanation`` (checklist)
@@ -91,21 +122,38 @@ def section_views(
     saved, by field name) is shown in place of the saved value, with ``errors`` beside it."""
     unsaved, errors = unsaved or {}, errors or {}
     out = []
+    totals = part_totals(form, content)
+    seen_parts: set[str] = set()
     for number, spec in enumerate(form.sections, start=1):
         value = content.get(spec.key)
         name = f"s.{spec.key}"
         view = SectionView(spec, number, value, required=spec in form.required())
         view.error = errors.get(name, "")
+        if spec.part and spec.part not in seen_parts:
+            seen_parts.add(spec.part)
+            view.part = form.part(spec.part)
+            view.part_total = totals.get(spec.part, "")
+            if view.part_total and decimal_of(view.part_total) > view.part.points:
+                view.part_error = _(
+                    "%(part)s: the points add up to %(total)s, more than its %(most)s."
+                ) % {
+                    "part": view.part.title,
+                    "total": view.part_total,
+                    "most": view.part.points,
+                }
         if spec.type == "text":
-            view.value = unsaved.get(name, value)
+            view.value = unsaved.get(name, text_of(value))
+            view.points = unsaved.get(f"{name}.points", points_of(value))
+            view.points_error = errors.get(f"{name}.points", "")
         elif spec.type == "products":
             value = value or {}
             view.value = unsaved.get(f"{name}.text", value.get("text", ""))
             view.detail_error = errors.get(f"{name}.text", "")
             view.rows = list(value.get("products") or [])
             if editable:
-                view.rows += [{"name": "", "result": ""}] * BLANK_ROWS
-                view.rows = _marked(view.rows, f"{name}.p.", ("name", "result"), unsaved, errors)
+                parts = product_parts(spec)
+                view.rows += [dict.fromkeys(parts, "")] * BLANK_ROWS
+                view.rows = _marked(view.rows, f"{name}.p.", parts, unsaved, errors)
         elif spec.type == "checklist":
             view.checklist = catalogue.checklists()[spec.list]
             view.value = dict(value or {"checked": [], "explanation": ""})
@@ -145,3 +193,32 @@ def _marked(rows, prefix: str, parts: tuple[str, ...], unsaved, errors) -> list[
         row["errors"] = {part: errors.get(f"{prefix}{i}.{part}", "") for part in parts}
         out.append(row)
     return out
+
+
+def decimal_of(text: Any) -> Decimal | None:
+    try:
+        number = Decimal(str(text).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def part_points(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, Decimal]:
+    """The points written in each scored part of ``content`` (parts with none are left out)."""
+    out: dict[str, Decimal] = {}
+    for part in form.parts:
+        given = []
+        for key in part.sections:
+            value = content.get(key)
+            if form.section(key).type == "text":
+                given.append(points_of(value))
+            elif isinstance(value, dict):
+                given += [str(r.get("points") or "") for r in value.get("products") or []]
+        numbers = [n for n in (decimal_of(g) for g in given if g) if n is not None]
+        if numbers:
+            out[part.key] = sum(numbers, Decimal(0))
+    return out
+
+
+def part_totals(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, str]:
+    return {k: format(v.normalize(), "f") for k, v in part_points(form, content).items()}

@@ -29,7 +29,7 @@ from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoi
 from kiemdiem.cycles.services import hold_open
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import UnitGroup
-from kiemdiem.reviews import catalogue, engine, policies, shortcomings
+from kiemdiem.reviews import catalogue, engine, forms, policies, shortcomings
 from kiemdiem.reviews.models import (
     ReviewStatus,
     ReviewVersion,
@@ -220,7 +220,17 @@ def clean_content(
             continue
         key, name = section.key, f"s.{section.key}"
         before = previous.get(key)
-        if section.type == "text":
+        if section.type == "text" and section.scored:
+            # On a scored part: the text and its points (a plain text is taken as the text);
+            # kept as plain text while no points are given.
+            value = value if isinstance(value, dict) else {"text": value}
+            before = before if isinstance(before, dict) else {"text": before or ""}
+            text = _fits(value.get("text"), problems, section, name, before.get("text") or "")
+            points = _points(
+                form, section, value.get("points"), before.get("points"), problems, f"{name}.points"
+            )
+            out[key] = {"text": text, "points": points} if points else text
+        elif section.type == "text":
             out[key] = _fits(value, problems, section, name, fallback=before or "")
         elif section.type == "products":
             value = value if isinstance(value, dict) else {"text": value}
@@ -240,11 +250,29 @@ def clean_content(
                         fallback=_at(before.get("products"), i, part),
                         row=i + 1,
                     )
-                    for part in ("name", "result")
+                    for part in ("name", "result", "evidence")
+                    if part != "evidence" or section.scored
                 }
+                | (
+                    {
+                        "points": _points(
+                            form,
+                            section,
+                            r.get("points"),
+                            _at(before.get("products"), i, "points"),
+                            problems,
+                            f"{name}.p.{i}.points",
+                        )
+                    }
+                    if section.scored
+                    else {}
+                )
                 for i, r in enumerate(posted or [])
-                if isinstance(r, dict) and (r.get("name") or r.get("result"))
+                if isinstance(r, dict)
+                and any(r.get(part) for part in ("name", "result", "points", "evidence"))
             ]
+            # Points and evidence are kept only when given (rows of unscored forms have none).
+            rows = [{k: v for k, v in r.items() if v or k in ("name", "result")} for r in rows]
             if len(rows) > MAX_ROWS:
                 problems.add(key, name, _("At most %(n)s rows.") % {"n": MAX_ROWS})
             if wrong_shape or len(rows) > MAX_ROWS:
@@ -311,9 +339,68 @@ def clean_content(
             out[key] = rows
         elif section.type == "rating":
             out[key] = _clean_rating(section, value, inputs, before, problems)
+    _feed_scores(form, out, inputs, problems)
     if strict:
         problems.raise_by_section()
     return out
+
+
+def points_problem(most: int, written: Any) -> str:
+    """Why ``written`` cannot be the points of a section or product of a part worth ``most``
+    points ("" when it can)."""
+    number = forms.decimal_of(written)
+    if number is None or number < 0 or number > most:
+        return _("Points: a number from 0 to %(most)s (%(value)s was entered).") % {
+            "most": most,
+            "value": str(written)[:40],
+        }
+    return ""
+
+
+def _points(form, section, written, before, problems: Problems, field: str) -> str:
+    """The points given to a section or a product row of a scored part, as text ("" if none);
+    a wrong value is recorded against ``field`` and the value saved before is kept."""
+    if written is None or written == "":
+        return ""
+    text = "" if isinstance(written, bool) else str(written).strip().replace(",", ".")
+    message = points_problem(form.part(section.part).points, text)
+    if message:
+        problems.add(section.key, field, message, str(written)[:40])
+        return str(before or "")
+    return format(forms.decimal_of(text).normalize(), "f")
+
+
+def _feed_scores(form, content: dict[str, Any], inputs, problems: Problems) -> None:
+    """The points written in the form's scored parts are the rating's part scores: each part's
+    sum is checked against its maximum and, when points were given, written into the rating
+    input the part feeds (``general_score``, ``task_score``), replacing what was typed there."""
+    if not form.parts:
+        return
+    rating_key = next(s.key for s in form.sections if s.type == "rating")
+    asked = {spec.name for spec in inputs} if inputs is not None else None
+    sums = forms.part_points(form, content)
+    for part in form.parts:
+        total = sums.get(part.key)
+        if total is None:
+            continue
+        if total > part.points:
+            first = part.sections[0]
+            problems.add(
+                first,
+                f"s.{first}.part",
+                _("%(part)s: the points add up to %(total)s, more than its %(most)s.")
+                % {
+                    "part": part.title,
+                    "total": format(total.normalize(), "f"),
+                    "most": part.points,
+                },
+            )
+            continue
+        name = f"fact.{part.feeds}"
+        if asked is None or name in asked:
+            rating = dict(content.get(rating_key) or {})
+            rating[name] = format(total.normalize(), "f")
+            content[rating_key] = rating
 
 
 def _clean_rating(section, value, inputs, before, problems: Problems) -> dict[str, str]:
@@ -369,6 +456,10 @@ def unsaved_errors(review: SelfReview) -> dict[str, str]:
             continue
         parts = field.split(".")
         section = sections.get(parts[1]) if len(parts) > 1 else None
+        if section is not None and section.scored and parts[-1] == "points":
+            if message := points_problem(form.part(section.part).points, written):
+                errors[field] = message
+            continue
         text = nfc_text(str(written or ""))
         if section is not None and len(text) > MAX_TEXT:
             row = int(parts[3]) + 1 if len(parts) > 4 and parts[3].isdigit() else None
@@ -555,12 +646,29 @@ def check_filled(review: SelfReview) -> None:
         value = review.content.get(section.key)
         if section.type == "products":
             value = (value or {}).get("text") or (value or {}).get("products")
+        elif section.type == "text":
+            value = forms.text_of(value).strip()
         if not value:
             empty.append(f"{number}. {section.title}")
     if empty:
         raise ValidationError(
             {"content": _("Still empty: %(sections)s.") % {"sections": "; ".join(empty)}}
         )
+    sums = forms.part_points(form, review.content)
+    for part in form.parts:
+        if sums.get(part.key, 0) > part.points:
+            raise ValidationError(
+                {
+                    "content": _(
+                        "%(part)s: the points add up to %(total)s, more than its %(most)s."
+                    )
+                    % {
+                        "part": part.title,
+                        "total": format(sums[part.key].normalize(), "f"),
+                        "most": part.points,
+                    }
+                }
+            )
 
 
 def collective_pending(subject: Subject) -> Subject | None:

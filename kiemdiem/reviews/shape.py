@@ -29,6 +29,11 @@ def _is_text(value) -> bool:
     return value is None or isinstance(value, str)
 
 
+def _is_points(value) -> bool:
+    """Points may come as text or as a JSON number (checked against the part by the save)."""
+    return _is_text(value) or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
 BOOL_TEXTS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False}
 
 
@@ -91,11 +96,22 @@ def check_shape(form: catalogue.FormSpec, inputs, content: dict) -> dict:
         if value is None:
             continue
         kind = sections[key].type
-        if kind == "text":
+        scored = sections[key].scored
+        if kind == "text" and scored:
+            ok = isinstance(value, str) or (
+                isinstance(value, dict)
+                and set(value) <= {"text", "points"}
+                and _is_text(value.get("text"))
+                and _is_points(value.get("points"))
+            )
+            if not ok:
+                errors[key] = [_("Expected text, or an object with “text” and “points”.")]
+        elif kind == "text":
             if not isinstance(value, str):
                 errors[key] = [_("Expected text.")]
         elif kind == "products":
             rows = (value.get("products") or []) if isinstance(value, dict) else []
+            parts = {"name", "result", "points", "evidence"} if scored else {"name", "result"}
             ok = isinstance(value, str) or (
                 isinstance(value, dict)
                 and set(value) <= {"text", "products"}
@@ -103,12 +119,19 @@ def check_shape(form: catalogue.FormSpec, inputs, content: dict) -> dict:
                 and isinstance(rows, list)
                 and all(
                     isinstance(r, dict)
-                    and set(r) <= {"name", "result"}
-                    and all(_is_text(v) for v in r.values())
+                    and set(r) <= parts
+                    and all(_is_points(v) if n == "points" else _is_text(v) for n, v in r.items())
                     for r in rows
                 )
             )
-            if not ok:
+            if not ok and scored:
+                errors[key] = [
+                    _(
+                        "Expected text, or an object with “text” and “products” (a list of rows "
+                        "with “name”, “result”, “points” and “evidence”)."
+                    )
+                ]
+            elif not ok:
                 errors[key] = [
                     _(
                         "Expected text, or an object with “text” and “products” (a list of rows "

@@ -348,6 +348,16 @@ def review_print(request, subject_pk):
             form, content, engine.inputs_of(subject) or [], editable=False
         ),
         "proposed_tier": TierChoice(tier).label if tier else "",
+        # The approving level's conclusion, once the competent level has decided.
+        "decided_tier": TierChoice(subject.tier).label if subject.tier else "",
+        "summaries_shown": any(
+            item.is_summary
+            for s in form.sections
+            if s.type == "checklist"
+            for group in catalogue.checklists()[s.list].groups
+            for item in group.items
+            if item.id in ((content.get(s.key) or {}).get("checked") or [])
+        ),
         "suggestions": subject.suggestions.select_related("raised_by"),
         # The paper form carries the date of birth; it is printed only for those who may see
         # the person's personal fields (the member, staff over one of their homes).

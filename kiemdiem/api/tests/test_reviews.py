@@ -96,7 +96,10 @@ BAD_CONTENT = [
     ({"content": ["tu_tuong"]}, "content"),
     ({"content": {"bogus": "x"}}, "content"),
     ({"content": {"tu_tuong": 5}}, "tu_tuong"),
-    ({"content": {"tu_tuong": {"text": "x"}}}, "tu_tuong"),
+    # on Mẫu 2A (2025) a general component is scored: {"text", "points"}, nothing else
+    ({"content": {"tu_tuong": {"text": "x", "note": "y"}}}, "tu_tuong"),
+    ({"content": {"tu_tuong": {"text": "x", "points": 31}}}, "tu_tuong"),  # part I: at most 30
+    ({"content": {"nhiem_vu": {"products": [{"name": "x", "points": "nhiều"}]}}}, "nhiem_vu"),
     ({"content": {"nhiem_vu": {"products": "Báo cáo"}}}, "nhiem_vu"),
     ({"content": {"nhiem_vu": {"products": [{"name": 1}]}}}, "nhiem_vu"),
     ({"content": {"nhiem_vu": 12}}, "nhiem_vu"),
