@@ -29,7 +29,14 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_actions_bulk, log_row
 from kiemdiem.common.vietnamese import nfc_text
-from kiemdiem.cycles.models import CycleKind, Subject, SubjectStatus, TierChoice
+from kiemdiem.cycles.models import (
+    STATE_LEADER_KINDS,
+    CycleKind,
+    Subject,
+    SubjectKind,
+    SubjectStatus,
+    TierChoice,
+)
 from kiemdiem.cycles.selectors import CycleIndex
 from kiemdiem.cycles.services import hold_open
 from kiemdiem.reviews import engine
@@ -107,6 +114,10 @@ def _facts(index: CycleIndex, subject: Subject, pack, kind_name: str) -> dict[st
         facts["is_cbccvc"] = bool(states)
         if states and index.tier[states[0]]:
             facts["state_tier"] = index.tier[states[0]]
+    if "subunits" in used and subject.kind in STATE_LEADER_KINDS:
+        below = index.below[(subject.unit.path, SubjectKind.STATE_AGENCY)]
+        rows = [(index.status[p], index.tier[p]) for p in below]
+        facts.update(engine.subunit_counts(r for r in rows if r[0] != SubjectStatus.NOT_RATED))
     if "unit_tier" in used:
         led = index.unit_subjects[engine.led_unit_id(subject)]
         others = [p for p in led if p != subject.pk]

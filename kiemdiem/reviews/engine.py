@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
 from kiemdiem.cycles.models import (
+    STATE_LEADER_KINDS,
     CycleKind,
     PinnedPack,
     Subject,
@@ -37,6 +38,7 @@ SYSTEM_FIELDS = frozenset(
         "q1_tier",
         "q2_tier",
         "q3_tier",
+        "subunits",
     }
 )
 # Field types a form can ask for (counts and groups come from other subjects' results).
@@ -188,6 +190,13 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
             name = f"q{quarter}_tier"
             if name in quarters:  # rated in two places in a quarter: the lower tier counts
                 facts[name] = min(facts.get(name, tier), tier, key=rules_engine.Tier.parse)
+    if "subunits" in used and subject.kind in STATE_LEADER_KINDS:
+        below = Subject.objects.filter(
+            cycle_id=subject.cycle_id,
+            kind=SubjectKind.STATE_AGENCY,
+            unit__parent_id=subject.unit_id,
+        ).exclude(status=SubjectStatus.NOT_RATED)
+        facts.update(subunit_counts(below.values_list("status", "tier")))
     if "unit_tier" in used:
         unit_subject = (
             Subject.objects.filter(cycle_id=subject.cycle_id, unit_id=led_unit_id(subject))
@@ -198,6 +207,20 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> d
         if unit_subject is not None and unit_subject.tier:
             facts["unit_tier"] = unit_subject.tier
     return facts
+
+
+def subunit_counts(rows) -> dict[str, Any]:
+    """``subunits`` for a state leader or manager: the tiers of the state units directly under
+    the unit they lead (NĐ 90 Art. 4, 8, 13: "100% subordinate units ≥ HTNV, ≥ 70% HTTNV+"),
+    once every one of them is rated (the order rates them first); nothing while one is still
+    pending, so the result says what is missing rather than read part of them. ``rows``:
+    (status, tier) of the units' subjects that are in the rating."""
+    counts: dict[str, int] = {}
+    for status, tier in rows:
+        if status != SubjectStatus.RATED:
+            return {}
+        counts[tier] = counts.get(tier, 0) + 1
+    return {"subunits": counts}
 
 
 def evaluate(
