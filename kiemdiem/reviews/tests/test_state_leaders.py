@@ -141,3 +141,18 @@ def test_nd90s_manager_conditions_read_the_subordinate_units_once_rated(cycle, p
     assert (result["status"], result["tier"]) == ("rated", "HTNV"), result
     Subject.objects.filter(pk=library.pk).update(tier="HTTNV")
     assert engine.evaluate(head, ND90_MANAGER)["tier"] == "HTXSNV"
+
+
+def test_the_bulk_paths_read_the_subordinate_units_as_the_engine_does(cycle, province):
+    from kiemdiem.cycles.selectors import CycleIndex
+    from kiemdiem.reviews import bulk
+
+    manager = _state(cycle, province.members["cuong"])
+    pack = engine.pinned_pack(manager)
+    library = Subject.objects.get(cycle=cycle, unit__code="UBA-TH-TV")
+    for tier in ("", "HTTNV"):
+        if tier:
+            Subject.objects.filter(pk=library.pk).update(status=SubjectStatus.RATED, tier=tier)
+        expected = engine.system_facts(manager, pack, manager.kind)
+        assert bulk._facts(CycleIndex(cycle.pk), manager, pack, manager.kind) == expected
+    assert expected["subunits"] == {"HTTNV": 1}
