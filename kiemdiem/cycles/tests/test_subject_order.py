@@ -205,3 +205,23 @@ def test_the_order_has_no_cycle_and_every_view_of_it_agrees(rich, cycle):
         settled |= ready
         waves += 1
     assert waves >= 4  # school → UBA → commune A → province, at least
+
+
+def test_a_state_leader_before_the_agency_is_refused(rich, cycle):
+    chair = _get(cycle, person=rich.members["binh"], kind=SubjectKind.CIVIL_SERVANT_LEADER)
+    with pytest.raises(ValidationError, match="UBND xã An Bình"):
+        services.subject_rate(subject=chair, tier="HTTNV", actor=None)
+    chair.refresh_from_db()
+    assert chair.status == SubjectStatus.PENDING
+
+
+def test_the_unit_page_shows_the_front_and_the_state_leaders(rich, cycle, client):
+    from django.urls import reverse
+
+    client.force_login(rich.users["admin"])
+    commune = client.get(reverse("cycle-unit", args=[cycle.pk, rich.commune_a.pk]))
+    page = commune.content.decode()
+    assert "Mặt trận Tổ quốc, tổ chức chính trị - xã hội" in page  # the Front's kind
+    assert "Ủy ban MTTQ xã An Bình" in page  # what the party organization waits for
+    agency = client.get(reverse("cycle-unit", args=[cycle.pk, rich.agency.pk]))
+    assert "Công chức giữ chức vụ lãnh đạo, quản lý" in agency.content.decode()
