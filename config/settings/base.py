@@ -120,6 +120,12 @@ KIEMDIEM_AUDIT_STRICT = env_bool("KIEMDIEM_AUDIT_STRICT", False)
 # items"). Empty: none, the summaries are shown marked as such.
 KIEMDIEM_LOCAL_WORDING_DIR = env("KIEMDIEM_LOCAL_WORDING_DIR", "")
 
+# The Fatherland Front committees and socio-political organizations are listed as subjects of
+# a cycle, their tier (decided under their own charters) recorded before the party
+# organization's, as regulations.md §6 orders it. Our reading is [M]: no text we have read says
+# who rates them or on which frame; off leaves them out of the lists (docs/cycles.md).
+KIEMDIEM_MASS_ORG_SUBJECTS = env_bool("KIEMDIEM_MASS_ORG_SUBJECTS", True)
+
 # The cache holds the API's throttle counters and the live progress of background jobs, so
 # every process must share it: a file cache in var/ on one machine (the default), Redis when
 # there are several (KIEMDIEM_CACHE_URL=redis://127.0.0.1:6379/1).

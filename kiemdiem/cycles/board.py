@@ -3,7 +3,9 @@
 One row per direct child unit (its whole subtree), one for the subjects reviewed at the unit
 itself, and a total. Per row, the stages tracked so far:
 
-* **self-review** — done (submitted), in progress (a draft, or sent back), not started;
+* **self-review** — done (submitted), in progress (a draft, or sent back), not started; the
+  Front and the mass organizations write none of ours (their tier is recorded, docs/cycles.md)
+  and are counted under rating only;
 * **rating** — done (the competent level recorded a tier); subjects that are *not rated*
   (exempt, suspended, taken out) need neither and are shown apart;
 * **overdue** — not done, and the stage's due date in the plan that governs the subject's
@@ -31,7 +33,7 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.common.dates import today
 from kiemdiem.cycles.hooks import review_states
-from kiemdiem.cycles.models import ReviewCycle, Stage, StageKind, Subject, SubjectStatus
+from kiemdiem.cycles.models import ReviewCycle, Stage, StageKind, Subject, SubjectStatus, Track
 from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, ancestor_paths
 
 SELF_REVIEW = StageKind.SELF_REVIEW
@@ -39,6 +41,8 @@ DECISION = StageKind.DECISION
 TRACKED = (SELF_REVIEW, DECISION)
 
 ACTIVE = ~Q(status=SubjectStatus.NOT_RATED)
+# The subjects that write a self-review: all but the Front and the mass organizations.
+WRITES_REVIEW = ~Q(track=Track.MASS)
 # The self-review is joined as ``cycle_review`` (see ``with_reviews``); where it is and what its
 # statuses mean, the reviews app tells (``cycles.hooks.review_states``: cycles does not import
 # reviews, which sits above it).
@@ -166,10 +170,12 @@ class Counts:
     review_overdue: int = 0
     rated: int = 0
     rating_overdue: int = 0
+    no_review: int = 0  # in the rating, but writing no self-review (the mass track)
 
     FIELDS = (
         "total",
         "not_rated",
+        "no_review",
         "review_done",
         "review_in_progress",
         "review_overdue",
@@ -187,8 +193,13 @@ class Counts:
         return self.total - self.not_rated
 
     @property
+    def to_review(self) -> int:
+        """Subjects that write a self-review."""
+        return self.to_rate - self.no_review
+
+    @property
     def review_not_started(self) -> int:
-        return self.to_rate - self.review_done - self.review_in_progress
+        return self.to_review - self.review_done - self.review_in_progress
 
     @property
     def rating_pending(self) -> int:
@@ -201,7 +212,7 @@ class Counts:
 
     @property
     def review_percent(self) -> int | None:
-        return self._percent(self.review_done, self.to_rate)
+        return self._percent(self.review_done, self.to_review)
 
     @property
     def rated_percent(self) -> int | None:
@@ -238,10 +249,13 @@ def _aggregates(dues: Dues, root_path: str, day: datetime.date) -> dict:
         "review_done": Count("id", filter=ACTIVE & submitted_q()),
         "review_in_progress": Count("id", filter=ACTIVE & in_progress_q()),
         "rated": Count("id", filter=Q(status=SubjectStatus.RATED)),
+        "no_review": Count("id", filter=ACTIVE & ~WRITES_REVIEW),
     }
     passed = dues.passed_q(SELF_REVIEW, root_path, day)
     if passed is not None:
-        aggregates["review_overdue"] = Count("id", filter=ACTIVE & review_open_q() & passed)
+        aggregates["review_overdue"] = Count(
+            "id", filter=ACTIVE & WRITES_REVIEW & review_open_q() & passed
+        )
     passed = dues.passed_q(DECISION, root_path, day)
     if passed is not None:
         aggregates["rating_overdue"] = Count("id", filter=Q(status=SubjectStatus.PENDING) & passed)
@@ -328,8 +342,8 @@ def cell_subjects(
         wanted = {
             "done": ACTIVE & submitted_q(),
             "in_progress": ACTIVE & in_progress_q(),
-            "not_started": ACTIVE & not_started_q(),
-            "overdue": ACTIVE & review_open_q(),
+            "not_started": ACTIVE & WRITES_REVIEW & not_started_q(),
+            "overdue": ACTIVE & WRITES_REVIEW & review_open_q(),
         }.get(state, Q())
     elif stage == DECISION:
         wanted = {

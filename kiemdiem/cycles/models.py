@@ -28,6 +28,9 @@ class CycleStatus(models.TextChoices):
 class Track(models.TextChoices):
     PARTY = "party", _("Party")
     STATE = "state", _("State")
+    # The Fatherland Front and the socio-political organizations, rated under their own
+    # charters; the cycle records their tier (regulations.md §6, docs/cycles.md).
+    MASS = "mass", _("Front and mass organizations")
 
 
 class ReviewCycle(models.Model):
@@ -256,7 +259,10 @@ class SubjectKind(models.TextChoices):
     COLLECTIVE = "leadership_collective", _("Leadership collective")
     STATE_AGENCY = "state_agency", _("State agency")
     CIVIL_SERVANT = "cong_chuc", _("Civil servant")
+    CIVIL_SERVANT_LEADER = "cong_chuc_leader", _("Civil servant with a leadership post")
     PUBLIC_EMPLOYEE = "vien_chuc", _("Public employee")
+    PUBLIC_EMPLOYEE_MANAGER = "vien_chuc_manager", _("Public employee with a management post")
+    MASS_ORG = "mass_org", _("Fatherland Front or mass organization")
 
 
 # The kinds of subject that are a person (the others are a unit or a collective).
@@ -267,9 +273,37 @@ PERSON_SUBJECT_KINDS = frozenset(
         SubjectKind.HEAD,
         SubjectKind.MEMBER_OUTSIDE,
         SubjectKind.CIVIL_SERVANT,
+        SubjectKind.CIVIL_SERVANT_LEADER,
         SubjectKind.PUBLIC_EMPLOYEE,
+        SubjectKind.PUBLIC_EMPLOYEE_MANAGER,
     }
 )
+# The kinds rated on the state track (NĐ 90/48, NĐ 335), and their leader kinds.
+STATE_SUBJECT_KINDS = frozenset(
+    {
+        SubjectKind.CIVIL_SERVANT,
+        SubjectKind.CIVIL_SERVANT_LEADER,
+        SubjectKind.PUBLIC_EMPLOYEE,
+        SubjectKind.PUBLIC_EMPLOYEE_MANAGER,
+        SubjectKind.STATE_AGENCY,
+    }
+)
+STATE_LEADER_KINDS = frozenset(
+    {SubjectKind.CIVIL_SERVANT_LEADER, SubjectKind.PUBLIC_EMPLOYEE_MANAGER}
+)
+# The kinds that are a unit or a collective, rated for the unit itself.
+UNIT_SUBJECT_KINDS = frozenset(
+    {SubjectKind.PARTY_ORG, SubjectKind.COLLECTIVE, SubjectKind.STATE_AGENCY, SubjectKind.MASS_ORG}
+)
+
+
+def track_of(kind: str) -> str:
+    """The track a kind of subject is rated on."""
+    if kind in STATE_SUBJECT_KINDS:
+        return Track.STATE
+    if kind == SubjectKind.MASS_ORG:
+        return Track.MASS
+    return Track.PARTY
 
 
 class SubjectStatus(models.TextChoices):

@@ -10,7 +10,15 @@ from django.db.models.functions import Coalesce
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
-from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectKind, SubjectStatus, Track
+from kiemdiem.cycles.models import (
+    STATE_LEADER_KINDS,
+    Plan,
+    ReviewCycle,
+    Subject,
+    SubjectKind,
+    SubjectStatus,
+    Track,
+)
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 
 
@@ -48,29 +56,58 @@ def subject_counts(user, cycle: ReviewCycle) -> dict:
     }
 
 
+# What a unit's own rating waits for one level down: a party organization for the party
+# organizations, state agencies and mass organizations under it (its lower organizations and
+# the same-level government, Front and organizations, §3.4, §6); a state agency for the state
+# units under it; a Front committee for the organizations under it (lower before higher, §16.9).
+LOWER_KINDS = {
+    SubjectKind.PARTY_ORG: (SubjectKind.PARTY_ORG, SubjectKind.STATE_AGENCY, SubjectKind.MASS_ORG),
+    SubjectKind.STATE_AGENCY: (SubjectKind.STATE_AGENCY,),
+    SubjectKind.MASS_ORG: (SubjectKind.MASS_ORG,),
+}
+
+
+def _waits_for_its_unit(subject: Subject) -> bool:
+    """A head, and a state leader or manager, after the unit they are reviewed in (the agency
+    whose results the leader formula reads)."""
+    return subject.kind == SubjectKind.HEAD or subject.kind in STATE_LEADER_KINDS
+
+
 def prerequisites(subject: Subject) -> QuerySet:
-    """The subjects that must be rated before this one, as the rules order them:
+    """The subjects that must be rated before this one, as the rules order them
+    (regulations.md §5.5, §6, §16.9 C1; docs/cycles.md):
 
     * the state rating of a person before their party-member rating (HD 21, NĐ 90 Art. 20);
     * a leadership collective before its members (HD 21 §3.7);
-    * a unit before its head;
-    * lower party organizations before higher ones.
+    * a unit before its head, and a state agency before its state leaders and managers;
+    * lower units before higher ones: a party organization after the party organizations,
+      state agencies and mass organizations one level under it; a state agency after the
+      state units under it; a Front committee after the organizations under it;
+    * a party organization after the members reviewed in it, its head excepted (a cell's tier
+      reads its members' tiers, §5.5; the head comes after the unit);
+    * a leadership collective after the unit it leads (its tier is capped by that unit's, C2).
     """
     cycle_subjects = Subject.objects.filter(cycle_id=subject.cycle_id)
+    unit = subject.unit
     wanted = Q(pk__in=[])
     if subject.person_id and subject.track == Track.PARTY:
         wanted |= Q(person_id=subject.person_id, track=Track.STATE)
-    if subject.person_id and subject.unit.group == UnitGroup.COLLECTIVE:
-        wanted |= Q(unit_id=subject.unit_id, kind=SubjectKind.COLLECTIVE)
-    if subject.kind == SubjectKind.HEAD:
-        wanted |= Q(unit_id=subject.unit_id, person__isnull=True)
-    if subject.kind == SubjectKind.PARTY_ORG:
-        depth = len(subject.unit.path) // SEGMENT_LENGTH
+    if subject.person_id and unit.group == UnitGroup.COLLECTIVE:
+        wanted |= Q(unit_id=unit.pk, kind=SubjectKind.COLLECTIVE)
+    if _waits_for_its_unit(subject):
+        wanted |= Q(unit_id=unit.pk, person__isnull=True)
+    if subject.kind in LOWER_KINDS:
         wanted |= Q(
-            kind=SubjectKind.PARTY_ORG,
-            unit__path__startswith=subject.unit.path,
-            unit__depth=depth + 1,
+            kind__in=LOWER_KINDS[subject.kind],
+            unit__path__startswith=unit.path,
+            unit__depth=len(unit.path) // SEGMENT_LENGTH + 1,
         )
+    if subject.kind == SubjectKind.PARTY_ORG:
+        wanted |= Q(unit_id=unit.pk, track=Track.PARTY, person__isnull=False) & ~Q(
+            kind=SubjectKind.HEAD
+        )
+    if subject.kind == SubjectKind.COLLECTIVE and unit.parent_id:
+        wanted |= Q(unit_id=unit.parent_id, person__isnull=True)
     return cycle_subjects.filter(wanted).exclude(pk=subject.pk)
 
 
@@ -87,45 +124,54 @@ def subjects_with_prerequisites(user, cycle: ReviewCycle, unit: Unit) -> list[Su
         subject_list(user, cycle).filter(unit=unit).order_by("person__sort_key", "kind", "pk")
     )
     persons = {s.person_id for s in subjects if s.person_id and s.track == Track.PARTY}
-    in_collective = unit.group == UnitGroup.COLLECTIVE and any(s.person_id for s in subjects)
-    heads = any(s.kind == SubjectKind.HEAD for s in subjects)
-    party_org = any(s.kind == SubjectKind.PARTY_ORG for s in subjects)
-    # One query per rule that applies (at most three, whatever the number of subjects), each
-    # served by an index of its own.
+    lower_kinds = {k for s in subjects for k in LOWER_KINDS.get(s.kind, ())}
+    leads = any(s.kind == SubjectKind.COLLECTIVE for s in subjects) and unit.parent_id
     cycle_subjects = Subject.objects.filter(cycle_id=cycle.pk).select_related("person", "unit")
     candidates: list[Subject] = []
-    if persons:
+    if persons:  # one query for the state ratings of the persons reviewed here
         candidates += cycle_subjects.filter(person_id__in=persons, track=Track.STATE)
-    if in_collective or heads:
-        candidates += cycle_subjects.filter(unit_id=unit.pk, person__isnull=True)
-    if party_org:
-        candidates += cycle_subjects.filter(
-            kind=SubjectKind.PARTY_ORG,
+    # one query for the rest: this unit's subjects, those one level down, the led unit's
+    around = Q(unit_id=unit.pk)
+    if lower_kinds:
+        around |= Q(
+            kind__in=lower_kinds,
             unit__path__startswith=unit.path,
             unit__depth=len(unit.path) // SEGMENT_LENGTH + 1,
         )
+    if leads:
+        around |= Q(unit_id=unit.parent_id, person__isnull=True)
+    candidates += cycle_subjects.filter(around)
     state_of: dict[int, list[Subject]] = {}
-    collective, unit_level, lower_orgs = [], [], []
     for other in candidates:
         if other.person_id and other.track == Track.STATE:
             state_of.setdefault(other.person_id, []).append(other)
-        if other.unit_id == unit.pk and other.kind == SubjectKind.COLLECTIVE:
-            collective.append(other)
-        if other.unit_id == unit.pk and other.person_id is None:
-            unit_level.append(other)
-        if other.kind == SubjectKind.PARTY_ORG and other.unit_id != unit.pk:
-            lower_orgs.append(other)
+    here = [o for o in candidates if o.unit_id == unit.pk]
+    unit_level = [o for o in here if o.person_id is None]
+    collective = [o for o in unit_level if o.kind == SubjectKind.COLLECTIVE]
+    members = [
+        o for o in here if o.person_id and o.track == Track.PARTY and o.kind != SubjectKind.HEAD
+    ]
+    lower = [
+        o
+        for o in candidates
+        if o.unit_id != unit.pk and o.person_id is None and o.unit.parent_id == unit.pk
+    ]
+    led = [o for o in candidates if o.person_id is None and leads and o.unit_id == unit.parent_id]
     rows = []
     for subject in subjects:
         waits_for: dict[int, Subject] = {}
         if subject.person_id and subject.track == Track.PARTY:
             waits_for.update((o.pk, o) for o in state_of.get(subject.person_id, []))
-        if subject.person_id and in_collective:
+        if subject.person_id and unit.group == UnitGroup.COLLECTIVE:
             waits_for.update((o.pk, o) for o in collective)
-        if subject.kind == SubjectKind.HEAD:
+        if _waits_for_its_unit(subject):
             waits_for.update((o.pk, o) for o in unit_level)
+        if subject.kind in LOWER_KINDS:
+            waits_for.update((o.pk, o) for o in lower if o.kind in LOWER_KINDS[subject.kind])
         if subject.kind == SubjectKind.PARTY_ORG:
-            waits_for.update((o.pk, o) for o in lower_orgs)
+            waits_for.update((o.pk, o) for o in members)
+        if subject.kind == SubjectKind.COLLECTIVE:
+            waits_for.update((o.pk, o) for o in led)
         waits_for.pop(subject.pk, None)
         rows.append(SubjectRow(subject, sorted(waits_for.values(), key=lambda o: o.pk)))
     return rows
@@ -167,7 +213,9 @@ class CycleIndex:
         self.state_of: dict[int, list[int]] = defaultdict(list)  # person -> state subjects
         self.collective_of: dict[int, list[int]] = defaultdict(list)  # unit -> its collective
         self.unit_subjects: dict[int, list[int]] = defaultdict(list)  # unit -> the unit's own
-        self.orgs_below: dict[str, list[int]] = defaultdict(list)  # path -> orgs one level down
+        self.unit_at: dict[str, list[int]] = defaultdict(list)  # path -> the unit's own
+        self.members_of: dict[int, list[int]] = defaultdict(list)  # unit -> party persons, no head
+        self.below: dict[tuple[str, str], list[int]] = defaultdict(list)  # (parent path, kind)
         values = rows.values_list(
             "pk",
             "kind",
@@ -189,8 +237,10 @@ class CycleIndex:
                 self.collective_of[unit].append(pk)
             if person is None:
                 self.unit_subjects[unit].append(pk)
-            if kind == SubjectKind.PARTY_ORG:
-                self.orgs_below[path[:-SEGMENT_LENGTH]].append(pk)
+                self.unit_at[path].append(pk)
+                self.below[(path[:-SEGMENT_LENGTH], kind)].append(pk)
+            elif track == Track.PARTY and kind != SubjectKind.HEAD:
+                self.members_of[unit].append(pk)
 
     def prerequisites(self, pk: int) -> set[int]:
         """The pks ``prerequisites(subject)`` selects (same rules, same order of thought)."""
@@ -200,10 +250,14 @@ class CycleIndex:
             wanted.update(self.state_of[person])
         if person is not None and KIND_GROUP[unit_kind] == UnitGroup.COLLECTIVE:
             wanted.update(self.collective_of[unit])
-        if kind == SubjectKind.HEAD:
+        if kind == SubjectKind.HEAD or kind in STATE_LEADER_KINDS:
             wanted.update(self.unit_subjects[unit])
+        for lower in LOWER_KINDS.get(kind, ()):
+            wanted.update(self.below[(path, lower)])
         if kind == SubjectKind.PARTY_ORG:
-            wanted.update(self.orgs_below[path])
+            wanted.update(self.members_of[unit])
+        if kind == SubjectKind.COLLECTIVE and len(path) > SEGMENT_LENGTH:
+            wanted.update(self.unit_at[path[:-SEGMENT_LENGTH]])
         wanted.discard(pk)
         return wanted
 

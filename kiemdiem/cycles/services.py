@@ -40,7 +40,13 @@ from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.orgtree.models import Unit, ancestor_paths
 
 # The subject kinds each track's packs are chosen for.
-STATE_KINDS = ("cong_chuc", "vien_chuc", "state_agency")
+STATE_KINDS = (
+    "cong_chuc",
+    "cong_chuc_leader",
+    "vien_chuc",
+    "vien_chuc_manager",
+    "state_agency",
+)
 
 
 @dataclass(frozen=True)

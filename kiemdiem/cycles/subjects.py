@@ -7,7 +7,13 @@ Rules (HD 21/25/43, regulations.md §2 and §5.5):
     system get their own kind (Mẫu 2C);
   * leaders in each place they hold a post — their cell and each collective or committee — and
     as head where they head it (once per place: a cell's secretary is reviewed there as head);
-  * civil servants and public employees on the state track in their agency;
+  * civil servants and public employees on the state track in their agency — as leaders
+    (NĐ 335 ``cong_chuc_leader``, NĐ 90 ``vien_chuc_manager``) when they are head or deputy of
+    that agency or of a state unit under it (a ``position`` affiliation with role head or
+    deputy in a state unit, the record the agency-head rule already reads; §12.1, §16.7–16.8);
+  * the Fatherland Front committee and each socio-political organization, on their own track
+    (§6: their ratings come before the party organization's), unless
+    ``KIEMDIEM_MASS_ORG_SUBJECTS`` is off;
   * members exempt from party work and activity or suspended are listed as not rated, with the
     reason, so the list shows everyone;
   * a quarterly cycle lists leaders only (KL 198, HD 43).
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -36,6 +43,7 @@ from kiemdiem.cycles.models import (
     SubjectKind,
     SubjectStatus,
     Track,
+    track_of,
 )
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup
 from kiemdiem.people.models import (
@@ -44,6 +52,7 @@ from kiemdiem.people.models import (
     AffiliationKind,
     MemberStatus,
     MemberStatusKind,
+    PostRole,
     StateCategory,
 )
 
@@ -51,12 +60,19 @@ UNIT_SUBJECTS = {
     UnitGroup.PARTY: (SubjectKind.PARTY_ORG, Track.PARTY),
     UnitGroup.COLLECTIVE: (SubjectKind.COLLECTIVE, Track.PARTY),
     UnitGroup.STATE: (SubjectKind.STATE_AGENCY, Track.STATE),
+    UnitGroup.MASS: (SubjectKind.MASS_ORG, Track.MASS),
 }
+# State category → (kind without a post, kind as head or deputy of a state unit).
 STATE_SUBJECTS = {
-    StateCategory.CADRE: SubjectKind.CIVIL_SERVANT,
-    StateCategory.CIVIL_SERVANT: SubjectKind.CIVIL_SERVANT,
-    StateCategory.PUBLIC_EMPLOYEE: SubjectKind.PUBLIC_EMPLOYEE,
+    StateCategory.CADRE: (SubjectKind.CIVIL_SERVANT, SubjectKind.CIVIL_SERVANT_LEADER),
+    StateCategory.CIVIL_SERVANT: (SubjectKind.CIVIL_SERVANT, SubjectKind.CIVIL_SERVANT_LEADER),
+    StateCategory.PUBLIC_EMPLOYEE: (
+        SubjectKind.PUBLIC_EMPLOYEE,
+        SubjectKind.PUBLIC_EMPLOYEE_MANAGER,
+    ),
 }
+# The roles that make a state post a leadership or management post (NĐ 90 Art. 4, 8, 13).
+STATE_LEADER_ROLES = frozenset({PostRole.HEAD, PostRole.DEPUTY})
 BATCH = 5000
 
 
@@ -74,17 +90,25 @@ def _not_rated(day: datetime.date) -> dict[int, str]:
     }
 
 
+def mass_org_subjects() -> bool:
+    """Whether the Front and the mass organizations are subjects of a cycle (§6) [M]."""
+    return bool(getattr(settings, "KIEMDIEM_MASS_ORG_SUBJECTS", True))
+
+
 def _planned_subjects(cycle: ReviewCycle, day: datetime.date):
     units = Unit.objects.filter(path__startswith=cycle.root.path, valid_from__lte=day).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gt=day)
     )
-    groups = {pk: KIND_GROUP[kind] for pk, kind in units.values_list("pk", "kind")}
+    groups, paths = {}, {}
+    for pk, kind, path in units.values_list("pk", "kind", "path"):
+        groups[pk], paths[pk] = KIND_GROUP[kind], path
     not_rated = _not_rated(day)
     quarterly = cycle.kind == CycleKind.QUARTERLY
+    unit_groups = set(UNIT_SUBJECTS) - (set() if mass_org_subjects() else {UnitGroup.MASS})
 
     if not quarterly:
         for pk, group in groups.items():
-            if group in UNIT_SUBJECTS:
+            if group in unit_groups:
                 kind, track = UNIT_SUBJECTS[group]
                 yield Subject(cycle=cycle, kind=kind, track=track, unit_id=pk)
 
@@ -102,12 +126,17 @@ def _planned_subjects(cycle: ReviewCycle, day: datetime.date):
     )
     posts: dict[tuple[int, int], bool] = {}  # (person, unit) → heads it
     cells: list[tuple[int, int, str | None]] = []
+    jobs: list[tuple[int, int, str]] = []  # (person, unit, state category)
+    state_posts: dict[int, list[str]] = {}  # person → paths of the state units they lead
     for person_id, unit_id, kind, role, state_category, occupation in rows.iterator(
         chunk_size=BATCH
     ):
         group = groups.get(unit_id)
         if kind == AffiliationKind.POSITION and group in (UnitGroup.PARTY, UnitGroup.COLLECTIVE):
             posts[(person_id, unit_id)] = posts.get((person_id, unit_id), False) or role == "head"
+        elif kind == AffiliationKind.POSITION and group == UnitGroup.STATE:
+            if role in STATE_LEADER_ROLES:
+                state_posts.setdefault(person_id, []).append(paths[unit_id])
         elif kind == AffiliationKind.CELL and not quarterly:
             cells.append((person_id, unit_id, occupation))
         elif (
@@ -115,13 +144,18 @@ def _planned_subjects(cycle: ReviewCycle, day: datetime.date):
             and not quarterly
             and state_category in STATE_SUBJECTS
         ):
-            yield Subject(
-                cycle=cycle,
-                kind=STATE_SUBJECTS[state_category],
-                track=Track.STATE,
-                person_id=person_id,
-                unit_id=unit_id,
-            )
+            jobs.append((person_id, unit_id, state_category))
+    for person_id, unit_id, state_category in jobs:
+        plain, leader = STATE_SUBJECTS[state_category]
+        # Head or deputy of the agency, or of a state unit under it (a department).
+        leads = any(p.startswith(paths[unit_id]) for p in state_posts.get(person_id, ()))
+        yield Subject(
+            cycle=cycle,
+            kind=leader if leads else plain,
+            track=Track.STATE,
+            person_id=person_id,
+            unit_id=unit_id,
+        )
     leaders = {person_id for person_id, _unit in posts}
     for (person_id, unit_id), heads in posts.items():
         yield _person_subject(
@@ -216,12 +250,7 @@ def subject_add(
         raise ValidationError({"reason": _("Give the reason.")})
     if not unit.path.startswith(cycle.root.path):
         raise ValidationError({"unit": _("This unit is outside the cycle.")})
-    track = (
-        Track.STATE
-        if kind
-        in (SubjectKind.CIVIL_SERVANT, SubjectKind.PUBLIC_EMPLOYEE, SubjectKind.STATE_AGENCY)
-        else Track.PARTY
-    )
+    track = track_of(kind)
     if Subject.objects.filter(cycle=cycle, kind=kind, unit=unit, person=person).exists():
         raise ValidationError({"kind": _("This subject is already on the list.")})
     subject = Subject.objects.create(

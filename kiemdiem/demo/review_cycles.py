@@ -6,9 +6,10 @@
 November to January; each commune and the two provincial committees issued their plans inside
 them; the subject list was generated; nearly everyone wrote and submitted a self-review (the
 state self-assessment first, then the collectives' and organizations' reports, then the
-members'); the ratings were recorded in the order the rules require — the state track, then
-party organizations from the lowest level up and the leadership collectives, then the persons
-(a head after the unit headed, a member after their state rating) — with about 15 % HTXSNV,
+members'); the ratings were recorded in the order the rules require (``cycles.selectors``:
+the state track first, lower units before higher, a cell after its members, the state agencies
+and mass organizations before the party organization, a head after the unit headed, a member
+after their state rating) — with about 15 % HTXSNV,
 70 % HTTNV, 12 % HTNV and 3 % KHTNV; a few reviews were amended, the collectives' reports link
 their members' reviews, and the cycle was closed (``cycles.services.cycle_close``).
 
@@ -56,6 +57,7 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     Track,
 )
+from kiemdiem.cycles.selectors import CycleIndex
 from kiemdiem.demo import review_texts as texts
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 from kiemdiem.reviews import bulk, engine
@@ -373,6 +375,7 @@ class Entry:
     target: str = ""
     proposed: str = ""
     returned: str = ""
+    wave: int = 0  # the rating's place in the order the rules require (see ``in_rating_order``)
 
     @property
     def person(self) -> bool:
@@ -595,18 +598,6 @@ class DemoCycles:
             wave.append((entry.subject, tier, note))
         writer.rate(wave)
 
-    @staticmethod
-    def party_org_waves(entries: list[Entry]) -> list[list[Entry]]:
-        """Party organizations from the lowest level up, then the leadership collectives."""
-        depths = defaultdict(list)
-        collectives = []
-        for entry in entries:
-            if entry.subject.kind == SubjectKind.PARTY_ORG:
-                depths[entry.subject.unit.depth].append(entry)
-            elif entry.subject.kind == SubjectKind.COLLECTIVE:
-                collectives.append(entry)
-        return [depths[d] for d in sorted(depths, reverse=True)] + [collectives]
-
     def open_cycle(self, year: int, stages, *, code: str) -> ReviewCycle:
         return cycles.cycle_open(
             code=code,
@@ -648,18 +639,19 @@ class DemoCycles:
         state = [e for e in pending if e.state_track]
         units = [e for e in pending if not e.person and not e.state_track]
         persons = [e for e in pending if e.party_person]
-        # the state track first: self-assessments, then the agency heads' ratings
+        # the state track first: self-assessments, then the ratings, units before leaders
         writer.write(self.items(state, shortcomings=shortcomings))
-        self.rate(writer, state, state_note=True)
-        # the collectives' and organizations' reports, rated from the lowest level up
+        state_waves = in_rating_order(state)
+        for wave in state_waves:
+            self.rate(writer, wave, state_note=True)
+        # the collectives', organizations' and persons' reviews, a few amendments, the
+        # collectives' links, then the ratings in the order the rules require
         writer.write(self.items(units, shortcomings=shortcomings))
-        for wave in self.party_org_waves(units):
-            self.rate(writer, wave)
-        # the persons: reviews, a few amendments, the collectives' links, then the ratings
         writer.write(self.items(persons, shortcomings=shortcomings))
         self.amend(writer, persons)
         self.link(writer, units, persons)
-        self.rate(writer, persons)
+        for wave in in_rating_order(units + persons, first_wave=len(state_waves)):
+            self.rate(writer, wave)
         backdate_closed(cycle, pending, writer)
         close_cycle(cycle)
         return cycle
@@ -747,7 +739,8 @@ class DemoCycles:
         units = [e for e in pending if not e.person and not e.state_track]
         persons = [e for e in pending if e.party_person]
         writer.write(self.items(state, shortcomings=shortcomings))
-        self.rate(writer, self.state_rated(state), state_note=True)
+        for wave in in_rating_order(self.state_rated(state)):
+            self.rate(writer, wave, state_note=True)
         writer.write(self.items(units, shortcomings=shortcomings))
         writer.write(self.items(persons, shortcomings=shortcomings))
         for entry in persons:
@@ -776,6 +769,12 @@ class DemoCycles:
             and e.subject.unit.path.startswith(late_paths)
             and (bithu_cell is None or e.subject.unit_id != bithu_cell.pk)
         )
+        # cells none of whose members waits for a state rating (this year only some are in)
+        staff = {e.subject.person_id for e in pending if e.state_track and e.person}
+        waiting = {
+            e.subject.unit_id for e in pending if e.party_person and e.subject.person_id in staff
+        }
+        cells = [c for c in cells if c[2] not in waiting]
         villages = [c for c in cells if not c[0]]
         pool = villages if len(villages) >= 3 else cells
         chosen = {c[2] for c in self.rng.sample(pool, min(3, len(pool)))}
@@ -850,33 +849,18 @@ class DemoCycles:
         ]
 
     def rate_cells(self, writer: ServiceReviews, pending: list[Entry], cells: set[int]) -> None:
-        """The few cells done: the cell first, then its members whose state rating is in."""
+        """The few cells done: the members, then the cell, then its head."""
         if not cells:
             return
-        cell_entries = [
+        done = [
             e
             for e in pending
             if e.subject.unit_id in cells
-            and e.subject.kind == SubjectKind.PARTY_ORG
+            and (e.party_person or e.subject.kind == SubjectKind.PARTY_ORG)
             and (e.form is None or e.state == SUBMITTED)
         ]
-        self.rate(writer, cell_entries)
-        rated_state = {
-            s.person_id
-            for s in Subject.objects.filter(
-                cycle=pending[0].subject.cycle, track=Track.STATE, status=SubjectStatus.RATED
-            )
-        }
-        has_state = {e.subject.person_id for e in pending if e.state_track and e.person}
-        members = [
-            e
-            for e in pending
-            if e.subject.unit_id in cells
-            and e.party_person
-            and (e.form is None or e.state == SUBMITTED)
-            and (e.subject.person_id not in has_state or e.subject.person_id in rated_state)
-        ]
-        self.rate(writer, members)
+        for wave in in_rating_order(done):
+            self.rate(writer, wave)
 
 
 # --- timestamps ----------------------------------------------------------------------------
@@ -961,16 +945,33 @@ def backdate_open(
 
 
 def rating_wave(entry: Entry) -> int:
-    """The order of the ratings: the state track, party organizations from the lowest level
-    up, the collectives, then the persons."""
-    subject = entry.subject
-    if entry.state_track:
-        return 0
-    if entry.person:
-        return 23
-    if subject.kind == SubjectKind.COLLECTIVE:
-        return 22
-    return 1 + max(0, 20 - subject.unit.depth)
+    """The order of the ratings (``in_rating_order``): a subject's wave is later than the
+    waves of everything it waits for."""
+    return entry.wave
+
+
+def in_rating_order(entries: list[Entry], *, first_wave: int = 0) -> list[list[Entry]]:
+    """The entries that can be rated, wave after wave, each waiting only on subjects already
+    rated (or out of the rating) or rated in an earlier wave — the rules of
+    ``cycles.selectors.prerequisites``, read from its in-memory ``CycleIndex``. An entry that
+    waits on a subject still pending outside ``entries`` is left out, with whatever waits on
+    it. Each entry kept gets its wave number (from ``first_wave``)."""
+    if not entries:
+        return []
+    index = CycleIndex(entries[0].subject.cycle_id)
+    settled = {pk for pk, status in index.status.items() if status != SubjectStatus.PENDING}
+    needs = {e.subject.pk: index.prerequisites(e.subject.pk) for e in entries}
+    remaining, waves = list(entries), []
+    while remaining:
+        ready = [e for e in remaining if needs[e.subject.pk] <= settled]
+        if not ready:
+            break
+        for entry in ready:
+            entry.wave = first_wave + len(waves)
+        waves.append(ready)
+        settled.update(e.subject.pk for e in ready)
+        remaining = [e for e in remaining if e.subject.pk not in settled]
+    return waves
 
 
 def update_rows(model, fields: list[str], rows: list[tuple]) -> None:

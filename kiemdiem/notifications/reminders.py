@@ -31,8 +31,22 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant, User
 from kiemdiem.common.dates import today
-from kiemdiem.cycles.board import ACTIVE, DECISION, SELF_REVIEW, Dues, review_open_q, with_reviews
-from kiemdiem.cycles.models import CycleStatus, ReviewCycle, Subject, SubjectKind, SubjectStatus
+from kiemdiem.cycles.board import (
+    ACTIVE,
+    DECISION,
+    SELF_REVIEW,
+    WRITES_REVIEW,
+    Dues,
+    review_open_q,
+    with_reviews,
+)
+from kiemdiem.cycles.models import (
+    CycleStatus,
+    ReviewCycle,
+    Subject,
+    SubjectKind,
+    SubjectStatus,
+)
 from kiemdiem.notifications.models import Notification
 from kiemdiem.notifications.services import notify
 from kiemdiem.orgtree.models import ancestor_paths
@@ -124,7 +138,7 @@ def _subject_label(kind: str, unit_name: str) -> str:
 def _personal(cycle: ReviewCycle, dues: Dues, day, before: int, postman: _Postman) -> None:
     """Remind the writers of the self-reviews that are not submitted."""
     open_reviews = with_reviews(Subject.objects.filter(cycle=cycle), cycle).filter(
-        ACTIVE & review_open_q()
+        ACTIVE & WRITES_REVIEW & review_open_q()
     )
     # (subject, kind, unit path, unit name, user) — the person's own login ...
     rows = list(
@@ -221,7 +235,7 @@ def overdue_by_subtree(cycle: ReviewCycle, dues: Dues, day) -> dict[str, tuple[i
         with_reviews(Subject.objects.filter(cycle=cycle), cycle)
         .values("unit__path")
         .annotate(
-            reviews=Count("id", filter=ACTIVE & review_open_q()),
+            reviews=Count("id", filter=ACTIVE & WRITES_REVIEW & review_open_q()),
             ratings=Count("id", filter=Q(status=SubjectStatus.PENDING)),
         )
         .order_by()

@@ -226,6 +226,16 @@ def test_ratings_follow_the_required_order(client_for, province, cycle, cycle_st
     response = decider.post(
         f"/api/subjects/{cell.pk}/rate/", {"tier": "HTTNV", "note": "Nghị quyết 12"}, format="json"
     )
+    assert response.status_code == 400  # the cell after its members
+    assert "Trần Thị Bình" in response.json()["non_field_errors"][0]
+    binh = Subject.objects.get(cycle=cycle, person=province.members["binh"])
+    review = reviews.review_start(subject=binh, actor=None)
+    reviews.review_submit(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
+    response = decider.post(f"/api/subjects/{binh.pk}/rate/", {"tier": "HTTNV"}, format="json")
+    assert response.status_code == 200, response.content
+    response = decider.post(
+        f"/api/subjects/{cell.pk}/rate/", {"tier": "HTTNV", "note": "Nghị quyết 12"}, format="json"
+    )
     assert response.status_code == 400  # rated on a submitted review only
     assert "chưa được nộp" in response.json()["non_field_errors"][0]
     for subject in (cell, head):
@@ -240,7 +250,7 @@ def test_ratings_follow_the_required_order(client_for, province, cycle, cycle_st
     response = decider.post(f"/api/subjects/{head.pk}/rate/", {"tier": "HTXSNV"}, format="json")
     assert response.status_code == 200
     assert response.json()["waits_for"][0]["status"] == "rated"
-    assert LogEntry.objects.filter(action="subject.rated").count() == 2
+    assert LogEntry.objects.filter(action="subject.rated").count() == 3
     bad = decider.post(f"/api/subjects/{cell.pk}/rate/", {"tier": "GIOI"}, format="json")
     assert bad.status_code == 400 and "tier" in bad.json()
 

@@ -238,3 +238,30 @@ def test_prerequisites_of_a_units_subjects_in_constant_queries(
     rows = selectors.subjects_with_prerequisites(admin, cycle, province.cell_b1)
     waits = {r.subject.kind: r.waits_for for r in rows}
     assert [w.kind for w in waits[SubjectKind.PARTY_MEMBER]] == ["cong_chuc"]
+
+
+def test_the_front_is_counted_for_its_rating_only(province):
+    """The Front writes no self-review of ours: not "not started", never overdue."""
+    from kiemdiem.orgtree import services as tree
+
+    front = tree.unit_create(
+        code="A-MT",
+        name="Ủy ban MTTQ xã An Bình",
+        kind="mat_tran",
+        parent=province.commune_a,
+        valid_from=D(2020, 1, 1),
+        actor=None,
+    )
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    staff = province.users["staff_p"]
+    result = board.board(staff, cycle, province.commune_a, day=AFTER_REVIEW_DUE)
+    row = next(r.counts for r in result.rows if r.unit == front)
+    assert (row.total, row.no_review, row.to_review) == (1, 1, 0)
+    assert (row.review_not_started, row.review_overdue, row.review_percent) == (0, 0, None)
+    assert row.rating_pending == 1
+    for state in ("not_started", "overdue"):
+        listed = board.cell_subjects(
+            staff, cycle, province.commune_a, stage="self_review", state=state, day=AFTER_REVIEW_DUE
+        )
+        assert front.pk not in {s.unit_id for s in listed}

@@ -203,12 +203,12 @@ def test_the_order_the_rules_require(province):
     assert get(kind="party_org", unit=province.cell_a1) in prerequisites(
         get(person=an, kind="head")
     )
-    # lower party organizations before higher ones
+    # lower party organizations, and the same-level state agency, before higher ones
     assert set(
         prerequisites(get(kind="party_org", unit=province.commune_a)).values_list(
             "unit__code", flat=True
         )
-    ) == {"A1", "A2"}
+    ) == {"A1", "A2", "UBA"}
 
 
 def test_adjusting_the_list_needs_a_reason_and_is_audited(province):

@@ -266,7 +266,8 @@ def test_rating_checks_registered_above_cycles_run_in_the_service(cycle, provinc
     from kiemdiem.reviews import services as reviews
     from kiemdiem.testing import WRITTEN
 
-    a1 = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    # a member of cell A1 (the cell itself now waits for its members)
+    a1 = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person=province.members["binh"])
     with pytest.raises(ValidationError, match="chưa được nộp"):
         services.subject_rate(subject=a1, tier="HTTNV", actor=None)
     review = reviews.review_start(subject=a1, actor=None)

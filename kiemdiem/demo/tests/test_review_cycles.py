@@ -120,6 +120,20 @@ class TestDemoCycles:
             assert review.submitted_at.year == last.year
             assert review.content.get("han_che") or review.form_key.startswith("PHIEU")
 
+    def test_state_leaders_and_mass_organizations_are_rated_subjects(self, demo):
+        last, current = cycles()
+        for cycle in (last, current):
+            kinds = Counter(cycle.subjects.values_list("kind", flat=True))
+            # UBND chairs and vice-chairs, principals and station heads
+            assert kinds["cong_chuc_leader"] > 0 and kinds["vien_chuc_manager"] > 0, kinds
+            # the province's Front and 5 organizations, and each commune's Front
+            communes = cycle.subjects.filter(kind="party_org", unit__kind="dang_bo_xa").count()
+            assert kinds["mass_org"] == 6 + communes, kinds
+        mass = last.subjects.filter(kind="mass_org")
+        assert set(mass.values_list("status", "track")) == {(SubjectStatus.RATED, "mass")}
+        leaders = last.subjects.filter(kind__in=("cong_chuc_leader", "vien_chuc_manager"))
+        assert not leaders.exclude(status__in=DONE).exists()
+
     def test_this_year_is_half_way(self, demo):
         _last, current = cycles()
         due = self_review_due(current)

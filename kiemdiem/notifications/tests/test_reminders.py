@@ -155,3 +155,25 @@ def test_the_command(province, cycle, settings):
     )
     assert "notices: 3" in out.getvalue()
     assert "https://kd.example.vn/reviews/subjects/" in mail.outbox[0].body
+
+
+def test_no_reminder_of_a_report_the_front_does_not_write(province):
+    """The Front's tier is recorded (no self-review of ours): its head hears nothing of it."""
+    from kiemdiem.orgtree import services as tree
+    from kiemdiem.testing import hold_post
+
+    front = tree.unit_create(
+        code="A-MT",
+        name="Ủy ban MTTQ xã An Bình",
+        kind="mat_tran",
+        parent=province.commune_a,
+        valid_from=D(2020, 1, 1),
+        actor=None,
+    )
+    hold_post(province.members["binh"], front, title="Chủ tịch", role="head")
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    front_subject = Subject.objects.get(cycle=cycle, unit=front)
+    send_reminders(day=LATE, before=3)
+    keys = _keys(province.users["member"])
+    assert keys and not [k for k in keys if k.endswith(f":{front_subject.pk}")]

@@ -215,6 +215,9 @@ def test_rating_goes_through_the_same_policy_in_the_service(cycle, province):
     an_user = province.users["secretary"]
     accounts.grant_add(user=an_user, role="decider", unit=province.province, actor=None)
     own = Subject.objects.get(cycle=cycle, person=an, kind=SubjectKind.HEAD)
+    binh = Subject.objects.get(cycle=cycle, person=province.members["binh"])
+    _submitted(binh)  # the cell after its members, its head after the cell
+    cycles.subject_rate(subject=binh, tier="HTTNV", actor=None)
     _submitted(_cell(cycle, province))
     cycles.subject_rate(subject=_cell(cycle, province), tier="HTTNV", actor=None)
     _submitted(own)

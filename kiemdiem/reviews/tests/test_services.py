@@ -202,8 +202,14 @@ def test_ratings_follow_the_required_order(cycle, province):
     an = province.members["an"]
     head = Subject.objects.get(cycle=cycle, person=an, kind=SubjectKind.HEAD)
     cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    binh = subject_of(cycle, province.members["binh"])
     with pytest.raises(ValidationError, match="Chi bộ thôn Đông"):
         cycles.subject_rate(subject=head, tier="HTTNV", actor=decider)
+    # the cell after its members (its tier reads theirs, HD 43 §5.5)
+    with pytest.raises(ValidationError, match="Trần Thị Bình"):
+        cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
+    submitted(binh)
+    cycles.subject_rate(subject=binh, tier="HTTNV", actor=decider)
     with pytest.raises(ValidationError, match="chưa được nộp"):
         cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
     submitted(cell)
