@@ -7,8 +7,10 @@ import os
 import pytest
 from playwright.sync_api import expect
 
+from kiemdiem.cycles import services as cycle_services
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
+from kiemdiem.reviews import services as review_services
 from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import open_annual, written
 
@@ -32,6 +34,16 @@ def fill_required(page):
         box = sections.nth(i).locator("textarea").first
         if not box.input_value():
             box.fill("Đã thực hiện nghiêm túc, có kết quả cụ thể.")
+
+
+def start_writing(page):
+    """Start the draft and wait until htmx has taken over its form: text typed before that
+    would save nothing (a busy machine loads the script later than the test types)."""
+    page.get_by_role("button", name="Bắt đầu viết").click()
+    page.wait_for_function(
+        "() => { const f = document.getElementById('review-form');"
+        " return f && f['htmx-internal-data'] !== undefined; }"
+    )
 
 
 def rate_outstanding(page):
@@ -59,7 +71,7 @@ def test_a_member_writes_and_submits_the_self_review(page, province, cycle):
     sign_in(page, "member")
     page.get_by_role("link", name="Bản kiểm điểm của tôi").click()
     page.get_by_role("link", name="Viết").first.click()
-    page.get_by_role("button", name="Bắt đầu viết").click()
+    start_writing(page)
     expect(page.get_by_text("Mẫu 2A-HD KĐ.ĐG 2025")).to_be_visible()
     page.get_by_label("Về tư tưởng chính trị").fill("Luôn kiên định mục tiêu, lý tưởng của Đảng.")
     expect(page.locator("#save-status")).to_contain_text("Đã lưu bản nháp lúc")
@@ -91,7 +103,7 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     head = Subject.objects.get(cycle=cycle, person=province.members["an"], kind=SubjectKind.HEAD)
     sign_in(page, "secretary")
     page.goto(page.base_url + f"/reviews/subjects/{cell.pk}/")
-    page.get_by_role("button", name="Bắt đầu viết").click()
+    start_writing(page)
     expect(page.get_by_text("Mẫu 01-HD KĐ.ĐG 2025")).to_be_visible()
     page.locator("[name='s.tap_the_lanh_dao.text']").fill(
         "Chi bộ lãnh đạo hoàn thành các chỉ tiêu năm."
@@ -103,7 +115,7 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     # the secretary also writes their own review as the cell's head (Mẫu 2B)
     page.get_by_role("link", name="Bản kiểm điểm của tôi").click()
     page.get_by_role("row", name="Người đứng đầu").get_by_role("link").click()
-    page.get_by_role("button", name="Bắt đầu viết").click()
+    start_writing(page)
     expect(page.get_by_text("Mẫu 2B-HD KĐ.ĐG 2025")).to_be_visible()
     expect(page.get_by_label("Về kết quả lãnh đạo, quản lý", exact=False)).to_be_visible()
     fill_required(page)
@@ -111,6 +123,15 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     page.get_by_role("button", name="Nộp", exact=True).click()
     expect(page.get_by_text("Đã nộp bản kiểm điểm.")).to_be_visible()
     page.get_by_role("button", name="Đăng xuất").click()
+    # The cell's tier reads its members': Bình's review is submitted and rated first.
+    binh = Subject.objects.get(
+        cycle=cycle, person=province.members["binh"], kind=SubjectKind.PARTY_MEMBER
+    )
+    review = review_services.review_start(subject=binh, actor=None)
+    review_services.review_submit(
+        review=review, content=written(binh), proposed_tier="HTTNV", actor=None
+    )
+    cycle_services.subject_rate(subject=binh, tier="HTTNV", actor=None)
 
     sign_in(page, "decider")
     page.goto(page.base_url + f"/reviews/subjects/{head.pk}/")
@@ -195,7 +216,7 @@ def test_an_invalid_score_does_not_lose_the_sentence_typed_after_it(page, provin
     )
     sign_in(page, "member")
     page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
-    page.get_by_role("button", name="Bắt đầu viết").click()
+    start_writing(page)
     score = page.get_by_label("Điểm nhóm tiêu chí chung (tối đa 30)")
     score.fill("9999")
     page.get_by_label("Về tư tưởng chính trị").fill("Câu viết sau ô điểm sai vẫn còn.")
@@ -235,7 +256,7 @@ def test_a_save_that_does_not_reach_the_server_is_said_not_saved(page, province,
     )
     sign_in(page, "member")
     page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
-    page.get_by_role("button", name="Bắt đầu viết").click()
+    start_writing(page)
     status = page.locator("#save-status")
     page.route("**/save/", lambda route: route.abort())  # the connection drops
     page.get_by_label("Về tư tưởng chính trị").fill("Viết khi mất kết nối.")
@@ -254,7 +275,7 @@ def test_the_open_explanation_stays_open_while_the_member_writes(page, province,
     )
     sign_in(page, "member")
     page.goto(page.base_url + f"/reviews/subjects/{binh.pk}/")
-    page.get_by_role("button", name="Bắt đầu viết").click()
+    start_writing(page)
     rate_outstanding(page)
     page.locator("#why summary").click()
     expect(page.locator("#why ol.trace")).to_be_visible()
