@@ -10,6 +10,8 @@ rating inputs · ``proposed_tier``.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -195,12 +197,19 @@ def _marked(rows, prefix: str, parts: tuple[str, ...], unsaved, errors) -> list[
     return out
 
 
+# A number as people write it in a form: digits, a decimal comma or point, two places at most.
+# Not "1E-999999999" — Decimal takes it, and writing it out in full would take a gigabyte.
+PLAIN_NUMBER = re.compile(r"-?\d{1,9}(\.\d{1,2})?")
+
+
 def decimal_of(text: Any) -> Decimal | None:
+    written = str(text).strip().replace(",", ".")
+    if not PLAIN_NUMBER.fullmatch(written):
+        return None
     try:
-        number = Decimal(str(text).strip().replace(",", "."))
+        return Decimal(written)
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
 
 
 def part_points(form: catalogue.FormSpec, content: dict[str, Any]) -> dict[str, Decimal]:

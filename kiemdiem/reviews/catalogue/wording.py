@@ -81,7 +81,12 @@ def load_local(directory: str | None = None) -> list[Wording]:
     out: list[Wording] = []
     seen: dict[tuple[str, str], str] = {}
     for path in sorted(root.glob("*.toml")):
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise _error(f"{path}: not UTF-8 text (byte {error.start})") from error
+        except OSError as error:
+            raise _error(f"{path}: cannot be read ({error.strerror})") from error
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

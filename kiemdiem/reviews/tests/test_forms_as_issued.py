@@ -151,6 +151,26 @@ def test_points_beyond_a_part_are_refused_naming_the_field_and_nothing_changes(p
     assert SelfReview.objects.get(pk=review.pk).content == before
 
 
+@pytest.mark.parametrize("points", ["1E-999999999", "2e1", "NaN", "7.125", "0x10", "½"])
+def test_points_are_a_plain_number_or_refused(province, points):
+    """Decimal reads "1E-999999999" as a small number; written out it is a gigabyte."""
+    cycle = cycle_of(province, 2025)
+    user = province.users["member"]
+    review = services.review_start(subject=member_of(cycle, province), actor=user)
+    with pytest.raises(ValidationError) as refused:
+        services.review_save(
+            review=review,
+            content={**WRITTEN, "tu_tuong": {"text": "x", "points": points}},
+            proposed_tier="",
+            actor=user,
+        )
+    assert "tu_tuong" in refused.value.message_dict
+    assert SelfReview.objects.get(pk=review.pk).content.get("tu_tuong") != {
+        "text": "x",
+        "points": points,
+    }
+
+
 def test_the_page_shows_the_parts_and_keeps_a_wrong_point_back(client, province):
     cycle = cycle_of(province, 2025)
     binh = member_of(cycle, province)
@@ -295,6 +315,24 @@ def test_a_wrong_wording_file_is_refused_naming_file_line_and_item(tmp_path, tex
         assert problem.id == "reviews.E001" and "wording.toml" in problem.msg
         catalogue.checklists.cache_clear()
         assert "TT6" in summaries("degradation")  # the summaries stay, marked as such
+
+
+def test_a_wording_file_not_in_utf8_is_refused_by_name_and_the_pages_keep_working(
+    client, province, tmp_path
+):
+    """A file saved by Word in the old code page: named, not a traceback on every page."""
+    (tmp_path / "wording.toml").write_bytes('[degradation.TT6]\nvi = "Nói"\n'.encode("cp1258"))
+    with pytest.raises(catalogue.CatalogueError, match=r"wording\.toml: not UTF-8"):
+        wording.load_local(str(tmp_path))
+    with override_settings(KIEMDIEM_LOCAL_WORDING_DIR=str(tmp_path)):
+        (problem,) = wording.check()
+        assert "not UTF-8" in problem.msg
+        catalogue.checklists.cache_clear()
+        binh = member_of(cycle_of(province, 2025), province)
+        services.review_start(subject=binh, actor=None)
+        client.force_login(province.users["member"])
+        assert client.get(reverse("review-edit", args=[binh.pk])).status_code == 200
+    catalogue.checklists.cache_clear()
 
 
 def test_an_item_given_twice_is_refused(tmp_path):
