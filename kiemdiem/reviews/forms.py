@@ -11,7 +11,6 @@ rating inputs · ``proposed_tier``.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
