@@ -35,8 +35,23 @@ COUNT_FIELDS = frozenset({"children", "same_level", "subunits"})
 DERIVED_FIELDS = COUNT_FIELDS | {"subunits_count"}
 
 
-def _kinds(*groups: UnitGroup) -> list[str]:
+def kinds_of(*groups: UnitGroup) -> list[str]:
     return [str(kind) for kind, group in KIND_GROUP.items() if group in groups]
+
+
+# The subject kind a rated unit of each group is reviewed as (the ``subunits`` of a leader).
+UNIT_SUBJECT_KIND = {
+    UnitGroup.PARTY: SubjectKind.PARTY_ORG,
+    UnitGroup.STATE: SubjectKind.STATE_AGENCY,
+    UnitGroup.MASS: SubjectKind.MASS_ORG,
+}
+
+
+def area_path(unit_path: str, unit_kind: str, segment: int) -> str:
+    """``area_unit`` by paths: a collective's area is the unit above it."""
+    if KIND_GROUP.get(unit_kind) == UnitGroup.COLLECTIVE and len(unit_path) > segment:
+        return unit_path[:-segment]
+    return unit_path
 
 
 def area_unit(subject: Subject) -> Unit:
@@ -64,15 +79,15 @@ def read_subjects(subject: Subject, field: str) -> QuerySet:
         if group is None or group == UnitGroup.COLLECTIVE:
             return cycle_subjects.none()
         return cycle_subjects.filter(
-            person__isnull=True, unit__parent_id=area.pk, unit__kind__in=_kinds(group)
+            person__isnull=True, unit__parent_id=area.pk, unit__kind__in=kinds_of(group)
         )
     if field == "same_level" and subject.kind == SubjectKind.PARTY_ORG:
         return cycle_subjects.filter(person__isnull=True).filter(
-            Q(unit__parent_id=unit.pk, unit__kind__in=_kinds(UnitGroup.STATE, UnitGroup.MASS))
+            Q(unit__parent_id=unit.pk, unit__kind__in=kinds_of(UnitGroup.STATE, UnitGroup.MASS))
             | Q(
                 unit__parent__parent_id=unit.pk,
-                unit__parent__kind__in=_kinds(UnitGroup.MASS),
-                unit__kind__in=_kinds(UnitGroup.MASS),
+                unit__parent__kind__in=kinds_of(UnitGroup.MASS),
+                unit__kind__in=kinds_of(UnitGroup.MASS),
             )
         )
     return cycle_subjects.none()

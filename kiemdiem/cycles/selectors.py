@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
+from kiemdiem.cycles import readings
 from kiemdiem.cycles.models import (
     STATE_LEADER_KINDS,
     Plan,
@@ -85,7 +86,9 @@ def prerequisites(subject: Subject) -> QuerySet:
       state units under it; a Front committee after the organizations under it;
     * a party organization after the members reviewed in it, its head excepted (a cell's tier
       reads its members' tiers, §5.5; the head comes after the unit);
-    * a leadership collective after the unit it leads (its tier is capped by that unit's, C2).
+    * a leadership collective after the unit it leads (its tier is capped by that unit's, C2);
+    * a leader after the units directly under the unit they lead, whose tiers their rules read
+      (``readings.read_subjects(..., "subunits")``; a head waits for these through its unit).
     """
     cycle_subjects = Subject.objects.filter(cycle_id=subject.cycle_id)
     unit = subject.unit
@@ -108,6 +111,8 @@ def prerequisites(subject: Subject) -> QuerySet:
         )
     if subject.kind == SubjectKind.COLLECTIVE and unit.parent_id:
         wanted |= Q(unit_id=unit.parent_id, person__isnull=True)
+    if subject.kind == SubjectKind.LEADER:  # a leader's tier reads the units they lead
+        wanted |= Q(pk__in=readings.read_subjects(subject, "subunits").values("pk"))
     return cycle_subjects.filter(wanted).exclude(pk=subject.pk)
 
 
@@ -126,6 +131,11 @@ def subjects_with_prerequisites(user, cycle: ReviewCycle, unit: Unit) -> list[Su
     persons = {s.person_id for s in subjects if s.person_id and s.track == Track.PARTY}
     lower_kinds = {k for s in subjects for k in LOWER_KINDS.get(s.kind, ())}
     leads = any(s.kind == SubjectKind.COLLECTIVE for s in subjects) and unit.parent_id
+    area = readings.area_unit(Subject(unit=unit))
+    area_group = KIND_GROUP.get(area.kind)
+    leaders_here = any(s.kind == SubjectKind.LEADER for s in subjects) and area_group in (
+        readings.UNIT_SUBJECT_KIND
+    )
     cycle_subjects = Subject.objects.filter(cycle_id=cycle.pk).select_related("person", "unit")
     candidates: list[Subject] = []
     if persons:  # one query for the state ratings of the persons reviewed here
@@ -140,6 +150,12 @@ def subjects_with_prerequisites(user, cycle: ReviewCycle, unit: Unit) -> list[Su
         )
     if leads:
         around |= Q(unit_id=unit.parent_id, person__isnull=True)
+    if leaders_here:
+        around |= Q(
+            person__isnull=True,
+            unit__parent_id=area.pk,
+            unit__kind__in=readings.kinds_of(area_group),
+        )
     candidates += cycle_subjects.filter(around)
     state_of: dict[int, list[Subject]] = {}
     for other in candidates:
@@ -157,6 +173,12 @@ def subjects_with_prerequisites(user, cycle: ReviewCycle, unit: Unit) -> list[Su
         if o.unit_id != unit.pk and o.person_id is None and o.unit.parent_id == unit.pk
     ]
     led = [o for o in candidates if o.person_id is None and leads and o.unit_id == unit.parent_id]
+    area_kinds = set(readings.kinds_of(area_group)) if leaders_here else set()
+    led_units = [
+        o
+        for o in candidates
+        if o.person_id is None and o.unit.parent_id == area.pk and o.unit.kind in area_kinds
+    ]
     rows = []
     for subject in subjects:
         waits_for: dict[int, Subject] = {}
@@ -172,6 +194,8 @@ def subjects_with_prerequisites(user, cycle: ReviewCycle, unit: Unit) -> list[Su
             waits_for.update((o.pk, o) for o in members)
         if subject.kind == SubjectKind.COLLECTIVE:
             waits_for.update((o.pk, o) for o in led)
+        if subject.kind == SubjectKind.LEADER:
+            waits_for.update((o.pk, o) for o in led_units)
         waits_for.pop(subject.pk, None)
         rows.append(SubjectRow(subject, sorted(waits_for.values(), key=lambda o: o.pk)))
     return rows
@@ -216,6 +240,7 @@ class CycleIndex:
         self.unit_at: dict[str, list[int]] = defaultdict(list)  # path -> the unit's own
         self.members_of: dict[int, list[int]] = defaultdict(list)  # unit -> party persons, no head
         self.below: dict[tuple[str, str], list[int]] = defaultdict(list)  # (parent path, kind)
+        self.kind_at: dict[str, str] = {}  # path -> unit kind, for the units with subjects
         values = rows.values_list(
             "pk",
             "kind",
@@ -231,6 +256,7 @@ class CycleIndex:
             self.status[pk] = status
             self.tier[pk] = tier
             self.rows[pk] = (kind, track, person, unit, path, unit_kind)
+            self.kind_at[path] = unit_kind
             if person is not None and track == Track.STATE:
                 self.state_of[person].append(pk)
             if kind == SubjectKind.COLLECTIVE:
@@ -258,6 +284,11 @@ class CycleIndex:
             wanted.update(self.members_of[unit])
         if kind == SubjectKind.COLLECTIVE and len(path) > SEGMENT_LENGTH:
             wanted.update(self.unit_at[path[:-SEGMENT_LENGTH]])
+        if kind == SubjectKind.LEADER:
+            area = readings.area_path(path, unit_kind, SEGMENT_LENGTH)
+            group = KIND_GROUP.get(self.kind_at.get(area, ""))
+            if group in readings.UNIT_SUBJECT_KIND:
+                wanted.update(self.below[(area, readings.UNIT_SUBJECT_KIND[group])])
         wanted.discard(pk)
         return wanted
 

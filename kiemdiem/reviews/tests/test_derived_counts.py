@@ -152,3 +152,27 @@ def test_a_2023_leader_waits_for_the_units_led_instead_of_silently_dropping(prov
     for cell in cells:
         rate(cell, "HTTNV")
     assert engine.system_facts(leader, pack, "leader")["subunits"] == {"HTTNV": 2}
+
+
+def test_a_leader_is_rated_after_the_units_whose_tiers_they_read(province):
+    """§16.9 C1: what a tier reads is rated before it — the same subjects the count reads, in
+    the single check, the unit's board and the bulk index."""
+    from kiemdiem.cycles import selectors
+
+    hold_post(province.members["cuong"], province.commune_a, title="Phó Bí thư Đảng ủy")
+    cycle = open_annual(province, 2024)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    leader = Subject.objects.get(
+        cycle=cycle, person=province.members["cuong"], unit=province.commune_a
+    )
+    cells = {unit_subject(cycle, u) for u in (province.cell_a1, province.cell_a2)}
+    assert cells <= set(selectors.prerequisites(leader))
+    assert {c.pk for c in cells} <= selectors.CycleIndex(cycle.pk).prerequisites(leader.pk)
+    (row,) = [
+        r
+        for r in selectors.subjects_with_prerequisites(
+            province.users["admin"], cycle, province.commune_a
+        )
+        if r.subject == leader
+    ]
+    assert cells <= set(row.waits_for)
