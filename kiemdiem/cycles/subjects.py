@@ -9,8 +9,8 @@ Rules (HD 21/25/43, regulations.md §2 and §5.5):
     as head where they head it (once per place: a cell's secretary is reviewed there as head);
   * civil servants and public employees on the state track in their agency — as leaders
     (NĐ 335 ``cong_chuc_leader``, NĐ 90 ``vien_chuc_manager``) when they are head or deputy of
-    that agency or of a state unit under it (a ``position`` affiliation with role head or
-    deputy in a state unit, the record the agency-head rule already reads; §12.1, §16.7–16.8);
+    that agency (a ``position`` affiliation with role head or deputy in it, the record the
+    agency-head rule already reads; §12.1, §16.7–16.8);
   * the Fatherland Front committee and each socio-political organization, on their own track
     (§6: their ratings come before the party organization's), unless
     ``KIEMDIEM_MASS_ORG_SUBJECTS`` is off;
@@ -147,8 +147,10 @@ def _planned_subjects(cycle: ReviewCycle, day: datetime.date):
             jobs.append((person_id, unit_id, state_category))
     for person_id, unit_id, state_category in jobs:
         plain, leader = STATE_SUBJECTS[state_category]
-        # Head or deputy of the agency, or of a state unit under it (a department).
-        leads = any(p.startswith(paths[unit_id]) for p in state_posts.get(person_id, ()))
+        # Head or deputy of the agency that employs them. A post at the head of a department
+        # under it is not enough yet: the subject is reviewed at the agency, whose tier and
+        # sub-units the leader rules would read instead of the department's ([M], docs/cycles.md).
+        leads = paths[unit_id] in state_posts.get(person_id, ())
         yield Subject(
             cycle=cycle,
             kind=leader if leads else plain,

@@ -91,6 +91,17 @@ def test_a_member_post_or_a_post_without_employment_is_no_state_leadership(rich)
     assert not cycle.subjects.filter(person=m["an"], track=Track.STATE).exists()
 
 
+def test_heading_a_department_of_the_employing_agency_is_not_yet_state_leadership(rich):
+    """Reviewed at the agency, a department head's leader rules would read the agency's tier
+    and sub-units, not the department's: rated as a civil servant until the subject records
+    the unit led ([M], docs/cycles.md)."""
+    m = rich.members
+    hold_post(m["dung"], rich.school, title="Trưởng ban (kiêm)", role="head")  # under UBA
+    cycle = open_annual(rich, 2026)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    assert _get(cycle, person=m["dung"], track=Track.STATE).kind == SubjectKind.CIVIL_SERVANT
+
+
 def test_the_front_and_mass_organizations_are_subjects(rich):
     cycle = open_annual(rich, 2025)
     subjects.subjects_generate(cycle=cycle, actor=None)
