@@ -43,7 +43,17 @@ def an_two_places(cycle, province):
     return other, head
 
 
-def choose(cycle, province, actor, tier="HTTNV", reason="Theo kết luận của Ban Thường vụ"):
+def shown(cycle, person, track="party") -> dict:
+    """What the places page shows and posts back: the recorded choice and the ratings."""
+    found = [c for c in places.conflicts(cycle, person_id=person.pk) if c.track == track]
+    if not found:
+        return {"shown_decision": "none", "shown_ratings": ""}
+    return {"shown_decision": found[0].decision_token, "shown_ratings": found[0].fingerprint}
+
+
+def choose(
+    cycle, province, actor, tier="HTTNV", reason="Theo kết luận của Ban Thường vụ", seen=None
+):
     return services.place_choose(
         cycle=cycle,
         person=province.members["an"],
@@ -51,6 +61,7 @@ def choose(cycle, province, actor, tier="HTTNV", reason="Theo kết luận của
         tier=tier,
         reason=reason,
         actor=actor,
+        **(seen or shown(cycle, province.members["an"])),
     )
 
 
@@ -147,6 +158,7 @@ def test_no_choice_for_a_person_rated_in_one_place(cycle, province, an_two_place
             tier="HTTNV",
             reason="x",
             actor=province.users["decider"],
+            **shown(cycle, province.members["binh"]),
         )
     assert "person" in error.value.message_dict
 
@@ -164,7 +176,10 @@ def test_the_page_shows_the_conflict_and_the_form_to_the_competent_level_only(
     page = client.get(url).content.decode()
     assert 'name="reason"' in page
     choose_url = reverse("cycle-place-choose", args=[cycle.pk, province.members["an"].pk, "party"])
-    response = client.post(choose_url, {"tier": "HTTNV", "reason": "Theo đề nghị của xã"})
+    seen = shown(cycle, province.members["an"])
+    form = {"decision": seen["shown_decision"], "ratings": seen["shown_ratings"]}
+    assert f'value="{form["ratings"]}"' in page and 'name="decision" value="none"' in page
+    response = client.post(choose_url, {"tier": "HTTNV", "reason": "Theo đề nghị của xã", **form})
     assert response.status_code == 302
     assert PlaceDecision.objects.get().tier == "HTTNV"
     client.force_login(province.users["staff_a"])
