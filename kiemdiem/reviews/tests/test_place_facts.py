@@ -1,8 +1,8 @@
 """The facts a rating reads from other places never take the lowest tier by themselves: a
 person rated differently in two places has the competent level's choice (§16.9 C4)."""
 
-from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import places, subjects
+from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
 from kiemdiem.reviews import engine
 from kiemdiem.testing import D, open_annual
