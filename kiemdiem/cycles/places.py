@@ -144,7 +144,8 @@ def open_count(cycle: ReviewCycle, user, *, unit=None) -> int:
     seen = _rated(cycle.pk)
     if unit is not None:
         seen = seen.filter(unit__path__startswith=unit.path)
-    seen = restrict(seen, user, Action.VIEW)
+    if user is not None:
+        seen = restrict(seen, user, Action.VIEW)
     decisions = list(
         decisions.filter(
             Exists(seen.filter(person_id=OuterRef("person_id"), track=OuterRef("track")))
