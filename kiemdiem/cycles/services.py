@@ -442,12 +442,27 @@ def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
 
 
 @transaction.atomic
-def place_choose(*, cycle: ReviewCycle, person, track: str, tier: str, reason: str, actor):
+def place_choose(
+    *,
+    cycle: ReviewCycle,
+    person,
+    track: str,
+    tier: str,
+    reason: str,
+    shown_decision: str,
+    shown_ratings: str,
+    actor,
+):
     """Record the final tier the competent level chose for ``person``, rated differently in
     several places of ``cycle`` on ``track`` (§16.9 C4 [V HD 21]: the competent level picks
     the final one; no automatic min or max). The tier is one of the places' ratings; the
     reason is required; who and when are kept. A new choice replaces the earlier one (audited
-    before → after). Needs ``policies.may_choose_place`` on every place."""
+    before → after) — but only from a page that showed it: ``shown_decision`` and
+    ``shown_ratings`` are what the page was opened on (``places.decision_token`` and
+    ``places.fingerprint``); a choice recorded or a place rated again since is refused
+    ("Trang đã cũ"), nothing changed. Needs ``policies.may_choose_place`` on every place.
+    The audit entry is filed under the lowest unit over every place, where the auditors of
+    all of them — and only they — read it."""
     from kiemdiem.cycles import places
 
     found = places.conflicts(cycle, person_id=person.pk)
@@ -459,9 +474,37 @@ def place_choose(*, cycle: ReviewCycle, person, track: str, tier: str, reason: s
     )
     policies.check(policies.may_choose_place(actor, subjects))
     hold_open(cycle.pk)
+    # Lock order: cycle, then the subjects (a rating in flight, or a second choice, waits),
+    # then read again what the choice is made on.
+    list(
+        Subject.objects.select_for_update(no_key=True, of=("self",))
+        .filter(cycle=cycle, person=person, track=track)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    found = places.conflicts(cycle, person_id=person.pk)
+    conflict = next((c for c in found if c.track == track), None)
     if conflict is None:
         raise ValidationError(
             {"person": _("This person is not rated differently in several places of the cycle.")}
+        )
+    if shown_decision != conflict.decision_token:
+        raise ValidationError(
+            {
+                "decision": _(
+                    "The page is out of date: a final tier was recorded after it was opened. "
+                    "Open the page again and choose once more."
+                )
+            }
+        )
+    if shown_ratings != conflict.fingerprint:
+        raise ValidationError(
+            {
+                "ratings": _(
+                    "The page is out of date: a place was rated again after it was opened. "
+                    "Open the page again and choose once more."
+                )
+            }
         )
     if tier not in conflict.tiers:
         raise ValidationError(
@@ -474,24 +517,26 @@ def place_choose(*, cycle: ReviewCycle, person, track: str, tier: str, reason: s
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the choice.")})
     ratings = places.ratings_of(conflict.subjects)
-    before = conflict.decision.tier if conflict.decision is not None else ""
-    decision, _created = PlaceDecision.objects.update_or_create(
-        cycle=cycle,
-        person=person,
-        track=track,
-        defaults={
-            "tier": tier,
-            "reason": reason.strip(),
-            "ratings": ratings,
-            "decided_at": timezone.now(),
-            "decided_by": actor if getattr(actor, "pk", None) else None,
-        },
-    )
+    decision = conflict.decision
+    before = decision.tier if decision is not None else ""
+    values = {
+        "tier": tier,
+        "reason": reason.strip(),
+        "ratings": ratings,
+        "decided_at": timezone.now(),
+        "decided_by": actor if getattr(actor, "pk", None) else None,
+    }
+    if decision is None:
+        decision = PlaceDecision.objects.create(cycle=cycle, person=person, track=track, **values)
+    else:
+        for name, value in values.items():
+            setattr(decision, name, value)
+        decision.save(update_fields=list(values))
     log_action(
         "place.chosen",
         actor=actor,
         target=decision,
-        unit=cycle.root,
+        unit=_unit_over((s.unit for s in conflict.subjects), cycle.root),
         data={
             "tier": [before, tier],
             "reason": decision.reason,
@@ -499,6 +544,16 @@ def place_choose(*, cycle: ReviewCycle, person, track: str, tier: str, reason: s
         },
     )
     return decision
+
+
+def _unit_over(units, default: Unit) -> Unit:
+    """The lowest unit whose subtree holds every one of ``units`` (``default`` if none)."""
+    units = list(units)
+    common = set.intersection(*(set(ancestor_paths(u.path, include_self=True)) for u in units))
+    if not common:
+        return default
+    path = max(common, key=len)
+    return next((u for u in units if u.path == path), None) or Unit.objects.get(path=path)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -66,12 +66,13 @@ def cycle_detail(request, pk):
     return render_page(request, "cycles/cycle_detail.html", context)
 
 
-def _open_conflicts(user, cycle) -> int:
-    """How many persons the user can see are rated differently in several places with no
-    choice recorded on those ratings yet."""
+def _open_conflicts(user, cycle, unit=None) -> int:
+    """How many persons the user can see (under ``unit``: a board) are rated differently in
+    several places with no choice recorded on those ratings yet — a count, scoped before it is
+    grouped; the list is on the places page."""
     from kiemdiem.cycles import places
 
-    return sum(1 for c in places.conflicts(cycle, user, ask_policy=False) if not c.settled)
+    return places.open_count(cycle, user, unit=unit)
 
 
 def _kind_labels(pin) -> list[str]:
@@ -354,7 +355,7 @@ def cycle_board(request, pk, unit_pk):
         "board": result,
         "rows": rows,
         "total": _cells(cycle, result.total_row, result.dues) if result.rows else None,
-        "place_conflicts": _open_conflicts(request.user, cycle),
+        "place_conflicts": _open_conflicts(request.user, cycle, unit),
     }
     return render_page(request, "cycles/board.html", context)
 
@@ -545,7 +546,7 @@ def cycle_pack_pin(request, pk):
     raw = request.POST.get("local_pack", "")
     local_pack = (
         LocalPack.objects.select_related("issuer").filter(pk=int(raw)).first()
-        if raw.isdigit()
+        if raw.isascii() and raw.isdigit() and len(raw) <= 18
         else None
     )
     if local_pack is None:
@@ -590,9 +591,11 @@ def cycle_places(request, pk):
     from kiemdiem.cycles import places
 
     cycle = _cycle(request.user, pk)
+    page = paginate(request, places.conflict_keys(cycle, request.user), per_page=20)
     context = {
         "cycle": cycle,
-        "conflicts": places.conflicts(cycle, request.user),
+        "page": page,
+        "conflicts": places.conflicts(cycle, request.user, keys=page.object_list),
         "tiers": dict(TierChoice.choices),
     }
     return render_page(request, "cycles/places.html", context)
@@ -617,6 +620,8 @@ def cycle_place_choose(request, pk, person_pk, track):
             track=track,
             tier=request.POST.get("tier", ""),
             reason=request.POST.get("reason", ""),
+            shown_decision=request.POST.get("decision", ""),
+            shown_ratings=request.POST.get("ratings", ""),
             actor=request.user,
         )
     except ValidationError as error:

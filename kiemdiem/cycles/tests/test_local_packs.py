@@ -191,3 +191,12 @@ def test_the_cycle_page_pins_for_the_provinces_staff_only(client, cycle, provinc
     assert 'name="local_pack"' in detail
     assert client.post(url, {"local_pack": local.pk}).status_code == 302
     assert PinnedPack.objects.get(local_pack=local).scope == province.province
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "1" * 30, "-1", " 1"])
+def test_a_pin_form_with_no_number_is_a_message_not_a_crash(client, cycle, province, raw):
+    # "²".isdigit() is True and int("²") raises: formerly a 500 on the pin form.
+    client.force_login(province.users["staff_p"])
+    response = client.post(reverse("cycle-pack-pin", args=[cycle.pk]), {"local_pack": raw})
+    assert response.status_code == 302
+    assert not PinnedPack.objects.exclude(local_pack=None).exists()

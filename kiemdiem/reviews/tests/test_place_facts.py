@@ -1,8 +1,8 @@
 """The facts a rating reads from other places never take the lowest tier by themselves: a
 person rated differently in two places has the competent level's choice (§16.9 C4)."""
 
+from kiemdiem.cycles import places, subjects
 from kiemdiem.cycles import services as cycles
-from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
 from kiemdiem.reviews import engine
 from kiemdiem.testing import D, open_annual
@@ -39,8 +39,16 @@ def test_a_quarter_rated_differently_in_two_places_waits_for_the_choice(province
     year_head = Subject.objects.get(cycle=year, person=an, kind=SubjectKind.HEAD)
     facts = engine.system_facts(year_head, engine.pinned_pack(year_head), "head")
     assert "q1_tier" not in facts  # formerly the lower one (HTNV), silently
+    (conflict,) = places.conflicts(q1, person_id=an.pk)
     cycles.place_choose(
-        cycle=q1, person=an, track="party", tier="HTXSNV", reason="Kết luận của BTV", actor=None
+        cycle=q1,
+        person=an,
+        track="party",
+        tier="HTXSNV",
+        reason="Kết luận của BTV",
+        shown_decision=conflict.decision_token,
+        shown_ratings=conflict.fingerprint,
+        actor=None,
     )
     facts = engine.system_facts(year_head, engine.pinned_pack(year_head), "head")
     assert facts["q1_tier"] == "HTXSNV"
@@ -63,12 +71,15 @@ def test_a_civil_servant_rated_in_two_agencies_has_no_state_tier_until_chosen(pr
         )
     facts = engine.system_facts(member, engine.pinned_pack(member), "party_member")
     assert facts["is_cbccvc"] is True and "state_tier" not in facts
+    (conflict,) = places.conflicts(year, person_id=binh.pk)
     cycles.place_choose(
         cycle=year,
         person=binh,
         track="state",
         tier="HTTNV",
         reason="Nơi công tác chính",
+        shown_decision=conflict.decision_token,
+        shown_ratings=conflict.fingerprint,
         actor=None,
     )
     facts = engine.system_facts(member, engine.pinned_pack(member), "party_member")
