@@ -18,8 +18,8 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.audit.registry import ACTIONS, undeclared
 from kiemdiem.audit.selectors import log_list
+from kiemdiem.cycles import places, subjects
 from kiemdiem.cycles import services as cycles
-from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import LocalPack, Plan, Subject, SubjectKind
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
@@ -136,8 +136,16 @@ def _one_of_everything(province):
     Subject.objects.filter(cycle=cycle, person=an, kind=SubjectKind.HEAD).update(
         status="rated", tier="HTNV"
     )
+    (conflict,) = places.conflicts(cycle, person_id=an.pk)
     cycles.place_choose(
-        cycle=cycle, person=an, track="party", tier="HTNV", reason="Theo kết luận", actor=None
+        cycle=cycle,
+        person=an,
+        track="party",
+        tier="HTNV",
+        reason="Theo kết luận",
+        shown_decision=conflict.decision_token,
+        shown_ratings=conflict.fingerprint,
+        actor=None,
     )
     cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
     _submitted(cell)
