@@ -69,23 +69,43 @@ def _earlier_reviews(cycle):
     ).order_by("-subject__cycle__period_end", "-submitted_at")
 
 
-def last_review(subject: Subject) -> SelfReview | None:
-    """The subject's (person's, or unit's) last submitted review of an earlier cycle on the
-    same track: where this review's carried shortcomings were found."""
+def last_reviews(subject: Subject) -> list[SelfReview]:
+    """The subject's (person's, or unit's) submitted reviews of the latest earlier cycle on the
+    same track — where this review's carried shortcomings were found. A leader reviewed in two
+    places last year (their cell and a committee) has two: both places' shortcomings are to be
+    remedied (QĐ 366 Art. 11 §1, regulations.md §5.3)."""
     earlier = _earlier_reviews(subject.cycle).filter(subject__track=subject.track)
     if subject.person_id:
         earlier = earlier.filter(subject__person_id=subject.person_id)
     else:
         earlier = earlier.filter(subject__person__isnull=True, subject__unit_id=subject.unit_id)
-    return earlier.first()
+    latest = earlier.values_list("subject__cycle_id", flat=True).first()
+    if latest is None:
+        return []
+    return list(earlier.filter(subject__cycle_id=latest).order_by("submitted_at", "pk"))
+
+
+def _distinct(rows: Iterable[Shortcoming]) -> list[Shortcoming]:
+    """The rows in order, a shortcoming written alike in two places once."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        key = " ".join(row.text.split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out
 
 
 def carried(subject: Subject) -> list[Shortcoming]:
-    """The shortcomings to report on in the subject's review: those found in its last review."""
-    last = last_review(subject)
-    if last is None:
+    """The shortcomings to report on in the subject's review: those found in its reviews of
+    the latest earlier cycle."""
+    reviews = last_reviews(subject)
+    if not reviews:
         return []
-    return list(last.shortcomings_found.order_by("position", "pk"))
+    order = {r.pk: i for i, r in enumerate(reviews)}
+    rows = Shortcoming.objects.filter(source_review__in=reviews)
+    return _distinct(sorted(rows, key=lambda r: (order[r.source_review_id], r.position, r.pk)))
 
 
 def carried_bulk(subjects: Sequence[Subject], chunk: int = 5_000) -> dict[int, list[Shortcoming]]:
@@ -93,24 +113,30 @@ def carried_bulk(subjects: Sequence[Subject], chunk: int = 5_000) -> dict[int, l
     if not subjects:
         return {}
     earlier = _earlier_reviews(subjects[0].cycle).values_list(
-        "pk", "subject__person_id", "subject__track", "subject__unit_id"
+        "pk", "subject__person_id", "subject__track", "subject__unit_id", "subject__cycle_id"
     )
-    last: dict = {}
+    latest: dict = {}  # owner → the latest earlier cycle with a submitted review
+    last: dict = {}  # owner → that cycle's submitted reviews, oldest first
+
+    def keep(key, pk, cycle_id):
+        if latest.setdefault(key, cycle_id) == cycle_id:
+            last.setdefault(key, []).insert(0, pk)  # newest come first: oldest first here
+
     persons = sorted({s.person_id for s in subjects if s.person_id})
     units = sorted({s.unit_id for s in subjects if not s.person_id})
     for start in range(0, len(persons), chunk):
-        for pk, person, track, _unit in earlier.filter(
+        for pk, person, track, _unit, cycle_id in earlier.filter(
             subject__person_id__in=persons[start : start + chunk]
         ):
-            last.setdefault(("person", person, track), pk)
+            keep(("person", person, track), pk, cycle_id)
     for start in range(0, len(units), chunk):
         rows = earlier.filter(
             subject__person__isnull=True, subject__unit_id__in=units[start : start + chunk]
         )
-        for pk, _person, track, unit in rows:
-            last.setdefault(("unit", unit, track), pk)
+        for pk, _person, track, unit, cycle_id in rows:
+            keep(("unit", unit, track), pk, cycle_id)
     found: dict[int, list[Shortcoming]] = {}
-    ids = sorted(set(last.values()))
+    ids = sorted({pk for pks in last.values() for pk in pks})
     for start in range(0, len(ids), chunk):
         rows = Shortcoming.objects.filter(source_review_id__in=ids[start : start + chunk])
         for row in rows.order_by("position", "pk"):
@@ -118,7 +144,7 @@ def carried_bulk(subjects: Sequence[Subject], chunk: int = 5_000) -> dict[int, l
     out = {}
     for s in subjects:
         key = ("person", s.person_id, s.track) if s.person_id else ("unit", s.unit_id, s.track)
-        out[s.pk] = found.get(last.get(key), [])
+        out[s.pk] = _distinct(row for pk in last.get(key, []) for row in found.get(pk, []))
     return out
 
 
@@ -346,10 +372,30 @@ def _apply(plan: _Plan) -> None:
         Shortcoming.objects.bulk_update(plan.update, FIELDS, batch_size=500)
     if plan.create:
         Shortcoming.objects.bulk_create(plan.create, batch_size=500)
+    if plan.origins:
+        _follow_reports(list(plan.origins))
+
+
+def _follow_reports(origins: list[int]) -> None:
+    """A row found earlier takes the status of all its reports together (a leader reports on it
+    in each place): remedied only when every report says so; being remedied when one did
+    something; open while a report is still a draft; otherwise not remedied."""
+    reports: dict[int, set[str]] = {}
+    rows = Shortcoming.objects.filter(carried_from_id__in=origins)
+    for origin, status in rows.values_list("carried_from_id", "status"):
+        reports.setdefault(origin, set()).add(status)
     by_status: dict[str, list[int]] = {}
-    for pk, status in plan.origins.items():
-        by_status.setdefault(status, []).append(pk)
-    for status, pks in by_status.items():  # the row found earlier follows its latest report
+    for origin, statuses in reports.items():
+        if statuses == {ShortcomingStatus.REMEDIED}:
+            status = ShortcomingStatus.REMEDIED
+        elif statuses & {ShortcomingStatus.REMEDIED, ShortcomingStatus.IN_PROGRESS}:
+            status = ShortcomingStatus.IN_PROGRESS
+        elif ShortcomingStatus.OPEN in statuses:
+            status = ShortcomingStatus.OPEN
+        else:
+            status = ShortcomingStatus.NOT_REMEDIED
+        by_status.setdefault(status, []).append(origin)
+    for status, pks in by_status.items():
         Shortcoming.objects.filter(pk__in=pks).exclude(status=status).update(status=status)
 
 

@@ -221,3 +221,62 @@ def test_a_line_taken_out_later_leaves_the_next_years_report_standing(
         "Chưa đóng đảng phí đúng hạn",
         "Ít phát biểu trong sinh hoạt",
     ]
+
+
+def _submit(subject, content, tier="HTTNV"):
+    review = services.review_start(subject=subject, actor=None)
+    return services.review_submit(review=review, content=content, proposed_tier=tier, actor=None)
+
+
+def _both_places(province, year, contents):
+    """Cường's reviews of ``year``: in cell A2 and on the standing committee (whose report is
+    submitted first), with the given contents."""
+    cycle = open_annual(province, year)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    _submit(Subject.objects.get(cycle=cycle, unit=province.standing, person__isnull=True), WRITTEN)
+    cuong = province.members["cuong"]
+    places = [
+        Subject.objects.get(cycle=cycle, person=cuong, unit=province.cell_a2),
+        Subject.objects.get(cycle=cycle, person=cuong, unit=province.standing),
+    ]
+    return cycle, [
+        _submit(s, c) if c is not None else s for s, c in zip(places, contents, strict=True)
+    ]
+
+
+def test_a_leader_reviewed_in_two_places_carries_both_places_shortcomings(province):
+    """§5.3: the shortcomings found last year are to be remedied — wherever they were found."""
+    from kiemdiem.testing import hold_post
+
+    hold_post(province.members["cuong"], province.standing, title="Ủy viên")
+    _both_places(
+        province,
+        2024,
+        [
+            {**WRITTEN, "han_che": "Chậm nộp đảng phí\nÍt phát biểu"},
+            {**WRITTEN, "han_che": "Ít  phát biểu\nChưa sâu sát cơ sở"},
+        ],
+    )
+    cycle, (cell, seat) = _both_places(province, 2025, [None, None])
+    expected = ["Chậm nộp đảng phí", "Ít phát biểu", "Chưa sâu sát cơ sở"]  # one line once
+    assert [r.text for r in shortcomings.carried(cell)] == expected
+    assert [r.text for r in shortcomings.carried(seat)] == expected
+    bulk = shortcomings.carried_bulk([cell, seat])
+    assert [r.text for r in bulk[cell.pk]] == expected == [r.text for r in bulk[seat.pk]]
+
+    # Reported on in both places: the row found last year is remedied only when both say so.
+    in_cell = services.review_start(subject=cell, actor=None)
+    on_seat = services.review_start(subject=seat, actor=None)
+    origin = shortcomings.carried(cell)[0]
+    done = [{"shortcoming": t, "remedy": "Đã làm", "done": True} for t in expected]
+    undone = [{"shortcoming": t, "remedy": "", "done": False} for t in expected]
+    save(in_cell, None, {**WRITTEN, "khac_phuc": done})
+    save(on_seat, None, {**WRITTEN, "khac_phuc": undone})
+    origin.refresh_from_db()
+    assert origin.status == "in_progress"  # one place remedied it, the other has not yet
+    save(on_seat, None, {**WRITTEN, "khac_phuc": done})
+    origin.refresh_from_db()
+    assert origin.status == "remedied"
+    save(in_cell, None, {**WRITTEN, "khac_phuc": undone})  # a later draft does not hide it
+    origin.refresh_from_db()
+    assert origin.status == "in_progress"
