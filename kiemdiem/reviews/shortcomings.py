@@ -29,9 +29,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import restrict
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject
+from kiemdiem.people.models import Person
 from kiemdiem.reviews import catalogue, policies
 from kiemdiem.reviews.models import (
     ReviewStatus,
@@ -480,6 +483,10 @@ def shortcoming_plan(
         raise ValidationError(
             {"due_date": _("The due date falls before the end of the period reviewed.")}
         )
+    if owner is not None and actor is not None:
+        visible = restrict(Person.objects.filter(pk=owner.pk), actor, Action.VIEW).exists()
+        if not visible:  # named as missing, as any id outside the actor's sight
+            raise ValidationError({"owner": _("This person does not exist.")})
     row.remedy_plan, row.owner, row.due_date = plan, owner, due_date
     row.save(update_fields=["remedy_plan", "owner", "due_date", "updated_at"])
     log_action(

@@ -157,6 +157,14 @@ def test_whoever_writes_the_review_plans_its_shortcomings(province, last_year):
             due_date=datetime.date(2024, 6, 30),
         )
     assert "due_date" in error.value.message_dict
+    with pytest.raises(ValidationError) as outside:  # Dũng's cell is in another commune
+        shortcomings.shortcoming_plan(
+            shortcoming=row,
+            actor=province.users["member"],
+            remedy_plan="x",
+            owner=province.members["dung"],
+        )
+    assert "owner" in outside.value.message_dict
     row.refresh_from_db()
     assert (row.remedy_plan, row.due_date) == ("", None)
     planned = shortcomings.shortcoming_plan(
