@@ -88,7 +88,7 @@ def test_points_typed_in_a_part_fill_the_rating_score(page, province):
     score.fill("10")
     page.locator("#id_tu_tuong_points").fill("6")
     page.locator("#id_dao_duc_points").fill("7,5")
-    expect(page.get_by_text("Đã chấm: 13.5 điểm.")).to_be_visible()
+    expect(page.get_by_text("Đã chấm: 13,5 điểm.")).to_be_visible()  # the decimal comma
     expect(score).to_have_value("13.5")
     expect(score).not_to_be_editable()
     expect(page.locator("#save-status")).to_contain_text("Đã lưu bản nháp")

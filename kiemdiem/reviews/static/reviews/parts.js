@@ -22,7 +22,10 @@
         }
       });
       const shown = String(Math.round(sum * 100) / 100);
-      total.textContent = given ? total.dataset.format.replace("__TOTAL__", shown) : "";
+      // Shown as the page's language writes numbers (13,5 in Vietnamese); typed into the
+      // rating input as entered numbers are (either separator is read).
+      const written = shown.replace(".", document.documentElement.lang === "vi" ? "," : ".");
+      total.textContent = given ? total.dataset.format.replace("__TOTAL__", written) : "";
       const most = Number(total.dataset.most);
       total.classList.toggle("error", given && sum > most);
       const fed = document.getElementById("id_fact." + total.dataset.feeds);
