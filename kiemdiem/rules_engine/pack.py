@@ -1151,7 +1151,7 @@ def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], d
             new_pool = _name(kspec["pool"], "pool", f"kinds.{kname}")
             cur = central_kind.pool
             chain = []
-            probe = new_pool
+            probe: Any = new_pool
             while probe is not None:
                 chain.append(probe)
                 probe = (raw["quota_pools"].get(probe) or {}).get("refines")
