@@ -563,12 +563,14 @@ def _unit_over(units, default: Unit) -> Unit:
 @transaction.atomic
 def local_pack_load(
     *, text: str, file_name: str = "", check_only: bool = False, actor=None
-) -> tuple[rules_engine.Pack, LocalPack | None]:
+) -> tuple[rules_engine.Pack, LocalPack | None, bool]:
     """Check a local rule pack's text and store it (unless ``check_only``): validated as the
     engine validates every pack (PackError, with a stable code, when it is not valid), marked
     local (``extends``) with its issuing unit (``issuer`` = the unit's code), and never
     replacing another text under the same id and version (§16.9 C6: a change is a new
-    version). Loading the same text again returns the stored row. Nothing is stored on error."""
+    version). Returns the pack, its stored row (``None`` when none is) and whether this call
+    stored it: loading the same text again returns the row already stored, ``False``; with
+    ``check_only`` nothing is ever stored (``False``). Nothing is stored on error."""
     pack = rules_engine.loads_pack_text(text, path=file_name or "<text>")
     if not pack.is_local:
         raise ValidationError(
@@ -590,7 +592,7 @@ def local_pack_load(
         )
     stored = LocalPack.objects.filter(content_hash=pack.hash).first()
     if stored is not None:
-        return pack, stored
+        return pack, stored, False
     if LocalPack.objects.filter(pack_id=pack.id, version=pack.version).exists():
         raise ValidationError(
             {
@@ -601,7 +603,7 @@ def local_pack_load(
             }
         )
     if check_only:
-        return pack, None
+        return pack, None, False
     local = LocalPack(
         pack_id=pack.id,
         version=pack.version,
@@ -621,7 +623,36 @@ def local_pack_load(
         unit=issuer,
         data={"pack": f"{pack.id} {pack.version}", "extends": local.extends, "hash": pack.hash},
     )
-    return pack, local
+    return pack, local, True
+
+
+def _hold_for_pinning(cycle_id: int) -> None:
+    """``hold_open`` for a pin: the same refusal of a closed cycle, but ``FOR UPDATE`` on the
+    cycle row, so that pins of one cycle run one at a time (the overlap check below sees the
+    pin a concurrent call just made) and no rating or submission of the cycle (which take
+    ``FOR KEY SHARE`` on the row, ``hold_open``) runs between the "nobody rated yet" check and
+    the pin. Pins are rare; the writes they hold up wait a moment. Lock order: the cycle
+    first, as everywhere (docs/cycles.md)."""
+    status = (
+        ReviewCycle.objects.select_for_update()
+        .filter(pk=cycle_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None or status == CycleStatus.CLOSED:
+        raise ValidationError(_("This cycle is closed; nothing in it can change."))
+
+
+def overlaps(pin: PinnedPack, *, track: str, kinds: list[str], scope: Unit) -> bool:
+    """Whether a local ``pin`` would rate some of the subjects a new local pin of ``track``
+    for ``kinds`` over ``scope`` rates: same track, a subject kind in common (a NĐ 90 pack for
+    viên chức and a NĐ 335 pack for công chức rate different people), and one scope inside
+    the other."""
+    return (
+        pin.track == track
+        and bool(set(pin.subject_kinds) & set(kinds))
+        and (pin.scope.path.startswith(scope.path) or scope.path.startswith(pin.scope.path))
+    )
 
 
 def _scope_of(cycle: ReviewCycle, issuer: Unit) -> Unit | None:
@@ -648,7 +679,7 @@ def cycle_pin_local_pack(*, cycle: ReviewCycle, local_pack: LocalPack, actor) ->
     from kiemdiem.cycles.local_packs import load_local
 
     policies.check(policies.may_pin_local_pack(actor, cycle, local_pack.issuer))
-    hold_open(cycle.pk)
+    _hold_for_pinning(cycle.pk)
     scope = _scope_of(cycle, local_pack.issuer)
     if scope is None:
         raise ValidationError(
@@ -684,10 +715,11 @@ def cycle_pin_local_pack(*, cycle: ReviewCycle, local_pack: LocalPack, actor) ->
                 }
             }
         )
+    kinds = list(central.subject_kinds)
     overlapping = [
         pin
-        for pin in cycle.packs.filter(local_pack__isnull=False, track=central.track)
-        if pin.scope.path.startswith(scope.path) or scope.path.startswith(pin.scope.path)
+        for pin in cycle.packs.filter(local_pack__isnull=False).select_related("scope")
+        if overlaps(pin, track=central.track, kinds=kinds, scope=scope)
     ]
     if overlapping:
         raise ValidationError(
@@ -698,7 +730,6 @@ def cycle_pin_local_pack(*, cycle: ReviewCycle, local_pack: LocalPack, actor) ->
                 % {"pack": f"{overlapping[0].pack_id} {overlapping[0].pack_version}"}
             }
         )
-    kinds = list(central.subject_kinds)
     in_scope = Subject.objects.filter(
         cycle=cycle, track=central.track, unit__path__startswith=scope.path
     )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -29,7 +30,7 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     TierChoice,
 )
-from kiemdiem.orgtree.models import Unit
+from kiemdiem.orgtree.models import Unit, ancestor_paths
 from kiemdiem.orgtree.selectors import breadcrumbs, unit_get
 
 
@@ -567,17 +568,22 @@ def cycle_pack_pin(request, pk):
 
 
 def pinnable_local_packs(user, cycle):
-    """The stored local packs ``user`` may pin to ``cycle`` (their issuer's staff), newest
-    first; the service still checks the timing and the base."""
+    """The stored local packs ``user`` may pin to ``cycle``, not pinned yet: issued by a unit
+    that the cycle covers or that covers the cycle (``services._scope_of``) and that the user
+    may change (their issuer's staff, ``policies.may_pin_local_pack``; the page already
+    checked the user may view the cycle). One query, however many packs the country has; the
+    service still checks the timing and the base."""
     from kiemdiem.cycles.models import LocalPack
 
-    pinned = set(cycle.packs.exclude(local_pack=None).values_list("local_pack_id", flat=True))
-    return [
-        lp
-        for lp in LocalPack.objects.select_related("issuer").exclude(pk__in=pinned)
-        if services._scope_of(cycle, lp.issuer) is not None
-        and policies.may_pin_local_pack(user, cycle, lp.issuer)
-    ]
+    root = cycle.root.path
+    related = Unit.objects.filter(
+        Q(path__startswith=root) | Q(path__in=ancestor_paths(root, include_self=True))
+    )
+    issuers = restrict(related, user, Action.CHANGE).values("pk")
+    pinned = cycle.packs.exclude(local_pack=None).values("local_pack_id")
+    return list(
+        LocalPack.objects.select_related("issuer").filter(issuer__in=issuers).exclude(pk__in=pinned)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -70,13 +70,24 @@ def pin_of(subject: Subject) -> PinnedPack | None:
 
 
 def choose_pin(pins: list[PinnedPack], subject: Subject) -> PinnedPack | None:
-    """``pin_of`` over the pins of the subject's cycle and track, already read."""
+    """``pin_of`` over the pins of the subject's cycle and track, already read, in whatever
+    order: the same answer every time. Among the local pins covering the subject's unit the
+    narrowest scope wins, then the latest pin (the service refuses two overlapping local pins
+    for one kind, so a tie is only for pins older than that check); else the central pin."""
     pins = [p for p in pins if subject.track == Track.PARTY or subject.kind in p.subject_kinds]
     path = subject.unit.path
     local = [p for p in pins if p.scope is not None and path.startswith(p.scope.path)]
     if local:
-        return max(local, key=lambda p: len(p.scope.path))
-    return next((p for p in pins if p.local_pack_id is None), None)
+        return max(local, key=_narrowest_then_latest)
+    central = [p for p in pins if p.local_pack_id is None]
+    return min(central, key=lambda p: p.pk or 0) if central else None
+
+
+def _narrowest_then_latest(pin: PinnedPack) -> tuple:
+    """Sort key of ``choose_pin``: scope depth, then pin time (a pin without one first), then
+    the row id."""
+    when = pin.pinned_at.timestamp() if pin.pinned_at is not None else float("-inf")
+    return (len(pin.scope.path), when, pin.pk or 0)
 
 
 def pinned_pack(subject: Subject) -> rules_engine.Pack | None:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -423,6 +423,20 @@ def _str(data: Mapping[str, Any], key: str, where: str, required: bool = True) -
     return value
 
 
+def _name(value: Any, key: str, where: str) -> str:
+    """A name (an id, a base, a pool): a string, else PackError naming the key."""
+    if not isinstance(value, str):
+        raise PackError("rules.E002", where=where, detail=f"'{key}' must be a string")
+    return value
+
+
+def _names(value: Any, key: str, where: str) -> list[str]:
+    """A list of names (periods, rank keys): a list of strings, else PackError naming the key."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PackError("rules.E002", where=where, detail=f"'{key}' must be a list of strings")
+    return value
+
+
 def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
     if value not in allowed:
         raise PackError("rules.E010", value=value, where=where, allowed=", ".join(allowed))
@@ -712,6 +726,7 @@ def _resolve_kinds(raw_kinds: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         base_name = spec.get("base")
         merged: dict[str, Any] = {"criteria": {}, "derive": {}, "rules": []}
         if base_name is not None:
+            _name(base_name, "base", f"kinds.{name}")
             if base_name not in raw_kinds or base_name in stack:
                 raise PackError("rules.E014", where=f"kinds.{name}", base=base_name)
             base = resolve(base_name, (*stack, name))
@@ -733,6 +748,8 @@ def _resolve_kinds(raw_kinds: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
                 for rule in value:
                     rule = _table(rule, f"kinds.{name}.rules")
                     rid = rule.get("id")
+                    if rid is not None:
+                        _name(rid, "id", f"kinds.{name}.rules")
                     if rid in own_ids:
                         raise PackError("rules.E009", rule=rid, where=f"kinds.{name}")
                     own_ids.add(rid)
@@ -901,7 +918,7 @@ def _build_kind(
     # Ranking keys (for quota proposals).
     rank_by = []
     rank_exprs = []
-    for j, src in enumerate(spec.get("rank_by", [])):
+    for j, src in enumerate(_names(spec.get("rank_by", []), "rank_by", where)):
         checked, fn = _compile(src, schema, f"{where}.rank_by[{j}]", want=None)
         if checked.type.name not in lang.ORDERED:
             raise PackError(
@@ -915,9 +932,9 @@ def _build_kind(
         used |= d.checked.names
     used |= set(derive)
     pool = spec.get("pool")
-    if pool is not None and pool not in pools:
+    if pool is not None and _name(pool, "pool", where) not in pools:
         raise PackError("rules.E010", value=pool, where=where + ".pool", allowed=", ".join(pools))
-    periods = tuple(spec.get("periods", ["year"]))
+    periods = tuple(_names(spec.get("periods", ["year"]), "periods", where))
     for p in periods:
         _choice(p, PERIODS, where + ".periods")
     by_stage: dict[str, list[Rule]] = {s: [] for s in STAGES}
@@ -1118,9 +1135,12 @@ def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], d
             target.setdefault("criteria", {})[cname] = cspec
             origins[("criterion", cname)] = lid
         central_ids = {r.id for k in base.kinds.values() for r in k.rules}
-        for rspec in kspec.get("rules", []):
+        local_rules = kspec.get("rules", [])
+        if not isinstance(local_rules, list):
+            raise PackError("rules.E002", where=f"kinds.{kname}.rules", detail="a list")
+        for rspec in local_rules:
             rspec = _table(rspec, f"kinds.{kname}.rules")
-            rid = rspec.get("id")
+            rid = _str(rspec, "id", f"kinds.{kname}.rules")
             if rid in central_ids:
                 raise PackError("rules.E024", rule=rid, where=kwhere)
             if rspec.get("stage") == "exemption":
@@ -1128,10 +1148,10 @@ def merge_local(base: Pack, local: Mapping[str, Any]) -> tuple[dict[str, Any], d
             target.setdefault("rules", []).append(rspec)
             origins[("rule", rid)] = lid
         if "pool" in kspec:
-            new_pool = kspec["pool"]
+            new_pool = _name(kspec["pool"], "pool", f"kinds.{kname}")
             cur = central_kind.pool
             chain = []
-            probe = new_pool
+            probe: Any = new_pool
             while probe is not None:
                 chain.append(probe)
                 probe = (raw["quota_pools"].get(probe) or {}).get("refines")
@@ -1231,8 +1251,15 @@ def parse_pack_text(text: str, *, path: str = "<text>") -> dict[str, Any]:
 
 
 def loads_pack_text(text: str, *, path: str = "<text>") -> Pack:
-    """Build a pack (central or local) from its TOML text."""
-    return loads_pack(parse_pack_text(text, path=path), path=path)
+    """Build a pack (central or local) from its TOML text. A value of a type the checks above
+    did not foresee (a table where a string belongs, …) is a PackError too, never a traceback:
+    the text comes from a person (``manage.py load_rule_pack``)."""
+    data = parse_pack_text(text, path=path)
+    try:
+        return loads_pack(data, path=path)
+    except (TypeError, AttributeError, KeyError, IndexError) as err:
+        detail = f"a value of the wrong type ({type(err).__name__}: {err})"
+        raise PackError("rules.E002", where=path, detail=detail) from None
 
 
 def error_line(text: str, error: PackError) -> int | None:
@@ -1274,6 +1301,12 @@ def loads_pack(data: Mapping[str, Any], *, path: str = "") -> Pack:
     """Build a pack (central or local) from already-parsed data."""
     if "extends" in data:
         base_id = data["extends"]
+        if not isinstance(base_id, str):
+            raise PackError(
+                "rules.E002",
+                where="pack.extends",
+                detail="'extends' must be a string: the id of a central pack",
+            )
         try:
             base = load_pack(base_id)
         except PackError:
@@ -1320,18 +1353,12 @@ def available_packs() -> list[PackInfo]:
     return [load_pack(pid).info() for pid in _pack_files()]
 
 
-def select_pack(
-    track: str, year: int, kind: str | None = None, *, local: Iterable[Pack] = ()
-) -> Pack:
-    """The pack in force for ``track`` ('party' or 'state') in review ``year``: the central
-    one, or — when ``local`` holds a local pack that extends exactly that central pack (same
-    hash) — that local pack (a province's pin, ``cycles.PinnedPack``). A local pack extending
-    another regime or another version of it is not in force and is passed over."""
-    central = _select_central(track, year, kind)
-    for pack in local:
-        if pack.base is not None and pack.base.hash == central.hash:
-            return pack
-    return central
+def select_pack(track: str, year: int, kind: str | None = None) -> Pack:
+    """The central pack in force for ``track`` ('party' or 'state') in review ``year``. A
+    province's local pack is never chosen here: it is pinned to a cycle over the central pin
+    it extends (``cycles.services.cycle_pin_local_pack``) and found by
+    ``reviews.engine.pin_of``."""
+    return _select_central(track, year, kind)
 
 
 def _select_central(track: str, year: int, kind: str | None = None) -> Pack:

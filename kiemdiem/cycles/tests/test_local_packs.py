@@ -1,6 +1,7 @@
 """Local rule packs: checked and stored by ``manage.py load_rule_pack``, pinned to a cycle by the
 issuing province's staff before the first rating there, read by the engine and shown in words."""
 
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from kiemdiem import rules_engine
 from kiemdiem.audit.models import LogEntry
@@ -45,7 +47,8 @@ def local(province):
 
 
 def test_the_command_checks_and_stores_a_good_file(province):
-    assert "R2025-P" in load(GOOD, "--check")
+    out = load(GOOD, "--check")
+    assert "R2025-P" in out and "chưa lưu" in out and "Đã lưu" not in out
     assert not LocalPack.objects.exists()
     out = load(GOOD)
     stored = LocalPack.objects.get()
@@ -58,6 +61,26 @@ def test_the_command_checks_and_stores_a_good_file(province):
     assert LocalPack.objects.count() == 1
     with pytest.raises(ValueError):
         stored.save()  # never edited in place
+
+
+def test_check_of_a_text_already_stored_says_checked_not_stored(province):
+    load(GOOD)
+    audit = LogEntry.objects.count()
+    out = load(GOOD, "--check")  # was: "Đã lưu …", as if --check had stored it
+    assert "Đã lưu" not in out and "đã được lưu trước đó" in out and "không lưu lại" in out
+    out = load(GOOD)  # loading it again: the stored row, said so
+    assert "Đã lưu" not in out and "Không lưu thêm gì" in out
+    assert LocalPack.objects.count() == 1 and LogEntry.objects.count() == audit
+
+
+def test_extends_given_as_a_list_is_a_clear_error_not_a_traceback(province, tmp_path):
+    text = GOOD.read_text(encoding="utf-8").replace('extends = "R2025"', 'extends = ["R2025"]')
+    for args in ((), ("--check",)):
+        with pytest.raises(CommandError) as error:  # was TypeError: unhashable type: 'list'
+            load(write(tmp_path, text), *args)
+        assert "pack.toml:3: [rules.E002]" in str(error.value)
+        assert "extends" in str(error.value)
+    assert not LocalPack.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -156,13 +179,6 @@ def test_pinning_is_refused_to_others_after_the_first_rating_and_for_another_reg
         services.cycle_pin_local_pack(cycle=older, local_pack=local, actor=None)
 
 
-def test_select_pack_takes_a_local_pack_only_over_its_own_central_pack():
-    local = rules_engine.load_pack_file(GOOD)
-    assert rules_engine.select_pack("party", 2025, local=[local]) is local
-    assert rules_engine.select_pack("party", 2021, local=[local]).id == "R2019"
-    assert rules_engine.select_pack("party", 2025).id == "R2025"
-
-
 def test_the_rules_page_reads_the_pinned_pack_in_words(client, cycle, province, local):
     pin = services.cycle_pin_local_pack(cycle=cycle, local_pack=local, actor=None)
     url = reverse("cycle-pack-rules", args=[cycle.pk, pin.pk])
@@ -200,3 +216,148 @@ def test_a_pin_form_with_no_number_is_a_message_not_a_crash(client, cycle, provi
     response = client.post(reverse("cycle-pack-pin", args=[cycle.pk]), {"local_pack": raw})
     assert response.status_code == 302
     assert not PinnedPack.objects.exclude(local_pack=None).exists()
+
+
+def minimal(pack_id, extends, issuer="P"):
+    """A local pack that changes nothing: enough to pin."""
+    return (
+        f'schema = 1\nid = "{pack_id}"\nextends = "{extends}"\nversion = "1"\n'
+        f'title_vi = "Bộ {pack_id}"\ntitle_en = "{pack_id}"\nissuer = "{issuer}"\n'
+    )
+
+
+def stored(pack_id, extends, issuer="P"):
+    return services.local_pack_load(text=minimal(pack_id, extends, issuer), actor=None)[1]
+
+
+def test_local_packs_for_different_state_kinds_are_pinned_side_by_side(province):
+    cycle = open_annual(province, 2026)  # NĐ 335 for công chức, NĐ 90 still for viên chức
+    services.cycle_pin_local_pack(cycle=cycle, local_pack=stored("ND335-P", "ND335"), actor=None)
+    # Before: refused as "already pinned" (the check compared the track only).
+    services.cycle_pin_local_pack(cycle=cycle, local_pack=stored("ND90-P", "ND90-48"), actor=None)
+    pins = list(cycle.packs.select_related("scope", "local_pack"))
+    cong_chuc = Subject(cycle=cycle, track="state", kind="cong_chuc", unit=province.agency)
+    vien_chuc = Subject(cycle=cycle, track="state", kind="vien_chuc", unit=province.agency)
+    assert engine.choose_pin(pins, cong_chuc).pack_id == "ND335-P"
+    assert engine.choose_pin(pins, vien_chuc).pack_id == "ND90-P"
+    # The same kinds again inside the scope are still refused, and nothing is added.
+    with pytest.raises(ValidationError, match="ND90-P"):
+        services.cycle_pin_local_pack(
+            cycle=cycle, local_pack=stored("ND90-A", "ND90-48", issuer="A"), actor=None
+        )
+    assert cycle.packs.filter(local_pack__isnull=False).count() == 2
+
+
+def test_overlap_needs_the_same_track_a_common_kind_and_nested_scopes(province):
+    pin = PinnedPack(
+        track="state", subject_kinds=["cong_chuc", "cong_chuc_leader"], scope=province.commune_a
+    )
+    assert services.overlaps(pin, track="state", kinds=["cong_chuc"], scope=province.province)
+    assert services.overlaps(pin, track="state", kinds=["cong_chuc"], scope=province.cell_a1)
+    assert not services.overlaps(pin, track="state", kinds=["vien_chuc"], scope=province.commune_a)
+    assert not services.overlaps(pin, track="party", kinds=["cong_chuc"], scope=province.commune_a)
+    assert not services.overlaps(pin, track="state", kinds=["cong_chuc"], scope=province.commune_b)
+
+
+def test_choose_pin_is_the_same_whatever_the_order_narrowest_then_latest(province):
+    binh = Subject(track="party", kind=SubjectKind.PARTY_MEMBER, unit=province.cell_a1)
+    central = PinnedPack(pk=1, track="party", pack_id="R2025", subject_kinds=["party_member"])
+    day = timezone.now()
+
+    def local(pk, scope, minutes):
+        return PinnedPack(
+            pk=pk,
+            track="party",
+            pack_id=f"L{pk}",
+            local_pack_id=pk,
+            scope=scope,
+            subject_kinds=["party_member"],
+            pinned_at=day + timedelta(minutes=minutes),
+        )
+
+    earlier, later = local(2, province.commune_a, 0), local(3, province.commune_a, 5)
+    province_wide = local(4, province.province, 10)
+    for pins in (
+        [central, earlier, later, province_wide],
+        [province_wide, later, earlier, central],
+    ):
+        assert engine.choose_pin(pins, binh) is later  # before: the first of the two in the list
+    dung = Subject(track="party", kind=SubjectKind.PARTY_MEMBER, unit=province.cell_b1)
+    assert engine.choose_pin([central, earlier, later, province_wide], dung) is province_wide
+    assert engine.choose_pin([earlier, central], dung) is central
+
+
+def test_pinnable_packs_are_found_in_one_query_whatever_their_number(
+    province, django_assert_max_num_queries
+):
+    from kiemdiem.accounts.models import User
+    from kiemdiem.cycles.views import pinnable_local_packs
+    from kiemdiem.orgtree import services as tree
+
+    other = tree.unit_create(
+        code="Q",
+        name="Đảng bộ tỉnh Khác",
+        kind="dang_bo_tinh",
+        parent=None,
+        valid_from=province.province.valid_from,
+        actor=None,
+    )
+    units = {
+        "P": province.province,
+        "A": province.commune_a,
+        "B": province.commune_b,
+        "A1": province.cell_a1,
+        "Q": other,
+    }
+    for code, unit in units.items():
+        for i in range(8):
+            LocalPack.objects.create(
+                pack_id=f"{code}-{i}",
+                version="1",
+                extends="R2025",
+                title=code,
+                issuer=unit,
+                text="",
+                content_hash=f"{code}-{i}",
+            )
+    cycle = open_annual(province, 2025)  # opened at P
+    commune = cycles_open_at(province, province.commune_a)
+
+    def codes(username, of):
+        user = User.objects.get(username=username)  # a fresh user: no cached grants
+        with django_assert_max_num_queries(2):  # the grants, then the packs
+            found = pinnable_local_packs(user, of)
+        return sorted({lp.issuer.code for lp in found}), len(found)
+
+    assert codes("staff_p", cycle) == (["A", "A1", "B", "P"], 32)
+    assert codes("staff_a", cycle) == (["A", "A1"], 16)
+    assert codes("nogrant", cycle) == ([], 0)
+    # A cycle opened at A: P's packs apply to all of it, B's nowhere in it.
+    assert codes("staff_p", commune) == (["A", "A1", "P"], 24)
+    PinnedPack.objects.create(
+        cycle=cycle,
+        track="party",
+        pack_id="A-0",
+        pack_version="1",
+        pack_hash="A-0",
+        local_pack=LocalPack.objects.get(pack_id="A-0"),
+        scope=province.commune_a,
+    )
+    assert codes("staff_a", cycle) == (["A", "A1"], 15)  # a pinned pack is not offered again
+
+
+def cycles_open_at(province, root):
+    from kiemdiem.cycles import services as cycle_services
+    from kiemdiem.testing import annual_stages
+
+    return cycle_services.cycle_open(
+        code="KD2025A",
+        name="Kiểm điểm năm 2025 (xã)",
+        kind="annual",
+        year=2025,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        root=root,
+        stages=annual_stages(2025),
+        actor=None,
+    )

@@ -291,6 +291,69 @@ def test_local_unknown_base(tmp_path):
     ).code == ("rules.E020")
 
 
+def test_local_extends_must_be_a_pack_id_not_a_list():
+    data = tomllib.loads(LOCAL_OK.replace('extends = "R2025"', 'extends = ["R2025"]'))
+    with pytest.raises(PackError) as err:  # was TypeError: unhashable type: 'list'
+        loads_pack(data)
+    assert err.value.code == "rules.E002"
+    assert "'extends' must be a string" in err.value.message("en")
+
+
+WRONG_TYPES = [["R2025"], [{"a": 1}], {"a": 1}, 5, 1.5, True, "x"]
+
+
+def _wrong_typed(data: dict) -> list[tuple[str, dict]]:
+    """``data`` with one value replaced by a value of a wrong type, for every top-level key,
+    every key of the first kind and of its first rule (where a pack reads a type)."""
+    out = []
+    for key in data:
+        for wrong in WRONG_TYPES:
+            changed = copy.deepcopy(data)
+            changed[key] = wrong
+            out.append((f"{key}={wrong!r}", changed))
+    kind = next(iter(data["kinds"]))
+    spec = data["kinds"][kind]
+    for key in [*spec, "base", "pool", "periods", "rank_by", "rules", "criteria"]:
+        for wrong in WRONG_TYPES:
+            changed = copy.deepcopy(data)
+            changed["kinds"][kind][key] = wrong
+            out.append((f"kinds.{kind}.{key}={wrong!r}", changed))
+    for key in spec.get("rules", [{}])[0]:
+        for wrong in WRONG_TYPES:
+            changed = copy.deepcopy(data)
+            changed["kinds"][kind]["rules"][0][key] = wrong
+            out.append((f"kinds.{kind}.rules[0].{key}={wrong!r}", changed))
+    return out
+
+
+@pytest.mark.parametrize("which", ["local", "central"])
+def test_a_value_of_the_wrong_type_is_a_pack_error_never_a_traceback(which):
+    data = tomllib.loads(LOCAL_OK) if which == "local" else raw("R2025")
+    crashed = []
+    for label, changed in _wrong_typed(data):
+        try:
+            loads_pack(changed)
+        except PackError:
+            pass
+        except Exception as error:  # noqa: BLE001 - collected and shown
+            crashed.append(f"{label}: {type(error).__name__}: {error}")
+    assert crashed == []
+
+
+def test_pack_text_turns_an_unforeseen_type_error_into_a_pack_error(monkeypatch):
+    from kiemdiem.rules_engine import loads_pack_text
+    from kiemdiem.rules_engine import pack as pack_module
+
+    def broken(base, local):
+        raise TypeError("unhashable type: 'dict'")
+
+    monkeypatch.setattr(pack_module, "merge_local", broken)
+    with pytest.raises(PackError) as err:
+        loads_pack_text(LOCAL_OK, path="local.toml")
+    assert err.value.code == "rules.E002"
+    assert "local.toml" in err.value.message("en") and "wrong type" in err.value.message("en")
+
+
 def test_local_criteria_added_to_r2019(tmp_path):
     text = """
 schema = 1

@@ -1,9 +1,11 @@
-"""``manage.py load_rule_pack FILE [--check]``: check a local rule pack and store it."""
+"""``manage.py load_rule_pack FILE [--check]``: check a local rule pack and store it (with
+``--check`` nothing is stored, and the output says so)."""
 
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
@@ -42,7 +44,7 @@ class Command(BaseCommand):
                 % {"file": name, "pos": error.start + 1}
             ) from None
         try:
-            pack, stored = services.local_pack_load(
+            pack, stored, created = services.local_pack_load(
                 text=text, file_name=name, check_only=options["check"], actor=None
             )
         except rules_engine.PackError as error:
@@ -58,16 +60,29 @@ class Command(BaseCommand):
             "hash": pack.hash,
             "rules": pack.rule_count(),
         }
-        if stored is None:
-            self.stdout.write(
-                _("%(pack)s %(version)s (extends %(base)s) is valid: %(rules)d rules, %(hash)s.")
-                % info
+        if created:
+            message = _(
+                "%(pack)s %(version)s (extends %(base)s) stored: %(rules)d rules, %(hash)s."
+            )
+        elif stored is not None:
+            info["loaded"] = localtime(stored.loaded_at).strftime("%Y-%m-%d %H:%M")
+            message = (
+                _(
+                    "%(pack)s %(version)s (extends %(base)s) is valid and already stored "
+                    "(loaded %(loaded)s): %(rules)d rules, %(hash)s. Checked, not stored again."
+                )
+                if options["check"]
+                else _(
+                    "%(pack)s %(version)s (extends %(base)s) is already stored (loaded "
+                    "%(loaded)s): %(rules)d rules, %(hash)s. Nothing new stored."
+                )
             )
         else:
-            self.stdout.write(
-                _("%(pack)s %(version)s (extends %(base)s) stored: %(rules)d rules, %(hash)s.")
-                % info
+            message = _(
+                "%(pack)s %(version)s (extends %(base)s) is valid: %(rules)d rules, %(hash)s. "
+                "Checked, not stored."
             )
+        self.stdout.write(message % info)
 
 
 def _lang() -> str:
