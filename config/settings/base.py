@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "kiemdiem.reviews",
     "kiemdiem.notifications",
     "kiemdiem.jobs",
+    "kiemdiem.register",
+    "kiemdiem.decisions",
+    "kiemdiem.remediation",
     "kiemdiem.web",
 ]
 
@@ -299,6 +302,9 @@ LOGGING = {
 IMPORTS_MAX_UPLOAD_BYTES = env("IMPORTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, cast=int)
 # No upload larger than any form takes is stored, even for a moment (kiemdiem/common/uploads.py).
 UPLOAD_MAX_BYTES = IMPORTS_MAX_UPLOAD_BYTES
+# Documents attached to records (common/attachments.py): size of one file, files per record.
+ATTACHMENT_MAX_BYTES = env("KIEMDIEM_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, cast=int)
+ATTACHMENT_MAX_FILES = env("KIEMDIEM_ATTACHMENT_MAX_FILES", 10, cast=int)
 FILE_UPLOAD_HANDLERS = [
     "kiemdiem.common.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

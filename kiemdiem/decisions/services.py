@@ -1,0 +1,249 @@
+"""Writes about decisions: propose, decide, decide again, re-open (docs/decisions.md).
+
+Every write is keyword-only, checks ``decisions.policies`` for its ``actor``, locks in the
+documented order — cycle (``FOR KEY SHARE``, ``cycles.services.hold_open``), then the quota
+pool rows it consumes (``FOR UPDATE``, by id), then the subject (``FOR NO KEY UPDATE``), then
+its decision — validates, writes the decision, a ``DecisionEvent`` and the subject's copy of
+the tier, and the audit line, in one transaction.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiemdiem.audit.services import log_action
+from kiemdiem.common.vietnamese import nfc_text
+from kiemdiem.cycles import hooks
+from kiemdiem.cycles.models import Subject, SubjectStatus, TierChoice
+from kiemdiem.cycles.selectors import prerequisites
+from kiemdiem.cycles.services import hold_open
+from kiemdiem.decisions import policies
+from kiemdiem.decisions.models import Decision, DecisionEvent, DecisionState
+
+MAX_REASON = 5_000
+
+
+def _clean_tier(tier: str, field: str = "tier") -> str:
+    if tier not in TierChoice.values:
+        raise ValidationError({field: _("Choose one of the four tiers.")})
+    return tier
+
+
+def _clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
+    text = nfc_text(reason or "").strip()
+    if required and not text:
+        raise ValidationError({field: _("Write the reason.")})
+    if len(text) > MAX_REASON:
+        raise ValidationError(
+            {field: _("At most %(limit)s characters.") % {"limit": f"{MAX_REASON:,}"}}
+        )
+    return text
+
+
+def _locked(subject: Subject) -> tuple[Subject, Decision]:
+    """The subject and its decision, locked (after the cycle: ``hold_open`` first)."""
+    subject = (
+        Subject.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("unit", "cycle", "person")
+        .get(pk=subject.pk)
+    )
+    decision, _created = Decision.objects.select_for_update().get_or_create(
+        subject=subject, defaults={"state": DecisionState.PROPOSED}
+    )
+    return subject, decision
+
+
+def _check_revision(decision: Decision, revision: int | None) -> None:
+    if revision is not None and revision != decision.revision:
+        raise ValidationError(
+            _("Someone changed this decision after your page was opened; reload the page.")
+        )
+
+
+def _event(decision: Decision, state: str, *, actor, tier: str = "", reason: str = "", **data):
+    decision.revision += 1
+    return DecisionEvent.objects.create(
+        decision=decision,
+        state=state,
+        tier=tier,
+        reason=reason,
+        data=data,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=timezone.now(),
+    )
+
+
+def _check_order(subject: Subject) -> None:
+    """Everything this subject waits for is decided (or out of the rating), and the checks
+    the apps register hold (a self-review with a form is submitted)."""
+    waiting = [
+        s
+        for s in prerequisites(subject).select_related("person", "unit")
+        if s.status == SubjectStatus.PENDING
+    ]
+    if waiting:
+        names = "; ".join(
+            f"{s.person.full_name + ' — ' if s.person_id else ''}{s.get_kind_display()}, {s.unit.name}"
+            for s in waiting
+        )
+        raise ValidationError(
+            _("Rate these first, as the rules require: %(names)s.") % {"names": names}
+        )
+    hooks.check_rating(subject)
+
+
+def _copy_to_subject(subject: Subject, decision: Decision, actor) -> None:
+    """The subject's tier is a copy of the latest decided tier (board, counts, reports)."""
+    subject.tier = decision.tier
+    subject.status = SubjectStatus.RATED
+    subject.rating_note = decision.reason
+    subject.rated_at = decision.decided_at
+    subject.rated_by = actor if getattr(actor, "pk", None) else None
+    subject.save(update_fields=["tier", "status", "rating_note", "rated_at", "rated_by"])
+
+
+@transaction.atomic
+def propose(*, subject: Subject, tier: str, reason: str = "", actor, revision=None) -> Decision:
+    """The advisory body's proposed tier for a subject not yet decided."""
+    policies.check(policies.DecisionPolicy(actor, subject).may_propose)
+    tier = _clean_tier(tier, "proposed_tier")
+    reason = _clean_reason(reason, required=False, field="proposed_reason")
+    hold_open(subject_id=subject.pk)
+    subject, decision = _locked(subject)
+    _check_revision(decision, revision)
+    if subject.status == SubjectStatus.NOT_RATED:
+        raise ValidationError(_("This subject is not rated in this cycle."))
+    if decision.holds_tier:
+        raise ValidationError(_("This subject has already been decided."))
+    before = decision.proposed_tier
+    decision.proposed_tier, decision.proposed_reason = tier, reason
+    decision.proposed_at, decision.proposed_by = (
+        timezone.now(),
+        actor if getattr(actor, "pk", None) else None,
+    )
+    if decision.state != DecisionState.CONTESTED:
+        decision.state = DecisionState.PROPOSED
+    _event(decision, DecisionState.PROPOSED, actor=actor, tier=tier, reason=reason)
+    decision.save()
+    log_action(
+        "decision.proposed",
+        actor=actor,
+        target=subject,
+        unit=subject.unit,
+        data={"proposed_tier": [before, tier], "reason": reason},
+    )
+    return decision
+
+
+def decide_locked(
+    subject: Subject,
+    decision: Decision,
+    *,
+    tier: str,
+    reason: str,
+    actor,
+    override_reason: str = "",
+    overrides: list | None = None,
+) -> Decision:
+    """Record a decision on a subject already locked with its decision (``_locked``), the
+    order checked. For the screen's finalize, which locks its pools first."""
+    if subject.status == SubjectStatus.NOT_RATED:
+        raise ValidationError(_("This subject is not rated in this cycle."))
+    again = decision.state == DecisionState.CONTESTED
+    if decision.holds_tier:
+        raise ValidationError(
+            _(
+                "This subject has already been decided; a correction is a new decision with "
+                "its reason (Decide again)."
+            )
+        )
+    if not again:
+        _check_order(subject)
+    state = DecisionState.REDECIDED if again else DecisionState.DECIDED
+    before = decision.tier
+    decision.tier, decision.reason = tier, reason
+    decision.decided_at = timezone.now()
+    decision.decided_by = actor if getattr(actor, "pk", None) else None
+    decision.override_reason = override_reason
+    decision.overrides = list(overrides or [])
+    decision.state = state
+    _event(
+        decision,
+        state,
+        actor=actor,
+        tier=tier,
+        reason=reason,
+        override_reason=override_reason,
+        overrides=decision.overrides,
+    )
+    decision.save()
+    _copy_to_subject(subject, decision, actor)
+    data = {"tier": [before, tier], "reason": reason}
+    if override_reason:
+        data["override_reason"] = override_reason
+    log_action(
+        "decision.redecided" if again else "decision.decided",
+        actor=actor,
+        target=subject,
+        unit=subject.unit,
+        data=data,
+    )
+    return decision
+
+
+@transaction.atomic
+def decide(
+    *,
+    subject: Subject,
+    tier: str,
+    reason: str = "",
+    actor,
+    revision=None,
+) -> Decision:
+    """The competent level's decision on one subject, in the order the rules require. A
+    subject re-opened (a complaint, a later finding) is decided again, with a reason, even in
+    a closed cycle. Quotas and caps over a whole screen are checked by ``screen.finalize``."""
+    policies.check(policies.DecisionPolicy(actor, subject).may_decide)
+    tier = _clean_tier(tier)
+    contested = Decision.objects.filter(subject=subject, state=DecisionState.CONTESTED).exists()
+    reason = _clean_reason(reason, required=contested)
+    if not contested:
+        hold_open(subject_id=subject.pk)
+    subject, decision = _locked(subject)
+    _check_revision(decision, revision)
+    return decide_locked(subject, decision, tier=tier, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def reopen(*, subject: Subject, reason: str, actor, source: str = "", revision=None) -> Decision:
+    """Re-open a decided rating (a correction, a complaint taken up, a register entry found
+    for its year): the tier stays in force until it is decided again, with the reason shown.
+    Needs the competent level, or the system (``actor=None``) for a later finding."""
+    policies.check(policies.DecisionPolicy(actor, subject).may_decide)
+    reason = _clean_reason(reason, required=True)
+    subject, decision = _locked(subject)
+    _check_revision(decision, revision)
+    if not decision.holds_tier:
+        raise ValidationError(_("Only a decided rating can be re-opened."))
+    decision.state = DecisionState.CONTESTED
+    decision.reopened_reason = reason
+    _event(
+        decision,
+        DecisionState.CONTESTED,
+        actor=actor,
+        tier=decision.tier,
+        reason=reason,
+        source=source,
+    )
+    decision.save()
+    log_action(
+        "decision.reopened",
+        actor=actor,
+        target=subject,
+        unit=subject.unit,
+        data={"reason": reason, "source": source},
+    )
+    return decision

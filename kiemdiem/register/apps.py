@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterConfig(AppConfig):
+    """The register of discipline decisions, conclusions and findings: the source of the
+    engine's adverse facts for a rated year (docs/decisions.md)."""
+
+    name = "kiemdiem.register"
+    label = "register"
+    verbose_name = _("Register of discipline and conclusions")
