@@ -184,13 +184,10 @@ def decide_locked(
     data = {"tier": [before, tier], "reason": reason}
     if override_reason:
         data["override_reason"] = override_reason
-    log_action(
-        "decision.redecided" if again else "decision.decided",
-        actor=actor,
-        target=subject,
-        unit=subject.unit,
-        data=data,
-    )
+    if again:
+        log_action("decision.redecided", actor=actor, target=subject, unit=subject.unit, data=data)
+    else:
+        log_action("decision.decided", actor=actor, target=subject, unit=subject.unit, data=data)
     return decision
 
 

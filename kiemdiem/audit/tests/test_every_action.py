@@ -22,6 +22,7 @@ from kiemdiem.cycles import places, subjects
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import LocalPack, Plan, Subject, SubjectKind
 from kiemdiem.cycles.services import StageWindow
+from kiemdiem.decisions import services as decisions
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
 from kiemdiem.orgtree import services as tree
 from kiemdiem.people import restructure
@@ -151,11 +152,12 @@ def _one_of_everything(province):
     _submitted(cell)
     # The cell's tier reads its members': Bình's amended review is submitted and rated first.
     reviews.review_submit(review=review, actor=None)
-    cycles.subject_rate(
-        subject=of(binh, kind=SubjectKind.PARTY_MEMBER),
-        tier="HTTNV",
-        actor=province.users["decider"],
-    )
+    # a proposal, a decision, a re-opening and a decision again
+    binh_subject = of(binh, kind=SubjectKind.PARTY_MEMBER)
+    decisions.propose(subject=binh_subject, tier="HTXSNV", reason="Nổi bật", actor=staff_a)
+    decisions.decide(subject=binh_subject, tier="HTTNV", actor=province.users["decider"])
+    decisions.reopen(subject=binh_subject, reason="Quyết định kỷ luật", actor=None)
+    decisions.decide(subject=binh_subject, tier="HTTNV", reason="Giữ nguyên", actor=None)
     cycles.subject_rate(subject=cell, tier="HTTNV", note="Đạt", actor=province.users["decider"])
     quarter = cycles.cycle_open(
         code="Q2",
