@@ -12,6 +12,7 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles import readings
 from kiemdiem.cycles.models import (
+    OUT_OF_RATING,
     STATE_LEADER_KINDS,
     Plan,
     ReviewCycle,
@@ -53,7 +54,7 @@ def subject_counts(user, cycle: ReviewCycle) -> dict:
     rows = subject_list(user, cycle).values("kind").annotate(n=Count("id")).order_by("kind")
     return {
         "by_kind": [(SubjectKind(r["kind"]).label, r["n"]) for r in rows],
-        "not_rated": subject_list(user, cycle).filter(status=SubjectStatus.NOT_RATED).count(),
+        "not_rated": subject_list(user, cycle).filter(status__in=OUT_OF_RATING).count(),
     }
 
 

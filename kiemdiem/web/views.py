@@ -11,6 +11,7 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common.views import paginate, query_id, render_page
+from kiemdiem.decisions.selectors import queue
 from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.orgtree.policies import top_units
 from kiemdiem.orgtree.selectors import unit_get, unit_list
@@ -33,6 +34,8 @@ def home(request):
         "cell_count": units.filter(kind__in=CELL_KINDS).count(),
         "people_count": people_count(user),
         "member_count": member_count(user),
+        # What waits for this decider, by unit, without drilling down the tree.
+        "queue": queue(user),
     }
     return render_page(request, "home.html", context)
 

@@ -7,9 +7,9 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from kiemdiem.cycles import services as cycle_services
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
+from kiemdiem.decisions import services as decisions
 from kiemdiem.reviews import services as review_services
 from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import open_annual, written
@@ -131,7 +131,7 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     review_services.review_submit(
         review=review, content=written(binh), proposed_tier="HTTNV", actor=None
     )
-    cycle_services.subject_rate(subject=binh, tier="HTTNV", actor=None)
+    decisions.decide(subject=binh, tier="HTTNV", actor=None)
 
     sign_in(page, "decider")
     page.goto(page.base_url + f"/reviews/subjects/{head.pk}/")
