@@ -52,7 +52,8 @@ class DecisionEventSerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.ModelSerializer):
     subject = serializers.IntegerField(source="subject_id", read_only=True)
-    state = EnumField(DecisionState, name="DecisionState", read_only=True)
+    # Blank before anything is proposed or decided.
+    state = EnumField(DecisionState, name="DecisionState", read_only=True, allow_blank=True)
     state_label = ChoiceLabel(DecisionState, source="state")
     proposed_tier = Text(read_only=True)
     tier = Text(read_only=True)

@@ -52,9 +52,23 @@ def _locked(subject: Subject) -> tuple[Subject, Decision]:
         .get(pk=subject.pk)
     )
     decision, _created = Decision.objects.select_for_update().get_or_create(
-        subject=subject, defaults={"state": DecisionState.PROPOSED}
+        subject=subject, defaults=_legacy_defaults(subject)
     )
     return subject, decision
+
+
+def _legacy_defaults(subject: Subject) -> dict:
+    """A new decision row. A subject rated before decisions existed gets its decision as it
+    stands (decided, its tier, who and when), so it can be re-opened and decided again."""
+    if subject.status != SubjectStatus.RATED:
+        return {"state": DecisionState.PROPOSED}
+    return {
+        "state": DecisionState.DECIDED,
+        "tier": subject.tier,
+        "reason": subject.rating_note,
+        "decided_at": subject.rated_at,
+        "decided_by": subject.rated_by,
+    }
 
 
 class StaleDecision(ValidationError):

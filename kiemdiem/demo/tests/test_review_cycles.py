@@ -307,6 +307,7 @@ def test_review_fast_path_writes_what_the_services_write(small):
     statuses = Counter(row[2] for row in fast["reviews"])
     assert statuses["submitted"] and len(fast["versions"]) > len(fast["reviews"]) / 2
     assert any(row[-2] for row in fast["subjects"])  # rated
+    assert fast["decisions"] and all(row[1] == "decided" for row in fast["decisions"])
 
 
 PACK_KINDS = {
