@@ -27,6 +27,7 @@ from kiemdiem.decisions.models import DecisionState
 from kiemdiem.decisions.policies import DecisionPolicy
 from kiemdiem.orgtree.selectors import unit_get
 from kiemdiem.people.selectors import person_get
+from kiemdiem.reviews.models import SelfReview
 
 
 def _subject(user, pk) -> Subject:
@@ -62,6 +63,7 @@ def subject_decision(request, subject_pk):
         "decision": decision,
         "revision": decision.revision if decision else 0,
         "history": selectors.history(subject),
+        "review": SelfReview.objects.filter(subject=subject).first(),
         "waits_for": list(prerequisites(subject).select_related("person", "unit"))
         if may_decide and pending
         else [],
@@ -72,7 +74,8 @@ def subject_decision(request, subject_pk):
         "contested": contested,
         "tiers": TierChoice.choices,
     }
-    return render_page(request, "decisions/subject.html", context)
+    # The review page loads the history alone (htmx): reviews sits below decisions.
+    return render_page(request, "decisions/subject.html", context, partial="history")
 
 
 def _write(request, subject: Subject, write, success: str):

@@ -192,3 +192,23 @@ def test_carry_over_on_the_page_then_the_cycle_closes(client, cycle, province):
     assert reverse("decision-decide", args=[binh.pk]) not in page.text
     with pytest.raises(ValidationError, match="không thể thay đổi|đã kết thúc|closed"):
         services.decide(subject=binh, tier="HTTNV", actor=None)
+
+
+def test_the_member_reads_her_decision_history_from_her_review_page(client, cycle, province):
+    binh = _member(cycle, province, "binh")
+    _submit(binh)
+    services.decide(
+        subject=binh, tier="HTTNV", reason="Theo tỷ lệ", actor=province.users["decider"]
+    )
+    client.force_login(province.users["member"])  # Bình
+    review_page = client.get(reverse("review-edit", args=[binh.pk]))
+    url = reverse("decision-subject", args=[binh.pk])
+    assert f'hx-get="{url}"' in review_page.text
+    assert reverse("decision-decide", args=[binh.pk]) not in review_page.text
+    history = client.get(url, HTTP_HX_REQUEST="true")
+    assert "<html" not in history.text and "Lịch sử quyết định" in history.text
+    assert "Theo tỷ lệ" in history.text and "decider" in history.text
+    # her page offers her nothing to decide or propose
+    page = client.get(url)
+    assert reverse("decision-decide", args=[binh.pk]) not in page.text
+    assert reverse("decision-propose", args=[binh.pk]) not in page.text
