@@ -22,7 +22,7 @@ from kiemdiem.api.base import (
     require_open,
     require_somewhere,
 )
-from kiemdiem.api.decisions import DecisionRoutes
+from kiemdiem.api.decisions import DecisionRoutes, ProposalRoutes
 from kiemdiem.api.enums import EnumField
 from kiemdiem.api.fields import (
     MAX_COMMENT,
@@ -341,7 +341,7 @@ def _cycle_queryset() -> QuerySet:
         responses={201: CycleSerializer, **WRITE_ERRORS},
     ),
 )
-class CycleViewSet(ApiViewSet):
+class CycleViewSet(ProposalRoutes, ApiViewSet):
     queryset = ReviewCycle.objects.none()
     serializer_class = CycleSerializer
 

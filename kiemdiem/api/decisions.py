@@ -10,6 +10,7 @@ calls one service. Send ``revision`` (the decision's, as read): a decision chang
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -22,9 +23,10 @@ from kiemdiem.api.exceptions import DETAIL_SCHEMA
 from kiemdiem.api.fields import MAX_COMMENT, ChoiceLabel, Text, WholeNumber
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import Subject, TierChoice
-from kiemdiem.decisions import services
+from kiemdiem.decisions import selectors, services
 from kiemdiem.decisions.models import Decision, DecisionEvent, DecisionState
 from kiemdiem.decisions.policies import DecisionPolicy
+from kiemdiem.orgtree.selectors import unit_visible
 
 
 class DecisionEventSerializer(serializers.ModelSerializer):
@@ -115,6 +117,47 @@ class ReopenSerializer(serializers.Serializer):
     revision = RevisionField()
 
 
+class ProposalQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("A unit id: its subjects, and the units directly under it."),
+    )
+
+
+class ProposalRowSerializer(serializers.Serializer):
+    subject = serializers.IntegerField(source="subject.pk")
+    name = serializers.SerializerMethodField()
+    kind = Text(source="subject.kind")
+    unit = serializers.IntegerField(source="subject.unit_id")
+    status = Text(source="subject.status")
+    self_proposed_tier = Text(source="self_proposed")
+    engine_tier = Text()
+    engine_lines = serializers.ListField(child=serializers.CharField())
+    state_tier = serializers.SerializerMethodField()
+    meeting_vote = serializers.CharField(
+        allow_null=True, help_text=_("The meeting's vote and opinions: not recorded yet.")
+    )
+    proposed_tier = serializers.SerializerMethodField()
+    proposed_reason = serializers.SerializerMethodField()
+    tier = Text(source="subject.tier")
+    revision = serializers.IntegerField()
+    may_propose = serializers.BooleanField()
+
+    def get_name(self, row) -> str:
+        subject = row.subject
+        return subject.person.full_name if subject.person_id else subject.unit.name
+
+    def get_state_tier(self, row) -> str:
+        return row.state_subject.tier if row.state_subject else ""
+
+    def get_proposed_tier(self, row) -> str:
+        return row.decision.proposed_tier if row.decision else ""
+
+    def get_proposed_reason(self, row) -> str:
+        return row.decision.proposed_reason if row.decision else ""
+
+
 class CarryOverSerializer(serializers.Serializer):
     reason = Text(max_length=255)
 
@@ -123,6 +166,29 @@ E409 = OpenApiResponse(
     DETAIL_SCHEMA, description=_("The decision changed after `revision`; nothing changed.")
 )
 DECISION_WRITE = {200: DecisionSerializer, 409: E409, **WRITE_ERRORS}
+
+
+# The proposals of a unit, ``/cycles/{id}/proposals/?unit=``: a part of ``api.cycles.
+# CycleViewSet`` (``_cycle()``: the cycle in the URL, through the door). (No docstring.)
+class ProposalRoutes:
+    @extend_schema(
+        summary="The proposals page of a unit",
+        description="For the advisory body: one row per subject reviewed in the unit (and per "
+        "unit directly under it): the self-proposed tier, the rules' tier and why, the same "
+        "person's state tier, the meeting's vote (null until recorded), the proposal, and "
+        "whether the caller may propose (`POST /subjects/{id}/decision/propose/`).",
+        parameters=[ProposalQuerySerializer],
+        responses={200: ProposalRowSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def proposals(self, request, pk=None):
+        cycle = self._cycle()
+        params = self.parse_query(ProposalQuerySerializer)
+        unit = unit_visible(request.user, params["unit"])
+        if unit is None:
+            raise Http404
+        rows = selectors.proposal_rows(request.user, cycle, unit)
+        return self.paginated(rows, ProposalRowSerializer)
 
 
 # The routes of a subject's decision, ``/subjects/{id}/decision/…``: a part of

@@ -7,17 +7,16 @@ them), never one per subject.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.board import DECISION, Dues
 from kiemdiem.cycles.models import CycleStatus, ReviewCycle, Subject, SubjectStatus, Track
 from kiemdiem.cycles.policies import subjects_to_rate
-from kiemdiem.cycles.selectors import CycleIndex
+from kiemdiem.cycles.selectors import waiting_q
 from kiemdiem.decisions.models import Decision, DecisionEvent
 from kiemdiem.decisions.policies import proposable_ids
 from kiemdiem.orgtree.models import Unit
@@ -126,29 +125,22 @@ class QueueGroup:
 def queue(user) -> list[QueueGroup]:
     """What waits for ``user`` to decide, by cycle and unit: the subjects they may decide
     (``subjects_to_rate``), still pending in an open cycle, with everything they wait for
-    decided (or out of the rating). The order of the ratings is read per cycle in one query
-    (``CycleIndex``, the same rules as ``prerequisites``), the deadlines from the governing
-    plans (``Dues``: the ``decision`` stage of the nearest plan at or above the unit)."""
-    candidates = list(
+    decided or out of the rating (``cycles.selectors.waiting_q``: the rules of
+    ``prerequisites`` as one condition), counted in one query; the deadlines from the governing
+    plans (``Dues``: the ``decision`` stage of the nearest plan at or above the unit, one query
+    per cycle). Soonest deadline first."""
+    counts = list(
         subjects_to_rate(user)
         .filter(status=SubjectStatus.PENDING, cycle__status=CycleStatus.OPEN)
-        .values_list("pk", "cycle_id", "unit_id")
+        .exclude(waiting_q())
+        .values_list("cycle_id", "unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    if not candidates:
-        return []
-    by_cycle: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pk, cycle_id, unit_id in candidates:
-        by_cycle[cycle_id].append((pk, unit_id))
-    counts: dict[tuple[int, int], int] = defaultdict(int)
-    for cycle_id, rows in by_cycle.items():
-        index = CycleIndex(cycle_id)
-        for pk, unit_id in rows:
-            if not index.waiting(pk):
-                counts[(cycle_id, unit_id)] += 1
     if not counts:
         return []
-    cycles = ReviewCycle.objects.in_bulk({c for c, _u in counts})
-    units = Unit.objects.in_bulk({u for _c, u in counts})
+    cycles = ReviewCycle.objects.in_bulk({c for c, _u, _n in counts})
+    units = Unit.objects.in_bulk({u for _c, u, _n in counts})
     dues = {pk: Dues(cycle) for pk, cycle in cycles.items()}
     groups = [
         QueueGroup(
@@ -157,7 +149,7 @@ def queue(user) -> list[QueueGroup]:
             count=n,
             due=dues[c].due(units[u].path, DECISION),
         )
-        for (c, u), n in counts.items()
+        for c, u, n in counts
     ]
     far = datetime.date.max
     groups.sort(key=lambda g: (g.due or far, g.unit.path, g.cycle.pk))

@@ -482,6 +482,7 @@ def test_the_schema_has_the_cycle_and_review_endpoints(db):
         "/api/subjects/{id}/review/link/": {"post"},
         "/api/subjects/{id}/review/versions/": {"get"},
         "/api/subjects/{id}/decision/": {"get"},
+        "/api/cycles/{id}/proposals/": {"get"},
         "/api/subjects/{id}/decision/propose/": {"post"},
         "/api/subjects/{id}/decision/decide/": {"post"},
         "/api/subjects/{id}/decision/reopen/": {"post"},

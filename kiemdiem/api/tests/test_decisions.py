@@ -127,3 +127,24 @@ def test_carry_over_lets_the_cycle_close(client_for, province, cycle):
     assert decider.post(
         f"/api/subjects/{subject.pk}/decision/propose/", {"tier": "HTTNV"}, format="json"
     ).status_code in (400, 403)
+
+
+def test_the_proposals_of_a_unit(client_for, province, cycle):
+    dung = Subject.objects.get(cycle=cycle, person=province.members["dung"])
+    _submitted(dung, "HTXSNV")
+    staff = client_for("staff_b")
+    staff.post(
+        f"/api/subjects/{dung.pk}/decision/propose/",
+        {"tier": "HTTNV", "reason": "Theo tỷ lệ"},
+        format="json",
+    )
+    url = f"/api/cycles/{cycle.pk}/proposals/?unit={province.cell_b1.pk}"
+    rows = staff.get(url).json()["results"]
+    row = next(r for r in rows if r["subject"] == dung.pk)
+    assert (row["self_proposed_tier"], row["proposed_tier"], row["proposed_reason"]) == (
+        "HTXSNV",
+        "HTTNV",
+        "Theo tỷ lệ",
+    )
+    assert row["meeting_vote"] is None and row["may_propose"] and row["revision"] == 1
+    assert staff.get(f"/api/cycles/{cycle.pk}/proposals/").status_code == 400  # unit required

@@ -212,3 +212,15 @@ def test_the_member_reads_her_decision_history_from_her_review_page(client, cycl
     page = client.get(url)
     assert reverse("decision-decide", args=[binh.pk]) not in page.text
     assert reverse("decision-propose", args=[binh.pk]) not in page.text
+
+
+def test_a_long_queue_shows_the_soonest_and_sums_up_the_rest(client, cycle, province, monkeypatch):
+    from kiemdiem.web import views
+
+    monkeypatch.setattr(views, "QUEUE_SHOWN", 1)
+    client.force_login(province.users["decider"])
+    page = client.get(reverse("home"))
+    groups = selectors.queue(province.users["decider"])
+    assert len(groups) > 1
+    assert page.text.count("Mở màn hình quyết định") == 1
+    assert f"Còn {len(groups) - 1} đơn vị chưa liệt kê" in page.text
