@@ -600,7 +600,9 @@ class SubjectViewSet(SelfReviewRoutes, DecisionRoutes, ApiViewSet):
         summary="Record the tier the competent level decided",
         description="For those who decide ratings on the subject's unit (on the state track, "
         "also the agency's head for its staff). In the order the rules require: while a "
-        "subject in `waits_for` is still pending, the rating is refused (400, naming them).",
+        "subject in `waits_for` is still pending, the rating is refused (400, naming them). "
+        "Kept for existing clients: the same as `POST /subjects/{id}/decision/decide/` with "
+        "`note` as the reason (the decision and its history: `GET /subjects/{id}/decision/`).",
         request=SubjectRateSerializer,
         responses={200: SubjectDetailSerializer, **WRITE_ERRORS},
     )
