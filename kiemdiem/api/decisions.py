@@ -17,7 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kiemdiem.api.base import READ_ERRORS, WRITE_ERRORS, require, require_open
+from kiemdiem.api.base import E400, READ_ERRORS, WRITE_ERRORS, require, require_open
 from kiemdiem.api.enums import EnumField
 from kiemdiem.api.exceptions import DETAIL_SCHEMA
 from kiemdiem.api.fields import MAX_COMMENT, ChoiceLabel, Text, WholeNumber
@@ -128,11 +128,11 @@ class ProposalQuerySerializer(serializers.Serializer):
 class ProposalRowSerializer(serializers.Serializer):
     subject = serializers.IntegerField(source="subject.pk")
     name = serializers.SerializerMethodField()
-    kind = Text(source="subject.kind")
+    kind = serializers.CharField(source="subject.kind")
     unit = serializers.IntegerField(source="subject.unit_id")
-    status = Text(source="subject.status")
-    self_proposed_tier = Text(source="self_proposed")
-    engine_tier = Text()
+    status = serializers.CharField(source="subject.status")
+    self_proposed_tier = serializers.CharField(source="self_proposed", allow_blank=True)
+    engine_tier = serializers.CharField(allow_blank=True)
     engine_lines = serializers.ListField(child=serializers.CharField())
     state_tier = serializers.SerializerMethodField()
     meeting_vote = serializers.CharField(
@@ -140,7 +140,7 @@ class ProposalRowSerializer(serializers.Serializer):
     )
     proposed_tier = serializers.SerializerMethodField()
     proposed_reason = serializers.SerializerMethodField()
-    tier = Text(source="subject.tier")
+    tier = serializers.CharField(source="subject.tier", allow_blank=True)
     revision = serializers.IntegerField()
     may_propose = serializers.BooleanField()
 
@@ -178,7 +178,7 @@ class ProposalRoutes:
         "person's state tier, the meeting's vote (null until recorded), the proposal, and "
         "whether the caller may propose (`POST /subjects/{id}/decision/propose/`).",
         parameters=[ProposalQuerySerializer],
-        responses={200: ProposalRowSerializer(many=True), **READ_ERRORS},
+        responses={200: ProposalRowSerializer(many=True), 400: E400, **READ_ERRORS},
     )
     @action(detail=True, methods=["get"])
     def proposals(self, request, pk=None):
