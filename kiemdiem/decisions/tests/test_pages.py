@@ -224,3 +224,23 @@ def test_a_long_queue_shows_the_soonest_and_sums_up_the_rest(client, cycle, prov
     assert len(groups) > 1
     assert page.text.count("Mở màn hình quyết định") == 1
     assert f"Còn {len(groups) - 1} đơn vị chưa liệt kê" in page.text
+
+
+def test_a_carried_over_subject_is_out_of_the_rating_on_the_counts_and_the_unit_page(
+    client, cycle, province
+):
+    from kiemdiem.cycles import services as cycles
+    from kiemdiem.cycles.selectors import subject_counts
+
+    staff = province.users["staff_p"]
+    before = subject_counts(staff, cycle)["not_rated"]
+    binh = _member(cycle, province, "binh")
+    cycles.subject_carry_over(subject=binh, reason="Chờ kết luận kiểm tra", actor=None)
+    assert subject_counts(staff, cycle)["not_rated"] == before + 1
+    client.force_login(staff)
+    page = client.get(reverse("cycle-unit", args=[cycle.pk, province.cell_a1.pk]))
+    assert "Chuyển kỳ sau" in page.text and "Chờ kết luận kiểm tra" in page.text
+    with pytest.raises(ValidationError, match="đang chờ quyết định"):
+        cycles.subject_carry_over(subject=binh, reason="Lần nữa", actor=None)
+    with pytest.raises(ValidationError):
+        services.decide(subject=binh, tier="HTTNV", actor=None)  # out of the rating
