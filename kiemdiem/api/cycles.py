@@ -22,6 +22,7 @@ from kiemdiem.api.base import (
     require_open,
     require_somewhere,
 )
+from kiemdiem.api.decisions import DecisionRoutes, ProposalRoutes
 from kiemdiem.api.enums import EnumField
 from kiemdiem.api.fields import (
     MAX_COMMENT,
@@ -55,6 +56,7 @@ from kiemdiem.cycles.models import (
 )
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
+from kiemdiem.decisions import services as decisions
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.selectors import unit_visible
 from kiemdiem.people.models import Person
@@ -339,7 +341,7 @@ def _cycle_queryset() -> QuerySet:
         responses={201: CycleSerializer, **WRITE_ERRORS},
     ),
 )
-class CycleViewSet(ApiViewSet):
+class CycleViewSet(ProposalRoutes, ApiViewSet):
     queryset = ReviewCycle.objects.none()
     serializer_class = CycleSerializer
 
@@ -556,7 +558,7 @@ class PlanViewSet(ApiViewSet):
         responses={200: SubjectDetailSerializer, **READ_ERRORS},
     ),
 )
-class SubjectViewSet(SelfReviewRoutes, ApiViewSet):
+class SubjectViewSet(SelfReviewRoutes, DecisionRoutes, ApiViewSet):
     queryset = Subject.objects.none()
     serializer_class = SubjectSerializer
 
@@ -598,7 +600,9 @@ class SubjectViewSet(SelfReviewRoutes, ApiViewSet):
         summary="Record the tier the competent level decided",
         description="For those who decide ratings on the subject's unit (on the state track, "
         "also the agency's head for its staff). In the order the rules require: while a "
-        "subject in `waits_for` is still pending, the rating is refused (400, naming them).",
+        "subject in `waits_for` is still pending, the rating is refused (400, naming them). "
+        "Kept for existing clients: the same as `POST /subjects/{id}/decision/decide/` with "
+        "`note` as the reason (the decision and its history: `GET /subjects/{id}/decision/`).",
         request=SubjectRateSerializer,
         responses={200: SubjectDetailSerializer, **WRITE_ERRORS},
     )
@@ -608,5 +612,8 @@ class SubjectViewSet(SelfReviewRoutes, ApiViewSet):
         require(cycle_policies.may_rate(request.user, subject))
         data = self.parse_body(SubjectRateSerializer)
         require_open(subject.cycle)
-        cycles.subject_rate(subject=subject, actor=request.user, **data)
+        # Kept for existing clients: a decision (decisions.services.decide), the note its reason.
+        decisions.decide(
+            subject=subject, tier=data["tier"], reason=data["note"], actor=request.user
+        )
         return Response(self._detail(subject))

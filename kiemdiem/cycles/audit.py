@@ -76,6 +76,9 @@ def register_actions() -> None:
         _("Subject added"),
         {"kind": Field(_("Kind"), choices=dict(SubjectKind.choices)), "reason": REASON},
     )
+    register("subject.carried_over", _("Subject carried over undecided"), {"reason": REASON})
+    # Written by cycles.services.subject_rate until decisions became the one writer of the
+    # tier ("decision.decided"): kept so the entries already logged still read as text.
     register(
         "subject.rated",
         _("Rating recorded"),

@@ -33,14 +33,22 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.common.dates import today
 from kiemdiem.cycles.hooks import review_states
-from kiemdiem.cycles.models import ReviewCycle, Stage, StageKind, Subject, SubjectStatus, Track
+from kiemdiem.cycles.models import (
+    OUT_OF_RATING,
+    ReviewCycle,
+    Stage,
+    StageKind,
+    Subject,
+    SubjectStatus,
+    Track,
+)
 from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, ancestor_paths
 
 SELF_REVIEW = StageKind.SELF_REVIEW
 DECISION = StageKind.DECISION
 TRACKED = (SELF_REVIEW, DECISION)
 
-ACTIVE = ~Q(status=SubjectStatus.NOT_RATED)
+ACTIVE = ~Q(status__in=OUT_OF_RATING)
 # The subjects that write a self-review: all but the Front and the mass organizations.
 WRITES_REVIEW = ~Q(track=Track.MASS)
 # The self-review is joined as ``cycle_review`` (see ``with_reviews``); where it is and what its
@@ -245,7 +253,7 @@ class Board:
 def _aggregates(dues: Dues, root_path: str, day: datetime.date) -> dict:
     aggregates = {
         "total": Count("id"),
-        "not_rated": Count("id", filter=Q(status=SubjectStatus.NOT_RATED)),
+        "not_rated": Count("id", filter=Q(status__in=OUT_OF_RATING)),
         "review_done": Count("id", filter=ACTIVE & submitted_q()),
         "review_in_progress": Count("id", filter=ACTIVE & in_progress_q()),
         "rated": Count("id", filter=Q(status=SubjectStatus.RATED)),
@@ -350,7 +358,7 @@ def cell_subjects(
             "rated": Q(status=SubjectStatus.RATED),
             "pending": Q(status=SubjectStatus.PENDING),
             "overdue": Q(status=SubjectStatus.PENDING),
-            "not_rated": Q(status=SubjectStatus.NOT_RATED),
+            "not_rated": Q(status__in=OUT_OF_RATING),
         }.get(state, Q())
     if state == "overdue" and stage in TRACKED:
         passed = Dues(cycle, unit).passed_q(stage, unit.path, day)

@@ -4,9 +4,10 @@ cycles sits below reviews (and below the opinions, meetings and decisions to com
 cycles, cycles imports none of them. Where cycles' own work depends on theirs, they tell it here
 from their ``AppConfig.ready()``:
 
-* ``register_rating_check(check)`` — ``subject_rate`` calls every check with the locked subject
-  before it records a tier; a check refuses with ``ValidationError``. The reviews app checks that
-  a subject with a self-review form has submitted it.
+* ``register_rating_check(check)`` — ``decisions.services.decide`` (the one writer of the tier)
+  calls every check with the locked subject before it records a decided tier; a check refuses
+  with ``ValidationError``. The reviews app checks that a subject with a self-review form has
+  submitted it.
 * ``register_review_states(states)`` — where a subject's self-review is found and which of its
   statuses mean submitted or being written: the progress board counts them in its one query.
 """

@@ -310,6 +310,12 @@ class SubjectStatus(models.TextChoices):
     PENDING = "pending", _("To be reviewed")
     RATED = "rated", _("Rated")
     NOT_RATED = "not_rated", _("Not rated")
+    # Left undecided this cycle by the competent level, with a reason (cycle_close accepts it).
+    CARRIED_OVER = "carried_over", _("Carried over")
+
+
+# Out of the rating this cycle: the board and the counts leave these aside.
+OUT_OF_RATING = (SubjectStatus.NOT_RATED, SubjectStatus.CARRIED_OVER)
 
 
 class TierChoice(models.TextChoices):

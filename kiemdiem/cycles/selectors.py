@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles import readings
 from kiemdiem.cycles.models import (
+    OUT_OF_RATING,
     STATE_LEADER_KINDS,
     Plan,
     ReviewCycle,
@@ -53,7 +54,7 @@ def subject_counts(user, cycle: ReviewCycle) -> dict:
     rows = subject_list(user, cycle).values("kind").annotate(n=Count("id")).order_by("kind")
     return {
         "by_kind": [(SubjectKind(r["kind"]).label, r["n"]) for r in rows],
-        "not_rated": subject_list(user, cycle).filter(status=SubjectStatus.NOT_RATED).count(),
+        "not_rated": subject_list(user, cycle).filter(status__in=OUT_OF_RATING).count(),
     }
 
 
@@ -114,6 +115,52 @@ def prerequisites(subject: Subject) -> QuerySet:
     if subject.kind == SubjectKind.LEADER:  # a leader's tier reads the units they lead
         wanted |= Q(pk__in=readings.read_subjects(subject, "subunits").values("pk"))
     return cycle_subjects.filter(wanted).exclude(pk=subject.pk)
+
+
+def waiting_q() -> Q:
+    """Subjects with a prerequisite still pending, as one condition for a whole queryset: the
+    rules of ``prerequisites`` written as ``EXISTS`` over the pending subjects of the same
+    cycle (a decider's queue asks it of thousands of subjects in one query; ``CycleIndex``
+    answers the same, checked equal in the tests)."""
+    pending = Subject.objects.filter(
+        cycle_id=OuterRef("cycle_id"), status=SubjectStatus.PENDING
+    ).exclude(pk=OuterRef("pk"))
+    collective_kinds = readings.kinds_of(UnitGroup.COLLECTIVE)
+    # The units one level under (their paths extend this unit's by one segment: the same
+    # units as ``prerequisites``' path test, found through the indexed parent link).
+    child = pending.filter(unit__parent_id=OuterRef("unit_id"))
+    q = Q(person__isnull=False, track=Track.PARTY) & Exists(
+        pending.filter(person_id=OuterRef("person_id"), track=Track.STATE)
+    )
+    q |= Q(person__isnull=False, unit__kind__in=collective_kinds) & Exists(
+        pending.filter(unit_id=OuterRef("unit_id"), kind=SubjectKind.COLLECTIVE)
+    )
+    q |= Q(kind__in=[SubjectKind.HEAD, *STATE_LEADER_KINDS]) & Exists(
+        pending.filter(unit_id=OuterRef("unit_id"), person__isnull=True)
+    )
+    for kind, lower in LOWER_KINDS.items():
+        q |= Q(kind=kind) & Exists(child.filter(kind__in=lower))
+    q |= Q(kind=SubjectKind.PARTY_ORG) & Exists(
+        pending.filter(
+            unit_id=OuterRef("unit_id"), track=Track.PARTY, person__isnull=False
+        ).exclude(kind=SubjectKind.HEAD)
+    )
+    q |= Q(kind=SubjectKind.COLLECTIVE, unit__parent__isnull=False) & Exists(
+        pending.filter(unit_id=OuterRef("unit__parent_id"), person__isnull=True)
+    )
+    # A leader reads the units directly under the unit they lead (a collective: its parent).
+    for group in readings.UNIT_SUBJECT_KIND:
+        kinds = readings.kinds_of(group)
+        units_under = pending.filter(person__isnull=True, unit__kind__in=kinds)
+        q |= Q(kind=SubjectKind.LEADER, unit__kind__in=kinds) & Exists(
+            units_under.filter(unit__parent_id=OuterRef("unit_id"))
+        )
+        q |= Q(
+            kind=SubjectKind.LEADER,
+            unit__kind__in=collective_kinds,
+            unit__parent__kind__in=kinds,
+        ) & Exists(units_under.filter(unit__parent_id=OuterRef("unit__parent_id")))
+    return q
 
 
 @dataclass

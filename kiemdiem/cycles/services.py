@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kiemdiem import rules_engine
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc, nfc_text
-from kiemdiem.cycles import hooks, policies
+from kiemdiem.cycles import policies
 from kiemdiem.cycles.models import (
     STAGE_ORDER,
     CycleKind,
@@ -33,10 +33,8 @@ from kiemdiem.cycles.models import (
     StageKind,
     Subject,
     SubjectStatus,
-    TierChoice,
     Track,
 )
-from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.orgtree.models import Unit, ancestor_paths
 
 # The subject kinds each track's packs are chosen for.
@@ -362,61 +360,59 @@ def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) 
 
 
 @transaction.atomic
-def subject_rate(*, subject, tier: str, note: str = "", actor):
-    """Record the tier the competent level decided, in the order the rules require: every
-    subject this one waits for must be rated first (or be out of the rating), and the checks
-    the apps above cycles register (``cycles.hooks``: the self-review is submitted) hold.
-    Needs ``policies.may_rate``."""
+def subject_carry_over(*, subject: Subject, reason: str, actor) -> Subject:
+    """Leave a pending subject undecided this cycle, with the reason (the competent level:
+    ``policies.may_rate``). It is out of the rating like a subject not rated, and the cycle
+    may close with it. The tier itself is written only by ``decisions.services``."""
     policies.check(policies.may_rate(actor, subject))
-    # Lock order: cycle (shared), then the subject alone — a join under FOR UPDATE would lock
-    # the cycle and unit rows too and queue every other write of the cycle behind this one.
+    text = nfc_text(reason or "").strip()
+    if not text:
+        raise ValidationError({"reason": _("Write the reason.")})
+    if len(text) > 255:
+        raise ValidationError({"reason": _("At most %(limit)s characters.") % {"limit": 255}})
+    # Lock order: cycle (shared), then the subject alone, as decisions.services does.
     hold_open(subject_id=subject.pk)
     subject = (
         Subject.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("unit", "cycle")
+        .select_related("unit")
         .get(pk=subject.pk)
     )
-    if subject.status == SubjectStatus.NOT_RATED:
-        raise ValidationError(_("This subject is not rated in this cycle."))
-    if subject.status == SubjectStatus.RATED:
-        # Correcting a rating re-opens it, with what was rated after it (complaints, #8).
-        raise ValidationError(_("This subject has already been rated."))
-    if tier not in TierChoice.values:
-        raise ValidationError({"tier": _("Choose one of the four tiers.")})
-    waiting = [
-        s
-        for s in prerequisites(subject).select_related("person", "unit")
-        if s.status == SubjectStatus.PENDING
-    ]
-    if waiting:
-        names = "; ".join(
-            f"{s.person.full_name + ' — ' if s.person_id else ''}{s.get_kind_display()}, {s.unit.name}"
-            for s in waiting
-        )
+    if subject.status != SubjectStatus.PENDING:
         raise ValidationError(
-            _("Rate these first, as the rules require: %(names)s.") % {"names": names}
+            _("Only a subject still waiting for its decision can be carried over.")
         )
-    hooks.check_rating(subject)
-    before = {"tier": subject.tier}
-    subject.tier = tier
-    subject.status = SubjectStatus.RATED
-    subject.rating_note = nfc_text(note)
-    subject.rated_at = timezone.now()
-    subject.rated_by = actor
-    subject.save(update_fields=["tier", "status", "rating_note", "rated_at", "rated_by"])
+    subject.status, subject.reason = SubjectStatus.CARRIED_OVER, text
+    subject.save(update_fields=["status", "reason"])
     log_action(
-        "subject.rated",
+        "subject.carried_over",
         actor=actor,
         target=subject,
         unit=subject.unit,
-        data={"tier": [before["tier"], tier], "note": subject.rating_note},
+        data={"reason": text},
     )
     return subject
 
 
+def _undecided_names(pending) -> str:
+    """The first few subjects still undecided, by unit, for the refusal to close."""
+    shown = list(
+        pending.select_related("person", "unit").order_by("unit__path", "kind", "pk")[
+            :UNDECIDED_NAMED
+        ]
+    )
+    return "; ".join(
+        f"{s.person.full_name + ' — ' if s.person_id else ''}{s.get_kind_display()}, {s.unit.name}"
+        for s in shown
+    )
+
+
+UNDECIDED_NAMED = 10
+
+
 @transaction.atomic
 def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
-    """Close a cycle once every subject on its list is rated or out of the rating.
+    """Close a cycle once every subject on its list is decided, carried over with a reason, or
+    out of the rating.
 
     ``FOR UPDATE`` on the cycle row waits for the review writes and ratings in flight (they hold
     ``FOR KEY SHARE`` on it, see ``hold_open``) and keeps new ones out until the close commits.
@@ -426,10 +422,20 @@ def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
     # Ask the database: the object in hand may have been read before the cycle closed.
     if ReviewCycle.objects.filter(pk=cycle.pk, status=CycleStatus.CLOSED).exists():
         raise ValidationError(_("This cycle is already closed."))
-    pending = cycle.subjects.filter(status=SubjectStatus.PENDING).count()
-    if pending:
+    pending = cycle.subjects.filter(status=SubjectStatus.PENDING)
+    count = pending.count()
+    if count:
+        # Name them: the level closing must decide them or carry them over with a reason.
         raise ValidationError(
-            _("%(count)s subjects are still waiting for their rating.") % {"count": pending}
+            _(
+                "%(count)s subjects are still undecided (decide them or carry them over with "
+                "a reason): %(names)s%(more)s."
+            )
+            % {
+                "count": count,
+                "names": _undecided_names(pending),
+                "more": " …" if count > UNDECIDED_NAMED else "",
+            }
         )
     cycle.status = CycleStatus.CLOSED
     cycle.save(update_fields=["status"])

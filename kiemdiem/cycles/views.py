@@ -22,6 +22,7 @@ from kiemdiem.common.views import paginate, render_page
 from kiemdiem.cycles import board, policies, selectors, services, subjects
 from kiemdiem.cycles.forms import CycleOpenForm, ReturnForm, StagesForm
 from kiemdiem.cycles.models import (
+    OUT_OF_RATING,
     Plan,
     ReviewCycle,
     StageKind,
@@ -382,7 +383,7 @@ class SubjectLine:
 
 def _line(subject, dues: board.Dues, day) -> SubjectLine:
     review = getattr(subject, board.REVIEW, None)  # None when the review was never started
-    active = subject.status != SubjectStatus.NOT_RATED
+    active = subject.status not in OUT_OF_RATING
     if not active:
         state = ""
     elif review is None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import Subject
+from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.policies import may_change_unit
 
 
@@ -43,6 +44,23 @@ class DecisionPolicy:
         if self._is_self:
             return False
         return may_change_unit(self.user, self.subject.unit) or self.may_decide
+
+
+def proposable_ids(user, subjects: list[Subject], unit: Unit) -> set[int]:
+    """``DecisionPolicy.may_propose`` for many subjects in two queries: the staff of the unit
+    (``change`` on it covers the units under it) or the deciding level; never oneself."""
+    if user is None:
+        return {s.pk for s in subjects}
+    staff = may_change_unit(user, unit)
+    deciding = set(
+        cycle_policies.subjects_to_rate(user)
+        .filter(pk__in=[s.pk for s in subjects])
+        .values_list("pk", flat=True)
+    )
+    own = getattr(user, "person_id", None)
+    return {
+        s.pk for s in subjects if not (own and s.person_id == own) and (staff or s.pk in deciding)
+    }
 
 
 def check(allowed: bool, message: str | None = None) -> None:

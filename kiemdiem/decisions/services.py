@@ -24,15 +24,16 @@ from kiemdiem.decisions import policies
 from kiemdiem.decisions.models import Decision, DecisionEvent, DecisionState
 
 MAX_REASON = 5_000
+OUT_OF_RATING = (SubjectStatus.NOT_RATED, SubjectStatus.CARRIED_OVER)
 
 
-def _clean_tier(tier: str, field: str = "tier") -> str:
+def clean_tier(tier: str, field: str = "tier") -> str:
     if tier not in TierChoice.values:
         raise ValidationError({field: _("Choose one of the four tiers.")})
     return tier
 
 
-def _clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
+def clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
     text = nfc_text(reason or "").strip()
     if required and not text:
         raise ValidationError({field: _("Write the reason.")})
@@ -51,14 +52,33 @@ def _locked(subject: Subject) -> tuple[Subject, Decision]:
         .get(pk=subject.pk)
     )
     decision, _created = Decision.objects.select_for_update().get_or_create(
-        subject=subject, defaults={"state": DecisionState.PROPOSED}
+        subject=subject, defaults=_legacy_defaults(subject)
     )
     return subject, decision
 
 
+def _legacy_defaults(subject: Subject) -> dict:
+    """A new decision row. A subject rated before decisions existed gets its decision as it
+    stands (decided, its tier, who and when), so it can be re-opened and decided again."""
+    if subject.status != SubjectStatus.RATED:
+        return {"state": DecisionState.PROPOSED}
+    return {
+        "state": DecisionState.DECIDED,
+        "tier": subject.tier,
+        "reason": subject.rating_note,
+        "decided_at": subject.rated_at,
+        "decided_by": subject.rated_by,
+    }
+
+
+class StaleDecision(ValidationError):
+    """The page (or API client) sent an older ``revision``: someone changed the decision since
+    (the API answers 409)."""
+
+
 def _check_revision(decision: Decision, revision: int | None) -> None:
     if revision is not None and revision != decision.revision:
-        raise ValidationError(
+        raise StaleDecision(
             _("Someone changed this decision after your page was opened; reload the page.")
         )
 
@@ -76,22 +96,39 @@ def _event(decision: Decision, state: str, *, actor, tier: str = "", reason: str
     )
 
 
+def not_in_rating() -> ValidationError:
+    return ValidationError(_("This subject is not rated in this cycle."))
+
+
+def already_decided() -> ValidationError:
+    return ValidationError(
+        _(
+            "This subject has already been decided; a correction is a new decision with "
+            "its reason (Decide again)."
+        )
+    )
+
+
+def wait_for(pks) -> ValidationError:
+    """The refusal naming the subjects still to be decided first (in pk order)."""
+    waiting = Subject.objects.filter(pk__in=pks).select_related("person", "unit").order_by("pk")
+    names = "; ".join(
+        f"{s.person.full_name + ' — ' if s.person_id else ''}{s.get_kind_display()}, {s.unit.name}"
+        for s in waiting
+    )
+    return ValidationError(
+        _("Rate these first, as the rules require: %(names)s.") % {"names": names}
+    )
+
+
 def _check_order(subject: Subject) -> None:
     """Everything this subject waits for is decided (or out of the rating), and the checks
     the apps register hold (a self-review with a form is submitted)."""
-    waiting = [
-        s
-        for s in prerequisites(subject).select_related("person", "unit")
-        if s.status == SubjectStatus.PENDING
-    ]
+    waiting = list(
+        prerequisites(subject).filter(status=SubjectStatus.PENDING).values_list("pk", flat=True)
+    )
     if waiting:
-        names = "; ".join(
-            f"{s.person.full_name + ' — ' if s.person_id else ''}{s.get_kind_display()}, {s.unit.name}"
-            for s in waiting
-        )
-        raise ValidationError(
-            _("Rate these first, as the rules require: %(names)s.") % {"names": names}
-        )
+        raise wait_for(waiting)
     hooks.check_rating(subject)
 
 
@@ -109,14 +146,16 @@ def _copy_to_subject(subject: Subject, decision: Decision, actor) -> None:
 def propose(*, subject: Subject, tier: str, reason: str = "", actor, revision=None) -> Decision:
     """The advisory body's proposed tier for a subject not yet decided."""
     policies.check(policies.DecisionPolicy(actor, subject).may_propose)
-    tier = _clean_tier(tier, "proposed_tier")
-    reason = _clean_reason(reason, required=False, field="proposed_reason")
+    tier = clean_tier(tier, "proposed_tier")
+    reason = clean_reason(reason, required=False, field="proposed_reason")
     hold_open(subject_id=subject.pk)
     subject, decision = _locked(subject)
     _check_revision(decision, revision)
-    if subject.status == SubjectStatus.NOT_RATED:
-        raise ValidationError(_("This subject is not rated in this cycle."))
-    if decision.holds_tier:
+    if subject.status in OUT_OF_RATING:
+        raise not_in_rating()
+    if decision.holds_tier or (
+        subject.status == SubjectStatus.RATED and decision.state != DecisionState.CONTESTED
+    ):
         raise ValidationError(_("This subject has already been decided."))
     before = decision.proposed_tier
     decision.proposed_tier, decision.proposed_reason = tier, reason
@@ -150,16 +189,12 @@ def decide_locked(
 ) -> Decision:
     """Record a decision on a subject already locked with its decision (``_locked``), the
     order checked. For the screen's finalize, which locks its pools first."""
-    if subject.status == SubjectStatus.NOT_RATED:
-        raise ValidationError(_("This subject is not rated in this cycle."))
+    if subject.status in OUT_OF_RATING:
+        raise not_in_rating()
     again = decision.state == DecisionState.CONTESTED
-    if decision.holds_tier:
-        raise ValidationError(
-            _(
-                "This subject has already been decided; a correction is a new decision with "
-                "its reason (Decide again)."
-            )
-        )
+    # A subject rated before decisions existed holds its tier without a decision row.
+    if decision.holds_tier or (subject.status == SubjectStatus.RATED and not again):
+        raise already_decided()
     if not again:
         _check_order(subject)
     state = DecisionState.REDECIDED if again else DecisionState.DECIDED
@@ -204,9 +239,9 @@ def decide(
     subject re-opened (a complaint, a later finding) is decided again, with a reason, even in
     a closed cycle. Quotas and caps over a whole screen are checked by ``screen.finalize``."""
     policies.check(policies.DecisionPolicy(actor, subject).may_decide)
-    tier = _clean_tier(tier)
+    tier = clean_tier(tier)
     contested = Decision.objects.filter(subject=subject, state=DecisionState.CONTESTED).exists()
-    reason = _clean_reason(reason, required=contested)
+    reason = clean_reason(reason, required=contested)
     if not contested:
         hold_open(subject_id=subject.pk)
     subject, decision = _locked(subject)
@@ -220,7 +255,7 @@ def reopen(*, subject: Subject, reason: str, actor, source: str = "", revision=N
     for its year): the tier stays in force until it is decided again, with the reason shown.
     Needs the competent level, or the system (``actor=None``) for a later finding."""
     policies.check(policies.DecisionPolicy(actor, subject).may_decide)
-    reason = _clean_reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     subject, decision = _locked(subject)
     _check_revision(decision, revision)
     if not decision.holds_tier:

@@ -102,8 +102,8 @@ def generate(
     """Build the demo province and write it in one transaction. Raises if the tree is broken.
 
     ``fast`` writes the persons, memberships and affiliations (``people.bulk``) and most reviews
-    and ratings (``reviews.bulk``) through the services' bulk paths; without it every row goes
-    through the services one by one (about five times slower). ``cycles`` adds last year's
+    and ratings (``reviews.bulk``, ``decisions.bulk``) through the services' bulk paths;
+    without it every row goes through the services one by one (about five times slower). ``cycles`` adds last year's
     closed review cycle and this year's running one (``demo.review_cycles``). ``progress`` is
     told each step as it starts (``load_demo`` prints them).
     """

@@ -24,7 +24,7 @@ decider ``quyetdinh`` reports waiting for a rating.
 
 Everything goes through the services (``cycles.services``, ``cycles.subjects``,
 ``reviews.services``) as the system (actor ``None``). With ``fast`` (the default) the bulk of the
-reviews and ratings goes through the bulk paths of those services (``reviews.bulk``) — the same
+reviews and ratings goes through the bulk paths of those services (``reviews.bulk``, ``decisions.bulk``) — the same
 rows and audit entries, after the same checks — while the demo logins' cells still go through
 the services one at a time.
 Only ``random.Random`` objects seeded from ``seed`` decide anything, so a seed always gives the
@@ -58,6 +58,8 @@ from kiemdiem.cycles.models import (
     Track,
 )
 from kiemdiem.cycles.selectors import CycleIndex
+from kiemdiem.decisions import bulk as decisions_bulk
+from kiemdiem.decisions import services as decisions
 from kiemdiem.demo import review_texts as texts
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 from kiemdiem.reviews import bulk, engine
@@ -329,11 +331,11 @@ class ServiceReviews:
     def rate(self, wave: list[tuple[Subject, str, str]]) -> None:
         """Ratings that wait on nothing in the same wave, in the required order."""
         for subject, tier, note in wave:
-            cycles.subject_rate(subject=subject, tier=tier, note=note, actor=None)
+            decisions.decide(subject=subject, tier=tier, reason=note, actor=None)
 
 
 class BulkReviews(ServiceReviews):
-    """Most reviews and ratings through the review services' bulk paths (``reviews.bulk``).
+    """Most reviews and ratings through the bulk paths (``reviews.bulk``, ``decisions.bulk``).
 
     Through the services one subject costs about 9 ms — over a minute for the two cycles of a
     3,000-member province, and the demo is loaded at far larger scales for the benchmarks —
@@ -355,7 +357,7 @@ class BulkReviews(ServiceReviews):
 
     def rate(self, wave: list[tuple[Subject, str, str]]) -> None:
         super().rate([w for w in wave if w[0].pk in self.via_services])
-        bulk.subjects_rate_bulk([w for w in wave if w[0].pk not in self.via_services])
+        decisions_bulk.decide_bulk([w for w in wave if w[0].pk not in self.via_services])
 
 
 # --- the cycles ----------------------------------------------------------------------------

@@ -1,23 +1,21 @@
-"""The bulk paths of the review services: many self-reviews written, many subjects rated.
+"""The bulk path of the review services: many self-reviews written.
 
-Through ``reviews.services`` and ``cycles.services.subject_rate`` one subject costs about 9 ms
-(locks, re-reads, the prerequisites query, the engine's look-ups, one audit entry per step):
-over a minute for the two cycles of the demo province's 3,000 members. These functions write
-exactly the rows the services write — a review as ``review_start`` + ``review_save`` (+
-``review_submit``) leave it, with its version; a rating as ``subject_rate`` records it; the same
-audit entries — after the same checks, with what they look up read once per call
-(``cycles.selectors.CycleIndex`` for the order of the ratings and the engine's facts), and
-insert in bulk. Both run as the system (actor ``None``, as the demo and management commands
-do): a user's writes go through the services, one at a time.
+Through ``reviews.services`` one subject costs several milliseconds (locks, re-reads, the
+engine's look-ups, one audit entry per step): over a minute for the two cycles of the demo
+province's 3,000 members. ``reviews_write_bulk`` writes exactly the rows the services write —
+a review as ``review_start`` + ``review_save`` (+ ``review_submit``) leave it, with its
+version; the same audit entries — after the same checks, with what they look up read once per
+call (``cycles.selectors.CycleIndex`` for the engine's facts), and inserts in bulk. It runs as
+the system (actor ``None``, as the demo and management commands do): a user's writes go
+through the services, one at a time.
 
-The rating's bulk path lives here rather than in ``cycles``: a rating checks the submitted
-review, which only this app, above ``cycles``, may read. ``demo/tests/test_review_cycles.py``
+The ratings' bulk path is ``decisions.bulk.decide_bulk`` (decisions is the one writer of the
+tier); it reuses ``lock_subjects`` and ``Packs`` from here. ``demo/tests/test_review_cycles.py``
 compares both paths row for row.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,14 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_actions_bulk, log_row
-from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles import readings
 from kiemdiem.cycles.models import (
     CycleKind,
     PinnedPack,
     Subject,
     SubjectStatus,
-    TierChoice,
     Track,
 )
 from kiemdiem.cycles.places import final_tier
@@ -50,13 +46,13 @@ CHUNK = 5_000  # ids per look-up query
 QUARTERS = {"q1_tier", "q2_tier", "q3_tier"}
 
 
-def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
-def _locked(subjects: Sequence[Subject]) -> int:
+def lock_subjects(subjects: Sequence[Subject]) -> int:
     """Hold the one cycle of ``subjects`` open and lock them, as the services do for each
     (cycle, then subjects: docs/cycles.md); returns the cycle's id."""
     cycles = {s.cycle_id for s in subjects}
@@ -64,13 +60,13 @@ def _locked(subjects: Sequence[Subject]) -> int:
         raise ValueError("a bulk write concerns the subjects of one cycle")
     (cycle_id,) = cycles
     hold_open(cycle_id)
-    for chunk in _chunks(s.pk for s in subjects):
+    for chunk in chunks(s.pk for s in subjects):
         locked = Subject.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=chunk)
         list(locked.values_list("pk", flat=True))
     return cycle_id
 
 
-class _Packs:
+class Packs:
     """The pinned rule set and the form of each (cycle, track, kind), read once per call."""
 
     def __init__(self):
@@ -175,15 +171,15 @@ def reviews_write_bulk(rows: Sequence[NewReview]) -> list[SelfReview]:
     """Write the reviews of subjects of one cycle that have none yet, as the system."""
     if not rows:
         return []
-    cycle_id = _locked([row.subject for row in rows])
+    cycle_id = lock_subjects([row.subject for row in rows])
     existing = set()
-    for chunk in _chunks(row.subject.pk for row in rows):
+    for chunk in chunks(row.subject.pk for row in rows):
         existing.update(
             SelfReview.objects.filter(subject_id__in=chunk).values_list("subject_id", flat=True)
         )
     if existing:  # review_start would hand back the review: the caller lost track of it
         raise ValueError(f"these subjects already have a review: {sorted(existing)}")
-    index, packs = CycleIndex(cycle_id), _Packs()
+    index, packs = CycleIndex(cycle_id), Packs()
     carried_of = shortcomings.carried_bulk([row.subject for row in rows])
     now = timezone.now()
     built = []
@@ -279,87 +275,3 @@ def reviews_write_bulk(rows: Sequence[NewReview]) -> list[SelfReview]:
         actor=None,
     )
     return [r for _f, r, _c in built]
-
-
-def _wait_for(pks: list[int]) -> ValidationError:
-    """``subject_rate``'s refusal, naming the subjects still to be rated first."""
-    waiting = Subject.objects.filter(pk__in=pks).select_related("person", "unit").order_by("pk")
-    names = "; ".join(
-        f"{s.person.full_name + ' — ' if s.person_id else ''}{s.get_kind_display()}, {s.unit.name}"
-        for s in waiting
-    )
-    return ValidationError(
-        _("Rate these first, as the rules require: %(names)s.") % {"names": names}
-    )
-
-
-@transaction.atomic
-def subjects_rate_bulk(ratings: Sequence[tuple[Subject, str, str]]) -> list[Subject]:
-    """``subject_rate`` for many (subject, tier, note) of one cycle, in the order given (a
-    subject may wait on one rated earlier in the list), as the system."""
-    if not ratings:
-        return []
-    cycle_id = _locked([s for s, _t, _n in ratings])
-    index, packs = CycleIndex(cycle_id), _Packs()
-    submitted: set[int] = set()
-    for chunk in _chunks(s.pk for s, _t, _n in ratings):
-        reviewed = SelfReview.objects.filter(subject_id__in=chunk, status=ReviewStatus.SUBMITTED)
-        submitted.update(reviewed.values_list("subject_id", flat=True))
-    now = timezone.now()
-    rated = []
-    for subject, tier, note in ratings:
-        status = index.status[subject.pk]
-        if status == SubjectStatus.NOT_RATED:
-            raise ValidationError(_("This subject is not rated in this cycle."))
-        if status == SubjectStatus.RATED:
-            raise ValidationError(_("This subject has already been rated."))
-        if tier not in TierChoice.values:
-            raise ValidationError({"tier": _("Choose one of the four tiers.")})
-        waiting = index.waiting(subject.pk)
-        if waiting:
-            raise _wait_for(waiting)
-        try:
-            packs.form(subject)
-        except ValidationError:
-            pass  # no form for this kind under the pinned rule set: rated on the record
-        else:
-            if subject.pk not in submitted:
-                raise ValidationError(
-                    _(
-                        "The self-review has not been submitted yet (or is being amended or"
-                        " sent back)."
-                    )
-                )
-        before = index.tier[subject.pk]
-        subject.tier = tier
-        subject.status = SubjectStatus.RATED
-        subject.rating_note = nfc_text(note)
-        subject.rated_at = now
-        subject.rated_by = None
-        index.rated(subject.pk, tier)
-        rated.append((subject, before))
-    groups = defaultdict(list)  # one UPDATE per (tier, note) and batch
-    for subject, _before in rated:
-        groups[(subject.tier, subject.rating_note)].append(subject.pk)
-    for (tier, note), pks in groups.items():
-        for chunk in _chunks(pks, BATCH):
-            Subject.objects.filter(pk__in=chunk).update(
-                tier=tier,
-                status=SubjectStatus.RATED,
-                rating_note=note,
-                rated_at=now,
-                rated_by=None,
-            )
-    log_actions_bulk(
-        (
-            log_row(
-                "subject.rated",
-                s,
-                unit=s.unit,
-                data={"tier": [before, s.tier], "note": s.rating_note},
-            )
-            for s, before in rated
-        ),
-        actor=None,
-    )
-    return [s for s, _before in rated]

@@ -58,7 +58,7 @@ def form_of(subject: Subject) -> catalogue.FormSpec:
 
 def check_rated_on_submitted_review(subject: Subject) -> None:
     """A subject with a self-review form is rated on its submitted review (not a draft, nor one
-    being amended or sent back). Called by ``cycles.services.subject_rate`` through
+    being amended or sent back). Called by ``decisions.services.decide`` through
     ``cycles.hooks`` (registered in ``ReviewsConfig.ready``)."""
     try:
         form_of(subject)

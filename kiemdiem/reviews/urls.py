@@ -10,7 +10,6 @@ urlpatterns = [
     path("reviews/subjects/<int:subject_pk>/amend/", views.review_amend, name="review-amend"),
     path("reviews/subjects/<int:subject_pk>/return/", views.review_return, name="review-return"),
     path("reviews/subjects/<int:subject_pk>/link/", views.review_link, name="review-link"),
-    path("reviews/subjects/<int:subject_pk>/rate/", views.subject_rate, name="subject-rate"),
     path("reviews/subjects/<int:subject_pk>/suggest/", views.suggestion_add, name="suggestion-add"),
     path("reviews/subjects/<int:subject_pk>/print/", views.review_print, name="review-print"),
 ]

@@ -1,4 +1,5 @@
-"""Web pages of self-reviews: write (autosaved), submit, amend, send back, rate, print."""
+"""Web pages of self-reviews: write (autosaved), submit, amend, send back, print. The rating is
+decided on the decisions app's page (``decision-subject``), linked from the review page."""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.common.views import render_page
 from kiemdiem.cycles import policies as cycle_policies
-from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
-from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.people.policies import may_view_personal
 from kiemdiem.reviews import catalogue, engine, forms, policies, services, shortcomings
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
@@ -85,7 +84,6 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         if collective.status != ReviewStatus.SUBMITTED:  # being amended: the version in force
             shown = collective.versions.exclude(kind="returned").order_by("-number").first().content
         collective_sections = forms.section_views(collective_form, shown, [], editable=False)
-    may_rate = policy.offers_rate
     field_errors = services.unsaved_errors(review) if writable else {}
     return {
         "subject": subject,
@@ -108,10 +106,9 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "may_start": policy.offers_start,
         "may_amend": policy.offers_amend,
         "may_return": policy.offers_return,
-        "may_rate": may_rate,
-        "waits_for": list(prerequisites(subject).select_related("person", "unit"))
-        if may_rate
-        else [],
+        # The rating is decided on the decisions page (decisions sits above reviews): the same
+        # predicate as ``DecisionPolicy.may_decide`` (``cycles.policies.may_rate``).
+        "may_decide": policy.may_rate,
         "collective": collective,
         "collective_sections": collective_sections,
         "level_choices": LEVEL_CHOICES,
@@ -300,25 +297,6 @@ def review_link(request, subject_pk):
         for text in _messages_of(error):
             messages.error(request, text)
     return redirect("review-edit", subject.pk)
-
-
-@login_required
-@require_POST
-def subject_rate(request, subject_pk):
-    subject = _subject(request.user, subject_pk)
-    if not ReviewPolicy(request.user, subject).may_rate:
-        raise Http404
-    return _act(
-        request,
-        subject,
-        lambda: cycles.subject_rate(
-            subject=subject,
-            tier=request.POST.get("tier", ""),
-            note=request.POST.get("note", ""),
-            actor=request.user,
-        ),
-        _("The rating was recorded."),
-    )
 
 
 @login_required

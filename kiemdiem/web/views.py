@@ -11,10 +11,13 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common.views import paginate, query_id, render_page
+from kiemdiem.decisions.selectors import queue
 from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.orgtree.policies import top_units
 from kiemdiem.orgtree.selectors import unit_get, unit_list
 from kiemdiem.people.selectors import member_count, people_count
+
+QUEUE_SHOWN = 20
 
 
 @login_required
@@ -26,6 +29,7 @@ def home(request):
     """
     user = request.user
     units = unit_list(user)
+    waiting = queue(user)
     context = {
         "roots": top_units(user)[:20],
         "grants": user.grants.select_related("unit").order_by("unit__path"),
@@ -33,6 +37,11 @@ def home(request):
         "cell_count": units.filter(kind__in=CELL_KINDS).count(),
         "people_count": people_count(user),
         "member_count": member_count(user),
+        # What waits for this decider, by unit, without drilling down the tree: the soonest
+        # deadlines first, the rest summed up (a province decider may have hundreds of units).
+        "queue": waiting[:QUEUE_SHOWN],
+        "queue_rest": waiting[QUEUE_SHOWN:],
+        "queue_total": sum(g.count for g in waiting),
     }
     return render_page(request, "home.html", context)
 

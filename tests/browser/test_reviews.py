@@ -1,15 +1,15 @@
 """A year walked through in a real browser: a member writes and submits their self-review
 (autosaved, the rules' result shown live), the cell secretary writes the cell's report, the
-decision maker rates in the order the rules require."""
+decision maker finds what waits on their home and decides in the order the rules require."""
 
 import os
 
 import pytest
 from playwright.sync_api import expect
 
-from kiemdiem.cycles import services as cycle_services
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
+from kiemdiem.decisions import services as decisions
 from kiemdiem.reviews import services as review_services
 from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import open_annual, written
@@ -131,25 +131,32 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     review_services.review_submit(
         review=review, content=written(binh), proposed_tier="HTTNV", actor=None
     )
-    cycle_services.subject_rate(subject=binh, tier="HTTNV", actor=None)
+    decisions.decide(subject=binh, tier="HTTNV", actor=None)
 
     sign_in(page, "decider")
+    # the queue on the decider's home: the cell A1 has subjects ready, with the deadline
+    page.goto(page.base_url + "/")
+    queue = page.locator("#queue")
+    expect(queue).to_contain_text("Chi bộ thôn Đông")
+    expect(queue).to_contain_text("31/12/2025")
+    shot(page, "home-queue")
+    # from the review page to the decision page
     page.goto(page.base_url + f"/reviews/subjects/{head.pk}/")
+    page.get_by_role("link", name="Quyết định xếp loại").click()
     expect(page.get_by_text("Theo quy định, phải xếp loại trước")).to_be_visible()
     page.get_by_label("Mức xếp loại", exact=True).select_option("HTXSNV")
-    page.get_by_role("button", name="Ghi nhận").click()
+    page.get_by_role("button", name="Quyết định", exact=True).click()
     expect(page.get_by_role("alert").or_(page.locator(".messages"))).to_contain_text(
         "phải xếp loại trước"
     )
     shot(page, "rate-refused")
-    page.goto(page.base_url + f"/reviews/subjects/{cell.pk}/")
-    page.get_by_label("Mức xếp loại", exact=True).select_option("HTTNV")
-    page.get_by_role("button", name="Ghi nhận").click()
-    expect(page.get_by_text("Đã ghi nhận xếp loại.")).to_be_visible()
-    page.goto(page.base_url + f"/reviews/subjects/{head.pk}/")
-    page.get_by_label("Mức xếp loại", exact=True).select_option("HTTNV")
-    page.get_by_role("button", name="Ghi nhận").click()
-    expect(page.get_by_text("Đã ghi nhận xếp loại.")).to_be_visible()
+    for subject in (cell, head):
+        page.goto(page.base_url + f"/decisions/subjects/{subject.pk}/")
+        page.get_by_label("Mức xếp loại", exact=True).select_option("HTTNV")
+        page.get_by_role("button", name="Quyết định", exact=True).click()
+        expect(page.get_by_text("Đã ghi nhận quyết định xếp loại.")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("Đã quyết định")
+    shot(page, "decision-history")
     head.refresh_from_db()
     assert head.tier == "HTTNV"
 

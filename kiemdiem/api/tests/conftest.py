@@ -109,6 +109,7 @@ def cycle(province):
 
 def _cycle_state() -> dict:
     from kiemdiem.cycles.models import Plan, ReviewCycle, Stage, Subject
+    from kiemdiem.decisions.models import Decision
     from kiemdiem.reviews.models import ReviewVersion, SelfReview
 
     return {
@@ -127,6 +128,9 @@ def _cycle_state() -> dict:
         ),
         "links": list(SelfReview.linked_reviews.through.objects.values_list("pk", flat=True)),
         "versions": ReviewVersion.objects.count(),
+        "decisions": list(
+            Decision.objects.order_by("pk").values_list("pk", "state", "proposed_tier", "revision")
+        ),
         "audit": LogEntry.objects.count(),
     }
 

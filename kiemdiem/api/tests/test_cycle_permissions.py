@@ -13,6 +13,7 @@ province; the targets sit in commune B's subtree (B's plan; Dung's subject in ce
 import pytest
 
 from kiemdiem.cycles.models import Subject, SubjectStatus
+from kiemdiem.decisions import services as decisions
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
 from kiemdiem.testing import WRITTEN, put_draft, written
@@ -78,6 +79,7 @@ READS = [
     ("/api/subjects/{dung}/", SEE_B),
     ("/api/subjects/{dung}/review/", SEE_B),
     ("/api/subjects/{dung}/review/versions/", SEE_B),
+    ("/api/subjects/{dung}/decision/", SEE_B),
 ]
 
 
@@ -92,6 +94,11 @@ def test_reads(client_for, province, cycle, user, url, readers):
 
 def _all_rated(cycle, province):
     Subject.objects.filter(cycle=cycle).update(status=SubjectStatus.RATED, tier="HTTNV")
+
+
+def _decided(cycle, province):
+    _review(cycle, province, "submitted")
+    decisions.decide(subject=_dung(cycle, province), tier="HTTNV", actor=None)
 
 
 def _no_subjects(cycle, province):
@@ -185,6 +192,47 @@ WRITES = [
         404,
     ),
     ("post", "/api/subjects/{dung}/review/", None, None, 201, CHANGE_B, READ_ONLY_B, 404),
+    # decisions: the advisory body (staff) or the deciding level proposes, the decider decides
+    (
+        "post",
+        "/api/subjects/{dung}/decision/propose/",
+        {"tier": "HTTNV", "reason": "Đạt"},
+        "submitted",
+        200,
+        CHANGE_B | {"decider"},
+        {"inspector"},
+        404,
+    ),
+    (
+        "post",
+        "/api/subjects/{dung}/decision/decide/",
+        {"tier": "HTTNV", "revision": 0},
+        "submitted",
+        200,
+        {"decider"},
+        {"staff_p", "staff_b", "inspector"},
+        404,
+    ),
+    (
+        "post",
+        "/api/subjects/{dung}/decision/reopen/",
+        {"reason": "Kết luận kiểm tra mới"},
+        _decided,
+        200,
+        {"decider"},
+        {"staff_p", "staff_b", "inspector"},
+        404,
+    ),
+    (
+        "post",
+        "/api/subjects/{dung}/decision/carry-over/",
+        {"reason": "Chờ kết luận kiểm tra"},
+        None,
+        200,
+        {"decider"},
+        {"staff_p", "staff_b", "inspector"},
+        404,
+    ),
     (
         "put",
         "/api/subjects/{dung}/review/",

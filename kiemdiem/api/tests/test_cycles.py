@@ -250,7 +250,7 @@ def test_ratings_follow_the_required_order(client_for, province, cycle, cycle_st
     response = decider.post(f"/api/subjects/{head.pk}/rate/", {"tier": "HTXSNV"}, format="json")
     assert response.status_code == 200
     assert response.json()["waits_for"][0]["status"] == "rated"
-    assert LogEntry.objects.filter(action="subject.rated").count() == 3
+    assert LogEntry.objects.filter(action="decision.decided").count() == 3
     bad = decider.post(f"/api/subjects/{cell.pk}/rate/", {"tier": "GIOI"}, format="json")
     assert bad.status_code == 400 and "tier" in bad.json()
 
@@ -481,11 +481,19 @@ def test_the_schema_has_the_cycle_and_review_endpoints(db):
         "/api/subjects/{id}/review/return/": {"post"},
         "/api/subjects/{id}/review/link/": {"post"},
         "/api/subjects/{id}/review/versions/": {"get"},
+        "/api/subjects/{id}/decision/": {"get"},
+        "/api/cycles/{id}/proposals/": {"get"},
+        "/api/subjects/{id}/decision/propose/": {"post"},
+        "/api/subjects/{id}/decision/decide/": {"post"},
+        "/api/subjects/{id}/decision/reopen/": {"post"},
+        "/api/subjects/{id}/decision/carry-over/": {"post"},
     }
     for path, methods in operations.items():
         assert set(schema["paths"][path]) - {"parameters"} == methods, path
     rate = schema["paths"]["/api/subjects/{id}/rate/"]["post"]
     assert {"200", "400", "401", "403", "404"} <= set(rate["responses"])
+    decide = schema["paths"]["/api/subjects/{id}/decision/decide/"]["post"]
+    assert {"200", "400", "401", "403", "404", "409"} <= set(decide["responses"])
     components = schema["components"]["schemas"]
     for name in ("SubjectKindEnum", "CycleStatusEnum", "ReviewStatusEnum", "TierEnum"):
         assert "enum" in components[name], name

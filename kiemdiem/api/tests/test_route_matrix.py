@@ -87,6 +87,12 @@ ROUTES = [
         body={"reviews": []},
         extra={"inspector": 403, "decider": 403},
     ),
+    Route(
+        "api-cycle-proposals",
+        lambda c, p, o: f"/api/cycles/{c.pk}/proposals/?unit={p.cell_b1.pk}",
+        (401, 404, 404, 200, 200),
+        extra={"member": 404, "decider": 200},
+    ),
     Route("api-job-list", lambda c, p, o: "/api/jobs/", (401, 200, 200, 200, 200)),
     Route(
         "api-job-detail",

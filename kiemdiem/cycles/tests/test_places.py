@@ -22,7 +22,7 @@ def cycle(province):
 
 
 def rate(subject, tier):
-    """A recorded rating (the rating path itself is tested with ``subject_rate``)."""
+    """A recorded rating (the rating path itself is tested with ``decisions.services.decide``)."""
     Subject.objects.filter(pk=subject.pk).update(status=SubjectStatus.RATED, tier=tier)
 
 

@@ -11,6 +11,7 @@ from kiemdiem.accounts.permissions import ALL, scope_prefixes
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import hooks, policies, services, subjects
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectKind, SubjectStatus
+from kiemdiem.decisions import services as decisions
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation, CadreAuthority
 from kiemdiem.testing import D, annual_stages, employ, hold_post, open_annual
@@ -269,7 +270,7 @@ def test_rating_checks_registered_above_cycles_run_in_the_service(cycle, provinc
     # a member of cell A1 (the cell itself now waits for its members)
     a1 = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person=province.members["binh"])
     with pytest.raises(ValidationError, match="chưa được nộp"):
-        services.subject_rate(subject=a1, tier="HTTNV", actor=None)
+        decisions.decide(subject=a1, tier="HTTNV", actor=None)
     review = reviews.review_start(subject=a1, actor=None)
     reviews.review_submit(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
     seen = []
@@ -282,9 +283,9 @@ def test_rating_checks_registered_above_cycles_run_in_the_service(cycle, provinc
     try:
         before = _state()
         with pytest.raises(ValidationError, match="not yet"):
-            services.subject_rate(subject=a1, tier="HTTNV", actor=None)
+            decisions.decide(subject=a1, tier="HTTNV", actor=None)
         assert seen == [a1.pk] and _state() == before
     finally:
         hooks._rating_checks.remove(check)
-    services.subject_rate(subject=a1, tier="HTTNV", actor=None)
+    decisions.decide(subject=a1, tier="HTTNV", actor=None)
     assert hooks.review_states().relation == "review"

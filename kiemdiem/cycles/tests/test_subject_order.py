@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from kiemdiem.cycles import selectors, services, subjects
+from kiemdiem.cycles import selectors, subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, Track
 from kiemdiem.cycles.selectors import CycleIndex, prerequisites
+from kiemdiem.decisions import services as decisions
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.testing import employ, hold_post, open_annual
@@ -178,7 +179,7 @@ def test_a_collective_after_the_unit_it_leads(rich, cycle):
 def test_a_rating_out_of_order_is_refused_naming_what_comes_first(rich, cycle):
     commune = _get(cycle, kind=SubjectKind.PARTY_ORG, unit=rich.commune_a)
     with pytest.raises(ValidationError) as error:
-        services.subject_rate(subject=commune, tier="HTTNV", actor=None)
+        decisions.decide(subject=commune, tier="HTTNV", actor=None)
     message = " ".join(error.value.messages)
     assert "Ủy ban MTTQ xã An Bình" in message and "UBND xã An Bình" in message
     commune.refresh_from_db()
@@ -186,10 +187,10 @@ def test_a_rating_out_of_order_is_refused_naming_what_comes_first(rich, cycle):
     # the Front after its organizations; both rated on the record (no form, no rule set)
     front = _get(cycle, kind=SubjectKind.MASS_ORG, unit=rich.front)
     with pytest.raises(ValidationError, match="Hội Liên hiệp Phụ nữ xã An Bình"):
-        services.subject_rate(subject=front, tier="HTTNV", actor=None)
+        decisions.decide(subject=front, tier="HTTNV", actor=None)
     women = _get(cycle, kind=SubjectKind.MASS_ORG, unit=rich.women)
-    services.subject_rate(subject=women, tier="HTTNV", actor=None)
-    services.subject_rate(subject=front, tier="HTXSNV", actor=None)
+    decisions.decide(subject=women, tier="HTTNV", actor=None)
+    decisions.decide(subject=front, tier="HTXSNV", actor=None)
     front.refresh_from_db()
     assert (front.status, front.tier) == (SubjectStatus.RATED, "HTXSNV")
 
@@ -221,7 +222,7 @@ def test_the_order_has_no_cycle_and_every_view_of_it_agrees(rich, cycle):
 def test_a_state_leader_before_the_agency_is_refused(rich, cycle):
     chair = _get(cycle, person=rich.members["binh"], kind=SubjectKind.CIVIL_SERVANT_LEADER)
     with pytest.raises(ValidationError, match="UBND xã An Bình"):
-        services.subject_rate(subject=chair, tier="HTTNV", actor=None)
+        decisions.decide(subject=chair, tier="HTTNV", actor=None)
     chair.refresh_from_db()
     assert chair.status == SubjectStatus.PENDING
 

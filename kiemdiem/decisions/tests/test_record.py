@@ -86,3 +86,20 @@ def test_a_stale_page_is_refused(cycle, province):
     services.propose(subject=subject, tier="HTNV", actor=None, revision=decision.revision)
     with pytest.raises(ValidationError, match="reload|tải lại"):
         services.propose(subject=subject, tier="HTXSNV", actor=None, revision=decision.revision)
+
+
+def test_a_rating_recorded_before_decisions_can_be_reopened_and_decided_again(cycle, province):
+    subject = member(cycle, province)
+    Subject.objects.filter(pk=subject.pk).update(status="rated", tier="HTTNV", rating_note="Cũ")
+    with pytest.raises(ValidationError, match="đã được quyết định|already been decided"):
+        services.decide(subject=subject, tier="HTXSNV", actor=None)
+    services.reopen(subject=subject, reason="Khiếu nại được chấp nhận", actor=None)
+    decision = services.decide(
+        subject=subject, tier="HTXSNV", reason="Sửa theo khiếu nại", actor=None
+    )
+    subject.refresh_from_db()
+    assert subject.tier == "HTXSNV" and decision.state == DecisionState.REDECIDED
+    assert [(e.state, e.tier) for e in decision.events.all()] == [
+        ("contested", "HTTNV"),
+        ("redecided", "HTXSNV"),
+    ]

@@ -18,6 +18,7 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.common.dates import today, valid_on
 from kiemdiem.common.vietnamese import nfc
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
+from kiemdiem.decisions.models import Decision
 from kiemdiem.demo import generator
 from kiemdiem.demo.checks import tree_problems
 from kiemdiem.notifications.models import Notification
@@ -222,6 +223,23 @@ def db_snapshot() -> dict:
         ),
         "notifications": sorted(
             (n.user.username, n.text) for n in Notification.objects.select_related("user")
+        ),
+        "decisions": sorted(
+            (
+                subjects[d.subject_id],
+                d.state,
+                d.proposed_tier,
+                d.tier,
+                d.reason,
+                d.override_reason,
+                json.dumps(d.overrides, sort_keys=True),
+                d.revision,
+                [
+                    (e.state, e.tier, e.reason, json.dumps(e.data, sort_keys=True))
+                    for e in d.events.all()
+                ],
+            )
+            for d in Decision.objects.prefetch_related("events")
         ),
     }
 

@@ -24,7 +24,7 @@ from kiemdiem.cycles.models import (
     Track,
 )
 from kiemdiem.cycles.policies import may_rate
-from kiemdiem.cycles.selectors import prerequisites
+from kiemdiem.cycles.selectors import CycleIndex, prerequisites, waiting_q
 from kiemdiem.demo import generator
 from kiemdiem.demo.review_cycles import TIERS, load_cycles, rating_values
 from kiemdiem.demo.tests.test_generator import db_snapshot
@@ -232,6 +232,20 @@ class TestDemoCycles:
         }
         assert {"none", "draft", "submitted", "returned"} <= states
 
+    def test_the_queue_condition_agrees_with_the_rules_of_the_order(self, demo):
+        """``waiting_q`` (the deciders' queue) and ``CycleIndex`` (the rules of
+        ``prerequisites``) find the same subjects ready in this year's half-way cycle."""
+        _last, current = cycles()
+        pending = Subject.objects.filter(cycle=current, status=SubjectStatus.PENDING)
+        by_query = set(pending.exclude(waiting_q()).values_list("pk", flat=True))
+        index = CycleIndex(current.pk)
+        by_index = {
+            pk
+            for pk, status in index.status.items()
+            if status == "pending" and not index.waiting(pk)
+        }
+        assert by_query == by_index and by_query
+
     def test_decider_has_something_to_rate(self, demo):
         _last, current = cycles()
         user = User.objects.get(username="quyetdinh")
@@ -307,6 +321,7 @@ def test_review_fast_path_writes_what_the_services_write(small):
     statuses = Counter(row[2] for row in fast["reviews"])
     assert statuses["submitted"] and len(fast["versions"]) > len(fast["reviews"]) / 2
     assert any(row[-2] for row in fast["subjects"])  # rated
+    assert fast["decisions"] and all(row[1] == "decided" for row in fast["decisions"])
 
 
 PACK_KINDS = {

@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectStatus
 from kiemdiem.cycles.selectors import CycleIndex, prerequisites
+from kiemdiem.decisions import bulk as decisions_bulk
+from kiemdiem.decisions import services as decisions
 from kiemdiem.reviews import bulk, engine
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
@@ -55,30 +56,30 @@ def test_ratings_wait_for_their_prerequisites_and_a_submitted_review(province, c
     member = of(cycle, person=dung, kind="party_member")
     state = of(cycle, person=dung, kind="cong_chuc")
     # the state rating first, with the service's own message
-    assert refusal(lambda: bulk.subjects_rate_bulk([(member, "HTTNV", "")])) == refusal(
-        lambda: cycles.subject_rate(subject=member, tier="HTTNV", actor=None)
+    assert refusal(lambda: decisions_bulk.decide_bulk([(member, "HTTNV", "")])) == refusal(
+        lambda: decisions.decide(subject=member, tier="HTTNV", actor=None)
     )
     # a subject with a form is rated on its submitted review
-    assert refusal(lambda: bulk.subjects_rate_bulk([(state, "HTTNV", "")])) == refusal(
-        lambda: cycles.subject_rate(subject=state, tier="HTTNV", actor=None)
+    assert refusal(lambda: decisions_bulk.decide_bulk([(state, "HTTNV", "")])) == refusal(
+        lambda: decisions.decide(subject=state, tier="HTTNV", actor=None)
     )
     bulk.reviews_write_bulk([bulk.NewReview(state, written, "HTTNV", submit=True)])
     # in one call, in order: the state rating, then the member's (whose review is a draft)
     bulk.reviews_write_bulk([bulk.NewReview(member, written, "HTTNV")])
     assert refusal(
-        lambda: bulk.subjects_rate_bulk([(state, "HTTNV", "Đạt"), (member, "HTTNV", "")])
+        lambda: decisions_bulk.decide_bulk([(state, "HTTNV", "Đạt"), (member, "HTTNV", "")])
     ) == refusal(
         lambda: [
-            cycles.subject_rate(subject=subject, tier="HTTNV", actor=None)
+            decisions.decide(subject=subject, tier="HTTNV", actor=None)
             for subject in (state, member)
         ]
     )
     assert of(cycle, pk=state.pk).status == SubjectStatus.PENDING  # nothing written
-    bulk.subjects_rate_bulk([(state, "HTTNV", " Đạt ")])
+    decisions_bulk.decide_bulk([(state, "HTTNV", " Đạt ")])
     rated = of(cycle, pk=state.pk)
     assert (rated.status, rated.tier, rated.rating_note) == (SubjectStatus.RATED, "HTTNV", "Đạt")
-    assert refusal(lambda: bulk.subjects_rate_bulk([(state, "HTTNV", "")])) == refusal(
-        lambda: cycles.subject_rate(subject=state, tier="HTTNV", actor=None)
+    assert refusal(lambda: decisions_bulk.decide_bulk([(state, "HTTNV", "")])) == refusal(
+        lambda: decisions.decide(subject=state, tier="HTTNV", actor=None)
     )
 
 
@@ -124,7 +125,7 @@ def test_the_engine_facts_from_the_index_are_the_engines_own(province, year):
         | Q(person=dung, track="state")
     )
     assert rated.update(tier="HTNV") == 4
-    index, packs, compared = CycleIndex(cycle.pk), bulk._Packs(), 0
+    index, packs, compared = CycleIndex(cycle.pk), bulk.Packs(), 0
     for subject in Subject.objects.filter(cycle=cycle).select_related("cycle", "unit", "person"):
         pack = packs.pack(subject)
         kind = engine.engine_kind(subject, pack) if pack is not None else None

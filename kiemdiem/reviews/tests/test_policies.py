@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kiemdiem.accounts import services as accounts
 from kiemdiem.audit.models import LogEntry
-from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectKind, SubjectStatus
+from kiemdiem.decisions import services as decisions
 from kiemdiem.reviews import policies, services
 from kiemdiem.reviews.models import ReviewVersion, SelfReview, Suggestion
 from kiemdiem.reviews.policies import ReviewPolicy
@@ -209,7 +209,7 @@ def test_a_suggestion_is_refused_to_the_writer_and_outside_the_actors_subtree(cy
 
 
 def test_rating_goes_through_the_same_policy_in_the_service(cycle, province):
-    """``subject_rate`` refuses whoever ``may_rate`` refuses — nobody rates themselves, whatever
+    """``decisions.decide`` refuses whoever ``may_rate`` refuses — nobody rates themselves, whatever
     their grants — with no page or API check in front of it."""
     an = province.members["an"]
     an_user = province.users["secretary"]
@@ -217,20 +217,20 @@ def test_rating_goes_through_the_same_policy_in_the_service(cycle, province):
     own = Subject.objects.get(cycle=cycle, person=an, kind=SubjectKind.HEAD)
     binh = Subject.objects.get(cycle=cycle, person=province.members["binh"])
     _submitted(binh)  # the cell after its members, its head after the cell
-    cycles.subject_rate(subject=binh, tier="HTTNV", actor=None)
+    decisions.decide(subject=binh, tier="HTTNV", actor=None)
     _submitted(_cell(cycle, province))
-    cycles.subject_rate(subject=_cell(cycle, province), tier="HTTNV", actor=None)
+    decisions.decide(subject=_cell(cycle, province), tier="HTTNV", actor=None)
     _submitted(own)
     assert not ReviewPolicy(an_user, own).may_rate
     before = _state()
     with pytest.raises(PermissionDenied):
-        cycles.subject_rate(subject=own, tier="HTXSNV", actor=an_user)
+        decisions.decide(subject=own, tier="HTXSNV", actor=an_user)
     assert _state() == before
     for who in ("staff_p", "inspector", "nogrant"):
         with pytest.raises(PermissionDenied):
-            cycles.subject_rate(subject=own, tier="HTTNV", actor=province.users[who])
+            decisions.decide(subject=own, tier="HTTNV", actor=province.users[who])
     assert _state() == before
-    cycles.subject_rate(subject=own, tier="HTTNV", actor=province.users["decider"])
+    decisions.decide(subject=own, tier="HTTNV", actor=province.users["decider"])
     own.refresh_from_db()
     assert own.status == SubjectStatus.RATED
 
@@ -249,6 +249,6 @@ def test_the_agency_head_rates_the_staff_but_not_their_own_self_assessment(provi
     assert not ReviewPolicy(head, own).may_rate
     _submitted(own)
     with pytest.raises(PermissionDenied):
-        cycles.subject_rate(subject=own, tier="HTTNV", actor=head)
+        decisions.decide(subject=own, tier="HTTNV", actor=head)
     _submitted(staff)
-    cycles.subject_rate(subject=staff, tier="HTTNV", actor=head)
+    decisions.decide(subject=staff, tier="HTTNV", actor=head)

@@ -7,6 +7,7 @@ from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
+from kiemdiem.decisions import services as decisions
 from kiemdiem.people import services as people
 from kiemdiem.reviews import catalogue, engine, services
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion
@@ -204,23 +205,23 @@ def test_ratings_follow_the_required_order(cycle, province):
     cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
     binh = subject_of(cycle, province.members["binh"])
     with pytest.raises(ValidationError, match="Chi bộ thôn Đông"):
-        cycles.subject_rate(subject=head, tier="HTTNV", actor=decider)
+        decisions.decide(subject=head, tier="HTTNV", actor=decider)
     # the cell after its members (its tier reads theirs, HD 43 §5.5)
     with pytest.raises(ValidationError, match="Trần Thị Bình"):
-        cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
+        decisions.decide(subject=cell, tier="HTTNV", actor=decider)
     submitted(binh)
-    cycles.subject_rate(subject=binh, tier="HTTNV", actor=decider)
+    decisions.decide(subject=binh, tier="HTTNV", actor=decider)
     with pytest.raises(ValidationError, match="chưa được nộp"):
-        cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
+        decisions.decide(subject=cell, tier="HTTNV", actor=decider)
     submitted(cell)
     submitted(head)
-    cycles.subject_rate(subject=cell, tier="HTTNV", actor=decider)
-    cycles.subject_rate(subject=head, tier="HTTNV", actor=decider)
+    decisions.decide(subject=cell, tier="HTTNV", actor=decider)
+    decisions.decide(subject=head, tier="HTTNV", actor=decider)
     head.refresh_from_db()
     assert head.status == SubjectStatus.RATED and head.tier == "HTTNV"
     # a rating is not silently changed afterwards (the head's cap rests on it)
-    with pytest.raises(ValidationError, match="đã được xếp loại"):
-        cycles.subject_rate(subject=cell, tier="KHTNV", actor=decider)
+    with pytest.raises(ValidationError, match="đã được quyết định"):
+        decisions.decide(subject=cell, tier="KHTNV", actor=decider)
 
 
 def test_nobody_rates_themselves_or_their_own_unit(cycle, province):
@@ -245,7 +246,7 @@ def test_a_not_rated_member_has_no_review(cycle, province):
 
 
 def test_a_cycle_closes_only_when_every_subject_is_rated(cycle, province):
-    with pytest.raises(ValidationError, match="chờ"):
+    with pytest.raises(ValidationError, match="chưa được quyết định"):
         cycles.cycle_close(cycle=cycle, actor=None)
     Subject.objects.filter(cycle=cycle).update(status=SubjectStatus.RATED, tier="HTTNV")
     cycles.cycle_close(cycle=cycle, actor=None)
@@ -274,15 +275,15 @@ def test_the_state_self_assessment_is_rated_by_the_agency_head_before_the_party_
     assert not cycle_policies.may_rate(head, party)
     assert not cycle_policies.may_rate(province.users["staff_a"], state)
     with pytest.raises(ValidationError, match="UBND xã An Bình"):
-        cycles.subject_rate(subject=party, tier="HTTNV", actor=None)
+        decisions.decide(subject=party, tier="HTTNV", actor=None)
     submitted(state)
-    cycles.subject_rate(subject=state, tier="HTTNV", actor=None)
+    decisions.decide(subject=state, tier="HTTNV", actor=None)
     review = services.review_save(
         review=review, content={**WRITTEN, "xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
     )
     assert review.engine_result["status"] == "rated"
     services.review_submit(review=review, actor=None)
-    cycles.subject_rate(subject=party, tier="HTTNV", actor=None)
+    decisions.decide(subject=party, tier="HTTNV", actor=None)
 
 
 def test_a_quarterly_review_of_a_leader_is_rated_for_its_quarter(province):

@@ -4,9 +4,9 @@ rated on the record (§6)."""
 
 import pytest
 
-from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
+from kiemdiem.decisions import services as decisions
 from kiemdiem.orgtree import services as tree
 from kiemdiem.reviews import engine, services
 from kiemdiem.testing import D, employ, hold_post, open_annual
@@ -107,7 +107,7 @@ def test_a_public_service_unit_head_meets_nd90s_manager_conditions(cycle, provin
 def test_the_front_is_rated_on_the_record(cycle, province):
     front = Subject.objects.get(cycle=cycle, kind=SubjectKind.MASS_ORG)
     assert engine.evaluate(front, {})["status"] == "unavailable"  # no rule set of ours
-    cycles.subject_rate(subject=front, tier="HTTNV", actor=None)  # no form: no review needed
+    decisions.decide(subject=front, tier="HTTNV", actor=None)  # no form: no review needed
     front.refresh_from_db()
     assert front.status == SubjectStatus.RATED
 

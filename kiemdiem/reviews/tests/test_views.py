@@ -93,10 +93,12 @@ def test_an_inspector_reads_but_cannot_write(client, province, binh):
 def test_the_decider_is_told_what_to_rate_first(client, province, cycle):
     an_head = Subject.objects.get(cycle=cycle, person=province.members["an"], kind=SubjectKind.HEAD)
     client.force_login(province.users["decider"])
-    page = client.get(reverse("review-edit", args=[an_head.pk]))
+    review_page = client.get(reverse("review-edit", args=[an_head.pk]))
+    assert reverse("decision-subject", args=[an_head.pk]) in review_page.text  # the link
+    page = client.get(reverse("decision-subject", args=[an_head.pk]))
     assert "Theo quy định, phải xếp loại trước" in page.text and "Chi bộ thôn Đông" in page.text
     response = client.post(
-        reverse("subject-rate", args=[an_head.pk]), {"tier": "HTTNV"}, follow=True
+        reverse("decision-decide", args=[an_head.pk]), {"tier": "HTTNV"}, follow=True
     )
     assert "phải xếp loại trước" in response.text
     an_head.refresh_from_db()
@@ -134,8 +136,8 @@ def test_the_agency_head_finds_and_rates_a_staff_self_assessment(client, provinc
     mine = client.get(reverse("review-mine"))
     assert "Lê Văn Cường" in mine.text and "cần xếp loại" in mine.text
     page = client.get(reverse("review-edit", args=[state.pk]))
-    assert page.status_code == 200 and "Ghi nhận xếp loại" in page.text
-    client.post(reverse("subject-rate", args=[state.pk]), {"tier": "HTTNV"})
+    assert page.status_code == 200 and "Quyết định xếp loại" in page.text
+    client.post(reverse("decision-decide", args=[state.pk]), {"tier": "HTTNV"})
     state.refresh_from_db()
     assert state.tier == "HTTNV"
 
