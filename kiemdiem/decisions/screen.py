@@ -193,6 +193,10 @@ class PoolView:
     def exceeded(self) -> bool:
         return self.excess > 0
 
+    @property
+    def party_share_pct(self) -> str:
+        return "" if self.party_share is None else f"{float(self.party_share):.0%}"
+
 
 @dataclass
 class Screen:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import subjects
@@ -241,3 +242,26 @@ def test_the_screen_reads_a_fixed_number_of_queries(province):
         return len(queries)
 
     assert count(1) == count(4)
+
+
+def test_the_page_shows_pools_and_decides_for_the_decider(grassroots, province, client):
+    cycle, found = grassroots
+    url = reverse("decision-screen", kwargs={"cycle_pk": cycle.pk})
+    query = f"?unit={province.commune_a.pk}&group=members"
+    client.force_login(province.users["decider"])
+    page = client.get(url + query)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert POOL_VI in text and "Đỗ Thị Giang" in text
+    # Deciding the screen as proposed is refused: the override box and the pool named.
+    posted = {f"tier-{s.pk}": "HTTNV" for s in found.values()}
+    posted[f"tier-{found['Bình'].pk}"] = "HTXSNV"
+    posted |= {f"tier-{found['Cường'].pk}": "HTNV", f"tier-{found['Giang'].pk}": "HTNV"}
+    refused = client.post(url + query, posted)
+    assert refused.status_code == 200 and 'name="override_reason"' in refused.content.decode()
+    assert not Decision.objects.filter(subject__cycle=cycle, state="decided").exists()
+    done = client.post(url + query, posted | {"override_reason": "Khen thưởng đột xuất"})
+    assert done.status_code == 302
+    assert Decision.objects.get(subject=found["Bình"]).override_reason == "Khen thưởng đột xuất"
+    client.force_login(province.users["member"])
+    assert client.get(url + query).status_code == 404
