@@ -37,7 +37,7 @@ from kiemdiem.cycles.policies import subjects_to_rate
 from kiemdiem.cycles.services import hold_open
 from kiemdiem.decisions import policies
 from kiemdiem.decisions import screen as screens
-from kiemdiem.decisions.models import Decision, DecisionState, QuotaPool
+from kiemdiem.decisions.models import HOLDS_TIER, Decision, DecisionState, QuotaPool
 from kiemdiem.decisions.services import _check_revision, _clean_reason, _clean_tier, decide_locked
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import CadreAuthority
@@ -79,8 +79,58 @@ def _check_tier(row: screens.Row, tiers: dict[int, str]) -> str:
     return HTTNV if tier == HTXSNV else tier
 
 
+def lock_pools(cycle: ReviewCycle, subjects, packs: screens.Packs) -> list[tuple[str, Unit]]:
+    """Step 2 of the lock order: the ``QuotaPool`` rows of the pool instances of ``subjects``,
+    created when missing, then locked ``FOR UPDATE`` by id. Returns the scopes (group, unit)
+    whose pools they are, for the recount."""
+    grassroots: dict[int, Unit] = {}
+    scopes: dict[tuple[str, int], tuple[str, Unit]] = {}
+    instances = set()
+    for s in subjects:
+        found = instance_scope(s, grassroots)
+        if found is None:
+            continue
+        group, unit = found
+        scopes[(group, unit.pk)] = (group, unit)
+        pack = packs.of(s)
+        kind_name = screens.engine.engine_kind(s, pack) if pack is not None else None
+        pool = pack.kind(kind_name).pool if pack is not None and kind_name else None
+        if pool:
+            instances.add((pool, screens.pool_key(group, unit), kind_name))
+    ids = [
+        QuotaPool.objects.get_or_create(cycle=cycle, pool=pool, pool_key=key, kind=kind)[0].pk
+        for pool, key, kind in sorted(instances)
+    ]
+    list(QuotaPool.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return list(scopes.values())
+
+
+def check_single(*, subject: Subject, tier: str) -> None:
+    """``services.decide`` of one subject to HTXSNV: its pool rows locked (after the cycle,
+    before the subject) and the same quota check as ``finalize``; over the quota it is refused
+    — an override is written on the decision screen."""
+    if Decision.objects.filter(subject=subject, state__in=HOLDS_TIER).exists():
+        return  # refused as decided already, by ``decide_locked``
+    cycle = subject.cycle
+    packs = screens.Packs(cycle.pk)
+    scopes = lock_pools(cycle, [subject], packs)
+    _affected, messages = broken_rules(cycle, scopes, {subject.pk: tier}, packs, caps=False)
+    if messages:
+        raise ValidationError(
+            {
+                "tier": [
+                    _(
+                        "Not decided: the quota would be broken. Decide it on the decision "
+                        "screen, with the reason for deciding over the quota."
+                    ),
+                    *messages,
+                ]
+            }
+        )
+
+
 def broken_rules(
-    cycle: ReviewCycle, scopes, tiers: dict[int, str], packs: screens.Packs
+    cycle: ReviewCycle, scopes, tiers: dict[int, str], packs: screens.Packs, caps: bool = True
 ) -> tuple[dict[int, list[dict]], list[str]]:
     """What deciding ``tiers`` would break: {subject id: [override entries]} and the
     messages, pools named."""
@@ -114,6 +164,8 @@ def broken_rules(
             messages.append(text)
             for pk in taking:
                 affected[pk].append({"kind": "quota", "code": pool.pool, "text": text})
+        if not caps:
+            continue
         mine = [r for r in rows if r.subject.pk in tiers]
         screens.cap_checks(mine, packs, cycle, tier_of=tier_of)
         for r in mine:
@@ -157,25 +209,7 @@ def finalize(
     hold_open(cycle.pk)
     # 2. The pool rows of every instance the rows touch.
     packs = screens.Packs(cycle.pk)
-    grassroots: dict[int, Unit] = {}
-    scopes: dict[tuple[str, int], tuple[str, Unit]] = {}
-    instances = set()
-    for s in subjects:
-        found = instance_scope(s, grassroots)
-        if found is None:
-            continue
-        group, unit = found
-        scopes[(group, unit.pk)] = (group, unit)
-        pack = packs.of(s)
-        kind_name = screens.engine.engine_kind(s, pack) if pack is not None else None
-        pool = pack.kind(kind_name).pool if pack is not None and kind_name else None
-        if pool:
-            instances.add((pool, screens.pool_key(group, unit), kind_name))
-    ids = [
-        QuotaPool.objects.get_or_create(cycle=cycle, pool=pool, pool_key=key, kind=kind)[0].pk
-        for pool, key, kind in sorted(instances)
-    ]
-    list(QuotaPool.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    scopes = lock_pools(cycle, subjects, packs)
     # 3. The subjects, 4. their decisions.
     locked = list(
         Subject.objects.select_for_update(no_key=True, of=("self",))
@@ -193,10 +227,20 @@ def finalize(
                 subject=s, defaults={"state": DecisionState.PROPOSED}
             )[0]
         _check_revision(decisions[s.pk], (revisions or {}).get(s.pk))
+        if decisions[s.pk].holds_tier:
+            raise ValidationError(
+                {
+                    "rows": _(
+                        "%(name)s has already been decided; a correction is a new decision "
+                        "with its reason (Decide again)."
+                    )
+                    % {"name": screens._name(s)}
+                }
+            )
         if decisions[s.pk].state == DecisionState.CONTESTED and not reason:
             raise ValidationError({"reason": _("Write the reason.")})
     # The recount, after the pool rows are locked.
-    affected, messages = broken_rules(cycle, scopes.values(), tiers, packs)
+    affected, messages = broken_rules(cycle, scopes, tiers, packs)
     if messages and not override_reason:
         raise ValidationError(
             {

@@ -194,6 +194,12 @@ class PoolView:
         return self.excess > 0
 
     @property
+    def ranked(self) -> list[tuple[int, str, bool]]:
+        """The engine's order of the HTXSNV candidates: (place, name, kept)."""
+        keep = set(self.keep)
+        return [(i, self.names[pk], pk in keep) for i, pk in enumerate(self.ranking, 1)]
+
+    @property
     def party_share_pct(self) -> str:
         return "" if self.party_share is None else f"{float(self.party_share):.0%}"
 

@@ -209,6 +209,11 @@ def decide(
     reason = _clean_reason(reason, required=contested)
     if not contested:
         hold_open(subject_id=subject.pk)
+        if tier == TierChoice.HTXSNV:
+            # The pool rows before the subject, and the quota counted (decision-screen.md).
+            from kiemdiem.decisions import finalizing  # builds on this module
+
+            finalizing.check_single(subject=subject, tier=tier)
     subject, decision = _locked(subject)
     _check_revision(decision, revision)
     return decide_locked(subject, decision, tier=tier, reason=reason, actor=actor)

@@ -265,3 +265,14 @@ def test_the_page_shows_pools_and_decides_for_the_decider(grassroots, province, 
     assert Decision.objects.get(subject=found["Bình"]).override_reason == "Khen thưởng đột xuất"
     client.force_login(province.users["member"])
     assert client.get(url + query).status_code == 404
+
+
+def test_deciding_one_subject_htxsnv_goes_through_the_pool_check(grassroots, province):
+    cycle, found = grassroots
+    for name in ("Hà", "Khánh", "Lan"):
+        services.decide(subject=found[name], tier="HTNV", actor=None)
+    # Two HTTNV left (Cường and Giang, undecided, count as HTTNV): floor(0.2 × 2) = 0 places.
+    with pytest.raises(ValidationError, match=POOL_VI):
+        services.decide(subject=found["Bình"], tier="HTXSNV", actor=province.users["decider"])
+    assert Decision.objects.get(subject=found["Bình"]).state == DecisionState.PROPOSED
+    services.decide(subject=found["Bình"], tier="HTTNV", actor=province.users["decider"])
