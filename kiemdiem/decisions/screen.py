@@ -293,6 +293,9 @@ def _subjects(cycle: ReviewCycle, q: Q):
         .filter(q)
         .exclude(status=SubjectStatus.NOT_RATED)
         .select_related("unit", "person", "review", "decision", "cycle")
+        # The review's text is not shown here (and weighs kilobytes a row); a result stored
+        # before the pool was kept reads it, one query for that review alone.
+        .defer("review__content", "review__unsaved")
         .order_by("unit__path", "person__sort_key", "pk")
     )
 

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -75,8 +77,24 @@ def decision_screen(request, cycle_pk):
     view = screens.screen(
         cycle=cycle, unit=unit, group=group, user=request.user, filters=filters, sort=sort
     )
+    # Rendered once per page, not once per row: 500 rows × 4 tiers of lazy labels is most of
+    # the template's time otherwise (bench/decisions/RESULTS.md).
+    tiers = [(value, str(label)) for value, label in TierChoice.choices]
+    options = {
+        chosen: format_html_join(
+            "",
+            '<option value="{}" title="{}"{}>{}</option>',
+            ((v, label, mark_safe(" selected") if v == chosen else "", v) for v, label in tiers),
+        )
+        for chosen in ["", *TierChoice.values]
+    }
+    kind_labels = {k: str(label) for k, label in SubjectKind.choices}
     for row in view.rows:
         row.chosen = posted.get(row.subject.pk) or row.tier  # type: ignore[attr-defined]
+        row.options = options.get(row.chosen, options[""])  # type: ignore[attr-defined]
+        # Text, not numbers: the template would localise every id (a format lookup each).
+        row.key, row.rev = str(row.subject.pk), str(row.revision)  # type: ignore[attr-defined]
+        row.kind_label = kind_labels.get(row.subject.kind, row.subject.kind)  # type: ignore[attr-defined]
         row.pool_view = view.pools[row.pool_index] if row.pool_index is not None else None  # type: ignore[attr-defined]
     context = {
         "cycle": cycle,
@@ -86,7 +104,7 @@ def decision_screen(request, cycle_pk):
         "group_label": screens.GROUPS[group],
         "filters": filters,
         "sort": sort,
-        "tiers": TierChoice.choices,
+        "tiers": tiers,
         "kinds": [
             (k, label)
             for k, label in SubjectKind.choices
