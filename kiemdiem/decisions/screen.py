@@ -213,6 +213,9 @@ class Screen:
     rows: list[Row]
     pools: list[PoolView]
     total: int
+    # What the filters offer: the units and kinds of the rows the user decides (unfiltered).
+    units: list[tuple[int, str]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> bool:
@@ -536,6 +539,11 @@ def screen(
     shown = [r for r in rows if r.may_decide]
     if unit != scope:
         shown = [r for r in shown if r.subject.unit.path.startswith(unit.path)]
+    units = sorted(
+        {(r.subject.unit_id, r.subject.unit.name, r.subject.unit.path) for r in shown},
+        key=lambda u: u[2],
+    )
+    kinds = sorted({r.subject.kind for r in shown})
     if filters.get("unit"):
         shown = [r for r in shown if str(r.subject.unit_id) == filters["unit"]]
     if filters.get("kind"):
@@ -545,4 +553,6 @@ def screen(
     if filters.get("problems"):
         shown = [r for r in shown if r.problem]
     shown.sort(key=SORTS.get(sort, SORTS["unit"]))
-    return Screen(cycle, unit, scope, group, shown, pools, len(rows))
+    return Screen(
+        cycle, unit, scope, group, shown, pools, len(rows), [(u[0], u[1]) for u in units], kinds
+    )

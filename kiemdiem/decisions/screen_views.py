@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404
-from kiemdiem.common.views import render_page
+from kiemdiem.common.views import query_id, render_page
 from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
 from kiemdiem.decisions import finalizing
 from kiemdiem.decisions import screen as screens
@@ -37,12 +37,13 @@ def decision_screen(request, cycle_pk):
     cycle = get_or_404(
         ReviewCycle.objects.select_related("root"), request.user, Action.VIEW, pk=cycle_pk
     )
-    unit_pk = _int(request.GET.get("unit", ""))
+    unit_pk = query_id(request, "unit")
     if unit_pk is None:
         raise Http404
     unit = get_object_or_404(Unit, pk=unit_pk)
     group = request.GET.get("group", "members")
     filters = {k: request.GET.get("f_" + k, "") for k in FILTERS}
+    query_id(request, "f_unit")  # a bad id is a bad request, named
     sort = request.GET.get("sort", "unit")
     errors: list[str] = []
     posted: dict[int, str] = {}
@@ -105,14 +106,8 @@ def decision_screen(request, cycle_pk):
         "filters": filters,
         "sort": sort,
         "tiers": tiers,
-        "kinds": [
-            (k, label)
-            for k, label in SubjectKind.choices
-            if k in {r.subject.kind for r in view.rows}
-        ],
-        "units": sorted(
-            {(r.subject.unit_id, r.subject.unit.name) for r in view.rows}, key=lambda u: u[1]
-        ),
+        "kinds": [(k, kind_labels.get(k, k)) for k in view.kinds],
+        "units": view.units,
         "errors": errors,
         "posted": posted,
         "undecided": sum(1 for r in view.rows if not r.decided),

@@ -276,3 +276,12 @@ def test_deciding_one_subject_htxsnv_goes_through_the_pool_check(grassroots, pro
         services.decide(subject=found["Bình"], tier="HTXSNV", actor=province.users["decider"])
     assert Decision.objects.get(subject=found["Bình"]).state == DecisionState.PROPOSED
     services.decide(subject=found["Bình"], tier="HTTNV", actor=province.users["decider"])
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "99999999999999999999999"])
+def test_a_unit_that_is_no_id_is_a_bad_request(client, province, value):
+    client.force_login(province.users["decider"])
+    cycle = open_annual(province, 2025)
+    url = reverse("decision-screen", kwargs={"cycle_pk": cycle.pk})
+    assert client.get(url, {"unit": value, "group": "members"}).status_code == 400
+    assert client.get(url, {"unit": province.commune_a.pk, "group": "nobody"}).status_code == 404
