@@ -285,3 +285,21 @@ def test_a_unit_that_is_no_id_is_a_bad_request(client, province, value):
     url = reverse("decision-screen", kwargs={"cycle_pk": cycle.pk})
     assert client.get(url, {"unit": value, "group": "members"}).status_code == 400
     assert client.get(url, {"unit": province.commune_a.pk, "group": "nobody"}).status_code == 404
+
+
+def test_r2019_a_party_member_above_their_state_tier_is_capped(province):
+    employ(province.members["binh"], province.agency, title="Chuyên viên")
+    cycle = open_annual(province, 2021)  # R2019: party_member ≤ state tier (PM19-CAP)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    state = Subject.objects.get(cycle=cycle, person=province.members["binh"], track="state")
+    party = members_of(cycle, ["Bình"])["Bình"]
+    submitted(state)
+    submitted(party)
+    finalizing.finalize(cycle=cycle, rows={state.pk: "HTTNV"}, actor=None)
+    services.propose(subject=party, tier="HTXSNV", actor=None)
+    view = screens.screen(cycle=cycle, unit=province.cell_a1, group="members", user=None)
+    (row,) = view.rows
+    assert row.state_tier == "HTTNV" and [c["code"] for c in row.caps] == ["PM19-CAP"]
+    with pytest.raises(ValidationError, match="CBCCVC"):
+        finalizing.finalize(cycle=cycle, rows={party.pk: "HTXSNV"}, actor=None)
+    finalizing.finalize(cycle=cycle, rows={party.pk: "HTTNV"}, actor=None)
