@@ -51,6 +51,8 @@ def instance_scope(subject: Subject, grassroots: dict[int, Unit]) -> tuple[str, 
     if subject.kind in screens.MEMBER_KINDS:
         if unit.pk not in grassroots:
             grassroots[unit.pk] = screens.grassroots_of(unit)
+        if grassroots[unit.pk].kind not in screens.GRASSROOTS_KINDS:
+            return None  # no grassroots organization above: no members' pool
         return "members", grassroots[unit.pk]
     if subject.kind == SubjectKind.HEAD:
         return "leaders", unit.deciding_unit

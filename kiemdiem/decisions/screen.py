@@ -99,7 +99,14 @@ def _decided_at(unit: Unit) -> Q:
 def group_q(group: str, unit: Unit) -> Q:
     """The subjects of ``group`` at ``unit`` (the scope unit: see ``scope_unit``)."""
     if group == "members":
-        return Q(kind__in=MEMBER_KINDS, unit__path__startswith=unit.path)
+        if unit.kind not in GRASSROOTS_KINDS:
+            raise Http404  # members are decided by their grassroots organization's pool
+        q = Q(kind__in=MEMBER_KINDS, unit__path__startswith=unit.path)
+        # A grassroots organization nested below has its own pool (``grassroots_of``).
+        nested = Unit.objects.filter(path__startswith=unit.path, kind__in=GRASSROOTS_KINDS)
+        for path in nested.exclude(pk=unit.pk).values_list("path", flat=True):
+            q &= ~Q(unit__path__startswith=path)
+        return q
     if group == "leaders":
         authority = CadreAuthority.objects.filter(
             person_id=OuterRef("person_id"), valid_to__isnull=True

@@ -303,3 +303,13 @@ def test_r2019_a_party_member_above_their_state_tier_is_capped(province):
     with pytest.raises(ValidationError, match="CBCCVC"):
         finalizing.finalize(cycle=cycle, rows={party.pk: "HTXSNV"}, actor=None)
     finalizing.finalize(cycle=cycle, rows={party.pk: "HTTNV"}, actor=None)
+
+
+def test_members_are_screened_by_their_grassroots_organization_only(grassroots, province):
+    cycle, _found = grassroots
+    decider = province.users["decider"]
+    with pytest.raises(Http404):  # a province is no grassroots organization
+        screens.screen(cycle=cycle, unit=province.province, group="members", user=decider)
+    view = screens.screen(cycle=cycle, unit=province.cell_a2, group="members", user=decider)
+    assert view.scope == province.commune_a  # the cell's organization, filtered to the cell
+    assert [r.subject.person.given_name for r in view.rows] == ["Cường"]
