@@ -178,6 +178,19 @@ def broken_rules(
     return affected, messages
 
 
+def _decision_order(subject: Subject) -> tuple:
+    """The order rows are decided in (locks stay in id order): what the rules rate first comes
+    first — state ratings, then people, then units deepest first, then heads after their unit
+    (``cycles.selectors.prerequisites``)."""
+    if subject.track == "state" and subject.person_id:
+        return (0, 0, subject.pk)
+    if subject.person_id and subject.kind != SubjectKind.HEAD:
+        return (1, 0, subject.pk)
+    if subject.person_id is None:
+        return (2, -subject.unit.depth, subject.pk)
+    return (3, 0, subject.pk)
+
+
 @transaction.atomic
 def finalize(
     *,
@@ -256,7 +269,7 @@ def finalize(
             }
         )
     out = []
-    for s in locked:
+    for s in sorted(locked, key=_decision_order):
         overrides = affected.get(s.pk, [])
         decision = decide_locked(
             s,

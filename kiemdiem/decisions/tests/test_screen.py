@@ -313,3 +313,20 @@ def test_members_are_screened_by_their_grassroots_organization_only(grassroots, 
     view = screens.screen(cycle=cycle, unit=province.cell_a2, group="members", user=decider)
     assert view.scope == province.commune_a  # the cell's organization, filtered to the cell
     assert [r.subject.person.given_name for r in view.rows] == ["Cường"]
+
+
+def test_collectives_decided_at_a_level_and_a_cell_with_its_member_in_one_finalize(province):
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    view = screens.screen(cycle=cycle, unit=province.province, group="collectives", user=None)
+    assert {r.subject.unit.code for r in view.rows} == {"A", "B", "PBTV"}
+    # Cell A2 and its only member, Cường, in one finalize: the member is decided first.
+    cell = Subject.objects.get(cycle=cycle, unit=province.cell_a2, person__isnull=True)
+    cuong = members_of(cycle, ["Cường"])["Cường"]
+    submitted(cell)
+    submitted(cuong)
+    rows = {cell.pk: "HTTNV", cuong.pk: "HTTNV"}
+    assert [d.subject_id for d in finalizing.finalize(cycle=cycle, rows=rows, actor=None)] == [
+        cuong.pk,
+        cell.pk,
+    ]
