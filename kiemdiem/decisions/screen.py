@@ -76,7 +76,6 @@ STAFF_KINDS = (
 GRASSROOTS_KINDS = frozenset(
     {UnitKind.GRASSROOTS_COMMITTEE, UnitKind.COMMUNE_COMMITTEE, UnitKind.GRASSROOTS_CELL}
 )
-TIERS = [t for t in TierChoice.values]
 
 
 def grassroots_of(unit: Unit) -> Unit:
