@@ -115,6 +115,10 @@ def check_single(*, subject: Subject, tier: str) -> None:
         return  # refused as decided already, by ``decide_locked``
     cycle = subject.cycle
     packs = screens.Packs(cycle.pk)
+    pack = packs.of(subject)
+    kind_name = screens.engine.engine_kind(subject, pack) if pack is not None else None
+    if pack is None or kind_name is None or not pack.kind(kind_name).pool:
+        return  # no quota pool for this kind
     scopes = lock_pools(cycle, [subject], packs)
     _affected, messages = broken_rules(cycle, scopes, {subject.pk: tier}, packs, caps=False)
     if messages:
