@@ -330,3 +330,37 @@ def test_collectives_decided_at_a_level_and_a_cell_with_its_member_in_one_finali
         cuong.pk,
         cell.pk,
     ]
+
+
+def test_the_engine_ranks_by_the_stored_rank_key_and_old_results_are_evaluated_again(province):
+    from kiemdiem.reviews.models import SelfReview
+    from kiemdiem.testing import FULL_2025
+
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    found = members_of(cycle, ["Bình", "Cường"])
+    for name, general in (("Bình", "26"), ("Cường", "29")):
+        review = reviews.review_start(subject=found[name], actor=None)
+        rating = {**FULL_2025, "fact.general_score": general}
+        reviews.review_submit(
+            review=review,
+            content={**WRITTEN, "xep_loai": rating},
+            proposed_tier="HTXSNV",
+            actor=None,
+        )
+    stored = SelfReview.objects.get(subject=found["Cường"]).engine_result
+    assert stored["tier"] == "HTXSNV" and stored["pool"] == "similar_role"
+    assert stored["rank_key"][0] == "94"  # the score first (R2025 rank_by)
+
+    def ranking():
+        view = screens.screen(cycle=cycle, unit=province.commune_a, group="members", user=None)
+        (pool,) = view.pools
+        return [view_name for _place, view_name, _kept in pool.ranked]
+
+    assert ranking() == ["Lê Văn Cường", "Trần Thị Bình"]  # 94 points before 91
+    # A result stored before the rank key was kept (an empty key would sort first): evaluated
+    # again for that subject.
+    binh = SelfReview.objects.get(subject=found["Bình"]).engine_result
+    old = {k: v for k, v in binh.items() if k not in ("pool", "pool_key", "rank_key")}
+    SelfReview.objects.filter(subject=found["Bình"]).update(engine_result=old)
+    assert ranking() == ["Lê Văn Cường", "Trần Thị Bình"]
