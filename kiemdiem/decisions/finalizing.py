@@ -224,8 +224,11 @@ def finalize(
     if actor is not None:
         allowed = set(subjects_to_rate(actor).filter(pk__in=tiers).values_list("pk", flat=True))
         policies.check(allowed == set(tiers))
-    # 1. The cycle.
-    hold_open(cycle.pk)
+    # 1. The cycle — unless every row is a re-opened rating, which is decided again even in a
+    # closed cycle (as ``services.decide`` does).
+    contested = Decision.objects.filter(subject_id__in=tiers, state=DecisionState.CONTESTED)
+    if set(contested.values_list("subject_id", flat=True)) != set(tiers):
+        hold_open(cycle.pk)
     # 2. The pool rows of every instance the rows touch.
     packs = screens.Packs(cycle.pk)
     scopes = lock_pools(cycle, subjects, packs)

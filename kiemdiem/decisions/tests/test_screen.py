@@ -364,3 +364,21 @@ def test_the_engine_ranks_by_the_stored_rank_key_and_old_results_are_evaluated_a
     old = {k: v for k, v in binh.items() if k not in ("pool", "pool_key", "rank_key")}
     SelfReview.objects.filter(subject=found["Bình"]).update(engine_result=old)
     assert ranking() == ["Lê Văn Cường", "Trần Thị Bình"]
+
+
+def test_a_reopened_rating_is_decided_again_on_the_screen_even_in_a_closed_cycle(
+    grassroots, province
+):
+    cycle, found = grassroots
+    ha = found["Hà"]
+    finalizing.finalize(cycle=cycle, rows={ha.pk: "HTTNV"}, actor=None)
+    services.reopen(subject=ha, reason="Khiếu nại được thụ lý", actor=None)
+    cycle.__class__.objects.filter(pk=cycle.pk).update(status="closed")
+    with pytest.raises(ValidationError, match="lý do|reason"):
+        finalizing.finalize(cycle=cycle, rows={ha.pk: "HTNV"}, actor=None)
+    (decision,) = finalizing.finalize(
+        cycle=cycle, rows={ha.pk: "HTNV"}, reason="Giữ kết luận kiểm tra", actor=None
+    )
+    assert (decision.state, decision.tier) == ("redecided", "HTNV")
+    with pytest.raises(ValidationError, match="đã đóng|closed"):  # a fresh row: refused
+        finalizing.finalize(cycle=cycle, rows={found["Lan"].pk: "HTTNV"}, actor=None)
