@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from kiemdiem.api import accounts, audit, cycles, jobs, orgtree, people
+from kiemdiem.api import accounts, audit, cycles, decision_screen, jobs, orgtree, people
 
 router = SimpleRouter()
 router.register("units", orgtree.UnitViewSet, basename="api-unit")
@@ -35,5 +35,15 @@ urlpatterns = [
         name="api-token-detail",
     ),
     path("me/", accounts.MeView.as_view(), name="api-me"),
+    path(
+        "cycles/<int:cycle_pk>/decision-screen/",
+        decision_screen.DecisionScreenView.as_view(),
+        name="api-decision-screen",
+    ),
+    path(
+        "cycles/<int:cycle_pk>/decision-screen/finalize/",
+        decision_screen.DecisionScreenFinalizeView.as_view(),
+        name="api-decision-screen-finalize",
+    ),
     *router.urls,
 ]

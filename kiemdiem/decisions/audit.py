@@ -27,3 +27,11 @@ def register_actions() -> None:
         _("Decided rating re-opened"),
         {"reason": REASON, "source": Field(_("Because of"))},
     )
+    register(
+        "decision.overridden",
+        _("Quota or cap overridden"),
+        {
+            "override_reason": Field(_("Reason for the override")),
+            "overrides": Field(_("Rules overridden")),
+        },
+    )

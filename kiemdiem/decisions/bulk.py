@@ -9,6 +9,10 @@ entry — after the same checks, with the order of the ratings read once
 (``cycles.selectors.CycleIndex``) and the rows inserted in bulk.
 ``decisions/tests/test_bulk.py`` compares both paths row for row; the demo's
 (``demo/tests/test_review_cycles.py``) does it for a whole province.
+
+Quota pools are not checked here: this is the system's path, and what it decides is the
+demo's plan. A decider's HTXSNV goes through ``decide`` or the decision screen, which lock
+the pool rows and refuse a place over the quota (``quotas``).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from kiemdiem.cycles import hooks
 from kiemdiem.cycles.models import Subject, SubjectStatus, TierChoice
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import hold_open
-from kiemdiem.decisions import policies
+from kiemdiem.decisions import policies, quotas
 from kiemdiem.decisions.models import Decision, DecisionEvent, DecisionState
 
 MAX_REASON = 5_000
@@ -244,6 +244,9 @@ def decide(
     reason = clean_reason(reason, required=contested)
     if not contested:
         hold_open(subject_id=subject.pk)
+        if tier == TierChoice.HTXSNV:
+            # The pool rows before the subject, and the quota counted (decision-screen.md).
+            quotas.check_single(subject=subject, tier=tier)
     subject, decision = _locked(subject)
     _check_revision(decision, revision)
     return decide_locked(subject, decision, tier=tier, reason=reason, actor=actor)

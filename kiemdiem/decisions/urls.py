@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiemdiem.decisions import views
+from kiemdiem.decisions import screen_views, views
 
 urlpatterns = [
     path("decisions/subjects/<int:subject_pk>/", views.subject_decision, name="decision-subject"),
@@ -31,6 +31,10 @@ urlpatterns = [
         views.proposal_row,
         name="decision-proposal-row",
     ),
-    # Stub until the "screen" work lands its page under the same name and path.
-    path("decisions/<int:cycle_pk>/screen/", views.decision_screen, name="decision-screen"),
+    # The decision screen of a scope (docs/decision-screen.md).
+    path(
+        "decisions/<int:cycle_pk>/screen/",
+        screen_views.decision_screen,
+        name="decision-screen",
+    ),
 ]

@@ -240,18 +240,3 @@ def proposal_row(request, cycle_pk, unit_pk, subject_pk):
     if not errors:
         messages.success(request, _("The proposal was recorded."))
     return redirect(f"{reverse('decision-proposals', args=[cycle.pk])}?unit={unit.pk}")
-
-
-@login_required
-def decision_screen(request, cycle_pk):
-    """The decision screen of a scope (``?unit=``): built by the "screen" work; until it lands
-    this address lists the scope's subjects with a link to each one's decision."""
-    cycle = _cycle(request.user, cycle_pk)
-    unit_id = query_id(request, "unit")
-    if unit_id is None:
-        raise Http404
-    unit = unit_get(request.user, unit_id)
-    rows = selectors.proposal_rows(request.user, cycle, unit)
-    return render_page(
-        request, "decisions/screen_stub.html", {"cycle": cycle, "unit": unit, "rows": rows}
-    )

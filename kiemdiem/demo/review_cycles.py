@@ -59,6 +59,8 @@ from kiemdiem.cycles.models import (
 )
 from kiemdiem.cycles.selectors import CycleIndex
 from kiemdiem.decisions import bulk as decisions_bulk
+from kiemdiem.decisions import quotas
+from kiemdiem.decisions import screen as screens
 from kiemdiem.decisions import services as decisions
 from kiemdiem.demo import review_texts as texts
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
@@ -67,6 +69,7 @@ from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.bulk import NewReview
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
 from kiemdiem.reviews.shortcomings import FOUND_SECTION
+from kiemdiem.rules_engine.quotas import allowed_htxsnv
 
 D = datetime.date
 DAY = datetime.timedelta(days=1)
@@ -593,9 +596,9 @@ class DemoCycles:
         return entry.target
 
     def rate(self, writer: ServiceReviews, entries: list[Entry], *, state_note: bool = False):
+        tiers = within_quotas([(entry.subject, self.recorded(writer, entry)) for entry in entries])
         wave = []
-        for entry in entries:
-            tier = self.recorded(writer, entry)
+        for entry, tier in zip(entries, tiers, strict=True):
             note = texts.STATE_RATING_NOTE if state_note else texts.RATING_NOTES[tier]
             wave.append((entry.subject, tier, note))
         writer.rate(wave)
@@ -866,6 +869,41 @@ class DemoCycles:
 
 
 # --- timestamps ----------------------------------------------------------------------------
+
+
+def within_quotas(wave: list[tuple[Subject, str]]) -> list[str]:
+    """The tiers of a wave of decisions, kept within each quota pool as a decider keeps them
+    (regulations.md §15.2; ``decisions.quotas``): in each pool instance the HTXSNV beyond what
+    the pinned pack's reading allows — counted over the wave, first subjects first — are
+    decided HTTNV. Decided through ``decisions.services.decide`` the same tiers pass its
+    quota check, so the demo's two paths write the same rows."""
+    tiers = [tier for _subject, tier in wave]
+    if not wave:
+        return tiers
+    packs = screens.Packs(wave[0][0].cycle_id)
+    grassroots: dict = {}
+    groups: dict[tuple, list[int]] = {}
+    specs = {}
+    for i, (subject, _tier) in enumerate(wave):
+        pack = packs.of(subject)
+        kind = engine.engine_kind(subject, pack) if pack is not None else None
+        pool = pack.kind(kind).pool if kind else None
+        scope = quotas.instance_scope(subject, grassroots) if pool else None
+        if scope is None or scope[1] is None:
+            continue  # no pool instance (a root unit decided by nobody above)
+        key = (pool, scope[0], scope[1].pk, kind)
+        groups.setdefault(key, []).append(i)
+        specs[key] = pack.pools[pool]
+    for key, members in groups.items():
+        spec = specs[key]
+        candidates = [i for i in members if tiers[i] == "HTXSNV"]
+        httnv = sum(1 for i in members if tiers[i] == "HTTNV")
+        allowed = allowed_htxsnv(
+            spec.share, httnv, len(candidates), spec.denominator, spec.rounding
+        )
+        for i in candidates[allowed:]:
+            tiers[i] = "HTTNV"
+    return tiers
 
 
 def _moment(day: datetime.date, minute: int) -> datetime.datetime:

@@ -29,6 +29,7 @@ from kiemdiem.cycles.models import (
 from kiemdiem.cycles.places import final_tier
 from kiemdiem.orgtree.models import UnitGroup, UnitKind
 from kiemdiem.reviews import shortcomings
+from kiemdiem.rules_engine.evaluate import jsonable
 
 # Facts the system fills from the cycle and the registry, never the writer.
 SYSTEM_FIELDS = (
@@ -357,6 +358,13 @@ def evaluate(
         "flags": [f.message(lang) for f in result.flags],
         "pack": pack.id,
         "pack_version": pack.version,
+        # What the decision screen's quota ranking reads from the stored row, so it never
+        # re-evaluates a whole scope per request (``decisions.screen``): the pool, its key,
+        # the rank key, and the rule that set the tier (named in the reader's language there).
+        "pool": result.pool,
+        "pool_key": result.pool_key,
+        "rank_key": [jsonable(v) for v in result.rank_key],
+        "decided_by": result.decided_by,
     }
 
 

@@ -40,6 +40,17 @@ def _b1_report(cycle, province):
     return subject
 
 
+class _DungHtxsnv:
+    """The finalize body naming Dung's member subject in B1 (read when the request is sent)."""
+
+    def __call__(self):
+        subject = Subject.objects.get(kind="party_member", unit__code="B1")
+        return {"rows": [{"subject": subject.pk, "tier": "HTXSNV"}]}
+
+
+_dung_htxsnv = _DungHtxsnv()
+
+
 def _nothing(context) -> None:
     return None
 
@@ -93,6 +104,20 @@ ROUTES = [
         (401, 404, 404, 200, 200),
         extra={"member": 404, "decider": 200},
     ),
+    Route(
+        "api-decision-screen",
+        lambda c, p, o: f"/api/cycles/{c.pk}/decision-screen/?unit={p.commune_b.pk}",
+        (401, 404, 404, 404, 404),
+        extra={"decider": 200, "member": 404},
+    ),
+    Route(
+        "api-decision-screen-finalize",
+        lambda c, p, o: f"/api/cycles/{c.pk}/decision-screen/finalize/",
+        (401, 404, 403, 403, 403),
+        method="post",
+        body=_dung_htxsnv,
+        extra={"decider": 400},  # her review is not submitted: refused, nothing written
+    ),
     Route("api-job-list", lambda c, p, o: "/api/jobs/", (401, 200, 200, 200, 200)),
     Route(
         "api-job-detail",
@@ -122,7 +147,8 @@ def test_route_permission_matrix(client_for, province, cycle, route, who, expect
     url = route.url(cycle, province, owner)
     client = client_for(None if who == "anon" else who)
     audit = LogEntry.objects.count()
-    response = getattr(client, route.method)(url, route.body, format="json")
+    body = route.body() if callable(route.body) else route.body
+    response = getattr(client, route.method)(url, body, format="json")
     assert response.status_code == expected, (route.name, who, response.content[:300])
     if expected >= 400:
         assert LogEntry.objects.count() == audit

@@ -22,6 +22,7 @@ from kiemdiem.cycles import places, subjects
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import LocalPack, Plan, Subject, SubjectKind
 from kiemdiem.cycles.services import StageWindow
+from kiemdiem.decisions import finalizing
 from kiemdiem.decisions import services as decisions
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
 from kiemdiem.orgtree import services as tree
@@ -164,6 +165,18 @@ def _one_of_everything(province):
     decisions.decide(subject=binh_subject, tier="HTTNV", reason="Giữ nguyên", actor=None)
     decisions.decide(subject=cell, tier="HTTNV", reason="Đạt", actor=province.users["decider"])
     cycles.subject_carry_over(subject=collective, reason="Chờ kết luận kiểm tra", actor=None)
+    # commune A HTXSNV with no HTTNV beside it among the organizations decided at P (no
+    # place): decided over the quota with a reason (decision.overridden), the units below first
+    for code in ("A2", "UBA"):
+        below = Subject.objects.get(cycle=cycle, unit__code=code, person__isnull=True)
+        if code == "A2":  # the agency has no form under this cycle's packs
+            _submitted(below)
+        decisions.decide(subject=below, tier="HTTNV", actor=None)
+    commune = Subject.objects.get(cycle=cycle, unit=province.commune_a, person__isnull=True)
+    _submitted(commune)
+    finalizing.finalize(
+        cycle=cycle, rows={commune.pk: "HTXSNV"}, override_reason="Khen đột xuất", actor=None
+    )
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

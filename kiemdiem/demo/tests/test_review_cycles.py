@@ -116,7 +116,9 @@ class TestDemoCycles:
         for review in reviews.select_related("subject"):
             result = review.engine_result
             if result.get("status") == "rated":
-                assert review.subject.tier == result["tier"], review
+                # the rule set's tier, or HTTNV where an HTXSNV was over its pool's quota
+                decided = (review.subject.tier, result["tier"])
+                assert decided[0] == decided[1] or decided == ("HTTNV", "HTXSNV"), review
             assert review.submitted_at.year == last.year
             assert review.content.get("han_che") or review.form_key.startswith("PHIEU")
 

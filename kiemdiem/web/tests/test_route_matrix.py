@@ -373,10 +373,10 @@ ROUTES = [
         "decision-screen",
         IN_A,
         kwargs=lambda w: {"cycle_pk": w.cycle.pk},
-        data=lambda w: {"unit": w.province.cell_a1.pk},
+        data=lambda w: {"unit": w.province.commune_a.pk, "group": "members"},
         role="decider",
-        extra={"staff_p": 200},
-        note="a stub until the decision screen lands",
+        extra={"staff_p": 404, "member": 404},
+        note="the members of A for their decision maker; nobody else decides there",
     ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),
