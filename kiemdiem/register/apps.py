@@ -4,8 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 class RegisterConfig(AppConfig):
     """The register of discipline decisions, conclusions and findings: the source of the
-    engine's adverse facts for a rated year (docs/decisions.md)."""
+    engine's adverse facts for a rated year (docs/register.md)."""
 
     name = "kiemdiem.register"
     label = "register"
     verbose_name = _("Register of discipline and conclusions")
+
+    def ready(self):
+        from kiemdiem.register import audit
+
+        audit.register_actions()
