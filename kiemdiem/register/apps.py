@@ -11,6 +11,8 @@ class RegisterConfig(AppConfig):
     verbose_name = _("Register of discipline and conclusions")
 
     def ready(self):
-        from kiemdiem.register import audit
+        from kiemdiem.people.hooks import register_person_section
+        from kiemdiem.register import audit, views
 
         audit.register_actions()
+        register_person_section(views.person_section)
