@@ -148,6 +148,14 @@ def _clean(entry: RegisterEntry) -> None:
         raise ValidationError(errors)
 
 
+def entry_check(*, actor, person: Person | None = None, unit: Unit | None = None, **fields):
+    """``entry_record``'s checks without writing (an import's checking pass)."""
+    policies.check(policies.may_record_for(actor, person=person, unit=unit))
+    entry = RegisterEntry(person=person, unit=unit, **fields)
+    entry.discipline_form = entry.discipline_form or ""
+    _clean(entry)
+
+
 @transaction.atomic
 def entry_record(
     *,

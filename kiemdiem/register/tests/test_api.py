@@ -4,10 +4,24 @@ downloaded only by those who may read the entry."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from kiemdiem.register.models import RegisterEntry
 
-pytest_plugins = ["kiemdiem.api.tests.conftest"]
+
+@pytest.fixture
+def client_for(province):
+    """An API client sending the named user's token."""
+
+    def make(name: str) -> APIClient:
+        client = APIClient()
+        _, token = AuthToken.objects.create(user=province.users[name])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return make
+
 
 PDF = b"%PDF-1.4\n1 0 obj\n"
 
@@ -52,9 +66,12 @@ def test_another_communes_staff_cannot_record_and_a_member_reads_only_their_own(
     client_for("staff_a").post("/api/register-entries/", body(province, "an"), format="json")
     mine = client_for("member").get("/api/register-entries/").json()["results"]
     assert [row["person_name"] for row in mine] == ["Trần Thị Bình"]
-    assert client_for("member").post(
-        "/api/register-entries/", body(province), format="json"
-    ).status_code == 403
+    assert (
+        client_for("member")
+        .post("/api/register-entries/", body(province), format="json")
+        .status_code
+        == 403
+    )
     assert client_for("staff_b").get("/api/register-entries/").json()["results"] == []
 
 
