@@ -207,8 +207,11 @@ def entry_record(
 
 
 def _locked(entry: RegisterEntry) -> RegisterEntry:
+    # Only the entry's row is locked (of=self: its person and unit are joined, not locked).
     return (
-        RegisterEntry.objects.select_for_update().select_related("person", "unit").get(pk=entry.pk)
+        RegisterEntry.objects.select_for_update(of=("self",))
+        .select_related("person", "unit")
+        .get(pk=entry.pk)
     )
 
 
