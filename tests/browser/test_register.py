@@ -54,6 +54,9 @@ def test_staff_record_a_discipline_and_the_member_sees_it_on_her_form(
     page.get_by_role("link", name="Sổ theo dõi kỷ luật").first.click()
     expect(page.get_by_role("cell", name="Trần Thị Bình")).to_be_visible()
     shot(page, "register-list")
+    page.goto(page.base_url + f"/people/{province.members['binh'].pk}/")
+    expect(page.locator("#register")).to_contain_text("Khiển trách")
+    shot(page, "register-person")
 
     page.context.clear_cookies()
     sign_in(page, "member")

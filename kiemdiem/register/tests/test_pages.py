@@ -137,3 +137,34 @@ def test_the_person_page_shows_entries_only_to_those_entitled(client, province, 
         assert not shown
         return
     assert ("07-QĐ/UBKT" in response.text) is shown
+
+
+def test_an_edit_on_the_page_is_saved_and_audited(client, province):
+    from kiemdiem.audit.models import LogEntry
+
+    saved = entry(province)
+    client.force_login(province.users["staff_a"])
+    url = reverse("register-edit", args=[saved.pk])
+    form = client.get(url).text
+    assert "01/09/2025" in form and 'name="person"' not in form  # who it is about stays
+    response = client.post(
+        url,
+        {
+            "kind": "discipline",
+            "track": "party",
+            "discipline_form": "CANH_CAO",
+            "decided_on": "01/09/2025",
+            "issuing_body": "Ủy ban Kiểm tra Đảng ủy xã",
+            "document_number": "07-QĐ/UBKT",
+            "year": "2025",
+            "counted_in_year": "2024",
+        },
+    )
+    assert response.status_code == 302
+    saved.refresh_from_db()
+    assert saved.counted_in_year == 2024
+    log = LogEntry.objects.get(action="register.entry_updated")
+    assert log.data["changes"] == {"counted_in_year": [None, 2024]}
+    # another commune's staff do not even see the form
+    client.force_login(province.users["staff_b"])
+    assert client.get(url).status_code == 404
