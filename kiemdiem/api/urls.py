@@ -4,7 +4,16 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from kiemdiem.api import accounts, audit, cycles, decision_screen, jobs, orgtree, people
+from kiemdiem.api import (
+    accounts,
+    audit,
+    cycles,
+    decision_screen,
+    jobs,
+    orgtree,
+    people,
+    register,
+)
 
 router = SimpleRouter()
 router.register("units", orgtree.UnitViewSet, basename="api-unit")
@@ -15,6 +24,7 @@ router.register("cycles", cycles.CycleViewSet, basename="api-cycle")
 router.register("plans", cycles.PlanViewSet, basename="api-plan")
 router.register("subjects", cycles.SubjectViewSet, basename="api-subject")  # + api/reviews.py
 router.register("jobs", jobs.JobViewSet, basename="api-job")
+router.register("register-entries", register.RegisterEntryViewSet, basename="api-register-entry")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

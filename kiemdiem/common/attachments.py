@@ -41,6 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
 
 ACCEPTED_TEXT = "PDF, JPG, PNG, DOCX, XLSX, ODT"
+KINDS = (PDF, JPEG, PNG, DOCX, XLSX, ODT)  # every type a stored file can have
 
 
 @dataclass(frozen=True)

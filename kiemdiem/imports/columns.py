@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ from kiemdiem.people.models import (
     PostRole,
     StateCategory,
 )
+from kiemdiem.register.models import DisciplineForm, EntryKind, EntryTrack
 
 
 @lru_cache(maxsize=50_000)
@@ -388,8 +390,172 @@ PEOPLE_COLUMNS = [
     ),
 ]
 
-COLUMNS = {"units": UNIT_COLUMNS, "people": PEOPLE_COLUMNS}
-SHEET_TITLES = {"units": "Đơn vị", "people": "Nhân sự"}
+class YesNo(models.TextChoices):
+    """A yes/no cell of a template (Có / Không)."""
+
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+
+
+YES_NO_CHOICES = tuple(YesNo)
+
+# The register of discipline and conclusions (``kiemdiem/register``, docs/register.md): one
+# row an entry, about a person (by citizen ID) or a unit (by code).
+REGISTER_COLUMNS = [
+    Column(
+        "citizen_id",
+        "Số CCCD",
+        _("citizen ID"),
+        ("cccd", "so cccd", "can cuoc", "citizen id", "so dinh danh"),
+        False,
+        "digits",
+        help="Số căn cước của người bị kỷ luật (12 chữ số). Bỏ trống nếu ghi cho đơn vị.",
+        example="001080000123",
+    ),
+    Column(
+        "full_name",
+        "Họ và tên",
+        _("full name"),
+        ("ho ten", "ho va ten", "full name", "name"),
+        False,
+        "name",
+        True,
+        "Để đối chiếu: phải khớp với người có số CCCD trên.",
+        "Trần Thị Bình",
+        case="title",
+    ),
+    Column(
+        "unit_code",
+        "Mã đơn vị",
+        _("unit code"),
+        ("ma don vi", "unit code", "don vi"),
+        False,
+        "code",
+        help="Khi quyết định, kết luận về một tổ chức, cơ quan, tập thể: mã của đơn vị.",
+        example="",
+    ),
+    Column(
+        "kind",
+        "Loại",
+        _("kind"),
+        ("loai", "kind", "loai quyet dinh"),
+        True,
+        "choice",
+        help="Quyết định kỷ luật; Kết luận suy thoái…; Kết luận vi phạm những điều đảng viên "
+        "không được làm; Kết luận vi phạm trách nhiệm nêu gương; Kết luận kiểm tra, thanh tra; "
+        "Để xảy ra tham nhũng, lãng phí, tiêu cực bị xử lý.",
+        example="Quyết định kỷ luật",
+        choices=tuple(EntryKind),
+    ),
+    Column(
+        "track",
+        "Khối",
+        _("track"),
+        ("khoi", "track", "ben"),
+        True,
+        "choice",
+        help="Đảng hoặc Chính quyền (nhà nước).",
+        example="Đảng",
+        choices=tuple(EntryTrack),
+    ),
+    Column(
+        "discipline_form",
+        "Hình thức kỷ luật",
+        _("form of discipline"),
+        ("hinh thuc", "hinh thuc ky luat", "discipline"),
+        False,
+        "choice",
+        help="Chỉ với quyết định kỷ luật: Khiển trách, Cảnh cáo, Cách chức, Khai trừ, Giải tán, "
+        "Hạ bậc lương, Giáng chức, Buộc thôi việc.",
+        example="Khiển trách",
+        choices=tuple(DisciplineForm),
+    ),
+    Column(
+        "decided_on",
+        "Ngày quyết định",
+        _("date of the decision or conclusion"),
+        ("ngay", "ngay quyet dinh", "ngay ket luan", "decided on"),
+        True,
+        "date",
+        help="dd/mm/yyyy",
+        example="01/09/2025",
+    ),
+    Column(
+        "issuing_body",
+        "Cơ quan ban hành",
+        _("issued by"),
+        ("co quan ban hanh", "noi ban hanh", "issued by"),
+        True,
+        "name",
+        True,
+        "Cơ quan, tổ chức ra quyết định, kết luận.",
+        "Ủy ban Kiểm tra Đảng ủy xã",
+    ),
+    Column(
+        "document_number",
+        "Số văn bản",
+        _("document number"),
+        ("so van ban", "so quyet dinh", "so", "document number"),
+        False,
+        "text",
+        example="05-QĐ/UBKT",
+    ),
+    Column(
+        "year",
+        "Năm vi phạm",
+        _("year of the violation"),
+        ("nam vi pham", "nam", "year"),
+        True,
+        "digits",
+        example="2025",
+    ),
+    Column(
+        "counted_in_year",
+        "Đã tính khi xếp loại năm",
+        _("already counted in the rating of"),
+        ("da tinh nam", "da tinh khi xep loai nam", "counted in"),
+        False,
+        "digits",
+        help="Chỉ ghi khi vi phạm đã được tính khi xếp loại của năm khác.",
+    ),
+    Column(
+        "self_detected_and_remedied",
+        "Tự phát hiện, đã khắc phục",
+        _("self-detected and fully remedied"),
+        ("tu phat hien", "tu phat hien da khac phuc"),
+        False,
+        "choice",
+        help="Có / Không",
+        example="Không",
+        choices=YES_NO_CHOICES,
+    ),
+    Column(
+        "duty_related",
+        "Liên quan thực hiện nhiệm vụ",
+        _("related to carrying out duties"),
+        ("lien quan nhiem vu", "lien quan thuc hien nhiem vu"),
+        False,
+        "choice",
+        help="Có / Không",
+        example="Không",
+        choices=YES_NO_CHOICES,
+    ),
+    Column(
+        "summary",
+        "Tóm tắt",
+        _("summary"),
+        ("tom tat", "noi dung", "summary"),
+        False,
+        "text",
+        True,
+        example="Chậm đóng đảng phí 3 tháng.",
+    ),
+]
+
+COLUMNS = {"units": UNIT_COLUMNS, "people": PEOPLE_COLUMNS, "register": REGISTER_COLUMNS}
+SHEET_TITLES = {"units": "Đơn vị", "people": "Nhân sự", "register": "Sổ kỷ luật"}
+# The kinds that are also exported (the register is entered, not exported here).
+EXPORT_KINDS = ("units", "people")
 
 # Extra words accepted for choices, beside the codes and labels in both languages.
 _SYNONYMS = {
@@ -401,6 +567,10 @@ _SYNONYMS = {
     "active": ("binh thuong", "sinh hoat"),
     "exempt": ("mien sinh hoat", "mien"),
     "suspended": ("dinh chi",),
+    "yes": ("co", "x", "1", "true"),
+    "no": ("khong", "0", "false"),
+    "party": ("dang",),
+    "state": ("chinh quyen", "nha nuoc"),
     # Occupation codes written before people/0003 still name the same occupation.
     **{new.value: (old,) for old, new in FORMER_OCCUPATION_CODES.items()},
 }

@@ -190,9 +190,8 @@ def _instructions(book: Workbook, kind: str) -> None:
     sheet.column_dimensions["B"].width = 12
     sheet.column_dimensions["C"].width = 90
     sheet.column_dimensions["D"].width = 40
-    title = WriteOnlyCell(
-        sheet, value="Hướng dẫn điền mẫu nhập " + ("đơn vị" if kind == "units" else "nhân sự")
-    )
+    what = {"units": "đơn vị", "people": "nhân sự", "register": "sổ theo dõi kỷ luật, kết luận"}
+    title = WriteOnlyCell(sheet, value="Hướng dẫn điền mẫu nhập " + what[kind])
     title.font = Font(bold=True, size=14)
     sheet.append([title])
     for line in (

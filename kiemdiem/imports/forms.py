@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.imports import limits, policies
+from kiemdiem.imports.columns import EXPORT_KINDS
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.readers import detect_format
 from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
@@ -72,7 +73,9 @@ class ExportForm(ScopedForm):
     units do not count); the export then writes only the people whose personal fields the
     user may see (``people.policies.personal_people``)."""
 
-    kind = forms.ChoiceField(label=_("Export"), choices=ImportKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Export"), choices=[c for c in ImportKind.choices if c[0] in EXPORT_KINDS]
+    )
     unit = UnitCodeField(
         label=_("Unit code"), action=Action.VIEW, help_text=_("The unit and its whole subtree.")
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 class ImportKind(models.TextChoices):
     UNITS = "units", _("Units")
     PEOPLE = "people", _("People")
+    REGISTER = "register", _("Register of discipline and conclusions")
 
 
 class JobStatus(models.TextChoices):

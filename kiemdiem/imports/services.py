@@ -176,7 +176,11 @@ def _records(job: ImportJob, units: UnitIndex, reading: Reading) -> Iterator:
     reader.full_checks = not reading.committing
     reader.contexts = reading.contexts
     reading.texts = reader.texts
-    parse = reader.person if job.kind == ImportKind.PEOPLE else reader.unit_row
+    parse = {
+        ImportKind.PEOPLE: reader.person,
+        ImportKind.UNITS: reader.unit_row,
+        ImportKind.REGISTER: reader.register_row,
+    }[ImportKind(job.kind)]
     try:
         for number, cells in table.rows:
             yield number, parse(number, cells)
@@ -1241,11 +1245,151 @@ def _units_pass(
     return counts
 
 
+# --- the register of discipline and conclusions -----------------------------------------
+
+
+def _register_pass(
+    job: ImportJob,
+    reading: Reading,
+    *,
+    commit: bool,
+    actor=None,
+    progress: ProgressFn | None = None,
+    total: int = 0,
+) -> dict:
+    """Each row an entry of the register (``register.services``), about a person with a home
+    in the job's subtree (found by citizen ID) or a unit in it (by code). Checked by the
+    register's own rules (``entry_check``); on commit recorded one by one in the import's
+    transaction. A row already in the register (same person or unit, kind, year, date and
+    number) is left unchanged, so a file imported twice records nothing twice."""
+    from kiemdiem.imports.columns import COLUMNS
+    from kiemdiem.people.policies import homes_q
+    from kiemdiem.register import services as register
+    from kiemdiem.register.models import RegisterEntry
+
+    units = UnitIndex(job.unit.path)
+    problems = reading.problems
+    spec = {c.key: c for c in COLUMNS["register"]}
+    user = actor if commit else _user(job)
+    people = Person.objects.filter(homes_q([job.unit.path]))
+    counts = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0}
+
+    def err(rec, key: str, code: str, message) -> None:
+        column = spec.get(key)
+        problems.add(
+            Problem(
+                reading.sheet,
+                rec.row,
+                rec.refs.get(key, "") if column else "",
+                column.header if column else "",
+                code,
+                message,
+            )
+        )
+
+    for _number, rec in _records(job, units, reading):
+        counts["rows"] += 1
+        if progress is not None:
+            progress(counts["rows"], total)
+        if rec is None:
+            continue
+        target: dict = {}
+        if rec.citizen_id:
+            person = people.filter(citizen_id=rec.citizen_id).first()
+            if person is None:
+                err(
+                    rec,
+                    "citizen_id",
+                    "register.person_unknown",
+                    _("Nobody with this citizen ID belongs to %(unit)s.") % {"unit": job.unit.name},
+                )
+                continue
+            if rec.full_name and fold_diacritics(rec.full_name) != fold_diacritics(
+                person.full_name
+            ):
+                err(
+                    rec,
+                    "full_name",
+                    "register.name_mismatch",
+                    _("The citizen ID belongs to %(name)s.") % {"name": person.full_name},
+                )
+                continue
+            target["person"] = person
+        else:
+            info = units.by_code.get(rec.unit_code)
+            if info is None or not info.in_scope:
+                err(
+                    rec,
+                    "unit_code",
+                    "register.unit_unknown",
+                    _("No unit with code “%(code)s” in %(unit)s.")
+                    % {"code": rec.unit_code, "unit": job.unit.name},
+                )
+                continue
+            target["unit"] = Unit.objects.get(pk=info.pk)
+        same = RegisterEntry.objects.filter(
+            annulled_at__isnull=True,
+            kind=rec.fields["kind"],
+            year=rec.fields["year"],
+            decided_on=rec.fields["decided_on"],
+            document_number=rec.fields["document_number"],
+            **target,
+        )
+        if same.exists():
+            counts["unchanged"] += 1
+            continue
+        try:
+            if commit:
+                register.entry_record(actor=user, **target, **rec.fields)
+            else:
+                register.entry_check(actor=user, **target, **rec.fields)
+        except ValidationError:
+            # The register's own words, kept in both languages for the report's readers.
+            texts = _register_refusals(register.entry_check, actor=user, **target, **rec.fields)
+            for key, by_language in texts.items():
+                err(
+                    rec,
+                    key if key in spec else "",
+                    "register.invalid",
+                    Message.rendered(by_language),
+                )
+            continue
+        except PermissionDenied:
+            err(
+                rec,
+                "citizen_id" if rec.citizen_id else "unit_code",
+                "register.denied",
+                _("You may not record in the register for this person or unit."),
+            )
+            continue
+        counts["created"] += 1
+    return counts
+
+
+def _register_refusals(check, **kwargs) -> dict[str, dict[str, str]]:
+    """The register's refusal of a row, field → {language: text}."""
+    from django.utils import translation
+
+    out: dict[str, dict[str, str]] = {}
+    for language in ("vi", "en"):
+        with translation.override(language):
+            try:
+                check(**kwargs)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    out.setdefault(key, {})[language] = " ".join(messages)
+    return out
+
+
 # --- the two steps -----------------------------------------------------------------------
 
 
 def _run(job: ImportJob, *, commit: bool, actor=None, bulk=True, progress=None, total=0):
-    fn = _people_pass if job.kind == ImportKind.PEOPLE else _units_pass
+    fn = {
+        ImportKind.PEOPLE: _people_pass,
+        ImportKind.UNITS: _units_pass,
+        ImportKind.REGISTER: _register_pass,
+    }[ImportKind(job.kind)]
     kwargs = {"bulk": bulk} if job.kind == ImportKind.PEOPLE else {}
     if commit:
         reading = Reading(Problems(), committing=True, contexts=_saved_contexts(job))

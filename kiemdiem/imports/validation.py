@@ -434,6 +434,18 @@ class UnitRecord:
     refs: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class RegisterRecord:
+    """One row of a register import (``kiemdiem/register``): who, and the entry's fields."""
+
+    row: int
+    citizen_id: str
+    full_name: str
+    unit_code: str
+    fields: dict
+    refs: dict[str, str] = field(default_factory=dict)
+
+
 _POST = re.compile(
     r"^(?P<code>[^:]+?)\s*:\s*(?P<title>.*?)\s*(?:\((?P<extra>[^()]*)\))?\s*"
     r"(?:(?:từ|tu|from)\s+(?P<date>\S+))?$",
@@ -895,6 +907,70 @@ class RowReader:
                     self.problems.add(Problem(self.sheet, row, "", "", f"invalid.{name}", message))
 
     # units
+    def year_cell(self, row: int, cells: list, key: str) -> int | None:
+        text = cell_text(self.raw(cells, key))
+        if not text:
+            return None
+        if not (text.isdigit() and len(text) == 4):
+            self.error(row, key, "year.invalid", _("Write the year with four digits, e.g. 2025."))
+            return None
+        return int(text)
+
+    def register_row(self, row: int, cells: list) -> RegisterRecord | None:
+        start = self.problems.errors
+        self.refused = set()
+        fields = {
+            "kind": self.choice(row, cells, "kind"),
+            "track": self.choice(row, cells, "track"),
+            "discipline_form": self.choice(row, cells, "discipline_form"),
+            "decided_on": self.date(row, cells, "decided_on"),
+            "issuing_body": self.text(row, cells, "issuing_body"),
+            "document_number": self.text(row, cells, "document_number"),
+            "year": self.year_cell(row, cells, "year"),
+            "counted_in_year": self.year_cell(row, cells, "counted_in_year"),
+            "self_detected_and_remedied": self.choice(row, cells, "self_detected_and_remedied")
+            == "yes",
+            "duty_related": self.choice(row, cells, "duty_related") == "yes",
+            "summary": self.text(row, cells, "summary"),
+        }
+        for key in ("kind", "track", "decided_on", "issuing_body", "year"):
+            if key not in self.columns:
+                self.problems.add(
+                    Problem(
+                        self.sheet,
+                        row,
+                        "",
+                        self.spec[key].header,
+                        "required",
+                        _("This column is required."),
+                    )
+                )
+            elif not cell_text(self.raw(cells, key)):
+                self.required(row, key, fields[key])
+        record = RegisterRecord(
+            row=row,
+            citizen_id=citizen_id(self.raw(cells, "citizen_id")),
+            full_name=self.text(row, cells, "full_name"),
+            unit_code=cell_text(self.raw(cells, "unit_code")).upper(),
+            fields=fields,
+            refs=self.refs,
+        )
+        if not record.citizen_id and not record.unit_code:
+            self.error(
+                row,
+                "citizen_id",
+                "register.who",
+                _("Give the person's citizen ID, or the unit's code."),
+            )
+        elif record.citizen_id and record.unit_code:
+            self.error(
+                row,
+                "unit_code",
+                "register.who",
+                _("Give either a citizen ID or a unit code, not both."),
+            )
+        return record if self.problems.errors == start else None
+
     def unit_row(self, row: int, cells: list) -> UnitRecord | None:
         start = self.problems.errors
         self.refused = set()

@@ -110,7 +110,11 @@ def job_report(request, pk):
 def template(request, kind):
     if kind not in ImportKind.values:
         raise Http404
-    name = "mau-nhap-don-vi.xlsx" if kind == "units" else "mau-nhap-nhan-su.xlsx"
+    name = {
+        "units": "mau-nhap-don-vi.xlsx",
+        "people": "mau-nhap-nhan-su.xlsx",
+        "register": "mau-nhap-so-ky-luat.xlsx",
+    }[kind]
     response = HttpResponse(exporters.template_xlsx(kind), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -21,7 +21,7 @@ from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.orgtree.forms import UnitCloseForm, UnitMergeForm, UnitSplitForm
 from kiemdiem.orgtree.selectors import unit_get
 from kiemdiem.orgtree.views import unit_change_page
-from kiemdiem.people import policies, restructure, selectors, services
+from kiemdiem.people import hooks, policies, restructure, selectors, services
 from kiemdiem.people.forms import (
     AffiliationForm,
     EndAffiliationForm,
@@ -67,6 +67,7 @@ def person_detail(request, pk):
         "can_add_affiliation": policies.may_add_affiliation(request.user, person),
         "show_personal": policies.may_view_personal(request.user, person),
         "log": describe(log_for_object(request.user, person)[:20]),
+        "sections": hooks.person_sections(request, person),
     }
     return render_page(request, "people/person_detail.html", context)
 

@@ -37,6 +37,7 @@ from kiemdiem.cycles.models import (
 from kiemdiem.cycles.places import final_tier
 from kiemdiem.cycles.selectors import CycleIndex
 from kiemdiem.cycles.services import hold_open
+from kiemdiem.register import selectors as register
 from kiemdiem.reviews import engine, shortcomings
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import ReviewStatus, ReviewVersion, SelfReview, VersionKind
@@ -151,6 +152,14 @@ def _facts(
         others = [p for p in led if p != subject.pk]
         if others and index.tier[others[0]]:
             facts["unit_tier"] = index.tier[others[0]]
+    if used & register.FACTS:
+        # An empty register (most demo years) answers without a query per subject.
+        if "register_empty" not in index.__dict__:
+            index.__dict__["register_empty"] = register.register_is_empty()
+        if index.__dict__["register_empty"] and subject.track in engine.REGISTER_TRACKS:
+            facts.update(register.nothing_counts(used))
+        else:
+            facts.update(engine.register_facts(subject, used))
     return facts
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from kiemdiem import rules_engine
@@ -28,6 +28,8 @@ from kiemdiem.cycles.models import (
 )
 from kiemdiem.cycles.places import final_tier
 from kiemdiem.orgtree.models import UnitGroup, UnitKind
+from kiemdiem.register import policies as register_policies
+from kiemdiem.register import selectors as register
 from kiemdiem.reviews import shortcomings
 from kiemdiem.rules_engine.evaluate import jsonable
 
@@ -51,7 +53,13 @@ SYSTEM_FIELDS = (
     )
     # Counts of other subjects' tiers, from the cycle (``cycles.readings``).
     | readings.DERIVED_FIELDS
+    # Discipline, conclusions and findings of the rated year, from the register
+    # (``register.selectors.adverse_facts``): staff enter them, the writer no longer ticks them.
+    | register.FACTS
 )
+# The rating inputs the register answers: refused by name when a program still sends them.
+REGISTER_INPUTS = frozenset(f"fact.{name}" for name in register.FACTS)
+REGISTER_TRACKS = (Track.PARTY, Track.STATE)
 # Field types a form can ask for (counts and groups come from other subjects' results).
 FORM_TYPES = frozenset({"bool", "number", "level", "tier", "discipline", "enum"})
 CELL_KINDS = {UnitKind.GRASSROOTS_CELL, UnitKind.SUBORDINATE_CELL}
@@ -263,7 +271,84 @@ def system_facts(subject: Subject, pack: rules_engine.Pack, kind_name: str) -> S
         _count(facts, name, readings.read_subjects(subject, name))
     if "subunits_count" in used:
         facts["subunits_count"] = readings.read_subjects(subject, "subunits_count").count()
+    facts.update(register_facts(subject, used))
     return facts
+
+
+def register_facts(subject: Subject, used) -> dict[str, Any]:
+    """The adverse facts of the subject's rated year from the register (the fields of
+    ``used`` it answers): about the person — and, for a leader, the unit they lead — or the
+    unit; a discipline decision on the subject's own track (docs/register.md)."""
+    names = set(used) & register.FACTS
+    if not names or subject.track not in REGISTER_TRACKS:
+        return {}
+    return register.adverse_facts(
+        person_id=subject.person_id,
+        unit_id=subject.unit_id,
+        year=subject.cycle.year,
+        track=subject.track,
+        fields=names,
+    )
+
+
+@dataclass(frozen=True)
+class RegisterShown:
+    """What the self-review shows read-only from the register: each fact the rule set reads,
+    as (label, value in words), and the entries behind them (only to those who may read
+    them)."""
+
+    facts: list[tuple[str, str]]
+    entries: list[Any]
+
+
+def register_shown(subject: Subject, user) -> RegisterShown | None:
+    """The register's facts for the subject's page; None when its rule set reads none."""
+    try:
+        pack = pinned_pack(subject)
+    except PackMismatch:
+        return None
+    kind_name = engine_kind(subject, pack) if pack is not None else None
+    if pack is None or kind_name is None:
+        return None
+    used = pack.kind(kind_name).fields_used
+    facts = register_facts(subject, used)
+    if not facts:
+        return None
+    lang = _lang()
+    rows = []
+    for name in sorted(facts, key=_field_order(pack)):
+        spec = pack.fields[name]
+        rows.append((spec.label_en if lang == "en" else spec.label_vi, _in_words(facts[name])))
+    entries = []
+    if register_policies.may_see_entries_of(
+        user, person=subject.person if subject.person_id else None, unit=subject.unit
+    ):
+        entries = register.entries_behind(
+            person_id=subject.person_id,
+            unit_id=None if subject.person_id else subject.unit_id,
+            year=subject.cycle.year,
+            track=subject.track,
+        )
+    return RegisterShown(rows, entries)
+
+
+def _in_words(value: Any) -> str:
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if isinstance(value, str) and value in rules_engine.Discipline.__members__:
+        return str(DISCIPLINE_WORDS.get(value, value))
+    return str(value)
+
+
+DISCIPLINE_WORDS = {
+    "NONE": gettext_lazy("No discipline"),
+    "KHIEN_TRACH": gettext_lazy("Reprimand (khiển trách)"),
+    "CANH_CAO": gettext_lazy("Warning (cảnh cáo)"),
+    "CACH_CHUC": gettext_lazy("Dismissal from post (cách chức)"),
+    "KHAI_TRU": gettext_lazy("Expulsion (khai trừ)"),
+}
 
 
 WAITING_NAMED = 3  # how many of the awaited subjects a message names

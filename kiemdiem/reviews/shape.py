@@ -177,6 +177,16 @@ def check_shape(form: catalogue.FormSpec, inputs, content: dict) -> dict:
 
 def _check_rating(key: str, value: dict, inputs, errors: dict) -> dict:
     value = {name: v for name, v in value.items() if name not in RETIRED_INPUTS}
+    from_register = sorted(name for name in value if name in review_engine.REGISTER_INPUTS)
+    if from_register:
+        errors[key] = [
+            _(
+                "%(names)s: these come from the register of discipline and conclusions kept by "
+                "the competent body; a review cannot set them."
+            )
+            % {"names": ", ".join(from_register)}
+        ]
+        return value
     specs = {i.name: i for i in inputs} if inputs is not None else None
     if specs is not None:
         unknown = sorted(name for name in value if name not in specs)

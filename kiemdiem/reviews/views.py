@@ -121,6 +121,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "versions": review.versions.select_related("created_by") if review else [],
         "tiers": TierChoice.choices,
         "errors": errors,
+        "register": engine.register_shown(subject, user) if review else None,
     }
 
 

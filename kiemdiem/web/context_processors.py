@@ -4,6 +4,7 @@ from kiemdiem.accounts.policies import may_manage_access
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.imports.policies import may_open
 from kiemdiem.notifications.services import unread_count
+from kiemdiem.register.policies import may_list as may_read_register
 
 
 def navigation(request):
@@ -13,11 +14,18 @@ def navigation(request):
 
     def flags():
         if user is None or not user.is_authenticated:
-            return {"audit": False, "access": False, "imports": False, "unread": 0}
+            return {
+                "audit": False,
+                "access": False,
+                "imports": False,
+                "register": False,
+                "unread": 0,
+            }
         return {
             "audit": may_read_log(user),
             "access": may_manage_access(user),
             "imports": may_open(user),
+            "register": may_read_register(user),
             "unread": unread_count(user),
         }
 

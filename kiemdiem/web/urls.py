@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("kiemdiem.cycles.urls")),
     path("", include("kiemdiem.reviews.urls")),
     path("", include("kiemdiem.decisions.urls")),
+    path("", include("kiemdiem.register.urls")),
     path("", include("kiemdiem.notifications.urls")),
     path("", include("kiemdiem.imports.urls")),
     path("", include("kiemdiem.jobs.urls")),

@@ -8,16 +8,20 @@ every route is in one of these matrices.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from knox.models import AuthToken
 
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles.models import Subject
 from kiemdiem.jobs import registry
 from kiemdiem.jobs.models import Job, JobStatus
+from kiemdiem.register import services as register
+from kiemdiem.register.models import RegisterEntry
 from kiemdiem.reviews import services as reviews
 
 WHO = ("anon", "nogrant", "staff_a", "staff_p", "staff_b")
@@ -130,7 +134,61 @@ ROUTES = [
         (401, 404, 404, 404, 200),
         method="post",
     ),
+    # the register: an entry about Dung (cell B1), with its scan
+    Route(
+        "api-register-entry-list",
+        lambda c, p, o: "/api/register-entries/",
+        (401, 200, 200, 200, 200),
+    ),
+    Route(
+        "api-register-entry-detail",
+        lambda c, p, o: f"/api/register-entries/{_b1_entry(p).pk}/",
+        (401, 404, 404, 200, 200),
+        extra={"member": 404, "inspector": 200},
+    ),
+    Route(
+        "api-register-entry-annul",
+        lambda c, p, o: f"/api/register-entries/{_b1_entry(p).pk}/annul/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body={"reason": "Nhập nhầm"},
+        extra={"member": 404, "inspector": 403},
+    ),
+    Route(
+        "api-register-entry-files",
+        lambda c, p, o: f"/api/register-entries/{_b1_entry(p).pk}/files/",
+        (401, 404, 404, 415, 415),
+        method="post",
+        body={"file": "x"},
+        extra={"inspector": 403},  # a JSON body: the upload is multipart (test_register.py)
+    ),
+    Route(
+        "api-register-entry-file",
+        lambda c, p, o: (
+            f"/api/register-entries/{_b1_entry(p).pk}/files/{_b1_entry(p).files.get().pk}/"
+        ),
+        (401, 404, 404, 200, 200),
+        extra={"member": 404, "inspector": 200},
+    ),
 ]
+
+
+def _b1_entry(province):
+    """A discipline decision about Dung (cell B1), with its scan."""
+    entry = RegisterEntry.objects.filter(person=province.members["dung"]).first()
+    if entry is None:
+        entry = register.entry_record(
+            actor=None,
+            person=province.members["dung"],
+            kind="discipline",
+            track="party",
+            discipline_form="KHIEN_TRACH",
+            decided_on=datetime.date(2025, 9, 1),
+            issuing_body="Chi bộ khu phố 1",
+            year=2025,
+            files=[SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n")],
+        )
+    return entry
 
 
 def _cases():

@@ -44,6 +44,7 @@ from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
 from kiemdiem.jobs.models import Job
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation, Person
+from kiemdiem.register.models import RegisterEntry
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews.models import SelfReview
 
@@ -112,6 +113,7 @@ def _point_at_existing_objects(case) -> None:
         "subjects": list(Subject.objects.values_list("pk", flat=True)),
         "reviews": list(SelfReview.objects.values_list("pk", flat=True)),
         "jobs": list(Job.objects.values_list("pk", flat=True)),
+        "register-entries": list(RegisterEntry.objects.values_list("pk", flat=True)),
     }
     if case.path_parameters and "id" in case.path_parameters:
         collection = case.path.split("/")[2]  # /api/<collection>/{id}/...

@@ -7,6 +7,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
@@ -30,6 +31,7 @@ from kiemdiem.people import restructure
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation
 from kiemdiem.people.restructure import SplitPart
+from kiemdiem.register import services as register
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews import shortcomings
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
@@ -177,6 +179,25 @@ def _one_of_everything(province):
     finalizing.finalize(
         cycle=cycle, rows={commune.pk: "HTXSNV"}, override_reason="Khen đột xuất", actor=None
     )
+    # a register entry with its scan, edited, a file added, then annulled
+    entry = register.entry_record(
+        actor=staff_a,
+        person=binh,
+        kind="discipline",
+        track="party",
+        discipline_form="KHIEN_TRACH",
+        decided_on=D(2025, 9, 1),
+        issuing_body="Chi bộ thôn Đông",
+        document_number="05-QĐ/CB",
+        year=2025,
+        summary="Chậm đóng đảng phí",
+        files=[SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n")],
+    )
+    register.entry_update(entry=entry, counted_in_year=2024, duty_related=True, actor=staff_a)
+    register.file_attach(
+        entry=entry, files=[SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4\n")], actor=staff_a
+    )
+    register.entry_annul(entry=entry, reason="Quyết định bị hủy", actor=staff_a)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

@@ -351,7 +351,6 @@ def test_a_civil_servants_self_assessment_under_nd335_reaches_a_tier(province):
         "fact.qty_pct": "100",
         "fact.quality_pct": "100",
         "fact.progress_pct": "100",
-        "fact.discipline_in_year": "NONE",
     }
     review = services.review_save(
         review=review, content={**WRITTEN, "xep_loai": rating}, proposed_tier="HTTNV", actor=None

@@ -8,6 +8,7 @@ from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus
 from kiemdiem.decisions import services as decisions
 from kiemdiem.orgtree import services as tree
+from kiemdiem.register import services as register
 from kiemdiem.reviews import engine, services
 from kiemdiem.testing import D, employ, hold_post, open_annual
 
@@ -77,7 +78,9 @@ def test_the_nd335_leader_formula_reads_the_units_results(cycle, province):
     assert (result["status"], result["tier"]) == ("rated", "HTTNV"), result
     # the leader's form asks for the unit's results; the plain civil servant's does not
     names = {i.name for i in engine.inputs_of(leader)}
-    assert {"fact.unit_qty_pct", "fact.unit_corruption_handled"} <= names
+    assert "fact.unit_qty_pct" in names
+    # corruption handled in the unit comes from the register, never from the form
+    assert "fact.unit_corruption_handled" not in names
     assert "fact.unit_qty_pct" not in {i.name for i in engine.inputs_of(plain)}
 
 
@@ -89,7 +92,17 @@ def test_the_leader_khtnv_trigger_applies_to_state_leaders_only(cycle, province)
     leader = _state(cycle, province.members["binh"])
     plain = _state(cycle, province.members["dung"])
     unit = {"fact.unit_qty_pct": "100", "fact.unit_quality_pct": "100"}
-    unit |= {"fact.unit_progress_pct": "100", "fact.unit_corruption_handled": "on"}
+    unit |= {"fact.unit_progress_pct": "100"}
+    assert engine.evaluate(leader, PERSONAL | unit)["tier"] == "HTXSNV"
+    register.entry_record(
+        actor=None,
+        unit=province.agency,
+        kind="corruption",
+        track="state",
+        decided_on=D(2026, 6, 1),
+        issuing_body="Thanh tra tỉnh",
+        year=2026,
+    )
     assert engine.evaluate(leader, PERSONAL | unit)["tier"] == "KHTNV"  # S335-K3
     # the same fact means nothing for a civil servant without a post
     assert engine.evaluate(plain, PERSONAL | unit)["tier"] == "HTXSNV"

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from kiemdiem.accounts import services as accounts
@@ -35,6 +36,8 @@ from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, xlsx_byte
 from kiemdiem.jobs.models import Job, JobStatus
 from kiemdiem.notifications.services import notify
 from kiemdiem.people.models import Affiliation
+from kiemdiem.register import services as register
+from kiemdiem.register.models import RegisterEntry
 from kiemdiem.reviews import services as reviews
 from kiemdiem.testing import WRITTEN, annual_stages
 from kiemdiem.web.tests.test_views_matrix import PAGES
@@ -132,6 +135,28 @@ def _subject(w):
 
 def _cycle_unit(unit_name):
     return lambda w: {"pk": w.cycle.pk, "unit_pk": getattr(w.province, unit_name).pk}
+
+
+def _register_entry(w):
+    entry = RegisterEntry.objects.filter(person=w.province.members["binh"]).first()
+    if entry is None:
+        entry = register.entry_record(
+            actor=None,
+            person=w.province.members["binh"],
+            kind="discipline",
+            track="party",
+            discipline_form="KHIEN_TRACH",
+            decided_on=D(2025, 9, 1),
+            issuing_body="Chi bộ thôn Đông",
+            year=2025,
+            files=[SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n")],
+        )
+    return {"pk": entry.pk}
+
+
+def _register_file(w):
+    entry = RegisterEntry.objects.get(pk=_register_entry(w)["pk"])
+    return {"pk": entry.files.get().pk}
 
 
 ROUTES = [
@@ -377,6 +402,42 @@ ROUTES = [
         role="decider",
         extra={"staff_p": 404, "member": 404},
         note="the members of A for their decision maker; nobody else decides there",
+    ),
+    # the register of discipline: Bình's entry (cell A1), with its scan
+    Route("register-list", (LOGIN, 404, 200, 200), extra={"member": 404}, note="grants only"),
+    Route("register-create", (LOGIN, 404, 200, 200), extra={"inspector": 404}),
+    Route("register-entry", IN_A, kwargs=_register_entry, own=200, extra={"member": 200}),
+    Route(
+        "register-edit",
+        IN_A,
+        kwargs=_register_entry,
+        own=200,
+        extra={"member": 404, "inspector": 404},
+    ),
+    Route(
+        "register-annul",
+        WRITE_IN_A,
+        kwargs=_register_entry,
+        method="post",
+        data=lambda w: {"reason": "Nhập nhầm"},
+        own=302,
+        extra={"member": 404, "inspector": 404},
+    ),
+    Route(
+        "register-attach",
+        WRITE_IN_A,
+        kwargs=_register_entry,
+        method="post",
+        own=302,
+        extra={"member": 404},
+        note="no file: a message, nothing attached",
+    ),
+    Route(
+        "register-file",
+        IN_A,
+        kwargs=_register_file,
+        own=200,
+        extra={"member": 200, "inspector": 200, "secretary": 200},
     ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),
