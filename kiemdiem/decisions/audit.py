@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.audit.registry import Field, register
 from kiemdiem.cycles.audit import REASON, tier_text
+from kiemdiem.decisions.models import Audience, ComplaintStatus
 
 
 def register_actions() -> None:
@@ -26,4 +27,47 @@ def register_actions() -> None:
         "decision.reopened",
         _("Decided rating re-opened"),
         {"reason": REASON, "source": Field(_("Because of"))},
+    )
+    register(
+        "decision.notified",
+        _("Result notified"),
+        {
+            "tier": Field(_("Tier"), render=tier_text),
+            "complaint_until": Field(_("Complaints until")),
+            "told": Field(_("People told")),
+        },
+    )
+    register(
+        "publication.published",
+        _("Results published"),
+        {
+            "title": Field(_("Title")),
+            "audience": Field(_("Audience"), choices=dict(Audience.choices)),
+            "audience_unit": Field(_("Shown to")),
+            "period": Field(_("Period")),
+            "rows": Field(_("Rows")),
+        },
+    )
+    register(
+        "publication.withdrawn",
+        _("Published results withdrawn"),
+        {"title": Field(_("Title")), "reason": REASON},
+    )
+    register(
+        "complaint.filed",
+        _("Complaint filed"),
+        {
+            "text": Field(_("Complaint")),
+            "files": Field(_("Attachments"), many=True),
+            "handled_at": Field(_("Decided at")),
+        },
+    )
+    register(
+        "complaint.handled",
+        _("Complaint decided"),
+        {
+            "outcome": Field(_("Outcome"), choices=dict(ComplaintStatus.choices)),
+            "tier": Field(_("Tier"), render=tier_text),
+            "reason": REASON,
+        },
     )

@@ -2,6 +2,7 @@
 every action the code base writes is registered, and only the audit app writes entries."""
 
 import ast
+import datetime
 import re
 from io import StringIO
 from pathlib import Path
@@ -18,10 +19,12 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.audit.registry import ACTIONS, undeclared
 from kiemdiem.audit.selectors import log_list
+from kiemdiem.common.dates import today
 from kiemdiem.cycles import places, subjects
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import LocalPack, Plan, Subject, SubjectKind
 from kiemdiem.cycles.services import StageWindow
+from kiemdiem.decisions import complaints, notices, publications
 from kiemdiem.decisions import services as decisions
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
 from kiemdiem.orgtree import services as tree
@@ -158,6 +161,26 @@ def _one_of_everything(province):
     decisions.decide(subject=binh_subject, tier="HTTNV", actor=province.users["decider"])
     decisions.reopen(subject=binh_subject, reason="Quyết định kỷ luật", actor=None)
     decisions.decide(subject=binh_subject, tier="HTTNV", reason="Giữ nguyên", actor=None)
+    # notified, published and withdrawn, complained about and upheld
+    notices.notify_scope(cycle=cycle, unit=province.cell_a1, actor=None)
+    shown = publications.publish(
+        cycle=cycle,
+        unit=province.cell_a1,
+        audience="members",
+        starts_on=today(),
+        ends_on=today() + datetime.timedelta(days=7),
+        actor=staff_a,
+    )
+    publications.withdraw(publication=shown, reason="Thiếu tên", actor=staff_a)
+    complaint = complaints.file_complaint(
+        decision=binh_subject.decision, text="Xin xem lại", actor=province.users["member"]
+    )
+    complaints.handle_complaint(
+        complaint=complaint,
+        outcome="upheld",
+        reason="Đúng quy định",
+        actor=province.users["decider"],
+    )
     cycles.subject_rate(subject=cell, tier="HTTNV", note="Đạt", actor=province.users["decider"])
     quarter = cycles.cycle_open(
         code="Q2",
