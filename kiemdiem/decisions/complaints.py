@@ -107,6 +107,21 @@ def file_complaint(
         )
         for c in checked
     )
+    for user in notices.deciders_at(complaint.handled_at_unit):
+
+        def compose(complaint=complaint):
+            values = {"what": notices.subject_label(subject), "cycle": subject.cycle.name}
+            return (
+                _("A complaint to decide: %(what)s") % values,
+                _(
+                    "A complaint about the rating of %(what)s in %(cycle)s was filed; your level"
+                    " decides it."
+                )
+                % values,
+                reverse("complaint-detail", args=[complaint.pk]),
+            )
+
+        notices.tell(user, key=f"complaint-filed:{complaint.pk}", compose=compose)
     log_action(
         "complaint.filed",
         actor=actor,

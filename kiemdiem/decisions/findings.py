@@ -16,13 +16,12 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant, User
+from kiemdiem.accounts.models import User
 from kiemdiem.cycles.models import CycleKind, Subject
 from kiemdiem.decisions import notices, services
 from kiemdiem.decisions.models import HOLDS_TIER
 
 REOPENED_KINDS = (CycleKind.ANNUAL, CycleKind.QUARTERLY)
-DECIDE_ROLES = [role for role, actions in ROLE_ACTIONS.items() if Action.DECIDE in actions]
 
 
 def affected(entry):
@@ -47,11 +46,7 @@ def deciders(subject: Subject) -> list[User]:
     decided_by = subject.decision.decided_by
     if decided_by is not None and decided_by.is_active:
         return [decided_by]
-    level = notices.deciding_unit(subject)
-    ids = Grant.objects.filter(unit=level, role__in=DECIDE_ROLES, user__is_active=True).values_list(
-        "user_id", flat=True
-    )
-    return list(User.objects.filter(pk__in=list(ids)).order_by("pk"))
+    return notices.deciders_at(notices.deciding_unit(subject))
 
 
 def entry_recorded(entry) -> list[int]:

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiemdiem.accounts.models import Grant, User
+from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant, User
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today
 from kiemdiem.cycles import policies as cycle_policies
@@ -271,6 +271,15 @@ def _tell_managers(by_unit: dict[int, list[Decision]], postman: _Postman, until,
                 )
 
             postman.deliver(users[user_id], key=key, compose=compose)
+
+
+DECIDE_ROLES = [role for role, actions in ROLE_ACTIONS.items() if Action.DECIDE in actions]
+
+
+def deciders_at(unit: Unit) -> list[User]:
+    """The decision makers of exactly ``unit`` (grants there, not above: bounded)."""
+    ids = Grant.objects.filter(unit=unit, role__in=DECIDE_ROLES, user__is_active=True)
+    return list(User.objects.filter(pk__in=ids.values("user_id")).order_by("pk"))
 
 
 def tell(user: User, *, key: str, compose, base_url: str = "") -> None:

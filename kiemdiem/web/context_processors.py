@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import has_any
 from kiemdiem.accounts.policies import may_manage_access
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.imports.policies import may_open
@@ -13,12 +15,20 @@ def navigation(request):
 
     def flags():
         if user is None or not user.is_authenticated:
-            return {"audit": False, "access": False, "imports": False, "unread": 0}
+            return {
+                "audit": False,
+                "access": False,
+                "imports": False,
+                "unread": 0,
+                "decides": False,
+            }
         return {
             "audit": may_read_log(user),
             "access": may_manage_access(user),
             "imports": may_open(user),
             "unread": unread_count(user),
+            # a decision maker somewhere: the complaints queue, a unit's results page
+            "decides": has_any(user, Action.DECIDE),
         }
 
     return {"nav": SimpleLazyObject(flags)}

@@ -48,6 +48,8 @@ def test_the_subject_files_a_complaint_with_documents_and_it_goes_up_a_level(dec
     assert [f.name for f in complaint.files.all()] == ["biên lai.pdf"]
     assert LogEntry.objects.filter(action="complaint.filed").count() == 1
     assert list(complaints.queue(province.users["decider"])) == [complaint]
+    told = Notification.objects.get(user=province.users["decider"], key__startswith="complaint-")
+    assert told.url == f"/complaints/{complaint.pk}/" and "Trần Thị Bình" in told.text
     assert not complaints.queue(province.users["staff_p"]).exists()  # staff do not decide
     with pytest.raises(ValidationError, match="đang chờ|already waiting"):
         file(decision, province.users["member"])  # one open complaint at a time
