@@ -1,6 +1,7 @@
 """Decisions' audit actions, registered in ``DecisionsConfig.ready``."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiemdiem.audit.registry import Field, register
 from kiemdiem.cycles.audit import REASON, tier_text
@@ -41,7 +42,7 @@ def register_actions() -> None:
         "publication.published",
         _("Results published"),
         {
-            "title": Field(_("Title")),
+            "title": Field(pgettext_lazy("publication", "Title")),
             "audience": Field(_("Audience"), choices=dict(Audience.choices)),
             "audience_unit": Field(_("Shown to")),
             "period": Field(_("Period")),
@@ -51,7 +52,7 @@ def register_actions() -> None:
     register(
         "publication.withdrawn",
         _("Published results withdrawn"),
-        {"title": Field(_("Title")), "reason": REASON},
+        {"title": Field(pgettext_lazy("publication", "Title")), "reason": REASON},
     )
     register(
         "complaint.filed",
@@ -59,7 +60,7 @@ def register_actions() -> None:
         {
             "text": Field(_("Complaint")),
             "files": Field(_("Attachments"), many=True),
-            "handled_at": Field(_("Decided at")),
+            "handled_at": Field(pgettext_lazy("complaint", "Decided by")),
         },
     )
     register(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiemdiem.common.forms import DateField
 from kiemdiem.cycles.models import TierChoice
@@ -59,7 +60,7 @@ class PublishForm(forms.Form):
     audience_unit = forms.ChoiceField(label=_("Unit"), choices=())
     starts_on = DateField(label=_("From"))
     ends_on = DateField(label=_("Until"))
-    title = forms.CharField(label=_("Title"), required=False, max_length=255)
+    title = forms.CharField(label=pgettext_lazy("publication", "Title"), required=False, max_length=255)
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

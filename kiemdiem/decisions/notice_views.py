@@ -29,7 +29,7 @@ from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import render_page
 from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
 from kiemdiem.decisions import complaints, notices, policies, publications
-from kiemdiem.decisions.models import Complaint, Decision, Publication
+from kiemdiem.decisions.models import Complaint, ComplaintStatus, Decision, Publication
 from kiemdiem.decisions.notice_forms import ComplaintForm, HandleForm, PublishForm, WithdrawForm
 from kiemdiem.orgtree.models import Unit
 
@@ -164,8 +164,6 @@ def _rows(publication: Publication) -> list[dict]:
 def published_list(request):
     """ "Kết quả xếp loại được công khai": what is published to me now."""
     items = list(publications.published_to(request.user))
-    if len(items) == 1:
-        return redirect("published-detail", pk=items[0].pk)
     return render_page(request, "decisions/published_list.html", {"items": items})
 
 
@@ -205,6 +203,8 @@ def decision_result(request, pk):
     subject = decision.subject
     may_file = policies.may_file_complaint(request.user, subject)
     refusal = complaints.window_refusal(decision, today())
+    if not refusal and decision.complaints.filter(status=ComplaintStatus.FILED).exists():
+        refusal = _("Your complaint is waiting to be decided; you will be told the outcome.")
     form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not may_file:

@@ -373,8 +373,8 @@ ROUTES = [
         "published-list",
         SIGNED_IN,
         data=lambda w: _noticed(w) and {},
-        extra={"member": 302},
-        note="Bình has one list: straight to it",
+        extra={"member": 200},
+        note="Bình has one list shown to her",
     ),
     Route(
         "published-detail",
