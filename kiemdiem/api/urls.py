@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from kiemdiem.api import accounts, audit, cycles, jobs, orgtree, people
+from kiemdiem.api import accounts, audit, complaints, cycles, jobs, orgtree, people, publications
 
 router = SimpleRouter()
 router.register("units", orgtree.UnitViewSet, basename="api-unit")
@@ -15,6 +15,8 @@ router.register("cycles", cycles.CycleViewSet, basename="api-cycle")
 router.register("plans", cycles.PlanViewSet, basename="api-plan")
 router.register("subjects", cycles.SubjectViewSet, basename="api-subject")  # + api/reviews.py
 router.register("jobs", jobs.JobViewSet, basename="api-job")
+router.register("publications", publications.PublicationViewSet, basename="api-publication")
+router.register("complaints", complaints.ComplaintViewSet, basename="api-complaint")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

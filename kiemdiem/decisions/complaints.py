@@ -200,6 +200,7 @@ def handle_complaint(
     if outcome == ComplaintStatus.CHANGED:
         # The new tier is notified like any decision (a new window for the new tier).
         notices.notify_decisions([decision.pk], actor=actor)
+    complaint.decision.refresh_from_db()  # the caller reads the tier now in force
     return complaint
 
 
