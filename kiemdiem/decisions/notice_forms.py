@@ -60,7 +60,9 @@ class PublishForm(forms.Form):
     audience_unit = forms.ChoiceField(label=_("Unit"), choices=())
     starts_on = DateField(label=_("From"))
     ends_on = DateField(label=_("Until"))
-    title = forms.CharField(label=pgettext_lazy("publication", "Title"), required=False, max_length=255)
+    title = forms.CharField(
+        label=pgettext_lazy("publication", "Title"), required=False, max_length=255
+    )
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import render_page
 from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
+from kiemdiem.cycles.policies import subjects_to_rate
 from kiemdiem.decisions import complaints, notices, policies, publications
 from kiemdiem.decisions.models import Complaint, ComplaintStatus, Decision, Publication
 from kiemdiem.decisions.notice_forms import ComplaintForm, HandleForm, PublishForm, WithdrawForm
@@ -55,7 +56,12 @@ def decision_results(request, pk, unit_pk):
     cycle, unit = _cycle_unit(request.user, pk, unit_pk)
     may_publish = policies.may_publish(request.user, unit)
     waiting = notices.notifiable(cycle=cycle, unit=unit, actor=request.user).count()
-    if not may_publish and not waiting:
+    decides = (
+        subjects_to_rate(request.user)
+        .filter(cycle=cycle, unit__path__startswith=unit.path)
+        .exists()
+    )
+    if not may_publish and not decides:
         raise PermissionDenied
     units = _audience_units(unit) if may_publish else Unit.objects.none()
     day = today()
@@ -101,6 +107,7 @@ def decision_results(request, pk, unit_pk):
         "cycle": cycle,
         "unit": unit,
         "waiting": waiting,
+        "decides": decides,
         "may_publish": may_publish,
         "decided": len(publications.snapshot(cycle, unit)),
         "form": form,

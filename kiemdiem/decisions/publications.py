@@ -41,7 +41,7 @@ from kiemdiem.decisions.models import (
     Publication,
 )
 from kiemdiem.decisions.services import MAX_REASON
-from kiemdiem.orgtree.models import Unit
+from kiemdiem.orgtree.models import Unit, ancestor_paths
 from kiemdiem.people.models import Affiliation
 
 MAX_DAYS = 366  # a publication runs for a period, not for ever
@@ -191,8 +191,8 @@ def _audience_q(paths: set[str]) -> Q:
     if not paths:
         return Q(pk__in=[])
     q = Q(audience=Audience.MEMBERS, audience_unit__path__in=paths)
-    # SUBTREE: the audience unit's path is a prefix of the place's path.
-    prefixes = {path[:i] for path in paths for i in range(1, len(path) + 1)}
+    # SUBTREE: the audience unit is the place or one above it.
+    prefixes = {above for path in paths for above in ancestor_paths(path, include_self=True)}
     return q | Q(audience=Audience.SUBTREE, audience_unit__path__in=prefixes)
 
 

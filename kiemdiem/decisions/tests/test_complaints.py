@@ -143,3 +143,15 @@ def test_no_complaint_before_the_result_is_notified(cycle, province):
     decision = decided(subject)
     with pytest.raises(ValidationError):
         file(decision, province.users["member"])
+
+
+def test_a_units_head_complains_for_the_unit_and_nobody_else_does(cycle, province):
+    cell = Subject.objects.get(cycle=cycle, unit=province.cell_a1, kind="party_org")
+    decision = Decision.objects.create(subject=cell, state=DecisionState.DECIDED, tier="HTNV")
+    notices.notify_decisions([decision.pk], actor=None, day=D(2026, 1, 5))
+    decision.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        file(decision, province.users["member"])  # Bình belongs to the cell, does not head it
+    complaint = file(decision, province.users["secretary"])  # An heads cell A1
+    # the cell is decided by commune A: its complaints go to the province
+    assert complaint.handled_at_unit == province.province
