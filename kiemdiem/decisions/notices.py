@@ -27,13 +27,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant, User
-from kiemdiem.audit.services import log_action
+from kiemdiem.audit.services import log_actions_bulk, log_row
 from kiemdiem.common.dates import today
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import ReviewCycle, Subject, TierChoice
@@ -159,60 +159,133 @@ def notify_decisions(
     decisions = list(
         Decision.objects.select_for_update(of=("self",))
         .filter(pk__in=decision_ids, state__in=NOTIFIABLE)
-        .select_related("subject__person", "subject__unit__parent", "subject__cycle")
+        .select_related("subject__person", "subject__unit", "subject__cycle")
         .order_by("pk")
     )
-    by_unit: dict[int, list[Decision]] = {}
+    if not decisions:
+        return result
+    subjects = [d.subject for d in decisions]
+    told = _subject_users_of(subjects)
+    levels = _complaint_levels_of(subjects)
     now = timezone.now()
+    actor_or_none = actor if getattr(actor, "pk", None) else None
+    events = []
     for decision in decisions:
-        subject = decision.subject
-        level = deciding_unit(subject)
-        users = subject_users(subject)
         decision.state = DecisionState.NOTIFIED
         decision.complaint_until = until
         decision.revision += 1
-        event = DecisionEvent.objects.create(
-            decision=decision,
-            state=DecisionState.NOTIFIED,
-            tier=decision.tier,
-            reason=decision.reason,
-            data={"complaint_until": until.isoformat(), "told": [u.pk for u in users]},
-            actor=actor if getattr(actor, "pk", None) else None,
-            at=now,
+        decision.updated_at = now
+        events.append(
+            DecisionEvent(
+                decision=decision,
+                state=DecisionState.NOTIFIED,
+                tier=decision.tier,
+                reason=decision.reason,
+                data={
+                    "complaint_until": until.isoformat(),
+                    "told": [u.pk for u in told[decision.subject_id]],
+                },
+                actor=actor_or_none,
+                at=now,
+            )
         )
-        decision.save(update_fields=["state", "complaint_until", "revision", "updated_at"])
-        log_action(
-            "decision.notified",
-            actor=actor,
-            target=subject,
-            unit=subject.unit,
-            data={"tier": decision.tier, "complaint_until": fmt(until), "told": len(users)},
-        )
-        for user in users:
+    # Bulk writes: a scope's notice run is a few statements, not a few per subject.
+    DecisionEvent.objects.bulk_create(events)
+    Decision.objects.filter(pk__in=[d.pk for d in decisions]).update(
+        state=DecisionState.NOTIFIED,
+        complaint_until=until,
+        revision=F("revision") + 1,
+        updated_at=now,
+    )
+    log_actions_bulk(
+        [
+            log_row(
+                "decision.notified",
+                d.subject,
+                unit=d.subject.unit,
+                data={
+                    "tier": d.tier,
+                    "complaint_until": fmt(until),
+                    "told": len(told[d.subject_id]),
+                },
+            )
+            for d in decisions
+        ],
+        actor=actor,
+    )
+    by_unit: dict[int, list[Decision]] = {}
+    for decision, event in zip(decisions, events, strict=True):
+        subject = decision.subject
+        for user in told[subject.pk]:
 
-            def compose(decision=decision, subject=subject, level=level, user=user):
+            def compose(decision=decision, subject=subject):
                 return _result_text(
-                    decision, subject, level, until, personal=bool(subject.person_id)
+                    decision, subject, levels[subject.pk], until, personal=bool(subject.person_id)
                 )
 
             postman.deliver(user, key=f"decision-result:{decision.pk}:{event.pk}", compose=compose)
         by_unit.setdefault(subject.unit_id, []).append(decision)
-        last_event = event.pk
         result.subjects += 1
-    if decisions:
-        _tell_managers(by_unit, postman, until, last_event)
+    _tell_managers(by_unit, postman, until, events[-1].pk)
     result.notices, result.emails, result.failed = sent.notices, sent.emails, sent.failed
     return result
 
 
+def _subject_users_of(subjects: list[Subject]) -> dict[int, list[User]]:
+    """``subject_users`` for many subjects in two queries."""
+    heads = dict(
+        Affiliation.objects.current()
+        .heads()
+        .filter(unit_id__in={s.unit_id for s in subjects if not s.person_id})
+        .values_list("unit_id", "person_id")
+    )
+    person_of = {s.pk: s.person_id or heads.get(s.unit_id) for s in subjects}
+    users: dict[int, list[User]] = {}
+    for user in User.objects.filter(
+        person_id__in={p for p in person_of.values() if p}, is_active=True
+    ).order_by("pk"):
+        users.setdefault(user.person_id, []).append(user)
+    return {pk: users.get(person, []) if person else [] for pk, person in person_of.items()}
+
+
+def _complaint_levels_of(subjects: list[Subject]) -> dict[int, Unit]:
+    """Subject id → the level its complaints go to (``complaints.complaint_level``), with
+    one query for the cadres' authorities and one per distinct deciding level."""
+    from kiemdiem.people.models import CadreAuthority
+
+    authority = dict(
+        CadreAuthority.objects.filter(
+            person_id__in={s.person_id for s in subjects if s.person_id and s.kind != "head"},
+            valid_to__isnull=True,
+        ).values_list("person_id", "authority_id")
+    )
+    cache: dict[int, Unit] = {}
+
+    def unit(pk: int) -> Unit:
+        if pk not in cache:
+            cache[pk] = Unit.objects.select_related("managed_by", "parent").get(pk=pk)
+        return cache[pk]
+
+    out = {}
+    for s in subjects:
+        if s.person_id and s.kind != "head" and s.person_id in authority:
+            level = unit(authority[s.person_id])
+        else:
+            here = unit(s.unit_id)
+            level = unit(here.managed_by_id or here.parent_id or here.pk)
+        out[s.pk] = level.managed_by or level.parent or level
+    return out
+
+
 def _result_text(decision: Decision, subject: Subject, level: Unit, until, *, personal: bool):
+    """``level``: where complaints go."""
     values = {
         "cycle": subject.cycle.name,
         "what": subject_label(subject),
         "tier": tier_label(decision.tier),
         "reason": decision.reason or _("no reason was written"),
         "until": fmt(until),
-        "level": (level.managed_by or level.parent or level).name,
+        "level": level.name,
     }
     url = reverse("decision-result", args=[decision.pk])
     if personal:

@@ -22,7 +22,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -124,10 +124,9 @@ def publish(
         .filter(subject_id__in=[r["subject"] for r in rows], state__in=HOLDS_TIER)
         .order_by("pk")
     )
-    for decision in decisions:
-        decision.state = DecisionState.PUBLISHED
-        decision.revision += 1
-        decision.save(update_fields=["state", "revision", "updated_at"])
+    Decision.objects.filter(pk__in=[d.pk for d in decisions]).update(
+        state=DecisionState.PUBLISHED, revision=F("revision") + 1, updated_at=now
+    )
     DecisionEvent.objects.bulk_create(
         DecisionEvent(
             decision=d,

@@ -125,3 +125,39 @@ def test_an_undecided_subject_is_not_notified(cycle, province):
     assert notices.notify_scope(cycle=cycle, unit=province.province, actor=None).subjects == 0
     with pytest.raises(ValidationError):
         services.reopen(subject=subject, reason="x", actor=None)
+
+
+def test_a_scope_is_notified_in_a_fixed_number_of_queries(cycle, province):
+    """Bulk writes: the statements do not grow with the subjects of a unit (none of these
+    members has a login, so no per-user notice is written)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kiemdiem.people import services as people
+
+    added = []
+    for given in ("Hà", "Hòa", "Hùng"):
+        person = people.person_create(
+            family_name="Đỗ", middle_name="Văn", given_name=given, actor=None
+        )
+        added.append(
+            subjects.subject_add(
+                cycle=cycle,
+                kind="party_member",
+                unit=province.cell_a2,
+                person=person,
+                reason="Chuyển đến",
+                actor=None,
+            )
+        )
+    first = [member(cycle, province, "cuong")]
+    for s in first + added:
+        Decision.objects.create(subject=s, state=DecisionState.PROPOSED, tier="HTTNV")
+    counts = []
+    for batch in (first, added):
+        Decision.objects.filter(subject__in=batch).update(state=DecisionState.DECIDED)
+        with CaptureQueriesContext(connection) as queries:
+            done = notices.notify_scope(cycle=cycle, unit=province.cell_a2, actor=None)
+        assert done.subjects == len(batch)
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1], counts  # 1 subject or 3: the same statements
