@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from kiemdiem.decisions import complaints, notices, policies, publications
 from kiemdiem.decisions.models import Complaint, ComplaintStatus, Decision, Publication
 from kiemdiem.decisions.notice_forms import ComplaintForm, HandleForm, PublishForm, WithdrawForm
 from kiemdiem.orgtree.models import Unit
+from kiemdiem.people.models import Affiliation
 
 KIND_LABELS = dict(SubjectKind.choices)
 TIER_LABELS = dict(TierChoice.choices)
@@ -171,7 +173,29 @@ def _rows(publication: Publication) -> list[dict]:
 def published_list(request):
     """ "Kết quả xếp loại được công khai": what is published to me now."""
     items = list(publications.published_to(request.user))
-    return render_page(request, "decisions/published_list.html", {"items": items})
+    return render_page(
+        request,
+        "decisions/published_list.html",
+        {"items": items, "mine": _my_results(request.user)},
+    )
+
+
+def _my_results(user) -> list[Decision]:
+    """The user's own notified results (and those of the units they head), newest first:
+    where they read the reason and complain."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return []
+    headed = Affiliation.objects.current().heads().filter(person_id=person_id).values("unit_id")
+    return list(
+        Decision.objects.filter(complaint_until__isnull=False)
+        .filter(
+            Q(subject__person_id=person_id)
+            | Q(subject__person__isnull=True, subject__unit_id__in=headed)
+        )
+        .select_related("subject__cycle", "subject__unit")
+        .order_by("-subject__cycle__year", "-pk")[:20]
+    )
 
 
 @login_required

@@ -121,7 +121,9 @@ def publish(
     )
     decisions = list(
         Decision.objects.select_for_update()
-        .filter(subject_id__in=[r["subject"] for r in rows], state__in=HOLDS_TIER)
+        # Only the notified move on to ``published``: a result not yet told stays decided (and
+        # listed), so the notice run still picks it up.
+        .filter(subject_id__in=[r["subject"] for r in rows], state=DecisionState.NOTIFIED)
         .order_by("pk")
     )
     Decision.objects.filter(pk__in=[d.pk for d in decisions]).update(

@@ -69,7 +69,13 @@ def test_a_member_reads_the_published_list_and_the_birth_date_is_not_there(clien
         actor=None,
     )
     client.force_login(province.users["member"])
-    assert pub.title in client.get(reverse("published-list")).content.decode()
+    listing = client.get(reverse("published-list")).content.decode()
+    assert pub.title in listing
+    assert "Kết quả xếp loại của tôi" not in listing  # not notified yet
+    notices.notify_scope(cycle=cycle, unit=province.province, actor=None)
+    listing = client.get(reverse("published-list")).content.decode()
+    decision = Decision.objects.get(subject__person=province.members["binh"])
+    assert reverse("decision-result", args=[decision.pk]) in listing
     text = client.get(reverse("published-detail", args=[pub.pk])).content.decode()
     assert "Trần Thị Bình" in text and "HTXSNV" in text and "1980" not in text
     client.force_login(province.users["staff_b"])  # commune B: not for them

@@ -10,7 +10,7 @@ from kiemdiem.accounts import services as accounts
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.common.dates import today
 from kiemdiem.cycles import subjects
-from kiemdiem.decisions import publications, services
+from kiemdiem.decisions import notices, publications, services
 from kiemdiem.decisions.models import Audience, Decision, DecisionState
 from kiemdiem.decisions.tests.test_notices import decided, member
 from kiemdiem.testing import open_annual
@@ -41,6 +41,7 @@ def publish(cycle, unit, actor, audience=Audience.MEMBERS, audience_unit=None, *
 
 
 def test_a_published_list_is_a_snapshot_of_names_kinds_units_and_tiers(cycle, province):
+    notices.notify_scope(cycle=cycle, unit=province.cell_a1, actor=None)
     pub = publish(cycle, province.cell_a1, province.users["staff_a"])
     assert [(r["name"], r["tier"], r["unit"]) for r in pub.rows] == [
         ("Trần Thị Bình", "HTXSNV", "Chi bộ thôn Đông")
@@ -125,3 +126,10 @@ def test_only_the_deciding_level_publishes_within_its_line(cycle, province):
     assert publish(cycle, province.cell_a1, users["decider"]).rows  # a decider may publish
     with pytest.raises(ValidationError):  # nothing decided in B
         publish(cycle, province.commune_b, users["staff_b"])
+
+
+def test_a_result_not_yet_notified_is_listed_and_still_notified_after(cycle, province):
+    publish(cycle, province.commune_a, province.users["staff_a"], audience=Audience.SUBTREE)
+    binh = member(cycle, province, "binh")
+    assert Decision.objects.get(subject=binh).state == DecisionState.DECIDED
+    assert notices.notify_scope(cycle=cycle, unit=province.commune_a, actor=None).subjects == 2
