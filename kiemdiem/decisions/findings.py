@@ -53,7 +53,7 @@ def entry_recorded(entry) -> list[int]:
     """Re-open what the entry concerns; returns the ids of the subjects re-opened."""
     reopened = []
     for subject in affected(entry):
-        what = str(entry)
+        what = str(entry)[:1000]  # the reason's limit holds whatever the entry's text
         reason = _("A register entry for %(year)s was recorded after the decision: %(entry)s") % {
             "year": entry.year,
             "entry": what,
