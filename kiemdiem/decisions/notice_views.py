@@ -51,6 +51,11 @@ def _audience_units(unit: Unit):
     return Unit.objects.filter(path__startswith=unit.path, valid_to__isnull=True).order_by("path")
 
 
+def _decides_in(user, cycle, unit) -> bool:
+    """Whether ``user`` decides some subject of ``unit``'s subtree in ``cycle``."""
+    return subjects_to_rate(user).filter(cycle=cycle, unit__path__startswith=unit.path).exists()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def decision_results(request, pk, unit_pk):
@@ -58,11 +63,7 @@ def decision_results(request, pk, unit_pk):
     cycle, unit = _cycle_unit(request.user, pk, unit_pk)
     may_publish = policies.may_publish(request.user, unit)
     waiting = notices.notifiable(cycle=cycle, unit=unit, actor=request.user).count()
-    decides = (
-        subjects_to_rate(request.user)
-        .filter(cycle=cycle, unit__path__startswith=unit.path)
-        .exists()
-    )
+    decides = _decides_in(request.user, cycle, unit)
     if not may_publish and not decides:
         raise PermissionDenied
     units = _audience_units(unit) if may_publish else Unit.objects.none()
@@ -125,6 +126,8 @@ def decision_results(request, pk, unit_pk):
 def decision_notify(request, pk, unit_pk):
     """ "Gửi thông báo kết quả": tell every decided subject there the actor decides."""
     cycle, unit = _cycle_unit(request.user, pk, unit_pk)
+    if not _decides_in(request.user, cycle, unit):
+        raise PermissionDenied
     if not notices.notifiable(cycle=cycle, unit=unit, actor=request.user).exists():
         messages.info(request, _("Every decided result here has already been notified."))
         return redirect("decision-results", pk=cycle.pk, unit_pk=unit.pk)

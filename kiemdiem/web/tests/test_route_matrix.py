@@ -357,8 +357,8 @@ ROUTES = [
         kwargs=_cycle_unit("cell_a1"),
         method="post",
         role="decider",
-        extra={"staff_p": 302, "member": 302},
-        note="nothing decided that they decide: a message, nothing sent",
+        extra={"staff_p": 403, "member": 403},
+        note="nothing to notify yet: a message; staff and members do not decide",
     ),
     Route(
         "publication-withdraw",
