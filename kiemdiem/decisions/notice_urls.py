@@ -1,3 +1,6 @@
+"""The pages of notices, publication and complaints (notice_views.py); kept apart from the
+decision screen's ``urls.py`` so the two merge without touching each other."""
+
 from django.urls import path
 
 from kiemdiem.decisions import notice_views
