@@ -7,11 +7,13 @@ from rest_framework.routers import SimpleRouter
 from kiemdiem.api import (
     accounts,
     audit,
+    complaints,
     cycles,
     decision_screen,
     jobs,
     orgtree,
     people,
+    publications,
     register,
 )
 
@@ -25,6 +27,8 @@ router.register("plans", cycles.PlanViewSet, basename="api-plan")
 router.register("subjects", cycles.SubjectViewSet, basename="api-subject")  # + api/reviews.py
 router.register("jobs", jobs.JobViewSet, basename="api-job")
 router.register("register-entries", register.RegisterEntryViewSet, basename="api-register-entry")
+router.register("publications", publications.PublicationViewSet, basename="api-publication")
+router.register("complaints", complaints.ComplaintViewSet, basename="api-complaint")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

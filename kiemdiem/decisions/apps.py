@@ -11,6 +11,9 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decisions")
 
     def ready(self):
-        from kiemdiem.decisions import audit
+        from kiemdiem.decisions import audit, findings
+        from kiemdiem.register import hooks as register_hooks
 
         audit.register_actions()
+        # A register entry for an already-decided year re-opens that rating (findings.py).
+        register_hooks.on_entry_recorded(findings.entry_recorded)

@@ -1,9 +1,11 @@
 """Decisions' audit actions, registered in ``DecisionsConfig.ready``."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiemdiem.audit.registry import Field, register
 from kiemdiem.cycles.audit import REASON, tier_text
+from kiemdiem.decisions.models import Audience, ComplaintStatus
 
 
 def register_actions() -> None:
@@ -33,5 +35,48 @@ def register_actions() -> None:
         {
             "override_reason": Field(_("Reason for the override")),
             "overrides": Field(_("Rules overridden")),
+        },
+    )
+    register(
+        "decision.notified",
+        _("Result notified"),
+        {
+            "tier": Field(_("Tier"), render=tier_text),
+            "complaint_until": Field(_("Complaints until")),
+            "told": Field(_("People told")),
+        },
+    )
+    register(
+        "publication.published",
+        _("Results published"),
+        {
+            "title": Field(pgettext_lazy("publication", "Title")),
+            "audience": Field(_("Audience"), choices=dict(Audience.choices)),
+            "audience_unit": Field(_("Shown to")),
+            "period": Field(_("Period")),
+            "rows": Field(_("Rows")),
+        },
+    )
+    register(
+        "publication.withdrawn",
+        _("Published results withdrawn"),
+        {"title": Field(pgettext_lazy("publication", "Title")), "reason": REASON},
+    )
+    register(
+        "complaint.filed",
+        _("Complaint filed"),
+        {
+            "text": Field(_("Complaint")),
+            "files": Field(_("Attachments"), many=True),
+            "handled_at": Field(pgettext_lazy("complaint", "Decided by")),
+        },
+    )
+    register(
+        "complaint.handled",
+        _("Complaint decided"),
+        {
+            "outcome": Field(_("Outcome"), choices=dict(ComplaintStatus.choices)),
+            "tier": Field(_("Tier"), render=tier_text),
+            "reason": REASON,
         },
     )

@@ -17,10 +17,11 @@ from functools import cached_property
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import Subject
 from kiemdiem.orgtree.models import Unit
-from kiemdiem.orgtree.policies import may_change_unit
+from kiemdiem.orgtree.policies import may, may_change_unit
 
 
 class DecisionPolicy:
@@ -66,3 +67,76 @@ def proposable_ids(user, subjects: list[Subject], unit: Unit) -> set[int]:
 def check(allowed: bool, message: str | None = None) -> None:
     if not allowed:
         raise PermissionDenied(message or _("You may not do this."))
+
+
+# --- Notification, publication, complaints (docs/notices-publication-complaints.md) -------
+
+
+def may_notify(user, subject: Subject) -> bool:
+    """Send the result to the subject and the bodies managing it: whoever decides it."""
+    return DecisionPolicy(user, subject).may_decide
+
+
+def _may_act_on(user, unit) -> bool:
+    """The deciding level for a unit's list: staff with ``change`` on it, or its deciders."""
+    return may_change_unit(user, unit) or may(user, Action.DECIDE, unit)
+
+
+def may_publish(user, unit, audience_unit=None) -> bool:
+    """Publish ``unit``'s decided list — and show it to ``audience_unit``, which must be the
+    publisher's too (nobody publishes into a subtree they do not act on)."""
+    if user is None:
+        return True
+    return _may_act_on(user, unit) and (audience_unit is None or _may_act_on(user, audience_unit))
+
+
+def may_withdraw(user, publication) -> bool:
+    return may_publish(user, publication.unit)
+
+
+def _heads_person_ids(unit) -> set[int]:
+    from kiemdiem.people.models import Affiliation
+
+    return set(
+        Affiliation.objects.current().heads().filter(unit=unit).values_list("person_id", flat=True)
+    )
+
+
+def is_complainant(user, subject: Subject) -> bool:
+    """The subject in person; for a unit's or a collective's subject, the unit's head now."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return False
+    if subject.person_id:
+        return person_id == subject.person_id
+    return person_id in _heads_person_ids(subject.unit)
+
+
+def may_file_complaint(user, subject: Subject) -> bool:
+    """Only the subject (or, for a unit, its head) complains about their own rating."""
+    if user is None:
+        return True
+    return is_complainant(user, subject)
+
+
+def may_handle_complaint(user, complaint) -> bool:
+    """The level that decides complaints (``Complaint.handled_at_unit``): its ``decide`` right.
+    Nobody decides their own complaint."""
+    if user is None:
+        return True
+    if is_complainant(user, complaint.decision.subject):
+        return False
+    return may(user, Action.DECIDE, complaint.handled_at_unit)
+
+
+def may_view_complaint(user, complaint) -> bool:
+    """The complaint and its files: the one who filed it, the level that handles it, and the
+    level that decided the rating."""
+    if user is None:
+        return True
+    subject = complaint.decision.subject
+    return (
+        is_complainant(user, subject)
+        or may_handle_complaint(user, complaint)
+        or DecisionPolicy(user, subject).may_decide
+    )

@@ -390,6 +390,7 @@ PEOPLE_COLUMNS = [
     ),
 ]
 
+
 class YesNo(models.TextChoices):
     """A yes/no cell of a template (Có / Không)."""
 

@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import has_any
 from kiemdiem.accounts.policies import may_manage_access
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.imports.policies import may_open
@@ -20,6 +22,7 @@ def navigation(request):
                 "imports": False,
                 "register": False,
                 "unread": 0,
+                "decides": False,
             }
         return {
             "audit": may_read_log(user),
@@ -27,6 +30,8 @@ def navigation(request):
             "imports": may_open(user),
             "register": may_read_register(user),
             "unread": unread_count(user),
+            # a decision maker somewhere: the complaints queue, a unit's results page
+            "decides": has_any(user, Action.DECIDE),
         }
 
     return {"nav": SimpleLazyObject(flags)}

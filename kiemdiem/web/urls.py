@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("kiemdiem.notifications.urls")),
     path("", include("kiemdiem.imports.urls")),
     path("", include("kiemdiem.jobs.urls")),
+    path("", include("kiemdiem.decisions.notice_urls")),
 ]

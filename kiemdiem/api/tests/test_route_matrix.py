@@ -35,6 +35,7 @@ class Route:
     method: str = "get"
     body: Any = None
     extra: dict = field(default_factory=dict)
+    note: str = ""
 
 
 def _b1_report(cycle, province):
@@ -67,6 +68,52 @@ if KIND not in registry.KINDS:
 def _background(owner):
     """A failed background job of ``owner``'s, of a kind that may be run again."""
     return Job.objects.create(kind=KIND, owner=owner, status=JobStatus.FAILED)
+
+
+def _dung_decided(cycle, province):
+    """Dũng (cell B1) decided and notified, cell B1's list published to its members, and his
+    complaint filed (decisions/): made on first use, once per test."""
+    import datetime
+
+    from kiemdiem.common.dates import today
+    from kiemdiem.decisions import complaints, notices, publications
+    from kiemdiem.decisions import services as decisions
+    from kiemdiem.testing import WRITTEN
+
+    if hasattr(cycle, "_noticed"):
+        return cycle._noticed
+    subject = Subject.objects.get(cycle=cycle, person=province.members["dung"])
+    review = reviews.review_start(subject=subject, actor=None)
+    reviews.review_submit(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
+    decision = decisions.decide(subject=subject, tier="HTTNV", reason="Tốt", actor=None)
+    notices.notify_scope(cycle=cycle, unit=province.cell_b1, actor=None)
+    publication = publications.publish(
+        cycle=cycle,
+        unit=province.cell_b1,
+        audience="members",
+        starts_on=today(),
+        ends_on=today() + datetime.timedelta(days=5),
+        actor=None,
+    )
+    decision.refresh_from_db()
+    complaint = complaints.file_complaint(decision=decision, text="Xin xem lại", actor=None)
+    cycle._noticed = (decision, publication, complaint)
+    return cycle._noticed
+
+
+def _publish_body(cycle, province):
+    import datetime
+
+    from kiemdiem.common.dates import today
+
+    _dung_decided(cycle, province)
+    return {
+        "cycle": cycle.pk,
+        "unit": province.cell_b1.pk,
+        "audience": "members",
+        "starts_on": today().isoformat(),
+        "ends_on": (today() + datetime.timedelta(days=3)).isoformat(),
+    }
 
 
 ROUTES = [
@@ -170,6 +217,63 @@ ROUTES = [
         (401, 404, 404, 200, 200),
         extra={"member": 404, "inspector": 200},
     ),
+    # publications and complaints (api/publications.py, api/complaints.py)
+    Route(
+        "api-publication-list",
+        lambda c, p, o: "/api/publications/",
+        (401, 200, 200, 200, 200),
+        extra={"member": 200},
+    ),
+    Route(
+        "api-publication-list",
+        lambda c, p, o: "/api/publications/",
+        (401, 403, 400, 201, 201),
+        method="post",
+        body=None,  # set per case: _publish_body
+        extra={"decider": 201, "inspector": 403},
+    ),
+    Route(
+        "api-publication-detail",
+        lambda c, p, o: f"/api/publications/{_dung_decided(c, p)[1].pk}/",
+        (401, 404, 404, 200, 200),
+        extra={"member": 404},
+    ),
+    Route(
+        "api-publication-withdraw",
+        lambda c, p, o: f"/api/publications/{_dung_decided(c, p)[1].pk}/withdraw/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body={"reason": "Nhầm danh sách"},
+    ),
+    Route(
+        "api-complaint-list",
+        lambda c, p, o: "/api/complaints/",
+        (401, 200, 200, 200, 200),
+        extra={"decider": 200},
+    ),
+    Route(
+        "api-complaint-list",
+        lambda c, p, o: "/api/complaints/",
+        (401, 400, 400, 400, 400),
+        method="post",
+        body={"decision": 0, "text": "x"},
+        extra={"member": 400},
+        note="a decision id that names nothing is refused by shape; filing: test_api_notices",
+    ),
+    Route(
+        "api-complaint-detail",
+        lambda c, p, o: f"/api/complaints/{_dung_decided(c, p)[2].pk}/",
+        (401, 404, 404, 404, 404),
+        extra={"decider": 200},
+    ),
+    Route(
+        "api-complaint-handle",
+        lambda c, p, o: f"/api/complaints/{_dung_decided(c, p)[2].pk}/handle/",
+        (401, 404, 404, 404, 404),
+        method="post",
+        body={"outcome": "upheld", "reason": "Đúng quy định"},
+        extra={"decider": 200},
+    ),
 ]
 
 
@@ -204,8 +308,13 @@ def test_route_permission_matrix(client_for, province, cycle, route, who, expect
     AuthToken.objects.create(user=owner)  # a token of the owner's own, beside the client's
     url = route.url(cycle, province, owner)
     client = client_for(None if who == "anon" else who)
+    body = (
+        _publish_body(cycle, province)
+        if route.body is None and route.method == "post"
+        else route.body
+    )
     audit = LogEntry.objects.count()
-    body = route.body() if callable(route.body) else route.body
+    body = body() if callable(body) else body
     response = getattr(client, route.method)(url, body, format="json")
     assert response.status_code == expected, (route.name, who, response.content[:300])
     if expected >= 400:

@@ -41,6 +41,7 @@ from kiemdiem.api import base
 from kiemdiem.api.exceptions import api_exception_handler
 from kiemdiem.api.fields import MAX_ID
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
+from kiemdiem.decisions.models import Complaint, Decision, Publication
 from kiemdiem.jobs.models import Job
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation, Person
@@ -92,6 +93,10 @@ def _map_fields(data, known):
             if name in PERSON_FIELDS
             else known["reviews"]
             if name in REVIEW_FIELDS
+            else known["decisions"]
+            if name == "decision"
+            else known["cycles"]
+            if name == "cycle"
             else None
         )
         if ids is None:
@@ -114,6 +119,9 @@ def _point_at_existing_objects(case) -> None:
         "reviews": list(SelfReview.objects.values_list("pk", flat=True)),
         "jobs": list(Job.objects.values_list("pk", flat=True)),
         "register-entries": list(RegisterEntry.objects.values_list("pk", flat=True)),
+        "publications": list(Publication.objects.values_list("pk", flat=True)),
+        "complaints": list(Complaint.objects.values_list("pk", flat=True)),
+        "decisions": list(Decision.objects.values_list("pk", flat=True)),
     }
     if case.path_parameters and "id" in case.path_parameters:
         collection = case.path.split("/")[2]  # /api/<collection>/{id}/...
@@ -135,9 +143,13 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def started_reviews(cycle):
+def started_reviews(cycle, province):
     """Self-reviews started for every third subject of the cycle, so that the review
-    endpoints reach the services."""
+    endpoints reach the services; a decided, notified, published and complained-about
+    rating for the publication and complaint endpoints."""
+    from kiemdiem.api.tests.test_route_matrix import _dung_decided
+
+    _dung_decided(cycle, province)
     for subject in list(Subject.objects.filter(cycle=cycle).order_by("pk"))[::3]:
         try:
             reviews.review_start(subject=subject, actor=None)

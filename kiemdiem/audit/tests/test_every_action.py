@@ -2,6 +2,7 @@
 every action the code base writes is registered, and only the audit app writes entries."""
 
 import ast
+import datetime
 import re
 from io import StringIO
 from pathlib import Path
@@ -19,11 +20,12 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.audit.registry import ACTIONS, undeclared
 from kiemdiem.audit.selectors import log_list
+from kiemdiem.common.dates import today
 from kiemdiem.cycles import places, subjects
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles.models import LocalPack, Plan, Subject, SubjectKind
 from kiemdiem.cycles.services import StageWindow
-from kiemdiem.decisions import finalizing
+from kiemdiem.decisions import complaints, finalizing, notices, publications
 from kiemdiem.decisions import services as decisions
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
 from kiemdiem.orgtree import services as tree
@@ -178,6 +180,26 @@ def _one_of_everything(province):
     _submitted(commune)
     finalizing.finalize(
         cycle=cycle, rows={commune.pk: "HTXSNV"}, override_reason="Khen đột xuất", actor=None
+    )
+    # notified, published and withdrawn, complained about and upheld
+    notices.notify_scope(cycle=cycle, unit=province.cell_a1, actor=None)
+    shown = publications.publish(
+        cycle=cycle,
+        unit=province.cell_a1,
+        audience="members",
+        starts_on=today(),
+        ends_on=today() + datetime.timedelta(days=7),
+        actor=staff_a,
+    )
+    publications.withdraw(publication=shown, reason="Thiếu tên", actor=staff_a)
+    complaint = complaints.file_complaint(
+        decision=binh_subject.decision, text="Xin xem lại", actor=province.users["member"]
+    )
+    complaints.handle_complaint(
+        complaint=complaint,
+        outcome="upheld",
+        reason="Đúng quy định",
+        actor=province.users["decider"],
     )
     # a register entry with its scan, edited, a file added, then annulled
     entry = register.entry_record(

@@ -133,6 +133,36 @@ def _subject(w):
     return {"subject_pk": w.binh.pk}
 
 
+def _noticed(w):
+    """Bình decided and notified, the list of cell A1 published to commune A's subtree, and
+    her complaint with one file (decisions/notice_views.py), made on first use."""
+    if not hasattr(w, "noticed"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from kiemdiem.common.dates import today
+        from kiemdiem.decisions import complaints, notices, publications
+        from kiemdiem.decisions import services as decisions
+
+        decision = decisions.decide(subject=w.binh, tier="HTTNV", reason="Tốt", actor=None)
+        notices.notify_scope(cycle=w.cycle, unit=w.province.cell_a1, actor=None)
+        publication = publications.publish(
+            cycle=w.cycle,
+            unit=w.province.cell_a1,
+            audience="subtree",
+            audience_unit=w.province.commune_a,
+            starts_on=today(),
+            ends_on=today() + datetime.timedelta(days=5),
+            actor=None,
+        )
+        pdf = SimpleUploadedFile("don.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+        decision.refresh_from_db()
+        complaint = complaints.file_complaint(
+            decision=decision, text="Xin xem lại", files=[pdf], actor=None
+        )
+        w.noticed = (decision, publication, complaint)
+    return w.noticed
+
+
 def _cycle_unit(unit_name):
     return lambda w: {"pk": w.cycle.pk, "unit_pk": getattr(w.province, unit_name).pk}
 
@@ -438,6 +468,71 @@ ROUTES = [
         kwargs=_register_file,
         own=200,
         extra={"member": 200, "inspector": 200, "secretary": 200},
+    ),
+    # notification, publication, complaints (decisions/notice_views.py)
+    Route(
+        "decision-results",
+        IN_A,
+        kwargs=_cycle_unit("cell_a1"),
+        own=200,
+        extra={"member": 403, "decider": 200},
+        note="staff and deciders of the deciding level; a member sees the cycle, not this",
+    ),
+    Route(
+        "decision-notify",
+        WRITE_IN_A,
+        kwargs=_cycle_unit("cell_a1"),
+        method="post",
+        role="decider",
+        extra={"staff_p": 403, "member": 403},
+        note="nothing to notify yet: a message; staff and members do not decide",
+    ),
+    Route(
+        "publication-withdraw",
+        WRITE_IN_A,
+        kwargs=lambda w: {"pk": _noticed(w)[1].pk},
+        method="post",
+        data=lambda w: {"reason": "Nhầm danh sách"},
+        own=302,
+        extra={"member": 404, "inspector": 404},
+    ),
+    Route(
+        "published-list",
+        SIGNED_IN,
+        data=lambda w: _noticed(w) and {},
+        extra={"member": 200},
+        note="Bình has one list shown to her",
+    ),
+    Route(
+        "published-detail",
+        IN_A,
+        kwargs=lambda w: {"pk": _noticed(w)[1].pk},
+        own=200,
+        extra={"member": 200},
+        note="its audience (A's subtree) and whoever may withdraw it",
+    ),
+    Route(
+        "decision-result",
+        IN_A,
+        kwargs=lambda w: {"pk": _noticed(w)[0].pk},
+        role="decider",
+        extra={"member": 200, "staff_p": 404},
+        note="the subject and whoever decides it",
+    ),
+    Route("complaint-queue", SIGNED_IN),
+    Route(
+        "complaint-detail",
+        IN_A,
+        kwargs=lambda w: {"pk": _noticed(w)[2].pk},
+        role="decider",
+        extra={"member": 200, "staff_p": 404},
+    ),
+    Route(
+        "complaint-file",
+        IN_A,
+        kwargs=lambda w: {"pk": _noticed(w)[2].pk, "file_pk": _noticed(w)[2].files.get().pk},
+        role="decider",
+        extra={"member": 200, "staff_p": 404},
     ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),
