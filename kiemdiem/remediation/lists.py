@@ -102,7 +102,7 @@ def build(user, unit: Unit, kind: str, year: int, track: str = Track.PARTY, n: i
             "pk", flat=True
         )
     )
-    base = restrict(Subject.objects.all(), user, Action.VIEW).filter(
+    base = _door(Subject.objects.all(), user).filter(
         cycle_id__in=cycles, track=track, tier__in=list(RANK)
     )
     if kind == "orgs_running":
@@ -150,6 +150,11 @@ def build(user, unit: Unit, kind: str, year: int, track: str = Track.PARTY, n: i
     return years, _complete(found, years, target)
 
 
+def _door(queryset, user):
+    """``restrict``; ``user=None`` is the system (commands, tests), which reads everything."""
+    return queryset if user is None else restrict(queryset, user, Action.VIEW)
+
+
 def _keep(row: Row, year: int, tier: str, rated_at) -> bool:
     """The year's lowest tier (see the module's docstring); whether this one is it."""
     if year not in row.tiers or RANK[tier] > RANK[row.tiers[year]]:
@@ -170,7 +175,7 @@ def history(user, person) -> list[dict]:
     (the party and the state track), when it was decided, and the shortcomings of that year
     with whether they were remedied. Only what ``user`` may see of them (members their own)."""
     subjects = list(
-        restrict(Subject.objects.filter(person=person), user, Action.VIEW)
+        _door(Subject.objects.filter(person=person), user)
         .select_related("cycle", "unit")
         .order_by("-cycle__period_end", "track", "unit__path")
     )

@@ -53,7 +53,10 @@ def test_a_decisions_shortcoming_is_carried_into_next_years_review(province, las
     old = member_subject(last_cycle, binh)
     review = reviews.review_start(subject=old, actor=None)
     reviews.review_submit(
-        review=review, content={**WRITTEN, "han_che": "Ít phát biểu"}, proposed_tier="HTNV", actor=None
+        review=review,
+        content={**WRITTEN, "han_che": "Ít phát biểu"},
+        proposed_tier="HTNV",
+        actor=None,
     )
     row = named(old, actor=province.users["staff_a"], due_date=D(2025, 6, 30))
     assert (row.source, row.source_ref, row.source_subject, row.owner) == (
@@ -72,7 +75,11 @@ def test_a_decisions_shortcoming_is_carried_into_next_years_review(province, las
     assert all(r["carried"] for r in section)
     assert shortcomings.carried_texts(draft) == ["Ít phát biểu", "Chưa gương mẫu trong sinh hoạt"]
     copy = shortcomings.reported(draft)[1]
-    assert (copy.carried_from_id, copy.source, copy.source_ref) == (row.pk, "decision", "decision:7")
+    assert (copy.carried_from_id, copy.source, copy.source_ref) == (
+        row.pk,
+        "decision",
+        "decision:7",
+    )
     # the bulk path (the demo's writer) carries the same rows
     bulk = shortcomings.carried_bulk([member_subject(cycle, binh)])
     assert [r.pk for r in bulk[member_subject(cycle, binh).pk]] == [
@@ -87,7 +94,9 @@ def test_a_meetings_shortcoming_of_a_collective_reaches_its_next_report(province
     subjects.subjects_generate(cycle=cycle, actor=None)
     report = Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
     assert [r.text for r in shortcomings.carried(report)] == ["Sinh hoạt chưa đều"]
-    assert [r.text for r in shortcomings.carried_bulk([report])[report.pk]] == ["Sinh hoạt chưa đều"]
+    assert [r.text for r in shortcomings.carried_bulk([report])[report.pk]] == [
+        "Sinh hoạt chưa đều"
+    ]
 
 
 def test_htxsnv_needs_the_decisions_shortcomings_remedied_too(province, last_cycle, next_cycle):
@@ -164,9 +173,7 @@ def test_a_reported_rows_status_follows_its_report_not_a_hand(province, last_cyc
     row = named(member_subject(last_cycle, binh))
     reviews.review_start(subject=member_subject(next_cycle, binh), actor=None)
     with pytest.raises(ValidationError) as e:
-        services.remedy_item_update(
-            shortcoming=row, actor=None, remedy_plan="", status="remedied"
-        )
+        services.remedy_item_update(shortcoming=row, actor=None, remedy_plan="", status="remedied")
     assert "status" in e.value.message_dict
 
 
