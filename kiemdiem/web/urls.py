@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("kiemdiem.notifications.urls")),
     path("", include("kiemdiem.imports.urls")),
     path("", include("kiemdiem.jobs.urls")),
+    path("", include("kiemdiem.remediation.urls")),
 ]
