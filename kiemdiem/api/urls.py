@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from kiemdiem.api import accounts, audit, cycles, jobs, orgtree, people
+from kiemdiem.api import accounts, audit, cycles, jobs, orgtree, people, remediation
 
 router = SimpleRouter()
 router.register("units", orgtree.UnitViewSet, basename="api-unit")
@@ -15,6 +15,15 @@ router.register("cycles", cycles.CycleViewSet, basename="api-cycle")
 router.register("plans", cycles.PlanViewSet, basename="api-plan")
 router.register("subjects", cycles.SubjectViewSet, basename="api-subject")  # + api/reviews.py
 router.register("jobs", jobs.JobViewSet, basename="api-job")
+router.register("remedies", remediation.RemedyItemViewSet, basename="api-remedy")
+router.register("consolidations", remediation.ConsolidationViewSet, basename="api-consolidation")
+router.register(
+    "consolidation-actions",
+    remediation.ConsolidationActionViewSet,
+    basename="api-consolidation-action",
+)
+router.register("lists", remediation.TierListViewSet, basename="api-list")
+router.register("tier-history", remediation.TierHistoryViewSet, basename="api-tier-history")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -29,7 +29,7 @@ class Route:
     url: Any  # (cycle, province, owner) → path
     expect: tuple[int, int, int, int, int]  # anon, nogrant, sibling, ancestor, own
     method: str = "get"
-    body: Any = None
+    body: Any = None  # a JSON body, or (cycle, province) → one
     extra: dict = field(default_factory=dict)
 
 
@@ -52,6 +52,31 @@ if KIND not in registry.KINDS:
 def _background(owner):
     """A failed background job of ``owner``'s, of a kind that may be run again."""
     return Job.objects.create(kind=KIND, owner=owner, status=JobStatus.FAILED)
+
+
+def _dung(cycle, province):
+    return Subject.objects.get(cycle=cycle, person=province.members["dung"], kind="party_member")
+
+
+def _remedy(cycle, province):
+    """A shortcoming a decision named for Dũng (cell B1)."""
+    from kiemdiem.remediation import services as remediation
+
+    return remediation.remedy_item_add(
+        subject=_dung(cycle, province), actor=None, source="decision", source_ref="d:1", text="x"
+    )
+
+
+def _consolidation(cycle, province):
+    from kiemdiem.remediation.models import Consolidation
+
+    return Consolidation.objects.get_or_create(
+        cycle=cycle, unit=province.cell_b1, defaults={"reason": "khtnv"}
+    )[0]
+
+
+def _action(cycle, province):
+    return _consolidation(cycle, province).actions.create(text="Kiện toàn chi ủy")
 
 
 ROUTES = [
@@ -87,6 +112,87 @@ ROUTES = [
         body={"reviews": []},
         extra={"inspector": 403, "decider": 403},
     ),
+    # remediation (objects in cell B1)
+    Route(
+        "api-remedy-list",
+        lambda c, p, o: f"/api/remedies/?unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-remedy-detail",
+        lambda c, p, o: f"/api/remedies/{_remedy(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-remedy-detail",
+        lambda c, p, o: f"/api/remedies/{_remedy(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+        method="patch",
+        body={"remedy_plan": "Sinh hoạt đều"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-remedy-list",
+        lambda c, p, o: "/api/remedies/",
+        (401, 403, 400, 201, 201),
+        method="post",
+        body=lambda c, p: {
+            "subject": _dung(c, p).pk,
+            "source": "meeting",
+            "source_ref": "BB 3",
+            "text": "Chậm nộp đảng phí",
+        },
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-consolidation-list",
+        lambda c, p, o: f"/api/consolidations/?unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-consolidation-detail",
+        lambda c, p, o: f"/api/consolidations/{_consolidation(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-consolidation-build",
+        lambda c, p, o: "/api/consolidations/build/",
+        (401, 403, 400, 400, 400),
+        method="post",
+        body=lambda c, p: {"cycle": c.pk, "unit": p.commune_b.pk},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-consolidation-add-action",
+        lambda c, p, o: f"/api/consolidations/{_consolidation(c, p).pk}/actions/",
+        (401, 404, 404, 201, 201),
+        method="post",
+        body={"text": "Kiện toàn chi ủy"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-consolidation-action-detail",
+        lambda c, p, o: f"/api/consolidation-actions/{_action(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-consolidation-action-detail",
+        lambda c, p, o: f"/api/consolidation-actions/{_action(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+        method="put",
+        body={"text": "Kiện toàn chi ủy", "status": "done"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-list-list",
+        lambda c, p, o: f"/api/lists/?unit={p.commune_b.pk}&list=khtnv&year=2025",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-tier-history-detail",
+        lambda c, p, o: f"/api/tier-history/{p.members['dung'].pk}/",
+        (401, 404, 404, 200, 200),
+    ),
     Route("api-job-list", lambda c, p, o: "/api/jobs/", (401, 200, 200, 200, 200)),
     Route(
         "api-job-detail",
@@ -116,7 +222,8 @@ def test_route_permission_matrix(client_for, province, cycle, route, who, expect
     url = route.url(cycle, province, owner)
     client = client_for(None if who == "anon" else who)
     audit = LogEntry.objects.count()
-    response = getattr(client, route.method)(url, route.body, format="json")
+    body = route.body(cycle, province) if callable(route.body) else route.body
+    response = getattr(client, route.method)(url, body, format="json")
     assert response.status_code == expected, (route.name, who, response.content[:300])
     if expected >= 400:
         assert LogEntry.objects.count() == audit
