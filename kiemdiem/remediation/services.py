@@ -188,22 +188,17 @@ def _text(field: str, value, required: bool = False) -> str:
     return text
 
 
-def _log(code: str, action: ConsolidationAction, actor) -> None:
+def _entry(action: ConsolidationAction) -> dict:
+    """What the audit entry of an action says (its unit, where it is logged, apart)."""
     c = action.consolidation
-    log_action(
-        code,
-        actor=actor,
-        target=c,
-        unit=c.unit,
-        data={
-            "unit": c.unit.name,
-            "text": action.text,
-            "owner": action.owner.full_name if action.owner_id else "",
-            "due_date": action.due_date.isoformat() if action.due_date else "",
-            "status": action.status,
-            "result": action.result,
-        },
-    )
+    return {
+        "unit": c.unit.name,
+        "text": action.text,
+        "owner": action.owner.full_name if action.owner_id else "",
+        "due_date": action.due_date.isoformat() if action.due_date else "",
+        "status": action.status,
+        "result": action.result,
+    }
 
 
 @transaction.atomic
@@ -229,7 +224,7 @@ def consolidation_action_add(
         due_date=due_date,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    _log("remediation.action_added", action, actor)
+    log_action("remediation.action_added", actor=actor, target=c, unit=c.unit, data=_entry(action))
     return action
 
 
@@ -264,5 +259,5 @@ def consolidation_action_update(
     row.owner = _owner(actor, owner)
     row.due_date, row.status, row.result = due_date, status, _text("result", result)
     row.save()
-    _log("remediation.action_changed", row, actor)
+    log_action("remediation.action_changed", actor=actor, target=c, unit=c.unit, data=_entry(row))
     return row

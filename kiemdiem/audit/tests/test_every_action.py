@@ -29,6 +29,7 @@ from kiemdiem.people import restructure
 from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation
 from kiemdiem.people.restructure import SplitPart
+from kiemdiem.remediation import services as remediation
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews import shortcomings
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
@@ -158,6 +159,25 @@ def _one_of_everything(province):
     decisions.decide(subject=binh_subject, tier="HTTNV", actor=province.users["decider"])
     decisions.reopen(subject=binh_subject, reason="Quyết định kỷ luật", actor=None)
     decisions.decide(subject=binh_subject, tier="HTTNV", reason="Giữ nguyên", actor=None)
+    # remediation: a shortcoming a decision named, its status; the consolidation list
+    named = remediation.remedy_item_add(
+        subject=binh_subject,
+        actor=None,
+        source="decision",
+        source_ref="decision:1",
+        text="Chưa gương mẫu",
+    )
+    remediation.remedy_item_update(
+        shortcoming=named, actor=None, remedy_plan="Sửa ngay", status="in_progress"
+    )
+    Subject.objects.filter(cycle=cycle, unit=province.cell_a2).update(tier="KHTNV", status="rated")
+    (listed,) = remediation.consolidation_build(cycle=cycle, unit=province.cell_a2, actor=None)
+    step = remediation.consolidation_action_add(
+        consolidation=listed, actor=None, text="Kiện toàn chi ủy"
+    )
+    remediation.consolidation_action_update(
+        action=step, actor=None, text="Kiện toàn chi ủy", status="done"
+    )
     cycles.subject_rate(subject=cell, tier="HTTNV", note="Đạt", actor=province.users["decider"])
     quarter = cycles.cycle_open(
         code="Q2",
