@@ -93,9 +93,11 @@ class RemedyItemQuerySerializer(serializers.Serializer):
 
 
 class RemedyItemUpdateSerializer(serializers.Serializer):
-    remedy_plan = Text(allow_blank=True, max_length=20_000)
-    owner = ScopedPrimaryKeyField(Person, allow_null=True, required=False, default=None)
-    due_date = serializers.DateField(allow_null=True, required=False, default=None)
+    """The fields sent change; those left out stay as they are."""
+
+    remedy_plan = Text(allow_blank=True, required=False, max_length=20_000)
+    owner = ScopedPrimaryKeyField(Person, allow_null=True, required=False)
+    due_date = serializers.DateField(allow_null=True, required=False)
     status = EnumField(
         ShortcomingStatus,
         required=False,
@@ -277,7 +279,8 @@ class RemedyItemViewSet(ApiViewSet):
         row = selectors.remedy_item_get(request.user, self.url_pk())
         require(policies.may_plan(request.user, row))
         data = self.parse_body(RemedyItemUpdateSerializer)
-        services.remedy_item_update(shortcoming=row, actor=request.user, **data)
+        kept = {"remedy_plan": row.remedy_plan, "owner": row.owner, "due_date": row.due_date}
+        services.remedy_item_update(shortcoming=row, actor=request.user, **(kept | data))
         return Response(RemedyItemSerializer(self._one(row.pk)).data)
 
     def create(self, request):

@@ -25,7 +25,7 @@ def test_remedy_items_listed_planned_and_added(client_for, province, cycle):
             "source": "decision",
             "source_ref": "QĐ 12/2025",
             "text": "Chưa tham gia sinh hoạt nơi cư trú",
-            "due_date": "2026-03-31",
+            "due_date": "2099-03-31",
         },
         format="json",
     )
@@ -41,6 +41,8 @@ def test_remedy_items_listed_planned_and_added(client_for, province, cycle):
         format="json",
     )
     assert changed.status_code == 200, changed.content
+    assert changed.json()["due_date"] == "2099-03-31"  # left out: kept
+    assert changed.json()["owner"] == province.members["dung"].pk
     assert (changed.json()["remedy_plan"], changed.json()["status"]) == (
         "Đăng ký sinh hoạt",
         "in_progress",
@@ -50,7 +52,7 @@ def test_remedy_items_listed_planned_and_added(client_for, province, cycle):
     )
     assert bad.status_code == 400 and "due_date" in bad.json()
     overdue = staff_b.get(f"/api/remedies/?unit={province.commune_b.pk}&overdue=true")
-    assert overdue.json()["results"] == []  # due 31/03/2026: not yet
+    assert overdue.json()["results"] == []  # due 31/03/2099: not yet
 
 
 def test_consolidation_built_and_followed_up(client_for, province, cycle):

@@ -40,13 +40,13 @@ def test_the_items_page_lists_filters_and_marks_overdue(client, province, cycle)
         source="meeting",
         source_ref="BB họp chi bộ 20/12/2025",
         text="Chậm nộp đảng phí",
-        due_date=D(2026, 1, 15),
+        due_date=D(2025, 12, 31),
     )
     client.force_login(province.users["staff_a"])
     url = reverse("remedy-items", args=[province.commune_a.pk])
     page = client.get(url).content.decode()
     assert "Chậm nộp đảng phí" in page and reverse("remedy-item-edit", args=[row.pk]) in page
-    assert "late" in page  # due 15/01/2026, not remedied: overdue (today is later)
+    assert "late" in page  # due 31/12/2025, not remedied: overdue
     assert "Chậm nộp đảng phí" not in client.get(url + "?status=remedied").content.decode()
     assert "Chậm nộp đảng phí" in client.get(url + "?overdue=1").content.decode()
     edit = reverse("remedy-item-edit", args=[row.pk])
