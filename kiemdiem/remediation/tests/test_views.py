@@ -46,7 +46,7 @@ def test_the_items_page_lists_filters_and_marks_overdue(client, province, cycle)
     url = reverse("remedy-items", args=[province.commune_a.pk])
     page = client.get(url).content.decode()
     assert "Chậm nộp đảng phí" in page and reverse("remedy-item-edit", args=[row.pk]) in page
-    assert "late" in page  # due 31/12/2025, not remedied: overdue
+    assert 'class="badge late"' in page  # due 31/12/2025, open: overdue
     assert "Chậm nộp đảng phí" not in client.get(url + "?status=remedied").content.decode()
     assert "Chậm nộp đảng phí" in client.get(url + "?overdue=1").content.decode()
     edit = reverse("remedy-item-edit", args=[row.pk])
