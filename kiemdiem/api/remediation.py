@@ -23,6 +23,7 @@ from kiemdiem.api.base import (
 )
 from kiemdiem.api.enums import EnumField
 from kiemdiem.api.fields import MAX_ID, QueryYesNo, ScopedPrimaryKeyField, Text
+from kiemdiem.api.schema import AutoSchema
 from kiemdiem.cycles.models import ReviewCycle, Subject, TierChoice, Track
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.selectors import unit_get
@@ -389,6 +390,13 @@ class ConsolidationActionViewSet(ApiViewSet):
         return Response(ConsolidationActionSerializer(row).data)
 
 
+class _OneObject(AutoSchema):
+    """``GET /lists/`` answers one object (the list with its years and rows), not an array."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="A list the regulations name",
@@ -406,6 +414,7 @@ class TierListViewSet(ApiViewSet):
     queryset = Subject.objects.none()
     serializer_class = ListSerializer
     pagination_class = None
+    schema = _OneObject()
 
     def list(self, request):
         params = self.parse_query(ListQuerySerializer)

@@ -186,6 +186,19 @@ def test_the_walk_covers_every_kind_of_write():
     assert "/api/subjects/{id}/review/link/" in paths and len(WRITE_ROUTES) >= 25
 
 
+def _remediation_ids(province, cycle, subject) -> dict[str, int]:
+    """A remedy item of Dũng's and cell B1 on the consolidation list, with an action."""
+    from kiemdiem.remediation import services as remediation
+    from kiemdiem.remediation.models import Consolidation
+
+    item = remediation.remedy_item_add(
+        subject=subject, actor=None, source="decision", source_ref="d:1", text="Chậm"
+    )
+    listed = Consolidation.objects.create(cycle=cycle, unit=province.cell_b1, reason="khtnv")
+    step = listed.actions.create(text="Kiện toàn chi ủy")
+    return {"remedies": item.pk, "consolidations": listed.pk, "consolidation-actions": step.pk}
+
+
 @pytest.mark.parametrize("user", ["inspector", "decider", "member", "nogrant"])
 @pytest.mark.parametrize(("method", "path"), WRITE_ROUTES)
 def test_a_user_who_may_change_nothing_gets_403_before_the_body_is_read(
@@ -205,6 +218,8 @@ def test_a_user_who_may_change_nothing_gets_403_before_the_body_is_read(
         "subjects": subject.pk,
     }
     collection = path.split("/")[2]
+    if collection in ("remedies", "consolidations", "consolidation-actions"):
+        ids |= _remediation_ids(province, cycle, subject)
     url = path.replace("{id}", str(ids[collection]))
     client = client_for(user)
     visible = (
