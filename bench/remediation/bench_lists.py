@@ -16,7 +16,6 @@ import argparse
 import datetime
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path

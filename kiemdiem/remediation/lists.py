@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.accounts.models import Action
@@ -125,11 +125,24 @@ def build(user, unit: Unit, kind: str, year: int, track: str = Track.PARTY, n: i
         unit__path__startswith=unit.path,
         tier=target,
     ).values("person_id")
+    if len(years) > 1:
+        # Only those with the tier in every year (and, for HTXSNV, nothing lower): decided by
+        # the database, so that a province's thousands of HTXSNV members of one year are not
+        # all read back (the rows are checked again below, with the lowest tier of each year).
+        lower = Count("pk", filter=~Q(tier=target)) if target == HTXSNV else Value(0)
+        listed = (
+            base.filter(kind__in=PERSON_SUBJECT_KINDS, person_id__in=listed)
+            .values("person_id")
+            .annotate(every=Count("cycle__year", distinct=True, filter=Q(tier=target)), lower=lower)
+            .filter(every=len(years), lower=0)
+            .values("person_id")
+        )
     rows = (
         base.filter(kind__in=PERSON_SUBJECT_KINDS)
         .filter(Q(cycle__year=year, unit__path__startswith=unit.path) | Q(cycle__year__lt=year))
         .filter(person_id__in=listed)
     )
+
     values = rows.values_list(
         "person_id",
         "person__full_name",
