@@ -11,8 +11,8 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
 from kiemdiem.remediation import selectors, services
+from kiemdiem.reviews import catalogue, shortcomings
 from kiemdiem.reviews import services as reviews
-from kiemdiem.reviews import shortcomings
 from kiemdiem.reviews.models import Shortcoming
 from kiemdiem.testing import FULL_2025, WRITTEN, open_annual
 
@@ -97,6 +97,29 @@ def test_a_meetings_shortcoming_of_a_collective_reaches_its_next_report(province
     assert [r.text for r in shortcomings.carried_bulk([report])[report.pk]] == [
         "Sinh hoạt chưa đều"
     ]
+    draft = reviews.review_start(subject=report, actor=None)  # the cell's report, pre-filled
+    section = draft.content[shortcomings.report_key(catalogue.forms()[draft.form_key])]
+    assert [(r["shortcoming"], r["carried"]) for r in section] == [("Sinh hoạt chưa đều", True)]
+
+
+def test_a_shortcoming_named_after_the_last_review_is_carried_from_its_own_cycle(province):
+    """No review submitted in 2024, a decision named one then: 2025 carries it, not the
+    2023 review's."""
+    binh = province.members["binh"]
+    first = open_annual(province, 2023)
+    subjects.subjects_generate(cycle=first, actor=None)
+    review = reviews.review_start(subject=member_subject(first, binh), actor=None)
+    reviews.review_submit(
+        review=review, content={**WRITTEN, "han_che": "Cũ"}, proposed_tier="HTNV", actor=None
+    )
+    second = open_annual(province, 2024)
+    subjects.subjects_generate(cycle=second, actor=None)
+    named(member_subject(second, binh), "Mới")
+    third = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=third, actor=None)
+    now = member_subject(third, binh)
+    assert [r.text for r in shortcomings.carried(now)] == ["Mới"]
+    assert [r.text for r in shortcomings.carried_bulk([now])[now.pk]] == ["Mới"]
 
 
 def test_htxsnv_needs_the_decisions_shortcomings_remedied_too(province, last_cycle, next_cycle):
