@@ -18,7 +18,7 @@ def register_actions() -> None:
     )
     action = {
         "unit": Field(_("Organization")),
-        "text": Field(_("Action")),
+        "text": Field(_("What to do")),
         "owner": Field(_("Responsible")),
         "due_date": Field(_("Due date")),
         "status": Field(_("Status"), choices=dict(ActionStatus.choices)),

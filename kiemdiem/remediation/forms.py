@@ -85,7 +85,7 @@ class NamedItemForm(_OwnerForm):
 
 
 class ActionForm(_OwnerForm):
-    text = forms.CharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label=_("What to do"), widget=forms.Textarea(attrs={"rows": 2}))
     due_date = DateField(label=_("Due date"), required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=ActionStatus.choices, initial=ActionStatus.PLANNED

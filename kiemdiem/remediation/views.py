@@ -18,6 +18,7 @@ from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.cycles.models import CycleKind, ReviewCycle, Subject
+from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.selectors import unit_get
 from kiemdiem.people.selectors import person_get
 from kiemdiem.remediation import export, lists, policies, selectors, services
@@ -275,10 +276,15 @@ def _action_page(request, consolidation, action=None):
         unit=consolidation.unit,
         current=action.owner if action else None,
     )
-    back = (
-        f"{reverse('consolidation-list', args=[consolidation.unit_id])}"
-        f"?cycle={consolidation.cycle_id}"
-    )
+    if action is None:  # a new action is planned; how it went is recorded later
+        del form.fields["status"], form.fields["result"]
+    # Back to the list the clerk came from (a commune's), when it covers this unit.
+    origin = restrict(Unit.objects.all(), request.user, Action.VIEW).filter(
+        pk=_int(request.GET.get("from")) or consolidation.unit_id
+    ).first()
+    if origin is None or not consolidation.unit.path.startswith(origin.path):
+        origin = consolidation.unit
+    back = f"{reverse('consolidation-list', args=[origin.pk])}?cycle={consolidation.cycle_id}"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -305,13 +311,11 @@ def _action_page(request, consolidation, action=None):
         else:
             messages.success(request, _("Action saved."))
             return redirect(back)
-    if action is None:
-        del form.fields["status"], form.fields["result"]
     context = {
         "form": form,
         "title": _("Consolidation of %(unit)s: an action") % {"unit": consolidation.unit.name},
         "back_url": back,
-        "back_label": consolidation.unit.name,
+        "back_label": origin.name,
     }
     return render_page(request, "form_page.html", context, status=400 if form.errors else 200)
 

@@ -30,6 +30,9 @@ def years(province):
     for year in (2024, 2025):
         Subject.objects.filter(cycle=out[year], person=m["binh"]).update(tier="KHTNV")
     Subject.objects.filter(cycle=out[2025], person=m["cuong"]).update(tier="KHTNV")
+    Subject.objects.filter(cycle=out[2025], unit=province.cell_a2, person__isnull=True).update(
+        tier="KHTNV"
+    )
     for year in (2023, 2024, 2025):
         Subject.objects.filter(cycle=out[year], person=m["an"]).update(tier="HTXSNV")
     binh_2024 = Subject.objects.get(
@@ -81,3 +84,21 @@ def test_the_lists_and_a_persons_tiers(page, province, years):
     expect(row).to_contain_text("Nguyễn Văn An")
     expect(row).to_contain_text("quá hạn")
     shot(page, "remediation-items")
+
+
+def test_the_commune_lists_its_organizations_to_consolidate(page, province, years):
+    sign_in(page, "staff_a")
+    page.goto(f"{page.base_url}/units/{province.commune_a.pk}/consolidation/")
+    page.get_by_role("button", name="Lập danh sách theo kết quả xếp loại đã quyết định").click()
+    expect(page.get_by_text("Danh sách có 1 tổ chức.")).to_be_visible()
+    page.get_by_role("link", name="Thêm việc cần làm").first.click()
+    page.get_by_label("Việc cần làm").fill("Kiện toàn chi ủy, phân công đảng viên kèm cặp")
+    page.get_by_label("Người chịu trách nhiệm").select_option(label="Lê Văn Cường")
+    page.get_by_label("Thời hạn").fill("31/03/2026")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_text("Đã lưu việc cần làm.")).to_be_visible()
+    expect(page.get_by_role("link", name="← Đảng bộ xã An Bình")).to_be_visible()  # back home
+    row = page.get_by_role("row", name="Kiện toàn chi ủy, phân công đảng viên kèm cặp")
+    expect(row).to_contain_text("Lê Văn Cường")
+    expect(row).to_contain_text("31/03/2026")
+    shot(page, "remediation-consolidation")
