@@ -128,8 +128,11 @@ def remedy_item_add(request, pk):
         restrict(Subject.objects.all(), request.user, Action.CHANGE)
         .filter(unit__path__startswith=unit.path, cycle__kind=CycleKind.ANNUAL)
         .select_related("cycle", "person", "unit")
-        .order_by("-cycle__period_end", "unit__path", "person__sort_key")[:500]
+        .order_by("-cycle__period_end", "unit__path", "person__sort_key")
     )
+    chosen = _int(request.GET.get("subject"))
+    # From a person's or a decision's page the subject is given; otherwise the latest 500.
+    subjects = subjects.filter(pk=chosen) if chosen else subjects[:500]
     form = NamedItemForm(request.POST or None, subjects=subjects, unit=unit)
     back = reverse("remedy-items", args=[unit.pk])
     if request.method == "POST" and form.is_valid():
@@ -279,9 +282,11 @@ def _action_page(request, consolidation, action=None):
     if action is None:  # a new action is planned; how it went is recorded later
         del form.fields["status"], form.fields["result"]
     # Back to the list the clerk came from (a commune's), when it covers this unit.
-    origin = restrict(Unit.objects.all(), request.user, Action.VIEW).filter(
-        pk=_int(request.GET.get("from")) or consolidation.unit_id
-    ).first()
+    origin = (
+        restrict(Unit.objects.all(), request.user, Action.VIEW)
+        .filter(pk=_int(request.GET.get("from")) or consolidation.unit_id)
+        .first()
+    )
     if origin is None or not consolidation.unit.path.startswith(origin.path):
         origin = consolidation.unit
     back = f"{reverse('consolidation-list', args=[origin.pk])}?cycle={consolidation.cycle_id}"

@@ -140,3 +140,31 @@ def test_the_person_page_loads_the_tier_history(client, province, cycle):
     assert "tier-history" in part and "HTTNV" in part and "Ít phát biểu" in part
     assert "<html" not in part  # the section alone, for the person's page
     assert Shortcoming.objects.count() == 1
+
+
+def test_a_shortcoming_named_through_the_page(client, province, cycle):
+    subject = binh_subject(cycle, province)
+    client.force_login(province.users["staff_a"])
+    url = reverse("remedy-item-add", args=[province.commune_a.pk]) + f"?subject={subject.pk}"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "subject": subject.pk,
+            "source": "meeting",
+            "source_ref": "BB 20/12/2025",
+            "text": "Chưa gương mẫu",
+            "remedy_plan": "",
+            "owner": "",
+            "due_date": "",
+        },
+    )
+    assert response.status_code == 302
+    row = Shortcoming.objects.get()
+    assert (row.source, row.source_subject, row.owner) == (
+        "meeting",
+        subject,
+        province.members["binh"],
+    )
+    client.force_login(province.users["secretary"])  # change on cell A1 only, not on commune A
+    assert client.get(url).status_code == 404  # the secretary of A1 may not change commune A
