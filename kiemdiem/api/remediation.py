@@ -429,7 +429,7 @@ class TierListViewSet(ApiViewSet):
         )
         data = {
             "list": params["list"],
-            "title": str(lists.LISTS[params["list"]]),
+            "title": str(lists.title_of(params["list"], params["track"])),
             "years": years,
             "rows": [
                 {

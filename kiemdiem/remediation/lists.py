@@ -53,6 +53,20 @@ LISTS = {
         "Organizations rated HTXSNV years running — “trong sạch, vững mạnh tiêu biểu”"
     ),
 }
+# On the state track the people are civil servants and public employees, the organizations
+# agencies; two years KHTNV there leads to dismissal procedures (regulations.md §9).
+STATE_LISTS = {
+    "khtnv": _("Civil servants rated KHTNV — to help"),
+    "khtnv_twice": _("Civil servants rated KHTNV two years running — for consideration"),
+    "htxsnv_running": _("Civil servants rated HTXSNV years running — for commendation"),
+    "orgs_running": _("Agencies rated HTXSNV years running — for commendation"),
+}
+
+
+def title_of(kind: str, track: str = Track.PARTY):
+    return (STATE_LISTS if track == Track.STATE else LISTS)[kind]
+
+
 ORG_KINDS = {Track.PARTY: SubjectKind.PARTY_ORG, Track.STATE: SubjectKind.STATE_AGENCY}
 
 

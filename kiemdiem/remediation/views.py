@@ -193,7 +193,8 @@ def tier_lists(request, pk):
         d, years, rows = built
         context |= {
             "kind": d["list"],
-            "title": lists.LISTS[d["list"]],
+            "title": lists.title_of(d["list"], d["track"]),
+            "state": d["track"] == "state",
             "years": years,
             "rows": [(r, r.tier_list(years)) for r in rows],
             "persons": d["list"] != "orgs_running",
@@ -211,7 +212,7 @@ def tier_lists_export(request, pk):
     if built is None:
         return HttpResponse(_("Choose a list and a year."), status=400)
     d, years, rows = built
-    title = f"{lists.LISTS[d['list']]} — {d['year']}"
+    title = f"{lists.title_of(d['list'], d['track'])} — {d['year']}"
     data = export.workbook(request.user, title, unit, years, rows, d["list"] != "orgs_running")
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -182,3 +182,14 @@ def test_no_list_before_the_subtree_is_decided(province, years):
         services.consolidation_build(cycle=cycle, unit=province.commune_a, actor=None)
     assert "cycle" in e.value.message_dict
     assert not Consolidation.objects.exists()
+
+
+def test_the_state_track_has_its_own_lists_and_titles(province, years):
+    """An's state-track subjects are not on the party list, and the titles name civil
+    servants."""
+    assert "Civil servants" in str(lists.title_of("khtnv", "state")) or "Công chức" in str(
+        lists.title_of("khtnv", "state")
+    )
+    rate(years[2025], province.members["binh"], tier="KHTNV")
+    _, state = lists.build(None, province.province, "khtnv", 2025, track="state")
+    assert province.members["binh"].pk not in {r.person_id for r in state}
