@@ -345,5 +345,8 @@ def person_tiers(request, pk):
     (htmx loads it there)."""
     person = person_get(request.user, pk)
     rows = lists.history(request.user, person)
+    own = getattr(request.user, "person_id", None) == person.pk
+    for row in rows:  # staff may add what a meeting or a decision named (never for themselves)
+        row["may_name"] = not own and policies.may_build(request.user, row["subject"].unit)
     context = {"person": person, "rows": rows, "remedied": ShortcomingStatus.REMEDIED}
     return render_page(request, "remediation/person_tiers.html", context, partial="history")

@@ -139,6 +139,10 @@ def test_the_person_page_loads_the_tier_history(client, province, cycle):
     ).content.decode()
     assert "tier-history" in part and "HTTNV" in part and "Ít phát biểu" in part
     assert "<html" not in part  # the section alone, for the person's page
+    assert reverse("remedy-item-add", args=[province.cell_a1.pk]) not in part  # not her own
+    client.force_login(province.users["staff_a"])
+    part = client.get(reverse("person-tiers", args=[binh.pk])).content.decode()
+    assert reverse("remedy-item-add", args=[province.cell_a1.pk]) + "?subject=" in part
     assert Shortcoming.objects.count() == 1
 
 
