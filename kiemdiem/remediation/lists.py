@@ -151,11 +151,8 @@ def build(user, unit: Unit, kind: str, year: int, track: str = Track.PARTY, n: i
             .filter(every=len(years), lower=0)
             .values("person_id")
         )
-    rows = (
-        base.filter(kind__in=PERSON_SUBJECT_KINDS)
-        .filter(Q(cycle__year=year, unit__path__startswith=unit.path) | Q(cycle__year__lt=year))
-        .filter(person_id__in=listed)
-    )
+    # Every place they were rated in those years (as far as the reader sees): the lowest counts.
+    rows = base.filter(kind__in=PERSON_SUBJECT_KINDS, person_id__in=listed)
 
     values = rows.values_list(
         "person_id",
