@@ -35,7 +35,6 @@ from kiemdiem.remediation.models import (
     Consolidation,
     ConsolidationAction,
     ConsolidationReason,
-    ConsolidationStatus,
 )
 from kiemdiem.reviews.models import Shortcoming, ShortcomingSource, ShortcomingStatus
 
@@ -138,7 +137,6 @@ class ConsolidationActionSerializer(serializers.ModelSerializer):
 
 class ConsolidationSerializer(serializers.ModelSerializer):
     reason = EnumField(ConsolidationReason, read_only=True)
-    status = EnumField(ConsolidationStatus, read_only=True)
     unit_name = Text(source="unit.name", read_only=True)
     year = serializers.IntegerField(source="cycle.year", read_only=True)
     actions = ConsolidationActionSerializer(many=True, read_only=True)
@@ -153,7 +151,6 @@ class ConsolidationSerializer(serializers.ModelSerializer):
             "unit_name",
             "reason",
             "detail",
-            "status",
             "actions",
         ]
         read_only_fields = fields

@@ -24,11 +24,6 @@ class ConsolidationReason(models.TextChoices):
     MEMBERS_KHTNV = "members_khtnv", _("More than half of its members rated KHTNV")
 
 
-class ConsolidationStatus(models.TextChoices):
-    OPEN = "open", pgettext_lazy("consolidation", "Open")
-    DONE = "done", _("Consolidated")
-
-
 class ActionStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("Under way")
@@ -48,12 +43,6 @@ class Consolidation(models.Model):
     )
     reason = models.CharField(_("why"), max_length=16, choices=ConsolidationReason.choices)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=8,
-        choices=ConsolidationStatus.choices,
-        default=ConsolidationStatus.OPEN,
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
