@@ -18,10 +18,10 @@ from rest_framework.response import Response
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404
-from kiemdiem.api.base import E400, E403, READ_ERRORS, WRITE_ERRORS, ApiView
+from kiemdiem.api.base import E400, E403, READ_ERRORS, WRITE_ERRORS, ApiView, require
 from kiemdiem.api.fields import MAX_COMMENT, MAX_ID, QueryYesNo, Text, WholeNumber
 from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
-from kiemdiem.decisions import finalizing
+from kiemdiem.decisions import finalizing, policies
 from kiemdiem.decisions import screen as screens
 from kiemdiem.orgtree.models import Unit
 
@@ -176,6 +176,7 @@ class DecisionScreenFinalizeView(ApiView):
     )
     def post(self, request, cycle_pk: int):
         cycle = _cycle(request, cycle_pk)
+        require(policies.may_decide_in(request.user, cycle))  # before the body is read
         body = FinalizeBody(data=request.data)
         body.is_valid(raise_exception=True)
         rows = body.validated_data["rows"]

@@ -15,6 +15,7 @@ from kiemdiem.api import (
     people,
     publications,
     register,
+    remediation,
 )
 
 router = SimpleRouter()
@@ -29,6 +30,15 @@ router.register("jobs", jobs.JobViewSet, basename="api-job")
 router.register("register-entries", register.RegisterEntryViewSet, basename="api-register-entry")
 router.register("publications", publications.PublicationViewSet, basename="api-publication")
 router.register("complaints", complaints.ComplaintViewSet, basename="api-complaint")
+router.register("remedies", remediation.RemedyItemViewSet, basename="api-remedy")
+router.register("consolidations", remediation.ConsolidationViewSet, basename="api-consolidation")
+router.register(
+    "consolidation-actions",
+    remediation.ConsolidationActionViewSet,
+    basename="api-consolidation-action",
+)
+router.register("lists", remediation.TierListViewSet, basename="api-list")
+router.register("tier-history", remediation.TierHistoryViewSet, basename="api-tier-history")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -379,6 +379,13 @@ class Subject(models.Model):
             # The range of a cycle's subject ids, which bounds the join of their reviews on
             # the progress board (cycles.board.with_reviews).
             models.Index(fields=["cycle", "id"], name="subject_cycle_id_range"),
+            # The lists the regulations name (remediation.lists): a few cycles' subjects of a
+            # few tiers, by person — only the rated rows of those tiers are read.
+            models.Index(
+                fields=["cycle", "tier", "person"],
+                name="subject_cycle_tier",
+                condition=~Q(tier=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -64,6 +64,14 @@ def proposable_ids(user, subjects: list[Subject], unit: Unit) -> set[int]:
     }
 
 
+def may_decide_in(user, cycle) -> bool:
+    """Anything at all to decide in ``cycle`` (a decide grant over some of its subjects, or an
+    agency head's staff): asked before the body of a many-subject decision is read."""
+    if user is None:
+        return True
+    return cycle_policies.subjects_to_rate(user).filter(cycle=cycle).exists()
+
+
 def check(allowed: bool, message: str | None = None) -> None:
     if not allowed:
         raise PermissionDenied(message or _("You may not do this."))

@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.audit.registry import Field, register, register_reference
 from kiemdiem.cycles.audit import tier_text
-from kiemdiem.reviews.models import SelfReview, Shortcoming, Suggestion
+from kiemdiem.reviews.models import (
+    SelfReview,
+    Shortcoming,
+    ShortcomingSource,
+    ShortcomingStatus,
+    Suggestion,
+)
 
 
 def _verbose(model, name: str):
@@ -70,6 +76,29 @@ def register_actions() -> None:
         {
             "shortcoming": Field(_verbose(Shortcoming, "text")),
             "remedy_plan": Field(_verbose(Shortcoming, "remedy_plan")),
+            "owner": Field(_verbose(Shortcoming, "owner")),
+            "due_date": Field(_verbose(Shortcoming, "due_date")),
+        },
+    )
+    register(
+        "review.shortcoming_status",
+        _("Remedy of a shortcoming recorded"),
+        {
+            "shortcoming": Field(_verbose(Shortcoming, "text")),
+            "from": Field(_("Before"), choices=dict(ShortcomingStatus.choices)),
+            "to": Field(_verbose(Shortcoming, "status"), choices=dict(ShortcomingStatus.choices)),
+            "note": Field(_verbose(Shortcoming, "remedy_report")),
+        },
+    )
+    register(
+        "review.shortcoming_named",
+        _("Shortcoming named by a meeting or a decision"),
+        {
+            "shortcoming": Field(_verbose(Shortcoming, "text")),
+            "source": Field(
+                _verbose(Shortcoming, "source"), choices=dict(ShortcomingSource.choices)
+            ),
+            "source_ref": Field(_("Reference")),
             "owner": Field(_verbose(Shortcoming, "owner")),
             "due_date": Field(_verbose(Shortcoming, "due_date")),
         },

@@ -160,8 +160,9 @@ class ShortcomingStatus(models.TextChoices):
 
 
 class ShortcomingSource(models.TextChoices):
-    """Where a shortcoming was found. Only ``self_review`` rows are written today; the meetings
-    and decisions apps fill ``source_ref`` with their own record's reference when they come."""
+    """Where a shortcoming was found. A meeting or a decision names one through
+    ``shortcomings.shortcoming_add_named``: the row's ``source_ref`` holds that record's
+    reference, ``source_subject`` whom it was named for."""
 
     SELF_REVIEW = "self_review", _("Self-review")
     MEETING = "meeting", _("Review meeting")
@@ -200,6 +201,11 @@ class Shortcoming(models.Model):
         related_name="shortcomings_found",
     )
     source_ref = models.CharField(max_length=40, blank=True)
+    # The subject (person or unit, in a cycle) a meeting or a decision named it for: what
+    # carries it into that owner's review of the next cycle, as ``source_review`` does.
+    source_subject = models.ForeignKey(
+        "cycles.Subject", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)  # order in the section it was written in
     text = models.TextField(_("shortcoming"))
     remedy_plan = models.TextField(_("remedy plan"), blank=True)
@@ -247,7 +253,13 @@ class Shortcoming(models.Model):
         indexes = [
             models.Index(fields=["source_review", "position"], name="shortcoming_found"),
             models.Index(fields=["reported_in", "report_position"], name="shortcoming_reported"),
+            models.Index(fields=["source_subject"], name="shortcoming_named"),
         ]
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @classmethod
+    def owner_q(cls, person_id: int) -> Q:
+        """A member sees their own shortcomings and those they answer for."""
+        return Q(person_id=person_id) | Q(owner_id=person_id)

@@ -33,7 +33,7 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc_text
-from kiemdiem.cycles.models import Subject
+from kiemdiem.cycles.models import ReviewCycle, Subject
 from kiemdiem.people.models import Person
 from kiemdiem.reviews import catalogue, policies
 from kiemdiem.reviews.models import (
@@ -100,15 +100,38 @@ def _distinct(rows: Iterable[Shortcoming]) -> list[Shortcoming]:
     return out
 
 
+NAMED = (ShortcomingSource.MEETING, ShortcomingSource.DECISION)
+
+
+def _named_rows(cycle):
+    """Rows a meeting or a decision named for subjects of cycles before ``cycle``."""
+    return Shortcoming.objects.filter(
+        source__in=NAMED, source_subject__cycle__period_end__lt=cycle.period_start
+    )
+
+
 def carried(subject: Subject) -> list[Shortcoming]:
     """The shortcomings to report on in the subject's review: those found in its reviews of
-    the latest earlier cycle."""
+    the latest earlier cycle, and those a meeting or a decision named for it in that cycle
+    (after the review's own, in the order they were named)."""
     reviews = last_reviews(subject)
-    if not reviews:
+    named = _named_rows(subject.cycle).filter(source_subject__track=subject.track)
+    if subject.person_id:
+        named = named.filter(source_subject__person_id=subject.person_id)
+    else:
+        named = named.filter(
+            source_subject__person__isnull=True, source_subject__unit_id=subject.unit_id
+        )
+    named_rows = list(named.select_related("source_subject__cycle").order_by("pk"))
+    cycles = {r.subject.cycle for r in reviews} | {r.source_subject.cycle for r in named_rows}
+    if not cycles:
         return []
+    latest = max(cycles, key=lambda c: (c.period_end, c.pk))  # the latest earlier cycle
+    reviews = [r for r in reviews if r.subject.cycle_id == latest.pk]
     order = {r.pk: i for i, r in enumerate(reviews)}
     rows = Shortcoming.objects.filter(source_review__in=reviews)
-    return _distinct(sorted(rows, key=lambda r: (order[r.source_review_id], r.position, r.pk)))
+    own = sorted(rows, key=lambda r: (order[r.source_review_id], r.position, r.pk))
+    return _distinct(own + [r for r in named_rows if r.source_subject.cycle_id == latest.pk])
 
 
 def carried_bulk(subjects: Sequence[Subject], chunk: int = 5_000) -> dict[int, list[Shortcoming]]:
@@ -144,10 +167,56 @@ def carried_bulk(subjects: Sequence[Subject], chunk: int = 5_000) -> dict[int, l
         rows = Shortcoming.objects.filter(source_review_id__in=ids[start : start + chunk])
         for row in rows.order_by("position", "pk"):
             found.setdefault(row.source_review_id, []).append(row)
+    named = _named_bulk(subjects[0].cycle, persons, units, chunk)
+    ends = dict(  # each cycle involved → its end, to tell which is the latest
+        ReviewCycle.objects.filter(
+            pk__in={*latest.values(), *(c for c, _rows in named.values())}
+        ).values_list("pk", "period_end")
+    )
     out = {}
     for s in subjects:
         key = ("person", s.person_id, s.track) if s.person_id else ("unit", s.unit_id, s.track)
-        out[s.pk] = _distinct(row for pk in last.get(key, []) for row in found.get(pk, []))
+        rows = [row for pk in last.get(key, []) for row in found.get(pk, [])]
+        if key in named:
+            cycle_id, named_rows = named[key]
+            mine = latest.get(key)
+            if mine is None or (ends[cycle_id], cycle_id) > (ends[mine], mine):
+                rows = named_rows  # named in a later cycle than the last review
+            elif cycle_id == mine:
+                rows = rows + named_rows
+        out[s.pk] = _distinct(rows)
+    return out
+
+
+def _named_bulk(cycle, persons, units, chunk):
+    """The rows named for earlier subjects of these owners: owner → (the latest such cycle,
+    its rows in the order named)."""
+    out: dict = {}
+    base = (
+        _named_rows(cycle)
+        .select_related("source_subject")
+        .order_by("-source_subject__cycle__period_end", "-source_subject__cycle_id", "pk")
+    )
+    parts = [
+        base.filter(source_subject__person_id__in=persons[i : i + chunk])
+        for i in range(0, len(persons), chunk)
+    ] + [
+        base.filter(
+            source_subject__person__isnull=True, source_subject__unit_id__in=units[i : i + chunk]
+        )
+        for i in range(0, len(units), chunk)
+    ]
+    for rows in parts:
+        for row in rows:
+            subject = row.source_subject
+            key = (
+                ("person", subject.person_id, subject.track)
+                if subject.person_id
+                else ("unit", subject.unit_id, subject.track)
+            )
+            cycle_id, kept = out.setdefault(key, (subject.cycle_id, []))
+            if cycle_id == subject.cycle_id:
+                kept.append(row)
     return out
 
 
@@ -457,6 +526,54 @@ def report_statuses(form: catalogue.FormSpec, content: dict[str, Any], submitted
     return [status_of(e, submitted) for e in entries]
 
 
+def subject_of(row: Shortcoming) -> Subject | None:
+    """The subject whose review or rating the row belongs to: the review it was found in, the
+    subject a meeting or a decision named it for, or the review it was added to."""
+    if row.source_review_id:
+        return row.source_review.subject
+    if row.source_subject_id:
+        return row.source_subject
+    if row.reported_in_id:
+        return row.reported_in.subject
+    return None
+
+
+def may_plan(actor, row: Shortcoming) -> bool:
+    """Who sets a row's plan, owner, due date and status: whoever may write the review of the
+    subject it belongs to (the person, the head for a unit's report, staff of the unit)."""
+    subject = subject_of(row)
+    return subject is not None and policies.ReviewPolicy(actor, subject).may_write
+
+
+def _locked(shortcoming: Shortcoming) -> Shortcoming:
+    return (
+        Shortcoming.objects.select_for_update(of=("self",))
+        .select_related(
+            "source_review__subject__cycle",
+            "source_subject__cycle",
+            "reported_in__subject__cycle",
+            "unit",
+        )
+        .get(pk=shortcoming.pk)
+    )
+
+
+def _check_owner(actor, owner) -> None:
+    if owner is not None and actor is not None:
+        visible = restrict(Person.objects.filter(pk=owner.pk), actor, Action.VIEW).exists()
+        if not visible:  # named as missing, as any id outside the actor's sight
+            raise ValidationError({"owner": _("This person does not exist.")})
+
+
+def _check_text(field: str, value: str, required: bool = False) -> str:
+    text = nfc_text(str(value or "")).strip()
+    if required and not text:
+        raise ValidationError({field: _("This field is required.")})
+    if len(text) > MAX_TEXT:
+        raise ValidationError({field: _("At most %(n)s characters.") % {"n": MAX_TEXT}})
+    return text
+
+
 @transaction.atomic
 def shortcoming_plan(
     *,
@@ -467,37 +584,136 @@ def shortcoming_plan(
     due_date=None,
 ) -> Shortcoming:
     """Set the plan to remedy a shortcoming, who answers for it and by when. Whoever may write
-    the review it was found in may (``reviews.policies``)."""
-    row = (
-        Shortcoming.objects.select_for_update(of=("self",))
-        .select_related("source_review__subject__cycle")
-        .get(pk=shortcoming.pk)
-    )
-    if row.source_review is None:
-        raise ValidationError(_("Only a shortcoming found in a self-review can be planned here."))
-    policies.check(policies.ReviewPolicy(actor, row.source_review.subject).may_write)
-    plan = nfc_text(str(remedy_plan or "")).strip()
-    if len(plan) > MAX_TEXT:
-        raise ValidationError({"remedy_plan": _("At most %(n)s characters.") % {"n": MAX_TEXT}})
-    if due_date is not None and due_date < row.source_review.subject.cycle.period_end:
+    the review of the subject it belongs to may (``may_plan``). Locks the row."""
+    row = _locked(shortcoming)
+    if row.carried_from_id is not None:
+        raise ValidationError(
+            _("This row reports on an earlier shortcoming: plan the shortcoming itself.")
+        )
+    subject = subject_of(row)
+    if subject is None:
+        raise ValidationError(_("This shortcoming belongs to no review."))
+    policies.check(may_plan(actor, row))
+    plan = _check_text("remedy_plan", remedy_plan)
+    if due_date is not None and due_date < subject.cycle.period_end:
         raise ValidationError(
             {"due_date": _("The due date falls before the end of the period reviewed.")}
         )
-    if owner is not None and actor is not None:
-        visible = restrict(Person.objects.filter(pk=owner.pk), actor, Action.VIEW).exists()
-        if not visible:  # named as missing, as any id outside the actor's sight
-            raise ValidationError({"owner": _("This person does not exist.")})
+    _check_owner(actor, owner)
     row.remedy_plan, row.owner, row.due_date = plan, owner, due_date
     row.save(update_fields=["remedy_plan", "owner", "due_date", "updated_at"])
     log_action(
         "review.shortcoming_planned",
         actor=actor,
-        target=row.source_review,
+        target=row.source_review or subject,
         unit=row.unit,
         data={
             "shortcoming": row.text,
             "remedy_plan": plan,
             "owner": owner.full_name if owner is not None else "",
+            "due_date": due_date.isoformat() if due_date else "",
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def shortcoming_status(
+    *, shortcoming: Shortcoming, actor, status: str, note: str = ""
+) -> Shortcoming:
+    """Record how far a shortcoming is remedied during the year (open, being remedied,
+    remedied, not remedied). Once a later review reports on it, the status follows that report
+    (``_follow_reports``) and is no longer set by hand. Locks the row."""
+    row = _locked(shortcoming)
+    if row.carried_from_id is not None or row.reports.exists():
+        raise ValidationError(
+            {
+                "status": _(
+                    "A later self-review reports on this shortcoming: its status follows that report."
+                )
+            }
+        )
+    if status not in ShortcomingStatus.values:
+        raise ValidationError({"status": _("Choose a status from the list.")})
+    policies.check(may_plan(actor, row))
+    note = _check_text("note", note)
+    before = row.status
+    row.status = status
+    if note:
+        row.remedy_report = note
+    row.save(update_fields=["status", "remedy_report", "updated_at"])
+    log_action(
+        "review.shortcoming_status",
+        actor=actor,
+        target=row.source_review or subject_of(row),
+        unit=row.unit,
+        data={"shortcoming": row.text, "from": before, "to": status, "note": note},
+    )
+    return row
+
+
+@transaction.atomic
+def shortcoming_add_named(
+    *,
+    subject: Subject,
+    actor,
+    source: str,
+    source_ref: str,
+    text: str,
+    remedy_plan: str = "",
+    owner=None,
+    due_date=None,
+) -> Shortcoming:
+    """A shortcoming a review meeting or a decision names for ``subject`` (a person or a unit
+    in a cycle): a row with that ``source`` and the record's reference (e.g. "decision:12"),
+    carried into the subject's review of the next cycle like the review's own (``carried``).
+    Those with ``change`` on the subject's unit add it (the staff, the cell's committee);
+    nobody names their own. Locks the subject."""
+    subject = (
+        Subject.objects.select_for_update(of=("self",))
+        .select_related("cycle", "unit")
+        .get(pk=subject.pk)
+    )
+    if source not in NAMED:
+        raise ValidationError({"source": _("A meeting or a decision names these shortcomings.")})
+    policy = policies.ReviewPolicy(actor, subject)
+    policies.check(actor is None or (policy.may_change and not policy.is_writer))
+    text = _check_text("text", text, required=True)
+    plan = _check_text("remedy_plan", remedy_plan)
+    ref = nfc_text(str(source_ref or "")).strip()
+    if not ref:
+        raise ValidationError({"source_ref": _("Name the meeting or the decision.")})
+    if len(ref) > 40:
+        raise ValidationError({"source_ref": _("At most %(n)s characters.") % {"n": 40}})
+    if due_date is not None and due_date < subject.cycle.period_end:
+        raise ValidationError(
+            {"due_date": _("The due date falls before the end of the period reviewed.")}
+        )
+    _check_owner(actor, owner)
+    position = Shortcoming.objects.filter(source_subject=subject).count()
+    row = Shortcoming.objects.create(
+        person_id=subject.person_id,
+        unit_id=subject.unit_id,
+        track=subject.track,
+        source=source,
+        source_ref=ref,
+        source_subject=subject,
+        position=position,
+        text=text,
+        remedy_plan=plan,
+        owner=owner if owner is not None else subject.person,
+        due_date=due_date,
+    )
+    log_action(
+        "review.shortcoming_named",
+        actor=actor,
+        target=subject,
+        unit=subject.unit,
+        data={
+            "shortcoming": text,
+            "source": source,
+            "source_ref": ref,
+            "owner": row.owner.full_name if row.owner_id else "",
             "due_date": due_date.isoformat() if due_date else "",
         },
     )

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("kiemdiem.imports.urls")),
     path("", include("kiemdiem.jobs.urls")),
     path("", include("kiemdiem.decisions.notice_urls")),
+    path("", include("kiemdiem.remediation.urls")),
 ]

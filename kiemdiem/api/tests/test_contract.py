@@ -186,6 +186,19 @@ def test_the_walk_covers_every_kind_of_write():
     assert "/api/subjects/{id}/review/link/" in paths and len(WRITE_ROUTES) >= 25
 
 
+def _remediation_ids(province, cycle, subject) -> dict[str, int]:
+    """A remedy item of Dũng's and cell B1 on the consolidation list, with an action."""
+    from kiemdiem.remediation import services as remediation
+    from kiemdiem.remediation.models import Consolidation
+
+    item = remediation.remedy_item_add(
+        subject=subject, actor=None, source="decision", source_ref="d:1", text="Chậm"
+    )
+    listed = Consolidation.objects.create(cycle=cycle, unit=province.cell_b1, reason="khtnv")
+    step = listed.actions.create(text="Kiện toàn chi ủy")
+    return {"remedies": item.pk, "consolidations": listed.pk, "consolidation-actions": step.pk}
+
+
 @pytest.mark.parametrize("user", ["inspector", "decider", "member", "nogrant"])
 @pytest.mark.parametrize(("method", "path"), WRITE_ROUTES)
 def test_a_user_who_may_change_nothing_gets_403_before_the_body_is_read(
@@ -214,15 +227,19 @@ def test_a_user_who_may_change_nothing_gets_403_before_the_body_is_read(
 
         ids["register-entries"] = _b1_entry(province).pk
     collection = path.split("/")[2]
-    url = path.replace("{id}", str(ids[collection]))
+    if collection in ("remedies", "consolidations", "consolidation-actions"):
+        ids |= _remediation_ids(province, cycle, subject)
+    url = path.replace("{id}", str(ids[collection])).replace("{cycle_pk}", str(cycle.pk))
     client = client_for(user)
     visible = (
         "{id}" not in path or client.get(f"/api/{collection}/{ids[collection]}/").status_code == 200
-    )
+    ) and ("{cycle_pk}" not in path or client.get(f"/api/cycles/{cycle.pk}/").status_code == 200)
     before = (db_state(), cycle_state(), LogEntry.objects.count())
     response = getattr(client, method)(url, ["not", "an", "object"], format="json")
     expected = 403 if visible else 404
-    if user == "decider" and (path.endswith("/rate/") or "/decision/" in path):
+    if user == "decider" and (
+        path.endswith(("/rate/", "/decision-screen/finalize/")) or "/decision/" in path
+    ):
         expected = 400  # deciders may rate: for them the body is read, and it is no object
     if user == "decider" and path.startswith(("/api/publications/", "/api/complaints/{id}")):
         expected = 400  # deciders publish, withdraw and decide complaints: the body is read

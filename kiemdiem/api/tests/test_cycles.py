@@ -247,7 +247,8 @@ def test_ratings_follow_the_required_order(client_for, province, cycle, cycle_st
     )
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["tier"]) == ("rated", "HTTNV")
-    response = decider.post(f"/api/subjects/{head.pk}/rate/", {"tier": "HTXSNV"}, format="json")
+    # (HTTNV: an HTXSNV alone in the leaders' pool is over its quota, decision-screen.md)
+    response = decider.post(f"/api/subjects/{head.pk}/rate/", {"tier": "HTTNV"}, format="json")
     assert response.status_code == 200
     assert response.json()["waits_for"][0]["status"] == "rated"
     assert LogEntry.objects.filter(action="decision.decided").count() == 3
@@ -449,7 +450,8 @@ def test_query_count_does_not_grow_with_rows(
     small = count()
     _grow(province, cycle)
     assert count() == small
-    with django_assert_max_num_queries(10):
+    # 11: one of them the register's adverse facts for the subject's year (register/)
+    with django_assert_max_num_queries(11):
         client.get(url)
 
 

@@ -33,7 +33,7 @@ class Route:
     url: Any  # (cycle, province, owner) → path
     expect: tuple[int, int, int, int, int]  # anon, nogrant, sibling, ancestor, own
     method: str = "get"
-    body: Any = None
+    body: Any = None  # a JSON body, or (cycle, province) → one
     extra: dict = field(default_factory=dict)
     note: str = ""
 
@@ -45,15 +45,10 @@ def _b1_report(cycle, province):
     return subject
 
 
-class _DungHtxsnv:
+def _dung_htxsnv(cycle, province):
     """The finalize body naming Dung's member subject in B1 (read when the request is sent)."""
-
-    def __call__(self):
-        subject = Subject.objects.get(kind="party_member", unit__code="B1")
-        return {"rows": [{"subject": subject.pk, "tier": "HTXSNV"}]}
-
-
-_dung_htxsnv = _DungHtxsnv()
+    subject = Subject.objects.get(cycle=cycle, kind="party_member", unit=province.cell_b1)
+    return {"rows": [{"subject": subject.pk, "tier": "HTXSNV"}]}
 
 
 def _nothing(context) -> None:
@@ -116,6 +111,31 @@ def _publish_body(cycle, province):
     }
 
 
+def _dung(cycle, province):
+    return Subject.objects.get(cycle=cycle, person=province.members["dung"], kind="party_member")
+
+
+def _remedy(cycle, province):
+    """A shortcoming a decision named for Dũng (cell B1)."""
+    from kiemdiem.remediation import services as remediation
+
+    return remediation.remedy_item_add(
+        subject=_dung(cycle, province), actor=None, source="decision", source_ref="d:1", text="x"
+    )
+
+
+def _consolidation(cycle, province):
+    from kiemdiem.remediation.models import Consolidation
+
+    return Consolidation.objects.get_or_create(
+        cycle=cycle, unit=province.cell_b1, defaults={"reason": "khtnv"}
+    )[0]
+
+
+def _action(cycle, province):
+    return _consolidation(cycle, province).actions.create(text="Kiện toàn chi ủy")
+
+
 ROUTES = [
     Route("api-schema", lambda c, p, o: "/api/schema/", (401, 200, 200, 200, 200)),
     Route("api-docs", lambda c, p, o: "/api/docs/", (401, 200, 200, 200, 200)),
@@ -168,6 +188,87 @@ ROUTES = [
         method="post",
         body=_dung_htxsnv,
         extra={"decider": 400},  # her review is not submitted: refused, nothing written
+    ),
+    # remediation (objects in cell B1)
+    Route(
+        "api-remedy-list",
+        lambda c, p, o: f"/api/remedies/?unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-remedy-detail",
+        lambda c, p, o: f"/api/remedies/{_remedy(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-remedy-detail",
+        lambda c, p, o: f"/api/remedies/{_remedy(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+        method="patch",
+        body={"remedy_plan": "Sinh hoạt đều"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-remedy-list",
+        lambda c, p, o: "/api/remedies/",
+        (401, 403, 400, 201, 201),
+        method="post",
+        body=lambda c, p: {
+            "subject": _dung(c, p).pk,
+            "source": "meeting",
+            "source_ref": "BB 3",
+            "text": "Chậm nộp đảng phí",
+        },
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-consolidation-list",
+        lambda c, p, o: f"/api/consolidations/?unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-consolidation-detail",
+        lambda c, p, o: f"/api/consolidations/{_consolidation(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-consolidation-build",
+        lambda c, p, o: "/api/consolidations/build/",
+        (401, 403, 400, 400, 400),
+        method="post",
+        body=lambda c, p: {"cycle": c.pk, "unit": p.commune_b.pk},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-consolidation-add-action",
+        lambda c, p, o: f"/api/consolidations/{_consolidation(c, p).pk}/actions/",
+        (401, 404, 404, 201, 201),
+        method="post",
+        body={"text": "Kiện toàn chi ủy"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-consolidation-action-detail",
+        lambda c, p, o: f"/api/consolidation-actions/{_action(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-consolidation-action-detail",
+        lambda c, p, o: f"/api/consolidation-actions/{_action(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+        method="put",
+        body={"text": "Kiện toàn chi ủy", "status": "done"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-list-list",
+        lambda c, p, o: f"/api/lists/?unit={p.commune_b.pk}&list=khtnv&year=2025",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-tier-history-detail",
+        lambda c, p, o: f"/api/tier-history/{p.members['dung'].pk}/",
+        (401, 404, 404, 200, 200),
     ),
     Route("api-job-list", lambda c, p, o: "/api/jobs/", (401, 200, 200, 200, 200)),
     Route(
@@ -314,7 +415,7 @@ def test_route_permission_matrix(client_for, province, cycle, route, who, expect
         else route.body
     )
     audit = LogEntry.objects.count()
-    body = body() if callable(body) else body
+    body = body(cycle, province) if callable(body) else body
     response = getattr(client, route.method)(url, body, format="json")
     assert response.status_code == expected, (route.name, who, response.content[:300])
     if expected >= 400:

@@ -46,8 +46,9 @@ from kiemdiem.jobs.models import Job
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation, Person
 from kiemdiem.register.models import RegisterEntry
+from kiemdiem.remediation.models import Consolidation, ConsolidationAction
 from kiemdiem.reviews import services as reviews
-from kiemdiem.reviews.models import SelfReview
+from kiemdiem.reviews.models import SelfReview, Shortcoming
 
 # Loaded when the module is collected, straight from the generator: the served /api/schema/
 # needs a login (a database query), generating it does not. (The lazy
@@ -122,6 +123,10 @@ def _point_at_existing_objects(case) -> None:
         "publications": list(Publication.objects.values_list("pk", flat=True)),
         "complaints": list(Complaint.objects.values_list("pk", flat=True)),
         "decisions": list(Decision.objects.values_list("pk", flat=True)),
+        "remedies": list(Shortcoming.objects.values_list("pk", flat=True)),
+        "consolidations": list(Consolidation.objects.values_list("pk", flat=True)),
+        "consolidation-actions": list(ConsolidationAction.objects.values_list("pk", flat=True)),
+        "tier-history": list(Person.objects.values_list("pk", flat=True)),
     }
     if case.path_parameters and "id" in case.path_parameters:
         collection = case.path.split("/")[2]  # /api/<collection>/{id}/...

@@ -34,6 +34,7 @@ from kiemdiem.people import services as people
 from kiemdiem.people.models import Affiliation
 from kiemdiem.people.restructure import SplitPart
 from kiemdiem.register import services as register
+from kiemdiem.remediation import services as remediation
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews import shortcomings
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
@@ -220,6 +221,25 @@ def _one_of_everything(province):
         entry=entry, files=[SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4\n")], actor=staff_a
     )
     register.entry_annul(entry=entry, reason="Quyết định bị hủy", actor=staff_a)
+    # remediation: a shortcoming a decision named, its status; the consolidation list
+    named = remediation.remedy_item_add(
+        subject=binh_subject,
+        actor=None,
+        source="decision",
+        source_ref="decision:1",
+        text="Chưa gương mẫu",
+    )
+    remediation.remedy_item_update(
+        shortcoming=named, actor=None, remedy_plan="Sửa ngay", status="in_progress"
+    )
+    Subject.objects.filter(cycle=cycle, unit=province.cell_a2).update(tier="KHTNV", status="rated")
+    (listed,) = remediation.consolidation_build(cycle=cycle, unit=province.cell_a2, actor=None)
+    step = remediation.consolidation_action_add(
+        consolidation=listed, actor=None, text="Kiện toàn chi ủy"
+    )
+    remediation.consolidation_action_update(
+        action=step, actor=None, text="Kiện toàn chi ủy", status="done"
+    )
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

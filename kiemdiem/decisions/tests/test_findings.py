@@ -5,6 +5,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from kiemdiem.cycles import services as cycles
 from kiemdiem.cycles import subjects
@@ -119,3 +120,45 @@ def test_an_entry_about_a_unit_reopens_the_units_own_subjects(cycle, province):
     decided(member(cycle, province))
     found = about(unit=province.cell_a1, kind="corruption")
     assert set(findings.entry_recorded(found)) == {s.pk for s in unit_subjects}
+
+
+def test_a_discipline_recorded_in_the_register_reopens_the_year_and_is_decided_again(
+    cycle, province
+):
+    """End to end with the register's own service (not the stand-in): recorded by the cell's
+    staff after 2025 was decided, the entry re-opens Bình's 2025 rating with the entry named;
+    the engine now reads the discipline from the register; the re-decision needs a reason."""
+    from kiemdiem.register import services as register
+
+    binh = member(cycle, province)
+    decided(binh)
+    entry = register.entry_record(
+        actor=province.users["staff_a"],
+        person=province.members["binh"],
+        kind="discipline",
+        track="party",
+        discipline_form="KHIEN_TRACH",
+        decided_on=D(2026, 2, 3),
+        issuing_body="Đảng ủy xã An Bình",
+        document_number="12-QĐ/ĐU",
+        year=2025,
+        summary="Vi phạm quy định về đảng phí",
+    )
+    decision = Decision.objects.get(subject=binh)
+    assert decision.state == DecisionState.CONTESTED
+    assert "12-QĐ/ĐU" in decision.reopened_reason
+    binh.refresh_from_db()
+    assert binh.tier == "HTTNV"  # in force until decided again
+    from kiemdiem.reviews import engine
+
+    facts = engine.system_facts(binh, engine.pinned_pack(binh), "party_member")
+    assert facts["disciplined_in_year"] is True
+    with pytest.raises(ValidationError, match="lý do|reason"):
+        services.decide(subject=binh, tier="KHTNV", actor=None)
+    services.decide(subject=binh, tier="KHTNV", reason=f"Theo {entry.document_number}", actor=None)
+    binh.refresh_from_db()
+    assert binh.tier == "KHTNV"
+    assert [e.state for e in Decision.objects.get(subject=binh).events.all()][-2:] == [
+        "contested",
+        "redecided",
+    ]

@@ -189,6 +189,35 @@ def _register_file(w):
     return {"pk": entry.files.get().pk}
 
 
+def _unit_a(w):
+    return {"pk": w.province.commune_a.pk}
+
+
+def _remedy(w):
+    """A shortcoming a decision named for Bình (made once, on first ask)."""
+    from kiemdiem.remediation import services as remediation
+    from kiemdiem.reviews.models import Shortcoming
+
+    row = Shortcoming.objects.filter(source="decision", source_subject=w.binh).first()
+    row = row or remediation.remedy_item_add(
+        subject=w.binh, actor=None, source="decision", source_ref="decision:1", text="Chậm"
+    )
+    return {"pk": row.pk}
+
+
+def _consolidation(w):
+    from kiemdiem.remediation.models import Consolidation
+
+    row, _ = Consolidation.objects.get_or_create(
+        cycle=w.cycle, unit=w.province.cell_a1, defaults={"reason": "khtnv"}
+    )
+    return row
+
+
+def _action(w):
+    return _consolidation(w).actions.get_or_create(text="Kiện toàn chi ủy")[0]
+
+
 ROUTES = [
     # signing in and one's own account
     Route("login", (200, 302, 302, 302), public=True, note="a signed-in user is sent on"),
@@ -533,6 +562,51 @@ ROUTES = [
         kwargs=lambda w: {"pk": _noticed(w)[2].pk, "file_pk": _noticed(w)[2].files.get().pk},
         role="decider",
         extra={"member": 200, "staff_p": 404},
+    ),
+    # remediation: Bình's remedy item, cell A1 on the consolidation list, the lists of A
+    Route("remedy-items", IN_A, kwargs=_unit_a, own=200),
+    Route("remedy-item-add", IN_A, kwargs=_unit_a, own=200, extra={"inspector": 404}),
+    Route(
+        "remedy-item-edit",
+        IN_A,
+        kwargs=_remedy,
+        own=200,
+        extra={"member": 200, "inspector": 404},
+        note="Bình plans her own; the inspector reads, does not write",
+    ),
+    Route("tier-lists", IN_A, kwargs=_unit_a, own=200),
+    Route("tier-lists-export", IN_A, kwargs=_unit_a, own=200),
+    Route("consolidation-list", IN_A, kwargs=_unit_a, own=200),
+    Route(
+        "consolidation-build",
+        WRITE_IN_A,
+        kwargs=_unit_a,
+        method="post",
+        data=lambda w: {"cycle": w.cycle.pk},
+        own=302,
+        extra={"inspector": 404},
+        note="the cycle is not decided yet: a message, nothing built",
+    ),
+    Route(
+        "consolidation-action-add",
+        IN_A,
+        kwargs=lambda w: {"pk": _consolidation(w).pk},
+        own=200,
+        extra={"inspector": 404},
+    ),
+    Route(
+        "consolidation-action-edit",
+        IN_A,
+        kwargs=lambda w: {"pk": _action(w).pk},
+        own=200,
+        extra={"inspector": 404},
+    ),
+    Route(
+        "person-tiers",
+        IN_A,
+        kwargs=lambda w: {"pk": w.province.members["binh"].pk},
+        own=200,
+        extra={"member": 200},
     ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),
