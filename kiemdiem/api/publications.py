@@ -10,8 +10,6 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import has_any
 from kiemdiem.api.base import (
     E400,
     E401,
@@ -113,7 +111,7 @@ class PublicationViewSet(ApiViewSet):
     )
     def create(self, request):
         # before the body is read: a reader learns nothing from the answers
-        require(has_any(request.user, Action.CHANGE) or has_any(request.user, Action.DECIDE))
+        require(policies.may_publish_somewhere(request.user))
         data = self.parse_body(PublishSerializer)
         require(policies.may_publish(request.user, data["unit"], data.get("audience_unit")))
         publication = publications.publish(

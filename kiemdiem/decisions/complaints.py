@@ -18,13 +18,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, scope_prefixes
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.attachments import check_attachment, check_count
 from kiemdiem.common.dates import today
@@ -249,20 +247,7 @@ def queue(user, *, open_only: bool = True) -> QuerySet:
     ).order_by("filed_at", "pk")
     if open_only:
         qs = qs.filter(status=ComplaintStatus.FILED)
-    if user is None:
-        return qs
-    prefixes = scope_prefixes(user, Action.DECIDE)
-    if not prefixes:
-        return qs.none()
-    if prefixes != ALL:
-        q = Q(pk__in=[])
-        for prefix in prefixes:
-            q |= Q(handled_at_unit__path__startswith=prefix)
-        qs = qs.filter(q)
-    person_id = getattr(user, "person_id", None)
-    if person_id:  # nobody decides their own complaint
-        qs = qs.exclude(decision__subject__person_id=person_id)
-    return qs
+    return qs.filter(policies.complaints_to_handle_q(user))
 
 
 def mine(user) -> QuerySet:

@@ -15,9 +15,11 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import Subject
 from kiemdiem.orgtree.models import Unit
@@ -62,6 +64,47 @@ def proposable_ids(user, subjects: list[Subject], unit: Unit) -> set[int]:
     return {
         s.pk for s in subjects if not (own and s.person_id == own) and (staff or s.pk in deciding)
     }
+
+
+def _under(field: str, prefixes) -> Q:
+    """Rows whose ``field`` (a unit path) lies in the subtrees ``prefixes`` (ALL: any)."""
+    if prefixes == ALL:
+        return Q()
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(**{f"{field}__startswith": prefix})
+    return q
+
+
+def complaints_to_handle_q(user) -> Q:
+    """The complaints ``user``'s level decides: a ``decide`` right over the level that handles
+    them; never their own."""
+    if user is None:
+        return Q()
+    q = _under("handled_at_unit__path", scope_prefixes(user, Action.DECIDE))
+    person_id = getattr(user, "person_id", None)
+    return q & ~Q(decision__subject__person_id=person_id) if person_id else q
+
+
+def publications_managed_q(user) -> Q:
+    """The publications ``user`` may withdraw: those of units under their ``change`` or
+    ``decide`` rights (the staff and the deciding level)."""
+    if user is None:
+        return Q()
+    change, decide = scope_prefixes(user, Action.CHANGE), scope_prefixes(user, Action.DECIDE)
+    if ALL in (change, decide):
+        return Q()
+    return _under("unit__path", set(change) | set(decide))
+
+
+def may_decide_somewhere(user) -> bool:
+    """A decision maker somewhere (the menu's complaints queue, a unit's results page)."""
+    return user is not None and has_any(user, Action.DECIDE)
+
+
+def may_publish_somewhere(user) -> bool:
+    """Anything at all to publish: asked before the body of a publication is read."""
+    return user is None or has_any(user, Action.CHANGE) or has_any(user, Action.DECIDE)
 
 
 def may_decide_in(user, cycle) -> bool:

@@ -233,21 +233,7 @@ def published_to(user, day: datetime.date | None = None) -> QuerySet:
 
 def manageable(user) -> QuerySet:
     """The publications ``user`` may withdraw (their deciding level's), newest first."""
-    from kiemdiem.accounts.models import Action
-    from kiemdiem.accounts.permissions import ALL, scope_prefixes
-
     qs = Publication.objects.select_related("cycle", "unit", "audience_unit").order_by(
         "-published_at", "-pk"
     )
-    if user is None:
-        return qs
-    prefixes: set[str] = set()
-    for action in (Action.CHANGE, Action.DECIDE):
-        found = scope_prefixes(user, action)
-        if found == ALL:
-            return qs
-        prefixes |= set(found)
-    q = Q(pk__in=[])
-    for prefix in prefixes:
-        q |= Q(unit__path__startswith=prefix)
-    return qs.filter(q)
+    return qs.filter(policies.publications_managed_q(user))

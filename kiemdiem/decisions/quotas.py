@@ -81,13 +81,18 @@ def lock_pools(cycle: ReviewCycle, subjects, packs: screens.Packs) -> list[tuple
     return list(scopes.values())
 
 
+def decided_already(subject: Subject) -> bool:
+    """The subject holds a decided tier (or one rated before decisions existed)."""
+    decided = Decision.objects.filter(subject=subject, state__in=HOLDS_TIER)
+    rated = Subject.objects.filter(pk=subject.pk, status=SubjectStatus.RATED)
+    return decided.exists() or rated.exists()
+
+
 def check_single(*, subject: Subject, tier: str) -> None:
     """``services.decide`` of one subject to HTXSNV: its pool rows locked (after the cycle,
     before the subject) and the same quota check as ``finalize``; over the quota it is refused
     — an override is written on the decision screen."""
-    decided = Decision.objects.filter(subject=subject, state__in=HOLDS_TIER)
-    rated = Subject.objects.filter(pk=subject.pk, status=SubjectStatus.RATED)  # before decisions
-    if decided.exists() or rated.exists():
+    if decided_already(subject):
         return  # refused as decided already, by ``decide_locked``
     cycle = subject.cycle
     packs = screens.Packs(cycle.pk)

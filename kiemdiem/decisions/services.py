@@ -244,8 +244,11 @@ def decide(
     reason = clean_reason(reason, required=contested)
     if not contested:
         hold_open(subject_id=subject.pk)
-        if tier == TierChoice.HTXSNV:
-            # The pool rows before the subject, and the quota counted (decision-screen.md).
+        if tier == TierChoice.HTXSNV and not quotas.decided_already(subject):
+            # The order first (a read: the clearer refusal), then the pool rows before the
+            # subject, and the quota counted (decision-screen.md); the order is checked again
+            # under the locks by ``decide_locked``, which also refuses a decided subject.
+            _check_order(subject)
             quotas.check_single(subject=subject, tier=tier)
     subject, decision = _locked(subject)
     _check_revision(decision, revision)

@@ -2,7 +2,7 @@
 name. Services enforce it; views and the API ask it.
 
 * **Remedy items** (shortcoming rows): whoever may write the review of the subject the row
-  belongs to sets its plan, owner, due date and status (``reviews.shortcomings.may_plan``);
+  belongs to sets its plan, owner, due date and status (``reviews.policies.may_plan``);
   staff and the cell's committee (``change`` on the subject's unit) add one a meeting or a
   decision named. Everyone reads through the door (members their own).
 * **The consolidation list**: built for a subtree by those with ``change`` on its root unit;
@@ -17,8 +17,10 @@ from __future__ import annotations
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import can
 from kiemdiem.orgtree.policies import may_change_unit
-from kiemdiem.reviews.policies import check  # noqa: F401  (refuses with PermissionDenied)
-from kiemdiem.reviews.shortcomings import may_plan  # noqa: F401  (the one rule, re-exported)
+from kiemdiem.reviews.policies import (
+    check,  # noqa: F401  (refuses with PermissionDenied)
+    may_plan,  # noqa: F401  (the one rule, re-exported)
+)
 
 
 def may_build(user, unit) -> bool:

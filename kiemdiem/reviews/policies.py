@@ -223,3 +223,22 @@ def check(allowed: bool, message: str | None = None) -> None:
     """Refuse (PermissionDenied, nothing changed) unless ``allowed``."""
     if not allowed:
         refuse(message)
+
+
+def shortcoming_subject(row) -> Subject | None:
+    """The subject whose review or rating the row belongs to: the review it was found in, the
+    subject a meeting or a decision named it for, or the review it was added to."""
+    if row.source_review_id:
+        return row.source_review.subject
+    if row.source_subject_id:
+        return row.source_subject
+    if row.reported_in_id:
+        return row.reported_in.subject
+    return None
+
+
+def may_plan(actor, row) -> bool:
+    """Who sets a row's plan, owner, due date and status: whoever may write the review of the
+    subject it belongs to (the person, the head for a unit's report, staff of the unit)."""
+    subject = shortcoming_subject(row)
+    return subject is not None and ReviewPolicy(actor, subject).may_write

@@ -526,23 +526,8 @@ def report_statuses(form: catalogue.FormSpec, content: dict[str, Any], submitted
     return [status_of(e, submitted) for e in entries]
 
 
-def subject_of(row: Shortcoming) -> Subject | None:
-    """The subject whose review or rating the row belongs to: the review it was found in, the
-    subject a meeting or a decision named it for, or the review it was added to."""
-    if row.source_review_id:
-        return row.source_review.subject
-    if row.source_subject_id:
-        return row.source_subject
-    if row.reported_in_id:
-        return row.reported_in.subject
-    return None
-
-
-def may_plan(actor, row: Shortcoming) -> bool:
-    """Who sets a row's plan, owner, due date and status: whoever may write the review of the
-    subject it belongs to (the person, the head for a unit's report, staff of the unit)."""
-    subject = subject_of(row)
-    return subject is not None and policies.ReviewPolicy(actor, subject).may_write
+# Whose row it is, as the reviews policy reads it (``policies.may_plan`` decides who plans).
+subject_of = policies.shortcoming_subject
 
 
 def _locked(shortcoming: Shortcoming) -> Shortcoming:
@@ -584,7 +569,7 @@ def shortcoming_plan(
     due_date=None,
 ) -> Shortcoming:
     """Set the plan to remedy a shortcoming, who answers for it and by when. Whoever may write
-    the review of the subject it belongs to may (``may_plan``). Locks the row."""
+    the review of the subject it belongs to may (``policies.may_plan``). Locks the row."""
     row = _locked(shortcoming)
     if row.carried_from_id is not None:
         raise ValidationError(
@@ -593,7 +578,7 @@ def shortcoming_plan(
     subject = subject_of(row)
     if subject is None:
         raise ValidationError(_("This shortcoming belongs to no review."))
-    policies.check(may_plan(actor, row))
+    policies.check(policies.may_plan(actor, row))
     plan = _check_text("remedy_plan", remedy_plan)
     if due_date is not None and due_date < subject.cycle.period_end:
         raise ValidationError(
@@ -635,7 +620,7 @@ def shortcoming_status(
         )
     if status not in ShortcomingStatus.values:
         raise ValidationError({"status": _("Choose a status from the list.")})
-    policies.check(may_plan(actor, row))
+    policies.check(policies.may_plan(actor, row))
     note = _check_text("note", note)
     before = row.status
     row.status = status

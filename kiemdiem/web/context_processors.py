@@ -1,9 +1,8 @@
 from django.utils.functional import SimpleLazyObject
 
-from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import has_any
 from kiemdiem.accounts.policies import may_manage_access
 from kiemdiem.audit.policies import may_read_log
+from kiemdiem.decisions import policies as decision_policies
 from kiemdiem.imports.policies import may_open
 from kiemdiem.notifications.services import unread_count
 from kiemdiem.register.policies import may_list as may_read_register
@@ -31,7 +30,7 @@ def navigation(request):
             "register": may_read_register(user),
             "unread": unread_count(user),
             # a decision maker somewhere: the complaints queue, a unit's results page
-            "decides": has_any(user, Action.DECIDE),
+            "decides": decision_policies.may_decide_somewhere(user),
         }
 
     return {"nav": SimpleLazyObject(flags)}
