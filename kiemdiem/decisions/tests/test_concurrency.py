@@ -70,7 +70,7 @@ def _wait_for_a_lock_wait():
 
 def test_two_deciders_on_one_subject_take_turns_and_the_second_is_refused(cycle, province):
     binh = _binh(cycle, province)
-    first = Held(lambda: services.decide(subject=binh, tier="HTXSNV", reason="Một", actor=None))
+    first = Held(lambda: services.decide(subject=binh, tier="HTTNV", reason="Một", actor=None))
     first.start()
     assert first.ready.wait(20) and first.error is None
     thread, outcome = _in_thread(
@@ -84,8 +84,8 @@ def test_two_deciders_on_one_subject_take_turns_and_the_second_is_refused(cycle,
     assert first.error is None
     assert "đã được quyết định" in outcome.get("error", "") or "already" in outcome.get("error", "")
     binh.refresh_from_db()
-    assert binh.tier == "HTXSNV"
-    assert list(DecisionEvent.objects.values_list("state", "tier")) == [("decided", "HTXSNV")]
+    assert binh.tier == "HTTNV"
+    assert list(DecisionEvent.objects.values_list("state", "tier")) == [("decided", "HTTNV")]
     assert Decision.objects.get(subject=binh).revision == 1
 
 
