@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
@@ -35,7 +36,10 @@ from kiemdiem.decisions import complaints, policies
 from kiemdiem.decisions.models import Complaint, ComplaintStatus, Decision
 
 MAX_TEXT = complaints.MAX_TEXT
-MAX_FILE_CHARS = 14_000_000  # base64 of the largest attachment the settings allow, with room
+# base64 of the largest attachment the settings allow (4 characters per 3 bytes), and no more
+# files than a record may have: the body is refused by its shape before anything is decoded.
+MAX_FILE_CHARS = -(-settings.ATTACHMENT_MAX_BYTES // 3) * 4
+MAX_FILES = settings.ATTACHMENT_MAX_FILES
 
 
 class ComplaintFileSerializer(serializers.Serializer):
@@ -91,7 +95,7 @@ class UploadSerializer(serializers.Serializer):
 class FileComplaintSerializer(serializers.Serializer):
     decision = WholeNumber(min_value=1, help_text=_("The decision complained about."))
     text = Text(max_length=MAX_TEXT)
-    files = UploadSerializer(many=True, required=False, max_length=20)
+    files = UploadSerializer(many=True, required=False, max_length=MAX_FILES)
 
 
 class HandleSerializer(serializers.Serializer):

@@ -60,8 +60,11 @@ def _zip_type(head: bytes, data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
-                return ODT
+            # The mimetype member is a few bytes; its declared size is checked before it is
+            # read (a zip may declare a tiny file and inflate to gigabytes: refused unread).
+            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
+                if archive.read("mimetype").strip() == ODT.encode():
+                    return ODT
             if "[Content_Types].xml" in names:
                 if any(n.startswith("word/") for n in names):
                     return DOCX

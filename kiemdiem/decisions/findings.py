@@ -28,11 +28,13 @@ def affected(entry):
     """The decided subjects the entry concerns."""
     person_id = getattr(entry, "person_id", None)
     unit_id = getattr(entry, "unit_id", None)
-    year = getattr(entry, "year", None)
-    if not year or not (person_id or unit_id):
+    # The years the entry counts for: its own, and the rated year that counted it (the
+    # register's rule, register.selectors.adverse_facts).
+    years = {getattr(entry, "year", None), getattr(entry, "counted_in_year", None)} - {None}
+    if not years or not (person_id or unit_id):
         return Subject.objects.none()
     subjects = Subject.objects.filter(
-        cycle__year=year, cycle__kind__in=REOPENED_KINDS, decision__state__in=HOLDS_TIER
+        cycle__year__in=years, cycle__kind__in=REOPENED_KINDS, decision__state__in=HOLDS_TIER
     )
     if person_id:
         subjects = subjects.filter(person_id=person_id)
@@ -54,8 +56,8 @@ def entry_recorded(entry) -> list[int]:
     reopened = []
     for subject in affected(entry):
         what = str(entry)[:1000]  # the reason's limit holds whatever the entry's text
-        reason = _("A register entry for %(year)s was recorded after the decision: %(entry)s") % {
-            "year": entry.year,
+        reason = _("The register changed after the decision (%(year)s): %(entry)s") % {
+            "year": subject.cycle.year,
             "entry": what,
         }
         decision = services.reopen(subject=subject, reason=reason, actor=None, source="register")

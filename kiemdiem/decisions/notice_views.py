@@ -112,7 +112,7 @@ def decision_results(request, pk, unit_pk):
         "waiting": waiting,
         "decides": decides,
         "may_publish": may_publish,
-        "decided": len(publications.snapshot(cycle, unit)),
+        "decided": publications.listed(cycle, unit).count(),
         "form": form,
         "publications": pubs,
         "withdraw_form": WithdrawForm(),

@@ -78,10 +78,11 @@ def _under(field: str, prefixes) -> Q:
 
 def complaints_to_handle_q(user) -> Q:
     """The complaints ``user``'s level decides: a ``decide`` right over the level that handles
-    them; never their own."""
+    them; never their own, nor against a decision they made."""
     if user is None:
         return Q()
     q = _under("handled_at_unit__path", scope_prefixes(user, Action.DECIDE))
+    q &= ~Q(decision__decided_by=user)  # not against a decision of their own
     person_id = getattr(user, "person_id", None)
     return q & ~Q(decision__subject__person_id=person_id) if person_id else q
 
@@ -172,10 +173,12 @@ def may_file_complaint(user, subject: Subject) -> bool:
 
 def may_handle_complaint(user, complaint) -> bool:
     """The level that decides complaints (``Complaint.handled_at_unit``): its ``decide`` right.
-    Nobody decides their own complaint."""
+    Nobody decides their own complaint, nor one against a decision they made themself."""
     if user is None:
         return True
     if is_complainant(user, complaint.decision.subject):
+        return False
+    if complaint.decision.decided_by_id == getattr(user, "pk", None):
         return False
     return may(user, Action.DECIDE, complaint.handled_at_unit)
 

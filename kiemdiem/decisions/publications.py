@@ -30,7 +30,7 @@ from kiemdiem.accounts.models import Grant
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today
 from kiemdiem.common.vietnamese import nfc_text
-from kiemdiem.cycles.models import ReviewCycle, Subject
+from kiemdiem.cycles.models import ReviewCycle, Subject, Track
 from kiemdiem.decisions import policies
 from kiemdiem.decisions.models import (
     HOLDS_TIER,
@@ -41,18 +41,28 @@ from kiemdiem.decisions.models import (
     Publication,
 )
 from kiemdiem.decisions.services import MAX_REASON
-from kiemdiem.orgtree.models import Unit, ancestor_paths
+from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, ancestor_paths
 from kiemdiem.people.models import Affiliation
 
 MAX_DAYS = 366  # a publication runs for a period, not for ever
 
 
+def listed(cycle: ReviewCycle, unit: Unit) -> QuerySet:
+    """The decided subjects of ``unit``'s subtree a list of ``unit`` holds: a state agency's
+    list is its civil servants' state ratings; a party or mass unit's list never carries the
+    state ratings of the civil servants in its subtree (those are the agency's to publish)."""
+    subjects = Subject.objects.filter(
+        cycle=cycle, unit__path__startswith=unit.path, decision__state__in=HOLDS_TIER
+    )
+    if KIND_GROUP.get(unit.kind) == UnitGroup.STATE:
+        return subjects.filter(track=Track.STATE)
+    return subjects.exclude(track=Track.STATE)
+
+
 def snapshot(cycle: ReviewCycle, unit: Unit) -> list[dict]:
     """The decided list of ``unit``'s subtree as it is now: name, kind, unit, tier."""
     subjects = (
-        Subject.objects.filter(
-            cycle=cycle, unit__path__startswith=unit.path, decision__state__in=HOLDS_TIER
-        )
+        listed(cycle, unit)
         .select_related("person", "unit", "decision")
         .order_by("unit__path", "kind", "person__sort_key", "pk")
     )

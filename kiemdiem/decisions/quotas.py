@@ -82,33 +82,33 @@ def lock_pools(cycle: ReviewCycle, subjects, packs: screens.Packs) -> list[tuple
 
 
 def decided_already(subject: Subject) -> bool:
-    """The subject holds a decided tier (or one rated before decisions existed)."""
-    decided = Decision.objects.filter(subject=subject, state__in=HOLDS_TIER)
-    rated = Subject.objects.filter(pk=subject.pk, status=SubjectStatus.RATED)
-    return decided.exists() or rated.exists()
+    """The subject holds a decided tier (or one rated before decisions existed, with no
+    decision row): ``decide_locked`` refuses it. A re-opened rating is not decided."""
+    decision = Decision.objects.filter(subject=subject).only("state").first()
+    if decision is not None:
+        return decision.state in HOLDS_TIER
+    return Subject.objects.filter(pk=subject.pk, status=SubjectStatus.RATED).exists()
 
 
 def check_single(*, subject: Subject, tier: str) -> None:
-    """``services.decide`` of one subject to HTXSNV: its pool rows locked (after the cycle,
-    before the subject) and the same quota check as ``finalize``; over the quota it is refused
-    — an override is written on the decision screen."""
+    """``services.decide`` of one subject: its pool rows locked (after the cycle, before the
+    subject) and the same quota and cap checks as ``finalize``; a break is refused — an
+    override, with its reason, is written on the decision screen."""
     if decided_already(subject):
         return  # refused as decided already, by ``decide_locked``
     cycle = subject.cycle
     packs = screens.Packs(cycle.pk)
-    pack = packs.of(subject)
-    kind_name = screens.engine.engine_kind(subject, pack) if pack is not None else None
-    if pack is None or kind_name is None or not pack.kind(kind_name).pool:
-        return  # no quota pool for this kind
     scopes = lock_pools(cycle, [subject], packs)
-    _affected, messages = broken_rules(cycle, scopes, {subject.pk: tier}, packs, caps=False)
+    if not scopes:
+        return  # in no scope a pool or a cap is counted in
+    _affected, messages = broken_rules(cycle, scopes, {subject.pk: tier}, packs)
     if messages:
         raise ValidationError(
             {
                 "tier": [
                     _(
-                        "Not decided: the quota would be broken. Decide it on the decision "
-                        "screen, with the reason for deciding over the quota."
+                        "Not decided: the quota or a cap would be broken. Decide it on the "
+                        "decision screen, with the reason for deciding over them."
                     ),
                     *messages,
                 ]
@@ -130,14 +130,23 @@ def broken_rules(
             return _check_tier(r, tiers)
 
         pools = screens.pool_views(rows, packs, cycle, group, unit, tier_of=tier_of)
+        # Which pools were over before these tiers: lowering others (fewer HTTNV) must not
+        # push a pool over the places already taken (the base of the quota shrinks).
+        before = {
+            p.index: p.exceeded
+            for p in screens.pool_views(
+                rows, packs, cycle, group, unit, tier_of=lambda r: _check_tier(r, {})
+            )
+        }
         for pool in pools:
-            taking = [
-                r.subject.pk
-                for r in rows
-                if r.pool_index == pool.index and tiers.get(r.subject.pk) == HTXSNV
+            mine = [
+                r.subject.pk for r in rows if r.pool_index == pool.index and r.subject.pk in tiers
             ]
-            if not pool.exceeded or not taking:
+            taking = [pk for pk in mine if tiers[pk] == HTXSNV]
+            lowering = [pk for pk in mine if tiers[pk] != HTXSNV]
+            if not pool.exceeded or not (taking or (lowering and not before.get(pool.index))):
                 continue
+            taking = taking or lowering
             text = _(
                 "Pool “%(pool)s” (%(kind)s, %(unit)s): %(count)s HTXSNV, at most "
                 "%(allowed)s allowed under the reading in force."

@@ -300,7 +300,7 @@ def _subjects(cycle: ReviewCycle, q: Q):
     return (
         Subject.objects.filter(cycle=cycle)
         .filter(q)
-        .exclude(status=SubjectStatus.NOT_RATED)
+        .exclude(status__in=(SubjectStatus.NOT_RATED, SubjectStatus.CARRIED_OVER))
         .select_related("unit", "person", "review", "decision", "cycle")
         # The review's text is not shown here (and weighs kilobytes a row); a result stored
         # before the pool was kept reads it, one query for that review alone.

@@ -25,6 +25,9 @@ from kiemdiem.decisions.models import Decision, DecisionEvent, DecisionState
 
 MAX_REASON = 5_000
 OUT_OF_RATING = (SubjectStatus.NOT_RATED, SubjectStatus.CARRIED_OVER)
+# What may re-open a rating of a closed cycle: a complaint upheld against it, a finding in the
+# register for its year (regulations.md §6 step 10, §9). A decider's own correction may not.
+REOPENED_AFTER_CLOSE = ("complaint", "register")
 
 
 def clean_tier(tier: str, field: str = "tier") -> str:
@@ -235,21 +238,23 @@ def decide(
     actor,
     revision=None,
 ) -> Decision:
-    """The competent level's decision on one subject, in the order the rules require. A
-    subject re-opened (a complaint, a later finding) is decided again, with a reason, even in
-    a closed cycle. Quotas and caps over a whole screen are checked by ``screen.finalize``."""
+    """The competent level's decision on one subject, in the order the rules require, within
+    its quota pools and caps (``quotas.check_single``; an override with its reason is written
+    on the decision screen, ``finalizing``). A subject re-opened by a complaint or a later
+    finding is decided again, with a reason, even in a closed cycle."""
     policies.check(policies.DecisionPolicy(actor, subject).may_decide)
     tier = clean_tier(tier)
     contested = Decision.objects.filter(subject=subject, state=DecisionState.CONTESTED).exists()
     reason = clean_reason(reason, required=contested)
     if not contested:
         hold_open(subject_id=subject.pk)
-        if tier == TierChoice.HTXSNV and not quotas.decided_already(subject):
-            # The order first (a read: the clearer refusal), then the pool rows before the
-            # subject, and the quota counted (decision-screen.md); the order is checked again
-            # under the locks by ``decide_locked``, which also refuses a decided subject.
-            _check_order(subject)
-            quotas.check_single(subject=subject, tier=tier)
+    if not quotas.decided_already(subject):
+        if not contested:
+            _check_order(subject)  # a read: the clearer refusal comes first
+        # The pool rows before the subject, then the quota and the caps counted with this
+        # tier (decision-screen.md) — a decision again after a re-opening too, so a
+        # correction can never take a place the quota does not give or break a cap.
+        quotas.check_single(subject=subject, tier=tier)
     subject, decision = _locked(subject)
     _check_revision(decision, revision)
     return decide_locked(subject, decision, tier=tier, reason=reason, actor=actor)
@@ -262,6 +267,8 @@ def reopen(*, subject: Subject, reason: str, actor, source: str = "", revision=N
     Needs the competent level, or the system (``actor=None``) for a later finding."""
     policies.check(policies.DecisionPolicy(actor, subject).may_decide)
     reason = clean_reason(reason, required=True)
+    if source not in REOPENED_AFTER_CLOSE:
+        hold_open(subject_id=subject.pk)  # a decider's own correction: only while open
     subject, decision = _locked(subject)
     _check_revision(decision, revision)
     if not decision.holds_tier:

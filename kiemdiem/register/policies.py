@@ -33,9 +33,26 @@ def homes(person: Person) -> list[Unit]:
     return [a.unit for a in rows.select_related("unit")]
 
 
+def _about_themself(user, person: Person | None, unit: Unit | None) -> bool:
+    """An entry about the user, or about a unit the user heads: never theirs to write."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return False
+    if person is not None:
+        return person.pk == person_id
+    return (
+        unit is not None
+        and Affiliation.objects.current().heads().filter(person_id=person_id, unit=unit).exists()
+    )
+
+
 def may_record_for(user, *, person: Person | None = None, unit: Unit | None = None) -> bool:
+    """Staff with ``change`` where the person's membership is (or on the unit) — nobody about
+    themself or a unit they head (an entry decides their own rating)."""
     if user is None:
         return True
+    if _about_themself(user, person, unit):
+        return False
     if unit is not None:
         return may_change_unit(user, unit)
     if person is None:

@@ -252,6 +252,7 @@ def entry_update(*, entry: RegisterEntry, actor, **changes) -> RegisterEntry:
         unit=audit_unit(entry),
         data={"changes": diff},
     )
+    hooks.run_entry_recorded(entry)  # what it counts for changed: decided years re-open
     return entry
 
 
@@ -275,6 +276,7 @@ def entry_annul(*, entry: RegisterEntry, reason: str, actor) -> RegisterEntry:
         unit=audit_unit(entry),
         data={"reason": reason},
     )
+    hooks.run_entry_recorded(entry)  # it stops counting: decided years re-open
     return entry
 
 

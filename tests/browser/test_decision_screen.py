@@ -51,6 +51,6 @@ def test_a_decider_decides_the_screen_over_the_quota_with_a_reason(page, provinc
     )
     shot(page, "decision-screen-refused")
     page.get_by_role("button", name="Quyết định").click()
-    expect(page.locator(".ds-table")).to_contain_text("Quyết định vượt")
+    expect(page.locator(".ds-table")).to_contain_text("Vượt quy định")
     assert Decision.objects.filter(subject__cycle=cycle, state="decided").count() == 6
     shot(page, "decision-screen-decided")

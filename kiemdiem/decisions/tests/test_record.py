@@ -94,12 +94,15 @@ def test_a_rating_recorded_before_decisions_can_be_reopened_and_decided_again(cy
     with pytest.raises(ValidationError, match="đã được quyết định|already been decided"):
         services.decide(subject=subject, tier="HTXSNV", actor=None)
     services.reopen(subject=subject, reason="Khiếu nại được chấp nhận", actor=None)
+    # decided again within the quota like any decision: an HTXSNV alone in its pool is not
+    with pytest.raises(ValidationError, match="tỷ lệ"):
+        services.decide(subject=subject, tier="HTXSNV", reason="Sửa theo khiếu nại", actor=None)
     decision = services.decide(
-        subject=subject, tier="HTXSNV", reason="Sửa theo khiếu nại", actor=None
+        subject=subject, tier="HTNV", reason="Sửa theo khiếu nại", actor=None
     )
     subject.refresh_from_db()
-    assert subject.tier == "HTXSNV" and decision.state == DecisionState.REDECIDED
+    assert subject.tier == "HTNV" and decision.state == DecisionState.REDECIDED
     assert [(e.state, e.tier) for e in decision.events.all()] == [
         ("contested", "HTTNV"),
-        ("redecided", "HTXSNV"),
+        ("redecided", "HTNV"),
     ]
