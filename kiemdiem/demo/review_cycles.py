@@ -62,6 +62,7 @@ from kiemdiem.decisions import bulk as decisions_bulk
 from kiemdiem.decisions import quotas
 from kiemdiem.decisions import screen as screens
 from kiemdiem.decisions import services as decisions
+from kiemdiem.demo import aftermath
 from kiemdiem.demo import review_texts as texts
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 from kiemdiem.reviews import bulk, engine
@@ -429,6 +430,10 @@ class DemoCycles:
             grant = user.grants.first()
             self.logins[user.username] = (user.person_id, grant.unit if grant else None)
         self.forms: dict = {}
+        # The second half of the year (``aftermath``) draws from its own stream, so the
+        # reviews and ratings above stay as they were.
+        self.aside = random.Random(f"{seed}:aftermath")
+        self.overrides_left = 0  # HTXSNV still to decide over a pool's quota (last year)
 
     # --- the writer ------------------------------------------------------------------------
 
@@ -596,12 +601,27 @@ class DemoCycles:
         return entry.target
 
     def rate(self, writer: ServiceReviews, entries: list[Entry], *, state_note: bool = False):
-        tiers = within_quotas([(entry.subject, self.recorded(writer, entry)) for entry in entries])
+        recorded = [self.recorded(writer, entry) for entry in entries]
+        tiers = within_quotas([(e.subject, t) for e, t in zip(entries, recorded, strict=True)])
+        # Last year the decider kept one or two HTXSNV the quota would have lowered, with an
+        # override reason (through the decision screen's ``finalize``, after the rest).
+        over = []
+        if self.overrides_left and not state_note:
+            over = [
+                entry.subject
+                for entry, want, tier in zip(entries, recorded, tiers, strict=True)
+                if want == "HTXSNV" and tier != want and entry.party_person
+            ][: self.overrides_left]
+            self.overrides_left -= len(over)
         wave = []
         for entry, tier in zip(entries, tiers, strict=True):
+            if entry.subject in over:
+                continue
             note = texts.STATE_RATING_NOTE if state_note else texts.RATING_NOTES[tier]
             wave.append((entry.subject, tier, note))
         writer.rate(wave)
+        if over:
+            aftermath.decide_over_quota(over[0].cycle, over, texts.RATING_NOTES["HTXSNV"])
 
     def open_cycle(self, year: int, stages, *, code: str) -> ReviewCycle:
         return cycles.cycle_open(
@@ -634,6 +654,10 @@ class DemoCycles:
         subject_lists.subjects_generate(cycle=cycle, actor=None)
         entries = self.entries(cycle)
         pending = [e for e in entries if e.subject.status == SubjectStatus.PENDING]
+        aftermath.record_discipline(
+            year, [e.subject for e in pending if not self.showcase(e)], self.aside
+        )
+        self.overrides_left = aftermath.OVERRIDES
         self.choose_tiers(pending)
         for entry in pending:
             writes = entry.form is not None
@@ -657,6 +681,11 @@ class DemoCycles:
         self.link(writer, units, persons)
         for wave in in_rating_order(units + persons, first_wave=len(state_waves)):
             self.rate(writer, wave)
+        self.overrides_left = 0
+        # what follows the decisions, before the cycle closes
+        aftermath.name_shortcomings(cycle, self.aside)
+        aftermath.notify_publish_complain(cycle, self.user("dangvien"), self.today)
+        aftermath.build_consolidation(cycle, self.root)
         backdate_closed(cycle, pending, writer)
         close_cycle(cycle)
         return cycle
@@ -725,6 +754,7 @@ class DemoCycles:
                 actor=None,
             )
         subject_lists.subjects_generate(cycle=cycle, actor=None)
+        aftermath.record_conclusion(year, self.today, self.plan_units, self.aside)
         entries = self.entries(cycle)
         pending = [e for e in entries if e.subject.status == SubjectStatus.PENDING]
         self.choose_tiers(pending)
@@ -754,8 +784,38 @@ class DemoCycles:
                     review=writer.reviews[entry.subject.pk], comment=entry.returned, actor=None
                 )
         self.rate_cells(writer, pending, rated_cells)
+        self.propose(writer, pending, rated_cells)
         backdate_open(cycle, pending, writer, self.today)
         return cycle
+
+    def user(self, username: str):
+        from kiemdiem.accounts.models import User
+
+        return User.objects.filter(username=username).first()
+
+    def propose(self, writer: ServiceReviews, pending: list[Entry], rated_cells: set[int]):
+        """The chi ủy of a few cells (the secretary login's first) proposed a tier for each
+        member whose review is in: the proposals page and the decision screen show them."""
+        cell = self.logins.get("bithu", (None, None))[1]
+        ready = [
+            e
+            for e in pending
+            if e.party_person
+            and e.state == SUBMITTED
+            and not e.returned
+            and e.subject.unit_id not in rated_cells
+            and e.subject.unit.kind in engine.CELL_KINDS
+        ]
+        units = sorted(
+            {e.subject.unit_id for e in ready if cell is None or e.subject.unit_id != cell.pk}
+        )
+        chosen = set(self.aside.sample(units, min(2, len(units))))
+        if cell is not None:
+            chosen.add(cell.pk)
+        wanted = [
+            (e.subject, self.recorded(writer, e)) for e in ready if e.subject.unit_id in chosen
+        ]
+        aftermath.propose(wanted, self.user("bithu"), cell)
 
     def pick_rated_cells(self, pending: list[Entry], late: set) -> set[int]:
         """A few cells of the late levels (village cells first) have all their reviews in,

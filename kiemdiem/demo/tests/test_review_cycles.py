@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kiemdiem import rules_engine
@@ -204,6 +205,11 @@ class TestDemoCycles:
             subject__cycle=last, subject__track=Track.PARTY
         ).values_list("subject__person_id", "subject__unit_id", "content"):
             before[person or ("unit", unit)] = shortcoming_lines(content.get("han_che"))
+        # and, after them, those a decision named for the person (``demo.aftermath``)
+        named = Shortcoming.objects.filter(source_subject__cycle=last, source="decision")
+        assert named.exists()
+        for row in named.order_by("position"):
+            before[row.person_id].append(row.text)
         carried = 0
         for person, unit, content in SelfReview.objects.filter(subject__cycle=current).values_list(
             "subject__person_id", "subject__unit_id", "content"
@@ -217,7 +223,10 @@ class TestDemoCycles:
         copies = Shortcoming.objects.filter(reported_in__subject__cycle=current)
         assert copies.count() >= carried
         assert not copies.filter(carried_from=None).exists()
-        assert not copies.exclude(carried_from__source_review__subject__cycle=last).exists()
+        assert not copies.exclude(
+            Q(carried_from__source_review__subject__cycle=last)
+            | Q(carried_from__source_subject__cycle=last)
+        ).exists()
         for review in SelfReview.objects.filter(subject__cycle=last).exclude(
             form_key__startswith="PHIEU"
         )[:200]:
