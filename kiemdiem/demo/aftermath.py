@@ -20,12 +20,14 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.utils import timezone
+
 from kiemdiem.accounts.models import User
 from kiemdiem.cycles.models import ReviewCycle, Subject, SubjectKind, SubjectStatus, Track
 from kiemdiem.decisions import complaints, notices, publications
 from kiemdiem.decisions import services as decisions
 from kiemdiem.decisions.finalizing import finalize
-from kiemdiem.decisions.models import Audience, ComplaintStatus, Decision
+from kiemdiem.decisions.models import Audience, Complaint, ComplaintStatus, Decision
 from kiemdiem.decisions.policies import DecisionPolicy
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.register import services as register
@@ -131,11 +133,23 @@ def notify_publish_complain(cycle: ReviewCycle, member: User | None, today: date
         decision=decision,
         text=COMPLAINT_TEXT,
         actor=member,
-        day=min(today, told + 5 * DAY),
+        day=min(today, told + 5 * DAY),  # within the window the notice gave
     )
     complaints.handle_complaint(
         complaint=complaint, outcome=ComplaintStatus.UPHELD, reason=UPHELD_REASON, actor=None
     )
+    # The services stamp the moment they run; the complaint was filed five days after the
+    # notice and decided a week later (a direct update of the two timestamps, as the demo's
+    # backdating does for the reviews).
+    filed = min(today, told + 5 * DAY)
+    Complaint.objects.filter(pk=complaint.pk).update(
+        filed_at=_at(filed, 9), handled_at=_at(min(today, filed + 7 * DAY), 15)
+    )
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+    return min(moment, timezone.now())
 
 
 def name_shortcomings(cycle: ReviewCycle, rng: random.Random) -> None:

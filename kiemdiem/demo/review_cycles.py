@@ -29,6 +29,9 @@ rows and audit entries, after the same checks — while the demo logins' cells s
 the services one at a time.
 Only ``random.Random`` objects seeded from ``seed`` decide anything, so a seed always gives the
 same cycles.
+
+What follows the ratings — an override over a quota, notices, a publication, a complaint, the
+register, named shortcomings, consolidation, this year's proposals — is ``demo.aftermath``.
 """
 
 from __future__ import annotations
