@@ -1,7 +1,7 @@
 """The second half of the demo's year: what follows the ratings, through the real services.
 
 Last year's closed cycle (before it closes): a discipline decision in the register (recorded
-before the reviews, so the rule set reads it), one or two HTXSNV decided over a pool's quota
+before the decisions; the member amends the review, so the rule set reads it), one or two HTXSNV decided over a pool's quota
 with an override reason (``decisions.finalizing.finalize``; chosen in ``DemoCycles.rate``),
 the results of the member login's commune notified, the member's cell's list published to its
 members for a period that covers today, the member's complaint filed within its window and
@@ -42,6 +42,7 @@ OVERRIDE_REASON = (
     "Đồng chí hoàn thành xuất sắc nhiệm vụ được giao, có thành tích nổi bật trong năm (được "
     "khen thưởng đột xuất); cấp ủy thống nhất xếp loại vượt tỷ lệ, báo cáo cấp trên."
 )
+DISCIPLINE_AMENDMENT = "Bổ sung sau khi có quyết định kỷ luật khiển trách của chi bộ."
 OVERRIDES = 2  # HTXSNV decided over a pool's quota, last year
 COMPLAINT_TEXT = (
     "Tôi đề nghị xem xét lại mức xếp loại vì trong năm tôi đã hoàn thành tốt các nhiệm vụ "
@@ -67,14 +68,14 @@ PROPOSAL_REASON = "Chi ủy đề xuất căn cứ bản tự kiểm điểm và
 # --- last year ----------------------------------------------------------------------------
 
 
-def record_discipline(year: int, candidates: list[Subject], rng: random.Random) -> None:
-    """A member of a cell reprimanded in ``year`` (before that year's reviews are written, so
-    the rule set reads it from the register as the member's adverse fact)."""
+def record_discipline(year: int, candidates: list[Subject], rng: random.Random) -> Subject | None:
+    """A member of a cell reprimanded in ``year``, recorded before the year's decisions (the
+    caller has the member amend the review, so the rule set reads it from the register)."""
     members = [
         s for s in candidates if s.person_id and s.track == Track.PARTY and s.kind in MEMBER_KINDS
     ]
     if not members:
-        return
+        return None
     subject = rng.choice(members)
     register.entry_record(
         actor=None,
@@ -88,6 +89,7 @@ def record_discipline(year: int, candidates: list[Subject], rng: random.Random) 
         year=year,
         summary="Vi phạm quy định về những điều đảng viên không được làm (sinh con thứ ba).",
     )
+    return subject
 
 
 def decide_over_quota(cycle: ReviewCycle, subjects: list[Subject], reason: str) -> None:

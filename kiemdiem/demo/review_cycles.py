@@ -657,9 +657,6 @@ class DemoCycles:
         subject_lists.subjects_generate(cycle=cycle, actor=None)
         entries = self.entries(cycle)
         pending = [e for e in entries if e.subject.status == SubjectStatus.PENDING]
-        aftermath.record_discipline(
-            year, [e.subject for e in pending if not self.showcase(e)], self.aside
-        )
         self.overrides_left = aftermath.OVERRIDES
         self.choose_tiers(pending)
         for entry in pending:
@@ -680,6 +677,7 @@ class DemoCycles:
         # collectives' links, then the ratings in the order the rules require
         writer.write(self.items(units, shortcomings=shortcomings))
         writer.write(self.items(persons, shortcomings=shortcomings))
+        self.discipline(writer, persons)
         self.amend(writer, persons)
         self.link(writer, units, persons)
         for wave in in_rating_order(units + persons, first_wave=len(state_waves)):
@@ -692,6 +690,44 @@ class DemoCycles:
         backdate_closed(cycle, pending, writer)
         close_cycle(cycle)
         return cycle
+
+    def discipline(self, writer: ServiceReviews, persons: list[Entry]) -> None:
+        """A member without a post reprimanded in the year, entered in the register after the
+        reviews were written; the member amends the review, and the rule set reads the
+        discipline from the register (the rating follows it). Entered after the bulk writes, so
+        those answer the register's facts without a query per subject."""
+        # not a civil servant: their state rating, decided already, would be re-opened
+        # (``decisions.findings``) and the cycle could not close
+        staff = set(
+            Subject.objects.filter(
+                cycle_id=persons[0].subject.cycle_id if persons else None,
+                track=Track.STATE,
+                person__isnull=False,
+            ).values_list("person_id", flat=True)
+        )
+        candidates = [
+            e
+            for e in persons
+            if e.state == SUBMITTED
+            and e.subject.person_id not in staff
+            and e.subject.kind in aftermath.MEMBER_KINDS
+            and e.subject.unit.group != UnitGroup.COLLECTIVE
+            and not self.showcase(e)
+        ]
+        subject = aftermath.record_discipline(
+            persons[0].subject.cycle.year if persons else 0,
+            [e.subject for e in candidates],
+            self.aside,
+        )
+        if subject is None:
+            return
+        review = reviews.review_amend(
+            review=writer.reviews[subject.pk], reason=aftermath.DISCIPLINE_AMENDMENT, actor=None
+        )
+        review = reviews.review_save(
+            review=review, content=review.content, proposed_tier="KHTNV", actor=None
+        )
+        writer.reviews[subject.pk] = reviews.review_submit(review=review, actor=None)
 
     def amend(self, writer: ServiceReviews, persons: list[Entry]) -> None:
         """A few members amended their submitted review before the rating (version 2)."""
@@ -757,7 +793,6 @@ class DemoCycles:
                 actor=None,
             )
         subject_lists.subjects_generate(cycle=cycle, actor=None)
-        aftermath.record_conclusion(year, self.today, self.plan_units, self.aside)
         entries = self.entries(cycle)
         pending = [e for e in entries if e.subject.status == SubjectStatus.PENDING]
         self.choose_tiers(pending)
@@ -787,6 +822,7 @@ class DemoCycles:
                     review=writer.reviews[entry.subject.pk], comment=entry.returned, actor=None
                 )
         self.rate_cells(writer, pending, rated_cells)
+        aftermath.record_conclusion(year, self.today, self.plan_units, self.aside)
         self.propose(writer, pending, rated_cells)
         backdate_open(cycle, pending, writer, self.today)
         return cycle

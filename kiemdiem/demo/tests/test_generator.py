@@ -18,7 +18,7 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.common.dates import today, valid_on
 from kiemdiem.common.vietnamese import nfc
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
-from kiemdiem.decisions.models import Decision
+from kiemdiem.decisions.models import Complaint, Decision, Publication
 from kiemdiem.demo import generator
 from kiemdiem.demo.checks import tree_problems
 from kiemdiem.notifications.models import Notification
@@ -30,7 +30,9 @@ from kiemdiem.people.models import (
     PartyMember,
     Person,
 )
-from kiemdiem.reviews.models import ReviewVersion, SelfReview
+from kiemdiem.register.models import RegisterEntry
+from kiemdiem.remediation.models import Consolidation
+from kiemdiem.reviews.models import ReviewVersion, SelfReview, Shortcoming
 
 SCALE = 0.05
 PARTY_COMMITTEES = [
@@ -240,6 +242,52 @@ def db_snapshot() -> dict:
                 ],
             )
             for d in Decision.objects.prefetch_related("events")
+        ),
+        # the second half of the year (``demo.aftermath``)
+        "register": sorted(
+            (
+                e.kind,
+                e.track,
+                e.discipline_form,
+                e.year,
+                str(e.decided_on),
+                e.person.full_name if e.person else "",
+                units.get(e.unit_id),
+                e.issuing_body,
+                e.summary,
+            )
+            for e in RegisterEntry.objects.select_related("person")
+        ),
+        "complaints": sorted(
+            (
+                subjects[c.decision.subject_id],
+                c.text,
+                c.status,
+                c.outcome_reason,
+                units[c.handled_at_unit_id],
+                str(c.filed_at.date()),
+            )
+            for c in Complaint.objects.select_related("decision")
+        ),
+        "publications": sorted(
+            (
+                p.cycle.code,
+                units[p.unit_id],
+                p.audience,
+                units[p.audience_unit_id],
+                str(p.starts_on),
+                str(p.ends_on),
+                p.title,
+            )
+            for p in Publication.objects.select_related("cycle")
+        ),
+        "named": sorted(
+            (subjects[s.source_subject_id], s.source, s.text, s.remedy_plan, str(s.due_date))
+            for s in Shortcoming.objects.filter(source_subject__isnull=False)
+        ),
+        "consolidations": sorted(
+            (c.cycle.code, units[c.unit_id], c.reason)
+            for c in Consolidation.objects.select_related("cycle")
         ),
     }
 

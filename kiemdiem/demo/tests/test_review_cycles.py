@@ -279,112 +279,7 @@ class TestDemoCycles:
         ]
         assert any(may_rate(user, s) for s in ready)
 
-
-# --- the fast path --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def small(province):
-    """``kiemdiem.testing``'s province with state staff, a school and a standing committee's
-    seats: every kind of subject in a few dozen rows."""
-    start = datetime.date(2020, 1, 1)
-    school = tree.unit_create(
-        code="THA",
-        name="Trường Tiểu học An Bình",
-        kind="don_vi_su_nghiep",
-        parent=province.agency,
-        valid_from=start,
-        actor=None,
-    )
-    m = province.members
-    for person, unit, category in (
-        (m["binh"], province.agency, "cong_chuc"),
-        (m["an"], province.agency, "can_bo"),
-        (m["cuong"], school, "vien_chuc"),
-    ):
-        people.affiliation_start(
-            person=person,
-            unit=unit,
-            kind="employment",
-            state_category=category,
-            valid_from=start,
-            actor=None,
-        )
-    for person, role, title in ((m["an"], "head", "Bí thư"), (m["dung"], "member", "Ủy viên")):
-        people.affiliation_start(
-            person=person,
-            unit=province.standing,
-            kind="position",
-            role=role,
-            title=title,
-            valid_from=start,
-            actor=None,
-        )
-    return province
-
-
-@pytest.mark.django_db
-def test_review_fast_path_writes_what_the_services_write(small):
-    def run(fast: bool) -> dict:
-        with transaction.atomic():
-            load_cycles(seed=4, fast=fast)
-            snapshot = db_snapshot()
-            transaction.set_rollback(True)
-        return snapshot
-
-    fast, slow = run(True), run(False)
-    for key in fast:
-        assert fast[key] == slow[key], key
-    kinds = {row[1] for row in fast["subjects"]}
-    assert {"party_org", "leadership_collective", "head", "cong_chuc", "vien_chuc"} <= kinds
-    statuses = Counter(row[2] for row in fast["reviews"])
-    assert statuses["submitted"] and len(fast["versions"]) > len(fast["reviews"]) / 2
-    assert any(row[-2] for row in fast["subjects"])  # rated
-    assert fast["decisions"] and all(row[1] == "decided" for row in fast["decisions"])
-
-
-PACK_KINDS = {
-    "R2025": [
-        "chi_bo",
-        "dang_bo",
-        "head",
-        "leader",
-        "leadership_collective",
-        "party_member",
-        "party_member_outside",
-    ],
-    "ND90-48": ["cong_chuc", "vien_chuc"],
-    "ND335": ["cong_chuc", "state_agency"],
-}
-
-
-@pytest.mark.parametrize("pack_id", sorted(PACK_KINDS))
-def test_rating_inputs_give_the_tier_meant(pack_id):
-    pack = rules_engine.load_pack(pack_id)
-    for kind in PACK_KINDS[pack_id]:
-        inputs = inputs_for(pack, kind)
-        types = {i.name: i.type for i in inputs}
-        for tier in TIERS:
-            for seed in range(30):
-                values = rating_values(random.Random(seed), inputs, tier)
-                facts, criteria = {}, {}
-                for name, raw in values.items():
-                    target = criteria if name.startswith("crit.") else facts
-                    target[name[5:]] = _coerce(types[name], raw)
-                if kind == "head":
-                    facts["unit_tier"] = tier
-                if "shortcomings_remedied_pct" in pack.kind(kind).fields_used:
-                    # from the rows: the demo's best remedy everything, the others some
-                    facts["shortcomings_remedied_pct"] = "100" if tier == TIERS[0] else "50"
-                result = rules_engine.evaluate(
-                    pack, {"id": "x", "kind": kind, "facts": facts, "criteria": criteria}
-                )
-                assert (result.status, result.tier.name) == ("rated", tier), (kind, values)
-
-
-@pytest.mark.django_db
-class TestSecondHalfOfTheYear:
-    """What follows the ratings (``demo.aftermath``), on the same small province."""
+    # --- the second half of the year (``demo.aftermath``) ---
 
     def test_last_year_has_htxsnv_over_quota_with_the_override_reason(self, demo):
         last, _current = cycles()
@@ -477,3 +372,108 @@ class TestSecondHalfOfTheYear:
         client.force_login(decider)
         page = client.get(reverse("home"))
         assert page.status_code == 200 and page.context["queue_total"] > 0
+
+
+# --- the fast path --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small(province):
+    """``kiemdiem.testing``'s province with state staff, a school and a standing committee's
+    seats: every kind of subject in a few dozen rows."""
+    start = datetime.date(2020, 1, 1)
+    school = tree.unit_create(
+        code="THA",
+        name="Trường Tiểu học An Bình",
+        kind="don_vi_su_nghiep",
+        parent=province.agency,
+        valid_from=start,
+        actor=None,
+    )
+    m = province.members
+    for person, unit, category in (
+        (m["binh"], province.agency, "cong_chuc"),
+        (m["an"], province.agency, "can_bo"),
+        (m["cuong"], school, "vien_chuc"),
+    ):
+        people.affiliation_start(
+            person=person,
+            unit=unit,
+            kind="employment",
+            state_category=category,
+            valid_from=start,
+            actor=None,
+        )
+    for person, role, title in ((m["an"], "head", "Bí thư"), (m["dung"], "member", "Ủy viên")):
+        people.affiliation_start(
+            person=person,
+            unit=province.standing,
+            kind="position",
+            role=role,
+            title=title,
+            valid_from=start,
+            actor=None,
+        )
+    return province
+
+
+@pytest.mark.django_db
+def test_review_fast_path_writes_what_the_services_write(small):
+    def run(fast: bool) -> dict:
+        with transaction.atomic():
+            load_cycles(seed=4, fast=fast)
+            snapshot = db_snapshot()
+            transaction.set_rollback(True)
+        return snapshot
+
+    fast, slow = run(True), run(False)
+    for key in fast:
+        assert fast[key] == slow[key], key
+    kinds = {row[1] for row in fast["subjects"]}
+    assert {"party_org", "leadership_collective", "head", "cong_chuc", "vien_chuc"} <= kinds
+    statuses = Counter(row[2] for row in fast["reviews"])
+    assert statuses["submitted"] and len(fast["versions"]) > len(fast["reviews"]) / 2
+    assert any(row[-2] for row in fast["subjects"])  # rated
+    states = Counter(row[1] for row in fast["decisions"])
+    # decided (some of last year's notified and published), a few proposed this year
+    assert states["decided"] and set(states) <= {"decided", "notified", "published", "proposed"}
+    assert fast["register"]
+
+
+PACK_KINDS = {
+    "R2025": [
+        "chi_bo",
+        "dang_bo",
+        "head",
+        "leader",
+        "leadership_collective",
+        "party_member",
+        "party_member_outside",
+    ],
+    "ND90-48": ["cong_chuc", "vien_chuc"],
+    "ND335": ["cong_chuc", "state_agency"],
+}
+
+
+@pytest.mark.parametrize("pack_id", sorted(PACK_KINDS))
+def test_rating_inputs_give_the_tier_meant(pack_id):
+    pack = rules_engine.load_pack(pack_id)
+    for kind in PACK_KINDS[pack_id]:
+        inputs = inputs_for(pack, kind)
+        types = {i.name: i.type for i in inputs}
+        for tier in TIERS:
+            for seed in range(30):
+                values = rating_values(random.Random(seed), inputs, tier)
+                facts, criteria = {}, {}
+                for name, raw in values.items():
+                    target = criteria if name.startswith("crit.") else facts
+                    target[name[5:]] = _coerce(types[name], raw)
+                if kind == "head":
+                    facts["unit_tier"] = tier
+                if "shortcomings_remedied_pct" in pack.kind(kind).fields_used:
+                    # from the rows: the demo's best remedy everything, the others some
+                    facts["shortcomings_remedied_pct"] = "100" if tier == TIERS[0] else "50"
+                result = rules_engine.evaluate(
+                    pack, {"id": "x", "kind": kind, "facts": facts, "criteria": criteria}
+                )
+                assert (result.status, result.tier.name) == ("rated", tier), (kind, values)
