@@ -128,6 +128,7 @@ def notify_publish_complain(cycle: ReviewCycle, member: User | None, today: date
         audience=Audience.MEMBERS,
         starts_on=starts,
         ends_on=ends,
+        title=f"Kết quả xếp loại chất lượng đảng viên năm {cycle.year} — {cell.name}",
         actor=None,
     )
     decision = Decision.objects.get(subject=subject)

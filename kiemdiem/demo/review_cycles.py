@@ -846,9 +846,13 @@ class DemoCycles:
             and e.subject.unit.kind in engine.CELL_KINDS
         ]
         units = sorted(
-            {e.subject.unit_id for e in ready if cell is None or e.subject.unit_id != cell.pk}
+            {
+                (e.subject.unit.path, e.subject.unit_id)
+                for e in ready
+                if cell is None or e.subject.unit_id != cell.pk
+            }
         )
-        chosen = set(self.aside.sample(units, min(2, len(units))))
+        chosen = {pk for _path, pk in self.aside.sample(units, min(2, len(units)))}
         if cell is not None:
             chosen.add(cell.pk)
         wanted = [
