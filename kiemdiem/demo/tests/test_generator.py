@@ -64,6 +64,7 @@ def db_snapshot() -> dict:
         s.pk: (s.cycle.code, s.kind, person.get(s.person_id), units[s.unit_id])
         for s in Subject.objects.select_related("cycle")
     }
+    users = dict(User.objects.values_list("pk", "username"))
     review_key = dict(SelfReview.objects.values_list("pk", "subject_id"))
     review_key = {pk: subjects[subject] for pk, subject in review_key.items()}
 
@@ -89,6 +90,14 @@ def db_snapshot() -> dict:
             data["reviews"] = sorted(review_key.get(pk) for pk in data["reviews"])
         if "person" in data:
             data["person"] = person.get(data["person"])
+        # ids of rows without a natural key (PostgreSQL's sequences do not roll back)
+        for key in ("complaint", "publication"):
+            if key in data:
+                data[key] = "id"
+        if isinstance(data.get("told"), list):  # the users told, by name
+            data["told"] = sorted(users.get(pk, pk) for pk in data["told"])
+        if "source_ref" in data:
+            data["source_ref"] = str(data["source_ref"]).split(":")[0]
         return json.dumps(data, sort_keys=True, default=str)
 
     return {
@@ -236,10 +245,7 @@ def db_snapshot() -> dict:
                 d.override_reason,
                 json.dumps(d.overrides, sort_keys=True),
                 d.revision,
-                [
-                    (e.state, e.tier, e.reason, json.dumps(e.data, sort_keys=True))
-                    for e in d.events.all()
-                ],
+                [(e.state, e.tier, e.reason, clean_data(e.data)) for e in d.events.all()],
             )
             for d in Decision.objects.prefetch_related("events")
         ),
