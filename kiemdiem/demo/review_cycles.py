@@ -29,6 +29,9 @@ rows and audit entries, after the same checks — while the demo logins' cells s
 the services one at a time.
 Only ``random.Random`` objects seeded from ``seed`` decide anything, so a seed always gives the
 same cycles.
+
+What follows the ratings — an override over a quota, notices, a publication, a complaint, the
+register, named shortcomings, consolidation, this year's proposals — is ``demo.aftermath``.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from kiemdiem.decisions import bulk as decisions_bulk
 from kiemdiem.decisions import quotas
 from kiemdiem.decisions import screen as screens
 from kiemdiem.decisions import services as decisions
+from kiemdiem.demo import aftermath
 from kiemdiem.demo import review_texts as texts
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 from kiemdiem.reviews import bulk, engine
@@ -429,6 +433,10 @@ class DemoCycles:
             grant = user.grants.first()
             self.logins[user.username] = (user.person_id, grant.unit if grant else None)
         self.forms: dict = {}
+        # The second half of the year (``aftermath``) draws from its own stream, so the
+        # reviews and ratings above stay as they were.
+        self.aside = random.Random(f"{seed}:aftermath")
+        self.overrides_left = 0  # HTXSNV still to decide over a pool's quota (last year)
 
     # --- the writer ------------------------------------------------------------------------
 
@@ -596,12 +604,27 @@ class DemoCycles:
         return entry.target
 
     def rate(self, writer: ServiceReviews, entries: list[Entry], *, state_note: bool = False):
-        tiers = within_quotas([(entry.subject, self.recorded(writer, entry)) for entry in entries])
+        recorded = [self.recorded(writer, entry) for entry in entries]
+        tiers = within_quotas([(e.subject, t) for e, t in zip(entries, recorded, strict=True)])
+        # Last year the decider kept one or two HTXSNV the quota would have lowered, with an
+        # override reason (through the decision screen's ``finalize``, after the rest).
+        over = []
+        if self.overrides_left and not state_note:
+            over = [
+                entry.subject
+                for entry, want, tier in zip(entries, recorded, tiers, strict=True)
+                if want == "HTXSNV" and tier != want and entry.party_person
+            ][: self.overrides_left]
+            self.overrides_left -= len(over)
         wave = []
         for entry, tier in zip(entries, tiers, strict=True):
+            if entry.subject in over:
+                continue
             note = texts.STATE_RATING_NOTE if state_note else texts.RATING_NOTES[tier]
             wave.append((entry.subject, tier, note))
         writer.rate(wave)
+        if over:
+            aftermath.decide_over_quota(over[0].cycle, over, texts.RATING_NOTES["HTXSNV"])
 
     def open_cycle(self, year: int, stages, *, code: str) -> ReviewCycle:
         return cycles.cycle_open(
@@ -634,6 +657,7 @@ class DemoCycles:
         subject_lists.subjects_generate(cycle=cycle, actor=None)
         entries = self.entries(cycle)
         pending = [e for e in entries if e.subject.status == SubjectStatus.PENDING]
+        self.overrides_left = aftermath.OVERRIDES
         self.choose_tiers(pending)
         for entry in pending:
             writes = entry.form is not None
@@ -653,13 +677,57 @@ class DemoCycles:
         # collectives' links, then the ratings in the order the rules require
         writer.write(self.items(units, shortcomings=shortcomings))
         writer.write(self.items(persons, shortcomings=shortcomings))
+        self.discipline(writer, persons)
         self.amend(writer, persons)
         self.link(writer, units, persons)
         for wave in in_rating_order(units + persons, first_wave=len(state_waves)):
             self.rate(writer, wave)
+        self.overrides_left = 0
+        # what follows the decisions, before the cycle closes
+        aftermath.name_shortcomings(cycle, self.aside)
+        aftermath.notify_publish_complain(cycle, self.user("dangvien"), self.today)
+        aftermath.build_consolidation(cycle, self.root)
         backdate_closed(cycle, pending, writer)
         close_cycle(cycle)
         return cycle
+
+    def discipline(self, writer: ServiceReviews, persons: list[Entry]) -> None:
+        """A member without a post reprimanded in the year, entered in the register after the
+        reviews were written; the member amends the review, and the rule set reads the
+        discipline from the register (the rating follows it). Entered after the bulk writes, so
+        those answer the register's facts without a query per subject."""
+        # not a civil servant: their state rating, decided already, would be re-opened
+        # (``decisions.findings``) and the cycle could not close
+        staff = set(
+            Subject.objects.filter(
+                cycle_id=persons[0].subject.cycle_id if persons else None,
+                track=Track.STATE,
+                person__isnull=False,
+            ).values_list("person_id", flat=True)
+        )
+        candidates = [
+            e
+            for e in persons
+            if e.state == SUBMITTED
+            and e.subject.person_id not in staff
+            and e.subject.kind in aftermath.MEMBER_KINDS
+            and e.subject.unit.group != UnitGroup.COLLECTIVE
+            and not self.showcase(e)
+        ]
+        subject = aftermath.record_discipline(
+            persons[0].subject.cycle.year if persons else 0,
+            [e.subject for e in candidates],
+            self.aside,
+        )
+        if subject is None:
+            return
+        review = reviews.review_amend(
+            review=writer.reviews[subject.pk], reason=aftermath.DISCIPLINE_AMENDMENT, actor=None
+        )
+        review = reviews.review_save(
+            review=review, content=review.content, proposed_tier="KHTNV", actor=None
+        )
+        writer.reviews[subject.pk] = reviews.review_submit(review=review, actor=None)
 
     def amend(self, writer: ServiceReviews, persons: list[Entry]) -> None:
         """A few members amended their submitted review before the rating (version 2)."""
@@ -754,8 +822,43 @@ class DemoCycles:
                     review=writer.reviews[entry.subject.pk], comment=entry.returned, actor=None
                 )
         self.rate_cells(writer, pending, rated_cells)
+        aftermath.record_conclusion(year, self.today, self.plan_units, self.aside)
+        self.propose(writer, pending, rated_cells)
         backdate_open(cycle, pending, writer, self.today)
         return cycle
+
+    def user(self, username: str):
+        from kiemdiem.accounts.models import User
+
+        return User.objects.filter(username=username).first()
+
+    def propose(self, writer: ServiceReviews, pending: list[Entry], rated_cells: set[int]):
+        """The chi ủy of a few cells (the secretary login's first) proposed a tier for each
+        member whose review is in: the proposals page and the decision screen show them."""
+        cell = self.logins.get("bithu", (None, None))[1]
+        ready = [
+            e
+            for e in pending
+            if e.party_person
+            and e.state == SUBMITTED
+            and not e.returned
+            and e.subject.unit_id not in rated_cells
+            and e.subject.unit.kind in engine.CELL_KINDS
+        ]
+        units = sorted(
+            {
+                (e.subject.unit.path, e.subject.unit_id)
+                for e in ready
+                if cell is None or e.subject.unit_id != cell.pk
+            }
+        )
+        chosen = {pk for _path, pk in self.aside.sample(units, min(2, len(units)))}
+        if cell is not None:
+            chosen.add(cell.pk)
+        wanted = [
+            (e.subject, self.recorded(writer, e)) for e in ready if e.subject.unit_id in chosen
+        ]
+        aftermath.propose(wanted, self.user("bithu"), cell)
 
     def pick_rated_cells(self, pending: list[Entry], late: set) -> set[int]:
         """A few cells of the late levels (village cells first) have all their reviews in,

@@ -85,12 +85,19 @@ del NOTHING["duty_related_violation"]  # optional in the packs: unknown without 
 
 
 def nothing_counts(fields: Iterable[str]) -> dict[str, Any]:
-    """``adverse_facts`` for a register with no entry at all (the bulk writers' shortcut)."""
+    """``adverse_facts`` for a register with no entry bearing on the year (the bulk writers'
+    shortcut, ``register_is_empty``)."""
     return {name: NOTHING[name] for name in fields if name in NOTHING}
 
 
-def register_is_empty() -> bool:
-    return not RegisterEntry.objects.filter(annulled_at__isnull=True).exists()
+def register_is_empty(year: int | None = None) -> bool:
+    """No entry in force — none at all, or (``year``) none that bears on that rated year:
+    every adverse fact reads only entries ``relevant`` to its year, so then each is its
+    ``NOTHING`` value."""
+    entries = RegisterEntry.objects.filter(annulled_at__isnull=True)
+    if year is not None:
+        entries = relevant(entries, year)
+    return not entries.exists()
 
 
 def relevant(qs: QuerySet, year: int) -> QuerySet:

@@ -153,9 +153,10 @@ def _facts(
         if others and index.tier[others[0]]:
             facts["unit_tier"] = index.tier[others[0]]
     if used & register.FACTS:
-        # An empty register (most demo years) answers without a query per subject.
+        # A register with nothing bearing on the rated year (most demo years) answers without
+        # a query per subject.
         if "register_empty" not in index.__dict__:
-            index.__dict__["register_empty"] = register.register_is_empty()
+            index.__dict__["register_empty"] = register.register_is_empty(subject.cycle.year)
         if index.__dict__["register_empty"] and subject.track in engine.REGISTER_TRACKS:
             facts.update(register.nothing_counts(used))
         else:

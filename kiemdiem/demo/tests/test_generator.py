@@ -18,7 +18,7 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.common.dates import today, valid_on
 from kiemdiem.common.vietnamese import nfc
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
-from kiemdiem.decisions.models import Decision
+from kiemdiem.decisions.models import Complaint, Decision, Publication
 from kiemdiem.demo import generator
 from kiemdiem.demo.checks import tree_problems
 from kiemdiem.notifications.models import Notification
@@ -30,7 +30,9 @@ from kiemdiem.people.models import (
     PartyMember,
     Person,
 )
-from kiemdiem.reviews.models import ReviewVersion, SelfReview
+from kiemdiem.register.models import RegisterEntry
+from kiemdiem.remediation.models import Consolidation
+from kiemdiem.reviews.models import ReviewVersion, SelfReview, Shortcoming
 
 SCALE = 0.05
 PARTY_COMMITTEES = [
@@ -62,6 +64,7 @@ def db_snapshot() -> dict:
         s.pk: (s.cycle.code, s.kind, person.get(s.person_id), units[s.unit_id])
         for s in Subject.objects.select_related("cycle")
     }
+    users = dict(User.objects.values_list("pk", "username"))
     review_key = dict(SelfReview.objects.values_list("pk", "subject_id"))
     review_key = {pk: subjects[subject] for pk, subject in review_key.items()}
 
@@ -87,6 +90,14 @@ def db_snapshot() -> dict:
             data["reviews"] = sorted(review_key.get(pk) for pk in data["reviews"])
         if "person" in data:
             data["person"] = person.get(data["person"])
+        # ids of rows without a natural key (PostgreSQL's sequences do not roll back)
+        for key in ("complaint", "publication"):
+            if key in data:
+                data[key] = "id"
+        if isinstance(data.get("told"), list):  # the users told, by name
+            data["told"] = sorted(users.get(pk, pk) for pk in data["told"])
+        if "source_ref" in data:
+            data["source_ref"] = str(data["source_ref"]).split(":")[0]
         return json.dumps(data, sort_keys=True, default=str)
 
     return {
@@ -234,12 +245,55 @@ def db_snapshot() -> dict:
                 d.override_reason,
                 json.dumps(d.overrides, sort_keys=True),
                 d.revision,
-                [
-                    (e.state, e.tier, e.reason, json.dumps(e.data, sort_keys=True))
-                    for e in d.events.all()
-                ],
+                [(e.state, e.tier, e.reason, clean_data(e.data)) for e in d.events.all()],
             )
             for d in Decision.objects.prefetch_related("events")
+        ),
+        # the second half of the year (``demo.aftermath``)
+        "register": sorted(
+            (
+                e.kind,
+                e.track,
+                e.discipline_form,
+                e.year,
+                str(e.decided_on),
+                e.person.full_name if e.person else "",
+                units.get(e.unit_id),
+                e.issuing_body,
+                e.summary,
+            )
+            for e in RegisterEntry.objects.select_related("person")
+        ),
+        "complaints": sorted(
+            (
+                subjects[c.decision.subject_id],
+                c.text,
+                c.status,
+                c.outcome_reason,
+                units[c.handled_at_unit_id],
+                str(c.filed_at.date()),
+            )
+            for c in Complaint.objects.select_related("decision")
+        ),
+        "publications": sorted(
+            (
+                p.cycle.code,
+                units[p.unit_id],
+                p.audience,
+                units[p.audience_unit_id],
+                str(p.starts_on),
+                str(p.ends_on),
+                p.title,
+            )
+            for p in Publication.objects.select_related("cycle")
+        ),
+        "named": sorted(
+            (subjects[s.source_subject_id], s.source, s.text, s.remedy_plan, str(s.due_date))
+            for s in Shortcoming.objects.filter(source_subject__isnull=False)
+        ),
+        "consolidations": sorted(
+            (c.cycle.code, units[c.unit_id], c.reason)
+            for c in Consolidation.objects.select_related("cycle")
         ),
     }
 

@@ -8,6 +8,9 @@ from collections import Counter
 
 import pytest
 from django.db import transaction
+from django.db.models import Q
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from kiemdiem import rules_engine
@@ -25,12 +28,18 @@ from kiemdiem.cycles.models import (
 )
 from kiemdiem.cycles.policies import may_rate
 from kiemdiem.cycles.selectors import CycleIndex, prerequisites, waiting_q
-from kiemdiem.demo import generator
+from kiemdiem.decisions.models import Audience, Complaint, ComplaintStatus, Decision
+from kiemdiem.decisions.notices import deciding_unit
+from kiemdiem.decisions.publications import published_to
+from kiemdiem.decisions.selectors import queue
+from kiemdiem.demo import aftermath, generator
 from kiemdiem.demo.review_cycles import TIERS, load_cycles, rating_values
 from kiemdiem.demo.tests.test_generator import db_snapshot
 from kiemdiem.orgtree import services as tree
 from kiemdiem.orgtree.models import ancestor_paths
 from kiemdiem.people import services as people
+from kiemdiem.register.models import EntryKind, RegisterEntry
+from kiemdiem.remediation.models import Consolidation
 from kiemdiem.reviews import shortcomings
 from kiemdiem.reviews.engine import _coerce, inputs_for
 from kiemdiem.reviews.models import ReviewStatus, SelfReview, Shortcoming
@@ -204,6 +213,11 @@ class TestDemoCycles:
             subject__cycle=last, subject__track=Track.PARTY
         ).values_list("subject__person_id", "subject__unit_id", "content"):
             before[person or ("unit", unit)] = shortcoming_lines(content.get("han_che"))
+        # and, after them, those a decision named for the person (``demo.aftermath``)
+        named = Shortcoming.objects.filter(source_subject__cycle=last, source="decision")
+        assert named.exists()
+        for row in named.order_by("position"):
+            before[row.person_id].append(row.text)
         carried = 0
         for person, unit, content in SelfReview.objects.filter(subject__cycle=current).values_list(
             "subject__person_id", "subject__unit_id", "content"
@@ -217,7 +231,10 @@ class TestDemoCycles:
         copies = Shortcoming.objects.filter(reported_in__subject__cycle=current)
         assert copies.count() >= carried
         assert not copies.filter(carried_from=None).exists()
-        assert not copies.exclude(carried_from__source_review__subject__cycle=last).exists()
+        assert not copies.exclude(
+            Q(carried_from__source_review__subject__cycle=last)
+            | Q(carried_from__source_subject__cycle=last)
+        ).exists()
         for review in SelfReview.objects.filter(subject__cycle=last).exclude(
             form_key__startswith="PHIEU"
         )[:200]:
@@ -261,6 +278,100 @@ class TestDemoCycles:
             if not prerequisites(s).filter(status=SubjectStatus.PENDING).exists()
         ]
         assert any(may_rate(user, s) for s in ready)
+
+    # --- the second half of the year (``demo.aftermath``) ---
+
+    def test_last_year_has_htxsnv_over_quota_with_the_override_reason(self, demo):
+        last, _current = cycles()
+        overridden = Decision.objects.filter(subject__cycle=last).exclude(override_reason="")
+        assert 1 <= overridden.count() <= aftermath.OVERRIDES
+        for decision in overridden.select_related("subject"):
+            assert decision.override_reason == aftermath.OVERRIDE_REASON
+            assert decision.tier == decision.subject.tier == "HTXSNV"
+            assert {o["kind"] for o in decision.overrides} == {"quota"}, decision.overrides
+            assert LogEntry.objects.filter(
+                action="decision.overridden", object_id=str(decision.subject_id)
+            ).exists()
+        # everything else stayed within the quota: only the overridden broke a pool
+        assert Decision.objects.filter(subject__cycle=last).exclude(overrides=[]).count() == (
+            overridden.count()
+        )
+
+    def test_last_year_notified_published_to_the_member_and_a_complaint_upheld(self, demo):
+        last, _current = cycles()
+        member = User.objects.get(username="dangvien")
+        told = Decision.objects.filter(subject__cycle=last, state__in=("notified", "published"))
+        assert told.exists() and not told.filter(complaint_until__isnull=True).exists()
+        published = published_to(member)
+        assert published.filter(cycle=last, audience=Audience.MEMBERS).count() == 1
+        client = Client()
+        client.force_login(member)
+        page = client.get(reverse("published-list"))
+        assert page.status_code == 200
+        assert published.get().title in page.content.decode()
+        complaint = Complaint.objects.get(decision__subject__cycle=last)
+        subject = complaint.decision.subject
+        assert subject.person_id == member.person_id and complaint.filed_by == member
+        assert complaint.status == ComplaintStatus.UPHELD
+        assert complaint.outcome_reason == aftermath.UPHELD_REASON
+        assert complaint.decision.tier == subject.tier  # upheld: the tier stands
+        # a level up from the level that decided, within the window the notification gave
+        decided_at = deciding_unit(subject)
+        assert complaint.handled_at_unit in (decided_at.managed_by, decided_at.parent)
+        assert complaint.handled_at_unit != decided_at
+        until = complaint.decision.complaint_until
+        assert until is not None
+        assert complaint.filed_at.date() <= until and complaint.filed_at <= complaint.handled_at
+        assert complaint.decision.events.filter(data__outcome="upheld").exists()
+
+    def test_the_register_feeds_last_year_and_holds_a_conclusion_this_year(self, demo):
+        last, current = cycles()
+        discipline = RegisterEntry.objects.get(kind=EntryKind.DISCIPLINE, year=last.year)
+        subject = Subject.objects.get(
+            cycle=last, person=discipline.person, track=Track.PARTY, person__isnull=False
+        )
+        decision = Decision.objects.get(subject=subject)
+        # recorded before the decision (the engine read it; nothing had to be re-opened)
+        assert discipline.entered_at < decision.decided_at
+        assert not decision.reopened_reason
+        # the rule set read the discipline from the register: KHTNV (R2025)
+        review = SelfReview.objects.get(subject=subject)
+        assert review.engine_result["tier"] == subject.tier == "KHTNV", review.engine_result
+        assert RegisterEntry.objects.filter(
+            kind=EntryKind.INSPECTION, year=current.year, unit__isnull=False
+        ).exists()
+
+    def test_shortcomings_named_by_decisions_and_the_consolidation_list(self, demo):
+        last, _current = cycles()
+        named = Shortcoming.objects.filter(source_subject__cycle=last, source="decision")
+        assert named.count() == 2
+        for row in named.select_related("source_subject"):
+            assert row.remedy_plan and row.due_date.year == last.year + 1
+            assert row.source_ref == f"decision:{row.source_subject.decision.pk}"
+        assert LogEntry.objects.filter(
+            action="remediation.consolidation_built", object_id=str(last.pk)
+        ).exists()
+        failed = Subject.objects.filter(
+            cycle=last, person__isnull=True, tier="KHTNV", kind__in=("party_org",)
+        )
+        listed = set(Consolidation.objects.filter(cycle=last).values_list("unit_id", flat=True))
+        assert set(failed.values_list("unit_id", flat=True)) <= listed
+
+    def test_this_year_has_proposals_and_the_decider_a_queue(self, demo):
+        _last, current = cycles()
+        secretary = User.objects.get(username="bithu")
+        proposed = Decision.objects.filter(
+            subject__cycle=current, state="proposed", subject__status=SubjectStatus.PENDING
+        ).exclude(proposed_tier="")
+        assert proposed.count() > 3
+        assert proposed.filter(proposed_by=secretary).exists()
+        assert len({d.subject.unit_id for d in proposed.select_related("subject")}) >= 2
+        decider = User.objects.get(username="quyetdinh")
+        assert queue(decider)
+        client = Client()
+        client.force_login(decider)
+        page = client.get(reverse("home"))
+        assert page.status_code == 200 and page.context["queue_total"] > 0
 
 
 # --- the fast path --------------------------------------------------------------------------
@@ -323,7 +434,10 @@ def test_review_fast_path_writes_what_the_services_write(small):
     statuses = Counter(row[2] for row in fast["reviews"])
     assert statuses["submitted"] and len(fast["versions"]) > len(fast["reviews"]) / 2
     assert any(row[-2] for row in fast["subjects"])  # rated
-    assert fast["decisions"] and all(row[1] == "decided" for row in fast["decisions"])
+    states = Counter(row[1] for row in fast["decisions"])
+    # decided (some of last year's notified and published), a few proposed this year
+    assert states["decided"] and set(states) <= {"decided", "notified", "published", "proposed"}
+    assert fast["register"]
 
 
 PACK_KINDS = {

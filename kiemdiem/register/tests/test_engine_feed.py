@@ -219,3 +219,20 @@ def test_written_constant_still_saves_without_register_facts(cycle, province):
         review=review, content={**WRITTEN, "xep_loai": FULL_2025}, proposed_tier="HTTNV", actor=None
     )
     assert review.engine_result["tier"] == "HTXSNV"
+
+
+def test_the_register_is_empty_for_a_year_nothing_bears_on(cycle, province):
+    """The bulk writers' shortcut (``register_is_empty(year)``): an entry of another year,
+    or an annulled one, leaves a year's facts at their ``NOTHING`` values; an entry of the
+    year, or counted in it, does not."""
+    subject = binh(cycle, province)
+    assert selectors.register_is_empty() and selectors.register_is_empty(2025)
+    entry = discipline(province, year=2023, decided_on=D(2023, 9, 1))
+    assert not selectors.register_is_empty()
+    assert selectors.register_is_empty(2025)
+    facts = selectors.adverse_facts(person_id=subject.person_id, year=2025, track="party")
+    assert facts and facts == selectors.nothing_counts(facts)
+    services.entry_update(entry=entry, counted_in_year=2025, actor=None)
+    assert not selectors.register_is_empty(2025)
+    services.entry_annul(entry=entry, reason="Nhập nhầm", actor=None)
+    assert selectors.register_is_empty(2025) and selectors.register_is_empty()
