@@ -53,14 +53,19 @@ def forget_scope(user) -> None:
     user.__dict__.pop("_kiemdiem_scope_cache", None)
 
 
-def _scope_q(model: type[Model], prefixes: list[str]) -> Q:
-    if hasattr(model, "scope_q"):
-        return model.scope_q(prefixes)
-    field = model.scope_path_field
+def under(field: str, prefixes: list[str]) -> Q:
+    """Rows whose ``field`` (a unit path) lies in the subtrees ``prefixes`` (a list of path
+    prefixes, not ``ALL``: the caller says what the whole tree means for it)."""
     q = Q(pk__in=[])
     for prefix in prefixes:
         q |= Q(**{f"{field}__startswith": prefix})
     return q
+
+
+def _scope_q(model: type[Model], prefixes: list[str]) -> Q:
+    if hasattr(model, "scope_q"):
+        return model.scope_q(prefixes)
+    return under(model.scope_path_field, prefixes)
 
 
 def _owner_q(model: type[Model], user) -> Q | None:

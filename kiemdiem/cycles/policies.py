@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
+from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes, under
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject, SubjectKind
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.policies import covers, may_change_unit
@@ -97,10 +97,7 @@ def _under(field: str, prefixes) -> Q:
     """Rows whose ``field`` (a unit path) lies in the subtrees ``prefixes`` (ALL: any unit)."""
     if prefixes == ALL:
         return Q(**{f"{field}__isnull": False})
-    q = Q(pk__in=[])
-    for prefix in prefixes:
-        q |= Q(**{f"{field}__startswith": prefix})
-    return q
+    return under(field, prefixes)
 
 
 def _decided_in(prefixes) -> Q:

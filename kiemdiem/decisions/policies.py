@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes
+from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes, under
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import Subject
 from kiemdiem.orgtree.models import Unit
@@ -68,12 +68,7 @@ def proposable_ids(user, subjects: list[Subject], unit: Unit) -> set[int]:
 
 def _under(field: str, prefixes) -> Q:
     """Rows whose ``field`` (a unit path) lies in the subtrees ``prefixes`` (ALL: any)."""
-    if prefixes == ALL:
-        return Q()
-    q = Q(pk__in=[])
-    for prefix in prefixes:
-        q |= Q(**{f"{field}__startswith": prefix})
-    return q
+    return Q() if prefixes == ALL else under(field, prefixes)
 
 
 def complaints_to_handle_q(user) -> Q:
