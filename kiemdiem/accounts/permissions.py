@@ -41,10 +41,16 @@ def scope_prefixes(user, action: Action) -> list[str] | str:
         return ALL
     cache = user.__dict__.setdefault("_kiemdiem_scope_cache", {})
     if action not in cache:
-        grants = Grant.objects.filter(user=user, unit__valid_to__isnull=True).values_list(
-            "role", "unit__path"
+        # One read of the grants serves every action the request asks about.
+        if "grants" not in cache:
+            cache["grants"] = list(
+                Grant.objects.filter(user=user, unit__valid_to__isnull=True).values_list(
+                    "role", "unit__path"
+                )
+            )
+        cache[action] = _minimal(
+            {path for role, path in cache["grants"] if action in ROLE_ACTIONS[role]}
         )
-        cache[action] = _minimal({path for role, path in grants if action in ROLE_ACTIONS[role]})
     return cache[action]
 
 
