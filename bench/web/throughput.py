@@ -186,8 +186,15 @@ def main() -> None:
         PYTHONPATH=f"{HERE}:{ROOT}",
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py",
-         "--access-logfile", "/dev/null"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "config/gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(HERE / "gunicorn.log", "w"),  # noqa: SIM115 (closed with the process)
@@ -221,17 +228,27 @@ def main() -> None:
                 "Referer": f"{base}/reviews/subjects/{subject}/",
             }
             autosave_jobs.append(
-                (session.cookies.get_dict(), "POST", f"{base}/reviews/subjects/{subject}/save/",
-                 fields, headers, "")
+                (
+                    session.cookies.get_dict(),
+                    "POST",
+                    f"{base}/reviews/subjects/{subject}/save/",
+                    fields,
+                    headers,
+                    "",
+                )
             )
         print(
             f"gunicorn {args.workers} workers × threads (config/gunicorn.conf.py), "
             f"{args.clients} clients, {args.seconds:.0f} s each; PostgreSQL"
         )
-        rows = [measure("bare signed-in page", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds)]
+        rows = [
+            measure("bare signed-in page", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds)
+        ]
         rows.append(measure("home (province staff)", staff_jobs(f"{base}/", "<html"), args.seconds))
         rows.append(
-            measure("unit page (province)", staff_jobs(f"{base}/units/{root}/", "<html"), args.seconds)
+            measure(
+                "unit page (province)", staff_jobs(f"{base}/units/{root}/", "<html"), args.seconds
+            )
         )
         rows.append(
             measure(
@@ -241,7 +258,11 @@ def main() -> None:
             )
         )
         rows.append(measure("self-review autosave (htmx)", autosave_jobs, args.seconds))
-        rows.append(measure("bare signed-in page (again)", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds))
+        rows.append(
+            measure(
+                "bare signed-in page (again)", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds
+            )
+        )
         bare = (rows[0]["rps"] + rows[-1]["rps"]) / 2
         print(f"\n  {'page':<34} {'share of bare':>14}")
         for row in rows[1:-1]:
