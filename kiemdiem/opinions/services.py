@@ -360,7 +360,7 @@ def _duties(value) -> dict:
                 % {"codes": ", ".join(sorted(str(c) for c in unknown))}
             }
         )
-    missing = [ResidenceDuty(c).label for c in ResidenceDuty.values if not value.get(c)]
+    missing = [str(ResidenceDuty(c).label) for c in ResidenceDuty.values if not value.get(c)]
     if missing:
         raise ValidationError(
             {"duties": _("Rate each duty; not rated: %(duties)s.") % {"duties": "; ".join(missing)}}
