@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import get_or_404, has_any
+from kiemdiem.accounts.permissions import get_or_404
 from kiemdiem.api.base import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -419,10 +419,7 @@ class ReviewNoteViewSet(ApiViewSet):
         return self.paginated(rows.order_by("kind", "-version"), NoteSerializer)
 
     def create(self, request):
-        require(
-            request.user is not None
-            and (has_any(request.user, Action.CHANGE) or has_any(request.user, Action.DECIDE))
-        )
+        require(policies.may_write_notes_somewhere(request.user))
         data = self.parse_body(NoteWriteSerializer)
         require(may_write_note(request.user, data["subject"], data["kind"]))
         made = notes.note_write(actor=request.user, **data)

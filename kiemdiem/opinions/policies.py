@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, scope_prefixes, under
+from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes, under
 from kiemdiem.cycles.models import PERSON_SUBJECT_KINDS, Subject
 from kiemdiem.opinions.models import OpinionRequest
 from kiemdiem.orgtree.policies import may_change_unit
@@ -118,6 +118,12 @@ def may_read_comments(user, subject: Subject) -> bool:
 def may_see_missing(user, subject: Subject) -> bool:
     """Who has not commented yet: the secretary and staff of the subject's unit."""
     return user is None or may_change_unit(user, subject.unit)
+
+
+def may_write_notes_somewhere(user) -> bool:
+    """Any comment or conclusion to write at all (``change`` or ``decide`` somewhere): asked
+    before the body of a note is read."""
+    return user is None or has_any(user, Action.CHANGE) or has_any(user, Action.DECIDE)
 
 
 def check(allowed: bool, message: str | None = None) -> None:

@@ -125,7 +125,7 @@ def send(
                     actor=None,
                     target=request.subject,
                     unit=request.subject.unit,
-                    data={"told": ", ".join(told)},
+                    data={"told": len(told)},
                 )
     return sent
 
