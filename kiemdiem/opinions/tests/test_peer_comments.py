@@ -112,3 +112,35 @@ def test_the_peer_pages(scene, client):
     client.force_login(scene.users["cuong"])
     assert client.get(url).status_code == 404
     assert client.post(url, {"text": "x"}).status_code == 404
+
+
+def test_whoever_edits_the_plan_sets_the_threshold(scene, province):
+    from kiemdiem.cycles import services as cycles
+    from kiemdiem.testing import annual_stages
+
+    plan = Plan.objects.get(cycle=scene.cycle, unit=province.province)
+    with pytest.raises(ValidationError, match="1 đến 50"):
+        cycles.plan_revise(
+            plan=plan,
+            stages=annual_stages(2026),
+            guidance="",
+            peer_comment_threshold=0,
+            actor=scene.users["staff_p"],
+        )
+    cycles.plan_revise(
+        plan=plan,
+        stages=annual_stages(2026),
+        guidance="",
+        peer_comment_threshold=4,
+        actor=scene.users["staff_p"],
+    )
+    assert services.threshold(scene.subjects["binh"]) == 4
+    with pytest.raises(PermissionDenied):  # a cell's secretary does not edit the province's
+        cycles.plan_revise(
+            plan=plan,
+            stages=annual_stages(2026),
+            guidance="",
+            peer_comment_threshold=1,
+            actor=scene.users["secretary"],
+        )
+    assert Plan.objects.get(pk=plan.pk).peer_comment_threshold == 4
