@@ -11,6 +11,7 @@ from kiemdiem.api import (
     cycles,
     decision_screen,
     jobs,
+    opinions,
     orgtree,
     people,
     publications,
@@ -39,6 +40,9 @@ router.register(
 )
 router.register("lists", remediation.TierListViewSet, basename="api-list")
 router.register("tier-history", remediation.TierHistoryViewSet, basename="api-tier-history")
+router.register("opinion-requests", opinions.OpinionRequestViewSet, basename="api-opinion-request")
+router.register("peer-comments", opinions.PeerCommentViewSet, basename="api-peer-comment")
+router.register("review-notes", opinions.ReviewNoteViewSet, basename="api-review-note")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

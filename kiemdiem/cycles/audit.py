@@ -42,7 +42,12 @@ def _stages(value, ctx) -> str:
     )
 
 
-STAGES = {"stages": Field(capfirst(Stage._meta.verbose_name_plural), render=_stages)}
+STAGES = {
+    "stages": Field(capfirst(Stage._meta.verbose_name_plural), render=_stages),
+    "peer_comment_threshold": Field(
+        capfirst(Plan._meta.get_field("peer_comment_threshold").verbose_name)
+    ),
+}
 REASON = Field(_("Reason or decision"))
 
 

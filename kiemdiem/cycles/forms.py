@@ -14,6 +14,13 @@ class StagesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    peer_comment_threshold = forms.IntegerField(
+        label=_("Peer comments shown from (members who commented)"),
+        min_value=1,
+        max_value=50,
+        required=False,
+        help_text=_("Comments on a member are shown, without names, from this many; 3 if empty."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

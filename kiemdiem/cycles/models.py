@@ -212,6 +212,11 @@ class Plan(models.Model):
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ISSUED
     )
     return_comment = models.TextField(_("comment when sent back"), blank=True)
+    # Peer comments on a subject are shown (without names) once this many people have
+    # commented (docs/opinions.md); the nearest plan at or above the subject's unit counts.
+    peer_comment_threshold = models.PositiveSmallIntegerField(
+        _("peer comments shown from"), default=3
+    )
     issued_at = models.DateTimeField(auto_now_add=True)
 
     scope_path_field = "unit__path"

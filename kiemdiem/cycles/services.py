@@ -267,8 +267,23 @@ def _check_inside_parent(stages: Iterable[StageWindow], parent: Plan) -> None:
 
 
 @transaction.atomic
+def _threshold(value: int | None) -> int:
+    """Peer comments are shown from this many commenters (docs/opinions.md): 1 to 50."""
+    if value is None:
+        return 3
+    if not isinstance(value, int) or not 1 <= value <= 50:
+        raise ValidationError({"peer_comment_threshold": _("Give a number from 1 to 50.")})
+    return value
+
+
 def plan_issue(
-    *, cycle: ReviewCycle, unit: Unit, stages: list[StageWindow], guidance: str = "", actor
+    *,
+    cycle: ReviewCycle,
+    unit: Unit,
+    stages: list[StageWindow],
+    guidance: str = "",
+    actor,
+    peer_comment_threshold: int | None = None,
 ) -> Plan:
     """Issue ``unit``'s plan for ``cycle``; every stage must lie inside the parent's window.
     Needs ``change`` on ``unit``."""
@@ -284,14 +299,23 @@ def plan_issue(
     _check_not_empty(stages)
     _check_windows(stages, cycle.period_start, cycle.period_end)
     _check_inside_parent(stages, parent)
-    plan = Plan.objects.create(cycle=cycle, unit=unit, parent=parent, guidance=nfc_text(guidance))
+    plan = Plan.objects.create(
+        cycle=cycle,
+        unit=unit,
+        parent=parent,
+        guidance=nfc_text(guidance),
+        peer_comment_threshold=_threshold(peer_comment_threshold),
+    )
     Stage.objects.bulk_create(Stage(plan=plan, **vars(s)) for s in stages)
     log_action(
         "plan.issued",
         actor=actor,
         target=plan,
         unit=unit,
-        data={"stages": {s.kind: [s.starts_on, s.due_on] for s in stages}},
+        data={
+            "stages": {s.kind: [s.starts_on, s.due_on] for s in stages},
+            "peer_comment_threshold": plan.peer_comment_threshold,
+        },
     )
     return plan
 
@@ -321,7 +345,14 @@ def plan_return(*, plan: Plan, comment: str, actor) -> Plan:
 
 
 @transaction.atomic
-def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) -> Plan:
+def plan_revise(
+    *,
+    plan: Plan,
+    stages: list[StageWindow],
+    guidance: str,
+    actor,
+    peer_comment_threshold: int | None = None,
+) -> Plan:
     """Replace a plan's timetable and guidance (windows checked again) and re-issue it. Needs
     ``change`` on the plan's unit."""
     policies.check(policies.PlanPolicy(actor, plan).may_revise)
@@ -348,13 +379,18 @@ def plan_revise(*, plan: Plan, stages: list[StageWindow], guidance: str, actor) 
     plan.stages.all().delete()
     Stage.objects.bulk_create(Stage(plan=plan, **vars(s)) for s in stages)
     plan.guidance, plan.status, plan.return_comment = nfc(guidance), PlanStatus.ISSUED, ""
-    plan.save(update_fields=["guidance", "status", "return_comment"])
+    if peer_comment_threshold is not None:  # left out: kept as it is
+        plan.peer_comment_threshold = _threshold(peer_comment_threshold)
+    plan.save(update_fields=["guidance", "status", "return_comment", "peer_comment_threshold"])
     log_action(
         "plan.revised",
         actor=actor,
         target=plan,
         unit=plan.unit,
-        data={"stages": {s.kind: [s.starts_on, s.due_on] for s in stages}},
+        data={
+            "stages": {s.kind: [s.starts_on, s.due_on] for s in stages},
+            "peer_comment_threshold": plan.peer_comment_threshold,
+        },
     )
     return plan
 

@@ -184,6 +184,7 @@ def plan_issue(request, pk, unit_pk):
     initial = {}
     if plan:
         initial["guidance"] = plan.guidance
+        initial["peer_comment_threshold"] = plan.peer_comment_threshold
         for stage in plan.stages.all():
             initial[f"{stage.kind}_from"], initial[f"{stage.kind}_due"] = (
                 stage.starts_on,
@@ -197,6 +198,7 @@ def plan_issue(request, pk, unit_pk):
                     plan=plan,
                     stages=form.windows(),
                     guidance=form.cleaned_data["guidance"],
+                    peer_comment_threshold=form.cleaned_data["peer_comment_threshold"],
                     actor=request.user,
                 )
             else:
@@ -205,6 +207,7 @@ def plan_issue(request, pk, unit_pk):
                     unit=unit,
                     stages=form.windows(),
                     guidance=form.cleaned_data["guidance"],
+                    peer_comment_threshold=form.cleaned_data["peer_comment_threshold"],
                     actor=request.user,
                 )
         except ValidationError as error:

@@ -19,6 +19,7 @@ from kiemdiem.cycles.policies import subjects_to_rate
 from kiemdiem.cycles.selectors import waiting_q
 from kiemdiem.decisions.models import Decision, DecisionEvent
 from kiemdiem.decisions.policies import proposable_ids
+from kiemdiem.opinions import selectors as opinions
 from kiemdiem.orgtree.models import Unit
 
 
@@ -60,6 +61,10 @@ class ProposalRow:
     # The meeting's vote and opinions: built by issue #13 (meetings); "—" until then.
     meeting_vote: str | None = None
     errors: list[str] = field(default_factory=list)
+    # The opinions asked about the subject (``opinions.selectors.RequestView``), and the state
+    # tier the employing agency gave in its answer.
+    opinions: list = field(default_factory=list)
+    opinions_state_tier: str = ""
 
     @property
     def revision(self) -> int:
@@ -93,6 +98,7 @@ def proposal_rows(
     ):
         state.setdefault(s.person_id, s)
     may = proposable_ids(user, subjects, unit)
+    asked = opinions.summaries(user, subjects)
     rows = []
     for s in subjects:
         review = getattr(s, "review", None)
@@ -106,6 +112,8 @@ def proposal_rows(
                 engine_lines=list(result.get("lines") or []),
                 state_subject=state.get(s.person_id) if s.track == Track.PARTY else None,
                 may_propose=s.pk in may and s.status == SubjectStatus.PENDING,
+                opinions=asked.get(s.pk, []),
+                opinions_state_tier=opinions.agency_state_tier(asked.get(s.pk, [])),
             )
         )
     return rows

@@ -103,3 +103,14 @@ def register_actions() -> None:
             "due_date": Field(_verbose(Shortcoming, "due_date")),
         },
     )
+    from kiemdiem.reviews.models import NoteKind
+
+    register(
+        "review.note_written",
+        _("Comment or conclusion on a self-review written"),
+        {
+            "kind": Field(_("Kind"), choices=dict(NoteKind.choices)),
+            "version": Field(_("Version")),
+            "text": Field(_("Text")),
+        },
+    )

@@ -152,6 +152,42 @@ class Suggestion(models.Model):
         return self.text[:60]
 
 
+class NoteKind(models.TextChoices):
+    """The blocks of the self-review form left to others (HD 21 §3.7; regulations.md §6)."""
+
+    CELL_COMMENT = "cell_comment", _("Comment of the chi ủy")
+    CONCLUSION = "conclusion", _("Conclusion of the approving level")
+
+
+class ReviewNote(models.Model):
+    """One version of the chi ủy's comment on a self-review, or of the approving level's
+    conclusion. A correction is a new version; none is rewritten (docs/opinions.md)."""
+
+    subject = models.ForeignKey("cycles.Subject", on_delete=models.PROTECT, related_name="notes")
+    kind = models.CharField(_("kind"), max_length=14, choices=NoteKind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    written_at = models.DateTimeField(auto_now_add=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_path_field = "subject__unit__path"
+
+    class Meta:
+        verbose_name = _("review note")
+        verbose_name_plural = _("review notes")
+        ordering = ["subject", "kind", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "kind", "version"], name="one_review_note_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} — {self.get_kind_display()} v{self.version}"
+
+
 class ShortcomingStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("shortcoming", "Open")
     IN_PROGRESS = "in_progress", _("Being remedied")

@@ -242,3 +242,21 @@ def may_plan(actor, row) -> bool:
     subject it belongs to (the person, the head for a unit's report, staff of the unit)."""
     subject = shortcoming_subject(row)
     return subject is not None and ReviewPolicy(actor, subject).may_write
+
+
+def may_write_note(user, subject: Subject, kind: str) -> bool:
+    """The blocks of the form left to others (``ReviewNote``): the chi ủy's comment by the
+    cell committee or secretary (``change`` on the subject's unit), the conclusion by the level
+    that decides for the subject (``cycles.policies.may_rate``). Never on oneself."""
+    from kiemdiem.reviews.models import NoteKind
+
+    if user is None:
+        return True
+    person_id = getattr(user, "person_id", None)
+    if person_id and person_id == subject.person_id:
+        return False
+    if kind == NoteKind.CELL_COMMENT:
+        return may_change_unit(user, subject.unit)
+    if kind == NoteKind.CONCLUSION:
+        return may_rate(user, subject)
+    return False

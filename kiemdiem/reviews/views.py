@@ -18,7 +18,7 @@ from kiemdiem.common.views import render_page
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
 from kiemdiem.people.policies import may_view_personal
-from kiemdiem.reviews import catalogue, engine, forms, policies, services, shortcomings
+from kiemdiem.reviews import catalogue, engine, forms, notes, policies, services, shortcomings
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
 from kiemdiem.reviews.policies import ReviewPolicy
 
@@ -338,6 +338,8 @@ def review_print(request, subject_pk):
             if item.id in ((content.get(s.key) or {}).get("checked") or [])
         ),
         "suggestions": subject.suggestions.select_related("raised_by"),
+        # The chi ủy's comment and the approving level's conclusion, newest version (notes.py).
+        "notes": notes.latest(subject),
         # The paper form carries the date of birth; it is printed only for those who may see
         # the person's personal fields (the member, staff over one of their homes).
         "personal": subject.person_id is not None

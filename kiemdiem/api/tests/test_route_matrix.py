@@ -189,6 +189,93 @@ ROUTES = [
         body=_dung_htxsnv,
         extra={"decider": 400},  # her review is not submitted: refused, nothing written
     ),
+    # opinions (Dung's subject in cell B1; the superior committee is commune B)
+    Route(
+        "api-opinion-request-list",
+        lambda c, p, o: f"/api/opinion-requests/?subject={_dung(c, p).pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-opinion-request-list",
+        lambda c, p, o: "/api/opinion-requests/",
+        (401, 200, 200, 200, 200),
+        note="without a subject: what is asked of the caller",
+    ),
+    Route(
+        "api-opinion-request-detail",
+        lambda c, p, o: f"/api/opinion-requests/{_b1_request(c, p).pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-opinion-request-list",
+        lambda c, p, o: "/api/opinion-requests/",
+        (401, 403, 400, 200, 200),
+        method="post",
+        body=lambda c, p: {
+            "subject": _b1_request(c, p).subject_id,
+            "source": "superior_committee",
+            "deadline": "2025-12-10",
+        },
+        note="asked already: the request made (200), no second one",
+    ),
+    Route(
+        "api-opinion-request-cell",
+        lambda c, p, o: "/api/opinion-requests/cell/",
+        (401, 403, 400, 400, 400),
+        method="post",
+        body=lambda c, p: {
+            "cycle": c.pk,
+            "unit": p.cell_b1.pk,
+            "source": "superior_committee",
+            "deadline": "2025-12-10",
+        },
+        note="the deadline has passed: refused, nothing written",
+    ),
+    Route(
+        "api-opinion-request-answer",
+        lambda c, p, o: f"/api/opinion-requests/{_b1_request(c, p).pk}/answer/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body={"text": "Đồng chí hoàn thành tốt nhiệm vụ.", "revision": 0},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-peer-comment-list",
+        lambda c, p, o: f"/api/peer-comments/?subject={_dung(c, p).pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-peer-comment-list",
+        lambda c, p, o: "/api/peer-comments/",
+        (401, 403, 403, 403, 403),
+        method="post",
+        body=lambda c, p: {"subject": _dung(c, p).pk, "text": "Tốt"},
+        note="only members of the cell comment (none of these users is one)",
+    ),
+    Route(
+        "api-peer-comment-missing",
+        lambda c, p, o: f"/api/peer-comments/missing/?subject={_dung(c, p).pk}",
+        (401, 404, 404, 200, 200),
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-review-note-list",
+        lambda c, p, o: f"/api/review-notes/?subject={_dung(c, p).pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-review-note-list",
+        lambda c, p, o: "/api/review-notes/",
+        (401, 403, 400, 201, 201),
+        method="post",
+        body=lambda c, p: {
+            "subject": _dung(c, p).pk,
+            "kind": "cell_comment",
+            "text": "Chi ủy nhận xét.",
+            "revision": 0,
+        },
+        extra={"decider": 403, "inspector": 403},
+    ),
     # remediation (objects in cell B1)
     Route(
         "api-remedy-list",
@@ -394,6 +481,21 @@ def _b1_entry(province):
             files=[SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n")],
         )
     return entry
+
+
+def _b1_request(cycle, province):
+    """The superior committee (commune B) asked about Dung (cell B1), made once. The 2025
+    cycle's stages are over, so it is written as the service would have written it then."""
+    from kiemdiem.opinions.models import OpinionRequest
+
+    subject = _dung(cycle, province)
+    row, _created = OpinionRequest.objects.get_or_create(
+        subject=subject,
+        source="superior_committee",
+        asked_unit=province.commune_b,
+        defaults={"deadline": datetime.date(2025, 12, 10)},
+    )
+    return row
 
 
 def _cases():

@@ -43,6 +43,7 @@ from kiemdiem.api.fields import MAX_ID
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
 from kiemdiem.decisions.models import Complaint, Decision, Publication
 from kiemdiem.jobs.models import Job
+from kiemdiem.opinions.models import OpinionRequest
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation, Person
 from kiemdiem.register.models import RegisterEntry
@@ -69,7 +70,7 @@ UNIT_FIELDS = {
     "sources",
     "root",
 }
-PERSON_FIELDS = {"person"}
+PERSON_FIELDS = {"person", "asked_person"}
 REVIEW_FIELDS = {"reviews"}
 
 
@@ -98,6 +99,8 @@ def _map_fields(data, known):
             if name == "decision"
             else known["cycles"]
             if name == "cycle"
+            else known["subjects"]
+            if name == "subject"
             else None
         )
         if ids is None:
@@ -127,6 +130,7 @@ def _point_at_existing_objects(case) -> None:
         "consolidations": list(Consolidation.objects.values_list("pk", flat=True)),
         "consolidation-actions": list(ConsolidationAction.objects.values_list("pk", flat=True)),
         "tier-history": list(Person.objects.values_list("pk", flat=True)),
+        "opinion-requests": list(OpinionRequest.objects.values_list("pk", flat=True)),
     }
     if case.path_parameters and "id" in case.path_parameters:
         collection = case.path.split("/")[2]  # /api/<collection>/{id}/...

@@ -6,6 +6,7 @@ import datetime
 import re
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -28,6 +29,8 @@ from kiemdiem.cycles.services import StageWindow
 from kiemdiem.decisions import complaints, finalizing, notices, publications
 from kiemdiem.decisions import services as decisions
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
+from kiemdiem.opinions import reminders as opinion_reminders
+from kiemdiem.opinions import services as opinions
 from kiemdiem.orgtree import services as tree
 from kiemdiem.people import restructure
 from kiemdiem.people import services as people
@@ -35,8 +38,8 @@ from kiemdiem.people.models import Affiliation
 from kiemdiem.people.restructure import SplitPart
 from kiemdiem.register import services as register
 from kiemdiem.remediation import services as remediation
+from kiemdiem.reviews import notes, shortcomings
 from kiemdiem.reviews import services as reviews
-from kiemdiem.reviews import shortcomings
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
 
 pytestmark = pytest.mark.django_db
@@ -240,6 +243,30 @@ def _one_of_everything(province):
     remediation.consolidation_action_update(
         action=step, actor=None, text="Kiện toàn chi ủy", status="done"
     )
+    # opinions, peer comments and the notes on a form: a 2027 cycle, on a day of its stages
+    with mock.patch("django.utils.timezone.localdate", return_value=D(2027, 12, 3)):
+        later_cycle = open_annual(province, 2027)
+        subjects.subjects_generate(cycle=later_cycle, actor=None)
+        binh27 = Subject.objects.get(cycle=later_cycle, person=binh, kind="party_member")
+        asked, _new = opinions.request_create(
+            subject=binh27, source="superior_committee", deadline=D(2027, 12, 10), actor=None
+        )
+        opinions.answer(request=asked, actor=None, text="Hoàn thành tốt nhiệm vụ")
+        opinions.request_for_cell(
+            cycle=later_cycle,
+            unit=province.cell_a1,
+            source="residence_cell",
+            deadline=D(2027, 12, 10),
+            actor=None,
+        )
+        opinions.request_create(
+            subject=binh27, source="inspection_commission", deadline=D(2027, 12, 5), actor=None
+        )
+        opinion_reminders.send()
+        opinions.peer_comment_write(
+            subject=binh27, actor=province.users["secretary"], text="Nhiệt tình"
+        )
+        notes.note_write(subject=binh27, kind="cell_comment", text="Chi ủy nhận xét", actor=None)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

@@ -189,6 +189,19 @@ def _register_file(w):
     return {"pk": entry.files.get().pk}
 
 
+def _opinion_request(w):
+    """The superior committee (commune A) asked about Bình, made once (the 2025 stage is over:
+    written as the service would have written it then)."""
+    from kiemdiem.opinions.models import OpinionRequest
+
+    return OpinionRequest.objects.get_or_create(
+        subject=w.binh,
+        source="superior_committee",
+        asked_unit=w.province.commune_a,
+        defaults={"deadline": D(2025, 12, 10)},
+    )[0]
+
+
 def _unit_a(w):
     return {"pk": w.province.commune_a.pk}
 
@@ -607,6 +620,58 @@ ROUTES = [
         kwargs=lambda w: {"pk": w.province.members["binh"].pk},
         own=200,
         extra={"member": 200},
+    ),
+    # opinions: Bình's subject (cell A1), the superior committee (commune A) asked about her
+    Route(
+        "subject-opinions",
+        IN_A,
+        kwargs=lambda w: {"pk": w.binh.pk},
+        own=200,
+        extra={"member": 200},
+        note="whoever sees her review; Bình her own file",
+    ),
+    Route(
+        "opinion-request-add",
+        (LOGIN, 404, 404, 400),
+        kwargs=lambda w: {"pk": w.binh.pk},
+        method="post",
+        data=lambda w: {"source": "superior_committee", "deadline": "10/12/2025"},
+        own=400,
+        extra={"member": 404},
+        note="the 2025 deadline has passed: refused, nothing written",
+    ),
+    Route(
+        "review-note-write",
+        WRITE_IN_A,
+        kwargs=lambda w: {"pk": w.binh.pk, "kind": "cell_comment"},
+        method="post",
+        data=lambda w: {"revision": 0, "text": "Chi ủy nhận xét."},
+        own=302,
+        extra={"member": 404, "inspector": 404},
+    ),
+    Route(
+        "opinion-cell-requests",
+        IN_A,
+        kwargs=lambda w: {"cycle_pk": w.cycle.pk, "unit_pk": w.province.cell_a1.pk},
+        own=200,
+        extra={"member": 404},
+    ),
+    Route("opinion-inbox", SIGNED_IN),
+    Route(
+        "opinion-answer",
+        IN_A,
+        kwargs=lambda w: {"pk": _opinion_request(w).pk},
+        own=200,
+        extra={"member": 200},
+        note="those asked, and whoever sees her review (Bình too)",
+    ),
+    Route("peer-comments", SIGNED_IN),
+    Route(
+        "peer-comment",
+        (LOGIN, 404, 404, 404),
+        kwargs=lambda w: {"pk": w.binh.pk},
+        extra={"secretary": 200, "member": 404},
+        note="the other members of her cell only (An); never herself",
     ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),

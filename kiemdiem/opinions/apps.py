@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OpinionsConfig(AppConfig):
+    """Opinions from every side (residence cell, superior committee, inspection commission,
+    employing agency, previous cell, named people) and peer comments (docs/opinions.md)."""
+
+    name = "kiemdiem.opinions"
+    label = "opinions"
+    verbose_name = _("Opinions")
+
+    def ready(self):
+        from kiemdiem.opinions import audit, reminders
+
+        audit.register_actions()
+        reminders.register()
