@@ -19,6 +19,8 @@ from kiemdiem.cycles.policies import subjects_to_rate
 from kiemdiem.cycles.selectors import waiting_q
 from kiemdiem.decisions.models import Decision, DecisionEvent
 from kiemdiem.decisions.policies import proposable_ids
+from kiemdiem.meetings.selectors import vote_label
+from kiemdiem.meetings.selectors import votes_for as meeting_votes
 from kiemdiem.orgtree.models import Unit
 
 
@@ -57,7 +59,7 @@ class ProposalRow:
     engine_lines: list[str]
     state_subject: Subject | None  # the same person's state-track rating in the cycle
     may_propose: bool
-    # The meeting's vote and opinions: built by issue #13 (meetings); "—" until then.
+    # The meeting's vote (meetings.selectors.vote_label); the opinions: issue #13 (opinions).
     meeting_vote: str | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -93,6 +95,7 @@ def proposal_rows(
     ):
         state.setdefault(s.person_id, s)
     may = proposable_ids(user, subjects, unit)
+    votes = meeting_votes(s.pk for s in subjects)
     rows = []
     for s in subjects:
         review = getattr(s, "review", None)
@@ -106,6 +109,7 @@ def proposal_rows(
                 engine_lines=list(result.get("lines") or []),
                 state_subject=state.get(s.person_id) if s.track == Track.PARTY else None,
                 may_propose=s.pk in may and s.status == SubjectStatus.PENDING,
+                meeting_vote=vote_label(votes.get(s.pk)),
             )
         )
     return rows

@@ -108,6 +108,7 @@ def votes_for(subject_ids) -> dict[int, Question]:
             item__subject_id__in=list(subject_ids), status=QuestionStatus.CLOSED
         )
         .select_related("item")
+        .prefetch_related("counts")
         .order_by("item__subject_id", "-pk")
     )
     found: dict[int, Question] = {}

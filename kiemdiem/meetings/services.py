@@ -505,7 +505,7 @@ def ballot_cast(
     policies.check(voter is not None, _("Only a member on the roll votes."))
     with transaction.atomic():
         question = (
-            Question.objects.select_for_update()
+            Question.objects.select_for_update(of=("self",))
             .select_related("item__meeting__unit")
             .get(pk=question.pk)
         )
@@ -561,7 +561,7 @@ def ballot_close(*, question: Question, actor, counted_by: str = "") -> Question
     """Count a secret ballot: counts, turnout and the result against the threshold. Rewrites
     the question's count and voter rows in this transaction (module docstring)."""
     question = (
-        Question.objects.select_for_update()
+        Question.objects.select_for_update(of=("self",))
         .select_related("item__meeting__unit", "item__subject__person")
         .get(pk=question.pk)
     )
@@ -577,8 +577,11 @@ def ballot_close(*, question: Question, actor, counted_by: str = "") -> Question
         raise ValidationError({"question": _("The counts and the voters do not match.")})
     result = tally.outcome(counts, tuple(question.options), max(voters, cast), vote_share())
     # Rewrite: the live rows now carry this transaction's id and the person order.
-    for option, count in sorted(counts.items()):
-        OptionCount.objects.filter(question=question, option=option).update(count=count)
+    OptionCount.objects.filter(question=question).delete()
+    OptionCount.objects.bulk_create(
+        OptionCount(question=question, option=option, count=count)
+        for option, count in sorted(counts.items())
+    )
     Voter.objects.filter(question=question).delete()
     Voter.objects.bulk_create(Voter(question=question, person_id=pk) for pk in voted)
     question.status = QuestionStatus.CLOSED
