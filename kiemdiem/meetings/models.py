@@ -167,6 +167,11 @@ class Question(models.Model):
     def __str__(self) -> str:
         return f"{self.item.subject} — {self.get_method_display()}"
 
+    @classmethod
+    def owner_q(cls, person_id: int) -> models.Q:
+        """A member on the meeting's roll sees its questions (to vote on them)."""
+        return models.Q(item__meeting__roll__person_id=person_id)
+
 
 class OptionCount(models.Model):
     """How many chose ``option``: the only place a choice goes. Created with the question

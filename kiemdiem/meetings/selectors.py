@@ -16,6 +16,7 @@ from kiemdiem.meetings.models import (
     Question,
     QuestionStatus,
 )
+from kiemdiem.meetings.services import tier_options
 
 
 def meetings(user, unit=None, cycle=None) -> QuerySet:
@@ -69,6 +70,7 @@ def agenda(meeting: Meeting) -> list[ItemRow]:
         review = getattr(item.subject, "review", None)
         result = (review.engine_result or {}) if review else {}
         questions = list(item.questions.all())
+        item.options = tier_options(item.subject)
         rows.append(
             ItemRow(
                 item=item,
