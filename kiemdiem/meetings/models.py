@@ -139,7 +139,7 @@ class Attendance(models.Model):
         return f"{self.person} — {self.get_presence_display()}"
 
     @property
-    def may_vote(self) -> bool:
+    def with_vote(self) -> bool:
         return self.official and not self.exempt and self.presence == Presence.PRESENT
 
 

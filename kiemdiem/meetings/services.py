@@ -305,7 +305,7 @@ class Quorum:
     def __init__(self, meeting: Meeting):
         rows = list(meeting.roll.all())
         self.official = sum(1 for r in rows if r.official and not r.exempt)
-        self.present_official = sum(1 for r in rows if r.may_vote)
+        self.present_official = sum(1 for r in rows if r.with_vote)
         self.present = sum(1 for r in rows if r.presence == Presence.PRESENT)
         self.probationary = sum(1 for r in rows if not r.official)
         self.exempt = sum(1 for r in rows if r.exempt)
@@ -397,7 +397,7 @@ def notes_record(*, item: AgendaItem, notes: str, actor) -> AgendaItem:
 
 
 def _voters(meeting: Meeting) -> int:
-    return sum(1 for r in meeting.roll.all() if r.may_vote)
+    return sum(1 for r in meeting.roll.all() if r.with_vote)
 
 
 def _subject_label(item: AgendaItem) -> str:

@@ -227,7 +227,7 @@ def check_in(request, pk):
         "meeting": meeting,
         "mine": mine,
         "code": request.GET.get("code", "")[:6],
-        "personal_code": codes.personal_code(meeting, mine.person) if mine.may_vote else "",
+        "personal_code": codes.personal_code(meeting, mine.person) if mine.with_vote else "",
         "open_ballots": [
             q
             for row in selectors.agenda(meeting)
@@ -317,7 +317,7 @@ def vote_tablet(request, pk):
     if not policies.may_run(request.user, meeting):
         raise Http404
     voted = set(Voter.objects.filter(question=question).values_list("person_id", flat=True))
-    waiting = [r for r in selectors.roll(meeting) if r.may_vote and r.person_id not in voted]
+    waiting = [r for r in selectors.roll(meeting) if r.with_vote and r.person_id not in voted]
     voter = next(
         (
             r.person

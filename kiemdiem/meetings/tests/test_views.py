@@ -117,7 +117,6 @@ def test_pages_refuse_outsiders(province):
     scene = build(province, n=2)
     item = scene.meeting.agenda.order_by("position").last()
     from kiemdiem.meetings import services
-
     from kiemdiem.meetings.tests.scene import check_in_all
 
     check_in_all(scene)
