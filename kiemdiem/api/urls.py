@@ -11,6 +11,7 @@ from kiemdiem.api import (
     cycles,
     decision_screen,
     jobs,
+    meetings,
     orgtree,
     people,
     publications,
@@ -39,6 +40,9 @@ router.register(
 )
 router.register("lists", remediation.TierListViewSet, basename="api-list")
 router.register("tier-history", remediation.TierHistoryViewSet, basename="api-tier-history")
+router.register("meetings", meetings.MeetingViewSet, basename="api-meeting")
+router.register("agenda", meetings.AgendaViewSet, basename="api-agenda")
+router.register("votes", meetings.VoteViewSet, basename="api-vote")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
