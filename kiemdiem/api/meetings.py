@@ -184,7 +184,7 @@ class CheckInSerializer(serializers.Serializer):
 
 class AttendanceWriteSerializer(serializers.Serializer):
     row = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The roll row."))
-    presence = serializers.ChoiceField(choices=[Presence.PRESENT, Presence.ABSENT])
+    presence = EnumField(Presence, help_text=_("`present` or `absent` (`expected` is refused)."))
     reason = Text(allow_blank=True, required=False, default="", max_length=255)
 
 

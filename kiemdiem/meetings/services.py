@@ -198,6 +198,8 @@ def meeting_schedule(
         errors["place"] = _("Say where the meeting is held.")
     if starts_at is None:
         errors["starts_at"] = _("Give the date and time.")
+    elif not (cycle.period_start.year - 1 <= starts_at.year <= cycle.period_end.year + 1):
+        errors["starts_at"] = _("The meeting must fall near the cycle's period.")
     if errors:
         raise ValidationError(errors)
     day = timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
