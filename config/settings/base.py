@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kiemdiem.decisions",
     "kiemdiem.remediation",
     "kiemdiem.opinions",
+    "kiemdiem.meetings",
     "kiemdiem.web",
 ]
 

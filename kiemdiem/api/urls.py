@@ -12,6 +12,7 @@ from kiemdiem.api import (
     decision_screen,
     jobs,
     opinions,
+    meetings,
     orgtree,
     people,
     publications,
@@ -43,6 +44,9 @@ router.register("tier-history", remediation.TierHistoryViewSet, basename="api-ti
 router.register("opinion-requests", opinions.OpinionRequestViewSet, basename="api-opinion-request")
 router.register("peer-comments", opinions.PeerCommentViewSet, basename="api-peer-comment")
 router.register("review-notes", opinions.ReviewNoteViewSet, basename="api-review-note")
+router.register("meetings", meetings.MeetingViewSet, basename="api-meeting")
+router.register("agenda", meetings.AgendaViewSet, basename="api-agenda")
+router.register("votes", meetings.VoteViewSet, basename="api-vote")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -20,6 +20,8 @@ from kiemdiem.cycles.selectors import waiting_q
 from kiemdiem.decisions.models import Decision, DecisionEvent
 from kiemdiem.decisions.policies import proposable_ids
 from kiemdiem.opinions import selectors as opinions
+from kiemdiem.meetings.selectors import vote_label
+from kiemdiem.meetings.selectors import votes_for as meeting_votes
 from kiemdiem.orgtree.models import Unit
 
 
@@ -58,7 +60,7 @@ class ProposalRow:
     engine_lines: list[str]
     state_subject: Subject | None  # the same person's state-track rating in the cycle
     may_propose: bool
-    # The meeting's vote and opinions: built by issue #13 (meetings); "—" until then.
+    # The meeting's vote (meetings.selectors.vote_label); the opinions: issue #13 (opinions).
     meeting_vote: str | None = None
     errors: list[str] = field(default_factory=list)
     # The opinions asked about the subject (``opinions.selectors.RequestView``), and the state
@@ -99,6 +101,7 @@ def proposal_rows(
         state.setdefault(s.person_id, s)
     may = proposable_ids(user, subjects, unit)
     asked = opinions.summaries(user, subjects)
+    votes = meeting_votes(s.pk for s in subjects)
     rows = []
     for s in subjects:
         review = getattr(s, "review", None)
@@ -114,6 +117,7 @@ def proposal_rows(
                 may_propose=s.pk in may and s.status == SubjectStatus.PENDING,
                 opinions=asked.get(s.pk, []),
                 opinions_state_tier=opinions.agency_state_tier(asked.get(s.pk, [])),
+                meeting_vote=vote_label(votes.get(s.pk)),
             )
         )
     return rows

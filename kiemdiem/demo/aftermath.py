@@ -218,3 +218,99 @@ def propose(wanted: list[tuple[Subject, str]], secretary: User | None, cell: Uni
         mine = cell is not None and subject.unit_id == cell.pk
         actor = secretary if mine and DecisionPolicy(secretary, subject).may_propose else None
         decisions.propose(subject=subject, tier=tier, reason=PROPOSAL_REASON, actor=actor)
+
+
+def hold_meetings(cycle: ReviewCycle, member_person_id: int | None, today: datetime.date, rng):
+    """The review meetings of the member login's cell this year: one held two days ago (its
+    members voted by secret ballot on up to three members' tiers: the proposals page shows
+    the meeting's vote), and one in session now (most members checked in, a ballot open on
+    another member) where the member login can check in with the room code and vote."""
+    from kiemdiem.meetings import services as meetings
+    from kiemdiem.meetings.models import Presence
+    from kiemdiem.people.models import Affiliation
+
+    if member_person_id is None:
+        return
+    cell_row = Affiliation.objects.filter(
+        person_id=member_person_id, kind="cell", valid_to__isnull=True
+    ).first()
+    if cell_row is None:
+        return
+    cell = cell_row.unit
+    roll = [
+        a.person
+        for a in Affiliation.objects.filter(unit=cell, kind="cell", valid_to__isnull=True)
+        .select_related("person")
+        .order_by("person__sort_key", "pk")
+    ]
+    if len(roll) < 3 or not Subject.objects.filter(cycle=cycle, unit=cell).exists():
+        return
+    chair, secretary = roll[0], roll[1]
+
+    def at(day, hour):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+    held = meetings.meeting_schedule(
+        cycle=cycle,
+        unit=cell,
+        starts_at=at(today - 2 * DAY, 8),
+        place=f"Hội trường {cell.name}",
+        chair=chair,
+        secretary=secretary,
+        actor=None,
+    )
+    held = meetings.meeting_open(meeting=held, actor=None)
+    rows = list(held.roll.select_related("person").order_by("pk"))
+    absent = rows[-1] if len(rows) > 4 else None
+    for row in rows:
+        if row is absent:
+            meetings.attendance_record(
+                attendance=row, presence=Presence.ABSENT, reason="Đi công tác", actor=None
+            )
+        else:
+            meetings.attendance_record(attendance=row, presence=Presence.PRESENT, actor=None)
+    items = [
+        i
+        for i in held.agenda.select_related("subject").order_by("position")
+        if i.subject.person_id and i.subject.person_id != member_person_id
+    ]
+    voters = [r.person for r in held.roll.all() if r.with_vote]
+    for item in items[:3]:
+        meetings.notes_record(
+            item=item,
+            notes="Các ý kiến thống nhất với bản tự kiểm điểm; đề nghị phát huy ưu điểm.",
+            actor=None,
+        )
+        ballot = meetings.ballot_open(item=item, actor=None)
+        lean = rng.choice(ballot.options[:2])
+        for person in voters:
+            option = lean if rng.random() < 0.75 else rng.choice(ballot.options)
+            meetings.ballot_cast(question=ballot, option=option, actor=None, voter=person)
+        meetings.ballot_close(question=ballot, actor=None, counted_by="Tổ kiểm phiếu của chi bộ")
+    meetings.meeting_close(
+        meeting=held,
+        actor=None,
+        summary="Chi bộ thống nhất đề nghị mức xếp loại như kết quả biểu quyết.",
+    )
+    # The meeting in session now: everyone but the member login (and one more) checked in.
+    now = meetings.meeting_schedule(
+        cycle=cycle,
+        unit=cell,
+        starts_at=timezone.now().replace(minute=0, second=0, microsecond=0),
+        place=f"Hội trường {cell.name}",
+        chair=chair,
+        secretary=secretary,
+        actor=None,
+    )
+    now = meetings.meeting_open(meeting=now, actor=None)
+    rows = [r for r in now.roll.order_by("pk") if r.person_id != member_person_id]
+    for row in rows[: max(len(rows) - 1, 0)]:
+        meetings.attendance_record(attendance=row, presence=Presence.PRESENT, actor=None)
+    quorum = meetings.quorum(now)
+    later = [
+        i
+        for i in now.agenda.select_related("subject").order_by("position")
+        if i.subject.person_id and i.subject.person_id != member_person_id
+    ]
+    if quorum.reached and later:
+        meetings.ballot_open(item=later[-1], actor=None)

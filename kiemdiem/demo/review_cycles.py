@@ -824,6 +824,9 @@ class DemoCycles:
         self.rate_cells(writer, pending, rated_cells)
         aftermath.record_conclusion(year, self.today, self.plan_units, self.aside)
         self.propose(writer, pending, rated_cells)
+        aftermath.hold_meetings(
+            cycle, self.logins.get("dangvien", (None, None))[0], self.today, self.aside
+        )
         backdate_open(cycle, pending, writer, self.today)
         return cycle
 

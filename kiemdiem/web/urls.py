@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("kiemdiem.decisions.notice_urls")),
     path("", include("kiemdiem.remediation.urls")),
     path("", include("kiemdiem.opinions.urls")),
+    path("", include("kiemdiem.meetings.urls")),
 ]

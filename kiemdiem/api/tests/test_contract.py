@@ -227,6 +227,11 @@ def test_a_user_who_may_change_nothing_gets_403_before_the_body_is_read(
 
         ids["register-entries"] = _b1_entry(province).pk
     collection = path.split("/")[2]
+    if collection in ("meetings", "agenda", "votes"):
+        from kiemdiem.api.tests.test_route_matrix import _b1_meeting
+
+        meeting, item, vote = _b1_meeting(cycle, province)
+        ids.update(meetings=meeting.pk, agenda=item.pk, votes=vote.pk)
     if collection in ("remedies", "consolidations", "consolidation-actions"):
         ids |= _remediation_ids(province, cycle, subject)
     if collection == "opinion-requests":

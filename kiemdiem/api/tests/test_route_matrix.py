@@ -136,6 +136,35 @@ def _action(cycle, province):
     return _consolidation(cycle, province).actions.create(text="Kiện toàn chi ủy")
 
 
+def _b1_meeting(cycle, province):
+    """Cell B1's review meeting in session, Dũng checked in, a secret ballot open on the last
+    subject of the agenda (made on first ask)."""
+    from django.utils import timezone
+
+    from kiemdiem.meetings import services as meetings
+    from kiemdiem.meetings.models import Meeting
+
+    meeting = Meeting.objects.filter(unit=province.cell_b1).first()
+    if meeting is None:
+        meeting = meetings.meeting_schedule(
+            cycle=cycle,
+            unit=province.cell_b1,
+            starts_at=timezone.now(),
+            place="Nhà văn hóa",
+            actor=None,
+        )
+        meeting = meetings.meeting_open(meeting=meeting, actor=None)
+        for row in meeting.roll.all():
+            meetings.attendance_record(attendance=row, presence="present", actor=None)
+        meetings.ballot_open(item=meeting.agenda.order_by("position").last(), actor=None)
+    item = meeting.agenda.order_by("position").last()
+    return meeting, item, item.questions.get()
+
+
+def _meeting_url(tail=""):
+    return lambda c, p, o: f"/api/meetings/{_b1_meeting(c, p)[0].pk}/{tail}"
+
+
 ROUTES = [
     Route("api-schema", lambda c, p, o: "/api/schema/", (401, 200, 200, 200, 200)),
     Route("api-docs", lambda c, p, o: "/api/docs/", (401, 200, 200, 200, 200)),
@@ -222,6 +251,16 @@ ROUTES = [
         "api-opinion-request-cell",
         lambda c, p, o: "/api/opinion-requests/cell/",
         (401, 403, 400, 400, 400),
+    # meetings (cell B1's, in session, a ballot open)
+    Route(
+        "api-meeting-list",
+        lambda c, p, o: f"/api/meetings/?unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-meeting-list",
+        lambda c, p, o: "/api/meetings/",
+        (401, 403, 400, 201, 201),
         method="post",
         body=lambda c, p: {
             "cycle": c.pk,
@@ -275,6 +314,93 @@ ROUTES = [
             "revision": 0,
         },
         extra={"decider": 403, "inspector": 403},
+            "starts_at": "2025-12-10T08:00:00+07:00",
+            "place": "Hội trường",
+        },
+        extra={"inspector": 403, "member": 403},
+    ),
+    Route("api-meeting-detail", _meeting_url(), (401, 404, 404, 200, 200)),
+    Route(
+        "api-meeting-open",
+        _meeting_url("open/"),
+        (401, 404, 404, 400, 400),
+        method="post",
+        body={},
+        note="already open",
+    ),
+    Route(
+        "api-meeting-close",
+        _meeting_url("close/"),
+        (401, 404, 404, 400, 400),
+        method="post",
+        body={},
+        note="a ballot is open",
+    ),
+    Route(
+        "api-meeting-check-in",
+        _meeting_url("check-in/"),
+        (401, 404, 404, 403, 403),
+        method="post",
+        body={"code": "000000"},
+        note="only those on the roll check in",
+    ),
+    Route(
+        "api-meeting-attendance",
+        _meeting_url("attendance/"),
+        (401, 404, 404, 200, 200),
+        method="post",
+        body=lambda c, p: {"row": _b1_meeting(c, p)[0].roll.first().pk, "presence": "present"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-agenda-detail",
+        lambda c, p, o: f"/api/agenda/{_b1_meeting(c, p)[1].pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-agenda-notes",
+        lambda c, p, o: f"/api/agenda/{_b1_meeting(c, p)[1].pk}/notes/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body={"notes": "Ý kiến"},
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-agenda-hands",
+        lambda c, p, o: f"/api/agenda/{_b1_meeting(c, p)[1].pk}/hands/",
+        (401, 404, 404, 400, 400),
+        method="post",
+        body={"counts": {"HTNV": 1}},
+        note="a secret ballot on it is open",
+    ),
+    Route(
+        "api-agenda-ballot",
+        lambda c, p, o: f"/api/agenda/{_b1_meeting(c, p)[1].pk}/ballot/",
+        (401, 404, 404, 400, 400),
+        method="post",
+        note="already open",
+    ),
+    Route(
+        "api-vote-detail",
+        lambda c, p, o: f"/api/votes/{_b1_meeting(c, p)[2].pk}/",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-vote-cast",
+        lambda c, p, o: f"/api/votes/{_b1_meeting(c, p)[2].pk}/cast/",
+        (401, 404, 404, 403, 403),
+        method="post",
+        body={"option": "HTNV"},
+        note="staff are not on the roll; the shared device needs a member",
+        extra={"inspector": 403},
+    ),
+    Route(
+        "api-vote-close",
+        lambda c, p, o: f"/api/votes/{_b1_meeting(c, p)[2].pk}/close/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body={},
+        extra={"inspector": 403},
     ),
     # remediation (objects in cell B1)
     Route(

@@ -44,6 +44,7 @@ from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
 from kiemdiem.decisions.models import Complaint, Decision, Publication
 from kiemdiem.jobs.models import Job
 from kiemdiem.opinions.models import OpinionRequest
+from kiemdiem.meetings.models import AgendaItem, Meeting, Question
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation, Person
 from kiemdiem.register.models import RegisterEntry
@@ -131,6 +132,9 @@ def _point_at_existing_objects(case) -> None:
         "consolidation-actions": list(ConsolidationAction.objects.values_list("pk", flat=True)),
         "tier-history": list(Person.objects.values_list("pk", flat=True)),
         "opinion-requests": list(OpinionRequest.objects.values_list("pk", flat=True)),
+        "meetings": list(Meeting.objects.values_list("pk", flat=True)),
+        "agenda": list(AgendaItem.objects.values_list("pk", flat=True)),
+        "votes": list(Question.objects.values_list("pk", flat=True)),
     }
     if case.path_parameters and "id" in case.path_parameters:
         collection = case.path.split("/")[2]  # /api/<collection>/{id}/...
@@ -156,9 +160,10 @@ def started_reviews(cycle, province):
     """Self-reviews started for every third subject of the cycle, so that the review
     endpoints reach the services; a decided, notified, published and complained-about
     rating for the publication and complaint endpoints."""
-    from kiemdiem.api.tests.test_route_matrix import _dung_decided
+    from kiemdiem.api.tests.test_route_matrix import _b1_meeting, _dung_decided
 
     _dung_decided(cycle, province)
+    _b1_meeting(cycle, province)
     for subject in list(Subject.objects.filter(cycle=cycle).order_by("pk"))[::3]:
         try:
             reviews.review_start(subject=subject, actor=None)

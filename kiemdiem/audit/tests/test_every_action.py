@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 import kiemdiem
 from kiemdiem.accounts import services as accounts
@@ -31,6 +31,8 @@ from kiemdiem.decisions import services as decisions
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
 from kiemdiem.opinions import reminders as opinion_reminders
 from kiemdiem.opinions import services as opinions
+from kiemdiem.meetings import codes as meeting_codes
+from kiemdiem.meetings import services as meetings
 from kiemdiem.orgtree import services as tree
 from kiemdiem.people import restructure
 from kiemdiem.people import services as people
@@ -267,6 +269,28 @@ def _one_of_everything(province):
             subject=binh27, actor=province.users["secretary"], text="Nhiệt tình"
         )
         notes.note_write(subject=binh27, kind="cell_comment", text="Chi ủy nhận xét", actor=None)
+    # meetings: cell A1's review meeting, a show of hands and a secret ballot
+    meeting = meetings.meeting_schedule(
+        cycle=cycle,
+        unit=province.cell_a1,
+        starts_at=timezone.now(),
+        place="Hội trường",
+        chair=an,
+        actor=None,
+    )
+    meeting = meetings.meeting_open(meeting=meeting, actor=None)
+    meetings.check_in(
+        meeting=meeting, actor=province.users["member"], code=meeting_codes.room_code(meeting)
+    )
+    for row in meeting.roll.exclude(person=binh):
+        meetings.attendance_record(attendance=row, presence="present", actor=None)
+    first, last = meeting.agenda.order_by("position")[0], meeting.agenda.order_by("-position")[0]
+    meetings.notes_record(item=first, notes="Ý kiến", actor=None)
+    meetings.hands_record(item=first, counts={"HTTNV": 1}, actor=None)
+    ballot = meetings.ballot_open(item=last, actor=None)
+    meetings.ballot_cast(question=ballot, option="HTNV", actor=province.users["secretary"])
+    meetings.ballot_close(question=ballot, actor=None)
+    meetings.meeting_close(meeting=meeting, actor=None)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

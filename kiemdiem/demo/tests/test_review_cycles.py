@@ -357,6 +357,25 @@ class TestDemoCycles:
         listed = set(Consolidation.objects.filter(cycle=last).values_list("unit_id", flat=True))
         assert set(failed.values_list("unit_id", flat=True)) <= listed
 
+    def test_the_member_logins_cell_held_a_meeting_and_sits_in_another(self, demo):
+        from kiemdiem.accounts.models import User
+        from kiemdiem.decisions.selectors import proposal_rows
+        from kiemdiem.meetings.models import Meeting, Presence
+
+        _last, current = cycles()
+        member = User.objects.get(username="dangvien")
+        held, now = Meeting.objects.filter(cycle=current).order_by("starts_at")
+        assert (held.status, now.status) == ("closed", "open")
+        assert held.unit_id == now.unit_id and now.roll.filter(person=member.person).exists()
+        counted = [q for i in held.agenda.all() for q in i.questions.all()]
+        assert counted and all(q.status == "closed" and q.cast == q.voters for q in counted)
+        mine = now.roll.get(person=member.person)
+        assert mine.presence == Presence.EXPECTED
+        assert now.roll.filter(presence=Presence.PRESENT).exists()
+        staff = User.objects.get(username="bithu")
+        rows = proposal_rows(staff, current, held.unit)
+        assert any(r.meeting_vote for r in rows)
+
     def test_this_year_has_proposals_and_the_decider_a_queue(self, demo):
         _last, current = cycles()
         secretary = User.objects.get(username="bithu")

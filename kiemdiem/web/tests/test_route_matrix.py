@@ -231,6 +231,30 @@ def _action(w):
     return _consolidation(w).actions.get_or_create(text="Kiện toàn chi ủy")[0]
 
 
+def _meeting(w):
+    """Cell A1's review meeting in session, An and Bình checked in, a secret ballot open on
+    the last subject of the agenda (made once, on first ask)."""
+    if not hasattr(w, "meeting"):
+        from django.utils import timezone
+
+        from kiemdiem.meetings import services as meetings
+
+        meeting = meetings.meeting_schedule(
+            cycle=w.cycle,
+            unit=w.province.cell_a1,
+            starts_at=timezone.now(),
+            place="Hội trường thôn",
+            chair=w.province.members["an"],
+            actor=None,
+        )
+        meeting = meetings.meeting_open(meeting=meeting, actor=None)
+        for row in meeting.roll.all():
+            meetings.attendance_record(attendance=row, presence="present", actor=None)
+        item = meeting.agenda.order_by("position").last()
+        w.meeting = (meeting, item, meetings.ballot_open(item=item, actor=None))
+    return w.meeting
+
+
 ROUTES = [
     # signing in and one's own account
     Route("login", (200, 302, 302, 302), public=True, note="a signed-in user is sent on"),
@@ -646,6 +670,81 @@ ROUTES = [
         kwargs=lambda w: {"pk": w.binh.pk, "kind": "cell_comment"},
         method="post",
         data=lambda w: {"revision": 0, "text": "Chi ủy nhận xét."},
+    # meetings: cell A1's meeting in session with a ballot open (An chairs; Bình votes)
+    Route("meetings", IN_A, kwargs=_unit_a, own=200),
+    Route(
+        "meetings",
+        (LOGIN, 404, 404, 200),
+        kwargs=_unit_a,
+        method="post",
+        data=lambda w: {"cycle": w.cycle.pk, "place": ""},
+        own=200,
+        note="no place given: the form again with the message, nothing scheduled",
+        extra={"inspector": 404},
+    ),
+    Route(
+        "meeting", IN_A, kwargs=lambda w: {"pk": _meeting(w)[0].pk}, own=200, extra={"member": 200}
+    ),
+    Route(
+        "meeting-open",
+        WRITE_IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[0].pk},
+        method="post",
+        own=302,
+        extra={"member": 404, "inspector": 404},
+        note="already open: a message, nothing changed",
+    ),
+    Route(
+        "meeting-close",
+        WRITE_IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[0].pk},
+        method="post",
+        own=302,
+        extra={"member": 404, "inspector": 404},
+        note="a ballot is open: a message, nothing closed",
+    ),
+    Route(
+        "meeting-roll",
+        IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[0].pk},
+        own=200,
+        extra={"member": 404, "inspector": 404, "secretary": 200},
+    ),
+    Route(
+        "meeting-code",
+        IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[0].pk},
+        own=200,
+        extra={"member": 404, "inspector": 404, "secretary": 200},
+    ),
+    Route(
+        "meeting-check-in",
+        (LOGIN, 404, 404, 404),
+        kwargs=lambda w: {"pk": _meeting(w)[0].pk},
+        own=404,
+        extra={"member": 200, "secretary": 200},
+        note="only those on the roll check in",
+    ),
+    Route(
+        "meeting-minutes",
+        IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[0].pk},
+        own=200,
+        extra={"member": 200},
+    ),
+    Route(
+        "meeting-count-minutes",
+        IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[0].pk},
+        own=200,
+        extra={"member": 200},
+    ),
+    Route(
+        "meeting-item",
+        WRITE_IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[1].pk},
+        method="post",
+        data=lambda w: {"do": "notes", "notes": "Ý kiến"},
         own=302,
         extra={"member": 404, "inspector": 404},
     ),
@@ -672,6 +771,28 @@ ROUTES = [
         kwargs=lambda w: {"pk": w.binh.pk},
         extra={"secretary": 200, "member": 404},
         note="the other members of her cell only (An); never herself",
+        "meeting-vote",
+        (LOGIN, 404, 404, 404),
+        kwargs=lambda w: {"pk": _meeting(w)[2].pk},
+        own=404,
+        extra={"member": 200, "secretary": 200},
+        note="only those on the roll see the ballot",
+    ),
+    Route(
+        "meeting-vote-tablet",
+        IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[2].pk},
+        own=200,
+        extra={"member": 404, "inspector": 404},
+    ),
+    Route(
+        "meeting-vote-close",
+        WRITE_IN_A,
+        kwargs=lambda w: {"pk": _meeting(w)[2].pk},
+        method="post",
+        own=302,
+        extra={"member": 404, "inspector": 404, "secretary": 302},
+        note="An chairs: he counts",
     ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),
