@@ -19,9 +19,9 @@ from kiemdiem.cycles.policies import subjects_to_rate
 from kiemdiem.cycles.selectors import waiting_q
 from kiemdiem.decisions.models import Decision, DecisionEvent
 from kiemdiem.decisions.policies import proposable_ids
-from kiemdiem.opinions import selectors as opinions
 from kiemdiem.meetings.selectors import vote_label
 from kiemdiem.meetings.selectors import votes_for as meeting_votes
+from kiemdiem.opinions import selectors as opinions
 from kiemdiem.orgtree.models import Unit
 
 

@@ -251,16 +251,6 @@ ROUTES = [
         "api-opinion-request-cell",
         lambda c, p, o: "/api/opinion-requests/cell/",
         (401, 403, 400, 400, 400),
-    # meetings (cell B1's, in session, a ballot open)
-    Route(
-        "api-meeting-list",
-        lambda c, p, o: f"/api/meetings/?unit={p.commune_b.pk}",
-        (401, 404, 404, 200, 200),
-    ),
-    Route(
-        "api-meeting-list",
-        lambda c, p, o: "/api/meetings/",
-        (401, 403, 400, 201, 201),
         method="post",
         body=lambda c, p: {
             "cycle": c.pk,
@@ -314,6 +304,21 @@ ROUTES = [
             "revision": 0,
         },
         extra={"decider": 403, "inspector": 403},
+    ),
+    # meetings (cell B1's, in session, a ballot open)
+    Route(
+        "api-meeting-list",
+        lambda c, p, o: f"/api/meetings/?unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+    ),
+    Route(
+        "api-meeting-list",
+        lambda c, p, o: "/api/meetings/",
+        (401, 403, 400, 201, 201),
+        method="post",
+        body=lambda c, p: {
+            "cycle": c.pk,
+            "unit": p.cell_b1.pk,
             "starts_at": "2025-12-10T08:00:00+07:00",
             "place": "Hội trường",
         },

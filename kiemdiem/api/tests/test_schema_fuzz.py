@@ -43,8 +43,8 @@ from kiemdiem.api.fields import MAX_ID
 from kiemdiem.cycles.models import Plan, ReviewCycle, Subject
 from kiemdiem.decisions.models import Complaint, Decision, Publication
 from kiemdiem.jobs.models import Job
-from kiemdiem.opinions.models import OpinionRequest
 from kiemdiem.meetings.models import AgendaItem, Meeting, Question
+from kiemdiem.opinions.models import OpinionRequest
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation, Person
 from kiemdiem.register.models import RegisterEntry

@@ -29,10 +29,10 @@ from kiemdiem.cycles.services import StageWindow
 from kiemdiem.decisions import complaints, finalizing, notices, publications
 from kiemdiem.decisions import services as decisions
 from kiemdiem.imports.tests.helpers import PEOPLE_HEADERS, person_row, run_import, xlsx_bytes
-from kiemdiem.opinions import reminders as opinion_reminders
-from kiemdiem.opinions import services as opinions
 from kiemdiem.meetings import codes as meeting_codes
 from kiemdiem.meetings import services as meetings
+from kiemdiem.opinions import reminders as opinion_reminders
+from kiemdiem.opinions import services as opinions
 from kiemdiem.orgtree import services as tree
 from kiemdiem.people import restructure
 from kiemdiem.people import services as people
