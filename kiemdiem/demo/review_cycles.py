@@ -66,6 +66,7 @@ from kiemdiem.decisions import quotas
 from kiemdiem.decisions import screen as screens
 from kiemdiem.decisions import services as decisions
 from kiemdiem.demo import aftermath
+from kiemdiem.demo import opinions as demo_opinions
 from kiemdiem.demo import review_texts as texts
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 from kiemdiem.reviews import bulk, engine
@@ -824,6 +825,7 @@ class DemoCycles:
         self.rate_cells(writer, pending, rated_cells)
         aftermath.record_conclusion(year, self.today, self.plan_units, self.aside)
         self.propose(writer, pending, rated_cells)
+        demo_opinions.add_opinions(cycle, self.today, self.aside)
         backdate_open(cycle, pending, writer, self.today)
         return cycle
 
