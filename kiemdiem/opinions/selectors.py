@@ -35,6 +35,16 @@ class RequestView:
         return self.answer is None and self.request.deadline < today()
 
     @property
+    def duty_summary(self) -> str:
+        """How many duties at each rating ("Thực hiện tốt: 3 · Có thực hiện: 1")."""
+        duties = (self.answer.duties or {}) if self.answer else {}
+        counts = [
+            (label, sum(1 for r in duties.values() if r == code))
+            for code, label in DutyRating.choices
+        ]
+        return " · ".join(f"{label}: {n}" for label, n in counts if n)
+
+    @property
     def duty_rows(self) -> list[tuple[str, str]]:
         duties = (self.answer.duties or {}) if self.answer else {}
         return [
