@@ -123,6 +123,23 @@ def agency_state_tier(views: list[RequestView]) -> str:
     return ""
 
 
+def review_facts(subject: Subject) -> list[tuple[str, str]]:
+    """For the self-review page (``reviews.hooks``): the employing agency's state tier."""
+    from django.utils.translation import gettext as _
+
+    answer = (
+        OpinionAnswer.objects.filter(
+            request__subject=subject, request__source=Source.EMPLOYING_AGENCY
+        )
+        .exclude(state_tier="")
+        .order_by("-version")
+        .first()
+    )
+    if answer is None:
+        return []
+    return [(_("State tier given by the employing agency"), answer.state_tier)]
+
+
 # --- peer comments ----------------------------------------------------------------------------
 
 
