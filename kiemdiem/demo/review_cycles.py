@@ -66,6 +66,7 @@ from kiemdiem.decisions import quotas
 from kiemdiem.decisions import screen as screens
 from kiemdiem.decisions import services as decisions
 from kiemdiem.demo import aftermath
+from kiemdiem.demo import opinions as demo_opinions
 from kiemdiem.demo import review_texts as texts
 from kiemdiem.orgtree.models import KIND_GROUP, SEGMENT_LENGTH, Unit, UnitGroup
 from kiemdiem.reviews import bulk, engine
@@ -827,6 +828,7 @@ class DemoCycles:
         aftermath.hold_meetings(
             cycle, self.logins.get("dangvien", (None, None))[0], self.today, self.aside
         )
+        demo_opinions.add_opinions(cycle, self.today, self.aside)
         backdate_open(cycle, pending, writer, self.today)
         return cycle
 

@@ -11,7 +11,9 @@ class OpinionsConfig(AppConfig):
     verbose_name = _("Opinions")
 
     def ready(self):
-        from kiemdiem.opinions import audit, reminders
+        from kiemdiem.opinions import audit, reminders, selectors
+        from kiemdiem.reviews import hooks
 
         audit.register_actions()
         reminders.register()
+        hooks.register_review_facts(selectors.review_facts)

@@ -35,6 +35,16 @@ class RequestView:
         return self.answer is None and self.request.deadline < today()
 
     @property
+    def duty_summary(self) -> str:
+        """How many duties at each rating ("Thực hiện tốt: 3 · Có thực hiện: 1")."""
+        duties = (self.answer.duties or {}) if self.answer else {}
+        counts = [
+            (label, sum(1 for r in duties.values() if r == code))
+            for code, label in DutyRating.choices
+        ]
+        return " · ".join(f"{label}: {n}" for label, n in counts if n)
+
+    @property
     def duty_rows(self) -> list[tuple[str, str]]:
         duties = (self.answer.duties or {}) if self.answer else {}
         return [
@@ -111,6 +121,23 @@ def agency_state_tier(views: list[RequestView]) -> str:
         if view.request.source == Source.EMPLOYING_AGENCY and view.answer:
             return view.answer.state_tier
     return ""
+
+
+def review_facts(subject: Subject) -> list[tuple[str, str]]:
+    """For the self-review page (``reviews.hooks``): the employing agency's state tier."""
+    from django.utils.translation import gettext as _
+
+    answer = (
+        OpinionAnswer.objects.filter(
+            request__subject=subject, request__source=Source.EMPLOYING_AGENCY
+        )
+        .exclude(state_tier="")
+        .order_by("-version")
+        .first()
+    )
+    if answer is None:
+        return []
+    return [(_("State tier given by the employing agency"), answer.state_tier)]
 
 
 # --- peer comments ----------------------------------------------------------------------------

@@ -459,25 +459,41 @@ def _check_window(subject: Subject, day: datetime.date) -> None:
 
 
 @transaction.atomic
-def peer_comment_write(*, subject: Subject, actor, text: str) -> PeerComment:
+def peer_comment_write(
+    *, subject: Subject, actor, text: str, person: Person | None = None
+) -> PeerComment:
     """The actor's comment on ``subject`` (written again: the same comment corrected). The
-    audit entry names the subject, masks the text and the author, and has no actor."""
-    policies.check(
-        policies.may_comment(actor, subject),
-        _("Only the other members of the cell or collective comment on a member."),
-    )
+    audit entry names the subject, masks the text and the author, and has no actor.
+    ``person``: only for the system (``actor=None``: the demo, comments taken on paper), the
+    member who wrote it — who must still be a peer of the subject."""
+    if actor is None:
+        if person is None or not policies.peers_of(subject).filter(person_id=person.pk).exists():
+            raise ValidationError(
+                {
+                    "person": _(
+                        "Only the other members of the cell or collective comment on a member."
+                    )
+                }
+            )
+        author_id = person.pk
+    else:
+        policies.check(
+            policies.may_comment(actor, subject),
+            _("Only the other members of the cell or collective comment on a member."),
+        )
+        author_id = actor.person_id
     _open(subject.cycle)
     day = today()
     _check_window(subject, day)
     text = _text(text, required=True)
-    tag = author_tag(subject.pk, actor.person_id)
+    tag = author_tag(subject.pk, author_id)
     Subject.objects.select_for_update().filter(pk=subject.pk).first()
     comment = PeerComment.objects.filter(subject=subject, author_tag=tag).first()
     if comment is None:
         comment = PeerComment.objects.create(
             subject=subject, text=text, author_tag=tag, written_on=day
         )
-        PeerCommenter.objects.get_or_create(subject=subject, person_id=actor.person_id)
+        PeerCommenter.objects.get_or_create(subject=subject, person_id=author_id)
     else:
         comment.text = text
         comment.save(update_fields=["text"])
@@ -486,6 +502,6 @@ def peer_comment_write(*, subject: Subject, actor, text: str) -> PeerComment:
         actor=None,
         target=subject,
         unit=subject.unit,
-        data={"text": text, "author": actor.person_id},
+        data={"text": text, "author": author_id},
     )
     return comment

@@ -18,7 +18,16 @@ from kiemdiem.common.views import render_page
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
 from kiemdiem.people.policies import may_view_personal
-from kiemdiem.reviews import catalogue, engine, forms, notes, policies, services, shortcomings
+from kiemdiem.reviews import (
+    catalogue,
+    engine,
+    forms,
+    hooks,
+    notes,
+    policies,
+    services,
+    shortcomings,
+)
 from kiemdiem.reviews.models import ReviewStatus, SelfReview
 from kiemdiem.reviews.policies import ReviewPolicy
 
@@ -90,6 +99,7 @@ def _context(request, subject: Subject, review: SelfReview | None, errors=()):
         "cycle": subject.cycle,
         "review": review,
         "form": form,
+        "facts": hooks.review_facts(subject),
         "sections": forms.section_views(
             form,
             shortcomings.content_for_page(review),

@@ -5,6 +5,8 @@ from kiemdiem.audit.policies import may_read_log
 from kiemdiem.decisions import policies as decision_policies
 from kiemdiem.imports.policies import may_open
 from kiemdiem.notifications.services import unread_count
+from kiemdiem.opinions import policies as opinion_policies
+from kiemdiem.opinions import selectors as opinion_selectors
 from kiemdiem.register.policies import may_list as may_read_register
 
 
@@ -22,6 +24,8 @@ def navigation(request):
                 "register": False,
                 "unread": 0,
                 "decides": False,
+                "asked": False,
+                "peers": False,
             }
         return {
             "audit": may_read_log(user),
@@ -31,6 +35,9 @@ def navigation(request):
             "unread": unread_count(user),
             # a decision maker somewhere: the complaints queue, a unit's results page
             "decides": decision_policies.may_decide_somewhere(user),
+            # opinions asked of the user's units or of them; comrades to comment on
+            "asked": opinion_policies.answerable(user).exists(),
+            "peers": opinion_selectors.peer_subjects(user).exists(),
         }
 
     return {"nav": SimpleLazyObject(flags)}

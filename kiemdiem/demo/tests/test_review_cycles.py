@@ -265,6 +265,35 @@ class TestDemoCycles:
         }
         assert by_query == by_index and by_query
 
+    def test_opinions_peer_comments_and_notes_of_this_year(self, demo):
+        from kiemdiem.opinions import selectors as opinion_selectors
+        from kiemdiem.opinions.models import OpinionRequest
+        from kiemdiem.reviews.models import ReviewNote
+
+        _last, current = cycles()
+        bithu = User.objects.get(username="bithu")
+        dangvien = User.objects.get(username="dangvien")
+        asked = OpinionRequest.objects.filter(subject__cycle=current)
+        residence = asked.get(source="residence_cell")
+        assert residence.answers.get().duties["civic_duties"] == "good"
+        assert [r.request for r in opinion_selectors.inbox(bithu)][0] == residence
+        assert asked.get(source="employing_agency").answers.get().state_tier
+        views = [opinion_selectors.request_view(r) for r in asked]
+        assert any(v.overdue for v in views)
+        assert any(not v.overdue and v.answer is None for v in views)
+        mine = Subject.objects.get(cycle=current, person_id=dangvien.person_id, track="party")
+        assert set(ReviewNote.objects.filter(subject=mine).values_list("kind", flat=True)) == {
+            "cell_comment",
+            "conclusion",
+        }
+        assert opinion_selectors.peer_comments(dangvien, mine).shown
+        under = [
+            s
+            for s in Subject.objects.filter(cycle=current, unit=mine.unit, person__isnull=False)
+            if s.pk != mine.pk and s.peer_comments.exists()
+        ]
+        assert under and not opinion_selectors.peer_comments(None, under[0]).shown
+
     def test_decider_has_something_to_rate(self, demo):
         _last, current = cycles()
         user = User.objects.get(username="quyetdinh")

@@ -137,8 +137,11 @@ def test_the_previous_cell_of_a_member_who_moved_this_year(scene, province, day)
     assert request.asked_unit == province.cell_a2
 
 
-def test_the_agency_gives_the_state_tier_which_reaches_the_proposal_row(scene, province):
+def test_the_agency_gives_the_state_tier_which_reaches_the_proposal_row(scene, province, client):
+    from django.urls import reverse
+
     from kiemdiem.decisions.selectors import proposal_rows
+    from kiemdiem.reviews import services as reviews
 
     employ(province.members["binh"], province.agency, title="Chuyên viên")
     request, _ = ask(scene, "binh", "employing_agency", actor="staff_a")
@@ -150,6 +153,11 @@ def test_the_agency_gives_the_state_tier_which_reaches_the_proposal_row(scene, p
     row = next(r for r in rows if r.subject == scene.subjects["binh"])
     assert row.opinions_state_tier == "HTTNV"
     assert [v.request.pk for v in row.opinions] == [request.pk]
+    # and the member's own self-review page shows it beside her proposed tier
+    reviews.review_start(subject=scene.subjects["binh"], actor=None)
+    client.force_login(scene.users["member"])
+    page = client.get(reverse("review-edit", args=[scene.subjects["binh"].pk])).content.decode()
+    assert "Mức xếp loại chính quyền do cơ quan nơi công tác cho: <strong>HTTNV</strong>" in page
 
 
 def test_answer_once_then_correct_as_a_new_version_and_a_stale_page_is_refused(scene):
