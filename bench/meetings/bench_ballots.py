@@ -39,6 +39,12 @@ def main() -> None:
     parser.add_argument("--meetings", type=int, default=100)
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="cast from this many processes (as gunicorn's workers would) instead of threads",
+    )
     args = parser.parse_args()
     reset_database(os.environ["DATABASE_URL"])
 
@@ -96,7 +102,9 @@ def main() -> None:
             )
             users.append(User(username=f"u{cell.pk}_{j}", person=person))
         User.objects.bulk_create(users)  # no password: the bench casts through the service
-        users_of[cell.pk] = list(User.objects.filter(username__startswith=f"u{cell.pk}_"))
+        users_of[cell.pk] = list(
+            User.objects.select_related("person").filter(username__startswith=f"u{cell.pk}_")
+        )
     cycle = cycles.cycle_open(
         code="KD2025",
         name="Kiểm điểm 2025",
@@ -154,12 +162,24 @@ def main() -> None:
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(args.threads)]
     t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    if args.processes:
+        import multiprocessing
+
+        connections.close_all()  # each process opens its own
+        plan = [(q.pk, u.pk, option) for q, u, option in jobs]
+        chunks = [plan[i :: args.processes] for i in range(args.processes)]
+        t0 = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(args.processes) as pool:
+            for lat, errs in pool.map(cast_many, chunks):
+                latencies.extend(lat)
+                errors.extend(errs)
+    else:
+        threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     wall = time.perf_counter() - t0
     latencies.sort()
 
@@ -167,7 +187,8 @@ def main() -> None:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
     print(
-        f"cast: {len(jobs)} ballots, {args.threads} threads, wall {wall:.1f} s "
+        f"cast: {len(jobs)} ballots, "
+        f"{f'{args.processes} processes' if args.processes else f'{args.threads} threads'}, wall {wall:.1f} s "
         f"({len(jobs) / wall:.0f}/s); per vote median {statistics.median(latencies):.1f} ms, "
         f"p95 {pct(95):.1f} ms, p99 {pct(99):.1f} ms, max {latencies[-1]:.1f} ms; errors {len(errors)}"
     )
@@ -182,6 +203,25 @@ def main() -> None:
     print(f"close: {len(questions)} ballots in {time.perf_counter() - t0:.1f} s")
     closed = Question.objects.filter(status="closed")
     print(f"after close: {sum(q.cast for q in closed)} cast in {closed.count()} ballots")
+
+
+def cast_many(plan):
+    """One process's share: (question id, user id, option) each cast through the service."""
+    from kiemdiem.accounts.models import User
+    from kiemdiem.meetings import services as meetings
+    from kiemdiem.meetings.models import Question
+
+    latencies, errors = [], []
+    users = User.objects.select_related("person").in_bulk({u for _q, u, _o in plan})
+    questions = Question.objects.in_bulk({q for q, _u, _o in plan})
+    for q, u, option in plan:
+        t0 = time.perf_counter()
+        try:
+            meetings.ballot_cast(question=questions[q], option=option, actor=users[u])
+        except Exception as error:  # noqa: BLE001 - counted and printed
+            errors.append(repr(error))
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return latencies, errors
 
 
 if __name__ == "__main__":

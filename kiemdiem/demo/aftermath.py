@@ -245,7 +245,13 @@ def hold_meetings(cycle: ReviewCycle, member_person_id: int | None, today: datet
     ]
     if len(roll) < 3 or not Subject.objects.filter(cycle=cycle, unit=cell).exists():
         return
-    chair, secretary = roll[0], roll[1]
+    head = (
+        Affiliation.objects.filter(unit=cell, kind="position", role="head", valid_to__isnull=True)
+        .values_list("person_id", flat=True)
+        .first()
+    )
+    chair = next((p for p in roll if p.pk == head), roll[0])  # the cell's secretary chairs
+    secretary = next(p for p in roll if p.pk not in (chair.pk, member_person_id))
 
     def at(day, hour):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
