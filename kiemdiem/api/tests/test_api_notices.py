@@ -68,9 +68,11 @@ def test_what_is_published_to_me_through_the_api(client_for, province, cycle):
     }
     response = staff.post("/api/publications/", body, format="json")
     assert response.status_code == 201, response.content
-    rows = response.json()["rows"]
+    assert response.json()["row_count"] == 1
+    rows = staff.get(f"/api/publications/{response.json()['id']}/rows/").json()["results"]
     assert rows == [
         {
+            "position": 0,
             "name": "Trần Thị Bình",
             "kind": "party_member",
             "unit": "Chi bộ thôn Đông",

@@ -340,6 +340,12 @@ ROUTES = [
         extra={"member": 404},
     ),
     Route(
+        "api-publication-rows",
+        lambda c, p, o: f"/api/publications/{_dung_decided(c, p)[1].pk}/rows/?search=dung",
+        (401, 404, 404, 200, 200),
+        extra={"member": 404},
+    ),
+    Route(
         "api-publication-withdraw",
         lambda c, p, o: f"/api/publications/{_dung_decided(c, p)[1].pk}/withdraw/",
         (401, 404, 404, 200, 200),
