@@ -316,7 +316,7 @@ def _complaint(user, pk) -> Complaint:
 def complaint_detail(request, pk):
     complaint = _complaint(request.user, pk)
     may_handle = policies.may_handle_complaint(request.user, complaint)
-    form = HandleForm(request.POST or None)
+    form = HandleForm(request.POST or None, initial={"revision": complaint.decision.revision})
     if request.method == "POST":
         if not may_handle:
             raise PermissionDenied
@@ -329,6 +329,7 @@ def complaint_detail(request, pk):
                     new_tier=data["new_tier"],
                     reason=data["outcome_reason"],
                     actor=request.user,
+                    revision=data["revision"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)

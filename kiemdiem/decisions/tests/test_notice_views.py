@@ -102,9 +102,12 @@ def test_the_subject_complains_on_the_result_page_and_the_level_above_decides(
     client.force_login(users["decider"])
     assert complaint.pk in [c.pk for c in client.get(reverse("complaint-queue")).context["items"]]
     detail = reverse("complaint-detail", args=[complaint.pk])
-    response = client.post(
-        detail, {"outcome": "changed", "new_tier": "HTTNV", "outcome_reason": "Theo tỷ lệ"}
-    )
+    page = client.get(detail)
+    assert 'name="revision"' in page.content.decode()
+    revision = page.context["form"]["revision"].value()
+    body = {"outcome": "changed", "new_tier": "HTTNV", "outcome_reason": "Theo tỷ lệ"}
+    assert client.post(detail, body).status_code == 200  # no revision: refused, shown again
+    response = client.post(detail, {**body, "revision": revision})
     assert response.status_code == 302
     decision.refresh_from_db()
     assert decision.tier == "HTTNV"
