@@ -29,11 +29,13 @@ from kiemdiem.api.base import (
     ApiViewSet,
     require,
 )
+from kiemdiem.api.decisions import E409
 from kiemdiem.api.enums import EnumField
 from kiemdiem.api.fields import MAX_COMMENT, Text, WholeNumber
 from kiemdiem.cycles.models import Subject, TierChoice
 from kiemdiem.decisions import complaints, policies
 from kiemdiem.decisions.models import Complaint, ComplaintStatus, Decision
+from kiemdiem.decisions.services import StaleDecision
 
 MAX_TEXT = complaints.MAX_TEXT
 # base64 of the largest attachment the settings allow (4 characters per 3 bytes), and no more
@@ -61,6 +63,11 @@ class ComplaintSerializer(serializers.ModelSerializer):
         TierChoice, name="Tier", source="decision.tier", read_only=True, allow_blank=True
     )
     complaint_until = serializers.DateField(source="decision.complaint_until", read_only=True)
+    revision = serializers.IntegerField(
+        source="decision.revision",
+        read_only=True,
+        help_text=_("The decision's revision now: send it back to decide the complaint."),
+    )
     files = ComplaintFileSerializer(many=True, read_only=True)
 
     class Meta:
@@ -71,6 +78,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "subject",
             "tier",
             "complaint_until",
+            "revision",
             "text",
             "files",
             "filed_at",
@@ -105,6 +113,13 @@ class HandleSerializer(serializers.Serializer):
     )
     reason = Text(max_length=MAX_COMMENT)
     new_tier = EnumField(TierChoice, name="Tier", required=False, allow_blank=True)
+    revision = WholeNumber(
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=_(
+            "The decision's revision as read with the complaint; a decision changed since is 409."
+        ),
+    )
 
 
 def visible_complaints(user) -> QuerySet:
@@ -187,19 +202,25 @@ class ComplaintViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Decide a complaint: keep the tier, or decide it again",
+        description="Send `revision` as read with the complaint: a decision changed since "
+        "(decided again, re-opened, notified) is 409; a complaint already decided is 400.",
         request=HandleSerializer,
-        responses={200: ComplaintSerializer, **WRITE_ERRORS},
+        responses={200: ComplaintSerializer, 409: E409, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def handle(self, request, pk=None):
         complaint = self._visible()
         require(policies.may_handle_complaint(request.user, complaint))
         data = self.parse_body(HandleSerializer)
-        complaint = complaints.handle_complaint(
-            complaint=complaint,
-            outcome=data["outcome"],
-            reason=data["reason"],
-            new_tier=data.get("new_tier", ""),
-            actor=request.user,
-        )
+        try:
+            complaint = complaints.handle_complaint(
+                complaint=complaint,
+                outcome=data["outcome"],
+                reason=data["reason"],
+                new_tier=data.get("new_tier", ""),
+                actor=request.user,
+                revision=data["revision"],
+            )
+        except StaleDecision as error:
+            return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
         return Response(ComplaintSerializer(complaint).data)

@@ -13,16 +13,18 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404
 from kiemdiem.api.base import E400, E403, READ_ERRORS, WRITE_ERRORS, ApiView, require
+from kiemdiem.api.decisions import E409
 from kiemdiem.api.fields import MAX_COMMENT, MAX_ID, QueryYesNo, Text, WholeNumber
 from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
 from kiemdiem.decisions import finalizing, policies
 from kiemdiem.decisions import screen as screens
+from kiemdiem.decisions.services import StaleDecision
 from kiemdiem.orgtree.models import Unit
 
 GROUP_CHOICES = list(screens.GROUPS)
@@ -117,7 +119,11 @@ class ScreenSerializer(serializers.Serializer):
 class FinalizeRow(serializers.Serializer):
     subject = WholeNumber(min_value=1, max_value=MAX_ID)
     tier = serializers.ChoiceField(choices=TierChoice.choices)
-    revision = WholeNumber(min_value=0, max_value=MAX_ID, required=False)
+    revision = WholeNumber(
+        min_value=0,
+        max_value=MAX_ID,
+        help_text="The row's revision as read on the screen (required); a newer one is 409.",
+    )
 
 
 class FinalizeBody(serializers.Serializer):
@@ -172,7 +178,7 @@ class DecisionScreenFinalizeView(ApiView):
     @extend_schema(
         summary="Decide many subjects at once (quota and caps checked; override with a reason)",
         request=FinalizeBody,
-        responses={200: FinalizeAnswer, 403: E403, **WRITE_ERRORS},
+        responses={200: FinalizeAnswer, 403: E403, 409: E409, **WRITE_ERRORS},
     )
     def post(self, request, cycle_pk: int):
         cycle = _cycle(request, cycle_pk)
@@ -183,14 +189,17 @@ class DecisionScreenFinalizeView(ApiView):
         tiers = {r["subject"]: r["tier"] for r in rows}
         if len(tiers) != len(rows):
             raise serializers.ValidationError({"rows": [_("Give each subject once.")]})
-        decided = finalizing.finalize(
-            cycle=cycle,
-            rows=tiers,
-            reason=body.validated_data["reason"],
-            override_reason=body.validated_data["override_reason"],
-            revisions={r["subject"]: r["revision"] for r in rows if "revision" in r},
-            actor=request.user,
-        )
+        try:
+            decided = finalizing.finalize(
+                cycle=cycle,
+                rows=tiers,
+                reason=body.validated_data["reason"],
+                override_reason=body.validated_data["override_reason"],
+                revisions={r["subject"]: r["revision"] for r in rows},
+                actor=request.user,
+            )
+        except StaleDecision as error:
+            return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
         return Response(
             {
                 "decided": [d.subject_id for d in decided],

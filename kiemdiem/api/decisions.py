@@ -83,13 +83,13 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class RevisionField(WholeNumber):
+    """Required on every write that changes a decision: missing is 400 naming the field,
+    older than the decision's is 409."""
+
     def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_null", True)
-        kwargs.setdefault("default", None)
         kwargs.setdefault(
             "help_text",
-            _("The decision's revision as read (0 before any); a newer one is 409."),
+            _("The decision's revision as read (0 before any); required; a newer one is 409."),
         )
         super().__init__(min_value=0, max_value=2**31 - 1, **kwargs)
 

@@ -1,11 +1,12 @@
-"""The API of published results: what is published to me (list, one), publish a unit's
-decided list to an audience for a period, withdraw it (decisions/publications.py)."""
+"""The API of published results: what is published to me (list, one), a list's rows a page
+at a time (searched by name), publish a unit's notified results to an audience for a period,
+withdraw it (decisions/publications.py)."""
 
 from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -25,20 +26,32 @@ from kiemdiem.api.enums import EnumField
 from kiemdiem.api.fields import ReasonSerializer, ScopedPrimaryKeyField, Text
 from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
 from kiemdiem.decisions import policies, publications
-from kiemdiem.decisions.models import Audience, Publication
+from kiemdiem.decisions.models import Audience, Publication, PublicationRow
 from kiemdiem.orgtree.models import Unit
 
 
-class PublishedRowSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text=_("The person's full name; empty for a unit."))
-    kind = EnumField(SubjectKind)
-    unit = serializers.CharField(help_text=_("The unit's name as published."))
-    tier = EnumField(TierChoice, name="Tier")
+class PublishedRowSerializer(serializers.ModelSerializer):
+    position = serializers.IntegerField(
+        read_only=True, help_text=_("The row's place in the list as published, from 0.")
+    )
+    name = serializers.CharField(
+        read_only=True, help_text=_("The person's full name; empty for a unit.")
+    )
+    kind = EnumField(SubjectKind, read_only=True)
+    unit = serializers.CharField(read_only=True, help_text=_("The unit's name as published."))
+    tier = EnumField(TierChoice, name="Tier", read_only=True)
+
+    class Meta:
+        model = PublicationRow
+        fields = ["position", "name", "kind", "unit", "tier"]
+        read_only_fields = fields
 
 
 class PublicationSerializer(serializers.ModelSerializer):
     audience = EnumField(Audience, read_only=True)
-    rows = PublishedRowSerializer(many=True, read_only=True)
+    row_count = serializers.IntegerField(
+        read_only=True, help_text=_("How many rows the list holds (read them from rows/).")
+    )
 
     class Meta:
         model = Publication
@@ -51,7 +64,7 @@ class PublicationSerializer(serializers.ModelSerializer):
             "audience_unit",
             "starts_on",
             "ends_on",
-            "rows",
+            "row_count",
             "published_at",
             "published_by",
             "withdrawn_at",
@@ -103,6 +116,23 @@ class PublicationViewSet(ApiViewSet):
 
     def retrieve(self, request, pk=None):
         return Response(PublicationSerializer(self._visible()).data)
+
+    @extend_schema(
+        summary="A published list's rows, a page at a time, in published order",
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="Only the rows whose name holds this (diacritics and case ignored).",
+            )
+        ],
+        responses={200: PublishedRowSerializer(many=True), **READ_ERRORS, 400: E400},
+    )
+    @action(detail=True, methods=["get"])
+    def rows(self, request, pk=None):
+        publication = self._visible()
+        search = request.query_params.get("search", "")[:100]
+        return self.paginated(publications.rows_of(publication, search), PublishedRowSerializer)
 
     @extend_schema(
         summary="Publish a unit's decided list to an audience for a period",

@@ -10,6 +10,10 @@ from their ``AppConfig.ready()``:
   submitted it.
 * ``register_review_states(states)`` — where a subject's self-review is found and which of its
   statuses mean submitted or being written: the progress board counts them in its one query.
+* ``register_close_check(check)`` — ``cycles.services.cycle_close`` calls every check with the
+  locked cycle; a check returns what still blocks closing it, as sentences naming the subjects
+  (an empty list: nothing). The decisions app names the ratings re-opened and not decided
+  again, and the complaints still waiting to be decided.
 """
 
 from __future__ import annotations
@@ -27,6 +31,24 @@ _rating_checks: list[RatingCheck] = []
 def register_rating_check(check: RatingCheck) -> None:
     if check not in _rating_checks:  # ready() may run twice (tests, the autoreloader)
         _rating_checks.append(check)
+
+
+CloseCheck = Callable[[object], list[str]]
+
+_close_checks: list[CloseCheck] = []
+
+
+def register_close_check(check: CloseCheck) -> None:
+    if check not in _close_checks:
+        _close_checks.append(check)
+
+
+def close_blockers(cycle) -> list[str]:
+    """What the registered checks say still blocks closing ``cycle`` (empty: nothing)."""
+    found: list[str] = []
+    for check in _close_checks:
+        found.extend(check(cycle))
+    return found
 
 
 def check_rating(subject) -> None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kiemdiem import rules_engine
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.vietnamese import nfc, nfc_text
-from kiemdiem.cycles import policies
+from kiemdiem.cycles import hooks, policies
 from kiemdiem.cycles.models import (
     STAGE_ORDER,
     CycleKind,
@@ -448,7 +448,8 @@ UNDECIDED_NAMED = 10
 @transaction.atomic
 def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
     """Close a cycle once every subject on its list is decided, carried over with a reason, or
-    out of the rating.
+    out of the rating, and nothing the apps register (``hooks.register_close_check``) still
+    blocks it: a rating re-opened and not decided again, a complaint still waiting.
 
     ``FOR UPDATE`` on the cycle row waits for the review writes and ratings in flight (they hold
     ``FOR KEY SHARE`` on it, see ``hold_open``) and keeps new ones out until the close commits.
@@ -473,6 +474,11 @@ def cycle_close(*, cycle: ReviewCycle, actor) -> ReviewCycle:
                 "more": " …" if count > UNDECIDED_NAMED else "",
             }
         )
+    # What the apps above say still blocks it (cycles.hooks: re-opened ratings not decided
+    # again, complaints still waiting — the decisions app).
+    blockers = hooks.close_blockers(cycle)
+    if blockers:
+        raise ValidationError(blockers)
     cycle.status = CycleStatus.CLOSED
     cycle.save(update_fields=["status"])
     log_action("cycle.closed", actor=actor, target=cycle, unit=cycle.root, data={})

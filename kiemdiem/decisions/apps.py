@@ -11,9 +11,12 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decisions")
 
     def ready(self):
-        from kiemdiem.decisions import audit, findings
+        from kiemdiem.cycles import hooks as cycle_hooks
+        from kiemdiem.decisions import audit, closing, findings
         from kiemdiem.register import hooks as register_hooks
 
         audit.register_actions()
+        # A cycle does not close over a re-opened rating or a complaint waiting (closing.py).
+        cycle_hooks.register_close_check(closing.close_blockers)
         # A register entry for an already-decided year re-opens that rating (findings.py).
         register_hooks.on_entry_recorded(findings.entry_recorded)

@@ -136,19 +136,45 @@ def file_complaint(
 
 @transaction.atomic
 def handle_complaint(
-    *, complaint: Complaint, outcome: str, reason: str, new_tier: str = "", actor
+    *,
+    complaint: Complaint,
+    outcome: str,
+    reason: str,
+    new_tier: str = "",
+    actor,
+    revision: int | None = None,
 ) -> Complaint:
     """Decide a complaint: ``upheld`` keeps the tier, ``changed`` decides it again with
-    ``new_tier``. Lock order: the complaint, then (through ``services``) the cycle, the
-    subject and its decision."""
+    ``new_tier``. ``revision`` is the decision's revision on the page the decider read: a
+    decision changed since (re-decided, re-opened, notified…) is refused
+    (``services.StaleDecision``), and so is a complaint someone already decided. Lock order:
+    the complaint, then (through ``services``) the cycle, the subject and its decision."""
     policies.check(policies.may_handle_complaint(actor, complaint))
     reason = _clean_text(reason, "outcome_reason", services.MAX_REASON)
     if outcome not in (ComplaintStatus.UPHELD, ComplaintStatus.CHANGED):
         raise ValidationError({"outcome": _("Choose: keep the rating, or change it.")})
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("handled_by")
+        .get(pk=complaint.pk)
+    )
     if complaint.status != ComplaintStatus.FILED:
-        raise ValidationError(_("This complaint has already been decided."))
+        raise ValidationError(
+            _(
+                "This complaint was already decided (%(outcome)s, %(when)s, by %(who)s) after "
+                "your page was opened; reload the page."
+            )
+            % {
+                "outcome": complaint.get_status_display(),
+                "when": f"{timezone.localtime(complaint.handled_at):%d/%m/%Y %H:%M}"
+                if complaint.handled_at
+                else "—",
+                "who": complaint.handled_by.username if complaint.handled_by_id else "—",
+            }
+        )
     decision = complaint.decision
+    # A first read for the clearer refusal; the writes below check it again under the lock.
+    services._check_revision(decision, revision)
     subject = decision.subject
     before = decision.tier
     if outcome == ComplaintStatus.CHANGED:
@@ -159,17 +185,22 @@ def handle_complaint(
                 {"new_tier": _("That is the tier already decided; to keep it, uphold it.")}
             )
         if decision.state != DecisionState.CONTESTED:
-            services.reopen(
+            decision = services.reopen(
                 subject=subject,
                 reason=_("Complaint of %(day)s: %(text)s")
                 % {"day": f"{complaint.filed_at:%d/%m/%Y}", "text": complaint.text[:500]},
                 actor=actor,
                 source="complaint",
+                revision=revision,
             )
-        decision = services.decide(subject=subject, tier=new_tier, reason=reason, actor=actor)
+            revision = None if revision is None else decision.revision
+        decision = services.decide(
+            subject=subject, tier=new_tier, reason=reason, actor=actor, revision=revision
+        )
     else:
         new_tier = ""
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        services._check_revision(decision, revision)
         decision.revision += 1
         DecisionEvent.objects.create(
             decision=decision,

@@ -136,9 +136,10 @@ class Audience(models.TextChoices):
 
 
 class Publication(models.Model):
-    """A decided list made public to an audience for a period, then withdrawn. ``rows`` is the
-    list as published (names, kinds, units, tiers), so what people saw stays on record even
-    when a tier is later decided again."""
+    """A decided list made public to an audience for a period, then withdrawn. Its
+    ``PublicationRow`` rows are the list as published (names, kinds, units, tiers), so what
+    people saw stays on record even when a tier is later decided again; ``row_count`` is how
+    many (a province's list may hold 180 000: the rows are read a page at a time)."""
 
     cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(
@@ -155,7 +156,7 @@ class Publication(models.Model):
     )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
-    rows = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -175,6 +176,34 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PublicationRow(models.Model):
+    """One line of a published list, as it was published: read a page at a time in
+    ``position`` order, searched by ``name_key`` (the name folded: no diacritics, lower case).
+    Nothing else about the person is kept."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    subject_id = models.BigIntegerField()  # for the record; the subject may change later
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    name_key = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    unit = models.CharField(_("unit"), max_length=255)
+    tier = models.CharField(_("tier"), max_length=8, choices=TierChoice.choices)
+
+    class Meta:
+        verbose_name = _("published row")
+        verbose_name_plural = _("published rows")
+        ordering = ["publication", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "position"], name="one_row_per_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.unit} — {self.tier}"
 
 
 class ComplaintStatus(models.TextChoices):

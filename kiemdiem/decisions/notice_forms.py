@@ -53,6 +53,8 @@ class HandleForm(forms.Form):
         help_text=_("Only when the rating is changed."),
     )
     outcome_reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
+    # The decision's revision on the page read: a decision changed since is refused.
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
 
 
 class PublishForm(forms.Form):

@@ -27,11 +27,11 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
-from kiemdiem.common.views import render_page
+from kiemdiem.common.views import paginate, render_page
 from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
 from kiemdiem.cycles.policies import subjects_to_rate
 from kiemdiem.decisions import complaints, notices, policies, publications
-from kiemdiem.decisions.models import Complaint, ComplaintStatus, Decision, Publication
+from kiemdiem.decisions.models import Complaint, ComplaintStatus, Decision
 from kiemdiem.decisions.notice_forms import ComplaintForm, HandleForm, PublishForm, WithdrawForm
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.people.models import Affiliation
@@ -102,7 +102,7 @@ def decision_results(request, pk, unit_pk):
                 messages.success(
                     request,
                     _("Published: %(title)s (%(count)s rows).")
-                    % {"title": publication.title, "count": len(publication.rows)},
+                    % {"title": publication.title, "count": publication.row_count},
                 )
                 return redirect("decision-results", pk=cycle.pk, unit_pk=unit.pk)
     pubs = publications.manageable(request.user).filter(cycle=cycle, unit=unit)
@@ -113,6 +113,7 @@ def decision_results(request, pk, unit_pk):
         "decides": decides,
         "may_publish": may_publish,
         "decided": publications.listed(cycle, unit).count(),
+        "not_notified": publications.not_notified(cycle, unit).count() if may_publish else 0,
         "form": form,
         "publications": pubs,
         "withdraw_form": WithdrawForm(),
@@ -161,14 +162,17 @@ def publication_withdraw(request, pk):
     return redirect("decision-results", pk=publication.cycle_id, unit_pk=publication.unit_id)
 
 
-def _rows(publication: Publication) -> list[dict]:
+def _rows(page) -> list[dict]:
     return [
         {
-            **row,
-            "kind_label": KIND_LABELS.get(row["kind"], row["kind"]),
-            "tier_label": TIER_LABELS.get(row["tier"], row["tier"]),
+            "name": row.name,
+            "kind": row.kind,
+            "unit": row.unit,
+            "tier": row.tier,
+            "kind_label": KIND_LABELS.get(row.kind, row.kind),
+            "tier_label": TIER_LABELS.get(row.tier, row.tier),
         }
-        for row in publication.rows
+        for row in page
     ]
 
 
@@ -205,10 +209,14 @@ def _my_results(user) -> list[Decision]:
 def published_detail(request, pk):
     visible = publications.published_to(request.user) | publications.manageable(request.user)
     publication = get_object_or_404(visible.distinct(), pk=pk)
+    search = request.GET.get("q", "").strip()[:100]
+    # A province's list may hold 180 000 rows: one page of them at a time, in published order.
+    page = paginate(request, publications.rows_of(publication, search), publications.PAGE)
     return render_page(
         request,
         "decisions/published_detail.html",
-        {"publication": publication, "rows": _rows(publication)},
+        {"publication": publication, "rows": _rows(page), "page": page, "search": search},
+        partial="rows",
     )
 
 
@@ -308,7 +316,7 @@ def _complaint(user, pk) -> Complaint:
 def complaint_detail(request, pk):
     complaint = _complaint(request.user, pk)
     may_handle = policies.may_handle_complaint(request.user, complaint)
-    form = HandleForm(request.POST or None)
+    form = HandleForm(request.POST or None, initial={"revision": complaint.decision.revision})
     if request.method == "POST":
         if not may_handle:
             raise PermissionDenied
@@ -321,6 +329,7 @@ def complaint_detail(request, pk):
                     new_tier=data["new_tier"],
                     reason=data["outcome_reason"],
                     actor=request.user,
+                    revision=data["revision"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)

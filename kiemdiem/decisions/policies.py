@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes, under
+from kiemdiem.accounts.permissions import ALL, has_any, restrict, scope_prefixes, under
 from kiemdiem.cycles import policies as cycle_policies
-from kiemdiem.cycles.models import Subject
+from kiemdiem.cycles.models import Subject, SubjectStatus
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.policies import may, may_change_unit
 
@@ -47,6 +47,32 @@ class DecisionPolicy:
         if self._is_self:
             return False
         return may_change_unit(self.user, self.subject.unit) or self.may_decide
+
+
+def state_tier_ids(user, state_subjects: list[Subject], advised_persons: set[int]) -> set[int]:
+    """Which of ``state_subjects`` (state-track ratings of people on a proposals page) the page
+    may show to ``user``:
+
+    * those the permission door lets ``user`` see (``restrict``: a grant over the agency);
+    * for the advisory body of the same person's party rating (``advised_persons``: the people
+      ``user`` may propose for — the chi ủy, the organization section, the deciding level),
+      the **decided** state tier only: regulations.md §6 step 5 has the advisory body collect
+      "the state CBCCVC rating" before it proposes (§12.6: it precedes and caps the party
+      tier). A pending state rating, its review and its reasons stay the agency's.
+    """
+    if user is None:
+        return {s.pk for s in state_subjects}
+    ids = [s.pk for s in state_subjects]
+    seen = set(
+        restrict(Subject.objects.filter(pk__in=ids), user, Action.VIEW).values_list(
+            "pk", flat=True
+        )
+    )
+    return seen | {
+        s.pk
+        for s in state_subjects
+        if s.person_id in advised_persons and s.status == SubjectStatus.RATED and s.tier
+    }
 
 
 def proposable_ids(user, subjects: list[Subject], unit: Unit) -> set[int]:

@@ -1,8 +1,8 @@
 """Publishing a decided list within a scope for a period, and withdrawing it (regulations.md
 §6 step 9: "public within scope"; §3.7: "results notified and published internally").
 
-A publication is a snapshot: ``rows`` hold, for each decided subject of the unit's subtree,
-only the name (a person's full name, or nothing for a unit), the kind, the unit and the tier —
+A publication is a snapshot: its ``PublicationRow`` rows hold, for each notified result of
+the unit's subtree (notify first, then publish: HD 21), only the name (a person's full name, or nothing for a unit), the kind, the unit and the tier —
 never a birth date or anything else personal — so what people saw stays on record when a tier
 is later decided again. Who sees it (``published_to``):
 
@@ -29,16 +29,16 @@ from django.utils.translation import gettext as _
 from kiemdiem.accounts.models import Grant
 from kiemdiem.audit.services import log_action
 from kiemdiem.common.dates import today
-from kiemdiem.common.vietnamese import nfc_text
+from kiemdiem.common.vietnamese import fold_diacritics, nfc_text
 from kiemdiem.cycles.models import ReviewCycle, Subject, Track
 from kiemdiem.decisions import policies
 from kiemdiem.decisions.models import (
-    HOLDS_TIER,
     Audience,
     Decision,
     DecisionEvent,
     DecisionState,
     Publication,
+    PublicationRow,
 )
 from kiemdiem.decisions.services import MAX_REASON
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, ancestor_paths
@@ -47,35 +47,64 @@ from kiemdiem.people.models import Affiliation
 MAX_DAYS = 366  # a publication runs for a period, not for ever
 
 
-def listed(cycle: ReviewCycle, unit: Unit) -> QuerySet:
-    """The decided subjects of ``unit``'s subtree a list of ``unit`` holds: a state agency's
-    list is its civil servants' state ratings; a party or mass unit's list never carries the
-    state ratings of the civil servants in its subtree (those are the agency's to publish)."""
+# What a list shows: results the subject has been told (HD 21: notify, then publish).
+PUBLISHABLE = (DecisionState.NOTIFIED, DecisionState.PUBLISHED)
+BATCH = 2_000  # rows written per statement when a list is published
+PAGE = 50  # rows shown per page
+
+
+def _in_list(cycle: ReviewCycle, unit: Unit, states) -> QuerySet:
     subjects = Subject.objects.filter(
-        cycle=cycle, unit__path__startswith=unit.path, decision__state__in=HOLDS_TIER
+        cycle=cycle, unit__path__startswith=unit.path, decision__state__in=states
     )
     if KIND_GROUP.get(unit.kind) == UnitGroup.STATE:
         return subjects.filter(track=Track.STATE)
     return subjects.exclude(track=Track.STATE)
 
 
-def snapshot(cycle: ReviewCycle, unit: Unit) -> list[dict]:
-    """The decided list of ``unit``'s subtree as it is now: name, kind, unit, tier."""
-    subjects = (
+def listed(cycle: ReviewCycle, unit: Unit) -> QuerySet:
+    """The subjects of ``unit``'s subtree a list of ``unit`` holds: those whose decided result
+    was notified to them (``notified``, or already ``published`` in an earlier list). A state
+    agency's list is its civil servants' state ratings; a party or mass unit's list never
+    carries the state ratings of the civil servants in its subtree (the agency's to publish).
+    A result decided (or decided again) but not yet notified is left out until it is told."""
+    return _in_list(cycle, unit, PUBLISHABLE)
+
+
+def not_notified(cycle: ReviewCycle, unit: Unit) -> QuerySet:
+    """The decided results of the same scope that a list would leave out: not yet notified."""
+    return _in_list(cycle, unit, (DecisionState.DECIDED, DecisionState.REDECIDED))
+
+
+def _snapshot_rows(publication: Publication, cycle: ReviewCycle, unit: Unit) -> int:
+    """Write the list as it is now (name, kind, unit, tier; nothing else personal), in a
+    stable order, ``BATCH`` rows per statement. Returns how many."""
+    values = (
         listed(cycle, unit)
-        .select_related("person", "unit", "decision")
         .order_by("unit__path", "kind", "person__sort_key", "pk")
+        .values_list("pk", "person__full_name", "kind", "unit__name", "decision__tier")
     )
-    return [
-        {
-            "subject": s.pk,
-            "name": s.person.full_name if s.person_id else "",
-            "kind": s.kind,
-            "unit": s.unit.name,
-            "tier": s.decision.tier,
-        }
-        for s in subjects
-    ]
+    count = 0
+    batch: list[PublicationRow] = []
+    for pk, name, kind, unit_name, tier in values.iterator(chunk_size=BATCH):
+        batch.append(
+            PublicationRow(
+                publication=publication,
+                position=count,
+                subject_id=pk,
+                name=name or "",
+                name_key=fold_diacritics(name or "")[:255],
+                kind=kind,
+                unit=unit_name,
+                tier=tier,
+            )
+        )
+        count += 1
+        if len(batch) == BATCH:
+            PublicationRow.objects.bulk_create(batch)
+            batch = []
+    PublicationRow.objects.bulk_create(batch)
+    return count
 
 
 @transaction.atomic
@@ -90,9 +119,11 @@ def publish(
     title: str = "",
     actor,
 ) -> Publication:
-    """Publish the decided list of ``unit``'s subtree in ``cycle`` to ``audience`` of
-    ``audience_unit`` (default: ``unit``) from ``starts_on`` to ``ends_on``. The decisions
-    listed move to ``published``. Lock order: the decisions listed, by id."""
+    """Publish the notified results of ``unit``'s subtree in ``cycle`` to ``audience`` of
+    ``audience_unit`` (default: ``unit``) from ``starts_on`` to ``ends_on``. A result not yet
+    notified is left out (``not_notified``: the page says how many); nothing notified at all
+    is refused. The notified decisions listed move to ``published``. Lock order: the
+    decisions listed, by id, then the snapshot is read."""
     audience_unit = audience_unit or unit
     policies.check(policies.may_publish(actor, unit, audience_unit))
     if audience not in Audience.values:
@@ -111,8 +142,21 @@ def publish(
         "unit": unit.name,
         "cycle": cycle.name,
     }
-    rows = snapshot(cycle, unit)
-    if not rows:
+    # Lock what the list holds first, so no re-opening slips between the snapshot and the move.
+    decisions = list(
+        Decision.objects.select_for_update()
+        .filter(subject__in=listed(cycle, unit).values("pk"))
+        .order_by("pk")
+        .values_list("pk", "state", "tier")
+    )
+    if not decisions:
+        if not_notified(cycle, unit).exists():
+            raise ValidationError(
+                _(
+                    "No result here has been notified yet: send the result notices first, "
+                    "then publish (a result is published only after its subject was told)."
+                )
+            )
         raise ValidationError(
             _("Nothing is decided in this unit yet; there is nothing to publish.")
         )
@@ -125,30 +169,29 @@ def publish(
         audience_unit=audience_unit,
         starts_on=starts_on,
         ends_on=ends_on,
-        rows=rows,
         published_at=now,
         published_by=actor if getattr(actor, "pk", None) else None,
     )
-    decisions = list(
-        Decision.objects.select_for_update()
-        # Only the notified move on to ``published``: a result not yet told stays decided (and
-        # listed), so the notice run still picks it up.
-        .filter(subject_id__in=[r["subject"] for r in rows], state=DecisionState.NOTIFIED)
-        .order_by("pk")
-    )
-    Decision.objects.filter(pk__in=[d.pk for d in decisions]).update(
-        state=DecisionState.PUBLISHED, revision=F("revision") + 1, updated_at=now
-    )
-    DecisionEvent.objects.bulk_create(
-        DecisionEvent(
-            decision=d,
-            state=DecisionState.PUBLISHED,
-            tier=d.tier,
-            data={"publication": publication.pk},
-            actor=actor if getattr(actor, "pk", None) else None,
-            at=now,
+    publication.row_count = _snapshot_rows(publication, cycle, unit)
+    publication.save(update_fields=["row_count"])
+    moving = [(pk, tier) for pk, state, tier in decisions if state == DecisionState.NOTIFIED]
+    for start in range(0, len(moving), BATCH):
+        Decision.objects.filter(pk__in=[pk for pk, _t in moving[start : start + BATCH]]).update(
+            state=DecisionState.PUBLISHED, revision=F("revision") + 1, updated_at=now
         )
-        for d in decisions
+    DecisionEvent.objects.bulk_create(
+        (
+            DecisionEvent(
+                decision_id=pk,
+                state=DecisionState.PUBLISHED,
+                tier=tier,
+                data={"publication": publication.pk},
+                actor=actor if getattr(actor, "pk", None) else None,
+                at=now,
+            )
+            for pk, tier in moving
+        ),
+        batch_size=BATCH,
     )
     log_action(
         "publication.published",
@@ -160,10 +203,20 @@ def publish(
             "audience": audience,
             "audience_unit": audience_unit.name,
             "period": f"{starts_on:%d/%m/%Y} – {ends_on:%d/%m/%Y}",
-            "rows": len(rows),
+            "rows": publication.row_count,
         },
     )
     return publication
+
+
+def rows_of(publication: Publication, search: str = "") -> QuerySet:
+    """The rows of a published list in their published order, those whose name holds
+    ``search`` (diacritics and case ignored) when given. Read a page at a time."""
+    rows = PublicationRow.objects.filter(publication=publication)
+    key = fold_diacritics(nfc_text(search or "").strip())[:100]
+    if key:
+        rows = rows.filter(name_key__contains=key)
+    return rows.order_by("position")
 
 
 @transaction.atomic

@@ -14,7 +14,6 @@ from kiemdiem.cycles.models import ReviewCycle, Subject, SubjectKind, SubjectSta
 from kiemdiem.decisions import screen as screens
 from kiemdiem.decisions.models import HOLDS_TIER, Decision, QuotaPool
 from kiemdiem.orgtree.models import Unit
-from kiemdiem.people.models import CadreAuthority
 
 HTXSNV, HTTNV = TierChoice.HTXSNV.value, TierChoice.HTTNV.value
 
@@ -31,12 +30,7 @@ def instance_scope(subject: Subject, grassroots: dict[int, Unit]) -> tuple[str, 
     if subject.kind == SubjectKind.HEAD:
         return "leaders", unit.deciding_unit
     if subject.kind == SubjectKind.LEADER:
-        authority = (
-            CadreAuthority.objects.filter(person_id=subject.person_id, valid_to__isnull=True)
-            .select_related("authority")
-            .first()
-        )
-        return "leaders", authority.authority if authority is not None else unit
+        return "leaders", screens.leader_pool_unit(subject)
     if subject.person_id is None and subject.kind in screens.COLLECTIVE_KINDS:
         return "collectives", unit.deciding_unit
     if subject.kind in screens.STAFF_KINDS:

@@ -32,7 +32,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -107,11 +108,12 @@ def group_q(group: str, unit: Unit) -> Q:
             q &= ~Q(unit__path__startswith=path)
         return q
     if group == "leaders":
-        authority = CadreAuthority.objects.filter(
-            person_id=OuterRef("person_id"), valid_to__isnull=True
-        )
+        authority = current_authorities(OuterRef("person_id"))
+        # The one pool of a leader: ``leader_pool_unit`` as a condition (the same authority
+        # the lock takes, ``quotas.instance_scope``).
+        primary = Subquery(authority.values("authority_id")[:1])
         leader = Q(kind=SubjectKind.LEADER) & (
-            Exists(authority.filter(authority=unit)) | (~Exists(authority) & Q(unit=unit))
+            Exact(primary, unit.pk) | (~Exists(authority) & Q(unit=unit))
         )
         return (Q(kind=SubjectKind.HEAD) & _decided_at(unit)) | leader
     if group == "collectives":
@@ -119,6 +121,23 @@ def group_q(group: str, unit: Unit) -> Q:
     if group == "staff":
         return Q(kind__in=STAFF_KINDS, unit=unit, person__isnull=False)
     raise Http404
+
+
+def current_authorities(person):
+    """The current cadre-management authorities of ``person`` (an id or ``OuterRef``), the
+    one that decides first: the latest assigned (``valid_from``, then id). The database holds
+    at most one current authority per person (``one_current_authority_per_person``); the
+    order makes the choice the same everywhere even so."""
+    return CadreAuthority.objects.filter(person_id=person, valid_to__isnull=True).order_by(
+        "-valid_from", "-pk"
+    )
+
+
+def leader_pool_unit(subject: Subject) -> Unit:
+    """The unit whose leaders' pool holds a ``leader`` subject: their managing authority
+    (``CadreAuthority``, the one ``cycles.policies`` lets decide), else the unit they lead."""
+    authority = current_authorities(subject.person_id).select_related("authority").first()
+    return authority.authority if authority is not None else subject.unit
 
 
 def pool_key(group: str, unit: Unit) -> str:

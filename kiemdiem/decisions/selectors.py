@@ -18,7 +18,7 @@ from kiemdiem.cycles.models import CycleStatus, ReviewCycle, Subject, SubjectSta
 from kiemdiem.cycles.policies import subjects_to_rate
 from kiemdiem.cycles.selectors import waiting_q
 from kiemdiem.decisions.models import Decision, DecisionEvent
-from kiemdiem.decisions.policies import proposable_ids
+from kiemdiem.decisions.policies import proposable_ids, state_tier_ids
 from kiemdiem.meetings.selectors import vote_label
 from kiemdiem.meetings.selectors import votes_for as meeting_votes
 from kiemdiem.opinions import selectors as opinions
@@ -94,12 +94,20 @@ def proposal_rows(
         subjects = subjects.filter(pk=only)
     subjects = list(subjects)
     persons = {s.person_id for s in subjects if s.person_id and s.track == Track.PARTY}
-    state = {}
-    for s in Subject.objects.filter(cycle=cycle, track=Track.STATE, person_id__in=persons).order_by(
-        "pk"
-    ):
-        state.setdefault(s.person_id, s)
     may = proposable_ids(user, subjects, unit)
+    # The same person's state rating, as far as ``user`` may see it (``state_tier_ids``: the
+    # door, or the decided tier for the advisory body of the party rating).
+    found = list(
+        Subject.objects.filter(cycle=cycle, track=Track.STATE, person_id__in=persons).order_by(
+            "pk"
+        )
+    )
+    advised = {s.person_id for s in subjects if s.pk in may and s.track == Track.PARTY}
+    shown = state_tier_ids(user, found, advised)
+    state = {}
+    for s in found:
+        if s.pk in shown:
+            state.setdefault(s.person_id, s)
     asked = opinions.summaries(user, subjects)
     votes = meeting_votes(s.pk for s in subjects)
     rows = []

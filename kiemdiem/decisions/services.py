@@ -244,8 +244,10 @@ def decide(
     finding is decided again, with a reason, even in a closed cycle."""
     policies.check(policies.DecisionPolicy(actor, subject).may_decide)
     tier = clean_tier(tier)
+    reason = clean_reason(reason, required=False)
+    # A read to choose the lock path only (a re-opened rating is decided again even in a
+    # closed cycle); what the row is decides, under its lock, below.
     contested = Decision.objects.filter(subject=subject, state=DecisionState.CONTESTED).exists()
-    reason = clean_reason(reason, required=contested)
     if not contested:
         hold_open(subject_id=subject.pk)
     if not quotas.decided_already(subject):
@@ -257,6 +259,10 @@ def decide(
         quotas.check_single(subject=subject, tier=tier)
     subject, decision = _locked(subject)
     _check_revision(decision, revision)
+    if decision.state == DecisionState.CONTESTED:
+        # Decided under the lock: a rating re-opened after the read above still needs its
+        # reason (one the read saw re-opened but since decided is refused as decided).
+        reason = clean_reason(reason, required=True)
     return decide_locked(subject, decision, tier=tier, reason=reason, actor=actor)
 
 

@@ -15,8 +15,9 @@ name. Services enforce it; views and the API ask it.
 from __future__ import annotations
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import can
+from kiemdiem.accounts.permissions import can, restrict
 from kiemdiem.orgtree.policies import may_change_unit
+from kiemdiem.remediation.models import Consolidation
 from kiemdiem.reviews.policies import (
     check,  # noqa: F401  (refuses with PermissionDenied)
     may_plan,  # noqa: F401  (the one rule, re-exported)
@@ -29,3 +30,17 @@ def may_build(user, unit) -> bool:
 
 def may_change_consolidation(user, consolidation) -> bool:
     return user is None or can(user, Action.CHANGE, consolidation)
+
+
+def changeable_consolidations(user, rows) -> set[int]:
+    """``may_change_consolidation`` for many rows in one query (the list page)."""
+    ids = [row.pk for row in rows]
+    if user is None:
+        return set(ids)
+    if not ids:
+        return set()
+    return set(
+        restrict(Consolidation.objects.filter(pk__in=ids), user, Action.CHANGE).values_list(
+            "pk", flat=True
+        )
+    )

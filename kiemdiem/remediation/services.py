@@ -30,6 +30,7 @@ from kiemdiem.cycles.models import (
     TierChoice,
     Track,
 )
+from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.people.models import Person
 from kiemdiem.remediation import policies
 from kiemdiem.remediation.models import (
@@ -95,17 +96,30 @@ def remedy_item_update(
 
 
 def _weak_cells(cycle: ReviewCycle, path: str) -> dict[int, tuple[int, int]]:
-    """Units whose members' party-track tiers make them weak: unit → (KHTNV, rated)."""
+    """Cells whose members' tiers make them weak: cell → (members KHTNV, members rated).
+
+    HD 27 reads "more than half of **a cell's members** KHTNV" (regulations.md §3.4): only
+    party cells (``CELL_KINDS``) — never a committee's or a commune's leaders rated there —
+    and their members: the people rated on the party track in the cell, its secretary too
+    (reviewed there once, as its head), each person once, with a decided tier. (The rule
+    packs' ``children`` of a cell leave the head out only because the head is rated after
+    the cell; this signal is read once everything is decided.)"""
     rows = (
         Subject.objects.filter(
             cycle=cycle,
             person__isnull=False,
             track=Track.PARTY,
             unit__path__startswith=path,
+            unit__kind__in=CELL_KINDS,
+            status=SubjectStatus.RATED,
         )
         .exclude(tier="")
         .values("unit_id")
-        .annotate(rated=Count("pk"), failed=Count("pk", filter=Q(tier=TierChoice.KHTNV)))
+        .annotate(
+            rated=Count("person", distinct=True),
+            failed=Count("person", distinct=True, filter=Q(tier=TierChoice.KHTNV)),
+        )
+        .order_by()
     )
     share = weak_share()
     return {

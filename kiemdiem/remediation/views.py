@@ -232,8 +232,9 @@ def consolidation_list(request, pk):
     cycle = next((c for c in cycles if c.pk == _int(request.GET.get("cycle"))), None)
     cycle = cycle or (cycles[0] if cycles else None)
     rows = list(selectors.consolidations(request.user, unit, cycle)) if cycle else []
+    editable = policies.changeable_consolidations(request.user, rows)  # one query, not per row
     for row in rows:
-        row.editable = policies.may_change_consolidation(request.user, row)
+        row.editable = row.pk in editable
     context = {
         "unit": unit,
         "cycles": cycles,

@@ -48,9 +48,12 @@ def test_a_complaint_through_the_api(client_for, province, cycle):
     assert [c["id"] for c in decider.get("/api/complaints/").json()["results"]] == [complaint["id"]]
     url = f"/api/complaints/{complaint['id']}/handle/"
     assert member.post(url, {"outcome": "upheld", "reason": "x"}, format="json").status_code == 403
-    response = decider.post(
-        url, {"outcome": "changed", "new_tier": "HTTNV", "reason": "Đã nộp đủ"}, format="json"
-    )
+    body = {"outcome": "changed", "new_tier": "HTTNV", "reason": "Đã nộp đủ"}
+    missing = decider.post(url, body, format="json")
+    assert missing.status_code == 400 and "revision" in missing.json()
+    stale = decider.post(url, {**body, "revision": complaint["revision"] + 1}, format="json")
+    assert stale.status_code == 409
+    response = decider.post(url, {**body, "revision": complaint["revision"]}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == ComplaintStatus.CHANGED
     assert response.json()["tier"] == "HTTNV"
@@ -68,9 +71,11 @@ def test_what_is_published_to_me_through_the_api(client_for, province, cycle):
     }
     response = staff.post("/api/publications/", body, format="json")
     assert response.status_code == 201, response.content
-    rows = response.json()["rows"]
+    assert response.json()["row_count"] == 1
+    rows = staff.get(f"/api/publications/{response.json()['id']}/rows/").json()["results"]
     assert rows == [
         {
+            "position": 0,
             "name": "Trần Thị Bình",
             "kind": "party_member",
             "unit": "Chi bộ thôn Đông",

@@ -196,7 +196,7 @@ WRITES = [
     (
         "post",
         "/api/subjects/{dung}/decision/propose/",
-        {"tier": "HTTNV", "reason": "Đạt"},
+        {"tier": "HTTNV", "reason": "Đạt", "revision": 0},
         "submitted",
         200,
         CHANGE_B | {"decider"},
@@ -216,7 +216,7 @@ WRITES = [
     (
         "post",
         "/api/subjects/{dung}/decision/reopen/",
-        {"reason": "Kết luận kiểm tra mới"},
+        {"reason": "Kết luận kiểm tra mới", "revision": 1},  # decided once: revision 1
         _decided,
         200,
         {"decider"},

@@ -31,7 +31,10 @@ def test_propose_decide_reopen_and_the_history(client_for, province, cycle):
     url = f"/api/subjects/{dung.pk}/decision/"
     empty = decider.get(url).json()
     assert (empty["state"], empty["revision"], empty["events"]) == ("", 0, [])
-    proposed = staff.post(url + "propose/", {"tier": "HTXSNV", "reason": "Nổi bật"}, format="json")
+    body = {"tier": "HTXSNV", "reason": "Nổi bật"}
+    missing = staff.post(url + "propose/", body, format="json")  # no revision: 400 naming it
+    assert missing.status_code == 400 and "revision" in missing.json()
+    proposed = staff.post(url + "propose/", {**body, "revision": 0}, format="json")
     assert proposed.status_code == 200, proposed.content
     assert (proposed.json()["state"], proposed.json()["proposed_tier"]) == ("proposed", "HTXSNV")
     revision = proposed.json()["revision"]
@@ -47,15 +50,25 @@ def test_propose_decide_reopen_and_the_history(client_for, province, cycle):
     assert decided.status_code == 200, decided.content
     assert (decided.json()["state"], decided.json()["tier"]) == ("decided", "HTTNV")
     assert Subject.objects.get(pk=dung.pk).tier == "HTTNV"
-    # a correction: re-opened, then decided again with a reason
-    assert (
-        decider.post(url + "reopen/", {"reason": "Kết luận kiểm tra"}, format="json").status_code
-        == 200
-    )
-    no_reason = decider.post(url + "decide/", {"tier": "HTNV"}, format="json")
+    # a correction: re-opened, then decided again with a reason — each with the revision read
+    revision = decided.json()["revision"]
+    reopen = {"reason": "Kết luận kiểm tra"}
+    for body in (reopen, {**reopen, "revision": None}):
+        missing = decider.post(url + "reopen/", body, format="json")
+        assert missing.status_code == 400 and "revision" in missing.json()
+    stale = decider.post(url + "reopen/", {**reopen, "revision": revision - 1}, format="json")
+    assert stale.status_code == 409 and Decision.objects.get(subject=dung).state == "decided"
+    reopened = decider.post(url + "reopen/", {**reopen, "revision": revision}, format="json")
+    assert reopened.status_code == 200
+    revision = reopened.json()["revision"]
+    missing = decider.post(url + "decide/", {"tier": "HTNV", "reason": "x"}, format="json")
+    assert missing.status_code == 400 and "revision" in missing.json()
+    no_reason = decider.post(url + "decide/", {"tier": "HTNV", "revision": revision}, format="json")
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
     again = decider.post(
-        url + "decide/", {"tier": "HTNV", "reason": "Bị khiển trách"}, format="json"
+        url + "decide/",
+        {"tier": "HTNV", "reason": "Bị khiển trách", "revision": revision},
+        format="json",
     )
     assert again.status_code == 200
     history = staff.get(url).json()["events"]
@@ -135,7 +148,7 @@ def test_the_proposals_of_a_unit(client_for, province, cycle):
     staff = client_for("staff_b")
     staff.post(
         f"/api/subjects/{dung.pk}/decision/propose/",
-        {"tier": "HTTNV", "reason": "Theo tỷ lệ"},
+        {"tier": "HTTNV", "reason": "Theo tỷ lệ", "revision": 0},
         format="json",
     )
     url = f"/api/cycles/{cycle.pk}/proposals/?unit={province.cell_b1.pk}"

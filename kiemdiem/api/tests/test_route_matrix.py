@@ -47,8 +47,12 @@ def _b1_report(cycle, province):
 
 def _dung_htxsnv(cycle, province):
     """The finalize body naming Dung's member subject in B1 (read when the request is sent)."""
+    from kiemdiem.decisions.models import Decision
+
     subject = Subject.objects.get(cycle=cycle, kind="party_member", unit=province.cell_b1)
-    return {"rows": [{"subject": subject.pk, "tier": "HTXSNV"}]}
+    decision = Decision.objects.filter(subject=subject).first()
+    revision = decision.revision if decision else 0
+    return {"rows": [{"subject": subject.pk, "tier": "HTXSNV", "revision": revision}]}
 
 
 def _nothing(context) -> None:
@@ -558,6 +562,12 @@ ROUTES = [
         extra={"member": 404},
     ),
     Route(
+        "api-publication-rows",
+        lambda c, p, o: f"/api/publications/{_dung_decided(c, p)[1].pk}/rows/?search=dung",
+        (401, 404, 404, 200, 200),
+        extra={"member": 404},
+    ),
+    Route(
         "api-publication-withdraw",
         lambda c, p, o: f"/api/publications/{_dung_decided(c, p)[1].pk}/withdraw/",
         (401, 404, 404, 200, 200),
@@ -590,7 +600,13 @@ ROUTES = [
         lambda c, p, o: f"/api/complaints/{_dung_decided(c, p)[2].pk}/handle/",
         (401, 404, 404, 404, 404),
         method="post",
-        body={"outcome": "upheld", "reason": "Đúng quy định"},
+        body=lambda c, p: {
+            "outcome": "upheld",
+            "reason": "Đúng quy định",
+            "revision": _dung_decided(c, p)[0].__class__.objects.get(
+                pk=_dung_decided(c, p)[0].pk
+            ).revision,
+        },
         extra={"decider": 200},
     ),
 ]

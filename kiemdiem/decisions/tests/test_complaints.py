@@ -155,3 +155,60 @@ def test_a_units_head_complains_for_the_unit_and_nobody_else_does(cycle, provinc
     complaint = file(decision, province.users["secretary"])  # An heads cell A1
     # the cell is decided by commune A: its complaints go to the province
     assert complaint.handled_at_unit == province.province
+
+
+def test_a_complaint_on_a_stale_page_is_refused_and_nothing_changes(decision, province):
+    """The decider read the complaint, then the decision changed (decided again after a
+    correction): the outcome sent with the old revision is refused, naming why."""
+    from kiemdiem.decisions import services
+
+    complaint = file(decision, province.users["member"])
+    read = Decision.objects.get(pk=decision.pk).revision
+    subject = decision.subject
+    services.reopen(subject=subject, reason="Kết luận kiểm tra", actor=None, source="complaint")
+    for outcome, tier in ((ComplaintStatus.UPHELD, ""), (ComplaintStatus.CHANGED, "HTTNV")):
+        with pytest.raises(services.StaleDecision, match="reload|tải lại"):
+            complaints.handle_complaint(
+                complaint=complaint,
+                outcome=outcome,
+                new_tier=tier,
+                reason="Theo biên lai",
+                actor=province.users["decider"],
+                revision=read,
+            )
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.FILED
+    assert Decision.objects.get(pk=decision.pk).state == DecisionState.CONTESTED
+    # read again: the current revision goes through
+    complaints.handle_complaint(
+        complaint=complaint,
+        outcome=ComplaintStatus.CHANGED,
+        new_tier="HTTNV",
+        reason="Theo biên lai",
+        actor=province.users["decider"],
+        revision=Decision.objects.get(pk=decision.pk).revision,
+    )
+    assert Decision.objects.get(pk=decision.pk).tier == "HTTNV"
+
+
+def test_a_complaint_decided_by_someone_else_meanwhile_is_refused_naming_it(decision, province):
+    complaint = file(decision, province.users["member"])
+    revision = Decision.objects.get(pk=decision.pk).revision
+    complaints.handle_complaint(
+        complaint=complaint,
+        outcome=ComplaintStatus.UPHELD,
+        reason="Giữ nguyên",
+        actor=province.users["decider"],
+        revision=revision,
+    )
+    with pytest.raises(ValidationError, match="decider|reload|tải lại") as refused:
+        complaints.handle_complaint(
+            complaint=complaint,  # the page read before the first outcome
+            outcome=ComplaintStatus.CHANGED,
+            new_tier="HTTNV",
+            reason="Thay đổi",
+            actor=province.users["decider"],
+            revision=revision,
+        )
+    assert province.users["decider"].username in " ".join(refused.value.messages)
+    assert Decision.objects.get(pk=decision.pk).tier == "HTNV"

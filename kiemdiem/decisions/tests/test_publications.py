@@ -11,7 +11,13 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.common.dates import today
 from kiemdiem.cycles import subjects
 from kiemdiem.decisions import notices, publications, services
-from kiemdiem.decisions.models import Audience, Decision, DecisionState
+from kiemdiem.decisions.models import (
+    Audience,
+    Decision,
+    DecisionState,
+    Publication,
+    PublicationRow,
+)
 from kiemdiem.decisions.tests.test_notices import decided, member
 from kiemdiem.testing import open_annual
 
@@ -24,7 +30,14 @@ def cycle(province):
     subjects.subjects_generate(cycle=cycle, actor=None)
     decided(member(cycle, province, "binh"), "HTXSNV")
     decided(member(cycle, province, "cuong"), "HTNV")
+    notices.notify_scope(cycle=cycle, unit=province.commune_a, actor=None)  # notify, then publish
     return cycle
+
+
+def rows(pub, search=""):
+    return [
+        (r.name, r.tier, r.unit) for r in publications.rows_of(pub, search)
+    ]
 
 
 def publish(cycle, unit, actor, audience=Audience.MEMBERS, audience_unit=None, **kw):
@@ -41,12 +54,13 @@ def publish(cycle, unit, actor, audience=Audience.MEMBERS, audience_unit=None, *
 
 
 def test_a_published_list_is_a_snapshot_of_names_kinds_units_and_tiers(cycle, province):
-    notices.notify_scope(cycle=cycle, unit=province.cell_a1, actor=None)
     pub = publish(cycle, province.cell_a1, province.users["staff_a"])
-    assert [(r["name"], r["tier"], r["unit"]) for r in pub.rows] == [
-        ("Trần Thị Bình", "HTXSNV", "Chi bộ thôn Đông")
-    ]
-    assert set(pub.rows[0]) == {"subject", "name", "kind", "unit", "tier"}  # no birth date
+    assert rows(pub) == [("Trần Thị Bình", "HTXSNV", "Chi bộ thôn Đông")]
+    assert pub.row_count == 1
+    fields = {f.name for f in PublicationRow._meta.fields}
+    assert fields == {
+        "id", "publication", "position", "subject_id", "name", "name_key", "kind", "unit", "tier"
+    }  # no birth date
     binh = member(cycle, province, "binh")
     assert Decision.objects.get(subject=binh).state == DecisionState.PUBLISHED
     entry = LogEntry.objects.get(action="publication.published")
@@ -54,8 +68,7 @@ def test_a_published_list_is_a_snapshot_of_names_kinds_units_and_tiers(cycle, pr
     # the snapshot does not change when the tier is later decided again
     services.reopen(subject=binh, reason="Khiếu nại", actor=None)
     services.decide(subject=binh, tier="HTTNV", reason="Sau khiếu nại", actor=None)
-    pub.refresh_from_db()
-    assert pub.rows[0]["tier"] == "HTXSNV"
+    assert rows(pub) == [("Trần Thị Bình", "HTXSNV", "Chi bộ thôn Đông")]
 
 
 def test_members_see_what_is_published_to_them_and_nobody_else_does(cycle, province):
@@ -123,13 +136,35 @@ def test_only_the_deciding_level_publishes_within_its_line(cycle, province):
             starts_on=today(),
             ends_on=today() - datetime.timedelta(days=1),
         )
-    assert publish(cycle, province.cell_a1, users["decider"]).rows  # a decider may publish
+    assert publish(cycle, province.cell_a1, users["decider"]).row_count  # a decider may publish
     with pytest.raises(ValidationError):  # nothing decided in B
         publish(cycle, province.commune_b, users["staff_b"])
 
 
-def test_a_result_not_yet_notified_is_listed_and_still_notified_after(cycle, province):
-    publish(cycle, province.commune_a, province.users["staff_a"], audience=Audience.SUBTREE)
+def test_only_notified_results_are_published_hd21_notify_then_publish(cycle, province):
+    """HD 21: a result is made public only after its subject was told. A list leaves out what
+    is decided but not notified yet (the page counts them), and moves only the notified on."""
     binh = member(cycle, province, "binh")
-    assert Decision.objects.get(subject=binh).state == DecisionState.DECIDED
-    assert notices.notify_scope(cycle=cycle, unit=province.commune_a, actor=None).subjects == 2
+    services.reopen(subject=binh, reason="Khiếu nại", actor=None)
+    services.decide(subject=binh, tier="HTTNV", reason="Sau khiếu nại", actor=None)
+    # Bình's new tier is decided again but not told yet: Cường (notified) alone is listed.
+    assert list(publications.not_notified(cycle, province.commune_a)) == [binh]
+    pub = publish(cycle, province.commune_a, province.users["staff_a"], audience=Audience.SUBTREE)
+    assert [name for name, _t, _u in rows(pub)] == ["Lê Văn Cường"]
+    assert Decision.objects.get(subject=binh).state == DecisionState.REDECIDED
+    assert notices.notify_scope(cycle=cycle, unit=province.commune_a, actor=None).subjects == 1
+    again = publish(cycle, province.commune_a, province.users["staff_a"])
+    assert [(name, tier) for name, tier, _u in rows(again)] == [
+        ("Trần Thị Bình", "HTTNV"),
+        ("Lê Văn Cường", "HTNV"),
+    ]
+    assert Decision.objects.get(subject=binh).state == DecisionState.PUBLISHED
+
+
+def test_a_list_with_nothing_notified_is_refused_and_says_notify_first(cycle, province):
+    decided(member(cycle, province, "dung"), "HTNV")  # commune B, not notified
+    with pytest.raises(ValidationError, match="thông báo|notif"):
+        publish(cycle, province.commune_b, province.users["staff_b"])
+    assert not Publication.objects.filter(unit=province.commune_b).exists()
+    dung = member(cycle, province, "dung")
+    assert Decision.objects.get(subject=dung).state == DecisionState.DECIDED

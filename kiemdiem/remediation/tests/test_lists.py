@@ -193,3 +193,29 @@ def test_the_state_track_has_its_own_lists_and_titles(province, years):
     rate(years[2025], province.members["binh"], tier="KHTNV")
     _, state = lists.build(None, province.province, "khtnv", 2025, track="state")
     assert province.members["binh"].pk not in {r.person_id for r in state}
+
+
+def test_weak_by_members_counts_a_cells_members_as_the_rule_reads(province, years):
+    """HD 27's signal is "> 1/2 of **a cell's members** KHTNV" (regulations.md §3.4): the
+    people rated in a party cell — its secretary too, rated there as its head — each once;
+    never the leaders rated at a committee or a commune (not a cell's members)."""
+    cycle = years[2025]
+    an, binh = province.members["an"], province.members["binh"]
+    rate(cycle, binh, tier="KHTNV")  # 1 of A1's 2 members (An, its secretary, HTTNV)
+    # a leader rated at commune B (not a cell) KHTNV: no members' share there
+    leader = subjects.subject_add(
+        cycle=cycle,
+        kind=SubjectKind.LEADER,
+        unit=province.commune_b,
+        person=province.members["dung"],
+        reason="Kiêm nhiệm",
+        actor=None,
+    )
+    Subject.objects.filter(pk=leader.pk).update(tier="KHTNV", status="rated")
+    built = services.consolidation_build(cycle=cycle, unit=province.province, actor=None)
+    assert [(c.unit.code, c.reason) for c in built] == []
+    rate(cycle, an, tier="KHTNV", kind=SubjectKind.HEAD)
+    built = services.consolidation_build(cycle=cycle, unit=province.province, actor=None)
+    assert [(c.unit.code, c.reason, c.detail) for c in built] == [
+        ("A1", "members_khtnv", "2/2 đảng viên xếp loại KHTNV")
+    ]

@@ -172,3 +172,41 @@ def test_a_shortcoming_named_through_the_page(client, province, cycle):
     )
     client.force_login(province.users["secretary"])  # change on cell A1 only, not on commune A
     assert client.get(url).status_code == 404  # the secretary of A1 may not change commune A
+
+
+def _consolidation_page_queries(client, province, n):
+    """The consolidation page of commune A with ``n`` annual cycles and, in the one shown,
+    ``n`` units on the list, each with an action: the statements it runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kiemdiem.remediation.models import Consolidation, ConsolidationAction
+
+    cycles = [open_annual(province, 2025 - i) for i in range(n)]
+    units = [province.cell_a1, province.cell_a2, province.commune_a, province.agency][:n]
+    for i, unit in enumerate(units):
+        consolidation = Consolidation.objects.create(cycle=cycles[0], unit=unit, reason="khtnv")
+        ConsolidationAction.objects.create(consolidation=consolidation, text=f"Việc số {i}")
+    client.force_login(province.users["staff_a"])
+    url = reverse("consolidation-list", args=[province.commune_a.pk]) + f"?cycle={cycles[0].pk}"
+    client.get(url)  # the session warmed up
+    with CaptureQueriesContext(connection) as done:
+        page = client.get(url)
+    assert page.status_code == 200
+    return len(done), page.content.decode()
+
+
+def test_the_consolidation_page_runs_the_same_statements_for_1_or_4_cycles_and_units(
+    client, province
+):
+    """Not a query per cycle listed nor per unit on the list (each row's "may edit")."""
+    from kiemdiem.cycles.models import ReviewCycle
+    from kiemdiem.remediation.models import Consolidation
+
+    one, _page = _consolidation_page_queries(client, province, 1)
+    Consolidation.objects.all().delete()
+    ReviewCycle.objects.all().delete()
+    many, page = _consolidation_page_queries(client, province, 4)
+    assert all(f"Việc số {i}" in page for i in range(4))
+    assert page.count("/edit/?from=") == 4  # every row editable by commune A's staff
+    assert many == one, (one, many)
