@@ -18,7 +18,7 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 
 
 def _head() -> list[str]:
-    head = [_("No."), _("Category"), _("Reviewed"), _("Not rated"), _("Rated")]
+    head = [_("No."), _("Category"), _("Number reviewed"), _("Not rated"), _("Rated")]
     for tier in TIERS:
         head += [tier, f"{tier} (%)"]
     return [*head, _("Not yet rated")]
@@ -50,7 +50,7 @@ def _table(sheet, title: str, table: Table) -> None:
 def summary_workbook(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Summary")[:31]
+    sheet.title = _("Summary sheet")[:31]
     sheet.append([safe_cell(_("Summary of review and classification results"))])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([safe_cell(f"{report.unit.name} — {report.cycle.name}")])
@@ -60,7 +60,7 @@ def summary_workbook(report: Report) -> bytes:
     for cycle, table in report.earlier:
         _table(sheet, f"{cycle.name}", table)
     children = book.create_sheet(_("Units below")[:31])
-    children.append([_("Unit"), _("Reviewed"), _("Rated"), *TIERS, _("Not yet rated"), _("Report")])
+    children.append([_("Unit"), _("Number reviewed"), _("Rated"), *TIERS, _("Not yet rated"), _("Report")])
     for cell in children[1]:
         cell.font = Font(bold=True)
     for row in report.children:

@@ -35,6 +35,7 @@ from kiemdiem.people.models import Affiliation
 from kiemdiem.people.restructure import SplitPart
 from kiemdiem.register import services as register
 from kiemdiem.remediation import services as remediation
+from kiemdiem.reports import services as reports
 from kiemdiem.reviews import services as reviews
 from kiemdiem.reviews import shortcomings
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
@@ -240,6 +241,9 @@ def _one_of_everything(province):
     remediation.consolidation_action_update(
         action=step, actor=None, text="Kiện toàn chi ủy", status="done"
     )
+    # reports: commune A's summary report submitted, then withdrawn to correct it
+    submitted = reports.report_submit(cycle=cycle, unit=province.commune_a, actor=None)
+    reports.report_withdraw(submission=submitted, reason="Sửa số liệu", actor=None)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",
