@@ -60,7 +60,9 @@ def summary_workbook(report: Report) -> bytes:
     for cycle, table in report.earlier:
         _table(sheet, f"{cycle.name}", table)
     children = book.create_sheet(_("Units below")[:31])
-    children.append([_("Unit"), _("Number reviewed"), _("Rated"), *TIERS, _("Not yet rated"), _("Report")])
+    children.append(
+        [_("Unit"), _("Number reviewed"), _("Rated"), *TIERS, _("Not yet rated"), _("Report")]
+    )
     for cell in children[1]:
         cell.font = Font(bold=True)
     for row in report.children:

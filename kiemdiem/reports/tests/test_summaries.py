@@ -98,3 +98,39 @@ def test_the_command_names_the_differing_units_and_the_rebuild_mends_them(provin
     call_command("tallies", "--rebuild", cycle=cycle.code)
     call_command("tallies", "--verify", cycle=cycle.code)
     _same(cycle)
+
+
+def test_the_progress_board_from_the_summaries_equals_the_live_count(province):
+    """The board of a staff user (read from the summaries) and the same board counted from the
+    subjects agree in every row, overdue included (a cell's plan past its due dates)."""
+    from kiemdiem.cycles import board as boards
+
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    cycles.plan_issue(
+        cycle=cycle,
+        unit=province.cell_a1,
+        stages=[cycles.StageWindow("self_review", D(2025, 11, 16), D(2025, 12, 5))],
+        actor=None,
+    )
+    m = province.members
+    binh, cuong = _member(cycle, m["binh"]), _member(cycle, m["cuong"])
+    _submit(binh)
+    reviews.review_start(subject=cuong, actor=None)  # being written
+    bulk.decide_bulk([(binh, "HTTNV", "")])
+    cycles.subject_carry_over(subject=_member(cycle, m["an"]), reason="Xác minh", actor=None)
+    tallies.fold()
+    _submit(cuong)  # a pending delta
+
+    def shape(board):
+        rows = [(r.unit.code, vars(r.counts)) for r in board.rows]
+        return rows, vars(board.here.counts), vars(board.total)
+
+    user = province.users["staff_p"]
+    for unit in (province.province, province.commune_a, province.cell_a1):
+        for day in (D(2025, 12, 1), D(2025, 12, 6), D(2026, 1, 2)):
+            fast = boards.board(user, cycle, unit, day=day)
+            slow = boards.board(user, cycle, unit, day=day, from_summaries=False)
+            assert shape(fast) == shape(slow), (unit.code, day)
+    late = boards.board(user, cycle, province.province, day=D(2026, 1, 2))
+    assert late.total.rated == 1 and late.total.not_rated == 1 and late.total.rating_overdue > 0
