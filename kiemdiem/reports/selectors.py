@@ -24,7 +24,7 @@ from django.utils.translation import pgettext_lazy
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import ALL, restrict
-from kiemdiem.cycles.models import ReviewCycle, SubjectKind, TierChoice
+from kiemdiem.cycles.models import CycleStatus, ReviewCycle, SubjectKind, TierChoice
 from kiemdiem.cycles.tallies import Bucket, rollup
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.reports import policies
@@ -229,3 +229,33 @@ def top_units(user) -> list[Unit]:
     if prefixes == ALL:
         return list(units.filter(parent__isnull=True).order_by("name_sort_key"))
     return list(units.filter(path__in=prefixes).order_by("path"))
+
+
+@dataclass
+class HomeFigures:
+    cycle: ReviewCycle
+    total: int
+    rated: int
+    pending: int
+    not_rated: int
+
+
+def home_figures(user) -> HomeFigures | None:
+    """The start page's counts for a reader of whole levels: the subjects of the newest cycle
+    in their subtrees, rated and still to rate, from the summaries (no person counted). None
+    for anyone else, or when no cycle concerns them yet."""
+    tops = top_units(user)[:20]
+    if not tops:
+        return None
+    cycles = visible_cycles(user)
+    cycle = (
+        cycles.filter(status=CycleStatus.OPEN).order_by("-year", "-period_start", "-pk").first()
+        or cycles.order_by("-year", "-period_start", "-pk").first()
+    )
+    if cycle is None:
+        return None
+    total = Line("total", "")
+    for counts in rollup([cycle.pk], tops).values():
+        for bucket, n in counts.items():
+            total.add(bucket, n)
+    return HomeFigures(cycle, total.total, total.rated, total.pending, total.out)
