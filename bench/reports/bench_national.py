@@ -261,13 +261,17 @@ def generate(url: str) -> None:
     )
     db.execute(SUBJECTS_SQL)
     db.execute(f"COPY subjects TO '{PEOPLE}' (FORMAT parquet)")
-    count = db.execute("SELECT count(*) FROM subjects WHERE cycle_id = ?", [cycles[1].pk]).fetchone()[0]
+    count = db.execute(
+        "SELECT count(*) FROM subjects WHERE cycle_id = ?", [cycles[1].pk]
+    ).fetchone()[0]
     big = db.execute(
         "SELECT count(*) FROM subjects WHERE cycle_id = ? AND province_id = ?",
         [cycles[1].pk, Unit.objects.get(code="T0").pk],
     ).fetchone()[0]
-    print(f"subjects (DuckDB → Parquet): {count:,} in 2025 ({big:,} in province T0), "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"subjects (DuckDB → Parquet): {count:,} in 2025 ({big:,} in province T0), "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     t0 = time.perf_counter()
     db.execute(TALLIES_SQL.format(root=root.pk, out=OUT / "tallies.csv"))
     with psycopg.connect(url) as conn:
@@ -348,8 +352,10 @@ def measure() -> None:
         "home": ("province staff start page (request)", 150),
     }
     check = ours["board"]()
-    print(f"board total: {check.total.total:,} subjects, rated {check.total.rated:,}, "
-          f"overdue self-reviews {check.total.review_overdue:,}")
+    print(
+        f"board total: {check.total.total:,} subjects, rated {check.total.rated:,}, "
+        f"overdue self-reviews {check.total.review_overdue:,}"
+    )
     print(f"{'read':<48} {'ours':>10} {'duckdb':>10} {'ratio':>7} {'target':>8} queries")
     for key, (label, target) in labels.items():
         with CaptureQueriesContext(connection) as captured:

@@ -386,7 +386,7 @@ def _board_from_tallies(user, cycle: ReviewCycle, unit: Unit, day: datetime.date
     extra = [p for p in inner if p not in by_path]
     if extra:
         by_path |= {u.path: u for u in Unit.objects.filter(path__in=extra)}
-    counted = rollup([cycle.pk], by_path.values())
+    counted = rollup([cycle.pk], by_path.values(), key=("track", "status", "review"))
 
     def of(u: Unit) -> Counter:
         return counted[(cycle.pk, u.pk)]

@@ -37,22 +37,28 @@ from kiemdiem.cycles.models import (
 )
 from kiemdiem.orgtree.models import Unit, ancestor_paths
 
+_OUT = frozenset(str(s.value) for s in OUT_OF_RATING)
+_RATED = str(SubjectStatus.RATED.value)
+
 
 @dataclass(frozen=True, order=True)
 class Bucket:
-    kind: str
-    track: str
-    status: str
-    tier: str
-    review: str
+    """A bucket of subjects. A roll-up asked for fewer fields (``rollup(key=…)``) leaves the
+    others empty."""
+
+    kind: str = ""
+    track: str = ""
+    status: str = ""
+    tier: str = ""
+    review: str = ""
 
     @property
     def out_of_rating(self) -> bool:
-        return self.status in OUT_OF_RATING
+        return self.status in _OUT
 
     @property
     def rated(self) -> bool:
-        return self.status == SubjectStatus.RATED
+        return self.status == _RATED
 
 
 KEY = ("kind", "track", "status", "tier", "review")
@@ -63,9 +69,14 @@ def _bucket(row: dict) -> Bucket:
     return Bucket(*(row[k] or "" for k in KEY))
 
 
-def rollup(cycle_ids: Iterable[int], units: Iterable[Unit]) -> dict[tuple[int, int], Counts]:
+def rollup(
+    cycle_ids: Iterable[int], units: Iterable[Unit], *, key: tuple[str, ...] = KEY
+) -> dict[tuple[int, int], Counts]:
     """The counts of each of ``units``' subtrees in each of ``cycle_ids``: {(cycle id, unit id):
-    Counter[Bucket]}. One query, whatever the number of people or units below."""
+    Counter[Bucket]}, by the fields of ``key`` (all of a bucket's by default; the database sums
+    over the others). One query, whatever the number of people or units below."""
+    if not set(key) <= set(KEY):
+        raise ValueError(f"{key!r}: a roll-up is by fields of {KEY!r}")
     cycle_ids = list(cycle_ids)
     units = list(units)
     result: dict[tuple[int, int], Counts] = {(c, u.pk): Counter() for c in cycle_ids for u in units}
@@ -81,10 +92,12 @@ def rollup(cycle_ids: Iterable[int], units: Iterable[Unit]) -> dict[tuple[int, i
     under = Q(pk__in=[])
     for path in minimal:
         under |= Q(unit__path__startswith=path)
-    fields = ("cycle_id", *KEY)
+    fields = ("cycle_id", "unit_id", *key)
+    # The folded rows are the asked units' own: no join. The deltas carry their unit's path,
+    # to be counted for every asked unit above it.
     folded = (
         SubjectTally.objects.filter(cycle_id__in=cycle_ids, unit_id__in=list(paths.values()))
-        .annotate(upath=F("unit__path"), delta=Value(False))
+        .annotate(upath=Value(""), delta=Value(False))
         .values_list(*fields, "upath", "delta", "n")
     )
     pending = (
@@ -92,12 +105,21 @@ def rollup(cycle_ids: Iterable[int], units: Iterable[Unit]) -> dict[tuple[int, i
         .annotate(upath=F("unit__path"), delta=Value(True))
         .values_list(*fields, "upath", "delta", "n")
     )
-    for cycle_id, *key, upath, delta, n in folded.union(pending, all=True):
-        bucket = Bucket(*(k or "" for k in key))
-        # A folded row is its unit's whole subtree; a delta counts for every asked unit above.
-        targets = _attribute(upath, paths) if delta else [paths[upath]]
-        for unit_id in targets:
-            result[(cycle_id, unit_id)][bucket] += n
+    sql, params = folded.union(pending, all=True).query.sql_with_params()
+    columns = ", ".join(f"u.{name}" for name in (*fields, "upath", "delta"))
+    grouped = f"SELECT {columns}, SUM(u.n) FROM ({sql}) u GROUP BY {columns}"
+    with connection.cursor() as cursor:
+        cursor.execute(grouped, params)
+        rows = cursor.fetchall()
+    buckets: dict[tuple, Bucket] = {}
+    for cycle_id, unit_id, *values, upath, delta, n in rows:
+        values = tuple(v or "" for v in values)
+        bucket = buckets.get(values)
+        if bucket is None:
+            bucket = buckets[values] = Bucket(**dict(zip(key, values, strict=True)))
+        targets = _attribute(upath, paths) if delta else [unit_id]
+        for target in targets:
+            result[(cycle_id, target)][bucket] += int(n)
     for counts in result.values():
         for bucket in [b for b, n in counts.items() if n == 0]:
             del counts[bucket]

@@ -31,6 +31,7 @@ from kiemdiem.reports import policies
 from kiemdiem.reports.models import ReportSubmission
 
 TIERS = [t.value for t in TierChoice]  # best first
+REPORT_KEY = ("kind", "status", "tier")  # what the tables are counted by
 YEARS_BACK = 2  # earlier cycles of the same kind shown side by side
 
 K = SubjectKind
@@ -181,7 +182,7 @@ def report(user, cycle: ReviewCycle, unit: Unit) -> Report:
     """The report of ``unit``'s subtree in ``cycle`` (the caller has checked ``may_view``)."""
     children = children_of(user, unit)
     earlier = earlier_cycles(user, cycle)
-    counts = rollup([cycle.pk, *(c.pk for c in earlier)], [unit, *children])
+    counts = rollup([cycle.pk, *(c.pk for c in earlier)], [unit, *children], key=REPORT_KEY)
     submissions = {
         s.unit_id: s
         for s in ReportSubmission.objects.filter(
@@ -214,7 +215,7 @@ def report(user, cycle: ReviewCycle, unit: Unit) -> Report:
 
 
 def unit_table(cycle: ReviewCycle, unit: Unit) -> Table:
-    return table(rollup([cycle.pk], [unit])[(cycle.pk, unit.pk)])
+    return table(rollup([cycle.pk], [unit], key=REPORT_KEY)[(cycle.pk, unit.pk)])
 
 
 def is_stale(submission: ReportSubmission | None, current: Table) -> bool:
@@ -255,7 +256,7 @@ def home_figures(user) -> HomeFigures | None:
     if cycle is None:
         return None
     total = Line("total", "")
-    for counts in rollup([cycle.pk], tops).values():
+    for counts in rollup([cycle.pk], tops, key=("status", "tier")).values():
         for bucket, n in counts.items():
             total.add(bucket, n)
     return HomeFigures(cycle, total.total, total.rated, total.pending, total.out)
