@@ -339,17 +339,20 @@ def measure() -> None:
             f"WHERE cycle_id = {cycle.pk} AND province_id = {province.pk}"
         ),
     }
+    duck["home_counts"] = duck["home"]
     ours = {
         "national": lambda: selectors.report(national, cycle, root),
         "province": lambda: selectors.report(staff, cycle, province),
         "board": lambda: boards.board(staff, cycle, province, day=day),
         "home": lambda: client.get("/"),
+        "home_counts": lambda: selectors.home_figures(staff),
     }
     labels = {
         "national": ("national roll-up (40 rows, 2 cycles)", 200),
         "province": ("a province's roll-up (95 communes, 2 cycles)", 100),
         "board": ("province progress board (450,000 subjects)", 500),
         "home": ("province staff start page (request)", 150),
+        "home_counts": ("  its counts (reports.selectors.home_figures)", 150),
     }
     check = ours["board"]()
     print(

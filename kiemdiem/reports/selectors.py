@@ -2,8 +2,8 @@
 
 ``report(user, cycle, unit)`` answers in a fixed number of queries whatever the number of
 people and units below: the unit's children (one), the earlier cycles of the same kind (one),
-the folded summaries and pending deltas of the unit and its children in this and the earlier
-cycles (one), the children's submissions (one).
+the folded summaries and pending deltas of the unit and its children in this cycle (one) and of
+the unit in the earlier cycles (one), the children's submissions (one).
 
 Categories: the subject kinds grouped as the summary tables of HD 21/25/43 count them (party
 members, leaders and managers, members not working in the political system, party
@@ -24,7 +24,14 @@ from django.utils.translation import pgettext_lazy
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import ALL, restrict
-from kiemdiem.cycles.models import CycleStatus, ReviewCycle, SubjectKind, TierChoice
+from kiemdiem.cycles.models import (
+    OUT_OF_RATING,
+    CycleStatus,
+    ReviewCycle,
+    SubjectKind,
+    SubjectStatus,
+    TierChoice,
+)
 from kiemdiem.cycles.tallies import Bucket, rollup
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.reports import policies
@@ -32,6 +39,8 @@ from kiemdiem.reports.models import ReportSubmission
 
 TIERS = [t.value for t in TierChoice]  # best first
 REPORT_KEY = ("kind", "status", "tier")  # what the tables are counted by
+OUT = frozenset(str(s) for s in OUT_OF_RATING)
+RATED = str(SubjectStatus.RATED)
 YEARS_BACK = 2  # earlier cycles of the same kind shown side by side
 
 K = SubjectKind
@@ -99,9 +108,10 @@ class Line:
 
     def add(self, bucket: Bucket, n: int) -> None:
         self.total += n
-        if bucket.out_of_rating:
+        status = bucket.status
+        if status in OUT:
             self.out += n
-        elif bucket.rated and bucket.tier in self.tiers:
+        elif status == RATED and bucket.tier in self.tiers:
             self.tiers[bucket.tier] += n
 
     def as_dict(self) -> dict:
@@ -182,7 +192,9 @@ def report(user, cycle: ReviewCycle, unit: Unit) -> Report:
     """The report of ``unit``'s subtree in ``cycle`` (the caller has checked ``may_view``)."""
     children = children_of(user, unit)
     earlier = earlier_cycles(user, cycle)
-    counts = rollup([cycle.pk, *(c.pk for c in earlier)], [unit, *children], key=REPORT_KEY)
+    counts = rollup([cycle.pk], [unit, *children], key=REPORT_KEY)
+    if earlier:
+        counts |= rollup([c.pk for c in earlier], [unit], key=REPORT_KEY)
     submissions = {
         s.unit_id: s
         for s in ReportSubmission.objects.filter(
