@@ -42,14 +42,9 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     Track,
 )
+from kiemdiem.cycles.policies import may_read_whole
 from kiemdiem.cycles.tallies import rollup
 from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, ancestor_paths
-from kiemdiem.orgtree.policies import may as may_on_unit
-
-
-def may_view_unit(user, unit: Unit) -> bool:
-    return user is not None and may_on_unit(user, Action.VIEW, unit)
-
 
 SELF_REVIEW = StageKind.SELF_REVIEW
 DECISION = StageKind.DECISION
@@ -307,7 +302,7 @@ def board(
     queries, no subject counted. Anyone else (a cell's secretary seeing part of it, a member)
     is answered by counting the subjects they may see, which are few."""
     day = day or today()
-    if from_summaries and may_view_unit(user, unit):
+    if from_summaries and may_read_whole(user, unit):
         return _board_from_tallies(user, cycle, unit, day)
     dues = Dues(cycle, unit)
     segment = len(unit.path) + SEGMENT_LENGTH

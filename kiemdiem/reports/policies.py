@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import ALL, scope_prefixes
+from kiemdiem.orgtree.models import Unit
 
 
 def _covers(user, action: Action, unit) -> bool:
@@ -31,9 +32,13 @@ def may_submit(user, unit) -> bool:
     return user is None or _covers(user, Action.CHANGE, unit)
 
 
-def top_units_prefixes(user) -> list[str] | str:
+def top_units(user) -> list[Unit]:
     """Where ``user``'s reports start: the roots of the subtrees they may read whole."""
-    return scope_prefixes(user, Action.VIEW)
+    prefixes = scope_prefixes(user, Action.VIEW)
+    units = Unit.objects.filter(valid_to__isnull=True)
+    if prefixes == ALL:
+        return list(units.filter(parent__isnull=True).order_by("name_sort_key"))
+    return list(units.filter(path__in=prefixes).order_by("path"))
 
 
 def check(allowed: bool) -> None:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, restrict
+from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.models import (
     OUT_OF_RATING,
     CycleStatus,
@@ -235,15 +235,6 @@ def is_stale(submission: ReportSubmission | None, current: Table) -> bool:
     return bool(submission and submission.is_submitted and submission.figures != current.figures())
 
 
-def top_units(user) -> list[Unit]:
-    """The roots of the subtrees ``user`` may read whole (where their reports start)."""
-    prefixes = policies.top_units_prefixes(user)
-    units = Unit.objects.filter(valid_to__isnull=True)
-    if prefixes == ALL:
-        return list(units.filter(parent__isnull=True).order_by("name_sort_key"))
-    return list(units.filter(path__in=prefixes).order_by("path"))
-
-
 @dataclass
 class HomeFigures:
     cycle: ReviewCycle
@@ -257,7 +248,7 @@ def home_figures(user) -> HomeFigures | None:
     """The start page's counts for a reader of whole levels: the subjects of the newest cycle
     in their subtrees, rated and still to rate, from the summaries (no person counted). None
     for anyone else, or when no cycle concerns them yet."""
-    tops = top_units(user)[:20]
+    tops = policies.top_units(user)[:20]
     if not tops:
         return None
     cycles = visible_cycles(user)

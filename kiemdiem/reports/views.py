@@ -36,7 +36,7 @@ def _unit(user, pk) -> Unit:
 def report_index(request):
     """The latest cycle's report of the user's own level (or the list to choose from)."""
     cycles = list(selectors.visible_cycles(request.user)[:20])
-    tops = selectors.top_units(request.user)
+    tops = policies.top_units(request.user)
     if not cycles or not tops:
         return render_page(request, "reports/index.html", {"cycles": cycles, "tops": tops})
     chosen = request.GET.get("cycle")
