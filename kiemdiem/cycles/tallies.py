@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count
 
 from kiemdiem.cycles.models import (
     OUT_OF_RATING,
@@ -41,8 +41,7 @@ _OUT = frozenset(str(s.value) for s in OUT_OF_RATING)
 _RATED = str(SubjectStatus.RATED.value)
 
 
-@dataclass(frozen=True, order=True)
-class Bucket:
+class Bucket(NamedTuple):
     """A bucket of subjects. A roll-up asked for fewer fields (``rollup(key=…)``) leaves the
     others empty."""
 
@@ -89,41 +88,50 @@ def rollup(
     for path in tops:
         if not minimal or not path.startswith(minimal[-1]):
             minimal.append(path)
-    under = Q(pk__in=[])
-    for path in minimal:
-        under |= Q(unit__path__startswith=path)
-    fields = ("cycle_id", "unit_id", *key)
-    # The folded rows are the asked units' own: no join. The deltas carry their unit's path,
-    # to be counted for every asked unit above it.
-    folded = (
-        SubjectTally.objects.filter(cycle_id__in=cycle_ids, unit_id__in=list(paths.values()))
-        .annotate(upath=Value(""), delta=Value(False))
-        .values_list(*fields, "upath", "delta", "n")
+    # One statement (one snapshot): the folded rows of the asked units, summed over the fields
+    # not asked; and the pending deltas under them with their unit's path, to be counted for
+    # every asked unit above it.
+    tally, delta, unit = (
+        SubjectTally._meta.db_table,
+        TallyDelta._meta.db_table,
+        Unit._meta.db_table,
     )
-    pending = (
-        TallyDelta.objects.filter(under, cycle_id__in=cycle_ids)
-        .annotate(upath=F("unit__path"), delta=Value(True))
-        .values_list(*fields, "upath", "delta", "n")
+    fields = ", ".join(key)
+    d_fields = ", ".join(f"d.{k}" for k in key)
+    unit_ids = list(paths.values())
+    sql = (
+        f"SELECT cycle_id, unit_id, {fields}, '' AS upath, 0 AS delta, SUM(n) FROM {tally} "
+        f"WHERE cycle_id IN ({_marks(cycle_ids)}) AND unit_id IN ({_marks(unit_ids)}) "
+        f"GROUP BY cycle_id, unit_id, {fields} "
+        "UNION ALL "
+        f"SELECT d.cycle_id, d.unit_id, {d_fields}, u.path, 1, SUM(d.n) FROM {delta} d "
+        f"JOIN {unit} u ON u.id = d.unit_id WHERE d.cycle_id IN ({_marks(cycle_ids)}) AND ("
+        + " OR ".join("u.path LIKE %s" for _ in minimal)
+        + f") GROUP BY d.cycle_id, d.unit_id, {d_fields}, u.path"
     )
-    sql, params = folded.union(pending, all=True).query.sql_with_params()
-    columns = ", ".join(f"u.{name}" for name in (*fields, "upath", "delta"))
-    grouped = f"SELECT {columns}, SUM(u.n) FROM ({sql}) u GROUP BY {columns}"
+    params = [*cycle_ids, *unit_ids, *cycle_ids, *(f"{path}%" for path in minimal)]
     with connection.cursor() as cursor:
-        cursor.execute(grouped, params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     buckets: dict[tuple, Bucket] = {}
     for cycle_id, unit_id, *values, upath, delta, n in rows:
-        values = tuple(v or "" for v in values)
+        values = tuple(values)
         bucket = buckets.get(values)
         if bucket is None:
             bucket = buckets[values] = Bucket(**dict(zip(key, values, strict=True)))
-        targets = _attribute(upath, paths) if delta else [unit_id]
-        for target in targets:
-            result[(cycle_id, target)][bucket] += int(n)
+        if delta:
+            for target in _attribute(upath, paths):
+                result[(cycle_id, target)][bucket] += int(n)
+        else:
+            result[(cycle_id, unit_id)][bucket] += int(n)
     for counts in result.values():
         for bucket in [b for b, n in counts.items() if n == 0]:
             del counts[bucket]
     return result
+
+
+def _marks(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def _attribute(upath: str, paths: dict[str, int]) -> list[int]:
@@ -196,7 +204,7 @@ def _add(rolled: dict[tuple[int, int], Counts]) -> None:
             row = existing.get((cycle_id, unit_id, bucket))
             if row is None:
                 create.append(
-                    SubjectTally(cycle_id=cycle_id, unit_id=unit_id, n=n, **bucket.__dict__)
+                    SubjectTally(cycle_id=cycle_id, unit_id=unit_id, n=n, **bucket._asdict())
                 )
             elif row.n + n == 0:
                 drop.append(row.pk)
@@ -269,7 +277,7 @@ def rebuild(cycle_ids: Iterable[int]) -> int:
         TallyDelta.objects.filter(cycle_id__in=cycle_ids).delete()
         SubjectTally.objects.filter(cycle_id__in=cycle_ids).delete()
         rows = [
-            SubjectTally(cycle_id=c, unit_id=u, n=n, **bucket.__dict__)
+            SubjectTally(cycle_id=c, unit_id=u, n=n, **bucket._asdict())
             for (c, u), counts in recount(cycle_ids).items()
             for bucket, n in counts.items()
         ]
