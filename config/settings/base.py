@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kiemdiem.remediation",
     "kiemdiem.opinions",
     "kiemdiem.meetings",
+    "kiemdiem.reports",
     "kiemdiem.web",
 ]
 

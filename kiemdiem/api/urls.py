@@ -18,6 +18,7 @@ from kiemdiem.api import (
     publications,
     register,
     remediation,
+    reports,
 )
 
 router = SimpleRouter()
@@ -76,6 +77,17 @@ urlpatterns = [
         "cycles/<int:cycle_pk>/decision-screen/finalize/",
         decision_screen.DecisionScreenFinalizeView.as_view(),
         name="api-decision-screen-finalize",
+    ),
+    path("cycles/<int:cycle_pk>/report/", reports.ReportView.as_view(), name="api-report"),
+    path(
+        "cycles/<int:cycle_pk>/report/submit/",
+        reports.ReportSubmitView.as_view(),
+        name="api-report-submit",
+    ),
+    path(
+        "cycles/<int:cycle_pk>/report/withdraw/",
+        reports.ReportWithdrawView.as_view(),
+        name="api-report-withdraw",
     ),
     *router.urls,
 ]

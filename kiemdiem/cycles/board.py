@@ -22,7 +22,7 @@ path-prefix tests.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, FilteredRelation, Max, Min, Q, QuerySet
@@ -42,6 +42,8 @@ from kiemdiem.cycles.models import (
     SubjectStatus,
     Track,
 )
+from kiemdiem.cycles.policies import may_read_whole
+from kiemdiem.cycles.tallies import rollup
 from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit, ancestor_paths
 
 SELF_REVIEW = StageKind.SELF_REVIEW
@@ -143,21 +145,29 @@ class Dues:
                 return due
         return None
 
-    def passed_q(self, stage: str, root_path: str, day: datetime.date) -> Q | None:
-        """Subjects under ``root_path`` whose ``stage`` is past due on ``day``: ``Q()`` for the
-        whole subtree, ``None`` for none of it."""
+    def passed_prefixes(self, stage: str, root_path: str, day: datetime.date) -> list[str]:
+        """The subtrees under ``root_path`` (``[root_path]`` for all of it) whose ``stage`` is
+        past due on ``day``, none inside another."""
         prefixes = []
         for path, dues in self.by_path.items():
             if stage not in dues or dues[stage] >= day:
                 continue
             if root_path.startswith(path):
-                return Q()
+                return [root_path]
             if path.startswith(root_path):
                 prefixes.append(path)
         minimal: list[str] = []
         for prefix in sorted(prefixes):
             if not minimal or not prefix.startswith(minimal[-1]):
                 minimal.append(prefix)
+        return minimal
+
+    def passed_q(self, stage: str, root_path: str, day: datetime.date) -> Q | None:
+        """Subjects under ``root_path`` whose ``stage`` is past due on ``day``: ``Q()`` for the
+        whole subtree, ``None`` for none of it."""
+        minimal = self.passed_prefixes(stage, root_path, day)
+        if minimal == [root_path]:
+            return Q()
         if not minimal:
             return None
         by_length: dict[int, list[str]] = defaultdict(list)
@@ -277,9 +287,23 @@ def subtree_subjects(user, cycle: ReviewCycle, unit: Unit) -> QuerySet:
     )
 
 
-def board(user, cycle: ReviewCycle, unit: Unit, *, day: datetime.date | None = None) -> Board:
-    """The progress board of ``unit``'s subtree in ``cycle``, as far as ``user`` may see."""
+def board(
+    user,
+    cycle: ReviewCycle,
+    unit: Unit,
+    *,
+    day: datetime.date | None = None,
+    from_summaries: bool = True,
+) -> Board:
+    """The progress board of ``unit``'s subtree in ``cycle``, as far as ``user`` may see.
+
+    A user whose grant covers the whole subtree (staff, deciders, inspectors of the level or
+    above) is answered from the subject summaries (``cycles.tallies``): a fixed number of
+    queries, no subject counted. Anyone else (a cell's secretary seeing part of it, a member)
+    is answered by counting the subjects they may see, which are few."""
     day = day or today()
+    if from_summaries and may_read_whole(user, unit):
+        return _board_from_tallies(user, cycle, unit, day)
     dues = Dues(cycle, unit)
     segment = len(unit.path) + SEGMENT_LENGTH
     counted = (
@@ -319,6 +343,85 @@ def board(user, cycle: ReviewCycle, unit: Unit, *, day: datetime.date | None = N
     for counts in by_segment.values():
         total.add(counts)  # includes subjects under units the user cannot open as rows
     return Board(cycle, unit, day, here.dues, rows, here, total)
+
+
+def _counts(buckets, passed_review: bool, passed_rating: bool) -> Counts:
+    states = review_states()
+    counts = Counts()
+    for bucket, n in buckets.items():
+        counts.total += n
+        if bucket.out_of_rating:
+            counts.not_rated += n
+            continue
+        if bucket.rated:
+            counts.rated += n
+        elif bucket.status == SubjectStatus.PENDING and passed_rating:
+            counts.rating_overdue += n
+        if bucket.track == Track.MASS:
+            counts.no_review += n
+            continue
+        if bucket.review == states.submitted:
+            counts.review_done += n
+        else:
+            if bucket.review in states.in_progress:
+                counts.review_in_progress += n
+            if passed_review:
+                counts.review_overdue += n
+    return counts
+
+
+def _board_from_tallies(user, cycle: ReviewCycle, unit: Unit, day: datetime.date) -> Board:
+    dues = Dues(cycle, unit)
+    passed = {stage: dues.passed_prefixes(stage, unit.path, day) for stage in TRACKED}
+    children = list(
+        restrict(Unit.objects.filter(parent=unit), user, Action.VIEW).order_by("name_sort_key")
+    )
+    inner = {p for prefixes in passed.values() for p in prefixes}
+    by_path = {u.path: u for u in [unit, *children]}
+    extra = [p for p in inner if p not in by_path]
+    if extra:
+        by_path |= {u.path: u for u in Unit.objects.filter(path__in=extra)}
+    counted = rollup([cycle.pk], by_path.values(), key=("track", "status", "review"))
+
+    def of(u: Unit) -> Counter:
+        return counted[(cycle.pk, u.pk)]
+
+    def row_counts(u: Unit, buckets: Counter) -> Counts:
+        whole = {s: any(u.path.startswith(p) for p in passed[s]) for s in TRACKED}
+        counts = _counts(buckets, whole[SELF_REVIEW], whole[DECISION])
+        # Passed plans strictly inside the row's subtree: their not-done subjects are overdue.
+        for stage in TRACKED:
+            if whole[stage]:
+                continue
+            for p in passed[stage]:
+                if p.startswith(u.path) and p != u.path and p in by_path:
+                    inside = _counts(of(by_path[p]), stage == SELF_REVIEW, stage == DECISION)
+                    if stage == SELF_REVIEW:
+                        counts.review_overdue += inside.review_overdue
+                    else:
+                        counts.rating_overdue += inside.rating_overdue
+        return counts
+
+    rows = []
+    rest = Counter(of(unit))
+    for child in children:
+        buckets = of(child)
+        rest.subtract(buckets)
+        if not buckets and not child.is_active:
+            continue
+        rows.append(
+            Row(
+                child,
+                row_counts(child, buckets),
+                dues={stage: dues.due(child.path, stage) for stage in TRACKED},
+            )
+        )
+    whole_here = {s: passed[s] == [unit.path] for s in TRACKED}
+    here_counts = _counts(+rest, whole_here[SELF_REVIEW], whole_here[DECISION])
+    here_dues = {stage: dues.due(unit.path, stage) for stage in TRACKED}
+    here = Row(unit, here_counts, here=True, dues=here_dues)
+    total = row_counts(unit, of(unit))
+    return Board(cycle, unit, day, here_dues, rows, here, total)
 
 
 # Drill-down: the subjects behind one cell of the board.

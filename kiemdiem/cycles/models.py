@@ -454,3 +454,59 @@ class PlaceDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.tier}"
+
+
+class TallyFields(models.Model):
+    """What a count is of: subjects of one cycle, of one kind (and its track), status, tier and
+    self-review status ("" for none written). Unit and cycle are plain numbers in the database
+    (no foreign-key constraint): the rows are written by database triggers on the subjects and
+    reviews tables, also while a cycle or a subject is being deleted (docs/reports.md)."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "orgtree.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(max_length=24)
+    track = models.CharField(max_length=8)
+    status = models.CharField(max_length=12)
+    tier = models.CharField(max_length=8, blank=True)
+    review = models.CharField(max_length=10, blank=True)
+
+    KEY = ("kind", "track", "status", "tier", "review")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} {self.tier} {self.review}: {self.n}"
+
+
+class SubjectTally(TallyFields):
+    """The folded summary: how many subjects of ``cycle`` in ``unit``'s whole subtree fall in
+    one bucket. Written only by ``cycles.tallies.fold`` and ``rebuild``; read together with the
+    deltas not yet folded (``cycles.tallies.rollup``)."""
+
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "unit", "kind", "track", "status", "tier", "review"],
+                name="one_tally_per_bucket",
+            )
+        ]
+
+
+class TallyDelta(TallyFields):
+    """A change not yet folded into ``SubjectTally``: +n or -n subjects of a bucket at the unit
+    where they are reviewed. Appended by database triggers in the same transaction as every
+    write of a subject or a self-review (so no writer can forget it, and no summary row is
+    locked by a writer); folded and deleted by ``cycles.tallies.fold``."""
+
+    id = models.BigAutoField(primary_key=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle", "unit"], name="tally_delta_cycle_unit")]

@@ -183,6 +183,12 @@ def board_units(user, cycle: ReviewCycle) -> list[Unit]:
     return list(Unit.objects.filter(path__in=inside).order_by("path"))
 
 
+def may_read_whole(user, unit: Unit) -> bool:
+    """A grant to view that covers ``unit``'s whole subtree (at or above it): the progress
+    board of such a reader is answered from the subject summaries (``cycles.board``)."""
+    return user is not None and covers(scope_prefixes(user, Action.VIEW), unit.path)
+
+
 def refuse(message: str | None = None):
     raise PermissionDenied(message or _("You may not do this in this cycle."))
 

@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("kiemdiem.remediation.urls")),
     path("", include("kiemdiem.opinions.urls")),
     path("", include("kiemdiem.meetings.urls")),
+    path("", include("kiemdiem.reports.urls")),
 ]

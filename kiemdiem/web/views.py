@@ -16,6 +16,7 @@ from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.orgtree.policies import top_units
 from kiemdiem.orgtree.selectors import unit_get, unit_list
 from kiemdiem.people.selectors import member_count, people_count
+from kiemdiem.reports.selectors import home_figures
 
 QUEUE_SHOWN = 20
 
@@ -24,19 +25,24 @@ QUEUE_SHOWN = 20
 def home(request):
     """The start page: where the user works and what their scope holds.
 
-    The counts come from the selectors of the lists they summarise (the people list, the
+    A reader of whole levels (staff, deciders of a commune, a province, the country) sees the
+    subjects of the newest cycle in their subtrees, read from the result summaries
+    (``reports.selectors.home_figures``): no person is counted on the request. Anyone else —
+    or before any cycle — sees the counts of the lists they summarise (the people list, the
     members of the cells the user can open), so the numbers and the pages agree.
     """
     user = request.user
     units = unit_list(user)
     waiting = queue(user)
+    figures = home_figures(user)
     context = {
         "roots": top_units(user)[:20],
         "grants": user.grants.select_related("unit").order_by("unit__path"),
         "unit_count": units.count(),
         "cell_count": units.filter(kind__in=CELL_KINDS).count(),
-        "people_count": people_count(user),
-        "member_count": member_count(user),
+        "figures": figures,
+        "people_count": None if figures else people_count(user),
+        "member_count": None if figures else member_count(user),
         # What waits for this decider, by unit, without drilling down the tree: the soonest
         # deadlines first, the rest summed up (a province decider may have hundreds of units).
         "queue": waiting[:QUEUE_SHOWN],

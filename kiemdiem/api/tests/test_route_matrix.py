@@ -55,6 +55,21 @@ def _dung_htxsnv(cycle, province):
     return {"rows": [{"subject": subject.pk, "tier": "HTXSNV", "revision": revision}]}
 
 
+def _b_submitted(cycle, province):
+    """Commune B's report submitted (once, written as it stands: the body is made after the
+    audit entries are counted), and the body that withdraws it."""
+    from django.utils import timezone
+
+    from kiemdiem.reports.models import ReportSubmission
+
+    ReportSubmission.objects.get_or_create(
+        cycle=cycle,
+        unit=province.commune_b,
+        defaults={"status": "submitted", "submitted_at": timezone.now()},
+    )
+    return {"unit": province.commune_b.pk, "reason": "Sửa số liệu"}
+
+
 def _nothing(context) -> None:
     return None
 
@@ -410,6 +425,30 @@ ROUTES = [
         method="post",
         body={},
         extra={"inspector": 403},
+    ),
+    # reports: commune B's results, submitted to the province
+    Route(
+        "api-report",
+        lambda c, p, o: f"/api/cycles/{c.pk}/report/?unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+        extra={"member": 404, "inspector": 200},
+    ),
+    Route(
+        "api-report-submit",
+        lambda c, p, o: f"/api/cycles/{c.pk}/report/submit/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body=lambda c, p: {"unit": p.commune_b.pk},
+        extra={"inspector": 403, "member": 403},
+        note="the unit is in the body: those who may change nothing are refused before it",
+    ),
+    Route(
+        "api-report-withdraw",
+        lambda c, p, o: f"/api/cycles/{c.pk}/report/withdraw/",
+        (401, 404, 404, 200, 200),
+        method="post",
+        body=_b_submitted,
+        extra={"inspector": 403, "member": 403},
     ),
     # remediation (objects in cell B1)
     Route(

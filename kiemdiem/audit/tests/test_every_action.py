@@ -40,6 +40,7 @@ from kiemdiem.people.models import Affiliation
 from kiemdiem.people.restructure import SplitPart
 from kiemdiem.register import services as register
 from kiemdiem.remediation import services as remediation
+from kiemdiem.reports import services as reports
 from kiemdiem.reviews import notes, shortcomings
 from kiemdiem.reviews import services as reviews
 from kiemdiem.testing import WRITTEN, D, employ, hold_post, open_annual
@@ -291,6 +292,9 @@ def _one_of_everything(province):
     meetings.ballot_cast(question=ballot, option="HTNV", actor=province.users["secretary"])
     meetings.ballot_close(question=ballot, actor=None)
     meetings.meeting_close(meeting=meeting, actor=None)
+    # reports: commune A's summary report submitted, then withdrawn to correct it
+    submitted = reports.report_submit(cycle=cycle, unit=province.commune_a, actor=None)
+    reports.report_withdraw(submission=submitted, reason="Sửa số liệu", actor=None)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

@@ -200,6 +200,18 @@ def _opinion_request(w):
         asked_unit=w.province.commune_a,
         defaults={"deadline": D(2025, 12, 10)},
     )[0]
+def _report_of(unit_name):
+    return lambda w: {"cycle_pk": w.cycle.pk, "unit_pk": getattr(w.province, unit_name).pk}
+
+
+def _submitted_report(w):
+    """Commune A's report of the cycle, submitted (made once, on first ask)."""
+    from kiemdiem.reports import services as reports
+    from kiemdiem.reports.models import ReportSubmission
+
+    if not ReportSubmission.objects.filter(cycle=w.cycle, unit=w.province.commune_a).exists():
+        reports.report_submit(cycle=w.cycle, unit=w.province.commune_a, actor=None)
+    return _report_of("commune_a")(w)
 
 
 def _unit_a(w):
@@ -798,6 +810,32 @@ ROUTES = [
         own=302,
         extra={"member": 404, "inspector": 404, "secretary": 302},
         note="An chairs: he counts",
+    ),
+    # reports: commune A's results in A's cycle, submitted to the province
+    Route(
+        "report-index",
+        (LOGIN, 200, 200, 302),
+        note="the chooser; one level and a cycle to read: straight to its report",
+    ),
+    Route("report", IN_A, kwargs=_report_of("commune_a"), own=200, extra={"member": 404}),
+    Route("report-export", IN_A, kwargs=_report_of("commune_a"), own=200),
+    Route(
+        "report-submit",
+        WRITE_IN_A,
+        kwargs=_report_of("commune_a"),
+        method="post",
+        own=302,
+        extra={"inspector": 404, "decider": 404},
+        note="a grant to change the unit; readers only read",
+    ),
+    Route(
+        "report-withdraw",
+        WRITE_IN_A,
+        kwargs=_submitted_report,
+        method="post",
+        data=lambda w: {"reason": "Sửa số liệu"},
+        own=302,
+        extra={"inspector": 404},
     ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),
