@@ -220,7 +220,7 @@ def _block(doc, name):
 
 def list_document():
     """A list (proposals, decisions): header, title, a table, signature."""
-    doc = _base(landscape=False)
+    doc = _base(landscape=True)  # a table of six or seven columns reads across
     _header(doc)
     _p(doc, "{{ title }}", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
     _p(doc, "{{ subtitle }}", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=8)
