@@ -5,7 +5,7 @@ are the job's: ``/api/jobs/{id}/`` (``result_url``, downloaded by the requester 
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,9 +20,10 @@ class ExporterSerializer(serializers.Serializer):
     label = serializers.CharField()
     description = serializers.CharField()
     formats = serializers.ListField(child=serializers.CharField())
-    fields = serializers.SerializerMethodField()
+    parameters = serializers.SerializerMethodField()
 
-    def get_fields(self, exporter) -> list[str]:
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_parameters(self, exporter) -> list[str]:
         """The names of its parameters (``params`` of a start)."""
         form = exporter.form(self.context["request"].user)
         return list(form.fields)

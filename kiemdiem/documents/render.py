@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import jinja2
 from django.conf import settings
 from django.utils.translation import gettext as _
 from docxtpl import DocxTemplate
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -57,27 +59,98 @@ def template_path(name: str) -> Path:
     return BUILT_IN / name
 
 
-@lru_cache(maxsize=32)
-def _template_bytes(path: str, mtime: float) -> bytes:
-    return Path(path).read_bytes()
+class _Environment(jinja2.Environment):
+    """Strict fields, escaped values, and each template part compiled once: docxtpl hands the
+    same prepared XML to ``from_string`` on every render, and compiling it is a third of the
+    time of a document (bench/documents/RESULTS.md)."""
+
+    def __init__(self):
+        super().__init__(undefined=jinja2.StrictUndefined, autoescape=True)
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002
+        if globals or template_class or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self._compiled.get(source)
+        if template is None:
+            if len(self._compiled) > 64:
+                self._compiled.clear()
+            template = self._compiled[source] = super().from_string(source)
+        return template
 
 
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+_ENV = _Environment()
 _UNDEFINED = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+class _Prepared:
+    """A template made ready once (per file and modification time): docxtpl's preparation of
+    the body (tags merged across Word's runs, ``{%p``/``{%tr``/``{%tc`` turned into Jinja) and
+    its compiled Jinja template, and the package's other files as they are. Rendering is then
+    the Jinja run, docxtpl's own table fix-up, and writing the zip — no python-docx parse and
+    save per document. A template with fields in its headers or footers, or with pictures,
+    takes docxtpl's whole path instead (``fast`` is False)."""
+
+    BODY = re.compile(r"<w:body\b.*</w:body>", re.DOTALL)
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.tpl = DocxTemplate(io.BytesIO(data))
+        self.tpl.init_docx()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.entries = [(info, archive.read(info)) for info in archive.infolist()]
+        names = {info.filename: blob for info, blob in self.entries}
+        others = [
+            blob for name, blob in names.items() if re.match(r"word/(header|footer)\d*\.xml$", name)
+        ]
+        document = names.get("word/document.xml", b"").decode("utf-8")
+        self.fast = not any(b"{{" in b or b"{%" in b for b in others) and "wp:docPr" not in document
+        if not self.fast:
+            return
+        body = self.tpl.patch_xml(self.tpl.get_xml())
+        body = re.sub(r"<w:p([ >])", r"\n<w:p\1", body)
+        self.body = _ENV.from_string(body)
+        self.document = document
+
+    def render(self, context: dict) -> bytes:
+        if not self.fast:
+            doc = DocxTemplate(io.BytesIO(self.data))
+            doc.render(context, jinja_env=_ENV, autoescape=True)
+            out = io.BytesIO()
+            doc.save(out)
+            return out.getvalue()
+        xml = self.body.render(context)
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = (
+            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        )
+        xml = self.tpl.resolve_listing(xml)
+        body = etree.tostring(self.tpl.fix_tables(xml), encoding="unicode")
+        document = self.BODY.sub(lambda _m: body, self.document, count=1)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for info, blob in self.entries:
+                if info.filename == "word/document.xml":
+                    archive.writestr(info, document.encode("utf-8"))
+                else:
+                    archive.writestr(info, blob)
+        return out.getvalue()
+
+
+@lru_cache(maxsize=32)
+def _prepared(path: str, mtime: float) -> _Prepared:
+    return _Prepared(Path(path).read_bytes())
 
 
 def render_docx(name: str, context: dict) -> bytes:
     """Fill template ``name`` with ``context``; the DOCX as bytes."""
     path = template_path(name)
     try:
-        data = _template_bytes(str(path), path.stat().st_mtime)
+        return _prepared(str(path), path.stat().st_mtime).render(context)
     except OSError as exc:
         raise TemplateBroken(
             _("The template %(file)s cannot be read.") % {"file": path}, path=path
         ) from exc
-    try:
-        doc = DocxTemplate(io.BytesIO(data))
-        doc.render(context, jinja_env=_ENV, autoescape=True)
     except jinja2.UndefinedError as exc:
         match = _UNDEFINED.search(str(exc))
         field = (match.group(1) or match.group(2)) if match else str(exc)
@@ -106,9 +179,6 @@ def render_docx(name: str, context: dict) -> bytes:
             % {"file": path},
             path=path,
         ) from exc
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 # --- PDF --------------------------------------------------------------------------------------
