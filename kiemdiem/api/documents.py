@@ -59,7 +59,7 @@ class DocumentViewSet(ApiViewSet):
         return exporter
 
     def list(self, request):
-        exporters = registry.available(request.user)
+        exporters = policies.available(request.user)
         context = self.get_serializer_context()
         return Response(ExporterSerializer(exporters, many=True, context=context).data)
 

@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import has_any, restrict
+from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.models import ReviewCycle, Subject
+from kiemdiem.decisions import policies
 from kiemdiem.decisions.models import HOLDS_TIER
 from kiemdiem.decisions.notices import deciding_unit
 from kiemdiem.documents import registry, render
@@ -86,8 +87,7 @@ class DecisionListExporter(registry.Exporter):
     formats = ("docx", "pdf", "xlsx")
     form_class = ListForm
 
-    def may_use(self, user) -> bool:
-        return has_any(user, Action.VIEW)
+    policy = staticmethod(policies.may_export_decisions)
 
     def count(self, user, cleaned) -> int:
         return 1
@@ -142,8 +142,7 @@ class NoticeExporter(registry.Exporter):
     form_class = NoticeForm
     batch = True
 
-    def may_use(self, user) -> bool:
-        return has_any(user, Action.VIEW)
+    policy = staticmethod(policies.may_export_decisions)
 
     def count(self, user, cleaned) -> int:
         return decided_subjects(user, cleaned).count()

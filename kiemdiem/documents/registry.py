@@ -9,7 +9,8 @@ An exporter (the idea is pretix's ``BaseExporter``, written afresh) declares:
 * ``form_class`` — its parameters (a unit, a cycle, a decision…): a Django form built as
   ``form_class(data, user=user)`` whose ``clean`` asks the permission door, so a unit or a
   subject the user may not see is refused with the field named;
-* ``may_use(user)`` — whether the page offers it at all (the app's policy, through the door);
+* ``policy`` — who may use it at all: a function ``policy(user) -> bool`` from the app's
+  ``policies.py`` (rights live in the door and the policies only);
 * ``items(user, cleaned)`` — what it writes: one item per document (a batch is many items, a
   list is one); every read goes through ``restrict()``/the app's selectors;
 * ``render(item, fmt)`` — one item as an :class:`Output`.
@@ -64,8 +65,8 @@ class Exporter:
     # and the audit line), or "".
     unit_field: str = "unit"
 
-    def may_use(self, user) -> bool:  # pragma: no cover - every exporter says
-        raise NotImplementedError
+    # The app's policy function (its policies.py): whether ``user`` may use this exporter.
+    policy: Any = None
 
     def form(self, user, data=None, **kwargs):
         return self.form_class(data, user=user, **kwargs)
@@ -100,6 +101,8 @@ def register(exporter: Exporter | type[Exporter]) -> Exporter:
     code = instance.identifier
     if not code or code != code.lower() or " " in code:
         raise ValueError(f"Exporter identifier {code!r} must be lower snake_case")
+    if not callable(instance.policy):
+        raise ValueError(f"Exporter {code!r} names no policy")
     known = EXPORTERS.get(code)
     if known is not None and type(known) is not type(instance):
         raise ValueError(f"Exporter {code!r} registered twice")
@@ -109,10 +112,3 @@ def register(exporter: Exporter | type[Exporter]) -> Exporter:
 
 def get(identifier: str) -> Exporter | None:
     return EXPORTERS.get(identifier)
-
-
-def available(user) -> list[Exporter]:
-    """The exporters ``user`` may run (the documents page, the API list), by label."""
-    return sorted(
-        (e for e in EXPORTERS.values() if e.may_use(user)), key=lambda e: str(e.label).lower()
-    )

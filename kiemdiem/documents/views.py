@@ -27,7 +27,7 @@ class FormatForm(forms.Form):
 
 @login_required
 def document_list(request):
-    exporters = registry.available(request.user)
+    exporters = policies.available(request.user)
     if not exporters:
         raise PermissionDenied
     return render_page(

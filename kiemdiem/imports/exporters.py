@@ -473,8 +473,7 @@ class PeopleUnitsExporter(registry.Exporter):
     formats = ("xlsx", "csv")
     form_class = PeopleUnitsForm
 
-    def may_use(self, user) -> bool:
-        return policies.may_export(user)
+    policy = staticmethod(policies.may_export)
 
     def items(self, user, cleaned):
         yield cleaned["kind"], cleaned["unit"], policies.export_people(user)

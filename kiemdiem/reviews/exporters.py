@@ -13,12 +13,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import has_any, restrict
+from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.models import ReviewCycle, Subject
 from kiemdiem.documents import registry, render
 from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
 from kiemdiem.people.policies import may_view_personal
-from kiemdiem.reviews import catalogue, engine
+from kiemdiem.reviews import catalogue, engine, policies
 from kiemdiem.reviews import forms as review_forms
 from kiemdiem.reviews.models import SelfReview
 
@@ -286,8 +286,7 @@ class SelfReviewExporter(registry.Exporter):
     formats = ("docx", "pdf")
     form_class = SelfReviewForm
 
-    def may_use(self, user) -> bool:
-        return has_any(user, Action.VIEW) or bool(getattr(user, "person_id", None))
+    policy = staticmethod(policies.may_export_reviews)
 
     def count(self, user, cleaned) -> int:
         return subjects(user, cleaned).count()

@@ -18,7 +18,7 @@ from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject, SubjectKind
 from kiemdiem.decisions import services as decisions
-from kiemdiem.documents import registry, render, services
+from kiemdiem.documents import policies, registry, render, services
 from kiemdiem.jobs import services as jobs
 from kiemdiem.jobs.models import Job, JobStatus
 from kiemdiem.reviews import services as reviews
@@ -72,11 +72,11 @@ def test_every_app_registers_its_exporters_and_each_is_offered_by_its_policy(pro
         registry.EXPORTERS
     )
     users = province.users
-    assert registry.available(users["nogrant"]) == []
-    staff = {e.identifier for e in registry.available(users["staff_a"])}
+    assert policies.available(users["nogrant"]) == []
+    staff = {e.identifier for e in policies.available(users["staff_a"])}
     assert {"self_reviews", "decision_list", "people_units"} <= staff
     # a member sees only their own self-review; the lists are not theirs
-    assert [e.identifier for e in registry.available(users["member"])] == ["self_reviews"]
+    assert [e.identifier for e in policies.available(users["member"])] == ["self_reviews"]
 
 
 def test_self_review_docx_is_in_the_party_layout(scene, province):
