@@ -135,11 +135,20 @@ def _header(doc):
     _p(doc, "", space_after=6)
 
 
+def _row_props(row, *, header: bool = False):
+    """A row that never breaks across pages (and, for a header, repeats on each page)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
 def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)"):
-    _p(doc, "", space_after=0)
+    _p(doc, "", space_after=0).paragraph_format.keep_with_next = True
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
     _borderless(table)
+    _row_props(table.rows[0])
     left, right = table.rows[0].cells
     left.width, right.width = Mm(75), Mm(90)
     _cell_p(left, "")
@@ -158,6 +167,8 @@ def _dynamic_table(doc, var):
     the row loop's tags sit in rows of their own around the data row."""
     table = doc.add_table(rows=4, cols=3)
     table.style = doc.styles["Table Grid"]
+    _row_props(table.rows[0], header=True)
+    _row_props(table.rows[2])
     cells = [row.cells for row in table.rows]
     _cell_p(cells[0][0], "{%tc for h in " + var + ".header %}")
     _cell_p(cells[0][1], "{{ h }}", bold=True, size=12)
@@ -209,11 +220,14 @@ def self_review():
 def _block(doc, name):
     """The chi ủy's comments or the approving level's conclusion: its text when there is one,
     dotted lines as on paper when not."""
+    # The block stays on one page with its signature: each paragraph keeps with the next.
     _p(doc, "", space_after=6)
-    _p(doc, "{{ " + name + ".title }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title = _p(doc, "{{ " + name + ".title }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title.paragraph_format.keep_with_next = True
     _p(doc, "{%p for line in " + name + ".lines %}")
     p = _p(doc, "{{ line }}")
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    p.paragraph_format.keep_with_next = True
     _p(doc, "{%p endfor %}")
     _signature(doc, name + ".signer", name + ".signer_name", note="{{ " + name + ".note }}")
 

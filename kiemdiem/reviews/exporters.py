@@ -22,7 +22,7 @@ from kiemdiem.reviews import catalogue, engine, policies
 from kiemdiem.reviews import forms as review_forms
 from kiemdiem.reviews.models import SelfReview
 
-DOTS = "…" * 62
+DOTS = "…" * 30  # one line of the A4 text width at 14 pt (indented), to write on
 # The official documents are in Vietnamese whatever the reader's language.
 TIER_VI = {
     "HTXSNV": "Hoàn thành xuất sắc nhiệm vụ",
