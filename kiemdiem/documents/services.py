@@ -169,7 +169,9 @@ def run(context: JobContext) -> None:
         raise JobRefused("%(reason)s", reason=str(exc)) from exc
     if exporter.batch or len(files) != 1:
         name = f"{exporter.archive_name(cleaned)}.zip"
-        with zipfile.ZipFile(context.result_file(name), "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(
+            context.result_file(name), "w", zipfile.ZIP_DEFLATED, compresslevel=1
+        ) as archive:
             for filename, data in files.items():
                 archive.writestr(filename, data)
     else:

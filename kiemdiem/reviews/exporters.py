@@ -170,7 +170,7 @@ def section_rows(form, content, inputs, proposed_tier: str) -> list[dict]:
     return out
 
 
-def context(subject: Subject, review: SelfReview, *, personal: bool) -> dict:
+def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None) -> dict:
     """The fields of ``self_review.docx`` (docs/documents.md lists them)."""
     form = catalogue.forms()[review.form_key]
     unit = subject.unit
@@ -200,7 +200,12 @@ def context(subject: Subject, review: SelfReview, *, personal: bool) -> dict:
         "title": form.vi.upper().split(" (")[0],
         "subtitle": subject.cycle.name,
         "who": who,
-        "sections": section_rows(form, review.content or {}, engine.inputs_of(subject), str(tier)),
+        "sections": section_rows(
+            form,
+            review.content or {},
+            inputs if inputs is not None else engine.inputs_of(subject),
+            str(tier),
+        ),
         "signer_title": titles["signer"],
         "signer_name": subject.person.full_name if subject.person_id else "",
         "comments": {
@@ -297,13 +302,19 @@ class SelfReviewExporter(registry.Exporter):
             .select_related("unit", "unit__parent", "person", "cycle", "review")
             .order_by("unit__path", "person__sort_key", "kind", "pk")
         )
+        inputs: dict = {}  # the rule set's inputs, the same for a unit's subjects of a kind
         for subject in qs.iterator(chunk_size=200):
             personal = subject.person_id is not None and may_view_personal(user, subject.person)
-            yield subject, subject.review, personal
+            key = (subject.track, subject.kind, subject.unit_id, subject.person_id is None)
+            if key not in inputs:
+                inputs[key] = engine.inputs_of(subject)
+            yield subject, subject.review, personal, inputs[key]
 
     def render(self, item, fmt) -> registry.Output:
-        subject, review, personal = item
-        data = render.render_docx("self_review.docx", context(subject, review, personal=personal))
+        subject, review, personal, inputs = item
+        data = render.render_docx(
+            "self_review.docx", context(subject, review, personal=personal, inputs=inputs)
+        )
         who = subject.person.full_name if subject.person_id else subject.unit.name
         form = catalogue.forms()[review.form_key]
         code = form.code.split("-")[0].replace("Mẫu ", "mau-").replace(" ", "")
