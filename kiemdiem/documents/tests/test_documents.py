@@ -303,3 +303,31 @@ def test_the_documents_page_starts_an_export(client, scene, province):
     assert done["Location"] == reverse("job-detail", args=[job.pk])
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.result_name.endswith(".xlsx")
+
+
+def test_the_state_self_assessment_carries_the_national_title(province, settings, tmp_path):
+    from kiemdiem.testing import employ
+
+    settings.VAR_DIR = tmp_path
+    employ(province.members["cuong"], province.agency, title="Chuyên viên")
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    subject = Subject.objects.filter(
+        cycle=cycle, track="state", person=province.members["cuong"]
+    ).first()
+    assert subject is not None
+    reviews.review_start(subject=subject, actor=None)
+    job = _run(
+        province.users["staff_a"],
+        "self_reviews",
+        "docx",
+        {"cycle": cycle.pk, "subject": subject.pk},
+    )
+    ((name, data),) = _files(job).items()
+    doc = Document(io.BytesIO(data))
+    cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and "Độc lập - Tự do - Hạnh phúc" in cells
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" not in cells
+    assert "DỰ THẢO — CHƯA NỘP" in text  # started, not submitted
+    assert "NGƯỜI QUẢN LÝ TRỰC TIẾP" in text + cells
