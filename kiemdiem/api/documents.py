@@ -30,7 +30,7 @@ class ExporterSerializer(serializers.Serializer):
 
 
 class StartSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=sorted(registry.CONTENT_TYPES))
+    format = serializers.ChoiceField(choices=sorted(registry.FORMAT_LABELS))
     params = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=200),
         help_text="The exporter's parameters by name (a cycle's id, a unit's code, a subject).",
