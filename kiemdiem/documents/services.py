@@ -12,7 +12,6 @@ its owner downloads (``jobs.policies.JobPolicy.may_download``).
 
 from __future__ import annotations
 
-import io
 import zipfile
 
 from django.conf import settings
@@ -198,30 +197,8 @@ def _unique(files: dict, name: str) -> str:
     return f"{stem}-{n}{dot}{ext}"
 
 
-def render_now(*, actor, exporter: registry.Exporter | None, fmt: str, data) -> registry.Output:
-    """One document at once, in the request (a list as XLSX/DOCX, one self-review as DOCX):
-    the same checks; no job, an audit line. PDF and batches always go through the queue."""
-    _form, cleaned, count = check(actor=actor, exporter=exporter, fmt=fmt, data=data)
-    if fmt == "pdf" or exporter.batch or count != 1:
-        raise ValidationError({"format": [_("This export runs in the background.")]})
-    (item,) = list(exporter.items(actor, cleaned))
-    output = exporter.render(item, fmt)
-    with transaction.atomic():
-        log_action(
-            "document.exported",
-            actor=actor,
-            unit=(lambda u: u if getattr(u, "pk", None) else None)(exporter.unit_of(cleaned)),
-            data={"exporter": exporter.identifier, "format": fmt, "items": 1},
-        )
-    return output
-
-
 def register_kind() -> None:
     job_registry.register(KIND, gettext_lazy("Documents"), run)
-
-
-def as_bytes(output: registry.Output) -> io.BytesIO:
-    return io.BytesIO(output.data)
 
 
 def runs_inline(job: Job) -> bool:
