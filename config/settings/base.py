@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kiemdiem.reviews",
     "kiemdiem.notifications",
     "kiemdiem.jobs",
+    "kiemdiem.documents",
     "kiemdiem.register",
     "kiemdiem.decisions",
     "kiemdiem.remediation",
@@ -125,6 +126,15 @@ KIEMDIEM_AUDIT_STRICT = env_bool("KIEMDIEM_AUDIT_STRICT", False)
 # files a province puts in this directory (docs/operations.md, "Official wording of checklist
 # items"). Empty: none, the summaries are shown marked as such.
 KIEMDIEM_LOCAL_WORDING_DIR = env("KIEMDIEM_LOCAL_WORDING_DIR", "")
+
+# Official documents (docs/documents.md): a province's copies of the Word templates (a file here
+# named like a built-in one replaces it), LibreOffice for PDF (empty: `soffice` on the PATH) and
+# its time limit, and the limits of one batch.
+KIEMDIEM_DOCUMENT_TEMPLATE_DIR = env("KIEMDIEM_DOCUMENT_TEMPLATE_DIR", "")
+KIEMDIEM_SOFFICE = env("KIEMDIEM_SOFFICE", "")
+KIEMDIEM_PDF_TIMEOUT = int(env("KIEMDIEM_PDF_TIMEOUT", "60"))
+KIEMDIEM_DOCUMENTS_MAX_ITEMS = int(env("KIEMDIEM_DOCUMENTS_MAX_ITEMS", "2000"))
+KIEMDIEM_DOCUMENTS_MAX_BYTES = int(env("KIEMDIEM_DOCUMENTS_MAX_BYTES", str(500 * 1024 * 1024)))
 
 # The Fatherland Front committees and socio-political organizations are listed as subjects of
 # a cycle, their tier (decided under their own charters) recorded before the party

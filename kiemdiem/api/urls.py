@@ -10,6 +10,7 @@ from kiemdiem.api import (
     complaints,
     cycles,
     decision_screen,
+    documents,
     jobs,
     meetings,
     opinions,
@@ -30,6 +31,7 @@ router.register("cycles", cycles.CycleViewSet, basename="api-cycle")
 router.register("plans", cycles.PlanViewSet, basename="api-plan")
 router.register("subjects", cycles.SubjectViewSet, basename="api-subject")  # + api/reviews.py
 router.register("jobs", jobs.JobViewSet, basename="api-job")
+router.register("documents", documents.DocumentViewSet, basename="api-document")
 router.register("register-entries", register.RegisterEntryViewSet, basename="api-register-entry")
 router.register("publications", publications.PublicationViewSet, basename="api-publication")
 router.register("complaints", complaints.ComplaintViewSet, basename="api-complaint")

@@ -11,6 +11,9 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decisions")
 
     def ready(self):
+        from kiemdiem.decisions import exporters as document_exporters
+
+        document_exporters.register_exporters()  # its files in the documents registry
         from kiemdiem.cycles import hooks as cycle_hooks
         from kiemdiem.decisions import audit, closing, findings
         from kiemdiem.register import hooks as register_hooks

@@ -119,6 +119,12 @@ def publications_managed_q(user) -> Q:
     return _under("unit__path", set(change) | set(decide))
 
 
+def may_export_decisions(user) -> bool:
+    """The lists of tiers and the notices (``decisions/exporters.py``): a role that reads some
+    subtree; what they hold is read through the door (a member's own grant gives nothing)."""
+    return user is not None and has_any(user, Action.VIEW)
+
+
 def may_decide_somewhere(user) -> bool:
     """A decision maker somewhere (the menu's complaints queue, a unit's results page)."""
     return user is not None and has_any(user, Action.DECIDE)

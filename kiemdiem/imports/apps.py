@@ -8,6 +8,9 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports and exports")
 
     def ready(self):
+        from kiemdiem.imports import exporters as document_exporters
+
+        document_exporters.register_exporters()  # its files in the documents registry
         from kiemdiem.imports import audit, tasks
 
         audit.register_actions()

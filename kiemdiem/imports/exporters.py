@@ -18,13 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from kiemdiem.common.spreadsheets import safe_cell
+from kiemdiem.documents import registry
+from kiemdiem.imports import policies
 from kiemdiem.imports.columns import COLUMNS, SHEET_TITLES, choice_label
+from kiemdiem.imports.forms import ExportForm
 from kiemdiem.orgtree.models import KIND_GROUP, Unit, UnitGroup, UnitKind
 from kiemdiem.people.models import (
     Affiliation,
@@ -447,3 +451,45 @@ def _comment(problems) -> Comment:
     lines = sum(1 + len(line) // 48 for line in text.splitlines())
     comment.width, comment.height = 320, max(60, 18 * lines + 12)  # points
     return comment
+
+
+# --- in the documents registry ---------------------------------------------------------------
+
+
+class PeopleUnitsForm(ExportForm):
+    format = None  # the documents page and the API choose the format
+
+
+class PeopleUnitsExporter(registry.Exporter):
+    """The people or units of a subtree (the import template's columns), in the documents
+    registry: the documents page, the API and the job queue run it like any other export.
+    The imports page keeps its direct, streamed download (``views.export``, the same policy)."""
+
+    identifier = "people_units"
+    label = _lazy("People or units of a subtree (import template columns)")
+    description = _lazy(
+        "Re-imports to the same state; only the people whose personal fields you may see."
+    )
+    formats = ("xlsx", "csv")
+    form_class = PeopleUnitsForm
+
+    policy = staticmethod(policies.may_export)
+
+    def items(self, user, cleaned):
+        yield cleaned["kind"], cleaned["unit"], policies.export_people(user)
+
+    def render(self, item, fmt) -> registry.Output:
+        kind, unit, people = item
+        out = io.BytesIO()
+        rows = export_rows(kind, unit, people=people)
+        (write_xlsx if fmt == "xlsx" else write_csv)(kind, rows, out)
+        stamp = datetime.date.today().strftime("%Y%m%d")
+        name = f"{'don-vi' if kind == 'units' else 'nhan-su'}-{unit.code}-{stamp}.{fmt}"
+        return registry.Output(name, out.getvalue())
+
+    def archive_name(self, cleaned) -> str:
+        return f"xuat-{cleaned['unit'].code}"
+
+
+def register_exporters() -> None:
+    registry.register(PeopleUnitsExporter)

@@ -7,6 +7,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Self-reviews")
 
     def ready(self):
+        from kiemdiem.reviews import exporters as document_exporters
+
+        document_exporters.register_exporters()  # its files in the documents registry
         from django.core import checks
 
         from kiemdiem.cycles import hooks

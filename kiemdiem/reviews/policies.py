@@ -37,7 +37,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action, Role
-from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
+from kiemdiem.accounts.permissions import ALL, has_any, restrict, scope_prefixes
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus
 from kiemdiem.cycles.policies import may_rate
 from kiemdiem.orgtree.models import Unit
@@ -235,6 +235,14 @@ def shortcoming_subject(row) -> Subject | None:
     if row.reported_in_id:
         return row.reported_in.subject
     return None
+
+
+def may_export_reviews(user) -> bool:
+    """Self-reviews as official documents (``reviews/exporters.py``): a role that reads some
+    subtree, or a member (their own reviews); which reviews is the door's ``restrict``."""
+    if user is None:
+        return False
+    return has_any(user, Action.VIEW) or bool(getattr(user, "person_id", None))
 
 
 def may_plan(actor, row) -> bool:

@@ -3,6 +3,7 @@ from django.utils.functional import SimpleLazyObject
 from kiemdiem.accounts.policies import may_manage_access
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.decisions import policies as decision_policies
+from kiemdiem.documents import policies as document_policies
 from kiemdiem.imports.policies import may_open
 from kiemdiem.notifications.services import unread_count
 from kiemdiem.opinions import policies as opinion_policies
@@ -21,6 +22,7 @@ def navigation(request):
                 "audit": False,
                 "access": False,
                 "imports": False,
+                "documents": False,
                 "register": False,
                 "unread": 0,
                 "decides": False,
@@ -31,6 +33,7 @@ def navigation(request):
             "audit": may_read_log(user),
             "access": may_manage_access(user),
             "imports": may_open(user),
+            "documents": document_policies.may_open(user),
             "register": may_read_register(user),
             "unread": unread_count(user),
             # a decision maker somewhere: the complaints queue, a unit's results page

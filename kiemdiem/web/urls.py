@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("kiemdiem.notifications.urls")),
     path("", include("kiemdiem.imports.urls")),
     path("", include("kiemdiem.jobs.urls")),
+    path("", include("kiemdiem.documents.urls")),
     path("", include("kiemdiem.decisions.notice_urls")),
     path("", include("kiemdiem.remediation.urls")),
     path("", include("kiemdiem.opinions.urls")),

@@ -531,6 +531,22 @@ ROUTES = [
         lambda c, p, o: f"/api/tier-history/{p.members['dung'].pk}/",
         (401, 404, 404, 200, 200),
     ),
+    # documents: the exporters I may run; starting one (a job of mine)
+    Route("api-document-list", lambda c, p, o: "/api/documents/", (401, 200, 200, 200, 200)),
+    Route(
+        "api-document-detail",
+        lambda c, p, o: "/api/documents/decision_list/",
+        (401, 404, 200, 200, 200),
+        note="no grant: no exporter is theirs",
+    ),
+    Route(
+        "api-document-start",
+        lambda c, p, o: "/api/documents/decision_list/start/",
+        (401, 404, 400, 201, 201),
+        method="post",
+        body=lambda c, p: {"format": "xlsx", "params": {"cycle": str(c.pk), "unit": "B"}},
+        note="A's staff cannot name unit B: the field says so, nothing queued",
+    ),
     Route("api-job-list", lambda c, p, o: "/api/jobs/", (401, 200, 200, 200, 200)),
     Route(
         "api-job-detail",

@@ -295,6 +295,23 @@ def _one_of_everything(province):
     # reports: commune A's summary report submitted, then withdrawn to correct it
     submitted = reports.report_submit(cycle=cycle, unit=province.commune_a, actor=None)
     reports.report_withdraw(submission=submitted, reason="Sửa số liệu", actor=None)
+    # documents: a decision list of commune A started and written (the worker's side run here)
+    import tempfile
+
+    from django.test import override_settings
+
+    from kiemdiem.documents import registry as document_registry
+    from kiemdiem.documents import services as documents
+    from kiemdiem.jobs import services as jobs
+
+    with override_settings(VAR_DIR=tempfile.mkdtemp()):
+        job = documents.export_start(
+            actor=staff_a,
+            exporter=document_registry.get("decision_list"),
+            fmt="xlsx",
+            data={"cycle": cycle.pk, "unit": "A", "which": "decided"},
+        )
+        jobs.job_run(job.pk)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

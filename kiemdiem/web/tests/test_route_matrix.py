@@ -837,6 +837,23 @@ ROUTES = [
         own=302,
         extra={"inspector": 404},
     ),
+    # documents: the exporters a user may run; a run is a job of the requester
+    Route("document-list", (LOGIN, 403, 200, 200), note="no grant: no exporter to offer"),
+    Route(
+        "document-run",
+        (LOGIN, 404, 200, 200),
+        kwargs=lambda w: {"identifier": "self_reviews"},
+        note="the form; what it may reach is checked on sending",
+    ),
+    Route(
+        "document-run",
+        (LOGIN, 404, 400, 302),
+        kwargs=lambda w: {"identifier": "self_reviews"},
+        method="post",
+        data=lambda w: {"cycle": w.cycle.pk, "unit": "A1", "format": "docx"},
+        own=302,
+        note="commune B's staff cannot see A's cycle or A1: the form says so, nothing queued",
+    ),
     # a user's own notices and background jobs (staff_p's here)
     Route("notification-list", SIGNED_IN),
     Route(

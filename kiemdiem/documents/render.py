@@ -1,0 +1,312 @@
+"""Rendering: a Word template filled with docxtpl, the PDF made from that DOCX by LibreOffice,
+and tables as XLSX (openpyxl).
+
+Templates are looked up first in ``settings.KIEMDIEM_DOCUMENT_TEMPLATE_DIR`` (a province's
+copies, edited in Word), then in ``templates/documents/`` here. Fields are strict: a template
+that names a field the document does not have, or whose tags do not parse, is refused with
+:class:`TemplateBroken` naming the file and the field — never a half-filled document.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from django.conf import settings
+from django.utils.translation import gettext as _
+from docxtpl import DocxTemplate
+from lxml import etree
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+
+from kiemdiem.common.spreadsheets import safe_cell
+
+BUILT_IN = Path(__file__).resolve().parent / "templates" / "documents"
+
+
+class TemplateBroken(Exception):
+    """A template cannot be filled; ``message`` says which file and which field."""
+
+    def __init__(self, message: str, *, path: Path, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.field = field
+
+
+class ConversionFailed(Exception):
+    """LibreOffice is missing, timed out or produced nothing."""
+
+
+def override_dir() -> Path | None:
+    folder = getattr(settings, "KIEMDIEM_DOCUMENT_TEMPLATE_DIR", "")
+    return Path(folder) if folder else None
+
+
+def template_path(name: str) -> Path:
+    """The province's copy of ``name`` when there is one, else the built-in template."""
+    folder = override_dir()
+    if folder is not None and (folder / name).is_file():
+        return folder / name
+    return BUILT_IN / name
+
+
+class _Environment(jinja2.Environment):
+    """Strict fields, escaped values, and each template part compiled once: docxtpl hands the
+    same prepared XML to ``from_string`` on every render, and compiling it is a third of the
+    time of a document (bench/documents/RESULTS.md)."""
+
+    def __init__(self):
+        super().__init__(undefined=jinja2.StrictUndefined, autoescape=True)
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002
+        if globals or template_class or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self._compiled.get(source)
+        if template is None:
+            if len(self._compiled) > 64:
+                self._compiled.clear()
+            template = self._compiled[source] = super().from_string(source)
+        return template
+
+
+_ENV = _Environment()
+_UNDEFINED = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+class _Prepared:
+    """A template made ready once (per file and modification time): docxtpl's preparation of
+    the body (tags merged across Word's runs, ``{%p``/``{%tr``/``{%tc`` turned into Jinja) and
+    its compiled Jinja template, and the package's other files as they are. Rendering is then
+    the Jinja run, docxtpl's own table fix-up, and writing the zip — no python-docx parse and
+    save per document. A template with fields in its headers or footers, or with pictures,
+    takes docxtpl's whole path instead (``fast`` is False)."""
+
+    BODY = re.compile(r"<w:body\b.*</w:body>", re.DOTALL)
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.tpl = DocxTemplate(io.BytesIO(data))
+        self.tpl.init_docx()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.entries = [(info, archive.read(info)) for info in archive.infolist()]
+        names = {info.filename: blob for info, blob in self.entries}
+        others = [
+            blob for name, blob in names.items() if re.match(r"word/(header|footer)\d*\.xml$", name)
+        ]
+        document = names.get("word/document.xml", b"").decode("utf-8")
+        self.fast = not any(b"{{" in b or b"{%" in b for b in others) and "wp:docPr" not in document
+        if not self.fast:
+            return
+        body = self.tpl.patch_xml(self.tpl.get_xml())
+        body = re.sub(r"<w:p([ >])", r"\n<w:p\1", body)
+        self.body = _ENV.from_string(body)
+        self.document = document
+
+    def render(self, context: dict) -> bytes:
+        if not self.fast:
+            doc = DocxTemplate(io.BytesIO(self.data))
+            doc.render(context, jinja_env=_ENV, autoescape=True)
+            out = io.BytesIO()
+            doc.save(out)
+            return out.getvalue()
+        xml = self.body.render(context)
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = (
+            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        )
+        xml = self.tpl.resolve_listing(xml)
+        body = etree.tostring(self.tpl.fix_tables(xml), encoding="unicode")
+        document = self.BODY.sub(lambda _m: body, self.document, count=1)
+        out = io.BytesIO()
+        # The body is compressed; the template's other parts (styles, theme, settings), the
+        # same in every document, are stored as they are: compressing them again for each
+        # document was a fifth of its time, and a batch's ZIP compresses them anyway.
+        with zipfile.ZipFile(out, "w") as archive:
+            for info, blob in self.entries:
+                if info.filename == "word/document.xml":
+                    archive.writestr(
+                        info.filename,
+                        document.encode("utf-8"),
+                        compress_type=zipfile.ZIP_DEFLATED,
+                        compresslevel=1,
+                    )
+                else:
+                    archive.writestr(info.filename, blob, compress_type=zipfile.ZIP_STORED)
+        return out.getvalue()
+
+
+@lru_cache(maxsize=32)
+def _prepared(path: str, mtime: float) -> _Prepared:
+    return _Prepared(Path(path).read_bytes())
+
+
+def render_docx(name: str, context: dict) -> bytes:
+    """Fill template ``name`` with ``context``; the DOCX as bytes."""
+    path = template_path(name)
+    try:
+        return _prepared(str(path), path.stat().st_mtime).render(context)
+    except OSError as exc:
+        raise TemplateBroken(
+            _("The template %(file)s cannot be read.") % {"file": path}, path=path
+        ) from exc
+    except jinja2.UndefinedError as exc:
+        match = _UNDEFINED.search(str(exc))
+        field = (match.group(1) or match.group(2)) if match else str(exc)
+        raise TemplateBroken(
+            _(
+                "The template %(file)s uses the field “%(field)s”, which this document does "
+                "not have. Correct the field's name in Word (docs/documents.md lists them) or "
+                "remove the file to use the built-in template."
+            )
+            % {"file": path, "field": field},
+            path=path,
+            field=field,
+        ) from exc
+    except jinja2.TemplateError as exc:
+        raise TemplateBroken(
+            _(
+                "The template %(file)s has a field or tag Word split or mistyped (%(error)s). "
+                "Retype the {{ … }} and {%% … %%} tags in one go, without formatting inside."
+            )
+            % {"file": path, "error": exc},
+            path=path,
+        ) from exc
+    except Exception as exc:  # not a Word file at all, a damaged zip
+        raise TemplateBroken(
+            _("The template %(file)s is not a Word (.docx) file that can be opened.")
+            % {"file": path},
+            path=path,
+        ) from exc
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+
+def soffice() -> str | None:
+    """The LibreOffice command, or None where it is not installed."""
+    configured = getattr(settings, "KIEMDIEM_SOFFICE", "")
+    if configured:
+        return configured if shutil.which(configured) else None
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def pdf_available() -> bool:
+    return soffice() is not None
+
+
+def to_pdf(files: dict[str, bytes], *, timeout: float | None = None) -> dict[str, bytes]:
+    """Convert DOCX/XLSX files (name → bytes) to PDF in one LibreOffice run; name → PDF bytes
+    (the name's extension replaced by .pdf).
+
+    Each run has its own profile directory (``-env:UserInstallation``), so conversions running
+    side by side do not fight over one profile's lock; it is killed after ``timeout`` seconds.
+    """
+    command = soffice()
+    if command is None:
+        raise ConversionFailed(
+            _(
+                "PDF needs LibreOffice on the server, and it is not installed. Download the "
+                "Word file instead, or ask the administrator to install libreoffice-writer-nogui."
+            )
+        )
+    if timeout is None:
+        per_file = getattr(settings, "KIEMDIEM_PDF_SECONDS_PER_FILE", 3)
+        timeout = getattr(settings, "KIEMDIEM_PDF_TIMEOUT", 60) + per_file * len(files)
+    with tempfile.TemporaryDirectory(prefix="kiemdiem-pdf-") as tmp:
+        work = Path(tmp)
+        (work / "in").mkdir()
+        (work / "out").mkdir()
+        names = {}
+        for index, (name, data) in enumerate(files.items()):
+            local = f"{index:05d}{Path(name).suffix}"  # no user text on the command line
+            (work / "in" / local).write_bytes(data)
+            names[Path(local).stem] = name
+        args = [
+            command,
+            f"-env:UserInstallation=file://{work / 'profile'}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work / "out"),
+            *sorted(str(p) for p in (work / "in").iterdir()),
+        ]
+        try:
+            subprocess.run(
+                args,
+                check=False,
+                timeout=timeout,
+                capture_output=True,
+                env={**os.environ, "HOME": str(work)},
+                start_new_session=True,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ConversionFailed(
+                _("LibreOffice did not finish the PDF in %(seconds)d seconds.")
+                % {"seconds": timeout}
+            ) from exc
+        result = {}
+        for stem, name in names.items():
+            pdf = work / "out" / f"{stem}.pdf"
+            if not pdf.is_file():
+                raise ConversionFailed(
+                    _("LibreOffice could not convert %(name)s to PDF.") % {"name": name}
+                )
+            result[str(Path(name).with_suffix(".pdf"))] = pdf.read_bytes()
+        return result
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+_THIN = Side(style="thin")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def render_xlsx(*, title: str, subtitle: str, header: list[str], rows: list[list]) -> bytes:
+    """A table as a workbook: title lines, a bordered header and rows; A4, fit to width.
+    Text cells go through ``safe_cell`` (never a formula)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = (title or "Sheet")[:31].replace("/", "-")
+    sheet.page_setup.paperSize = "9"
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    font = Font(name="Times New Roman", size=12)
+    bold = Font(name="Times New Roman", size=12, bold=True)
+    sheet.append([safe_cell(title)])
+    sheet["A1"].font = Font(name="Times New Roman", size=14, bold=True)
+    sheet.append([safe_cell(subtitle)])
+    sheet["A2"].font = font
+    sheet.append([])
+    sheet.append([safe_cell(h) for h in header])
+    for cell in sheet[4]:
+        cell.font, cell.border = bold, _BOX
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for row in rows:
+        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in row])
+        for cell in sheet[sheet.max_row]:
+            cell.font, cell.border = font, _BOX
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for index, h in enumerate(header):
+        widest = max([len(str(h))] + [len(str(r[index])) for r in rows if index < len(r)])
+        sheet.column_dimensions[sheet.cell(row=4, column=index + 1).column_letter].width = max(
+            6, min(50, widest + 2)
+        )
+    sheet.freeze_panes = "A5"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
