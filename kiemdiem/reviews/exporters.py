@@ -18,9 +18,9 @@ from kiemdiem.cycles.models import ReviewCycle, Subject
 from kiemdiem.documents import registry, render
 from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
 from kiemdiem.people.policies import may_view_personal
-from kiemdiem.reviews import catalogue, engine, policies
+from kiemdiem.reviews import catalogue, engine, notes, policies
 from kiemdiem.reviews import forms as review_forms
-from kiemdiem.reviews.models import SelfReview
+from kiemdiem.reviews.models import NoteKind, SelfReview
 
 DOTS = "…" * 30  # one line of the A4 text width at 14 pt (indented), to write on
 # The official documents are in Vietnamese whatever the reader's language.
@@ -40,17 +40,29 @@ def date_line(when) -> str:
 
 
 def opinion_blocks(subject: Subject) -> dict[str, dict]:
-    """The texts of the two blocks under the signature, from whatever holds them: the chi ủy's
-    (the unit's, the direct manager's) comments, and the approving level's conclusion.
+    """The texts of the two blocks under the signature: the chi ủy's (the unit's, the direct
+    manager's) comment and the approving level's conclusion — the newest version of each
+    ``ReviewNote`` (``reviews.notes``), with the name of who wrote it. A block nobody has
+    written yet is left as dotted lines to write on, as on paper; the conclusion carries the
+    decided tier once the competent level has decided. Each block: ``lines`` (paragraphs;
+    dotted when empty), ``signer_name`` and ``tier``."""
+    written = notes.latest(subject)
 
-    Today no model holds the comments (the opinions work of issue #13 adds it): they are left
-    as dotted lines to write on, as on paper. The conclusion carries the decided tier once the
-    competent level has decided. Each block: ``lines`` (paragraphs; dotted when empty),
-    ``signer_name`` and ``tier``."""
+    def block(kind: str) -> dict:
+        note = written.get(kind)
+        if note is None:
+            return {"lines": [], "signer_name": ""}
+        user = note.written_by
+        name = ""
+        if user is not None:
+            name = user.person.full_name if user.person_id else user.get_full_name()
+        lines = [line.strip() for line in note.text.splitlines() if line.strip()]
+        return {"lines": lines, "signer_name": name}
+
     tier = TIER_VI.get(subject.tier, subject.tier)
     return {
-        "comments": {"lines": [], "signer_name": ""},
-        "conclusion": {"lines": [], "signer_name": "", "tier": str(tier)},
+        "comments": block(NoteKind.CELL_COMMENT),
+        "conclusion": {**block(NoteKind.CONCLUSION), "tier": str(tier)},
     }
 
 

@@ -114,6 +114,28 @@ def test_self_review_docx_is_in_the_party_layout(scene, province):
     assert LogEntry.objects.filter(action="document.batch_started").count() == 1
 
 
+def test_the_chi_uy_comment_and_the_conclusion_are_printed_in_their_blocks(scene, province):
+    from kiemdiem.reviews import notes
+
+    binh = _binh(scene, province)
+    notes.note_write(
+        subject=binh, kind="cell_comment", text="Gương mẫu.\nCần mạnh dạn hơn.", actor=None
+    )
+    notes.note_write(subject=binh, kind="conclusion", text="Đồng ý với chi bộ.", actor=None)
+    notes.note_write(subject=binh, kind="cell_comment", text="Gương mẫu, nhiệt tình.", actor=None)
+    job = _run(
+        province.users["staff_a"], "self_reviews", "docx", {"cycle": scene.pk, "subject": binh.pk}
+    )
+    ((_name, data),) = _files(job).items()
+    paragraphs = [p.text for p in Document(io.BytesIO(data)).paragraphs]
+    comment_at = paragraphs.index("NHẬN XÉT, ĐÁNH GIÁ CỦA CHI ỦY (CHI BỘ)")
+    conclusion_at = next(i for i, t in enumerate(paragraphs) if t.startswith("KẾT QUẢ XẾP LOẠI"))
+    # the newest version of the chi ủy's comment, in its block; the older one nowhere
+    assert "Gương mẫu, nhiệt tình." in paragraphs[comment_at:conclusion_at]
+    assert not any("mạnh dạn" in t for t in paragraphs)
+    assert "Đồng ý với chi bộ." in paragraphs[conclusion_at:]
+
+
 def _pdf_pages(pdf: bytes, tmp_path, stem: str) -> list:
     (tmp_path / f"{stem}.pdf").write_bytes(pdf)
     subprocess.run(
