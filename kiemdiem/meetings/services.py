@@ -508,7 +508,7 @@ def ballot_cast(
     with transaction.atomic():
         question = (
             Question.objects.select_for_update(of=("self",))
-            .select_related("item__meeting__unit")
+            .select_related("item__meeting__unit", "item__subject__person", "item__subject__unit")
             .get(pk=question.pk)
         )
         meeting = question.item.meeting
