@@ -17,6 +17,8 @@ from kiemdiem.meetings.models import (
     QuestionStatus,
 )
 from kiemdiem.meetings.services import tier_options
+from kiemdiem.opinions import policies as opinion_policies
+from kiemdiem.opinions import selectors as opinion_selectors
 
 
 def meetings(user, unit=None, cycle=None) -> QuerySet:
@@ -43,10 +45,15 @@ def roll(meeting: Meeting) -> list[Attendance]:
     return rows
 
 
-def opinions_for(subject) -> list:
-    """The opinions received on ``subject`` for the meeting page. Placeholder until
-    ``kiemdiem.opinions.selectors`` lands: the lead wires it here (docs/meetings.md)."""
-    return []
+def opinions_for(user, subjects: list) -> dict[int, list]:
+    """The opinions asked about each of ``subjects`` and their answers (``opinions.selectors``),
+    for the subjects whose review ``user`` may see — the same right as the opinions file; the
+    others' opinions are left out (``None``), as they are from the proposal rows."""
+    asked = opinion_selectors.summaries(user, subjects)
+    return {
+        s.pk: asked.get(s.pk, []) if opinion_policies.may_view_answers(user, s) else None
+        for s in subjects
+    }
 
 
 @dataclass
@@ -54,17 +61,20 @@ class ItemRow:
     item: AgendaItem
     self_proposed: str
     engine_tier: str
-    opinions: list
+    opinions: list | None  # None: not for this reader
     questions: list[Question] = field(default_factory=list)
     open_ballot: Question | None = None
 
 
-def agenda(meeting: Meeting) -> list[ItemRow]:
+def agenda(meeting: Meeting, user=None) -> list[ItemRow]:
+    """The agenda's rows; the opinions on each subject as far as ``user`` may see them
+    (``user=None``: the system, everything)."""
     items = list(
         meeting.agenda.select_related("subject__person", "subject__unit", "subject__review")
         .prefetch_related("questions__counts")
         .order_by("position")
     )
+    opinions = opinions_for(user, [item.subject for item in items])
     rows = []
     for item in items:
         review = getattr(item.subject, "review", None)
@@ -76,7 +86,7 @@ def agenda(meeting: Meeting) -> list[ItemRow]:
                 item=item,
                 self_proposed=review.proposed_tier if review else "",
                 engine_tier=result.get("tier") or "",
-                opinions=opinions_for(item.subject),
+                opinions=opinions[item.subject.pk],
                 questions=questions,
                 open_ballot=next((q for q in questions if q.status == QuestionStatus.OPEN), None),
             )

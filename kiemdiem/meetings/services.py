@@ -200,7 +200,7 @@ def meeting_schedule(
         errors["starts_at"] = _("Give the date and time.")
     elif not (cycle.period_start.year - 1 <= starts_at.year <= cycle.period_end.year + 1):
         errors["starts_at"] = _("The meeting must fall near the cycle's period.")
-    if errors:
+    if "starts_at" in errors:
         raise ValidationError(errors)
     day = timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
     roll = _members_on(unit, day)
@@ -508,7 +508,7 @@ def ballot_cast(
     with transaction.atomic():
         question = (
             Question.objects.select_for_update(of=("self",))
-            .select_related("item__meeting__unit")
+            .select_related("item__meeting__unit", "item__subject__person", "item__subject__unit")
             .get(pk=question.pk)
         )
         meeting = question.item.meeting

@@ -96,7 +96,7 @@ def meetings(request, pk):
 def _meeting_context(request, meeting):
     q = services.quorum(meeting)
     mine = policies.on_roll(request.user, meeting)
-    agenda = selectors.agenda(meeting)
+    agenda = selectors.agenda(meeting, request.user)
     voted = set()
     if mine is not None:
         voted = set(
@@ -230,7 +230,7 @@ def check_in(request, pk):
         "personal_code": codes.personal_code(meeting, mine.person) if mine.with_vote else "",
         "open_ballots": [
             q
-            for row in selectors.agenda(meeting)
+            for row in selectors.agenda(meeting, request.user)
             for q in row.questions
             if q.status == QuestionStatus.OPEN and q.method == VoteMethod.SECRET
         ],

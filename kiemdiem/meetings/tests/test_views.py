@@ -134,3 +134,25 @@ def test_pages_refuse_outsiders(province):
     assert member.get(reverse("meeting-code", args=[scene.meeting.pk])).status_code == 404
     assert member.get(reverse("meeting-vote-tablet", args=[question.pk])).status_code == 404
     assert member.post(reverse("meeting-vote-close", args=[question.pk])).status_code == 404
+
+
+def test_the_meeting_shows_the_opinions_to_those_who_may_see_the_review(province):
+    from kiemdiem.common.dates import today
+    from kiemdiem.opinions.models import OpinionAnswer, OpinionRequest
+
+    scene = build(province, n=2)
+    item = scene.meeting.agenda.get(subject__person=province.members["binh"])
+    asked = OpinionRequest.objects.create(
+        subject=item.subject,
+        source="superior_committee",
+        asked_unit=province.commune_a,
+        deadline=today(),
+    )
+    OpinionAnswer.objects.create(request=asked, version=1, text="Gương mẫu ở địa phương")
+    secretary = _client(scene.users["secretary"])
+    page = secretary.get(reverse("meeting", args=[scene.meeting.pk])).content.decode()
+    assert "Gương mẫu ở địa phương" in page
+    # a member on the roll follows the meeting, but the opinions file is not hers to read
+    member = _client(scene.users["m1"])
+    page = member.get(reverse("meeting", args=[scene.meeting.pk]))
+    assert page.status_code == 200 and "Gương mẫu ở địa phương" not in page.content.decode()
