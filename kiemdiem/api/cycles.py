@@ -57,6 +57,7 @@ from kiemdiem.cycles.models import (
 from kiemdiem.cycles.selectors import prerequisites
 from kiemdiem.cycles.services import StageWindow
 from kiemdiem.decisions import services as decisions
+from kiemdiem.decisions.models import Decision, DecisionState
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.orgtree.selectors import unit_visible
 from kiemdiem.people.models import Person
@@ -602,7 +603,9 @@ class SubjectViewSet(SelfReviewRoutes, DecisionRoutes, ApiViewSet):
         "also the agency's head for its staff). In the order the rules require: while a "
         "subject in `waits_for` is still pending, the rating is refused (400, naming them). "
         "Kept for existing clients: the same as `POST /subjects/{id}/decision/decide/` with "
-        "`note` as the reason (the decision and its history: `GET /subjects/{id}/decision/`).",
+        "`note` as the reason (the decision and its history: `GET /subjects/{id}/decision/`). "
+        "A rating re-opened by a complaint or a later finding is refused here (400 on "
+        "`revision`): decide it again there, with the decision's revision.",
         request=SubjectRateSerializer,
         responses={200: SubjectDetailSerializer, **WRITE_ERRORS},
     )
@@ -612,6 +615,18 @@ class SubjectViewSet(SelfReviewRoutes, DecisionRoutes, ApiViewSet):
         require(cycle_policies.may_rate(request.user, subject))
         data = self.parse_body(SubjectRateSerializer)
         require_open(subject.cycle)
+        # A rating re-opened by a complaint or a later finding is decided again only where the
+        # reader sends the decision's revision (POST /subjects/{id}/decision/decide/): this
+        # older path carries none, so it cannot tell what changed since the client read it.
+        if Decision.objects.filter(subject=subject, state=DecisionState.CONTESTED).exists():
+            raise DjangoValidationError(
+                {
+                    "revision": _(
+                        "This rating was re-opened: decide it again with the decision's "
+                        "revision (POST /api/subjects/{id}/decision/decide/)."
+                    )
+                }
+            )
         # Kept for existing clients: a decision (decisions.services.decide), the note its reason.
         decisions.decide(
             subject=subject, tier=data["tier"], reason=data["note"], actor=request.user

@@ -61,6 +61,12 @@ def test_propose_decide_reopen_and_the_history(client_for, province, cycle):
     reopened = decider.post(url + "reopen/", {**reopen, "revision": revision}, format="json")
     assert reopened.status_code == 200
     revision = reopened.json()["revision"]
+    # the older rate path carries no revision: a re-opened rating is not decided through it
+    legacy = decider.post(
+        f"/api/subjects/{dung.pk}/rate/", {"tier": "HTNV", "note": "x"}, format="json"
+    )
+    assert legacy.status_code == 400 and "revision" in legacy.json()
+    assert Decision.objects.get(subject=dung).state == "contested"
     missing = decider.post(url + "decide/", {"tier": "HTNV", "reason": "x"}, format="json")
     assert missing.status_code == 400 and "revision" in missing.json()
     no_reason = decider.post(url + "decide/", {"tier": "HTNV", "revision": revision}, format="json")
