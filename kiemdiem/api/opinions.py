@@ -381,7 +381,12 @@ class PeerCommentViewSet(ApiViewSet):
         description="For the secretary and staff of the subject's unit: the members who may "
         "comment on the subject and have not. Never who wrote what.",
         parameters=[SubjectQuerySerializer],
-        responses={200: MissingSerializer(many=True), **LIST_ERRORS, 403: WRITE_ERRORS[403]},
+        responses={
+            200: MissingSerializer(many=True),
+            **LIST_ERRORS,
+            403: WRITE_ERRORS[403],
+            404: READ_ERRORS[404],
+        },
     )
     @action(detail=False, methods=["get"], schema=AutoSchema())
     def missing(self, request):
