@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kiemdiem.register",
     "kiemdiem.decisions",
     "kiemdiem.remediation",
+    "kiemdiem.insights",
     "kiemdiem.web",
 ]
 

@@ -11,9 +11,12 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decisions")
 
     def ready(self):
-        from kiemdiem.decisions import audit, findings
+        from kiemdiem.common import todos as todo_registry
+        from kiemdiem.decisions import audit, findings, todos
         from kiemdiem.register import hooks as register_hooks
 
         audit.register_actions()
+        # The decider's queue leads their start page (common.todos).
+        todo_registry.register("decisions.queue", todos.decide_queue, order=10)
         # A register entry for an already-decided year re-opens that rating (findings.py).
         register_hooks.on_entry_recorded(findings.entry_recorded)

@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("kiemdiem.jobs.urls")),
     path("", include("kiemdiem.decisions.notice_urls")),
     path("", include("kiemdiem.remediation.urls")),
+    path("", include("kiemdiem.insights.urls")),
 ]

@@ -10,26 +10,29 @@ from kiemdiem.audit import registry
 from kiemdiem.audit.display import describe
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.audit.selectors import log_list
+from kiemdiem.common import todos
+from kiemdiem.common.dates import today
 from kiemdiem.common.views import paginate, query_id, render_page
-from kiemdiem.decisions.selectors import queue
 from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.orgtree.policies import top_units
 from kiemdiem.orgtree.selectors import unit_get, unit_list
 from kiemdiem.people.selectors import member_count, people_count
 
-QUEUE_SHOWN = 20
-
 
 @login_required
 def home(request):
-    """The start page: where the user works and what their scope holds.
+    """The start page: first what the user has to do next, with the deadlines (every app's
+    to-do providers, ``common.todos``: a member's self-review, a secretary's cell, the staff's
+    late stages, the decider's queue, the signals for a province's organization board); then
+    where the user works and what their scope holds.
 
     The counts come from the selectors of the lists they summarise (the people list, the
     members of the cells the user can open), so the numbers and the pages agree.
     """
     user = request.user
     units = unit_list(user)
-    waiting = queue(user)
+    day = today()
+    items = todos.todos_for(user)
     context = {
         "roots": top_units(user)[:20],
         "grants": user.grants.select_related("unit").order_by("unit__path"),
@@ -37,11 +40,8 @@ def home(request):
         "cell_count": units.filter(kind__in=CELL_KINDS).count(),
         "people_count": people_count(user),
         "member_count": member_count(user),
-        # What waits for this decider, by unit, without drilling down the tree: the soonest
-        # deadlines first, the rest summed up (a province decider may have hundreds of units).
-        "queue": waiting[:QUEUE_SHOWN],
-        "queue_rest": waiting[QUEUE_SHOWN:],
-        "queue_total": sum(g.count for g in waiting),
+        # What to do next, soonest deadline first (the decider's queue is one provider).
+        "todos": [(t, t.overdue_on(day)) for t in items],
     }
     return render_page(request, "home.html", context)
 
