@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from kiemdiem.common.todos import Todo
 from kiemdiem.decisions.selectors import queue
@@ -21,11 +20,7 @@ def decide_queue(user) -> list[Todo]:
             Todo(
                 code="decisions.queue",
                 title=_("Waiting for your decision"),
-                detail=ngettext(
-                    "%(unit)s: %(n)s subject ready to decide — %(cycle)s",
-                    "%(unit)s: %(n)s subjects ready to decide — %(cycle)s",
-                    g.count,
-                )
+                detail=_("%(unit)s: subjects ready to decide: %(n)s — %(cycle)s")
                 % {"unit": g.unit.name, "n": g.count, "cycle": g.cycle.name},
                 due=g.due,
                 url=reverse("decision-screen", args=[g.cycle.pk]) + f"?unit={g.unit.pk}",

@@ -114,6 +114,7 @@ def cell_members_not_started(user) -> list[Todo]:
                 status=SubjectStatus.PENDING,
                 review__isnull=True,
             )
+            .exclude(person_id=getattr(user, "person_id", None))  # their own is in "mine"
             .select_related("person", "cycle", "unit")
             .order_by("cycle__code", "person__sort_key", "pk")
         )
