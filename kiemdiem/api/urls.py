@@ -10,6 +10,7 @@ from kiemdiem.api import (
     complaints,
     cycles,
     decision_screen,
+    insights,
     jobs,
     orgtree,
     people,
@@ -39,6 +40,11 @@ router.register(
 )
 router.register("lists", remediation.TierListViewSet, basename="api-list")
 router.register("tier-history", remediation.TierHistoryViewSet, basename="api-tier-history")
+router.register(
+    "insights/comparison", insights.ComparisonViewSet, basename="api-insights-comparison"
+)
+router.register("insights/signals", insights.SignalViewSet, basename="api-insights-signal")
+router.register("insights/todos", insights.TodoViewSet, basename="api-insights-todo")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

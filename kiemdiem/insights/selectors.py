@@ -17,11 +17,12 @@ def cycles(user) -> list[ReviewCycle]:
 
 
 def pick_cycle(user, cycle_id: int | None) -> ReviewCycle | None:
+    """The cycle ``cycle_id`` if the user may see it (else None); without an id, the newest
+    cycle the user may see."""
+    if cycle_id is not None:
+        return cycle_list(user).filter(pk=cycle_id).first()
     found = cycles(user)
-    chosen = next((c for c in found if c.pk == cycle_id), None)
-    if chosen is None and cycle_id is None and found:
-        chosen = found[0]
-    return chosen
+    return found[0] if found else None
 
 
 def run_of(cycle: ReviewCycle) -> SignalRun | None:

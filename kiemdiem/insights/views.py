@@ -32,6 +32,15 @@ def _scopes(user) -> list[Unit]:
     return sorted([*tops, *under], key=lambda u: u.path)
 
 
+def _cycle(request):
+    """The cycle the query names (404 when the user cannot see it), else the newest visible."""
+    cycle_id = query_id(request, "cycle")
+    cycle = selectors.pick_cycle(request.user, cycle_id)
+    if cycle is None and cycle_id is not None:
+        raise Http404
+    return cycle
+
+
 def _within(request):
     unit_id = query_id(request, "unit")
     return unit_get(request.user, unit_id) if unit_id else None
@@ -42,7 +51,7 @@ def signals_page(request):
     user = request.user
     if not policies.may_read(user):
         return _denied(request)
-    cycle = selectors.pick_cycle(user, query_id(request, "cycle"))
+    cycle = _cycle(request)
     kind = request.GET.get("kind", "")
     kind = kind if kind in SignalKind.values else ""
     within = _within(request)
@@ -88,7 +97,7 @@ def signals_refresh(request):
 def _comparison(request):
     """The comparison the query asks for, or (None, error)."""
     user = request.user
-    cycle = selectors.pick_cycle(user, query_id(request, "cycle"))
+    cycle = _cycle(request)
     kind = request.GET.get("kind", "head.dang_bo_xa")
     tier = request.GET.get("tier", "")
     tier = tier if tier in TierChoice.values else ""

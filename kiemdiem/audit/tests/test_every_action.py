@@ -240,6 +240,9 @@ def _one_of_everything(province):
     remediation.consolidation_action_update(
         action=step, actor=None, text="Kiện toàn chi ủy", status="done"
     )
+    from kiemdiem.insights import services as insights
+
+    insights.signals_refresh(cycle=cycle, actor=None)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",
