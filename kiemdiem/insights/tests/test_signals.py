@@ -253,3 +253,26 @@ def test_recording_decisions_queues_one_computation_per_cycle(province):
         decisions.propose(subject=subject, tier="HTNV", actor=None)
         raise RuntimeError
     assert ran.count() == 1
+
+
+def test_the_computation_reads_the_cycle_in_a_fixed_number_of_queries(province, cycle, six_cells):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        signals.compute(cycle)
+    more = tree.unit_create(
+        code="BX9",
+        name="Chi bộ khu phố 99",
+        kind="chi_bo_truc_thuoc",
+        parent=province.commune_b,
+        valid_from=datetime.date(2020, 1, 1),
+        actor=None,
+    )
+    Subject.objects.bulk_create(
+        Subject(cycle=cycle, kind="party_member", track="party", person=p, unit=more, tier="HTXSNV")
+        for p in province.members.values()
+    )
+    with CaptureQueriesContext(connection) as large:
+        signals.compute(cycle)
+    assert len(large) == len(small) <= 6
