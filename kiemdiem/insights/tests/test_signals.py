@@ -276,3 +276,19 @@ def test_the_computation_reads_the_cycle_in_a_fixed_number_of_queries(province, 
     with CaptureQueriesContext(connection) as large:
         signals.compute(cycle)
     assert len(large) == len(small) <= 6
+
+
+def test_the_nightly_command_computes_the_open_cycles(province, cycle):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    clean(cycle)
+    rate(cycle, person=province.members["an"], tier="HTXSNV")
+    out = io.StringIO()
+    call_command("compute_signals", stdout=out)
+    assert out.getvalue() == "KD2025: 1 signals from 12 subjects\n"
+    assert SignalRun.objects.get(cycle=cycle).counts == {"leader_above_unit": 1}
+    with pytest.raises(CommandError):
+        call_command("compute_signals", cycle=999999)
