@@ -8,7 +8,6 @@ from rest_framework.test import APIClient
 from kiemdiem.cycles.models import Subject
 from kiemdiem.decisions.models import Decision
 from kiemdiem.insights import services
-from kiemdiem.insights.tests.conftest import rate
 
 pytestmark = pytest.mark.django_db
 
