@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kiemdiem.opinions",
     "kiemdiem.meetings",
     "kiemdiem.reports",
+    "kiemdiem.insights",
     "kiemdiem.web",
 ]
 

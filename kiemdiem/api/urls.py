@@ -11,6 +11,7 @@ from kiemdiem.api import (
     cycles,
     decision_screen,
     documents,
+    insights,
     jobs,
     meetings,
     opinions,
@@ -50,6 +51,11 @@ router.register("review-notes", opinions.ReviewNoteViewSet, basename="api-review
 router.register("meetings", meetings.MeetingViewSet, basename="api-meeting")
 router.register("agenda", meetings.AgendaViewSet, basename="api-agenda")
 router.register("votes", meetings.VoteViewSet, basename="api-vote")
+router.register(
+    "insights/comparison", insights.ComparisonViewSet, basename="api-insights-comparison"
+)
+router.register("insights/signals", insights.SignalViewSet, basename="api-insights-signal")
+router.register("insights/todos", insights.TodoViewSet, basename="api-insights-todo")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

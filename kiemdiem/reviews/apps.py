@@ -19,6 +19,12 @@ class ReviewsConfig(AppConfig):
         from kiemdiem.reviews.services import check_rated_on_submitted_review
 
         audit.register_actions()
+        # The user's own self-reviews and their cell's members lead the start page.
+        from kiemdiem.common import todos as todo_registry
+        from kiemdiem.reviews import todos
+
+        todo_registry.register("reviews.mine", todos.my_reviews, order=20)
+        todo_registry.register("reviews.cell", todos.cell_members_not_started, order=25)
         # A province's wording of checklist items is checked before the server starts.
         checks.register(wording.check, "kiemdiem")
         # cycles sits below reviews and does not import it: tell it what it needs to know

@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("kiemdiem.opinions.urls")),
     path("", include("kiemdiem.meetings.urls")),
     path("", include("kiemdiem.reports.urls")),
+    path("", include("kiemdiem.insights.urls")),
 ]

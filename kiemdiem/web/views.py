@@ -10,20 +10,22 @@ from kiemdiem.audit import registry
 from kiemdiem.audit.display import describe
 from kiemdiem.audit.policies import may_read_log
 from kiemdiem.audit.selectors import log_list
+from kiemdiem.common import todos
+from kiemdiem.common.dates import today
 from kiemdiem.common.views import paginate, query_id, render_page
-from kiemdiem.decisions.selectors import queue
 from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.orgtree.policies import top_units
 from kiemdiem.orgtree.selectors import unit_get, unit_list
 from kiemdiem.people.selectors import member_count, people_count
 from kiemdiem.reports.selectors import home_figures
 
-QUEUE_SHOWN = 20
-
 
 @login_required
 def home(request):
-    """The start page: where the user works and what their scope holds.
+    """The start page: first what the user has to do next, with the deadlines (every app's
+    to-do providers, ``common.todos``: a member's self-review, a secretary's cell, the staff's
+    late stages, the decider's queue, the signals for a province's organization board); then
+    where the user works and what their scope holds.
 
     A reader of whole levels (staff, deciders of a commune, a province, the country) sees the
     subjects of the newest cycle in their subtrees, read from the result summaries
@@ -33,7 +35,8 @@ def home(request):
     """
     user = request.user
     units = unit_list(user)
-    waiting = queue(user)
+    day = today()
+    items = todos.todos_for(user)
     figures = home_figures(user)
     context = {
         "roots": top_units(user)[:20],
@@ -43,11 +46,8 @@ def home(request):
         "figures": figures,
         "people_count": None if figures else people_count(user),
         "member_count": None if figures else member_count(user),
-        # What waits for this decider, by unit, without drilling down the tree: the soonest
-        # deadlines first, the rest summed up (a province decider may have hundreds of units).
-        "queue": waiting[:QUEUE_SHOWN],
-        "queue_rest": waiting[QUEUE_SHOWN:],
-        "queue_total": sum(g.count for g in waiting),
+        # What to do next, soonest deadline first (the decider's queue is one provider).
+        "todos": [(t, t.overdue_on(day)) for t in items],
     }
     return render_page(request, "home.html", context)
 

@@ -547,6 +547,28 @@ ROUTES = [
         body=lambda c, p: {"format": "xlsx", "params": {"cycle": str(c.pk), "unit": "B"}},
         note="A's staff cannot name unit B: the field says so, nothing queued",
     ),
+    # insights (api/insights.py): B's holders and signals in the province's cycle; my to-dos
+    Route(
+        "api-insights-comparison-list",
+        lambda c, p, o: (
+            f"/api/insights/comparison/?cycle={c.pk}&kind=head.chi_bo_truc_thuoc"
+            f"&unit={p.commune_b.pk}"
+        ),
+        (401, 404, 404, 200, 200),
+        extra={"member": 404, "inspector": 200},
+    ),
+    Route(
+        "api-insights-signal-list",
+        lambda c, p, o: f"/api/insights/signals/?cycle={c.pk}&unit={p.commune_b.pk}",
+        (401, 404, 404, 200, 200),
+        extra={"inspector": 200},
+    ),
+    Route(
+        "api-insights-todo-list",
+        lambda c, p, o: "/api/insights/todos/",
+        (401, 200, 200, 200, 200),
+        extra={"member": 200},
+    ),
     Route("api-job-list", lambda c, p, o: "/api/jobs/", (401, 200, 200, 200, 200)),
     Route(
         "api-job-detail",

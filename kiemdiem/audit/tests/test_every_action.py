@@ -312,6 +312,9 @@ def _one_of_everything(province):
             data={"cycle": cycle.pk, "unit": "A", "which": "decided"},
         )
         jobs.job_run(job.pk)
+    from kiemdiem.insights import services as insights
+
+    insights.signals_refresh(cycle=cycle, actor=None)
     quarter = cycles.cycle_open(
         code="Q2",
         name="Quý II/2026",

@@ -215,9 +215,9 @@ def test_the_member_reads_her_decision_history_from_her_review_page(client, cycl
 
 
 def test_a_long_queue_shows_the_soonest_and_sums_up_the_rest(client, cycle, province, monkeypatch):
-    from kiemdiem.web import views
+    from kiemdiem.decisions import todos
 
-    monkeypatch.setattr(views, "QUEUE_SHOWN", 1)
+    monkeypatch.setattr(todos, "SHOWN", 1)
     client.force_login(province.users["decider"])
     page = client.get(reverse("home"))
     groups = selectors.queue(province.users["decider"])

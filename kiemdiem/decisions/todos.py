@@ -1,0 +1,42 @@
+"""The decider's to-dos on the start page (``common.todos``): the queue of subjects ready to
+decide, by cycle and unit, soonest deadline first (``selectors.queue``, one counting query)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kiemdiem.common.todos import Todo
+from kiemdiem.decisions.selectors import queue
+
+SHOWN = 20
+
+
+def decide_queue(user) -> list[Todo]:
+    groups = queue(user)
+    out = []
+    for g in groups[:SHOWN]:
+        out.append(
+            Todo(
+                code="decisions.queue",
+                title=_("Waiting for your decision"),
+                detail=_("%(unit)s: subjects ready to decide: %(n)s — %(cycle)s")
+                % {"unit": g.unit.name, "n": g.count, "cycle": g.cycle.name},
+                due=g.due,
+                url=reverse("decision-screen", args=[g.cycle.pk]) + f"?unit={g.unit.pk}",
+                action=_("Open the decision screen"),
+                extra={"count": g.count, "cycle": g.cycle.pk, "unit": g.unit.pk},
+            )
+        )
+    rest = groups[SHOWN:]
+    if rest:
+        out.append(
+            Todo(
+                code="decisions.queue",
+                title=_("Waiting for your decision"),
+                detail=_("Units not listed: %(n)s; subjects ready in all: %(total)s.")
+                % {"n": len(rest), "total": sum(g.count for g in groups)},
+                due=min((g.due for g in rest if g.due), default=None),
+            )
+        )
+    return out

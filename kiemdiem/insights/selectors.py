@@ -1,0 +1,49 @@
+"""Reads of the insights app, through the door."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from kiemdiem.accounts.models import Action
+from kiemdiem.accounts.permissions import restrict
+from kiemdiem.cycles.models import ReviewCycle
+from kiemdiem.cycles.selectors import cycle_list
+from kiemdiem.insights.models import Signal, SignalRun
+
+
+def cycles(user) -> list[ReviewCycle]:
+    """The cycles the user may see, newest first (the pages' choice of cycle)."""
+    return list(cycle_list(user).order_by("-year", "-period_end", "code")[:30])
+
+
+def pick_cycle(user, cycle_id: int | None) -> ReviewCycle | None:
+    """The cycle ``cycle_id`` if the user may see it (else None); without an id, the newest
+    cycle the user may see."""
+    if cycle_id is not None:
+        return cycle_list(user).filter(pk=cycle_id).first()
+    found = cycles(user)
+    return found[0] if found else None
+
+
+def run_of(cycle: ReviewCycle) -> SignalRun | None:
+    return SignalRun.objects.filter(cycle=cycle).first()
+
+
+def signal_list(user, cycle: ReviewCycle, *, kind: str = "", within=None) -> QuerySet:
+    """The stored signals of ``cycle`` that name a unit the user may see (no live scan)."""
+    rows = restrict(Signal.objects.filter(cycle=cycle), user, Action.VIEW)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if within is not None:
+        rows = rows.filter(unit__path__startswith=within.path)
+    return rows.select_related("unit", "person", "subject").order_by("kind", "-strength", "pk")
+
+
+def signal_counts(user, cycle: ReviewCycle, *, within=None) -> dict[str, int]:
+    """Signals by kind, of the stored rows the user may see (one grouped query)."""
+    from django.db.models import Count
+
+    rows = restrict(Signal.objects.filter(cycle=cycle), user, Action.VIEW)
+    if within is not None:
+        rows = rows.filter(unit__path__startswith=within.path)
+    return dict(rows.order_by().values_list("kind").annotate(n=Count("pk")))
