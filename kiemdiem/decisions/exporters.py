@@ -61,7 +61,9 @@ def _header(unit) -> dict:
 def list_table(user, cleaned) -> dict:
     proposed = cleaned.get("which") == "proposed"
     header = ["TT", "Họ và tên / Tổ chức", "Đối tượng", "Nơi kiểm điểm", "Tự nhận"]
-    header += ["Đề nghị xếp loại"] if proposed else ["Đề nghị", "Quyết định xếp loại"]
+    # A decision over a quota or a cap carries its written reason on its row, in every list
+    # that includes it (issue #12: "shown in every report that includes it").
+    header += ["Đề nghị xếp loại"] if proposed else ["Đề nghị", "Quyết định xếp loại", "Ghi chú"]
     rows = []
     for i, s in enumerate(decided_subjects(user, cleaned, proposed=proposed), start=1):
         review = getattr(s, "review", None)
@@ -75,7 +77,8 @@ def list_table(user, cleaned) -> dict:
             d.proposed_tier or "",
         ]
         if not proposed:
-            row.append(d.tier or "")
+            note = f"Quyết định vượt tỷ lệ/mức trần: {d.override_reason}" if d.override_reason else ""
+            row += [d.tier or "", note]
         rows.append(row)
     return {"header": header, "rows": rows}
 

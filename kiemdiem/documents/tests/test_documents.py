@@ -302,6 +302,26 @@ def test_tables_also_as_xlsx_and_people_join_the_registry(scene, province):
     assert any("Bình" in " ".join(str(v) for v in row if v) for row in rows[1:])
 
 
+def test_a_decision_over_the_quota_carries_its_reason_in_the_decided_list(scene, province):
+    from kiemdiem.decisions.models import Decision
+
+    # As the decision screen's finalize writes it when the decider overrides a pool or a cap.
+    Decision.objects.filter(subject=_binh(scene, province)).update(
+        override_reason="Thành tích đột xuất được Tỉnh ủy khen thưởng"
+    )
+    files = _files(
+        _run(province.users["staff_a"], "decision_list", "xlsx", {"cycle": scene.pk, "unit": "A"})
+    )
+    ((_name, data),) = files.items()
+    values = [[c.value for c in row] for row in load_workbook(io.BytesIO(data)).active.iter_rows()]
+    assert values[3][-1] == "Ghi chú"
+    notes = {row[1]: row[-1] for row in values[4:]}
+    assert notes["Trần Thị Bình"] == (
+        "Quyết định vượt tỷ lệ/mức trần: Thành tích đột xuất được Tỉnh ủy khen thưởng"
+    )
+    assert not notes["Lê Văn Cường"]
+
+
 def test_only_the_requester_downloads_the_result(client, scene, province):
     job = _run(province.users["staff_a"], "decision_list", "xlsx", {"cycle": scene.pk, "unit": "A"})
     url = reverse("job-result", args=[job.pk])
