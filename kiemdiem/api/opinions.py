@@ -204,6 +204,11 @@ class MissingSerializer(serializers.Serializer):
     name = Text(source="full_name")
 
 
+class MissingListSerializer(serializers.Serializer):
+    subject = serializers.IntegerField()
+    people = MissingSerializer(many=True)
+
+
 class NoteSerializer(serializers.ModelSerializer):
     kind = EnumField(NoteKind, read_only=True)
     written_by = Text(source="written_by.username", read_only=True, allow_null=True, default=None)
@@ -382,19 +387,20 @@ class PeerCommentViewSet(ApiViewSet):
         "comment on the subject and have not. Never who wrote what.",
         parameters=[SubjectQuerySerializer],
         responses={
-            200: MissingSerializer(many=True),
+            200: MissingListSerializer,
             **LIST_ERRORS,
             403: WRITE_ERRORS[403],
             404: READ_ERRORS[404],
         },
     )
-    @action(detail=False, methods=["get"], schema=AutoSchema())
+    @action(detail=False, methods=["get"])
     def missing(self, request):
         params = self.parse_query(SubjectQuerySerializer)
         subject = _subject_seen(request.user, params["subject"])
         people = selectors.not_commented(request.user, subject)
         require(people is not None)
-        return Response(MissingSerializer(people, many=True).data)
+        body = {"subject": subject.pk, "people": people}
+        return Response(MissingListSerializer(body).data)
 
 
 @extend_schema_view(

@@ -78,7 +78,7 @@ def test_peer_comments_through_the_api(api, scene):
     over = api("secretary").get(f"/api/peer-comments/?subject={binh.pk}").json()
     assert over["shown"] and sorted(over["comments"]) == ["Ba", "Ý của giang", "Ý của hoa"]
     missing = api("secretary").get(f"/api/peer-comments/missing/?subject={binh.pk}").json()
-    assert [m["name"] for m in missing] == ["Nguyễn Văn An"]
+    assert [m["name"] for m in missing["people"]] == ["Nguyễn Văn An"]
     assert api("member").get(f"/api/peer-comments/missing/?subject={binh.pk}").status_code == 403
     # oneself, another cell's member
     assert (
