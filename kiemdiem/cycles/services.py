@@ -266,7 +266,6 @@ def _check_inside_parent(stages: Iterable[StageWindow], parent: Plan) -> None:
             )
 
 
-@transaction.atomic
 def _threshold(value: int | None) -> int:
     """Peer comments are shown from this many commenters (docs/opinions.md): 1 to 50."""
     if value is None:
@@ -276,6 +275,7 @@ def _threshold(value: int | None) -> int:
     return value
 
 
+@transaction.atomic
 def plan_issue(
     *,
     cycle: ReviewCycle,

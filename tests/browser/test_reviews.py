@@ -136,7 +136,7 @@ def test_the_secretary_reports_for_the_cell_and_the_decider_rates_in_order(page,
     sign_in(page, "decider")
     # the queue on the decider's home: the cell A1 has subjects ready, with the deadline
     page.goto(page.base_url + "/")
-    queue = page.locator("#queue")
+    queue = page.locator('#todos li[data-code="decisions.queue"]', has_text="Chi bộ thôn Đông")
     expect(queue).to_contain_text("Chi bộ thôn Đông")
     expect(queue).to_contain_text("31/12/2025")
     shot(page, "home-queue")

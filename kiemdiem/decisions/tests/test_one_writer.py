@@ -15,6 +15,8 @@ WRITERS = {ROOT / "decisions" / "services.py", ROOT / "decisions" / "bulk.py"}
 NOT_SUBJECT = {
     # CycleIndex.tier: the index's in-memory map of the cycle's tiers, read by the bulk paths.
     ROOT / "cycles" / "selectors.py": {"self.tier"},
+    # Holder.tier: a row of the comparison of equivalent positions, built in memory.
+    ROOT / "insights" / "comparison.py": {"holder.tier"},
 }
 
 
