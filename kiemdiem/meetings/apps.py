@@ -11,6 +11,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Review meetings")
 
     def ready(self):
-        from kiemdiem.meetings import audit
+        from kiemdiem.cycles import votes
+        from kiemdiem.meetings import audit, selectors
 
         audit.register_actions()
+        votes.register_source("meetings.vote", selectors.voted_tiers)
