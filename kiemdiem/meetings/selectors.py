@@ -145,9 +145,7 @@ def voted_tiers(cycle_id: int, subject_ids=None) -> dict[int, str]:
     counted vote on it (a vote where no option carried gives none) — for ``cycles.votes``
     (the signals of formalism compare it with the self-proposed and decided tiers). One
     query for the whole cycle."""
-    rows = Question.objects.filter(
-        item__meeting__cycle_id=cycle_id, status=QuestionStatus.CLOSED
-    )
+    rows = Question.objects.filter(item__meeting__cycle_id=cycle_id, status=QuestionStatus.CLOSED)
     if subject_ids is not None:
         rows = rows.filter(item__subject_id__in=list(subject_ids))
     found: dict[int, str] = {}
