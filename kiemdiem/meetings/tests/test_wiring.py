@@ -1,16 +1,22 @@
 """The meetings app's seams with the others: the voted tiers feed the signals of formalism
-(``cycles.votes``)."""
+(``cycles.votes``); the to-dos on the start page (check in, vote, the cell's meeting)."""
+
+import datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
+from kiemdiem.common import todos
 from kiemdiem.cycles import votes
 from kiemdiem.cycles.models import Subject
 from kiemdiem.insights import signals
 from kiemdiem.insights.explain import explain
 from kiemdiem.insights.models import SignalKind
 from kiemdiem.meetings import selectors, services
+from kiemdiem.meetings.models import Meeting
 from kiemdiem.meetings.tests.scene import build, check_in_all
 from kiemdiem.reviews.models import SelfReview
 
@@ -77,3 +83,55 @@ def test_the_tier_gap_signal_names_the_meeting_vote(province):
     assert signal.numbers["vote"] == "KHTNV" and signal.numbers["self"] == "HTXSNV"
     assert signal.numbers["gap"] == 3 and signal.numbers["votes_recorded"] is True
     assert "KHTNV" in explain(signal)
+
+
+# --- to-dos on the start page ------------------------------------------------------------------
+
+
+def _todos(user, code):
+    return [t for t in todos.todos_for(user, strict=True) if t.code == code]
+
+
+def test_a_member_on_the_roll_checks_in_then_votes(province):
+    scene = build(province)
+    m1 = scene.users["m1"]
+    [todo] = _todos(m1, "meetings.check_in")
+    assert todo.pinned and todo.url == reverse("meeting-check-in", args=[scene.meeting.pk])
+    assert todos.todos_for(m1, strict=True)[0] == todo  # pinned: first
+    assert _todos(scene.users["other"], "meetings.check_in") == []  # not on the roll
+    check_in_all(scene)
+    assert _todos(m1, "meetings.check_in") == [] and _todos(m1, "meetings.vote") == []
+    item = scene.meeting.agenda.order_by("position").last()
+    question = services.ballot_open(item=item, actor=scene.users["secretary"])
+    [todo] = _todos(m1, "meetings.vote")
+    assert todo.url == reverse("meeting-vote", args=[question.pk])
+    assert todo.extra["questions"] == [question.pk] and len(todo.items) == 1
+    assert _todos(scene.users["probation"], "meetings.vote") == []  # no vote
+    services.ballot_cast(question=question, option=question.options[0], actor=m1)
+    assert _todos(m1, "meetings.vote") == []
+    # closed meeting: nothing more
+    services.ballot_close(question=question, actor=scene.users["secretary"], counted_by="Ban")
+    meeting = Meeting.objects.get(pk=scene.meeting.pk)
+    services.meeting_close(meeting=meeting, actor=scene.users["secretary"])
+    assert _todos(scene.users["m2"], "meetings.check_in") == []
+
+
+def test_the_secretary_sees_the_meeting_coming_or_schedules_one(province, monkeypatch):
+    day = {"value": datetime.date(2025, 12, 5)}
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day["value"])
+    scene = build(province, open_=False)  # planned for 10/12/2025 08:00
+    secretary = scene.users["secretary"]
+    [todo] = _todos(secretary, "meetings.upcoming")
+    assert todo.due == datetime.date(2025, 12, 10) and "10/12/2025" in todo.title
+    assert todo.url == reverse("meeting", args=[scene.meeting.pk])
+    assert _todos(scene.users["member"], "meetings.upcoming") == []  # not the secretary
+    day["value"] = datetime.date(2025, 11, 20)  # more than a week ahead: not yet
+    assert _todos(secretary, "meetings.upcoming") == []
+    Meeting.objects.filter(pk=scene.meeting.pk).delete()
+    assert _todos(secretary, "meetings.schedule") == []  # the meeting stage starts on 1/12
+    day["value"] = datetime.date(2025, 12, 5)
+    [todo] = _todos(secretary, "meetings.schedule")
+    assert todo.due == datetime.date(2025, 12, 20)
+    assert todo.url == reverse("meetings", args=[province.cell_a1.pk])
+    day["value"] = datetime.date(2025, 12, 21)  # the stage is over
+    assert _todos(secretary, "meetings.schedule") == []
