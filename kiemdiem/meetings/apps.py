@@ -13,9 +13,10 @@ class MeetingsConfig(AppConfig):
     def ready(self):
         from kiemdiem.common import todos as todo_registry
         from kiemdiem.cycles import votes
-        from kiemdiem.meetings import audit, selectors, todos
+        from kiemdiem.meetings import audit, exporters, selectors, todos
 
         audit.register_actions()
+        exporters.register_exporters()
         votes.register_source("meetings.vote", selectors.voted_tiers)
         todo_registry.register("meetings.attend", todos.at_the_meeting, order=5)
         todo_registry.register("meetings.cell", todos.cell_meeting, order=28)

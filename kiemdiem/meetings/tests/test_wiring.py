@@ -2,16 +2,19 @@
 (``cycles.votes``); the to-dos on the start page (check in, vote, the cell's meeting)."""
 
 import datetime
+import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from docx import Document
 
 from kiemdiem.common import todos
 from kiemdiem.cycles import votes
 from kiemdiem.cycles.models import Subject
+from kiemdiem.documents import registry
 from kiemdiem.insights import signals
 from kiemdiem.insights.explain import explain
 from kiemdiem.insights.models import SignalKind
@@ -135,3 +138,73 @@ def test_the_secretary_sees_the_meeting_coming_or_schedules_one(province, monkey
     assert todo.url == reverse("meetings", args=[province.cell_a1.pk])
     day["value"] = datetime.date(2025, 12, 21)  # the stage is over
     assert _todos(secretary, "meetings.schedule") == []
+
+
+# --- the minutes as documents --------------------------------------------------------------------
+
+
+def _texts(data: bytes) -> list[str]:
+    doc = Document(io.BytesIO(data))
+    texts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            texts.append(" | ".join(c.text for c in row.cells))
+    for section in doc.sections:
+        texts += [p.text for p in section.header.paragraphs]
+    return texts
+
+
+def test_the_minutes_as_docx_with_the_figures_and_no_voter_next_to_a_choice(province):
+    scene = build(province)
+    check_in_all(scene)
+    secretary = scene.users["secretary"]
+    items = list(scene.meeting.agenda.order_by("position"))
+    services.hands_record(item=items[0], counts={"HTTNV": 6, "HTNV": 1}, actor=secretary)
+    ballot = services.ballot_open(item=items[-1], actor=secretary)
+    voters = {"m1": "HTTNV", "m2": "HTNV", "m3": "HTTNV", "m4": "HTTNV", "member": "HTNV"}
+    for name, option in voters.items():
+        services.ballot_cast(question=ballot, option=option, actor=scene.users[name])
+    services.ballot_close(question=ballot, actor=secretary, counted_by="Đ/c Hải, Đ/c Hà")
+    meeting = Meeting.objects.get(pk=scene.meeting.pk)
+    services.meeting_close(meeting=meeting, actor=secretary, summary="Hội nghị thống nhất.")
+
+    staff = scene.users["staff_a"]
+    exporter = registry.get("meeting_minutes")
+    assert exporter is not None and registry.get("count_minutes") is not None
+    assert exporter.policy(staff) and exporter.policy(scene.users["m1"])  # on the roll
+    form = exporter.form(staff, {"meeting": str(meeting.pk)})
+    assert form.is_valid(), form.errors
+    [item] = exporter.items(staff, form.cleaned_data)
+    out = exporter.render(item, "docx")
+    assert out.filename.endswith(".docx")
+    texts = _texts(out.data)
+    joined = "\n".join(texts)
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in joined and "BIÊN BẢN" in joined
+    assert province.cell_a1.name.upper() in joined
+    quorum = services.quorum(meeting)
+    assert f"có mặt: {quorum.present_official}; số cần có mặt: {quorum.needed}" in joined
+    assert f"Đảng viên dự bị: {quorum.probationary}" in joined
+    assert "HTTNV: 6; HTNV: 1" in joined  # the show of hands
+    assert "HTTNV: 3; HTNV: 2" in joined  # the secret ballot's counts
+    assert "Hội nghị thống nhất." in joined
+
+    count = registry.get("count_minutes").render(item, "docx")
+    count_text = "\n".join(_texts(count.data))
+    assert "BIÊN BẢN KIỂM PHIẾU" in count_text and "Đ/c Hải, Đ/c Hà" in count_text
+    assert "HTTNV: 3; HTNV: 2" in count_text
+
+    # nowhere a voter's name beside a choice: a text with a tier names at most the subject
+    subject_name = items[-1].subject.person.full_name if items[-1].subject.person_id else ""
+    names = {scene.users[n].person.full_name for n in voters} - {subject_name}
+    for text in _texts(out.data) + _texts(count.data):
+        if any(t in text for t in ("HTXSNV", "HTTNV", "HTNV", "KHTNV")):
+            assert not [n for n in names if n in text], text
+
+
+def test_the_minutes_form_offers_only_the_meetings_the_user_may_see(province):
+    scene = build(province)
+    exporter = registry.get("meeting_minutes")
+    outsider = scene.users["staff_b"]  # commune B: not cell A1's meeting
+    form = exporter.form(outsider, {"meeting": str(scene.meeting.pk)})
+    assert not form.is_valid() and "meeting" in form.errors
+    assert not exporter.policy(scene.users["nogrant"])
