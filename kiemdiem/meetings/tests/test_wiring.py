@@ -208,3 +208,14 @@ def test_the_minutes_form_offers_only_the_meetings_the_user_may_see(province):
     form = exporter.form(outsider, {"meeting": str(scene.meeting.pk)})
     assert not form.is_valid() and "meeting" in form.errors
     assert not exporter.policy(scene.users["nogrant"])
+
+
+def test_the_printable_minutes_link_to_the_documents(province, client):
+    scene = build(province)
+    client.force_login(scene.users["secretary"])
+    page = client.get(reverse("meeting-minutes", args=[scene.meeting.pk])).content.decode()
+    assert f"/documents/meeting_minutes/?meeting={scene.meeting.pk}" in page
+    page = client.get(reverse("meeting-count-minutes", args=[scene.meeting.pk])).content.decode()
+    assert f"/documents/count_minutes/?meeting={scene.meeting.pk}" in page
+    form = client.get(f"/documents/meeting_minutes/?meeting={scene.meeting.pk}")
+    assert form.status_code == 200
