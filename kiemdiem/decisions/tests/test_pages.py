@@ -113,7 +113,7 @@ def test_the_proposals_page_has_every_column_in_bounded_queries(client, cycle, p
     assert "HTXSNV" in page.text  # self-proposed
     if review.engine_result.get("lines"):
         assert review.engine_result["lines"][-1] in page.text  # the engine's explanation
-    assert "placeholder-meeting" in page.text  # the meeting's column, until issue #13
+    assert 'class="meeting-vote"' in page.text  # the meeting's column (meetings.selectors)
     # more subjects with reviews and proposals: the same number of queries
     an = Subject.objects.get(cycle=cycle, person=province.members["an"], kind=SubjectKind.HEAD)
     _submit(an)
