@@ -265,10 +265,46 @@ def notice():
     return doc
 
 
+def minutes():
+    """Minutes (biên bản): header, title, sections each with lines and an optional table, and
+    two signatures side by side (the secretary and the chair; the counting committee and the
+    chair)."""
+    doc = _base()
+    _header(doc)
+    _p(doc, "{{ title }}", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _p(doc, "{{ subtitle }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=8)
+    _p(doc, "{%p for s in sections %}")
+    _p(doc, "{%p if s.heading %}")
+    _p(doc, "{{ s.heading }}", bold=True)
+    _p(doc, "{%p endif %}")
+    _p(doc, "{%p for line in s.lines %}")
+    p = _p(doc, "{{ line }}")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _p(doc, "{%p endfor %}")
+    _p(doc, "{%p if s.table %}")
+    _dynamic_table(doc, "s.table")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{%p endfor %}")
+    _p(doc, "", space_after=0).paragraph_format.keep_with_next = True
+    table = doc.add_table(rows=1, cols=2)
+    table.autofit = False
+    _borderless(table)
+    _row_props(table.rows[0])
+    for cell, side in zip(table.rows[0].cells, ("left", "right"), strict=True):
+        cell.width = Mm(82)
+        _cell_p(cell, "{{ " + side + "_title }}", bold=True)
+        _cell_p(cell, "(Ký, ghi rõ họ tên)", italic=True, size=13)
+        _cell_p(cell, "")
+        _cell_p(cell, "")
+        _cell_p(cell, "{{ " + side + "_name }}", bold=True)
+    return doc
+
+
 BUILDERS = {
     "self_review.docx": self_review,
     "list.docx": list_document,
     "notice.docx": notice,
+    "minutes.docx": minutes,
 }
 
 

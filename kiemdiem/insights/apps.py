@@ -15,10 +15,11 @@ class InsightsConfig(AppConfig):
 
         from kiemdiem.common import todos as todo_registry
         from kiemdiem.decisions.models import Decision
-        from kiemdiem.insights import audit, jobs, todos
+        from kiemdiem.insights import audit, exporters, jobs, todos
         from kiemdiem.jobs import registry
 
         audit.register_actions()
+        exporters.register_exporters()
         registry.register(jobs.KIND, jobs.LABEL, jobs.run)
         # Recorded decisions queue their cycle's signals, once per transaction and cycle.
         post_save.connect(jobs.decision_saved, sender=Decision, dispatch_uid="insights.signals")

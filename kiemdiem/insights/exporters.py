@@ -1,5 +1,6 @@
-"""Exporters of the insights app, shaped for the documents registry (the lead moves them onto
-it): an exporter names itself, declares its columns, gives its rows for a user and parameters
+"""Exporters of the insights app: ``ComparisonExporter`` (the comparison page's download) and,
+on the documents registry, ``ComparisonDocument`` (``insights_comparison``, the same workbook).
+An exporter names itself, declares its columns, gives its rows for a user and parameters
 (through the same selectors the page reads, so through the door), and renders them.
 Every text cell goes through ``common.spreadsheets.safe_cell``."""
 
@@ -7,13 +8,20 @@ from __future__ import annotations
 
 import io
 
+from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.common.spreadsheets import safe_cell
+from kiemdiem.cycles.models import ReviewCycle, TierChoice
+from kiemdiem.cycles.selectors import cycle_list
+from kiemdiem.documents import registry
+from kiemdiem.insights import comparison, policies
 from kiemdiem.insights.comparison import Comparison, kind_label
+from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -76,3 +84,62 @@ class ComparisonExporter:
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
+
+
+# --- on the documents registry -------------------------------------------------------------------
+
+
+class ComparisonForm(ScopedForm):
+    cycle = forms.ModelChoiceField(label=gettext_lazy("Cycle"), queryset=ReviewCycle.objects.none())
+    kind = forms.ChoiceField(label=gettext_lazy("Post"), choices=())
+    unit = UnitCodeField(label=gettext_lazy("Unit code"), action=Action.VIEW, required=False)
+    direct = forms.BooleanField(label=gettext_lazy("Directly under it only"), required=False)
+    tier = forms.ChoiceField(label=gettext_lazy("Tier"), choices=(), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), choices=(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["cycle"].queryset = cycle_list(user).order_by("-year", "-period_end", "code")
+        self.fields["kind"].choices = comparison.position_kinds()
+        self.fields["tier"].choices = [("", "—"), *TierChoice.choices]
+        self.fields["sort"].choices = [(s, s) for s in comparison.SORTS]
+
+
+class ComparisonDocument(registry.Exporter):
+    """The comparison of equivalent positions through the documents registry: the same
+    workbook as the comparison page's download (``/insights/comparison/export/``, which
+    stays), read by ``comparison.compare`` through the door."""
+
+    identifier = "insights_comparison"
+    label = gettext_lazy("Comparison of equivalent positions")
+    description = gettext_lazy("People in the same post across comparable units, with their tiers.")
+    formats = ("xlsx",)
+    form_class = ComparisonForm
+
+    policy = staticmethod(policies.may_read)
+
+    def items(self, user, cleaned):
+        within = cleaned.get("unit")
+        result = comparison.compare(
+            user,
+            cleaned["cycle"],
+            cleaned["kind"],
+            within=within,
+            directly_under=bool(cleaned.get("direct")) and within is not None,
+            tier=cleaned.get("tier") or "",
+            sort=cleaned.get("sort") or "percentile",
+        )
+        yield result, (within.name if within else "")
+
+    def render(self, item, fmt) -> registry.Output:
+        result, scope_name = item
+        data = ComparisonExporter().render(result, scope_name=scope_name)
+        name = f"so-sanh-{result.kind.replace('.', '-')}-{result.cycle.year}.xlsx"
+        return registry.Output(name, data)
+
+    def archive_name(self, cleaned) -> str:
+        return f"so-sanh-{cleaned['kind'].replace('.', '-')}"
+
+
+def register_exporters() -> None:
+    registry.register(ComparisonDocument)

@@ -11,6 +11,12 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Review meetings")
 
     def ready(self):
-        from kiemdiem.meetings import audit
+        from kiemdiem.common import todos as todo_registry
+        from kiemdiem.cycles import votes
+        from kiemdiem.meetings import audit, exporters, selectors, todos
 
         audit.register_actions()
+        exporters.register_exporters()
+        votes.register_source("meetings.vote", selectors.voted_tiers)
+        todo_registry.register("meetings.attend", todos.at_the_meeting, order=5)
+        todo_registry.register("meetings.cell", todos.cell_meeting, order=28)

@@ -10,7 +10,8 @@
   exempt, once — on one's own phone, or on the secretary's device with one's own personal
   code (``services.ballot_cast`` checks the code).
 * **See** a meeting: through the door (those who may view its unit), and the members on its
-  roll (``Meeting.owner_q``).
+  roll (``Meeting.owner_q``); the same people download its minutes as documents
+  (``may_export_minutes``: the exporter's form offers only the meetings they may see).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import can
+from kiemdiem.accounts.permissions import can, has_any
+from kiemdiem.meetings.models import Attendance
 from kiemdiem.orgtree.policies import may_change_unit
 
 
@@ -60,3 +62,15 @@ def on_roll(user, meeting):
     if person is None:
         return None
     return meeting.roll.filter(person=person).first()
+
+
+def may_export_minutes(user) -> bool:
+    """The minutes as documents (``meetings/exporters.py``): whoever may see a meeting — a
+    role that reads some subtree, or a member on a meeting's roll. Which meetings is the
+    door's (``selectors.meetings``), as for the printable pages."""
+    if user is None:
+        return False
+    if has_any(user, Action.VIEW):
+        return True
+    person_id = getattr(user, "person_id", None)
+    return bool(person_id) and Attendance.objects.filter(person_id=person_id).exists()

@@ -138,3 +138,20 @@ def vote_label(question: Question | None) -> str | None:
         counts = {c.option: c.count for c in question.counts.all()}
         return f"{question.result} {counts.get(question.result, 0)}/{question.voters} ({method})"
     return f"— {question.cast}/{question.voters} ({method})"
+
+
+def voted_tiers(cycle_id: int, subject_ids=None) -> dict[int, str]:
+    """The tier the meeting voted for each subject of the cycle — the result of the latest
+    counted vote on it (a vote where no option carried gives none) — for ``cycles.votes``
+    (the signals of formalism compare it with the self-proposed and decided tiers). One
+    query for the whole cycle."""
+    rows = Question.objects.filter(item__meeting__cycle_id=cycle_id, status=QuestionStatus.CLOSED)
+    if subject_ids is not None:
+        rows = rows.filter(item__subject_id__in=list(subject_ids))
+    found: dict[int, str] = {}
+    for subject_id, result in rows.order_by("item__subject_id", "-pk").values_list(
+        "item__subject_id", "result"
+    ):
+        if subject_id not in found:
+            found[subject_id] = result
+    return {sid: tier for sid, tier in found.items() if tier}

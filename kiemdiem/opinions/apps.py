@@ -11,9 +11,12 @@ class OpinionsConfig(AppConfig):
     verbose_name = _("Opinions")
 
     def ready(self):
-        from kiemdiem.opinions import audit, reminders, selectors
+        from kiemdiem.common import todos as todo_registry
+        from kiemdiem.opinions import audit, reminders, selectors, todos
         from kiemdiem.reviews import hooks
 
         audit.register_actions()
         reminders.register()
         hooks.register_review_facts(selectors.review_facts)
+        todo_registry.register("opinions.asked", todos.asked_of_me, order=30)
+        todo_registry.register("opinions.peer_comments", todos.peer_comments_to_write, order=35)

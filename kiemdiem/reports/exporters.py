@@ -1,17 +1,25 @@
-"""The summary tables as an .xlsx file (openpyxl). Kept apart and self-contained so that it
-moves to the documents app's exporter registry as it is: ``summary_workbook(report)`` takes the
-``selectors.Report`` the page shows and returns the file's bytes."""
+"""The summary tables as an .xlsx file (openpyxl): ``summary_workbook(report)`` takes the
+``selectors.Report`` the page shows and returns the file's bytes — for the report page's
+download and for the documents registry's ``report_summary`` exporter (registered in
+``ReportsConfig.ready()``)."""
 
 from __future__ import annotations
 
 import io
 
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from kiemdiem.accounts.models import Action
 from kiemdiem.common.spreadsheets import safe_cell
+from kiemdiem.cycles.models import ReviewCycle
+from kiemdiem.documents import registry
+from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
+from kiemdiem.reports import policies, selectors
 from kiemdiem.reports.selectors import TIERS, Report, Table
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,3 +91,58 @@ def summary_workbook(report: Report) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- on the documents registry -------------------------------------------------------------------
+
+
+class SummaryForm(ScopedForm):
+    cycle = forms.ModelChoiceField(label=_lazy("Cycle"), queryset=ReviewCycle.objects.none())
+    unit = UnitCodeField(
+        label=_lazy("Unit code"),
+        action=Action.VIEW,
+        help_text=_lazy("The unit and its whole subtree."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["cycle"].queryset = selectors.visible_cycles(user).order_by("-year", "name")
+
+    def clean(self):
+        cleaned = super().clean()
+        unit = cleaned.get("unit")
+        # The figures are the whole subtree's: a grant on part of it does not open them
+        # (the report page's rule), and the unit reads as unknown, like one outside the scope.
+        if unit is not None and not policies.may_view(self.user, unit):
+            self.add_error(
+                "unit",
+                _("No active unit with code “%(code)s” in your scope.") % {"code": unit.code},
+            )
+        return cleaned
+
+
+class SummaryExporter(registry.Exporter):
+    """The summary tables of a unit's subtree in a cycle (biểu tổng hợp) — the same workbook as
+    the report page's download (``/reports/<cycle>/<unit>/export/``, which stays)."""
+
+    identifier = "report_summary"
+    label = _lazy("Summary of review results")
+    description = _lazy("The summary table of the unit's subtree, the units below, year on year.")
+    formats = ("xlsx",)
+    form_class = SummaryForm
+
+    policy = staticmethod(policies.may_export)
+
+    def items(self, user, cleaned):
+        yield selectors.report(user, cleaned["cycle"], cleaned["unit"])
+
+    def render(self, report, fmt) -> registry.Output:
+        name = f"tong-hop-{report.cycle.code}-{report.unit.code}".replace(" ", "-")
+        return registry.Output(f"{name}.xlsx", summary_workbook(report))
+
+    def archive_name(self, cleaned) -> str:
+        return f"tong-hop-{cleaned['unit'].code}-{cleaned['cycle'].year}"
+
+
+def register_exporters() -> None:
+    registry.register(SummaryExporter)

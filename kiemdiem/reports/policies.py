@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, scope_prefixes
+from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes
 from kiemdiem.orgtree.models import Unit
 
 
@@ -44,3 +44,10 @@ def top_units(user) -> list[Unit]:
 def check(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+def may_export(user) -> bool:
+    """The summary tables as a document (``reports/exporters.py`` in the documents registry):
+    a role that reads some subtree; the form then asks ``may_view`` of the unit named (the
+    whole subtree covered), as the report page does."""
+    return user is not None and has_any(user, Action.VIEW)

@@ -191,3 +191,22 @@ def test_the_page_and_the_excel_export(client, province, group):
     assert bad.status_code == 400
     client.force_login(province.users["member"])
     assert client.get(reverse("insights-comparison")).status_code == 403
+
+
+def test_the_comparison_through_the_documents_registry(province, group):
+    """The same workbook as the page's download, from the registry's form and exporter."""
+    from kiemdiem.documents import registry
+
+    cycle, _heads = group
+    exporter = registry.get("insights_comparison")
+    staff = province.users["staff_p"]
+    assert exporter.policy(staff) and not exporter.policy(province.users["member"])
+    form = exporter.form(staff, {"cycle": str(cycle.pk), "kind": KIND, "tier": "HTTNV"})
+    assert form.is_valid(), form.errors
+    [item] = exporter.items(staff, form.cleaned_data)
+    out = exporter.render(item, "xlsx")
+    assert out.filename.endswith(".xlsx")
+    rows = list(load_workbook(io.BytesIO(out.data)).active.iter_rows(min_row=4, values_only=True))
+    assert [r[1] for r in rows] == ["Hoàng Văn Hai", "Hoàng Văn Ba"]
+    bad = exporter.form(staff, {"cycle": str(cycle.pk), "kind": "x"})
+    assert not bad.is_valid() and "kind" in bad.errors
