@@ -337,9 +337,17 @@ class ServiceReviews:
             self.reviews[item.subject.pk] = review
 
     def rate(self, wave: list[tuple[Subject, str, str]]) -> None:
-        """Ratings that wait on nothing in the same wave, in the required order."""
+        """Ratings that wait on nothing in the same wave, in the required order. A tier the
+        decision service refuses for a quota pool or a cap (``within_quotas`` counts one wave;
+        a small province's pools hold fewer places) is lowered one step, as a decider would."""
         for subject, tier, note in wave:
-            decisions.decide(subject=subject, tier=tier, reason=note, actor=None)
+            for step in TIERS[TIERS.index(tier) :]:
+                try:
+                    decisions.decide(subject=subject, tier=step, reason=note, actor=None)
+                    break
+                except ValidationError as refused:
+                    if step == TIERS[-1] or "tier" not in refused.message_dict:
+                        raise
 
 
 class BulkReviews(ServiceReviews):

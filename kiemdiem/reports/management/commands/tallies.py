@@ -27,7 +27,8 @@ class Command(BaseCommand):
             total = 0
             while folded := tallies.fold():
                 total += folded
-            self.stdout.write(f"folded {total} deltas")
+            if options["verbosity"]:  # cron runs it every minute with --verbosity 0
+                self.stdout.write(f"folded {total} deltas")
             return
         cycles = ReviewCycle.objects.all()
         if cycle:
