@@ -64,7 +64,7 @@ class AnswerSerializer(serializers.ModelSerializer):
 class RequestSerializer(serializers.ModelSerializer):
     """A request, whether it is overdue, its newest answer and the older versions."""
 
-    source = EnumField(Source, read_only=True)
+    source = EnumField(Source, name="OpinionSource", read_only=True)
     subject_name = serializers.SerializerMethodField()
     asked_name = Text(read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -124,7 +124,7 @@ class RequestQuerySerializer(serializers.Serializer):
 
 class RequestCreateSerializer(serializers.Serializer):
     subject = ScopedPrimaryKeyField(Subject)
-    source = EnumField(Source)
+    source = EnumField(Source, name="OpinionSource")
     deadline = serializers.DateField(
         help_text=_("Not in the past, and within the plan's opinions stage when it has one.")
     )
@@ -137,7 +137,7 @@ class RequestCreateSerializer(serializers.Serializer):
 class CellRequestSerializer(serializers.Serializer):
     cycle = ScopedPrimaryKeyField(ReviewCycle)
     unit = ScopedPrimaryKeyField(Unit)
-    source = EnumField(Source)
+    source = EnumField(Source, name="OpinionSource")
     deadline = serializers.DateField()
     note = Text(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
 
