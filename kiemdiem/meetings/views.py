@@ -220,7 +220,7 @@ def check_in(request, pk):
         except (ValidationError, PermissionDenied) as error:
             _say(request, error)
             return redirect("meeting-check-in", meeting.pk)
-        messages.success(request, _("You are checked in."))
+        # The page it returns to says so in its badge: no second message beside it.
         return redirect("meeting-check-in", meeting.pk)
     mine.refresh_from_db()
     context = {
