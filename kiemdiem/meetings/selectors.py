@@ -50,10 +50,8 @@ def opinions_for(user, subjects: list) -> dict[int, list]:
     for the subjects whose review ``user`` may see — the same right as the opinions file; the
     others' opinions are left out (``None``), as they are from the proposal rows."""
     asked = opinion_selectors.summaries(user, subjects)
-    return {
-        s.pk: asked.get(s.pk, []) if opinion_policies.may_view_answers(user, s) else None
-        for s in subjects
-    }
+    visible = opinion_policies.answers_visible_ids(user, subjects)
+    return {s.pk: asked.get(s.pk, []) if s.pk in visible else None for s in subjects}
 
 
 @dataclass
