@@ -44,7 +44,9 @@ def _require_postgres(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """The API's throttle counters live in the cache: each test starts with none counted."""
-    from django.core.cache import cache
+    """The API's throttle counters live in the cache, the memos in theirs: each test starts
+    with none counted and none kept (a test's users may reuse an earlier test's ids)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()

@@ -170,6 +170,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8190)
+    parser.add_argument(
+        "--pages",
+        default="home,unit,board,autosave",
+        help="which pages to measure between the two bare runs (comma-separated)",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("set DATABASE_URL to a PostgreSQL database holding the demo province")
@@ -244,20 +249,18 @@ def main() -> None:
         rows = [
             measure("bare signed-in page", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds)
         ]
-        rows.append(measure("home (province staff)", staff_jobs(f"{base}/", "<html"), args.seconds))
-        rows.append(
-            measure(
-                "unit page (province)", staff_jobs(f"{base}/units/{root}/", "<html"), args.seconds
-            )
-        )
-        rows.append(
-            measure(
+        pages = {
+            "home": ("home (province staff)", staff_jobs(f"{base}/", "<html")),
+            "unit": ("unit page (province)", staff_jobs(f"{base}/units/{root}/", "<html")),
+            "board": (
                 "progress board (province)",
                 staff_jobs(f"{base}/cycles/{cycle}/units/{root}/board/", "<html"),
-                args.seconds,
-            )
-        )
-        rows.append(measure("self-review autosave (htmx)", autosave_jobs, args.seconds))
+            ),
+            "autosave": ("self-review autosave (htmx)", autosave_jobs),
+        }
+        for key in args.pages.split(","):
+            name, jobs = pages[key.strip()]
+            rows.append(measure(name, jobs, args.seconds))
         rows.append(
             measure(
                 "bare signed-in page (again)", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After a request that may write, the user's memos are forgotten (kiemdiem/common/memo.py).
+    "kiemdiem.common.memo.MemoMiddleware",
     "kiemdiem.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -116,6 +118,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA foreign_keys=ON;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: our statements are short and many (a page asks ten to twenty), and the planner's
+    # cost of one with correlated EXISTS (the decider's queue) crossed the JIT threshold, so
+    # PostgreSQL spent 3.8 s compiling a query that runs in 80 ms (bench/web/RESULTS.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Audit entries: a field its action did not declare (so it has no label) is refused when
@@ -160,6 +167,14 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Each process's memos of the menu and the start page (kiemdiem/common/memo.py): kept in its
+# own memory, forgotten when the user writes, at most KIEMDIEM_MEMO_SECONDS old (0: none).
+CACHES["memo"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "kiemdiem-memo",
+    "OPTIONS": {"MAX_ENTRIES": 20000},
+}
+KIEMDIEM_MEMO_SECONDS = int(env("KIEMDIEM_MEMO_SECONDS", "60"))
 
 # --- Accounts --------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -41,17 +41,30 @@ def scope_prefixes(user, action: Action) -> list[str] | str:
         return ALL
     cache = user.__dict__.setdefault("_kiemdiem_scope_cache", {})
     if action not in cache:
-        # One read of the grants serves every action the request asks about.
-        if "grants" not in cache:
-            cache["grants"] = list(
-                Grant.objects.filter(user=user, unit__valid_to__isnull=True).values_list(
-                    "role", "unit__path"
-                )
-            )
         cache[action] = _minimal(
-            {path for role, path in cache["grants"] if action in ROLE_ACTIONS[role]}
+            {path for role, path in _grants(user) if action in ROLE_ACTIONS[role]}
         )
     return cache[action]
+
+
+def _grants(user) -> list[tuple[str, str]]:
+    """(role, unit path) of the user's grants on units that exist: read once per request
+    (cached on the user object), for every action and role the request asks about."""
+    cache = user.__dict__.setdefault("_kiemdiem_scope_cache", {})
+    if "grants" not in cache:
+        cache["grants"] = list(
+            Grant.objects.filter(user=user, unit__valid_to__isnull=True).values_list(
+                "role", "unit__path"
+            )
+        )
+    return cache["grants"]
+
+
+def roles_of(user) -> set[str]:
+    """The roles ``user`` holds on units that exist (the same read as ``scope_prefixes``)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return {role for role, _path in _grants(user)}
 
 
 def forget_scope(user) -> None:

@@ -16,6 +16,7 @@ from kiemdiem.accounts import policies
 from kiemdiem.accounts.models import Grant, Role, User
 from kiemdiem.accounts.permissions import forget_scope
 from kiemdiem.audit.services import log_action
+from kiemdiem.common import memo
 
 
 @transaction.atomic
@@ -92,6 +93,8 @@ def grant_add(*, user: User, role: str, unit, actor) -> Grant:
     if not created:
         raise ValidationError({"role": _("The user already has this role on this unit.")})
     forget_scope(user)
+    # Their menu and start page change with the grant: recomputed on their next page.
+    transaction.on_commit(lambda: memo.forget(user.pk))
     log_action(
         "grant.added", actor=actor, target=user, unit=unit, data={"role": role, "unit": unit.pk}
     )
@@ -104,6 +107,7 @@ def grant_revoke(*, grant: Grant, actor) -> None:
     user, unit, role = grant.user, grant.unit, grant.role
     grant.delete()
     forget_scope(user)
+    transaction.on_commit(lambda: memo.forget(user.pk))
     log_action(
         "grant.revoked", actor=actor, target=user, unit=unit, data={"role": role, "unit": unit.pk}
     )

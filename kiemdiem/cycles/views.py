@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +19,7 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404, restrict
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
+from kiemdiem.common.memo import memo_fragment
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.cycles import board, policies, selectors, services, subjects
 from kiemdiem.cycles.forms import CycleOpenForm, ReturnForm, StagesForm
@@ -347,21 +349,33 @@ def _cells(cycle, row: board.Row, dues: dict) -> list[Cell]:
 
 @login_required
 def cycle_board(request, pk, unit_pk):
-    """Progress of a subtree in a cycle: per lower level and per stage, with drill-down."""
+    """Progress of a subtree in a cycle: per lower level and per stage, with drill-down.
+
+    The door opens the cycle and the unit on every request; the board itself (read from the
+    summaries, then rendered) is a memo of the reader (``common.memo``): at most a minute old,
+    recomputed as soon as the reader writes anything. The page says when it was computed."""
     cycle, unit = _board_scope(request, pk, unit_pk)
-    result = board.board(request.user, cycle, unit)
-    rows = [(row, _cells(cycle, row, result.dues)) for row in result.rows]
-    if result.here.counts.total or not result.rows:
-        rows.append((result.here, _cells(cycle, result.here, result.dues)))
-    context = {
-        "cycle": cycle,
-        "unit": unit,
-        "crumbs": _board_crumbs(request.user, cycle, unit),
-        "board": result,
-        "rows": rows,
-        "total": _cells(cycle, result.total_row, result.dues) if result.rows else None,
-        "place_conflicts": _open_conflicts(request.user, cycle, unit),
-    }
+
+    def build():
+        result = board.board(request.user, cycle, unit)
+        rows = [(row, _cells(cycle, row, result.dues)) for row in result.rows]
+        if result.here.counts.total or not result.rows:
+            rows.append((result.here, _cells(cycle, result.here, result.dues)))
+        return {
+            "cycle": cycle,
+            "unit": unit,
+            "crumbs": _board_crumbs(request.user, cycle, unit),
+            "board": result,
+            "rows": rows,
+            "total": _cells(cycle, result.total_row, result.dues) if result.rows else None,
+            "place_conflicts": _open_conflicts(request.user, cycle, unit),
+            "computed_at": timezone.localtime(),
+        }
+
+    body = memo_fragment(
+        request, f"board:{cycle.pk}:{unit.pk}", "cycles/partials/board.html", build
+    )
+    context = {"cycle": cycle, "unit": unit, "body": body}
     return render_page(request, "cycles/board.html", context)
 
 

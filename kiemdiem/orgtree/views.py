@@ -17,6 +17,7 @@ from kiemdiem.audit.display import describe
 from kiemdiem.audit.selectors import log_for_object
 from kiemdiem.common.dates import today
 from kiemdiem.common.forms import add_service_errors
+from kiemdiem.common.memo import memo_fragment
 from kiemdiem.common.views import paginate, render_page
 from kiemdiem.orgtree import policies, selectors, services
 from kiemdiem.orgtree.forms import AsOfForm, UnitCreateForm, UnitForm, UnitMoveForm
@@ -44,19 +45,26 @@ def unit_children(request, pk):
 
 @login_required
 def unit_detail(request, pk):
+    """A unit: its leaders, sub-units, people, history and recent changes. The door opens the
+    unit on every request; what the page shows of it is a memo of the reader
+    (``common.memo``): at most a minute old, recomputed as soon as the reader writes."""
     unit = selectors.unit_get(request.user, pk)
-    children = list(selectors.children_of(request.user, unit))
-    context = {
-        "unit": unit,
-        "crumbs": selectors.breadcrumbs(unit),
-        "collectives": [c for c in children if c.group == UnitGroup.COLLECTIVE],
-        "children": [c for c in children if c.group != UnitGroup.COLLECTIVE],
-        "can_change": policies.may_change_unit(request.user, unit),
-        "history": selectors.placement_history(unit),
-        "log": describe(log_for_object(request.user, unit)[:20]),
-        **unit_page_parts(request.user, unit),  # the roster, from people
-    }
-    return render_page(request, "orgtree/unit_detail.html", context)
+
+    def build():
+        children = list(selectors.children_of(request.user, unit))
+        return {
+            "unit": unit,
+            "crumbs": selectors.breadcrumbs(unit),
+            "collectives": [c for c in children if c.group == UnitGroup.COLLECTIVE],
+            "children": [c for c in children if c.group != UnitGroup.COLLECTIVE],
+            "can_change": policies.may_change_unit(request.user, unit),
+            "history": selectors.placement_history(unit),
+            "log": describe(log_for_object(request.user, unit)[:20]),
+            **unit_page_parts(request.user, unit),  # the roster, from people
+        }
+
+    body = memo_fragment(request, f"unit:{unit.pk}", "orgtree/partials/unit_body.html", build)
+    return render_page(request, "orgtree/unit_detail.html", {"unit": unit, "body": body})
 
 
 @login_required

@@ -37,7 +37,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kiemdiem.accounts.models import Action, Role
-from kiemdiem.accounts.permissions import ALL, has_any, restrict, scope_prefixes
+from kiemdiem.accounts.permissions import ALL, has_any, restrict, roles_of, scope_prefixes
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus
 from kiemdiem.cycles.policies import may_rate
 from kiemdiem.orgtree.models import Unit
@@ -104,7 +104,7 @@ def shows_rule_codes(user) -> bool:
     in the published rule packs)."""
     if user is None or user.is_superuser:
         return True
-    return user.grants.filter(role__in=RULE_CODE_ROLES).exists()
+    return not roles_of(user).isdisjoint(RULE_CODE_ROLES)
 
 
 class ReviewPolicy:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import get_or_404, restrict
+from kiemdiem.common import memo
 from kiemdiem.common.views import render_page
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
@@ -191,10 +192,19 @@ def review_start(request, subject_pk):
 
 
 def _writable_review(request, subject_pk) -> tuple[Subject, SelfReview]:
-    subject = _subject(request.user, subject_pk)
-    review = SelfReview.objects.filter(subject=subject).first()
+    """The subject and its review, for a write: the policy's ``may_write`` decides (the writer,
+    or staff of the subject's unit — both see the subject, so the door's read would only ask
+    again); anything else is a 404, as the door answers. One query for the hot path of every
+    autosave."""
+    subject = (
+        Subject.objects.select_related("cycle", "unit", "person", "review")
+        .filter(pk=subject_pk)
+        .first()
+    )
+    review = getattr(subject, "review", None) if subject is not None else None
     if review is None or not ReviewPolicy(request.user, subject).may_write:
         raise Http404
+    review.subject = subject
     return subject, review
 
 
@@ -237,7 +247,9 @@ def review_save(request, subject_pk):
         field_errors = services.unsaved_errors(review)
     if getattr(request, "htmx", None) and not submit:
         # The autosave answers with the tier panel only, built from what the panel shows, and
-        # the marks beside the fields that changed (swapped out of band).
+        # the marks beside the fields that changed (swapped out of band). It writes the draft's
+        # fields only (``services.DRAFT_FIELDS``: never its state), which no memo shows.
+        memo.keep(request)
         changed = sorted(n for n in marked_before | set(field_errors) if n != "proposed_tier")
         context = {
             "subject": subject,

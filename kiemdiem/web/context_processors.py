@@ -2,6 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 from kiemdiem.accounts.policies import may_manage_access
 from kiemdiem.audit.policies import may_read_log
+from kiemdiem.common.memo import user_memo
 from kiemdiem.decisions import policies as decision_policies
 from kiemdiem.documents import policies as document_policies
 from kiemdiem.imports.policies import may_open
@@ -13,7 +14,8 @@ from kiemdiem.register.policies import may_list as may_read_register
 
 def navigation(request):
     """The site menu: which entries the signed-in user can use (computed only when a page
-    asks), as the policies of the apps behind them answer."""
+    asks, then kept as a memo of the user: ``common.memo``), as the policies of the apps behind
+    them answer."""
     user = getattr(request, "user", None)
 
     def flags():
@@ -28,8 +30,11 @@ def navigation(request):
                 "decides": False,
                 "asked": False,
                 "peers": False,
+                "who": "",
             }
         return {
+            # the name in the header (the person's, else the login)
+            "who": user.person.full_name if user.person_id else user.username,
             "audit": may_read_log(user),
             "access": may_manage_access(user),
             "imports": may_open(user),
@@ -43,4 +48,4 @@ def navigation(request):
             "peers": opinion_selectors.peer_subjects(user).exists(),
         }
 
-    return {"nav": SimpleLazyObject(flags)}
+    return {"nav": SimpleLazyObject(lambda: user_memo(request, "nav", flags))}

@@ -12,6 +12,7 @@ from kiemdiem.audit.policies import may_read_log
 from kiemdiem.audit.selectors import log_list
 from kiemdiem.common import todos
 from kiemdiem.common.dates import today
+from kiemdiem.common.memo import memo_fragment
 from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.orgtree.models import CELL_KINDS
 from kiemdiem.orgtree.policies import top_units
@@ -34,21 +35,26 @@ def home(request):
     members of the cells the user can open), so the numbers and the pages agree.
     """
     user = request.user
-    units = unit_list(user)
-    day = today()
-    items = todos.todos_for(user)
-    figures = home_figures(user)
-    context = {
-        "roots": top_units(user)[:20],
-        "grants": user.grants.select_related("unit").order_by("unit__path"),
-        "unit_count": units.count(),
-        "cell_count": units.filter(kind__in=CELL_KINDS).count(),
-        "figures": figures,
-        "people_count": None if figures else people_count(user),
-        "member_count": None if figures else member_count(user),
-        # What to do next, soonest deadline first (the decider's queue is one provider).
-        "todos": [(t, t.overdue_on(day)) for t in items],
-    }
+
+    def build():
+        units = unit_list(user)
+        figures = home_figures(user)
+        day = today()
+        return {
+            "roots": top_units(user)[:20],
+            "grants": user.grants.select_related("unit").order_by("unit__path"),
+            # What to do next, soonest deadline first (the decider's queue is one provider).
+            "todos": [(t, t.overdue_on(day)) for t in todos.todos_for(user)],
+            "unit_count": units.count(),
+            "cell_count": units.filter(kind__in=CELL_KINDS).count(),
+            "figures": figures,
+            "people_count": None if figures else people_count(user),
+            "member_count": None if figures else member_count(user),
+        }
+
+    # What the page reads of the data is a memo of the user (``common.memo``): at most a
+    # minute old, recomputed as soon as the user writes anything.
+    context = {"body": memo_fragment(request, "home", "web/home_body.html", build)}
     return render_page(request, "home.html", context)
 
 

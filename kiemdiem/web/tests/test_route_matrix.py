@@ -200,6 +200,8 @@ def _opinion_request(w):
         asked_unit=w.province.commune_a,
         defaults={"deadline": D(2025, 12, 10)},
     )[0]
+
+
 def _report_of(unit_name):
     return lambda w: {"cycle_pk": w.cycle.pk, "unit_pk": getattr(w.province, unit_name).pk}
 
