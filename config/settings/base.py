@@ -180,7 +180,8 @@ KIEMDIEM_MEMO_SECONDS = int(env("KIEMDIEM_MEMO_SECONDS", "60"))
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, reading the user's grants with the user (one query less on every page).
+    "kiemdiem.accounts.backends.Backend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -16,7 +16,7 @@ CACHES = {
     "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
 }
 # No memos: a test's users reuse the ids of an earlier test's (SQLite rolls the ids back), and
-# most tests read a page right after another user's write. kiemdiem/common/tests/test_memo.py
+# most tests read a page right after another user's write. kiemdiem/web/tests/test_memo.py
 # turns them on and checks them.
 KIEMDIEM_MEMO_SECONDS = 0
 KIEMDIEM_AUDIT_STRICT = True  # an audit field without a label fails the test that writes it

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.functional import LazyObject, empty
 
 from kiemdiem.accounts.models import ROLE_ACTIONS, Action, Grant
 
@@ -39,7 +40,7 @@ def scope_prefixes(user, action: Action) -> list[str] | str:
         return []
     if user.is_superuser:
         return ALL
-    cache = user.__dict__.setdefault("_kiemdiem_scope_cache", {})
+    cache = _cache_of(user)
     if action not in cache:
         cache[action] = _minimal(
             {path for role, path in _grants(user) if action in ROLE_ACTIONS[role]}
@@ -50,7 +51,7 @@ def scope_prefixes(user, action: Action) -> list[str] | str:
 def _grants(user) -> list[tuple[str, str]]:
     """(role, unit path) of the user's grants on units that exist: read once per request
     (cached on the user object), for every action and role the request asks about."""
-    cache = user.__dict__.setdefault("_kiemdiem_scope_cache", {})
+    cache = _cache_of(user)
     if "grants" not in cache:
         cache["grants"] = list(
             Grant.objects.filter(user=user, unit__valid_to__isnull=True).values_list(
@@ -58,6 +59,12 @@ def _grants(user) -> list[tuple[str, str]]:
             )
         )
     return cache["grants"]
+
+
+def remember_grants(user, grants: list[tuple[str, str]]) -> None:
+    """Give the door ``user``'s grants read elsewhere in this request (the sign-in backend
+    reads them with the user: ``accounts.backends``), as ``_grants`` would read them."""
+    _cache_of(user)["grants"] = list(grants)
 
 
 def roles_of(user) -> set[str]:
@@ -69,7 +76,18 @@ def roles_of(user) -> set[str]:
 
 def forget_scope(user) -> None:
     """Drop the cached scope (after grants change)."""
-    user.__dict__.pop("_kiemdiem_scope_cache", None)
+    _cache_of(user).clear()
+
+
+def _cache_of(user) -> dict:
+    """The request's cache of ``user``'s grants and scopes, kept on the user object itself
+    (``request.user`` is a lazy wrapper: the cache goes on what it wraps, where the sign-in
+    backend put the grants)."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user.__dict__.setdefault("_kiemdiem_scope_cache", {})
 
 
 def under(field: str, prefixes: list[str]) -> Q:

@@ -37,3 +37,19 @@ def column_writer(connection, table: str, column: str):
                 cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", pairs)
 
     return write
+
+
+def commit_without_waiting_for_disk() -> None:
+    """In the current transaction (PostgreSQL): its commit returns before the WAL reaches the
+    disk (``SET LOCAL synchronous_commit TO OFF``).
+
+    For writes that are cheap to lose and written again within seconds — the autosave of a
+    draft while its writer types (the text is still on their page and goes again with the
+    next keystroke). A crash can lose the last fraction of a second of such commits, never
+    corrupt anything nor reorder them; every other write keeps the server's setting. Under
+    load the wait for the disk was most of an autosave's time (bench/web/RESULTS.md)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")

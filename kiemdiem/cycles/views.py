@@ -268,10 +268,14 @@ def subjects_generate(request, pk):
 
 
 def _board_scope(request, pk, unit_pk) -> tuple[ReviewCycle, Unit]:
-    cycle = _cycle(request.user, pk)
+    """The cycle and a unit inside it, through the door of the unit. That door is the cycle's
+    too: whoever may open a unit under the cycle's root may open the cycle (their scope and
+    the root both lie on the unit's line of ancestors, so one contains the other — the cycle
+    door's two cases; a member's own unit is the owner case), so the cycle is read as is."""
+    cycle = ReviewCycle.objects.select_related("root").filter(pk=pk).first()
     unit = unit_get(request.user, unit_pk)
-    if not unit.path.startswith(cycle.root.path):
-        raise Http404  # the unit is outside the cycle
+    if cycle is None or not unit.path.startswith(cycle.root.path):
+        raise Http404  # no such cycle, or the unit is outside it
     return cycle, unit
 
 

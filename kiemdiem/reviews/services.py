@@ -24,6 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_action
+from kiemdiem.common.db import commit_without_waiting_for_disk
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
 from kiemdiem.cycles.services import hold_open
@@ -607,6 +608,8 @@ def review_save(
     saved; see ``_apply``. Without it an invalid field refuses the whole save (a program's
     draft comes through ``review_replace``, which checks its shape first)."""
     policies.check(policies.ReviewPolicy(actor, review.subject).may_write)
+    if keep_valid:  # the page's autosave: saved again with the writer's next keystrokes
+        commit_without_waiting_for_disk()
     review = _lock_review(review)
     _check_writable(review)
     _check_revision(review, revision)

@@ -15,7 +15,9 @@ from kiemdiem.accounts.models import Action
 ROOT = Path(kiemdiem.__file__).parent
 DOOR = ROOT / "accounts" / "permissions.py"
 # What a selector, a view or a service may take from the door: reading through it.
-READING = {"restrict", "get_or_404", "forget_scope"}
+# Reading through the door, and keeping its per-request cache (forget, or fill with the grants
+# the sign-in backend read with the user): none of these decides a right.
+READING = {"restrict", "get_or_404", "forget_scope", "remember_grants"}
 
 
 def _modules():

@@ -265,3 +265,43 @@ def test_the_front_is_counted_for_its_rating_only(province):
             staff, cycle, province.commune_a, stage="self_review", state=state, day=AFTER_REVIEW_DUE
         )
         assert front.pk not in {s.unit_id for s in listed}
+
+
+def test_the_board_opens_exactly_where_the_cycle_and_the_unit_both_open(client, province):
+    """The board reads the cycle through the unit's door (``views._board_scope``): for every
+    user, cycle and unit it opens exactly when the cycle's door and the unit's door both let the
+    user in and the unit lies inside the cycle — a commune's own cycle included."""
+    from kiemdiem.accounts.models import Action
+    from kiemdiem.accounts.permissions import restrict
+    from kiemdiem.cycles.models import ReviewCycle
+    from kiemdiem.orgtree.models import Unit
+
+    whole = open_annual(province, 2025)
+    commune = services.cycle_open(
+        code="XA2025",
+        name="Kiểm điểm xã An Bình 2025",
+        kind="annual",
+        year=2025,
+        period_start=D(2025, 1, 1),
+        period_end=D(2025, 12, 31),
+        root=province.commune_a,
+        stages=[StageWindow("self_review", D(2025, 11, 15), D(2025, 12, 10))],
+        actor=None,
+    )
+    units = [province.province, province.commune_a, province.cell_a1, province.cell_b1]
+    checked = 0
+    for name, user in province.users.items():
+        client.force_login(user)
+        for cycle in (whole, commune):
+            cycle_seen = restrict(ReviewCycle.objects.filter(pk=cycle.pk), user, Action.VIEW)
+            for unit in units:
+                unit_seen = restrict(Unit.objects.filter(pk=unit.pk), user, Action.VIEW)
+                expected = (
+                    cycle_seen.exists()
+                    and unit_seen.exists()
+                    and unit.path.startswith(cycle.root.path)
+                )
+                answer = client.get(reverse("cycle-board", args=[cycle.pk, unit.pk]))
+                assert answer.status_code == (200 if expected else 404), (name, cycle, unit)
+                checked += expected
+    assert checked > 10  # the matrix opened real boards, not only refusals

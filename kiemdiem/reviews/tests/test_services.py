@@ -531,3 +531,30 @@ def test_a_collective_is_capped_by_the_organization_it_leads(province):
     assert pack.id.startswith("R2019")
     facts = engine.system_facts(collective, pack, engine.engine_kind(collective, pack))
     assert facts["unit_tier"] == "HTNV"
+
+
+def _synchronous_commit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(("keep_valid", "expected"), [(True, "off"), (False, "on")])
+def test_only_the_pages_autosave_commits_without_waiting_for_the_disk(
+    cycle, province, keep_valid, expected
+):
+    """The page's autosave (``keep_valid``) is written again with the next keystrokes; every
+    other save waits for the disk as the server says (PostgreSQL; the test's transaction is
+    still open, so the setting it took is still there to read)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    review = services.review_start(subject=subject_of(cycle, province.members["binh"]), actor=None)
+    assert _synchronous_commit() == "on"
+    services.review_save(
+        review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None, keep_valid=keep_valid
+    )
+    assert _synchronous_commit() == expected
