@@ -72,3 +72,21 @@ def test_language_switch_is_remembered(page, province):
     expect(page.get_by_role("link", name="Organizations")).to_be_visible()
     page.goto(page.base_url + "/people/")
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
+
+
+def test_the_menu_folds_behind_one_button_on_a_phone(page, province):
+    sign_in(page, "staff_p")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(page.base_url + "/")
+    menu = page.get_by_role("button", name="Danh mục")
+    nav = page.locator("#main-nav")
+    expect(menu).to_be_visible()
+    expect(nav).to_be_hidden()  # the to-dos come first on a phone
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Kỳ kiểm điểm")).to_be_visible()
+    menu.click()
+    expect(nav).to_be_hidden()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(menu).to_be_hidden()  # a desktop shows the menu unfolded
+    expect(nav.get_by_role("link", name="Kỳ kiểm điểm")).to_be_visible()
