@@ -171,6 +171,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument(
+        "--memo-seconds",
+        default=None,
+        help="KIEMDIEM_MEMO_SECONDS for the server (0: no memos, every page computed afresh)",
+    )
+    parser.add_argument(
         "--pages",
         default="home,unit,board,autosave",
         help="which pages to measure between the two bare runs (comma-separated)",
@@ -190,6 +195,8 @@ def main() -> None:
         KIEMDIEM_WORKERS=str(args.workers),
         PYTHONPATH=f"{HERE}:{ROOT}",
     )
+    if args.memo_seconds is not None:
+        env["KIEMDIEM_MEMO_SECONDS"] = args.memo_seconds
     server = subprocess.Popen(
         [
             sys.executable,
@@ -242,9 +249,10 @@ def main() -> None:
                     "",
                 )
             )
+        memo = env.get("KIEMDIEM_MEMO_SECONDS", "the default")
         print(
             f"gunicorn {args.workers} workers × threads (config/gunicorn.conf.py), "
-            f"{args.clients} clients, {args.seconds:.0f} s each; PostgreSQL"
+            f"{args.clients} clients, {args.seconds:.0f} s each; PostgreSQL; memos: {memo} s"
         )
         rows = [
             measure("bare signed-in page", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds)
