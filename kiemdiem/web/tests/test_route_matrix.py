@@ -200,6 +200,8 @@ def _opinion_request(w):
         asked_unit=w.province.commune_a,
         defaults={"deadline": D(2025, 12, 10)},
     )[0]
+
+
 def _report_of(unit_name):
     return lambda w: {"cycle_pk": w.cycle.pk, "unit_pk": getattr(w.province, unit_name).pk}
 
@@ -851,6 +853,16 @@ ROUTES = [
     ),
     Route("report", IN_A, kwargs=_report_of("commune_a"), own=200, extra={"member": 404}),
     Route("report-export", IN_A, kwargs=_report_of("commune_a"), own=200),
+    Route(
+        "report-document",
+        WRITE_IN_A,
+        kwargs=_report_of("commune_a"),
+        method="post",
+        data=lambda w: {"format": "docx"},
+        own=302,
+        extra={"member": 404, "inspector": 302},
+        note="the report with its charts as the reader's export job; then the job's page",
+    ),
     Route(
         "report-submit",
         WRITE_IN_A,
