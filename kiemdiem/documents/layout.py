@@ -119,17 +119,19 @@ def _header(doc):
     _cell_p(left, "{{ org_parent }}", size=13)
     _cell_p(left, "{{ org_name }}", bold=True, size=13)
     _cell_p(left, "*", size=13)
+    # The number line, "Số ……-BC/ĐU" (documents.heading); none on a member's self-review.
+    _cell_p(left, "{%p if number %}")
     _cell_p(left, "{{ number }}", size=13)
+    _cell_p(left, "{%p endif %}")
     _cell_p(
         right,
         "{% if state %}CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM{% else %}ĐẢNG CỘNG SẢN VIỆT NAM{% endif %}",
         bold=True,
-        underline=False,
         size=13,
     )
-    _cell_p(
-        right, "{% if state %}Độc lập - Tự do - Hạnh phúc{% else %}{% endif %}", bold=True, size=13
-    )
+    _cell_p(right, "{%p if state %}")
+    _cell_p(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13)
+    _cell_p(right, "{%p endif %}")
     _cell_p(right, "────────────", size=10)
     _cell_p(right, "{{ date_line }}", italic=True, size=13)
     _p(doc, "", space_after=6)
