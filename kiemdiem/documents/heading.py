@@ -112,6 +112,30 @@ def number_line(kind: str, chain: Sequence, *, state: bool = False) -> str:
     return f"Số {DOTS}-{abbreviation}/{issuer}"
 
 
+# Who signs for a collective ("T/M …"), by the kind of the unit that writes the report.
+ON_BEHALF = {
+    "dang_bo_tinh": "T/M BAN THƯỜNG VỤ",
+    "dang_bo_xa": "T/M ĐẢNG ỦY",
+    "dang_bo_tren_co_so": "T/M ĐẢNG ỦY",
+    "dang_bo_co_so": "T/M ĐẢNG ỦY",
+    "dang_bo_bo_phan": "T/M ĐẢNG ỦY",
+    "chi_bo_co_so": "T/M CHI BỘ",
+    "chi_bo_truc_thuoc": "T/M CHI BỘ",
+    "ban_chap_hanh": "T/M BAN CHẤP HÀNH",
+    "ban_thuong_vu": "T/M BAN THƯỜNG VỤ",
+    "chi_uy": "T/M CHI ỦY",
+    "dang_doan": "T/M ĐẢNG ĐOÀN",
+    "ban_can_su": "T/M BAN CÁN SỰ ĐẢNG",
+    "ban_lanh_dao": "T/M TẬP THỂ LÃNH ĐẠO",
+}
+
+
+def on_behalf_of(kind: str) -> str:
+    """The signer's title of a collective's report: "T/M CHI BỘ", "T/M ĐẢNG ỦY"… ("T/M TẬP
+    THỂ" for a kind not listed)."""
+    return ON_BEHALF.get(kind, "T/M TẬP THỂ")
+
+
 def date_words(day: datetime.date) -> str:
     """The date in words, "ngày 05 tháng 3 năm 2025": a leading zero for days below 10 and
     for the months 1 and 2."""

@@ -145,7 +145,9 @@ def _row_props(row, *, header: bool = False):
         tr_pr.append(OxmlElement("w:tblHeader"))
 
 
-def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)"):
+def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)", date_field=None):
+    """The signer on the right: (the block's own date line, as on the paper forms,) the title
+    in capitals, the note in italics, room to sign, the name."""
     _p(doc, "", space_after=0).paragraph_format.keep_with_next = True
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
@@ -154,6 +156,8 @@ def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)"):
     left, right = table.rows[0].cells
     left.width, right.width = Mm(75), Mm(90)
     _cell_p(left, "")
+    if date_field:
+        _cell_p(right, "{{ " + date_field + " }}", italic=True, size=13)
     _cell_p(right, "{{ " + title_field + " }}", bold=True)
     _cell_p(right, note, italic=True, size=13)
     _cell_p(right, "")
@@ -203,7 +207,8 @@ def self_review():
     _p(doc, "{%p if s.part %}")
     _p(doc, "{{ s.part }}", bold=True)
     _p(doc, "{%p endif %}")
-    _p(doc, "{{ s.heading }}", bold=True)
+    # A section's heading stays with what follows it (its first line, its table).
+    _p(doc, "{{ s.heading }}", bold=True).paragraph_format.keep_with_next = True
     _p(doc, "{%p for line in s.lines %}")
     p = _p(doc, "{{ line }}")
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -231,7 +236,13 @@ def _block(doc, name):
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     p.paragraph_format.keep_with_next = True
     _p(doc, "{%p endfor %}")
-    _signature(doc, name + ".signer", name + ".signer_name", note="{{ " + name + ".note }}")
+    _signature(
+        doc,
+        name + ".signer",
+        name + ".signer_name",
+        note="{{ " + name + ".note }}",
+        date_field=name + ".date_line",
+    )
 
 
 def list_document():

@@ -86,7 +86,7 @@ def _titles(subject: Subject) -> dict[str, str]:
             "conclusion_signer": "T/M CẤP ỦY CÓ THẨM QUYỀN",
         }
     return {
-        "signer": "T/M TẬP THỂ",
+        "signer": heading.on_behalf_of(subject.unit.kind),
         "comments": "NHẬN XÉT, ĐÁNH GIÁ CỦA CẤP ỦY CẤP TRÊN",
         "comments_signer": "T/M CẤP ỦY CẤP TRÊN",
         "conclusion": "KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG CỦA CẤP CÓ THẨM QUYỀN",
@@ -197,6 +197,15 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
     who.append(f"Nơi kiểm điểm: {unit.name}")
     who.append(f"Đối tượng: {subject.get_kind_display()}")
     blocks = opinion_blocks(subject)
+    chain = [*breadcrumbs(unit), unit]
+    head = heading.header(
+        chain,
+        kind=None if subject.person_id else "bao_cao",
+        when=review.submitted_at,
+        state=subject.track == "state",
+    )
+    # Each block's own date line, as on the paper form: the place, the date left to write in.
+    block_date = heading.date_line(None, heading.place_name(chain))
     comments = blocks["comments"]
     conclusion = blocks["conclusion"]
     conclusion_lines = [f"Xếp loại chất lượng: {conclusion['tier'] or '…………………………………'}"]
@@ -205,12 +214,7 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
         "form_code": form.code,
         # A member's self-review carries no number (Mẫu 2A/2B/2C); a collective's report
         # (Mẫu 01) is a báo cáo of the unit: "Số ……-BC/…".
-        **header_fields(
-            unit,
-            kind=None if subject.person_id else "bao_cao",
-            when=review.submitted_at,
-            state=subject.track == "state",
-        ),
+        **head,
         "draft": review.status != "submitted",
         "title": form.vi.upper().split(" (")[0],
         "subtitle": subject.cycle.name,
@@ -229,6 +233,7 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
             "signer": titles["comments_signer"],
             "signer_name": comments["signer_name"],
             "note": "(Ký, ghi rõ họ tên)",
+            "date_line": block_date,
         },
         "conclusion": {
             "title": titles["conclusion"],
@@ -236,6 +241,7 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
             "signer": titles["conclusion_signer"],
             "signer_name": conclusion["signer_name"],
             "note": "(Ký, ghi rõ họ tên, đóng dấu)",
+            "date_line": block_date,
         },
     }
 

@@ -14,6 +14,7 @@ from docx import Document
 from kiemdiem.cycles.models import Subject
 from kiemdiem.documents import heading
 from kiemdiem.documents.tests.test_documents import _binh, _files, _run, scene  # noqa: F401
+from kiemdiem.documents.tests.test_layout import _check_page
 from kiemdiem.reviews import services as reviews
 
 D = datetime.date
@@ -93,6 +94,14 @@ def test_each_document_prints_its_number_line_and_place(scene, province):  # noq
     ).items()
     left, right = _header_text(data)
     assert "Số ……-BC/CB" in left and "An Bình, ngày … tháng … năm 20…" in right
+    # signed for the cell; the two blocks under it each with their own place and date line
+    doc = Document(io.BytesIO(data))
+    _check_page(doc, landscape=False)
+    cells = [c.text for t in doc.tables[1:] for r in t.rows for c in r.cells]
+    signers = [c for c in cells if "T/M" in c]
+    assert "T/M CHI BỘ" in signers[0] and "T/M CẤP ỦY CẤP TRÊN" in signers[1]
+    assert "T/M CẤP ỦY CÓ THẨM QUYỀN" in signers[2]
+    assert all("An Bình, ngày … tháng … năm 20…" in c for c in signers[1:])
     # the decided list of commune A: a danh sách of the commune's committee
     ((_name, data),) = _files(
         _run(staff, "decision_list", "docx", {"cycle": scene.pk, "unit": "A"})
