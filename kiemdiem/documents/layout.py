@@ -116,7 +116,10 @@ def _header(doc):
     _borderless(table)
     left, right = table.rows[0].cells
     left.width, right.width = Mm(75), Mm(90)
+    # The superior body, where there is one (a provincial committee has none above it here).
+    _cell_p(left, "{%p if org_parent %}")
     _cell_p(left, "{{ org_parent }}", size=13)
+    _cell_p(left, "{%p endif %}")
     _cell_p(left, "{{ org_name }}", bold=True, size=13)
     _cell_p(left, "*", size=13)
     # The number line, "Số ……-BC/ĐU" (documents.heading); none on a member's self-review.

@@ -77,6 +77,9 @@ def test_the_report_as_word_carries_the_figures_and_the_pages_charts(scene, prov
     assert "33,3" in text  # HTTNV's share of those rated, with a decimal comma
     # the two charts, drawn from the very SVG the page shows
     doc = Document(io.BytesIO(out.data))
+    left = doc.tables[0].rows[0].cells[0]
+    # the province has no body above it: its own name heads the block, no empty line
+    assert [p.text for p in left.paragraphs] == ["ĐẢNG BỘ TỈNH THỬ", "*", "Số ……-BC/TU"]
     assert len(doc.inline_shapes) == 2
     context = exporters.document_context(report)
     drawn = [context["chart_children"].svg, context["chart_years"].svg]
