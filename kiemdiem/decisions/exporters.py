@@ -15,7 +15,7 @@ from kiemdiem.decisions.models import HOLDS_TIER
 from kiemdiem.decisions.notices import deciding_unit
 from kiemdiem.documents import registry, render
 from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
-from kiemdiem.reviews.exporters import TIER_VI, _slug, date_line
+from kiemdiem.reviews.exporters import TIER_VI, _slug, header_fields
 
 WHICH = [("decided", _("Decided tiers")), ("proposed", _("Proposed tiers"))]
 
@@ -50,12 +50,7 @@ def decided_subjects(user, cleaned, *, proposed: bool = False):
 
 
 def _header(unit) -> dict:
-    return {
-        "org_parent": (unit.parent.name if unit.parent else "").upper(),
-        "org_name": unit.name.upper(),
-        "number": "Số      -DS/ĐU",
-        "state": False,
-    }
+    return header_fields(unit, kind="danh_sach")
 
 
 def list_table(user, cleaned) -> dict:
@@ -77,7 +72,9 @@ def list_table(user, cleaned) -> dict:
             d.proposed_tier or "",
         ]
         if not proposed:
-            note = f"Quyết định vượt tỷ lệ/mức trần: {d.override_reason}" if d.override_reason else ""
+            note = (
+                f"Quyết định vượt tỷ lệ/mức trần: {d.override_reason}" if d.override_reason else ""
+            )
             row += [d.tier or "", note]
         rows.append(row)
     return {"header": header, "rows": rows}
@@ -119,7 +116,6 @@ class DecisionListExporter(registry.Exporter):
         legend += "; HTNV: " + TIER_VI["HTNV"] + "; KHTNV: " + TIER_VI["KHTNV"] + "."
         context = {
             **_header(cleaned["unit"]),
-            "date_line": date_line(None),
             "title": title,
             "subtitle": subtitle,
             "table": table,
@@ -172,11 +168,9 @@ class NoticeExporter(registry.Exporter):
                 f"{level.name} đến hết ngày {decision.complaint_until:%d/%m/%Y}."
             )
         context = {
-            "org_parent": (level.parent.name if level.parent else "").upper(),
-            "org_name": level.name.upper(),
-            "number": "Số      -TB/ĐU",
-            "state": subject.track == "state",
-            "date_line": date_line(decision.decided_at),
+            **header_fields(
+                level, kind="thong_bao", when=decision.decided_at, state=subject.track == "state"
+            ),
             "title": "THÔNG BÁO",
             "subtitle": "Kết quả xếp loại chất lượng",
             "lines": lines,

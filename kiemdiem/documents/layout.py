@@ -116,20 +116,25 @@ def _header(doc):
     _borderless(table)
     left, right = table.rows[0].cells
     left.width, right.width = Mm(75), Mm(90)
+    # The superior body, where there is one (a provincial committee has none above it here).
+    _cell_p(left, "{%p if org_parent %}")
     _cell_p(left, "{{ org_parent }}", size=13)
+    _cell_p(left, "{%p endif %}")
     _cell_p(left, "{{ org_name }}", bold=True, size=13)
     _cell_p(left, "*", size=13)
+    # The number line, "Số ……-BC/ĐU" (documents.heading); none on a member's self-review.
+    _cell_p(left, "{%p if number %}")
     _cell_p(left, "{{ number }}", size=13)
+    _cell_p(left, "{%p endif %}")
     _cell_p(
         right,
         "{% if state %}CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM{% else %}ĐẢNG CỘNG SẢN VIỆT NAM{% endif %}",
         bold=True,
-        underline=False,
         size=13,
     )
-    _cell_p(
-        right, "{% if state %}Độc lập - Tự do - Hạnh phúc{% else %}{% endif %}", bold=True, size=13
-    )
+    _cell_p(right, "{%p if state %}")
+    _cell_p(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13)
+    _cell_p(right, "{%p endif %}")
     _cell_p(right, "────────────", size=10)
     _cell_p(right, "{{ date_line }}", italic=True, size=13)
     _p(doc, "", space_after=6)
@@ -143,7 +148,9 @@ def _row_props(row, *, header: bool = False):
         tr_pr.append(OxmlElement("w:tblHeader"))
 
 
-def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)"):
+def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)", date_field=None):
+    """The signer on the right: (the block's own date line, as on the paper forms,) the title
+    in capitals, the note in italics, room to sign, the name."""
     _p(doc, "", space_after=0).paragraph_format.keep_with_next = True
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
@@ -152,6 +159,8 @@ def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)"):
     left, right = table.rows[0].cells
     left.width, right.width = Mm(75), Mm(90)
     _cell_p(left, "")
+    if date_field:
+        _cell_p(right, "{{ " + date_field + " }}", italic=True, size=13)
     _cell_p(right, "{{ " + title_field + " }}", bold=True)
     _cell_p(right, note, italic=True, size=13)
     _cell_p(right, "")
@@ -159,7 +168,7 @@ def _signature(doc, title_field, name_field, note="(Ký, ghi rõ họ tên)"):
     _cell_p(right, "{{ " + name_field + " }}", bold=True)
 
 
-def _dynamic_table(doc, var):
+def _dynamic_table(doc, var, *, size=12):
     """A bordered table whose columns and rows come from ``var.header`` and ``var.rows``.
 
     docxtpl's column loop ``{%tc %}`` and row loop ``{%tr %}`` replace the whole cell or row
@@ -171,11 +180,11 @@ def _dynamic_table(doc, var):
     _row_props(table.rows[2])
     cells = [row.cells for row in table.rows]
     _cell_p(cells[0][0], "{%tc for h in " + var + ".header %}")
-    _cell_p(cells[0][1], "{{ h }}", bold=True, size=12)
+    _cell_p(cells[0][1], "{{ h }}", bold=True, size=size)
     _cell_p(cells[0][2], "{%tc endfor %}")
     _cell_p(cells[1][0], "{%tr for r in " + var + ".rows %}")
     _cell_p(cells[2][0], "{%tc for c in r %}")
-    _cell_p(cells[2][1], "{{ c }}", size=12, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell_p(cells[2][1], "{{ c }}", size=size, align=WD_ALIGN_PARAGRAPH.LEFT)
     _cell_p(cells[2][2], "{%tc endfor %}")
     _cell_p(cells[3][0], "{%tr endfor %}")
     return table
@@ -201,7 +210,8 @@ def self_review():
     _p(doc, "{%p if s.part %}")
     _p(doc, "{{ s.part }}", bold=True)
     _p(doc, "{%p endif %}")
-    _p(doc, "{{ s.heading }}", bold=True)
+    # A section's heading stays with what follows it (its first line, its table).
+    _p(doc, "{{ s.heading }}", bold=True).paragraph_format.keep_with_next = True
     _p(doc, "{%p for line in s.lines %}")
     p = _p(doc, "{{ line }}")
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -229,7 +239,13 @@ def _block(doc, name):
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     p.paragraph_format.keep_with_next = True
     _p(doc, "{%p endfor %}")
-    _signature(doc, name + ".signer", name + ".signer_name", note="{{ " + name + ".note }}")
+    _signature(
+        doc,
+        name + ".signer",
+        name + ".signer_name",
+        note="{{ " + name + ".note }}",
+        date_field=name + ".date_line",
+    )
 
 
 def list_document():
@@ -300,7 +316,126 @@ def minutes():
     return doc
 
 
+def _fixed_table(doc, head, widths, rows_var, *, total_var=None, size=11, left=2):
+    """A bordered table of fixed columns (``widths`` in mm), a province can retitle in Word:
+    ``head`` is one header row of titles, or two rows where a title ``(text, 2)`` spans two
+    columns over the second row's titles and a title ``(text, 0)`` spans both rows; then the
+    row loop over ``rows_var`` (each row a list of texts, cell ``i`` is ``r[i]``) and, when
+    ``total_var`` is given, a bold total row. The first ``left`` columns are text (left), the
+    rest figures (right)."""
+    rows = head if isinstance(head[0], list) else [head]
+    n = len(widths)
+    table = doc.add_table(rows=len(rows) + 3 + (1 if total_var else 0), cols=n)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)  # the grid, which LibreOffice lays out by
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Mm(width)
+    # the header: spans as declared
+    if len(rows) == 1:
+        for i, title in enumerate(rows[0]):
+            _cell_p(table.cell(0, i), title, bold=True, size=size)
+    else:
+        col, second = 0, iter(rows[1])
+        for title, span in rows[0]:
+            if span == 2:
+                table.cell(0, col).merge(table.cell(0, col + 1))
+                _cell_p(table.cell(0, col), title, bold=True, size=size)
+                for k in (0, 1):
+                    _cell_p(table.cell(1, col + k), next(second), bold=True, size=size)
+                col += 2
+            else:
+                merged = table.cell(0, col).merge(table.cell(1, col))
+                _cell_p(merged, title, bold=True, size=size)
+                col += 1
+    for r in range(len(rows)):
+        _row_props(table.rows[r], header=True)
+    first = len(rows)
+    _cell_p(table.cell(first, 0), "{%tr for r in " + rows_var + " %}")
+    for i in range(n):
+        align = WD_ALIGN_PARAGRAPH.LEFT if i < left else WD_ALIGN_PARAGRAPH.RIGHT
+        _cell_p(table.cell(first + 1, i), "{{ r[" + str(i) + "] }}", size=size, align=align)
+    _row_props(table.rows[first + 1])
+    _cell_p(table.cell(first + 2, 0), "{%tr endfor %}")
+    if total_var:
+        for i in range(n):
+            align = WD_ALIGN_PARAGRAPH.LEFT if i < left else WD_ALIGN_PARAGRAPH.RIGHT
+            text = "{{ " + total_var + "[" + str(i) + "] }}"
+            _cell_p(table.cell(first + 3, i), text, bold=True, size=size, align=align)
+        _row_props(table.rows[first + 3])
+    return table
+
+
+TIER_HEADS = ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
+
+
+def report():
+    """A level's results report (báo cáo tổng hợp kết quả), A4 landscape (the summary table
+    has fourteen columns): header; title; I. the summary table by category; II. the units
+    below (their chart and table, when there are some); III. year on year (chart and table).
+    The charts are the report page's SVG drawn as pictures: ``{{ chart_children }}`` and
+    ``{{ chart_years }}``, each alone in its paragraph."""
+    doc = _base(landscape=True)
+    _header(doc)
+    _p(doc, "{{ title }}", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _p(doc, "{{ subtitle }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=8)
+
+    def part(heading_field, lines_field, chart_field=None):
+        if chart_field:
+            # The heading and its chart in one borderless row that does not break: LibreOffice
+            # does not keep a heading with the picture under it ("keep with next").
+            block = doc.add_table(rows=1, cols=1)
+            block.autofit = False
+            _borderless(block)
+            _row_props(block.rows[0])
+            cell = block.rows[0].cells[0]
+            cell.width = Mm(252)
+            _cell_p(cell, "{{ " + heading_field + " }}", bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+            _cell_p(cell, "{{ " + chart_field + " }}")
+        else:
+            heading = _p(doc, "{{ " + heading_field + " }}", bold=True)
+            heading.paragraph_format.keep_with_next = True
+        _p(doc, "{%p for line in " + lines_field + " %}")
+        p = _p(doc, "{{ line }}")
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        p.paragraph_format.keep_with_next = True
+        _p(doc, "{%p endfor %}")
+
+    part("summary.heading", "summary.lines")
+    head = [("TT", 0), ("Đối tượng", 0), ("Tổng số", 0), ("Không xếp loại", 0)]
+    head += [("Đã xếp loại", 0)] + [(t, 2) for t in TIER_HEADS] + [("Chưa xếp loại", 0)]
+    _fixed_table(
+        doc,
+        [head, ["SL", "%"] * 4],
+        [10, 58, 18, 20, 18] + [14] * 8 + [16],
+        "summary.rows",
+        total_var="summary.total",
+    )
+    _p(doc, "{{ summary.note }}", italic=True, size=12, space_after=8)
+    _p(doc, "{%p if children %}")
+    part("children.heading", "children.lines", "chart_children")
+    _fixed_table(
+        doc,
+        ["Đơn vị", "Tổng số", "Đã xếp loại", *TIER_HEADS, "Chưa xếp loại", "Báo cáo"],
+        [80, 20, 22, 20, 20, 20, 20, 22, 28],
+        "children.rows",
+        left=1,
+    )
+    _p(doc, "", space_after=8)
+    _p(doc, "{%p endif %}")
+    part("years.heading", "years.lines", "chart_years")
+    head = [("Kỳ kiểm điểm", 0), ("Tổng số", 0), ("Đã xếp loại", 0)]
+    head += [(t, 2) for t in TIER_HEADS]
+    _fixed_table(doc, [head, ["SL", "%"] * 4], [70, 20, 22] + [17.5] * 8, "years.rows", left=1)
+    _signature(doc, "signer_title", "signer_name")
+    return doc
+
+
 BUILDERS = {
+    "report.docx": report,
     "self_review.docx": self_review,
     "list.docx": list_document,
     "notice.docx": notice,

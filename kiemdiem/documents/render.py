@@ -1,6 +1,11 @@
 """Rendering: a Word template filled with docxtpl, the PDF made from that DOCX by LibreOffice,
 and tables as XLSX (openpyxl).
 
+Charts: a context value may be a :class:`Picture` (PNG bytes and a width in mm), written into
+the document where the template names it (``{{ chart }}`` alone in its paragraph); an SVG chart
+of ``common.charts`` — the very SVG the page shows — becomes one with :func:`svg_picture`
+(CairoSVG). A document with pictures takes docxtpl's whole path.
+
 Templates are looked up first in ``settings.KIEMDIEM_DOCUMENT_TEMPLATE_DIR`` (a province's
 copies, edited in Word), then in ``templates/documents/`` here. Fields are strict: a template
 that names a field the document does not have, or whose tags do not parse, is refused with
@@ -22,7 +27,8 @@ from pathlib import Path
 import jinja2
 from django.conf import settings
 from django.utils.translation import gettext as _
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -113,9 +119,9 @@ class _Prepared:
         self.document = document
 
     def render(self, context: dict) -> bytes:
-        if not self.fast:
+        if not self.fast or _has_pictures(context):
             doc = DocxTemplate(io.BytesIO(self.data))
-            doc.render(context, jinja_env=_ENV, autoescape=True)
+            doc.render(_with_images(context, doc), jinja_env=_ENV, autoescape=True)
             out = io.BytesIO()
             doc.save(out)
             return out.getvalue()
@@ -143,6 +149,62 @@ class _Prepared:
                 else:
                     archive.writestr(info.filename, blob, compress_type=zipfile.ZIP_STORED)
         return out.getvalue()
+
+
+class Picture:
+    """A picture for a template's field: PNG ``data`` drawn ``width_mm`` wide (``svg``: the
+    drawing it was made from, when it was)."""
+
+    def __init__(self, data: bytes, width_mm: float, svg: str = ""):
+        self.data = data
+        self.width_mm = width_mm
+        self.svg = svg
+
+    def __repr__(self) -> str:  # never the bytes in a log line
+        return f"Picture({len(self.data)} bytes, {self.width_mm} mm)"
+
+
+def svg_picture(svg: str, width_mm: float, *, dpi: int = 200) -> Picture:
+    """An SVG (a chart of ``common.charts``, as the page shows it) as a PNG picture
+    ``width_mm`` wide at ``dpi``: the same drawing, its text and colours, in Word and PDF."""
+    try:
+        import cairosvg  # needs the cairo library (libcairo2), which LibreOffice brings too
+    except (ImportError, OSError) as exc:
+        raise ConversionFailed(
+            _(
+                "Charts cannot be drawn into the document: the cairo library is missing on the "
+                "server (install libcairo2)."
+            )
+        ) from exc
+    pixels = round(width_mm / 25.4 * dpi)
+    data = cairosvg.svg2png(
+        bytestring=str(svg).encode("utf-8"),
+        output_width=pixels,
+        dpi=dpi,
+        background_color="white",  # as on the page; no transparency for the PDF to mask
+    )
+    return Picture(data, width_mm, str(svg))
+
+
+def _has_pictures(value) -> bool:
+    if isinstance(value, Picture):
+        return True
+    if isinstance(value, dict):
+        return any(_has_pictures(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_pictures(v) for v in value)
+    return False
+
+
+def _with_images(value, doc):
+    """``value`` with each :class:`Picture` made docxtpl's ``InlineImage`` of ``doc``."""
+    if isinstance(value, Picture):
+        return InlineImage(doc, io.BytesIO(value.data), width=Mm(value.width_mm))
+    if isinstance(value, dict):
+        return {k: _with_images(v, doc) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_with_images(v, doc) for v in value]
+    return value
 
 
 @lru_cache(maxsize=32)
@@ -204,6 +266,16 @@ def pdf_available() -> bool:
     return soffice() is not None
 
 
+# Word documents: pictures (the charts) kept lossless, not re-encoded as JPEG.
+WRITER_PDF = 'pdf:writer_pdf_Export:{"UseLosslessCompression":{"type":"boolean","value":"true"}}'
+
+
+def _pdf_filter(files) -> str:
+    if all(str(name).lower().endswith(".docx") for name in files):
+        return WRITER_PDF
+    return "pdf"
+
+
 def to_pdf(files: dict[str, bytes], *, timeout: float | None = None) -> dict[str, bytes]:
     """Convert DOCX/XLSX files (name → bytes) to PDF in one LibreOffice run; name → PDF bytes
     (the name's extension replaced by .pdf).
@@ -238,7 +310,7 @@ def to_pdf(files: dict[str, bytes], *, timeout: float | None = None) -> dict[str
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            "pdf",
+            _pdf_filter(files),
             "--outdir",
             str(work / "out"),
             *sorted(str(p) for p in (work / "in").iterdir()),

@@ -462,8 +462,9 @@ class PeopleUnitsForm(ExportForm):
 
 class PeopleUnitsExporter(registry.Exporter):
     """The people or units of a subtree (the import template's columns), in the documents
-    registry: the documents page, the API and the job queue run it like any other export.
-    The imports page keeps its direct, streamed download (``views.export``, the same policy)."""
+    registry: the documents page, the API and the job queue run it like any other export, and
+    so does the imports page's export (``views.export``: the same door, policy and limits, as
+    the user's job run at once, the file sent straight back)."""
 
     identifier = "people_units"
     label = _lazy("People or units of a subtree (import template columns)")

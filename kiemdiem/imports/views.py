@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.common.uploads import refused_uploads
 from kiemdiem.common.views import paginate, render_page
+from kiemdiem.documents import registry
+from kiemdiem.documents import services as documents
 from kiemdiem.imports import exporters, policies, selectors, services, tasks
 from kiemdiem.imports.forms import ExportForm, UploadForm
 from kiemdiem.imports.models import ImportKind, JobStatus
+from kiemdiem.jobs import services as jobs
+from kiemdiem.jobs.models import JobStatus as RunStatus
 from kiemdiem.jobs.policies import JobPolicy
 from kiemdiem.jobs.services import recover_interrupted
 
@@ -122,22 +124,37 @@ def template(request, kind):
 
 @login_required
 def export(request):
+    """The imports page's export: the documents registry's ``people_units`` exporter, checked
+    and run as any export (``documents.services.export_start``: the door, the exporter's
+    policy, the limits, one at a time, audited), as the user's own job, run at once; the file
+    is sent straight back (it also stays on the jobs page, for its owner only)."""
     form = ExportForm(request.GET or None, user=request.user, prefix="export")
     if not form.is_valid():
         # The reason on the form (an out-of-scope code reads like a missing one), nothing sent.
         return index_page(request, export_form=form, status=400)
-    unit, kind, fmt = (form.cleaned_data[k] for k in ("unit", "kind", "format"))
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    name = f"{'don-vi' if kind == 'units' else 'nhan-su'}-{unit.code}-{stamp}.{fmt}"
-    out = tempfile.TemporaryFile()
-    # Only the people whose personal fields the user may see (residents registered here
-    # whose cell or work is outside the user's grants are left out).
-    rows = exporters.export_rows(kind, unit, people=policies.export_people(request.user))
-    if fmt == "xlsx":
-        exporters.write_xlsx(kind, rows, out)
-        content_type = XLSX
-    else:
-        exporters.write_csv(kind, rows, out)
-        content_type = "text/csv; charset=utf-8"
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=name, content_type=content_type)
+    exporter = registry.get(exporters.PeopleUnitsExporter.identifier)
+    data = {"kind": form.cleaned_data["kind"], "unit": form.cleaned_data["unit"].code}
+    try:
+        job = documents.export_start(
+            actor=request.user, exporter=exporter, fmt=form.cleaned_data["format"], data=data
+        )
+    except PermissionDenied:
+        form.add_error(None, _("This export does not exist or is not yours to run."))
+        return index_page(request, export_form=form, status=400)
+    except ValidationError as error:
+        for field, texts in error.message_dict.items():
+            for text in texts:
+                form.add_error(field if field in ("kind", "unit", "format") else None, text)
+        return index_page(request, export_form=form, status=400)
+    jobs.job_run(job.pk)  # one file, no LibreOffice: at once, as the documents page does
+    job.refresh_from_db()
+    if job.status == RunStatus.FAILED:
+        form.add_error(None, job.error_message())
+        return index_page(request, export_form=form, status=400)
+    if job.status != RunStatus.DONE or job.result_path is None:  # a worker took it first
+        return redirect("job-detail", pk=job.pk)
+    name = job.result_name
+    content_type = XLSX if name.endswith(".xlsx") else "text/csv; charset=utf-8"
+    return FileResponse(
+        open(job.result_path, "rb"), as_attachment=True, filename=name, content_type=content_type
+    )

@@ -15,9 +15,7 @@ from kiemdiem.documents import registry, render
 from kiemdiem.meetings import policies, selectors, services
 from kiemdiem.meetings.models import QuestionStatus, VoteMethod
 from kiemdiem.orgtree.forms import ScopedForm
-from kiemdiem.reviews.exporters import _slug, date_line
-
-KINDS = {"meeting": "BB", "count": "BBKP"}
+from kiemdiem.reviews.exporters import _slug, header_fields
 
 
 class MinutesForm(ScopedForm):
@@ -66,13 +64,7 @@ def minutes_context(meeting, kind: str) -> dict:
     q = services.quorum(meeting)
     agenda = selectors.agenda(meeting)
     unit = meeting.unit
-    base = {
-        "org_parent": (unit.parent.name if unit.parent else "").upper(),
-        "org_name": unit.name.upper(),
-        "number": f"Số      -{KINDS[kind]}",
-        "state": False,
-        "date_line": date_line(timezone.localtime(meeting.starts_at)),
-    }
+    base = header_fields(unit, kind="bien_ban", when=meeting.starts_at)
     head = [
         f"Thời gian: {_when(meeting.starts_at)}. Địa điểm: {meeting.place}.",
         f"Đợt kiểm điểm: {meeting.cycle.name}.",

@@ -11,14 +11,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kiemdiem.common.charts import TIER_COLOURS, stacked_bars
 from kiemdiem.common.views import render_page
 from kiemdiem.cycles.models import CycleStatus
+from kiemdiem.documents import registry
+from kiemdiem.documents import render as documents_render
+from kiemdiem.documents import services as documents
+from kiemdiem.jobs import services as jobs
 from kiemdiem.orgtree.models import Unit
 from kiemdiem.reports import exporters, policies, selectors, services
+from kiemdiem.reports.charts import report_charts
 from kiemdiem.reports.models import ReportSubmission
-
-SERIES = list(zip(selectors.TIERS, TIER_COLOURS, strict=True))
 
 
 def _cycle(user, pk):
@@ -48,20 +50,6 @@ def report_index(request):
     )
 
 
-def _charts(report: selectors.Report) -> dict:
-    def values(table):
-        return [table.total.tiers[t] for t in selectors.TIERS]
-
-    rows = [(row.unit.short_name or row.unit.name, values(row.table)) for row in report.children]
-    years = [(report.cycle.name, values(report.table))] + [
-        (cycle.name, values(table)) for cycle, table in report.earlier
-    ]
-    return {
-        "children": stacked_bars(rows, SERIES, title=_("Tiers by unit below")) if rows else "",
-        "years": stacked_bars(years, SERIES, title=_("Tiers year on year")),
-    }
-
-
 @login_required
 def report_page(request, cycle_pk, unit_pk):
     cycle = _cycle(request.user, cycle_pk)
@@ -75,10 +63,11 @@ def report_page(request, cycle_pk, unit_pk):
         "parent": parent,
         "report": report,
         "tiers": selectors.TIERS,
-        "charts": _charts(report),
+        "charts": report_charts(report),
         "cycles": list(selectors.visible_cycles(request.user)[:10]),
         "submitted": submitted,
         "may_submit": cycle.status == CycleStatus.OPEN and policies.may_submit(request.user, unit),
+        "pdf": documents_render.pdf_available(),
     }
     return render_page(request, "reports/report.html", context)
 
@@ -93,6 +82,32 @@ def report_export(request, cycle_pk, unit_pk):
         f'attachment; filename="tong-hop-{cycle.code}-{unit.code}.xlsx"'.replace(" ", "-")
     )
     return response
+
+
+@login_required
+@require_POST
+def report_document(request, cycle_pk, unit_pk):
+    """The report as a Word or PDF document with its charts: an export of the documents
+    registry (``report_document``, the reports policy), run as the user's job; then the job's
+    page (progress, download)."""
+    cycle = _cycle(request.user, cycle_pk)
+    unit = _unit(request.user, unit_pk)
+    exporter = registry.get(exporters.ReportDocumentExporter.identifier)
+    try:
+        job = documents.export_start(
+            actor=request.user,
+            exporter=exporter,
+            fmt=request.POST.get("format", "pdf"),
+            data={"cycle": str(cycle.pk), "unit": unit.code},
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("report", cycle.pk, unit.pk)
+    if documents.runs_inline(job):
+        jobs.job_run(job.pk)
+    return redirect("job-detail", pk=job.pk)
 
 
 @login_required

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.models import ReviewCycle, Subject
-from kiemdiem.documents import registry, render
+from kiemdiem.documents import heading, registry, render
 from kiemdiem.orgtree.forms import ScopedForm, UnitCodeField
+from kiemdiem.orgtree.selectors import breadcrumbs
 from kiemdiem.people.policies import may_view_personal
 from kiemdiem.reviews import catalogue, engine, notes, policies
 from kiemdiem.reviews import forms as review_forms
@@ -30,13 +31,13 @@ TIER_VI = {
     "HTNV": "Hoàn thành nhiệm vụ",
     "KHTNV": "Không hoàn thành nhiệm vụ",
 }
-DATE_BLANK = "……, ngày … tháng … năm …"
 
 
-def date_line(when) -> str:
-    if not when:
-        return DATE_BLANK
-    return f"……, ngày {when:%d} tháng {when:%m} năm {when:%Y}"
+def header_fields(unit, *, kind: str | None, when=None, state: bool = False) -> dict:
+    """The header of a document issued by ``unit`` (``documents.heading``): the superior body,
+    the body, the number line "Số ……-BC/CB" (none when ``kind`` is None), the date line with
+    the place derived from the tree ("An Bình, ngày 05 tháng 12 năm 2025")."""
+    return heading.header([*breadcrumbs(unit), unit], kind=kind, when=when, state=state)
 
 
 def opinion_blocks(subject: Subject) -> dict[str, dict]:
@@ -85,7 +86,7 @@ def _titles(subject: Subject) -> dict[str, str]:
             "conclusion_signer": "T/M CẤP ỦY CÓ THẨM QUYỀN",
         }
     return {
-        "signer": "T/M TẬP THỂ",
+        "signer": heading.on_behalf_of(subject.unit.kind),
         "comments": "NHẬN XÉT, ĐÁNH GIÁ CỦA CẤP ỦY CẤP TRÊN",
         "comments_signer": "T/M CẤP ỦY CẤP TRÊN",
         "conclusion": "KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG CỦA CẤP CÓ THẨM QUYỀN",
@@ -186,7 +187,6 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
     """The fields of ``self_review.docx`` (docs/documents.md lists them)."""
     form = catalogue.forms()[review.form_key]
     unit = subject.unit
-    parent = unit.parent
     titles = _titles(subject)
     tier = TIER_VI.get(review.proposed_tier, review.proposed_tier)
     who = []
@@ -197,17 +197,24 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
     who.append(f"Nơi kiểm điểm: {unit.name}")
     who.append(f"Đối tượng: {subject.get_kind_display()}")
     blocks = opinion_blocks(subject)
+    chain = [*breadcrumbs(unit), unit]
+    head = heading.header(
+        chain,
+        kind=None if subject.person_id else "bao_cao",
+        when=review.submitted_at,
+        state=subject.track == "state",
+    )
+    # Each block's own date line, as on the paper form: the place, the date left to write in.
+    block_date = heading.date_line(None, heading.place_name(chain))
     comments = blocks["comments"]
     conclusion = blocks["conclusion"]
     conclusion_lines = [f"Xếp loại chất lượng: {conclusion['tier'] or '…………………………………'}"]
     conclusion_lines += conclusion["lines"] or [DOTS, DOTS]
     return {
         "form_code": form.code,
-        "org_parent": (parent.name if parent else "").upper(),
-        "org_name": unit.name.upper(),
-        "number": "",
-        "state": subject.track == "state",
-        "date_line": date_line(review.submitted_at),
+        # A member's self-review carries no number (Mẫu 2A/2B/2C); a collective's report
+        # (Mẫu 01) is a báo cáo of the unit: "Số ……-BC/…".
+        **head,
         "draft": review.status != "submitted",
         "title": form.vi.upper().split(" (")[0],
         "subtitle": subject.cycle.name,
@@ -226,6 +233,7 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
             "signer": titles["comments_signer"],
             "signer_name": comments["signer_name"],
             "note": "(Ký, ghi rõ họ tên)",
+            "date_line": block_date,
         },
         "conclusion": {
             "title": titles["conclusion"],
@@ -233,6 +241,7 @@ def context(subject: Subject, review: SelfReview, *, personal: bool, inputs=None
             "signer": titles["conclusion_signer"],
             "signer_name": conclusion["signer_name"],
             "note": "(Ký, ghi rõ họ tên, đóng dấu)",
+            "date_line": block_date,
         },
     }
 

@@ -1,6 +1,7 @@
 """A results report in the browser: the province's staff open the province's report, drill
 down to a commune, whose staff submit it; the province sees it submitted. At 375 px the page
-does not scroll sideways (the wide table scrolls inside its card) and the charts are drawn."""
+does not scroll sideways (the wide table scrolls inside its card) and the charts are drawn; the
+report with its charts is taken as a Word file from the page's button."""
 
 import pytest
 from playwright.sync_api import expect
@@ -42,6 +43,12 @@ def test_a_report_drilled_down_and_submitted(page, province, cycle):
     expect(row).to_contain_text("Đã nộp")
     expect(page.locator("svg.chart").first).to_be_visible()
     shot(page, "reports-province")
+    # the report with its charts as a Word file: the reader's job, its result to download
+    page.get_by_role("button", name="Báo cáo kèm biểu đồ (Word)").click()
+    expect(page.get_by_role("link", name="Tải kết quả")).to_be_visible()
+    page.go_back()
+    page.goto(f"{page.base_url}/reports/")
+    row = page.get_by_role("row", name="Đảng bộ xã An Bình")
     row.get_by_role("link").click()
     expect(page.get_by_role("heading", name="Báo cáo kết quả: Đảng bộ xã An Bình")).to_be_visible()
     page.set_viewport_size({"width": 375, "height": 800})

@@ -113,3 +113,26 @@ def test_import_may_give_a_resident_a_post_in_the_units_it_covers(province, door
     post = Affiliation.objects.get(person=door.resident, kind="position")
     assert post.unit == province.cell_a1
     assert Person.objects.get(pk=door.resident.pk).phone == "0912000004"
+
+
+def test_the_page_export_is_the_registrys_people_units_export(client, province, door, settings):
+    """The imports page's export runs the documents registry's exporter: the user's own job,
+    audited, under the documents' limits."""
+    from kiemdiem.audit.models import LogEntry
+    from kiemdiem.documents import services as documents
+    from kiemdiem.jobs.models import Job
+
+    response = _export(client, province, "staff_a", "A")
+    assert response.status_code == 200
+    job = Job.objects.get(kind=documents.KIND)
+    assert job.owner == province.users["staff_a"] and job.params["exporter"] == "people_units"
+    assert job.params["data"] == {"kind": "people", "unit": "A"}
+    assert response["Content-Disposition"].endswith(f'filename="{job.result_name}"')
+    entries = LogEntry.objects.filter(action__startswith="document.", object_id=str(job.pk))
+    actions = set(entries.values_list("action", flat=True))
+    assert actions == {"document.batch_started", "document.exported"}
+    # the documents' size limit holds here too: refused with the reason, no file
+    settings.KIEMDIEM_DOCUMENTS_MAX_BYTES = 10
+    response = _export(client, province, "staff_a", "A")
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+    assert "MB" in " ".join(response.context["export_form"].non_field_errors())

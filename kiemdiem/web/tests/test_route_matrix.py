@@ -854,6 +854,16 @@ ROUTES = [
     Route("report", IN_A, kwargs=_report_of("commune_a"), own=200, extra={"member": 404}),
     Route("report-export", IN_A, kwargs=_report_of("commune_a"), own=200),
     Route(
+        "report-document",
+        WRITE_IN_A,
+        kwargs=_report_of("commune_a"),
+        method="post",
+        data=lambda w: {"format": "docx"},
+        own=302,
+        extra={"member": 404, "inspector": 302},
+        note="the report with its charts as the reader's export job; then the job's page",
+    ),
+    Route(
         "report-submit",
         WRITE_IN_A,
         kwargs=_report_of("commune_a"),
