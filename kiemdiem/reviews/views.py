@@ -18,6 +18,8 @@ from kiemdiem.common import memo
 from kiemdiem.common.views import render_page
 from kiemdiem.cycles import policies as cycle_policies
 from kiemdiem.cycles.models import CycleStatus, Subject, SubjectStatus, TierChoice
+from kiemdiem.documents import heading
+from kiemdiem.orgtree.selectors import breadcrumbs
 from kiemdiem.people.policies import may_view_personal
 from kiemdiem.reviews import (
     catalogue,
@@ -338,13 +340,25 @@ def review_print(request, subject_pk):
             raise Http404
         content, tier = version.content, version.proposed_tier
     form = catalogue.forms()[review.form_key]
+    dated = version.created_at if version else review.submitted_at
+    chain = [*breadcrumbs(subject.unit), subject.unit]
     context = {
         "subject": subject,
         "review": review,
         "form": form,
         "version": version,
-        "dated": version.created_at if version else review.submitted_at,
+        "dated": dated,
         "state": subject.track == "state",
+        # The header as the Word document has it (``documents.heading``): the number line of a
+        # collective's report, the date line with the place, the signer of a collective.
+        "head": heading.header(
+            chain,
+            kind=None if subject.person_id else "bao_cao",
+            when=dated,
+            state=subject.track == "state",
+        ),
+        "block_date": heading.date_line(None, heading.place_name(chain)),
+        "signer": "" if subject.person_id else heading.on_behalf_of(subject.unit.kind),
         "sections": forms.section_views(
             form, content, engine.inputs_of(subject) or [], editable=False
         ),

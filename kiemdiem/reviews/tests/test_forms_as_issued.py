@@ -353,7 +353,10 @@ def test_the_print_carries_the_chi_uy_comments_the_conclusion_and_place_and_date
     services.review_start(subject=binh, actor=None)
     client.force_login(province.users["member"])
     printed = unescape(client.get(reverse("review-print", args=[binh.pk])).text)
-    assert "……, ngày … tháng … năm …" in printed  # place and date, before it is submitted
+    # The place from the tree (the commune's, regulations on party documents), the date left
+    # to write in before it is submitted; a member's self-review carries no number.
+    assert "An Bình, ngày … tháng … năm 20…" in printed
+    assert "Số ……" not in printed
     comments = printed.index('id="block-comments"')
     conclusion = printed.index('id="block-conclusion"')
     assert "Nhận xét, đánh giá của chi ủy (chi bộ)" in printed[comments:conclusion]
@@ -379,6 +382,9 @@ def test_the_collective_and_the_state_forms_carry_their_own_blocks(client, provi
     assert "Nhận xét, đánh giá của cấp ủy cấp trên" in printed
     assert "Kết luận của cấp có thẩm quyền" in printed
     assert "Trách nhiệm của tập thể và cá nhân" in printed  # Mẫu 01's responsibility section
+    # A collective's report: its number line, signed for the cell as the Word document is.
+    assert "Số ……-BC/CB" in printed
+    assert "T/M CHI BỘ" in printed and "FOR THE COLLECTIVE" not in printed
     state = Subject.objects.get(cycle=cycle, person=province.members["binh"], track=Track.STATE)
     services.review_start(subject=state, actor=None)
     client.force_login(province.users["member"])
