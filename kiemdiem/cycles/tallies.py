@@ -252,9 +252,7 @@ def recount(
     return _within(_roll_up(leaf), under)
 
 
-def stored(
-    cycle_ids: Iterable[int], *, under: Unit | None = None
-) -> dict[tuple[int, int], Counts]:
+def stored(cycle_ids: Iterable[int], *, under: Unit | None = None) -> dict[tuple[int, int], Counts]:
     """What the summaries say now for every subtree (within ``under``'s, when given): folded
     rows plus the pending deltas."""
     cycle_ids = list(cycle_ids)
@@ -277,9 +275,7 @@ def stored(
     return {k: v for k, v in result.items() if v}
 
 
-def differences(
-    cycle_ids: Iterable[int], *, under: Unit | None = None
-) -> list[tuple[int, int]]:
+def differences(cycle_ids: Iterable[int], *, under: Unit | None = None) -> list[tuple[int, int]]:
     """The (cycle id, unit id) whose summaries differ from a recount (within ``under``'s
     subtree, when given: its units' figures depend on the subjects below them alone)."""
     cycle_ids = list(cycle_ids)
@@ -361,9 +357,7 @@ def unit_moved(event) -> None:
         _lock("tallies")  # after a fold that read the old paths, before one that reads the new
         ids = dict(Unit.objects.filter(path__in=lose | gain).values_list("path", "pk"))
         figures: dict[int, Counts] = defaultdict(Counter)
-        for row in SubjectTally.objects.filter(unit_id=event.unit_id).values(
-            "cycle_id", *KEY, "n"
-        ):
+        for row in SubjectTally.objects.filter(unit_id=event.unit_id).values("cycle_id", *KEY, "n"):
             figures[row["cycle_id"]][_bucket(row)] += row["n"]
         change: dict[tuple[int, int], Counts] = {}
         for cycle_id, counts in figures.items():

@@ -255,6 +255,43 @@ def test_recording_decisions_queues_one_computation_per_cycle(province):
     assert ran.count() == 1
 
 
+def test_a_moved_unit_queues_the_signals_again(province, cycle, django_capture_on_commit_callbacks):
+    """Commune A's people are all HTTNV while A is HTNV: a signal naming 3 people. Cell A1 (An,
+    Bình) moves to commune B: once the move commits the cycle is computed again on the new
+    tree, and A (only Cường left) no longer has the 3 people the signal needs."""
+    from kiemdiem.insights import jobs
+    from kiemdiem.jobs.models import Job
+
+    clean(cycle)
+    rate(cycle, unit=province.commune_a, tier="HTNV")
+    services.signals_refresh(cycle=cycle, actor=None)
+    [s] = Signal.objects.filter(cycle=cycle, kind=SignalKind.ALL_GOOD_UNIT_MISSED)
+    assert s.unit_id == province.commune_a.pk and s.numbers["people"] == 3
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        tree.unit_move(
+            unit=province.cell_a1,
+            new_parent=province.commune_b,
+            effective=datetime.date(2025, 6, 1),
+            actor=None,
+        )
+    assert len(queued) == 1
+    assert Job.objects.get(kind=jobs.KIND).status == "done"
+    assert not Signal.objects.filter(cycle=cycle, kind=SignalKind.ALL_GOOD_UNIT_MISSED).exists()
+
+
+def test_a_move_outside_every_computed_cycle_queues_nothing(
+    province, cycle, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued:  # no signals computed yet
+        tree.unit_move(
+            unit=province.cell_a1,
+            new_parent=province.commune_b,
+            effective=datetime.date(2025, 6, 1),
+            actor=None,
+        )
+    assert queued == []
+
+
 def test_the_computation_reads_the_cycle_in_a_fixed_number_of_queries(province, cycle, six_cells):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
