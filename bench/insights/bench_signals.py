@@ -334,7 +334,7 @@ def measure(job: bool) -> None:
     from django.test import Client
 
     from kiemdiem.cycles.models import ReviewCycle
-    from kiemdiem.insights import services, signals
+    from kiemdiem.insights import services
     from kiemdiem.insights.models import Signal
     from kiemdiem.orgtree.models import Unit
 
@@ -344,22 +344,38 @@ def measure(job: bool) -> None:
     province = Unit.objects.get(code="T0")
     staff = get_user_model().objects.get(username="staff_t0")
 
+    from kiemdiem.cycles import tallies
+
+    t0 = time.perf_counter()
+    folded = 0
+    while n := tallies.fold():  # what the minute's cron does (the COPY appended deltas)
+        folded += n
+    if folded:
+        print(f"folded {folded:,} pending deltas in {time.perf_counter() - t0:.1f} s", flush=True)
+
     if job:
+        statements: list[tuple[float, str]] = []
+
+        def clock(execute, sql, params, many, context):
+            t1 = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append((time.perf_counter() - t1, sql))
+
         t0 = time.perf_counter()
-        rows, _decisions = signals.load(cycle)
-        loaded = time.perf_counter() - t0
-        n_rows = len(rows)
-        del rows, _decisions
-        t0 = time.perf_counter()
-        run = services.signals_refresh(cycle=cycle, actor=None)
+        with connection.execute_wrapper(clock):
+            run = services.signals_refresh(cycle=cycle, actor=None)
         took = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
-            f"signals job (signals_refresh): {took:.1f} s for {run.subjects:,} subjects "
-            f"(of which reading the subjects: {loaded:.1f} s, {n_rows:,} rows); "
+            f"signals job (signals_refresh): {took:.1f} s for {run.subjects:,} subjects; "
+            f"{len(statements)} statements taking {sum(t for t, _ in statements):.1f} s; "
             f"peak RSS {peak:,.0f} MiB; found " + str({str(k): v for k, v in run.counts.items()}),
             flush=True,
         )
+        for seconds, sql in sorted(statements, reverse=True)[:6]:
+            print(f"  {seconds * 1000:8.0f} ms  {' '.join(sql.split())[:150]}")
     ours = {k: Signal.objects.filter(cycle=cycle, kind=k).count() for k in DUCK_SIGNALS}
 
     db = duckdb.connect()
