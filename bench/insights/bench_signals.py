@@ -21,7 +21,10 @@ then measures:
 * the signals job (``insights.services.signals_refresh``, what the ``insights.signals`` job
   runs) for the province, once, with its peak memory;
 * the signals page (``/insights/signals/``) and the start page (whose first line counts the
-  signals) as the province's staff, median of 7 after a warm-up;
+  signals) as the province's staff, median of 7 after a warm-up; the signals page of a
+  national reader with T0's signals copied onto the other 39 top units;
+* a commune of T0 moved to T1 and back (``orgtree.services.unit_move``): the move, the
+  summaries' hook within it, and ``tallies --verify --unit`` of both provinces after it;
 * DuckDB computing the same five signals with set-based SQL over the Parquet file, for the
   province (the counts must equal ours: a cross-check) and for the country.
 
@@ -426,6 +429,131 @@ def measure(job: bool) -> None:
         queries = count[0]
         median, best = timed(lambda u=url: client.get(u))
         print(f"{label:<40} {median:8.1f} ms (best {best:.1f}) {queries:>3} queries", flush=True)
+    national_page(cycle)
+    move_a_commune(cycle)
+
+
+def national_page(cycle) -> None:
+    """The signals page of a national reader: T0's signals copied onto the same-shaped units
+    of the 39 other top units (about 40 × as many rows), read, then deleted."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from kiemdiem.accounts.models import Grant
+    from kiemdiem.orgtree.models import Unit
+
+    national = _national()
+    step = 1 + national.COMMUNES + national.COMMUNES * national.CELLS
+    province = Unit.objects.get(code="T0")
+    last = province.pk + step - 1  # T0's block of ids: the province, its communes and cells
+    User = get_user_model()
+    reader, created = User.objects.get_or_create(username="staff_vn")
+    if created:
+        Grant.objects.create(user=reader, role="staff", unit=Unit.objects.get(code="VN"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO insights_signal (cycle_id, kind, unit_id, subject_id, person_id, "
+            "strength, numbers) SELECT cycle_id, kind, unit_id + k * %s, NULL, NULL, strength, "
+            f"numbers FROM insights_signal, generate_series(1, {national.TOPS - 1}) k "
+            "WHERE cycle_id = %s AND unit_id BETWEEN %s AND %s",
+            [step, cycle.pk, province.pk, last],
+        )
+        cursor.execute("ANALYZE insights_signal")
+        cursor.execute(  # the counts stored with the rows, as the job would have them
+            "UPDATE insights_signalrun SET counts = (SELECT jsonb_object_agg(kind, n) FROM "
+            "(SELECT kind, count(*) n FROM insights_signal WHERE cycle_id = %s GROUP BY 1) c) "
+            "WHERE cycle_id = %s",
+            [cycle.pk, cycle.pk],
+        )
+        cursor.execute("SELECT count(*) FROM insights_signal WHERE cycle_id = %s", [cycle.pk])
+        rows = cursor.fetchone()[0]
+    try:
+        for who, user in (("national staff", reader), ("province staff", "staff_t0")):
+            if isinstance(user, str):
+                user = User.objects.get(username=user)
+            client = Client()
+            client.force_login(user)
+            url = f"/insights/signals/?cycle={cycle.pk}"
+            assert client.get(url).status_code == 200
+            median, best = timed(lambda c=client, u=url: c.get(u))
+            print(
+                f"signals page, {who}, {rows:,} signals in the cycle: {median:.1f} ms "
+                f"(best {best:.1f})",
+                flush=True,
+            )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM insights_signal WHERE cycle_id = %s AND unit_id > %s",
+                [cycle.pk, last],
+            )
+            cursor.execute(
+                "UPDATE insights_signalrun SET counts = (SELECT jsonb_object_agg(kind, n) FROM "
+                "(SELECT kind, count(*) n FROM insights_signal WHERE cycle_id = %s GROUP BY 1) "
+                "c) WHERE cycle_id = %s",
+                [cycle.pk, cycle.pk],
+            )
+
+
+def move_a_commune(cycle) -> None:
+    """Move a commune of T0 (78 cells, about 4,700 subjects) to T1 and back: the whole move,
+    the summaries' hook within it, and the subtree checks after it."""
+    from kiemdiem.cycles import tallies
+    from kiemdiem.orgtree import hooks
+    from kiemdiem.orgtree import services as tree
+    from kiemdiem.orgtree.models import Unit, UnitPlacement
+
+    commune, t0_, t1 = (Unit.objects.get(code=c) for c in ("T0X0", "T0", "T1"))
+    subtree = list(Unit.objects.filter(path__startswith=commune.path))
+    if not UnitPlacement.objects.filter(unit=commune).exists():  # COPY wrote no history
+        UnitPlacement.objects.bulk_create(
+            UnitPlacement(
+                unit=u,
+                parent_id=u.parent_id,
+                path=u.path,
+                depth=u.depth,
+                name=u.name,
+                valid_from=u.valid_from,
+            )
+            for u in subtree
+        )
+    # The national tree's rows say each unit has as many children as it has, but their
+    # segments start at 1: the next free one is one more (the services start at 0).
+    from django.db.models import F
+    from django.db.models.functions import Greatest
+
+    national = _national()
+    Unit.objects.filter(pk__in=[t0_.pk, t1.pk]).update(
+        children_seq=Greatest(F("children_seq"), national.COMMUNES + 1)
+    )
+    spent: list[float] = []
+
+    def timed_hook(event, hook=tallies.unit_moved):
+        t1_ = time.perf_counter()
+        hook(event)
+        spent.append(time.perf_counter() - t1_)
+
+    hooks._move_hooks[hooks._move_hooks.index(tallies.unit_moved)] = timed_hook
+    try:
+        for target, day in ((t1, datetime.date(2025, 6, 1)), (t0_, datetime.date(2025, 6, 2))):
+            t1_ = time.perf_counter()
+            tree.unit_move(unit=commune, new_parent=target, effective=day, actor=None)
+            took = (time.perf_counter() - t1_) * 1000
+            t1_ = time.perf_counter()
+            differing = tallies.differences([cycle.pk], under=t0_) + tallies.differences(
+                [cycle.pk], under=t1
+            )
+            check = time.perf_counter() - t1_
+            print(
+                f"move {commune.code} ({len(subtree)} units) under {target.code}: {took:.0f} ms, "
+                f"of which the summaries' hook {spent[-1] * 1000:.1f} ms; "
+                f"tallies --verify --unit T0 and T1: {len(differing)} differences "
+                f"({check:.1f} s)",
+                flush=True,
+            )
+    finally:
+        hooks._move_hooks[hooks._move_hooks.index(timed_hook)] = tallies.unit_moved
 
 
 def main() -> None:

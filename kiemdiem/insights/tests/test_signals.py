@@ -222,6 +222,25 @@ def test_stored_per_cycle_replaced_whole_audited_and_read_through_the_door(provi
     assert selectors.signal_list(province.users["member"], cycle).count() == 0
 
 
+def test_a_reader_of_the_whole_cycle_gets_the_stored_counts(province, cycle):
+    """Whoever reads the whole cycle (a grant at or above its root) is given the counts stored
+    with the rows; a reader of part of it has its rows counted."""
+    clean(cycle)
+    rate(cycle, person=province.members["an"], tier="HTXSNV")  # leader above unit, cell A1
+    rate(cycle, unit=province.cell_b1, tier="KHTNV")
+    rate(cycle, person=province.members["dung"], tier="HTXSNV")
+    services.signals_refresh(cycle=cycle, actor=None)
+    staff_p, staff_a = province.users["staff_p"], province.users["staff_a"]
+    assert selectors.sees_whole_cycle(staff_p, cycle)
+    assert not selectors.sees_whole_cycle(staff_a, cycle)
+    assert selectors.signal_counts(staff_p, cycle) == {"leader_above_unit": 1}
+    SignalRun.objects.filter(cycle=cycle).update(counts={"leader_above_unit": 7, "override": 0})
+    assert selectors.signal_counts(staff_p, cycle) == {"leader_above_unit": 7}  # not counted
+    assert selectors.signal_counts(staff_a, cycle) == {"leader_above_unit": 1}  # counted
+    within = selectors.signal_counts(staff_p, cycle, within=province.commune_b)
+    assert within == {}  # counted too: B has none
+
+
 @pytest.mark.django_db(transaction=True)
 def test_recording_decisions_queues_one_computation_per_cycle(province):
     from kiemdiem.cycles import subjects
