@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import ALL, restrict, scope_prefixes
+from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.models import ReviewCycle
 from kiemdiem.cycles.selectors import cycle_list
+from kiemdiem.insights import policies
 from kiemdiem.insights.models import Signal, SignalRun
 
 
@@ -46,20 +47,13 @@ def signal_list(user, cycle: ReviewCycle, *, kind: str = "", within=None) -> Que
     )
 
 
-def sees_whole_cycle(user, cycle: ReviewCycle) -> bool:
-    """Whether the door lets ``user`` read every signal of ``cycle``: a grant at or above the
-    unit that opened it (every signal names a unit of its subtree)."""
-    prefixes = scope_prefixes(user, Action.VIEW)
-    return prefixes == ALL or any(cycle.root.path.startswith(p) for p in prefixes)
-
-
 def signal_counts(user, cycle: ReviewCycle, *, within=None) -> dict[str, int]:
     """Signals by kind, of the stored rows the user may see: the counts stored with the rows
     (``SignalRun.counts``, same transaction) for a reader of the whole cycle, else one grouped
     query (a national reader's page counted 245,000 rows twice: 0.6 s, bench/insights)."""
     from django.db.models import Count
 
-    if within is None and sees_whole_cycle(user, cycle):
+    if within is None and policies.may_read_whole_cycle(user, cycle):
         run = run_of(cycle)
         return {k: v for k, v in (run.counts if run else {}).items() if v}
     rows = restrict(Signal.objects.filter(cycle=cycle), user, Action.VIEW)
