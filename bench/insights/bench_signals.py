@@ -536,7 +536,10 @@ def move_a_commune(cycle) -> None:
 
     hooks._move_hooks[hooks._move_hooks.index(tallies.unit_moved)] = timed_hook
     try:
-        for target, day in ((t1, datetime.date(2025, 6, 1)), (t0_, datetime.date(2025, 6, 2))):
+        since = UnitPlacement.objects.get(unit=commune, valid_to__isnull=True).valid_from
+        since = max(since, datetime.date(2025, 5, 31))  # a later run moves after the last one
+        one = datetime.timedelta(days=1)
+        for target, day in ((t1, since + one), (t0_, since + 2 * one)):
             t1_ = time.perf_counter()
             tree.unit_move(unit=commune, new_parent=target, effective=day, actor=None)
             took = (time.perf_counter() - t1_) * 1000
