@@ -22,8 +22,13 @@ def render_page(request, template: str, context: dict, partial: str | None = Non
     return response
 
 
-def paginate(request, queryset, per_page: int = 50):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int = 50, *, count: int | None = None):
+    """The page the request asks for; ``count``, when the caller knows it already, spares
+    the paginator its own ``COUNT(*)``."""
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
+    return paginator.get_page(request.GET.get("page"))
 
 
 def query_id(request, name: str) -> int | None:

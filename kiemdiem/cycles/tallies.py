@@ -15,8 +15,12 @@ Design (docs/reports.md, "Summaries"):
   deltas not yet folded under them: the same snapshot sees a delta either still there or
   already folded, never both, never neither.
 
-The counts are by unit path at fold time: a unit moved to another parent keeps its old
-ancestors' rows until ``rebuild()`` (the tree-moving service of orgtree does not yet call it).
+The folded rows are by unit id, each counting its unit's whole subtree, so a unit moved to
+another parent (``orgtree.services.unit_move_unchecked``) would leave its figures with its old
+ancestors: ``unit_moved`` — registered with ``orgtree.hooks`` from ``CyclesConfig.ready()`` —
+carries them, in the move's transaction, from the ancestors it left to those it joined (its own
+rows and those below it count the same subtree as before). The pending deltas need nothing:
+they are attributed by their unit's path when read or folded.
 """
 
 from __future__ import annotations
@@ -216,39 +220,54 @@ def _add(rolled: dict[tuple[int, int], Counts]) -> None:
     SubjectTally.objects.filter(pk__in=drop).delete()
 
 
-def recount(cycle_ids: Iterable[int]) -> dict[tuple[int, int], Counts]:
-    """The counts of every subtree, counted again from the subjects (slow: every subject)."""
+def _within(rolled: dict[tuple[int, int], Counts], under: Unit | None):
+    """``rolled`` kept to the units of ``under``'s subtree (all of it without ``under``)."""
+    if under is None:
+        return rolled
+    inside = set(Unit.objects.filter(path__startswith=under.path).values_list("pk", flat=True))
+    return {k: v for k, v in rolled.items() if k[1] in inside}
+
+
+def recount(
+    cycle_ids: Iterable[int], *, under: Unit | None = None
+) -> dict[tuple[int, int], Counts]:
+    """The counts of every subtree (of the subtrees within ``under``'s, when given), counted
+    again from the subjects (slow: every subject, or every subject under ``under``)."""
     from kiemdiem.cycles.hooks import review_states
 
     states = review_states()
     review = f"{states.relation}__{states.status_field}"
     leaf: dict[tuple[int, int], Counts] = defaultdict(Counter)
+    subjects = Subject.objects.filter(cycle_id__in=list(cycle_ids))
+    if under is not None:
+        subjects = subjects.filter(unit__path__startswith=under.path)
     rows = (
-        Subject.objects.filter(cycle_id__in=list(cycle_ids))
-        .values("cycle_id", "unit_id", "kind", "track", "status", "tier", review)
+        subjects.values("cycle_id", "unit_id", "kind", "track", "status", "tier", review)
         .annotate(total=Count("id"))
         .order_by()
     )
     for row in rows:
         row["review"] = row.pop(review)
         leaf[(row["cycle_id"], row["unit_id"])][_bucket(row)] += row["total"]
-    return _roll_up(leaf)
+    return _within(_roll_up(leaf), under)
 
 
-def stored(cycle_ids: Iterable[int]) -> dict[tuple[int, int], Counts]:
-    """What the summaries say now for every subtree: folded rows plus the pending deltas."""
+def stored(cycle_ids: Iterable[int], *, under: Unit | None = None) -> dict[tuple[int, int], Counts]:
+    """What the summaries say now for every subtree (within ``under``'s, when given): folded
+    rows plus the pending deltas."""
     cycle_ids = list(cycle_ids)
+    tallies = SubjectTally.objects.filter(cycle_id__in=cycle_ids)
+    deltas = TallyDelta.objects.filter(cycle_id__in=cycle_ids)
+    if under is not None:
+        tallies = tallies.filter(unit__path__startswith=under.path)
+        deltas = deltas.filter(unit__path__startswith=under.path)
     result: dict[tuple[int, int], Counts] = defaultdict(Counter)
-    for row in SubjectTally.objects.filter(cycle_id__in=cycle_ids).values(
-        "cycle_id", "unit_id", *KEY, "n"
-    ):
+    for row in tallies.values("cycle_id", "unit_id", *KEY, "n"):
         result[(row["cycle_id"], row["unit_id"])][_bucket(row)] += row["n"]
     leaf: dict[tuple[int, int], Counts] = defaultdict(Counter)
-    for row in TallyDelta.objects.filter(cycle_id__in=cycle_ids).values(
-        "cycle_id", "unit_id", *KEY, "n"
-    ):
+    for row in deltas.values("cycle_id", "unit_id", *KEY, "n"):
         leaf[(row["cycle_id"], row["unit_id"])][_bucket(row)] += row["n"]
-    for key, counts in _roll_up(leaf).items():
+    for key, counts in _within(_roll_up(leaf), under).items():
         result[key].update(counts)
     for counts in result.values():
         for bucket in [b for b, n in counts.items() if n == 0]:
@@ -256,30 +275,97 @@ def stored(cycle_ids: Iterable[int]) -> dict[tuple[int, int], Counts]:
     return {k: v for k, v in result.items() if v}
 
 
-def differences(cycle_ids: Iterable[int]) -> list[tuple[int, int]]:
-    """The (cycle id, unit id) whose summaries differ from a recount."""
+def differences(cycle_ids: Iterable[int], *, under: Unit | None = None) -> list[tuple[int, int]]:
+    """The (cycle id, unit id) whose summaries differ from a recount (within ``under``'s
+    subtree, when given: its units' figures depend on the subjects below them alone)."""
     cycle_ids = list(cycle_ids)
-    have, want = stored(cycle_ids), recount(cycle_ids)
+    have, want = stored(cycle_ids, under=under), recount(cycle_ids, under=under)
     return sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
 
 
-def rebuild(cycle_ids: Iterable[int]) -> int:
+def _lock_writers() -> None:
+    """Writers of subjects wait (their triggers append deltas) until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {TallyDelta._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def rebuild(cycle_ids: Iterable[int], *, under: Unit | None = None) -> int:
     """Replace the summaries of ``cycle_ids`` by a recount; returns the rows written. Writers
-    of subjects wait meanwhile (the deltas table is locked), so nothing is counted twice."""
+    of subjects wait meanwhile (the deltas table is locked), so nothing is counted twice.
+
+    With ``under``, only that unit's subtree is recounted and replaced, and what the recount
+    changed at ``under`` is carried to its ancestors (their figures for the rest of the tree
+    are left as they are): after a stale move, rebuilding the old and the new parent's
+    subtrees mends both and everything above them."""
     cycle_ids = list(cycle_ids)
     with transaction.atomic():
         _lock("tallies")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"LOCK TABLE {TallyDelta._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+        _lock_writers()
+        if under is None:
+            TallyDelta.objects.filter(cycle_id__in=cycle_ids).delete()
+            SubjectTally.objects.filter(cycle_id__in=cycle_ids).delete()
+            fresh = recount(cycle_ids)
+        else:
+            under = Unit.objects.get(pk=under.pk)  # its path as it is now
+            before: dict[int, Counts] = defaultdict(Counter)
+            for row in SubjectTally.objects.filter(cycle_id__in=cycle_ids, unit=under).values(
+                "cycle_id", *KEY, "n"
+            ):
+                before[row["cycle_id"]][_bucket(row)] += row["n"]
+            inside = Unit.objects.filter(path__startswith=under.path).values("pk")
+            TallyDelta.objects.filter(cycle_id__in=cycle_ids, unit_id__in=inside).delete()
+            SubjectTally.objects.filter(cycle_id__in=cycle_ids, unit_id__in=inside).delete()
+            fresh = recount(cycle_ids, under=under)
+            # The pending deltas deleted here were not in any folded row: the ancestors'
+            # folded rows counted the subtree as ``before``; from now on, as ``fresh``.
+            above = list(
+                Unit.objects.filter(path__in=ancestor_paths(under.path)).values_list(
+                    "pk", flat=True
                 )
-        TallyDelta.objects.filter(cycle_id__in=cycle_ids).delete()
-        SubjectTally.objects.filter(cycle_id__in=cycle_ids).delete()
+            )
+            change: dict[tuple[int, int], Counts] = {}
+            for cycle_id in cycle_ids:
+                diff = Counter(fresh.get((cycle_id, under.pk), Counter()))
+                diff.subtract(before.get(cycle_id, Counter()))
+                diff = Counter({b: n for b, n in diff.items() if n})
+                if diff:
+                    for unit_id in above:
+                        change[(cycle_id, unit_id)] = diff
+            _add(change)
         rows = [
             SubjectTally(cycle_id=c, unit_id=u, n=n, **bucket._asdict())
-            for (c, u), counts in recount(cycle_ids).items()
+            for (c, u), counts in fresh.items()
             for bucket, n in counts.items()
         ]
         SubjectTally.objects.bulk_create(rows, batch_size=5000)
         return len(rows)
+
+
+def unit_moved(event) -> None:
+    """``orgtree.hooks`` move hook: carry the moved unit's folded figures (every cycle) from
+    the ancestors it left to those it joined, in the move's transaction. Its own rows and those
+    of the units below it count the same subjects as before, so they stay; the pending deltas
+    follow their unit's path by themselves. Cost: the moved unit's rows (a few dozen buckets per
+    cycle) added to a handful of ancestors — the same whatever the size of the subtree."""
+    left = set(ancestor_paths(event.old_path))
+    joined = set(ancestor_paths(event.new_path))
+    lose, gain = left - joined, joined - left
+    if not lose and not gain:
+        return
+    with transaction.atomic():
+        _lock("tallies")  # after a fold that read the old paths, before one that reads the new
+        ids = dict(Unit.objects.filter(path__in=lose | gain).values_list("path", "pk"))
+        figures: dict[int, Counts] = defaultdict(Counter)
+        for row in SubjectTally.objects.filter(unit_id=event.unit_id).values("cycle_id", *KEY, "n"):
+            figures[row["cycle_id"]][_bucket(row)] += row["n"]
+        change: dict[tuple[int, int], Counts] = {}
+        for cycle_id, counts in figures.items():
+            minus = Counter({b: -n for b, n in counts.items()})
+            for path in lose:
+                if path in ids:
+                    change[(cycle_id, ids[path])] = minus
+            for path in gain:
+                if path in ids:
+                    change[(cycle_id, ids[path])] = counts
+        _add(change)

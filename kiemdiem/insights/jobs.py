@@ -1,7 +1,7 @@
 """The background job that computes a cycle's signals (``insights.signals``), and when it is
 queued: after a transaction that recorded decisions commits (one job per cycle, not one per
-decision, and none while one is already waiting), nightly (``manage.py compute_signals``), or
-on demand from the signals page."""
+decision, and none while one is already waiting), after a unit is moved (``orgtree.hooks``),
+nightly (``manage.py compute_signals``), or on demand from the signals page."""
 
 from __future__ import annotations
 
@@ -52,6 +52,30 @@ def decision_saved(sender, instance, **kwargs) -> None:
     cycle_id = instance.subject.cycle_id if instance.subject_id else None
     if cycle_id is None:
         return
+    queue_on_commit(cycle_id)
+
+
+def unit_moved(event) -> None:
+    """``orgtree.hooks`` move hook: the stored signals of a cycle that covers the moved unit
+    (at its old or its new place) were computed on the old tree — a unit's people are those of
+    its subtree, its peers those under a parent of the same kind — so the cycles that have
+    signals are computed again once the move commits (one job per cycle, as above). Until the
+    job has run the page says "as of" the time before the move."""
+    from kiemdiem.insights.models import SignalRun
+    from kiemdiem.orgtree.models import ancestor_paths
+
+    paths = {
+        *ancestor_paths(event.old_path, include_self=True),
+        *ancestor_paths(event.new_path, include_self=True),
+    }
+    for cycle_id in SignalRun.objects.filter(cycle__root__path__in=paths).values_list(
+        "cycle_id", flat=True
+    ):
+        queue_on_commit(cycle_id)
+
+
+def queue_on_commit(cycle_id: int) -> None:
+    """Queue the cycle's signals when the current transaction commits, once."""
     connection = transaction.get_connection()
     for entry in connection.run_on_commit:
         if getattr(entry[1], "insights_cycle", None) == cycle_id:

@@ -13,13 +13,20 @@ ask it.
 from __future__ import annotations
 
 from kiemdiem.accounts.models import Action
-from kiemdiem.accounts.permissions import has_any
+from kiemdiem.accounts.permissions import ALL, has_any, scope_prefixes
 from kiemdiem.orgtree.policies import may_change_unit
 
 
 def may_read(user) -> bool:
     """Whether the pages are for ``user`` at all: a grant that reads a subtree."""
     return user is not None and has_any(user, Action.VIEW)
+
+
+def may_read_whole_cycle(user, cycle) -> bool:
+    """Whether the door lets ``user`` read every signal of ``cycle``: a grant at or above the
+    unit that opened it (every signal names a unit of its subtree). No query."""
+    prefixes = scope_prefixes(user, Action.VIEW)
+    return prefixes == ALL or any(cycle.root.path.startswith(p) for p in prefixes)
 
 
 def may_refresh(user, cycle) -> bool:

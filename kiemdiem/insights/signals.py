@@ -1,7 +1,9 @@
-"""Signals of formalism ("nể nang, né tránh") of one cycle, computed in memory from a few
-whole-cycle reads (docs/insights.md): the subjects with their units, the decisions, the
-self-proposed tiers, the collectives' own task figures and the voted tiers where an app records
-them (``cycles.votes``). ``compute`` returns unsaved ``Signal`` rows; the service stores them.
+"""Signals of formalism ("nể nang, né tránh") of one cycle, computed by the database
+(docs/insights.md): a few set-based statements over the cycle's subjects — people counted per
+unit, the units' and leaders' own rows, the pairs of tiers two apart — so that what comes back
+to Python is in the order of the units and the signals, never one object per subject (a
+country's cycle holds about six million). ``compute`` returns unsaved ``Signal`` rows; the
+service stores them.
 
 A subject's tier here is the decided one, else the proposal's (the advisory body's), so a
 cycle not yet decided already shows its signals.
@@ -34,8 +36,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce, NullIf
 
 from kiemdiem.cycles import votes
 from kiemdiem.cycles.models import (
@@ -70,20 +74,6 @@ LEADER_KINDS = frozenset(
 UNIT_KINDS = frozenset(
     {SubjectKind.PARTY_ORG, SubjectKind.STATE_AGENCY, SubjectKind.COLLECTIVE, SubjectKind.MASS_ORG}
 )
-
-
-@dataclass
-class Row:
-    pk: int
-    kind: str
-    unit_id: int
-    person_id: int | None
-    tier: str  # decided, else proposed ("" when neither)
-    decided: str
-    unit_kind: str
-    unit_path: str
-    parent_id: int | None
-    parent_kind: str
 
 
 def decimal_of(value) -> Decimal | None:
@@ -125,124 +115,148 @@ def binomial_upper(x: int, n: int, p: float) -> float:
     return min(1.0, total)
 
 
-def load(cycle: ReviewCycle) -> tuple[list[Row], dict[int, tuple]]:
-    rows = []
-    decisions = {
-        sid: (proposed, tier, reason, overrides)
-        for sid, proposed, tier, reason, overrides in Decision.objects.filter(
-            subject__cycle=cycle
-        ).values_list("subject_id", "proposed_tier", "tier", "override_reason", "overrides")
-    }
-    subjects = (
-        Subject.objects.filter(cycle=cycle)
-        .exclude(status__in=OUT_OF_RATING)
-        .values_list(
+CHUNK = 5_000  # ids per IN (...) list
+
+
+def _tier():
+    """A subject's tier for the signals: the decided one, else the advisory body's proposal."""
+    return Coalesce(NullIf(F("tier"), Value("")), F("decision__proposed_tier"), Value(""))
+
+
+def _rank(field: str):
+    """The rank of a tier field (0 = HTXSNV … 3 = KHTNV), NULL for anything else."""
+    return Case(
+        *(When(**{field: tier}, then=Value(rank)) for tier, rank in RANK.items()),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _subjects(cycle: ReviewCycle):
+    return Subject.objects.filter(cycle=cycle).exclude(status__in=OUT_OF_RATING)
+
+
+def _chunks(ids: list) -> list[list]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def compute(cycle: ReviewCycle) -> tuple[list[Signal], int]:
+    """The cycle's signals (unsaved) and the number of subjects read (those in the rating).
+
+    Statements: the people rated per unit (one row per unit); the units' own rows and the
+    leaders' (one per unit and leader); the task figures of the units whose people are all
+    rated well (only those, by the thousand); the people whose tiers are two apart; the voted
+    tiers (``cycles.votes``); the overrides."""
+    subjects = _subjects(cycle).annotate(t=_tier())
+    rated = Q(person__isnull=False) & ~Q(t="")
+    per_unit = list(
+        subjects.values("unit_id", "unit__path", "unit__kind", "unit__parent__kind")
+        .annotate(
+            read=Count("pk"),
+            n=Count("pk", filter=rated),
+            good=Count("pk", filter=rated & Q(t__in=GOOD)),
+            top=Count("pk", filter=rated & Q(t="HTXSNV")),
+        )
+        .order_by()
+    )
+    read = sum(row["read"] for row in per_unit)
+    units: dict[int, dict] = {}  # unit id -> its own subject (the last by pk, as the page)
+    leaders: list[dict] = []
+    for row in (
+        subjects.filter(
+            Q(person__isnull=True, kind__in=UNIT_KINDS)
+            | Q(person__isnull=False, kind__in=LEADER_KINDS)
+        )
+        .values(
             "pk",
             "kind",
             "unit_id",
             "person_id",
+            "t",
             "tier",
-            "unit__kind",
             "unit__path",
+            "unit__kind",
             "unit__parent_id",
-            "unit__parent__kind",
         )
         .order_by("pk")
-    )
-    for pk, kind, unit_id, person_id, tier, ukind, path, parent_id, pkind in subjects.iterator(
-        chunk_size=5000
+        .iterator(chunk_size=CHUNK)
     ):
-        proposed = decisions.get(pk, ("",))[0]
-        rows.append(
-            Row(
-                pk,
-                kind,
-                unit_id,
-                person_id,
-                tier or proposed or "",
-                tier or "",
-                ukind,
-                path,
-                parent_id,
-                pkind or "",
-            )
-        )
-    return rows, decisions
+        if row["person_id"] is None:
+            units[row["unit_id"]] = row
+        elif row["t"] in RANK:
+            leaders.append(row)
 
-
-def compute(cycle: ReviewCycle) -> tuple[list[Signal], int]:
-    """The cycle's signals (unsaved) and the number of subjects read."""
-    rows, decisions = load(cycle)
     out: list[Signal] = []
-    by_pk = {r.pk: r for r in rows}
-    unit_rows = {r.unit_id: r for r in rows if r.person_id is None and r.kind in UNIT_KINDS}
-    unit_ids_by_path = {r.unit_path: r.unit_id for r in rows}
-    people = [r for r in rows if r.person_id is not None]
+    out += _all_good_unit_missed(cycle, per_unit, units)
+    out += _tier_gaps(cycle)
+    out += _htxsnv_outliers(cycle, per_unit)
+    out += _overrides(cycle)
+    out += _leaders_above_unit(cycle, leaders, units)
+    return out, read
 
-    # The collectives' and units' own task figures, from their reports.
+
+def _task_figures(subject_ids: list[int]) -> dict[int, dict]:
+    """The collectives' and units' own task figures, from their reports."""
     tasks: dict[int, dict] = {}
-    for sid, content in SelfReview.objects.filter(
-        subject__cycle=cycle, subject__person__isnull=True
-    ).values_list("subject_id", "content"):
-        rating = rating_inputs(content)
-        done = decimal_of(rating.get("fact.pct_tasks_done"))
-        missed = str(rating.get("fact.key_targets_missed", "")).lower() in ("on", "true", "1")
-        if done is not None or missed:
-            tasks[sid] = {"done": done, "key_missed": missed}
-    self_proposed = dict(
-        SelfReview.objects.filter(subject__cycle=cycle, subject__person__isnull=False)
-        .exclude(proposed_tier="")
-        .values_list("subject_id", "proposed_tier")
-    )
-    voted = votes.voted_tiers(cycle.pk)
-
-    out += _all_good_unit_missed(cycle, people, unit_rows, tasks, unit_ids_by_path)
-    out += _tier_gaps(cycle, people, self_proposed, voted, decisions)
-    out += _htxsnv_outliers(cycle, people)
-    out += _overrides(cycle, decisions, by_pk)
-    out += _leaders_above_unit(cycle, people, unit_rows)
-    return out, len(rows)
+    for chunk in _chunks(subject_ids):
+        for sid, content in SelfReview.objects.filter(subject_id__in=chunk).values_list(
+            "subject_id", "content"
+        ):
+            rating = rating_inputs(content)
+            done = decimal_of(rating.get("fact.pct_tasks_done"))
+            missed = str(rating.get("fact.key_targets_missed", "")).lower() in ("on", "true", "1")
+            if done is not None or missed:
+                tasks[sid] = {"done": done, "key_missed": missed}
+    return tasks
 
 
-def _all_good_unit_missed(cycle, people, unit_rows, tasks, unit_ids_by_path) -> list[Signal]:
+def _all_good_unit_missed(cycle, per_unit, units) -> list[Signal]:
     total: dict[str, int] = defaultdict(int)
     good: dict[str, int] = defaultdict(int)
     top: dict[str, int] = defaultdict(int)
-    for r in people:
-        if not r.tier:
+    for row in per_unit:
+        if not row["n"]:
             continue
-        for path in ancestor_paths(r.unit_path, include_self=True):
-            total[path] += 1
-            good[path] += r.tier in GOOD
-            top[path] += r.tier == "HTXSNV"
+        for path in ancestor_paths(row["unit__path"], include_self=True):
+            total[path] += row["n"]
+            good[path] += row["good"]
+            top[path] += row["top"]
+    # Only a unit whose people are all rated well can be a signal: read only their reports.
+    candidates = {
+        unit_id: u
+        for unit_id, u in units.items()
+        if total.get(u["unit__path"], 0) >= MIN_PEOPLE_ALL_GOOD
+        and good[u["unit__path"]] == total[u["unit__path"]]
+    }
+    tasks = _task_figures(sorted(u["pk"] for u in candidates.values()))
     out = []
-    for unit_id, u in unit_rows.items():
-        figures = tasks.get(u.pk, {})
+    for unit_id, u in candidates.items():
+        figures = tasks.get(u["pk"], {})
         done = figures.get("done")
         reasons = []
-        if u.tier in MISSED:
+        if u["t"] in MISSED:
             reasons.append("tier")
         if done is not None and done < 100:
             reasons.append("tasks")
         if figures.get("key_missed"):
             reasons.append("key_targets")
-        path = u.unit_path
-        n = total.get(path, 0)
-        if not reasons or n < MIN_PEOPLE_ALL_GOOD or good[path] != n:
+        if not reasons:
             continue
+        path = u["unit__path"]
+        n = total[path]
         out.append(
             Signal(
                 cycle=cycle,
                 kind=SignalKind.ALL_GOOD_UNIT_MISSED,
                 unit_id=unit_id,
-                subject_id=u.pk,
+                subject_id=u["pk"],
                 strength=float(n),
                 numbers={
                     "people": n,
                     "good": good[path],
                     "htxsnv": top[path],
-                    "unit_tier": u.tier,
-                    "unit_decided": bool(u.decided),
+                    "unit_tier": u["t"],
+                    "unit_decided": bool(u["tier"]),
                     "pct_tasks_done": None if done is None else format(done.normalize(), "f"),
                     "key_targets_missed": bool(figures.get("key_missed")),
                     "reasons": reasons,
@@ -252,51 +266,69 @@ def _all_good_unit_missed(cycle, people, unit_rows, tasks, unit_ids_by_path) -> 
     return out
 
 
-def _tier_gaps(cycle, people, self_proposed, voted, decisions) -> list[Signal]:
+def _tier_gaps(cycle) -> list[Signal]:
+    """The people whose self-proposed, proposed and decided tiers are ``GAP`` apart are found
+    by the database; those with a voted tier are then read (by the thousand) and compared
+    with the vote too."""
+    people = (
+        _subjects(cycle)
+        .filter(person__isnull=False)
+        .annotate(
+            r_self=_rank("review__proposed_tier"),
+            r_proposed=_rank("decision__proposed_tier"),
+            r_decided=_rank("tier"),
+        )
+    )
+    fields = ("pk", "unit_id", "person_id", "review__proposed_tier", "decision__proposed_tier")
+    ranks = ("r_self", "r_proposed", "r_decided")
+    apart = Q()
+    for i, a in enumerate(ranks):
+        for b in ranks[i + 1 :]:
+            apart |= Q(**{f"{a}__gte": F(b) + GAP}) | Q(**{f"{b}__gte": F(a) + GAP})
+    found = {row[0]: row for row in people.filter(apart).values_list(*fields, "tier")}
+    voted = votes.voted_tiers(cycle.pk)
+    for chunk in _chunks(sorted(voted)):
+        for row in people.filter(pk__in=chunk).values_list(*fields, "tier"):
+            found[row[0]] = row
+    recorded = votes.has_sources()
     out = []
-    for r in people:
-        proposed = decisions.get(r.pk, ("",))[0]
+    for pk in sorted(found):
+        _pk, unit_id, person_id, self_tier, proposed, decided = found[pk]
         tiers = {
-            "self": self_proposed.get(r.pk, ""),
-            "vote": voted.get(r.pk, ""),
-            "proposed": proposed,
-            "decided": r.decided,
+            "self": self_tier or "",
+            "vote": voted.get(pk, ""),
+            "proposed": proposed or "",
+            "decided": decided or "",
         }
-        ranks = [RANK[t] for t in tiers.values() if t in RANK]
-        if len(ranks) < 2:
+        ranked = [RANK[t] for t in tiers.values() if t in RANK]
+        if len(ranked) < 2:
             continue
-        gap = max(ranks) - min(ranks)
+        gap = max(ranked) - min(ranked)
         if gap < GAP:
             continue
         out.append(
             Signal(
                 cycle=cycle,
                 kind=SignalKind.TIER_GAP,
-                unit_id=r.unit_id,
-                subject_id=r.pk,
-                person_id=r.person_id,
+                unit_id=unit_id,
+                subject_id=pk,
+                person_id=person_id,
                 strength=float(gap),
-                numbers={**tiers, "gap": gap, "votes_recorded": votes.has_sources()},
+                numbers={**tiers, "gap": gap, "votes_recorded": recorded},
             )
         )
     return out
 
 
-def _htxsnv_outliers(cycle, people) -> list[Signal]:
-    n_of: dict[int, int] = defaultdict(int)
-    x_of: dict[int, int] = defaultdict(int)
-    meta: dict[int, Row] = {}
-    for r in people:
-        if not r.tier:
-            continue
-        n_of[r.unit_id] += 1
-        x_of[r.unit_id] += r.tier == "HTXSNV"
-        meta[r.unit_id] = r
+def _htxsnv_outliers(cycle, per_unit) -> list[Signal]:
+    n_of: dict[int, int] = {}
+    x_of: dict[int, int] = {}
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for unit_id, n in n_of.items():
-        if n >= MIN_PEOPLE:
-            r = meta[unit_id]
-            groups[(r.unit_kind, r.parent_kind)].append(unit_id)
+    for row in per_unit:
+        if row["n"] >= MIN_PEOPLE:
+            unit_id = row["unit_id"]
+            n_of[unit_id], x_of[unit_id] = row["n"], row["top"]
+            groups[(row["unit__kind"], row["unit__parent__kind"] or "")].append(unit_id)
     out = []
     for (unit_kind, parent_kind), units in groups.items():
         if len(units) < MIN_GROUP:
@@ -342,19 +374,29 @@ def _htxsnv_outliers(cycle, people) -> list[Signal]:
     return out
 
 
-def _overrides(cycle, decisions, by_pk) -> list[Signal]:
+def _overrides(cycle) -> list[Signal]:
     out = []
-    for sid, (_proposed, tier, reason, overrides) in decisions.items():
-        r = by_pk.get(sid)
-        if not reason or r is None:
-            continue
+    for sid, tier, reason, overrides, unit_id, person_id in (
+        Decision.objects.filter(subject__cycle=cycle)
+        .exclude(override_reason="")
+        .exclude(subject__status__in=OUT_OF_RATING)
+        .values_list(
+            "subject_id",
+            "tier",
+            "override_reason",
+            "overrides",
+            "subject__unit_id",
+            "subject__person_id",
+        )
+        .order_by("subject_id")
+    ):
         out.append(
             Signal(
                 cycle=cycle,
                 kind=SignalKind.OVERRIDE,
-                unit_id=r.unit_id,
+                unit_id=unit_id,
                 subject_id=sid,
-                person_id=r.person_id,
+                person_id=person_id,
                 strength=float(len(overrides or []) or 1),
                 numbers={
                     "tier": tier,
@@ -368,28 +410,26 @@ def _overrides(cycle, decisions, by_pk) -> list[Signal]:
     return out
 
 
-def _leaders_above_unit(cycle, people, unit_rows) -> list[Signal]:
+def _leaders_above_unit(cycle, leaders, units) -> list[Signal]:
     out = []
-    for r in people:
-        if r.kind not in LEADER_KINDS or r.tier not in RANK:
+    for r in leaders:
+        led = r["unit_id"]
+        if KIND_GROUP.get(r["unit__kind"]) == UnitGroup.COLLECTIVE and r["unit__parent_id"]:
+            led = r["unit__parent_id"]
+        u = units.get(led)
+        if u is None or u["t"] not in RANK:
             continue
-        led = r.unit_id
-        if KIND_GROUP.get(r.unit_kind) == UnitGroup.COLLECTIVE and r.parent_id:
-            led = r.parent_id
-        u = unit_rows.get(led)
-        if u is None or u.tier not in RANK:
-            continue
-        if RANK[r.tier] >= RANK[u.tier]:
+        if RANK[r["t"]] >= RANK[u["t"]]:
             continue
         out.append(
             Signal(
                 cycle=cycle,
                 kind=SignalKind.LEADER_ABOVE_UNIT,
                 unit_id=led,
-                subject_id=r.pk,
-                person_id=r.person_id,
-                strength=float(RANK[u.tier] - RANK[r.tier]),
-                numbers={"tier": r.tier, "unit_tier": u.tier, "led_unit": led},
+                subject_id=r["pk"],
+                person_id=r["person_id"],
+                strength=float(RANK[u["t"]] - RANK[r["t"]]),
+                numbers={"tier": r["t"], "unit_tier": u["t"], "led_unit": led},
             )
         )
     return out

@@ -64,10 +64,13 @@ def signals_page(request):
         "scopes": _scopes(user),
     }
     if cycle is not None:
-        page = paginate(request, selectors.signal_list(user, cycle, kind=kind, within=within))
+        counts = selectors.signal_counts(user, cycle, within=within)
+        shown = counts.get(kind, 0) if kind else sum(counts.values())
+        page = paginate(
+            request, selectors.signal_list(user, cycle, kind=kind, within=within), count=shown
+        )
         for s in page.object_list:
             s.text = explain(s)
-        counts = selectors.signal_counts(user, cycle, within=within)
         context |= {
             "run": selectors.run_of(cycle),
             "page": page,

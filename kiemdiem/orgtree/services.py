@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from kiemdiem.audit.services import diff, log_action, snapshot
 from kiemdiem.common.dates import check_change_date
 from kiemdiem.common.vietnamese import fold_diacritics, nfc, text_sort_key
-from kiemdiem.orgtree import policies
+from kiemdiem.orgtree import hooks, policies
 from kiemdiem.orgtree.models import SEGMENT_BASE, SEGMENT_LENGTH, Unit, UnitKind, UnitPlacement
 
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -237,6 +237,7 @@ def unit_move(*, unit: Unit, new_parent: Unit | None, effective: datetime.date, 
     return unit_move_unchecked(unit=unit, new_parent=new_parent, effective=effective, actor=actor)
 
 
+@transaction.atomic
 def unit_move_unchecked(
     *, unit: Unit, new_parent: Unit | None, effective: datetime.date, actor
 ) -> Unit:
@@ -263,6 +264,16 @@ def unit_move_unchecked(
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
     unit.refresh_from_db()
     _rewrite_subtree_history(unit, old_prefix, effective)
+    # What the apps above keep by path follows the subtree, in this transaction (orgtree.hooks).
+    hooks.unit_moved(
+        hooks.UnitMoved(
+            unit_id=unit.pk,
+            old_path=old_prefix,
+            new_path=unit.path,
+            old_parent_id=old_parent_id,
+            new_parent_id=unit.parent_id,
+        )
+    )
     log_action(
         "unit.moved",
         actor=actor,

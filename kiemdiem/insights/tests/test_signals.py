@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles.models import Subject, SubjectKind
 from kiemdiem.decisions.models import Decision
-from kiemdiem.insights import selectors, services, signals
+from kiemdiem.insights import policies, selectors, services, signals
 from kiemdiem.insights.explain import explain
 from kiemdiem.insights.models import Signal, SignalKind, SignalRun
 from kiemdiem.insights.tests.conftest import rate
@@ -222,6 +222,25 @@ def test_stored_per_cycle_replaced_whole_audited_and_read_through_the_door(provi
     assert selectors.signal_list(province.users["member"], cycle).count() == 0
 
 
+def test_a_reader_of_the_whole_cycle_gets_the_stored_counts(province, cycle):
+    """Whoever reads the whole cycle (a grant at or above its root) is given the counts stored
+    with the rows; a reader of part of it has its rows counted."""
+    clean(cycle)
+    rate(cycle, person=province.members["an"], tier="HTXSNV")  # leader above unit, cell A1
+    rate(cycle, unit=province.cell_b1, tier="KHTNV")
+    rate(cycle, person=province.members["dung"], tier="HTXSNV")
+    services.signals_refresh(cycle=cycle, actor=None)
+    staff_p, staff_a = province.users["staff_p"], province.users["staff_a"]
+    assert policies.may_read_whole_cycle(staff_p, cycle)
+    assert not policies.may_read_whole_cycle(staff_a, cycle)
+    assert selectors.signal_counts(staff_p, cycle) == {"leader_above_unit": 1}
+    SignalRun.objects.filter(cycle=cycle).update(counts={"leader_above_unit": 7, "override": 0})
+    assert selectors.signal_counts(staff_p, cycle) == {"leader_above_unit": 7}  # not counted
+    assert selectors.signal_counts(staff_a, cycle) == {"leader_above_unit": 1}  # counted
+    within = selectors.signal_counts(staff_p, cycle, within=province.commune_b)
+    assert within == {}  # counted too: B has none
+
+
 @pytest.mark.django_db(transaction=True)
 def test_recording_decisions_queues_one_computation_per_cycle(province):
     from kiemdiem.cycles import subjects
@@ -253,6 +272,43 @@ def test_recording_decisions_queues_one_computation_per_cycle(province):
         decisions.propose(subject=subject, tier="HTNV", actor=None)
         raise RuntimeError
     assert ran.count() == 1
+
+
+def test_a_moved_unit_queues_the_signals_again(province, cycle, django_capture_on_commit_callbacks):
+    """Commune A's people are all HTTNV while A is HTNV: a signal naming 3 people. Cell A1 (An,
+    Bình) moves to commune B: once the move commits the cycle is computed again on the new
+    tree, and A (only Cường left) no longer has the 3 people the signal needs."""
+    from kiemdiem.insights import jobs
+    from kiemdiem.jobs.models import Job
+
+    clean(cycle)
+    rate(cycle, unit=province.commune_a, tier="HTNV")
+    services.signals_refresh(cycle=cycle, actor=None)
+    [s] = Signal.objects.filter(cycle=cycle, kind=SignalKind.ALL_GOOD_UNIT_MISSED)
+    assert s.unit_id == province.commune_a.pk and s.numbers["people"] == 3
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        tree.unit_move(
+            unit=province.cell_a1,
+            new_parent=province.commune_b,
+            effective=datetime.date(2025, 6, 1),
+            actor=None,
+        )
+    assert len(queued) == 1
+    assert Job.objects.get(kind=jobs.KIND).status == "done"
+    assert not Signal.objects.filter(cycle=cycle, kind=SignalKind.ALL_GOOD_UNIT_MISSED).exists()
+
+
+def test_a_move_outside_every_computed_cycle_queues_nothing(
+    province, cycle, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued:  # no signals computed yet
+        tree.unit_move(
+            unit=province.cell_a1,
+            new_parent=province.commune_b,
+            effective=datetime.date(2025, 6, 1),
+            actor=None,
+        )
+    assert queued == []
 
 
 def test_the_computation_reads_the_cycle_in_a_fixed_number_of_queries(province, cycle, six_cells):

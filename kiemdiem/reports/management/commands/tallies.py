@@ -3,6 +3,9 @@
 manage.py tallies --fold                 fold the pending deltas
 manage.py tallies --verify [--cycle KD2025]   recount and compare; exit 1 naming the units
 manage.py tallies --rebuild [--cycle KD2025]  replace the summaries by a recount
+    --unit CODE (with --verify or --rebuild)  only that unit's subtree (a code, or a unit's
+                                              number); a subtree's rebuild carries what it
+                                              changed to the units above
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,8 +24,14 @@ class Command(BaseCommand):
         action.add_argument("--verify", action="store_true")
         action.add_argument("--rebuild", action="store_true")
         parser.add_argument("--cycle", help="a cycle's code (default: every cycle)")
+        parser.add_argument(
+            "--unit",
+            help="verify or rebuild only this unit's subtree (a unit's code, or its number)",
+        )
 
-    def handle(self, *args, fold=False, verify=False, rebuild=False, cycle=None, **options):
+    def handle(
+        self, *args, fold=False, verify=False, rebuild=False, cycle=None, unit=None, **options
+    ):
         if fold:
             total = 0
             while folded := tallies.fold():
@@ -36,11 +45,13 @@ class Command(BaseCommand):
             if not cycles.exists():
                 raise CommandError(f"--cycle: no cycle with the code {cycle!r}")
         ids = list(cycles.values_list("pk", flat=True))
+        under = self._unit(unit) if unit else None
+        scope = f" under {under.code}" if under else ""
         if rebuild:
-            rows = tallies.rebuild(ids)
-            self.stdout.write(f"rebuilt {rows} summary rows for {len(ids)} cycles")
+            rows = tallies.rebuild(ids, under=under)
+            self.stdout.write(f"rebuilt {rows} summary rows{scope} for {len(ids)} cycles")
             return
-        differing = tallies.differences(ids)
+        differing = tallies.differences(ids, under=under)
         if differing:
             codes = dict(ReviewCycle.objects.filter(pk__in=ids).values_list("pk", "code"))
             units = dict(
@@ -50,4 +61,12 @@ class Command(BaseCommand):
             raise CommandError(
                 "the summaries differ from a recount for: " + ", ".join(lines), returncode=1
             )
-        self.stdout.write(f"the summaries of {len(ids)} cycles equal a recount")
+        self.stdout.write(f"the summaries{scope} of {len(ids)} cycles equal a recount")
+
+    def _unit(self, value: str) -> Unit:
+        found = Unit.objects.filter(code=value).first()
+        if found is None and value.isdigit():
+            found = Unit.objects.filter(pk=int(value)).first()
+        if found is None:
+            raise CommandError(f"--unit: no unit with the code or number {value!r}")
+        return found
