@@ -50,3 +50,6 @@ def _empty_cache():
 
     for cache in caches.all():
         cache.clear()
+    from kiemdiem.reviews import engine
+
+    engine.forget_pins()  # the pins kept under a cycle's token (a rolled-back test's too)

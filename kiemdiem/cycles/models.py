@@ -53,6 +53,10 @@ class ReviewCycle(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Changes with the cycle's pinned rule sets: a database trigger draws a new random number
+    # at every insert, update or delete of its PinnedPack rows (migration 0011), however they
+    # are written. ``reviews.engine`` keeps the pins it read under it.
+    pins_token = models.IntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("review cycle")

@@ -61,7 +61,7 @@ def check_open(cycle: ReviewCycle) -> None:
         raise ValidationError(_("This cycle is closed; nothing in it can change."))
 
 
-def hold_open(cycle_id: int | None = None, *, subject_id: int | None = None) -> None:
+def hold_open(cycle_id: int | None = None, *, subject_id: int | None = None) -> int:
     """Refuse unless the cycle is open, and keep it open until this transaction ends.
 
     Review writes and ratings take ``FOR KEY SHARE`` on the cycle row: shared, so writers in one
@@ -70,23 +70,27 @@ def hold_open(cycle_id: int | None = None, *, subject_id: int | None = None) -> 
     a close sees it closed. Lock order everywhere: cycle, then subject, then review
     (docs/cycles.md). Anything that changes a cycle's status must take ``FOR UPDATE`` on it.
     SQLite runs one write transaction at a time, so the plain read is enough there.
-    ``subject_id`` names the cycle by one of its subjects (one query instead of two)."""
+    ``subject_id`` names the cycle by one of its subjects (one query instead of two). Answers
+    the cycle's ``pins_token``, read in the same statement (``reviews.engine`` keeps the
+    pins it read under it)."""
     q = connection.ops.quote_name
     cycles, subjects = q(ReviewCycle._meta.db_table), q(Subject._meta.db_table)
     lock = f" FOR KEY SHARE OF {cycles}" if connection.vendor == "postgresql" else ""
     if subject_id is not None:
         sql = (
-            f"SELECT {cycles}.status FROM {cycles} JOIN {subjects}"
+            f"SELECT {cycles}.status, {cycles}.pins_token FROM {cycles} JOIN {subjects}"
             f" ON {subjects}.cycle_id = {cycles}.id WHERE {subjects}.id = %s{lock}"
         )
         params = [subject_id]
     else:
-        sql, params = f"SELECT {cycles}.status FROM {cycles} WHERE id = %s{lock}", [cycle_id]
+        sql = f"SELECT status, pins_token FROM {cycles} WHERE id = %s{lock}"
+        params = [cycle_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None or row[0] == CycleStatus.CLOSED:
         raise ValidationError(_("This cycle is closed; nothing in it can change."))
+    return row[1]
 
 
 def _fmt(day: datetime.date) -> str:

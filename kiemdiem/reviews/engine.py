@@ -6,6 +6,7 @@ The engine stays pure; this module only gathers its input from the cycle and the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -74,8 +75,37 @@ def pin_of(subject: Subject) -> PinnedPack | None:
     pack chosen for its kind — or, where a province pinned a local pack over it
     (``cycles.services.cycle_pin_local_pack``), that local pack for the subjects reviewed in
     the province's subtree (the narrowest scope wins)."""
-    pins = PinnedPack.objects.filter(cycle_id=subject.cycle_id, track=subject.track)
-    return choose_pin(list(pins.select_related("scope", "local_pack")), subject)
+    token = subject.__dict__.get("_pins_token")
+    if token is None:
+        pins = _read_pins(subject.cycle_id, subject.track)
+    else:
+        pins = _kept_pins(subject.cycle_id, subject.cycle.created_at, subject.track, token)
+    return choose_pin(list(pins), subject)
+
+
+def _read_pins(cycle_id: int, track: str) -> tuple[PinnedPack, ...]:
+    pins = PinnedPack.objects.filter(cycle_id=cycle_id, track=track)
+    return tuple(pins.select_related("scope", "local_pack"))
+
+
+# The pins of a cycle and track as last read, under the cycle's ``pins_token`` (a trigger
+# draws a new one at every change of its pins) and its creation time (a cycle id the database
+# gives again after a rollback or a reload is another cycle). Read-only objects, shared.
+_kept_pins = functools.lru_cache(maxsize=256)(
+    lambda cycle_id, created_at, track, token: _read_pins(cycle_id, track)
+)
+
+
+def pins_read_at(subject: Subject, token: int) -> None:
+    """Say that ``subject``'s cycle had the pins ``token`` when the caller locked it
+    (``cycles.services.hold_open`` answers it): ``pin_of`` then answers from memory while the
+    pins are unchanged — the autosave's hot path, which reads the cycle row anyway."""
+    subject.__dict__["_pins_token"] = token
+
+
+def forget_pins() -> None:
+    """Drop the pins kept in memory (tests)."""
+    _kept_pins.cache_clear()
 
 
 def choose_pin(pins: list[PinnedPack], subject: Subject) -> PinnedPack | None:

@@ -87,12 +87,14 @@ def _lock_subject(subject_pk: int) -> Subject:
 
     ``of=("self",)`` matters: without it PostgreSQL locks every joined row, the cycle's too, and
     every review write of the cycle would queue behind every other."""
-    hold_open(subject_id=subject_pk)
-    return (
+    pins_token = hold_open(subject_id=subject_pk)
+    subject = (
         Subject.objects.select_for_update(no_key=True, of=("self",))
         .select_related("cycle", "unit", "person")
         .get(pk=subject_pk)
     )
+    engine.pins_read_at(subject, pins_token)  # the pins need no query while unchanged
+    return subject
 
 
 def _lock_review(review: SelfReview) -> SelfReview:

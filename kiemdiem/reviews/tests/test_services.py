@@ -558,3 +558,54 @@ def test_only_the_pages_autosave_commits_without_waiting_for_the_disk(
         review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None, keep_valid=keep_valid
     )
     assert _synchronous_commit() == expected
+
+
+def _pin_reads(queries):
+    return [q for q in queries.captured_queries if 'FROM "cycles_pinnedpack"' in q["sql"]]
+
+
+def test_the_autosave_reads_the_pins_again_only_when_they_changed(cycle, province):
+    """The cycle row, read under its lock anyway, carries a token a trigger draws anew at every
+    change of the cycle's pins: saves while it is unchanged read no pin; any change of a pin
+    (here behind the services' back) makes the next save read them again."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from kiemdiem.cycles.models import PinnedPack, ReviewCycle
+
+    binh = subject_of(cycle, province.members["binh"])
+    review = services.review_start(subject=binh, actor=None)
+
+    def save():
+        with CaptureQueriesContext(connection) as queries:
+            services.review_save(review=review, content=WRITTEN, proposed_tier="HTTNV", actor=None)
+        return len(_pin_reads(queries))
+
+    save()
+    assert save() == 0 and save() == 0  # kept while the pins are unchanged
+    token = ReviewCycle.objects.get(pk=cycle.pk).pins_token
+    pin = PinnedPack.objects.get(cycle=cycle, track="party")
+    PinnedPack.objects.filter(pk=pin.pk).update(pack_hash="changed")
+    assert ReviewCycle.objects.get(pk=cycle.pk).pins_token != token  # the trigger
+    with transaction.atomic():
+        locked = services._lock_subject(binh.pk)
+        assert engine.pin_of(locked).pack_hash == "changed"  # read again, not the kept pins
+    PinnedPack.objects.filter(pk=pin.pk).update(pack_hash=pin.pack_hash)
+    assert save() == 1  # the token changed again: read once more
+    assert save() == 0
+
+
+def test_a_pin_added_or_removed_changes_the_token(cycle):
+    from kiemdiem.cycles.models import PinnedPack, ReviewCycle
+
+    def token():
+        return ReviewCycle.objects.get(pk=cycle.pk).pins_token
+
+    pin = PinnedPack.objects.filter(cycle=cycle).first()
+    before = token()
+    pin.delete()
+    after_delete = token()
+    assert after_delete != before
+    pin.pk = None
+    pin.save()
+    assert token() not in (before, after_delete)
