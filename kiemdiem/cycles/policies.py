@@ -137,6 +137,16 @@ def subjects_to_rate(user) -> QuerySet:
     )
 
 
+def rates_anyone(user) -> bool:
+    """False only when ``subjects_to_rate(user)`` holds nothing: no ``decide`` right anywhere
+    and no unit the user heads (the agency-head rule). One cheap question before the decider's
+    queue builds its heavy one (most users of a start page decide nothing)."""
+    if user is None or scope_prefixes(user, Action.DECIDE):
+        return True
+    person_id = getattr(user, "person_id", None)
+    return bool(person_id) and Subject._headed_units(person_id).exists()
+
+
 def may_rate(user, subject: Subject) -> bool:
     """``subjects_to_rate`` for one subject."""
     if user is None:

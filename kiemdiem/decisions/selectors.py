@@ -15,7 +15,7 @@ from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
 from kiemdiem.cycles.board import DECISION, Dues
 from kiemdiem.cycles.models import CycleStatus, ReviewCycle, Subject, SubjectStatus, Track
-from kiemdiem.cycles.policies import subjects_to_rate
+from kiemdiem.cycles.policies import rates_anyone, subjects_to_rate
 from kiemdiem.cycles.selectors import waiting_q
 from kiemdiem.decisions.models import Decision, DecisionEvent
 from kiemdiem.decisions.policies import proposable_ids, state_tier_ids
@@ -98,9 +98,7 @@ def proposal_rows(
     # The same person's state rating, as far as ``user`` may see it (``state_tier_ids``: the
     # door, or the decided tier for the advisory body of the party rating).
     found = list(
-        Subject.objects.filter(cycle=cycle, track=Track.STATE, person_id__in=persons).order_by(
-            "pk"
-        )
+        Subject.objects.filter(cycle=cycle, track=Track.STATE, person_id__in=persons).order_by("pk")
     )
     advised = {s.person_id for s in subjects if s.pk in may and s.track == Track.PARTY}
     shown = state_tier_ids(user, found, advised)
@@ -149,6 +147,8 @@ def queue(user) -> list[QueueGroup]:
     ``prerequisites`` as one condition), counted in one query; the deadlines from the governing
     plans (``Dues``: the ``decision`` stage of the nearest plan at or above the unit, one query
     per cycle). Soonest deadline first."""
+    if not rates_anyone(user):
+        return []
     counts = list(
         subjects_to_rate(user)
         .filter(status=SubjectStatus.PENDING, cycle__status=CycleStatus.OPEN)

@@ -47,3 +47,30 @@ def test_many_units_gathered_in_one_line_per_cycle(province, monkeypatch):
     assert len(line.items) == todos.NAMED and line.more == 2
     assert line.due == D(2026, 1, 10)
     assert "?unit=" not in line.url  # the whole decision screen of the cycle
+
+
+def test_the_queue_asks_nothing_heavy_of_who_rates_no_one(province):
+    """``cycles.policies.rates_anyone`` is False only where ``subjects_to_rate`` holds nothing
+    (no decide right, heads no unit): the queue is then empty without its heavy query."""
+    from kiemdiem.accounts import services as accounts
+    from kiemdiem.cycles import subjects
+    from kiemdiem.cycles.policies import rates_anyone, subjects_to_rate
+    from kiemdiem.testing import employ, hold_post
+
+    employ(province.members["binh"], province.agency, title="Chuyên viên")
+    hold_post(province.members["cuong"], province.agency, title="Giám đốc", role="head")
+    head = accounts.user_create(
+        username="giamdoc", password=None, person=province.members["cuong"], actor=None
+    )
+    cycle = open_annual(province, 2025)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    users = {**province.users, "giamdoc": head}
+    answers = {}
+    for name, user in users.items():
+        answers[name] = rates_anyone(user)
+        if subjects_to_rate(user).exists():
+            assert answers[name], name
+        else:
+            assert todos.decide_queue(user) == [], name
+    assert answers["decider"] and answers["giamdoc"]  # a decide right; the agency-head rule
+    assert not answers["member"] and not answers["staff_a"]
