@@ -1,14 +1,11 @@
 """The decider's to-dos on the start page (``common.todos``): the queue of subjects ready to
-decide (``selectors.queue``, one counting query), soonest deadline first.
+decide, by cycle and unit, soonest deadline first (``selectors.queue``, one counting query).
 
-A decider of a few units sees one line per unit, each opening the decision screen on it. A
-province's decider waits on hundreds of units: one line per cycle then says how many subjects
-in how many units, names the units with the soonest deadlines and opens the decision screen.
-"""
+The first few units each have a line that opens the decision screen on them; a province's
+decider waits on hundreds, so the rest are summed up in one line that opens the screen of the
+cycle (a start page, not the list: the decision screen is the list)."""
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,46 +13,39 @@ from django.utils.translation import gettext as _
 from kiemdiem.common.todos import Todo
 from kiemdiem.decisions.selectors import queue
 
-ONE_LINE_EACH = 3  # units of one cycle listed one by one; more are gathered in one line
-NAMED = 6  # units named in a gathered line
+SHOWN = 5  # units with a line of their own
+NAMED = 6  # units named in the line that sums up the rest
 
 
 def decide_queue(user) -> list[Todo]:
-    by_cycle = defaultdict(list)
-    for group in queue(user):  # soonest deadline first
-        by_cycle[group.cycle.pk].append(group)
+    groups = queue(user)
     out = []
-    for groups in by_cycle.values():
-        cycle = groups[0].cycle
-        screen = reverse("decision-screen", args=[cycle.pk])
-        if len(groups) <= ONE_LINE_EACH:
-            out.extend(
-                Todo(
-                    code="decisions.queue",
-                    title=_("Waiting for your decision"),
-                    detail=_("%(unit)s: subjects ready to decide: %(n)s — %(cycle)s")
-                    % {"unit": g.unit.name, "n": g.count, "cycle": cycle.name},
-                    due=g.due,
-                    url=f"{screen}?unit={g.unit.pk}",
-                    action=_("Open the decision screen"),
-                    extra={"count": g.count, "cycle": cycle.pk, "unit": g.unit.pk},
-                )
-                for g in groups
-            )
-            continue
-        total = sum(g.count for g in groups)
+    for g in groups[:SHOWN]:
         out.append(
             Todo(
                 code="decisions.queue",
                 title=_("Waiting for your decision"),
-                detail=_("%(n)s subjects ready to decide in %(units)s units — %(cycle)s")
-                % {"n": total, "units": len(groups), "cycle": cycle.name},
-                due=min((g.due for g in groups if g.due), default=None),
-                items=tuple(f"{g.unit.name} ({g.count})" for g in groups[:NAMED]),
-                more=max(len(groups) - NAMED, 0),
-                url=screen,
+                detail=_("%(unit)s: subjects ready to decide: %(n)s — %(cycle)s")
+                % {"unit": g.unit.name, "n": g.count, "cycle": g.cycle.name},
+                due=g.due,
+                url=reverse("decision-screen", args=[g.cycle.pk]) + f"?unit={g.unit.pk}",
                 action=_("Open the decision screen"),
-                extra={"count": total, "cycle": cycle.pk, "units": len(groups)},
+                extra={"count": g.count, "cycle": g.cycle.pk, "unit": g.unit.pk},
+            )
+        )
+    rest = groups[SHOWN:]
+    if rest:
+        out.append(
+            Todo(
+                code="decisions.queue",
+                title=_("Waiting for your decision"),
+                detail=_("Units not listed: %(n)s; subjects ready in all: %(total)s.")
+                % {"n": len(rest), "total": sum(g.count for g in groups)},
+                due=min((g.due for g in rest if g.due), default=None),
+                items=tuple(f"{g.unit.name} ({g.count})" for g in rest[:NAMED]),
+                more=max(len(rest) - NAMED, 0),
+                url=reverse("decision-screen", args=[rest[0].cycle.pk]),
+                action=_("Open the decision screen"),
             )
         )
     return out

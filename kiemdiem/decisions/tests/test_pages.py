@@ -223,8 +223,12 @@ def test_a_long_queue_shows_the_soonest_and_sums_up_the_rest(client, cycle, prov
     page = client.get(reverse("home"))
     groups = selectors.queue(province.users["decider"])
     assert len(groups) > 1
-    assert page.text.count("Mở màn hình quyết định") == 1
+    # one unit's line, and the line that sums up the rest (naming the next ones) opening the
+    # decision screen of the cycle
+    assert page.text.count("Mở màn hình quyết định") == 2
     assert f"Còn {len(groups) - 1} đơn vị chưa liệt kê" in page.text
+    assert groups[1].unit.name in page.text
+    assert f'href="{reverse("decision-screen", args=[cycle.pk])}"' in page.text
 
 
 def test_a_carried_over_subject_is_out_of_the_rating_on_the_counts_and_the_unit_page(

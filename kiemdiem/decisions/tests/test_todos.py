@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.urls import reverse
+
 from kiemdiem.decisions import todos
 from kiemdiem.decisions.selectors import QueueGroup
 from kiemdiem.testing import open_annual
@@ -27,7 +29,7 @@ def test_a_few_units_one_line_each(province, monkeypatch):
     assert [t.due for t in lines] == [D(2026, 1, 10), D(2026, 1, 11)]
 
 
-def test_many_units_gathered_in_one_line_per_cycle(province, monkeypatch):
+def test_many_units_the_soonest_each_a_line_the_rest_summed_up(province, monkeypatch):
     cycle = open_annual(province, 2025)
     units = [
         province.commune_a,
@@ -38,15 +40,17 @@ def test_many_units_gathered_in_one_line_per_cycle(province, monkeypatch):
         province.standing,
         province.agency,
         province.province,
-    ]
+    ] * 2  # sixteen groups (a unit may wait in two cycles; here twice in one, for the count)
     monkeypatch.setattr(todos, "queue", lambda user: _groups(cycle, units))
-    (line,) = todos.decide_queue(province.users["decider"])
-    assert line.extra == {"count": sum(range(1, 9)), "cycle": cycle.pk, "units": 8}
-    assert "36" in line.detail and "8" in line.detail  # subjects, units
-    assert line.items[0] == f"{province.commune_a.name} (1)"  # the soonest deadline first
-    assert len(line.items) == todos.NAMED and line.more == 2
-    assert line.due == D(2026, 1, 10)
-    assert "?unit=" not in line.url  # the whole decision screen of the cycle
+    lines = todos.decide_queue(province.users["decider"])
+    assert len(lines) == todos.SHOWN + 1
+    assert [t.extra["unit"] for t in lines[: todos.SHOWN]] == [u.pk for u in units[: todos.SHOWN]]
+    rest = lines[-1]
+    assert "11" in rest.detail and str(sum(range(1, 17))) in rest.detail  # units, subjects
+    assert rest.items[0] == f"{units[todos.SHOWN].name} ({todos.SHOWN + 1})"
+    assert len(rest.items) == todos.NAMED and rest.more == 11 - todos.NAMED
+    assert rest.due == D(2026, 1, 10) + datetime.timedelta(days=todos.SHOWN)
+    assert rest.url == reverse("decision-screen", args=[cycle.pk])  # the cycle's whole screen
 
 
 def test_the_queue_asks_nothing_heavy_of_who_rates_no_one(province):
