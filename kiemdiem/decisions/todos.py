@@ -17,6 +17,15 @@ SHOWN = 5  # units with a line of their own
 NAMED = 6  # units named in the line that sums up the rest
 
 
+def _named(rest) -> tuple[str, ...]:
+    """The next units and their counts, then how many more units (not people: the start
+    page's "and N more" speaks of people)."""
+    names = [f"{g.unit.name} ({g.count})" for g in rest[:NAMED]]
+    if len(rest) > NAMED:
+        names.append(_("and %(n)s other units") % {"n": len(rest) - NAMED})
+    return tuple(names)
+
+
 def decide_queue(user) -> list[Todo]:
     groups = queue(user)
     out = []
@@ -42,8 +51,7 @@ def decide_queue(user) -> list[Todo]:
                 detail=_("Units not listed: %(n)s; subjects ready in all: %(total)s.")
                 % {"n": len(rest), "total": sum(g.count for g in groups)},
                 due=min((g.due for g in rest if g.due), default=None),
-                items=tuple(f"{g.unit.name} ({g.count})" for g in rest[:NAMED]),
-                more=max(len(rest) - NAMED, 0),
+                items=_named(rest),
                 url=reverse("decision-screen", args=[rest[0].cycle.pk]),
                 action=_("Open the decision screen"),
             )

@@ -48,7 +48,8 @@ def test_many_units_the_soonest_each_a_line_the_rest_summed_up(province, monkeyp
     rest = lines[-1]
     assert "11" in rest.detail and str(sum(range(1, 17))) in rest.detail  # units, subjects
     assert rest.items[0] == f"{units[todos.SHOWN].name} ({todos.SHOWN + 1})"
-    assert len(rest.items) == todos.NAMED and rest.more == 11 - todos.NAMED
+    assert len(rest.items) == todos.NAMED + 1 and rest.more == 0
+    assert rest.items[-1] == f"và {11 - todos.NAMED} đơn vị khác"  # units, not people
     assert rest.due == D(2026, 1, 10) + datetime.timedelta(days=todos.SHOWN)
     assert rest.url == reverse("decision-screen", args=[cycle.pk])  # the cycle's whole screen
 
