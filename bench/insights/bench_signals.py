@@ -184,7 +184,6 @@ WHERE l.kind IN ('head', 'leader') AND l.rk < o.rk
 
 
 def generate(url: str) -> None:
-    import duckdb
     import psycopg
     from django.core.management import call_command
 
@@ -227,26 +226,7 @@ def generate(url: str) -> None:
 
     t0 = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "cells.csv", "w") as f:
-        f.writelines(f"{k},{p},{c},{n}\n" for k, p, c, n in cells)
-    communes = {(c, p) for _k, p, c, _n in cells}
-    provinces = {p for _k, p, _c, _n in cells}
-    with open(OUT / "orgs.csv", "w") as f:
-        f.writelines(f"{k},{p},{c}\n" for k, p, c, _n in cells)
-        f.writelines(f"{c},{p},{c}\n" for c, p in communes)
-        f.writelines(f"{p},{p},\n" for p in provinces)
-    db = duckdb.connect()
-    db.execute("SET threads TO 2")
-    db.execute(
-        f"CREATE TABLE cells AS SELECT * FROM read_csv('{OUT / 'cells.csv'}', header=false, "
-        "columns={'unit_id': 'BIGINT', 'province_id': 'BIGINT', 'commune_id': 'BIGINT', "
-        "'members': 'INT'})"
-    )
-    db.execute(
-        f"CREATE TABLE units_of_org AS SELECT * FROM read_csv('{OUT / 'orgs.csv'}', "
-        "header=false, columns={'unit_id': 'BIGINT', 'province_id': 'BIGINT', "
-        "'commune_id': 'BIGINT'})"
-    )
+    db = national.duckdb_tree(cells, OUT)
     db.execute(SUBJECTS_SQL)
     db.execute(f"COPY s TO '{PARQUET}' (FORMAT parquet)")
     total = db.execute("SELECT count(*) FROM s").fetchone()[0]

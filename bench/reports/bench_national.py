@@ -58,6 +58,34 @@ def seg(n: int) -> str:
     return out
 
 
+def duckdb_tree(cells, out: Path):
+    """A DuckDB connection holding the tree as the subjects' generators read it: ``cells``
+    (unit, province, commune, members) and ``units_of_org`` (each cell's, commune's and
+    province's organization with its province and commune), written through CSV in ``out``."""
+    import duckdb
+
+    with open(out / "cells.csv", "w") as f:
+        f.writelines(f"{k},{p},{c},{n}\n" for k, p, c, n in cells)
+    communes = {(c, p) for _k, p, c, _n in cells}
+    provinces = {p for _k, p, _c, _n in cells}
+    with open(out / "orgs.csv", "w") as f:
+        f.writelines(f"{k},{p},{c}\n" for k, p, c, _n in cells)  # each cell's organization
+        f.writelines(f"{c},{p},{c}\n" for c, p in communes)
+        f.writelines(f"{p},{p},\n" for p in provinces)
+    db = duckdb.connect()
+    db.execute("SET threads TO 2")
+    db.execute(
+        f"CREATE TABLE cells AS SELECT * FROM read_csv('{out / 'cells.csv'}', header=false, "
+        "columns={'unit_id': 'BIGINT', 'province_id': 'BIGINT', 'commune_id': 'BIGINT', "
+        "'members': 'INT'})"
+    )
+    db.execute(
+        f"CREATE TABLE units_of_org AS SELECT * FROM read_csv('{out / 'orgs.csv'}', header=false, "
+        "columns={'unit_id': 'BIGINT', 'province_id': 'BIGINT', 'commune_id': 'BIGINT'})"
+    )
+    return db
+
+
 def timed(call, runs=7):
     call()  # warm-up
     times = []
@@ -177,7 +205,6 @@ COPY (
 
 
 def generate(url: str) -> None:
-    import duckdb
     import psycopg
     from django.core.management import call_command
 
@@ -235,25 +262,7 @@ def generate(url: str) -> None:
 
     t0 = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "cells.csv", "w") as f:
-        f.writelines(f"{k},{p},{c},{n}\n" for k, p, c, n in cells)
-    communes = {(c, p) for _k, p, c, _n in cells}
-    provinces = {p for _k, p, _c, _n in cells}
-    with open(OUT / "orgs.csv", "w") as f:
-        f.writelines(f"{k},{p},{c}\n" for k, p, c, _n in cells)  # each cell's organization
-        f.writelines(f"{c},{p},{c}\n" for c, p in communes)
-        f.writelines(f"{p},{p},\n" for p in provinces)
-    db = duckdb.connect()
-    db.execute("SET threads TO 2")
-    db.execute(
-        f"CREATE TABLE cells AS SELECT * FROM read_csv('{OUT / 'cells.csv'}', header=false, "
-        "columns={'unit_id': 'BIGINT', 'province_id': 'BIGINT', 'commune_id': 'BIGINT', "
-        "'members': 'INT'})"
-    )
-    db.execute(
-        f"CREATE TABLE units_of_org AS SELECT * FROM read_csv('{OUT / 'orgs.csv'}', header=false, "
-        "columns={'unit_id': 'BIGINT', 'province_id': 'BIGINT', 'commune_id': 'BIGINT'})"
-    )
+    db = duckdb_tree(cells, OUT)
     db.execute(
         "CREATE TABLE cycles_ AS SELECT * FROM (VALUES "
         + ", ".join(f"({c.pk}, {str(c.status == 'open').lower()})" for c in cycles)

@@ -175,9 +175,10 @@ def test_staff_of_a_commune_sees_only_their_subtree(client, province, cycle):
     assert {row.unit.code for row in result.rows} == {"A1", "A2", "UBA"}
 
 
-def test_a_unit_outside_the_cycle_has_no_board(client, province):
-    cycle = services.cycle_open(
-        code="KDA",
+def _commune_cycle(province, code):
+    """A cycle opened by commune A for its own subtree."""
+    return services.cycle_open(
+        code=code,
         name="Kiểm điểm xã An Bình",
         kind="annual",
         year=2025,
@@ -187,6 +188,10 @@ def test_a_unit_outside_the_cycle_has_no_board(client, province):
         stages=[StageWindow("self_review", D(2025, 11, 15), D(2025, 12, 10))],
         actor=None,
     )
+
+
+def test_a_unit_outside_the_cycle_has_no_board(client, province):
+    cycle = _commune_cycle(province, "KDA")
     client.force_login(province.users["staff_p"])
     assert (
         client.get(reverse("cycle-board", args=[cycle.pk, province.cell_a1.pk])).status_code == 200
@@ -277,17 +282,7 @@ def test_the_board_opens_exactly_where_the_cycle_and_the_unit_both_open(client, 
     from kiemdiem.orgtree.models import Unit
 
     whole = open_annual(province, 2025)
-    commune = services.cycle_open(
-        code="XA2025",
-        name="Kiểm điểm xã An Bình 2025",
-        kind="annual",
-        year=2025,
-        period_start=D(2025, 1, 1),
-        period_end=D(2025, 12, 31),
-        root=province.commune_a,
-        stages=[StageWindow("self_review", D(2025, 11, 15), D(2025, 12, 10))],
-        actor=None,
-    )
+    commune = _commune_cycle(province, "XA2025")
     units = [province.province, province.commune_a, province.cell_a1, province.cell_b1]
     checked = 0
     for name, user in province.users.items():
