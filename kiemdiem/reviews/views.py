@@ -199,10 +199,8 @@ def _writable_review(request, subject_pk) -> tuple[Subject, SelfReview]:
     again); anything else is a 404, as the door answers. One query for the hot path of every
     autosave."""
     subject = (
-        Subject.objects.select_related("cycle", "unit", "person", "review")
-        .filter(pk=subject_pk)
-        .first()
-    )
+        Subject.objects.select_related("unit", "review").filter(pk=subject_pk).first()
+    )  # what the policy reads (the service reads the rest under its locks)
     review = getattr(subject, "review", None) if subject is not None else None
     if review is None or not ReviewPolicy(request.user, subject).may_write:
         raise Http404
