@@ -198,18 +198,7 @@ def generate(url: str) -> None:
     from kiemdiem.orgtree.models import Unit
 
     t0 = time.perf_counter()
-    text, cells = national.units_csv()
-    columns = (
-        "id, code, name, short_name, kind, path, depth, children_seq, valid_from, "
-        "name_sort_key, search_text, parent_id"
-    )
-    with psycopg.connect(url) as conn:
-        with conn.cursor().copy(f"COPY orgtree_unit ({columns}) FROM STDIN") as copy:
-            copy.write(text.getvalue())
-        conn.execute(
-            "SELECT setval(pg_get_serial_sequence('orgtree_unit', 'id'), "
-            "(SELECT max(id) FROM orgtree_unit))"
-        )
+    cells = national.copy_units(url)
     print(f"units: {Unit.objects.count():,} in {time.perf_counter() - t0:.1f} s", flush=True)
     root = Unit.objects.get(code="VN")
     province = Unit.objects.get(code="T0")

@@ -58,6 +58,26 @@ def seg(n: int) -> str:
     return out
 
 
+def copy_units(url: str) -> list[tuple[int, int, int, int]]:
+    """The national tree COPYed into ``orgtree_unit`` (the id sequence moved past it); the
+    cells (unit, province, commune, members) for the subjects' generators."""
+    import psycopg
+
+    text, cells = units_csv()
+    columns = (
+        "id, code, name, short_name, kind, path, depth, children_seq, valid_from, "
+        "name_sort_key, search_text, parent_id"
+    )
+    with psycopg.connect(url) as conn:
+        with conn.cursor().copy(f"COPY orgtree_unit ({columns}) FROM STDIN") as copy:
+            copy.write(text.getvalue())
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('orgtree_unit', 'id'), "
+            "(SELECT max(id) FROM orgtree_unit))"
+        )
+    return cells
+
+
 def duckdb_tree(cells, out: Path):
     """A DuckDB connection holding the tree as the subjects' generators read it: ``cells``
     (unit, province, commune, members) and ``units_of_org`` (each cell's, commune's and
@@ -217,17 +237,7 @@ def generate(url: str) -> None:
     from kiemdiem.cycles.models import Plan, ReviewCycle, Stage
 
     t0 = time.perf_counter()
-    text, cells = units_csv()
-    columns = (
-        "id, code, name, short_name, kind, path, depth, children_seq, valid_from, "
-        "name_sort_key, search_text, parent_id"
-    )
-    with psycopg.connect(url) as conn:
-        with conn.cursor().copy(f"COPY orgtree_unit ({columns}) FROM STDIN") as copy:
-            copy.write(text.getvalue())
-        conn.execute(
-            "SELECT setval(pg_get_serial_sequence('orgtree_unit', 'id'), (SELECT max(id) FROM orgtree_unit))"
-        )
+    cells = copy_units(url)
     print(f"units: {len(cells) + 1 + TOPS + TOPS * COMMUNES:,} in {time.perf_counter() - t0:.1f} s")
 
     from kiemdiem.orgtree.models import Unit
