@@ -45,7 +45,7 @@ class ScreenQuery(serializers.Serializer):
 class BrokenSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="`quota` or `cap`")
     code = serializers.CharField(help_text="The pool's name or the cap rule's id.")
-    text = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
 
 
 class RowSerializer(serializers.Serializer):
@@ -54,23 +54,31 @@ class RowSerializer(serializers.Serializer):
     unit = serializers.IntegerField(source="subject.unit_id")
     unit_name = serializers.CharField(source="subject.unit.name")
     kind = serializers.CharField(source="subject.kind")
-    self_tier = serializers.CharField(help_text="The tier the subject proposed for itself.")
-    engine_status = serializers.CharField()
-    engine_tier = serializers.CharField()
-    engine_why = serializers.CharField(help_text="The engine's reason in words.")
-    engine_flags = serializers.ListField(child=serializers.CharField())
-    state_tier = serializers.CharField(help_text="The same person's state-track tier.")
-    proposed_tier = serializers.CharField()
-    proposed_reason = serializers.CharField()
-    decided_tier = serializers.CharField()
-    state = serializers.CharField(help_text="The decision's state; empty before any.")
+    self_tier = serializers.CharField(
+        help_text="The tier the subject proposed for itself.", allow_blank=True
+    )
+    engine_status = serializers.CharField(allow_blank=True)
+    engine_tier = serializers.CharField(allow_blank=True)
+    engine_why = serializers.CharField(help_text="The engine's reason in words.", allow_blank=True)
+    engine_flags = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    state_tier = serializers.CharField(
+        help_text="The same person's state-track tier.", allow_blank=True
+    )
+    proposed_tier = serializers.CharField(allow_blank=True)
+    proposed_reason = serializers.CharField(allow_blank=True)
+    decided_tier = serializers.CharField(allow_blank=True)
+    state = serializers.CharField(
+        help_text="The decision's state; empty before any.", allow_blank=True
+    )
     revision = serializers.IntegerField(help_text="Send it back with finalize (stale page).")
-    vote = serializers.CharField(help_text="The meeting's vote; a dash until meetings exist.")
+    vote = serializers.CharField(
+        help_text="The meeting's vote; a dash until meetings exist.", allow_blank=True
+    )
     pool = serializers.IntegerField(source="pool_index", allow_null=True)
     engine_rank = serializers.IntegerField(allow_null=True)
     beyond_quota = serializers.BooleanField()
     caps = BrokenSerializer(many=True)
-    override_reason = serializers.CharField()
+    override_reason = serializers.CharField(allow_blank=True)
     overrides = BrokenSerializer(many=True)
 
     def get_name(self, row) -> str:
@@ -82,11 +90,15 @@ class PoolSerializer(serializers.Serializer):
     pool = serializers.CharField()
     pool_key = serializers.CharField()
     kind = serializers.CharField()
-    label = serializers.CharField()
-    share = serializers.CharField()
-    reading = serializers.CharField(help_text="The reading of the quota in force, in words.")
-    reading_note = serializers.CharField(help_text="Why it is uncertain (regulations §15.2).")
-    rounding = serializers.CharField()
+    label = serializers.CharField(allow_blank=True)
+    share = serializers.CharField(allow_blank=True)
+    reading = serializers.CharField(
+        help_text="The reading of the quota in force, in words.", allow_blank=True
+    )
+    reading_note = serializers.CharField(
+        help_text="Why it is uncertain (regulations §15.2).", allow_blank=True
+    )
+    rounding = serializers.CharField(allow_blank=True)
     members = serializers.IntegerField(help_text="Subjects of the pool in the whole cycle.")
     httnv = serializers.IntegerField()
     candidates = serializers.IntegerField(help_text="Proposed or decided HTXSNV.")
@@ -95,8 +107,8 @@ class PoolSerializer(serializers.Serializer):
     excess = serializers.IntegerField()
     ranking = serializers.ListField(child=serializers.IntegerField())
     keep = serializers.ListField(child=serializers.IntegerField())
-    flags = serializers.ListField(child=serializers.CharField())
-    codes = serializers.ListField(child=serializers.CharField())
+    flags = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    codes = serializers.ListField(child=serializers.CharField(allow_blank=True))
     cross_track = serializers.BooleanField()
     party_share = serializers.SerializerMethodField()
 

@@ -136,7 +136,9 @@ class ProposalRowSerializer(serializers.Serializer):
     engine_lines = serializers.ListField(child=serializers.CharField())
     state_tier = serializers.SerializerMethodField()
     meeting_vote = serializers.CharField(
-        allow_null=True, help_text=_("The meeting's vote and opinions: not recorded yet.")
+        allow_null=True,
+        allow_blank=True,
+        help_text=_("The meeting's vote and opinions: not recorded yet."),
     )
     proposed_tier = serializers.SerializerMethodField()
     proposed_reason = serializers.SerializerMethodField()

@@ -18,7 +18,7 @@ from kiemdiem.documents import policies, registry, services
 class ExporterSerializer(serializers.Serializer):
     identifier = serializers.CharField()
     label = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
     formats = serializers.ListField(child=serializers.CharField())
     parameters = serializers.SerializerMethodField()
 

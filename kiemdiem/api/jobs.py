@@ -26,7 +26,7 @@ class JobSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
     progress = serializers.SerializerMethodField()
     messages = serializers.ListField(child=serializers.CharField(), read_only=True)
-    error = serializers.CharField(source="error_message", read_only=True)
+    error = serializers.CharField(source="error_message", read_only=True, allow_blank=True)
     result_url = serializers.SerializerMethodField()
 
     class Meta:

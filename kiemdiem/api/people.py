@@ -185,7 +185,7 @@ class PersonDetailSerializer(serializers.ModelSerializer):
     # null when the caller may not see personal fields.
     email = serializers.EmailField(read_only=True, allow_blank=True, allow_null=True)
     membership = serializers.SerializerMethodField()
-    phone = serializers.CharField(read_only=True, allow_null=True)
+    phone = serializers.CharField(read_only=True, allow_null=True, allow_blank=True)
     affiliations = PersonAffiliationSerializer(many=True, read_only=True)
 
     class Meta:

@@ -139,3 +139,43 @@ def _cycle_state() -> dict:
 def cycle_state(db):
     """``cycle_state()``: everything an API write about cycles and reviews may touch."""
     return _cycle_state
+
+
+@pytest.fixture(scope="session")
+def api_schema():
+    """The OpenAPI schema as served, loaded into schemathesis for checking answers."""
+    import json
+
+    import schemathesis
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    return schemathesis.openapi.from_dict(
+        json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(public=True)))
+    )
+
+
+@pytest.fixture
+def keeps_schema(api_schema):
+    """``keeps_schema(answer, "/api/units/{id}/", "GET")``: the test client's answer is what the
+    schema documents for that operation (status, content type, body), or the test fails
+    naming every field that is not."""
+    import requests
+    from schemathesis.core.transport import Response
+
+    def check(answer, template: str, method: str) -> None:
+        request = requests.Request(
+            method, "http://testserver" + answer.wsgi_request.get_full_path()
+        )
+        response = Response(
+            status_code=answer.status_code,
+            headers={name.lower(): [value] for name, value in answer.items()},
+            content=answer.content,
+            request=request.prepare(),
+            elapsed=0.0,
+            verify=True,
+            encoding="utf-8",
+        )
+        api_schema[template][method].validate_response(response)
+
+    return check

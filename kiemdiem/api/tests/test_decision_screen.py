@@ -17,6 +17,21 @@ def two_more_in_b1(province):
         _member("Đỗ", "Thị", given, province.cell_b1)
 
 
+def test_the_screen_before_anything_is_written_is_as_the_schema_says(
+    client_for, province, cycle, keeps_schema
+):
+    """Nobody has written a self-review or a proposal yet: the rows' tiers, reasons and states
+    are empty text, which the schema must allow (a fuzzing run found it promised non-empty)."""
+    answer = client_for("decider").get(
+        f"/api/cycles/{cycle.pk}/decision-screen/",
+        {"unit": province.commune_b.pk, "group": "members"},
+    )
+    assert answer.status_code == 200, answer.content
+    rows = answer.json()["rows"]
+    assert rows and all(r["self_tier"] == "" and r["state"] == "" for r in rows)
+    keeps_schema(answer, "/api/cycles/{cycle_pk}/decision-screen/", "GET")
+
+
 def test_get_the_screen_then_finalize_with_an_override(client_for, province, two_more_in_b1, cycle):
     found = {}
     for s in Subject.objects.filter(
