@@ -27,6 +27,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", default="", help="page name to profile (home, unit, board, autosave, bare)"
     )
+    parser.add_argument(
+        "--only", default="", help="show only functions whose file matches (a regex: kiemdiem/)"
+    )
     args = parser.parse_args()
     sys.path[:0] = [str(ROOT), str(HERE)]
     os.chdir(ROOT)
@@ -98,7 +101,7 @@ def main() -> None:
                 call()
             profile.disable()
             stats = pstats.Stats(profile).sort_stats("cumulative")
-            stats.print_stats(60)
+            stats.print_stats(*([args.only] if args.only else []), 60)
         if os.environ.get("SHOW_SQL") == name:
             for t, sql in queries:
                 print(f"  {t * 1000:6.1f} ms  {sql[:400]}")

@@ -39,17 +39,21 @@ def column_writer(connection, table: str, column: str):
     return write
 
 
-def commit_without_waiting_for_disk() -> None:
-    """In the current transaction (PostgreSQL): its commit returns before the WAL reaches the
-    disk (``SET LOCAL synchronous_commit TO OFF``).
+def without_waiting_for_disk(queryset):
+    """``queryset``, which on PostgreSQL also sets its transaction's commit to return before the
+    WAL reaches the disk (``set_config('synchronous_commit', 'off', true)`` in its select list:
+    no round trip of its own). Evaluate it inside the transaction it is meant for.
 
     For writes that are cheap to lose and written again within seconds — the autosave of a
     draft while its writer types (the text is still on their page and goes again with the
     next keystroke). A crash can lose the last fraction of a second of such commits, never
     corrupt anything nor reorder them; every other write keeps the server's setting. Under
     load the wait for the disk was most of an autosave's time (bench/web/RESULTS.md)."""
-    from django.db import connection
+    from django.db import connections
+    from django.db.models.expressions import RawSQL
 
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset
+    return queryset.annotate(
+        _commit_without_waiting=RawSQL("set_config('synchronous_commit', 'off', true)", [])
+    )

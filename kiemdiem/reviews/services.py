@@ -24,7 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kiemdiem.audit.services import log_action
-from kiemdiem.common.db import commit_without_waiting_for_disk
+from kiemdiem.common.db import without_waiting_for_disk
 from kiemdiem.common.vietnamese import nfc_text
 from kiemdiem.cycles.models import Subject, SubjectKind, SubjectStatus, TierChoice
 from kiemdiem.cycles.services import hold_open
@@ -97,12 +97,30 @@ def _lock_subject(subject_pk: int) -> Subject:
     return subject
 
 
-def _lock_review(review: SelfReview) -> SelfReview:
-    """The review, locked after its cycle and subject (see ``_lock_subject``), with its subject,
-    cycle and unit read after the locks were granted. (A review never changes subject.)"""
-    subject = _lock_subject(review.subject_id)
-    locked = SelfReview.objects.select_for_update(no_key=True, of=("self",)).get(pk=review.pk)
-    locked.subject = subject  # read under its lock just now: no second join
+def _lock_review(review: SelfReview, *, wait_for_disk: bool = True) -> SelfReview:
+    """The review, locked in the order of ``_lock_subject``: the cycle ``FOR KEY SHARE``, then
+    in one statement the subject and the review ``FOR NO KEY UPDATE`` — PostgreSQL locks the
+    rows of a statement in the order its ``OF`` names them, subject first
+    (``reviews/tests/test_concurrency.py`` checks it). The subject, its cycle and person come
+    with it, read after the locks were granted; its unit too, unless the caller read it with
+    the review (a write locks no unit: the page's policy read serves). (A review never changes
+    subject.)
+
+    ``wait_for_disk=False``: the commit returns before the WAL is on disk
+    (``common.db.without_waiting_for_disk``), for the autosave."""
+    pins_token = hold_open(subject_id=review.subject_id)
+    read = review._state.fields_cache.get("subject")
+    unit = read._state.fields_cache.get("unit") if read is not None else None
+    related = ["subject__cycle", "subject__person"] + ([] if unit else ["subject__unit"])
+    query = SelfReview.objects.select_related(*related).select_for_update(
+        no_key=True, of=("subject", "self")
+    )
+    if not wait_for_disk:
+        query = without_waiting_for_disk(query)
+    locked = query.get(pk=review.pk)
+    if unit is not None and locked.subject.unit_id == unit.pk:
+        locked.subject.unit = unit
+    engine.pins_read_at(locked.subject, pins_token)  # the pins need no query while unchanged
     return locked
 
 
@@ -610,9 +628,8 @@ def review_save(
     saved; see ``_apply``. Without it an invalid field refuses the whole save (a program's
     draft comes through ``review_replace``, which checks its shape first)."""
     policies.check(policies.ReviewPolicy(actor, review.subject).may_write)
-    if keep_valid:  # the page's autosave: saved again with the writer's next keystrokes
-        commit_without_waiting_for_disk()
-    review = _lock_review(review)
+    # The page's autosave (keep_valid) is saved again with the writer's next keystrokes.
+    review = _lock_review(review, wait_for_disk=not keep_valid)
     _check_writable(review)
     _check_revision(review, revision)
     _apply(review, content, proposed_tier, keep_valid=keep_valid)

@@ -170,3 +170,57 @@ def test_a_close_waits_for_a_save_in_flight(cycle, province):
     finally:
         held.release()
     assert SelfReview.objects.get(pk=binh.pk).content["tu_tuong"] == "Đang lưu"
+
+
+def test_a_save_locks_the_subject_before_the_review(cycle, province):
+    """The lock order of every write (docs/cycles.md): cycle, subject, review. A save that
+    waits for its subject holds no lock on the review yet, so nothing can deadlock with a
+    write that holds the subject and then takes the review."""
+    binh = review_of(cycle, province.members["binh"])
+    holder = Held(lambda: Subject.objects.select_for_update(no_key=True).get(pk=binh.subject_id))
+    holder.start()
+    assert holder.ready.wait(20) and holder.error is None
+    outcome = {}
+
+    def save():
+        try:
+            services.review_save(
+                review=binh, content={"tu_tuong": "Sau khi chờ"}, proposed_tier="", actor=None
+            )
+            outcome["saved"] = True
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=save, daemon=True)
+    writer.start()
+    try:
+        for _ in range(100):  # the writer reaches the subject row and waits there
+            if waiting_on_a_lock():
+                break
+            time.sleep(0.05)
+        assert waiting_on_a_lock() == 1 and writer.is_alive()
+        with transaction.atomic():  # the review is free: the writer waits before taking it
+            SelfReview.objects.select_for_update(nowait=True).get(pk=binh.pk)
+    finally:
+        holder.release()
+    writer.join(20)
+    assert outcome == {"saved": True}
+    assert SelfReview.objects.get(pk=binh.pk).content["tu_tuong"] == "Sau khi chờ"
+
+
+def test_the_autosave_commits_without_waiting_for_the_disk_and_only_itself(cycle, province):
+    binh = review_of(cycle, province.members["binh"])
+    seen = {}
+    with transaction.atomic():
+        services.review_save(
+            review=binh, content={"tu_tuong": "Gõ"}, proposed_tier="", actor=None, keep_valid=True
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen["autosave"] = cursor.fetchone()[0]
+    with transaction.atomic():
+        services.review_save(review=binh, content={"tu_tuong": "Lưu"}, proposed_tier="", actor=None)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen["save"] = cursor.fetchone()[0]
+    assert seen == {"autosave": "off", "save": "on"}
