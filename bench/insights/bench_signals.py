@@ -481,15 +481,6 @@ def move_a_commune(cycle) -> None:
             )
             for u in subtree
         )
-    # The national tree's rows say each unit has as many children as it has, but their
-    # segments start at 1: the next free one is one more (the services start at 0).
-    from django.db.models import F
-    from django.db.models.functions import Greatest
-
-    national = _national()
-    Unit.objects.filter(pk__in=[t0_.pk, t1.pk]).update(
-        children_seq=Greatest(F("children_seq"), national.COMMUNES + 1)
-    )
     spent: list[float] = []
 
     def timed_hook(event, hook=tallies.unit_moved):

@@ -126,7 +126,8 @@ def reset_database(url: str) -> None:
 
 
 def units_csv() -> tuple[io.StringIO, list[tuple[int, int, int, int]]]:
-    """The tree as COPY text; and per cell (id, province id, commune id, members)."""
+    """The tree as COPY text; and per cell (id, province id, commune id, members). Children's
+    segments start at 1, so a parent's next free one (``children_seq``) is its count + 1."""
     buf = io.StringIO()
     cells = []
     next_id = 1
@@ -138,18 +139,18 @@ def units_csv() -> tuple[io.StringIO, list[tuple[int, int, int, int]]]:
         )
 
     root = next_id
-    row(root, "VN", "Toàn quốc", "dang_bo_tinh", None, seg(1), 1, TOPS)
+    row(root, "VN", "Toàn quốc", "dang_bo_tinh", None, seg(1), 1, TOPS + 1)
     next_id += 1
     for p in range(TOPS):
         pid = next_id
         next_id += 1
         ppath = seg(1) + seg(p + 1)
-        row(pid, f"T{p}", f"Đảng bộ tỉnh {p:02d}", "dang_bo_tinh", root, ppath, 2, COMMUNES)
+        row(pid, f"T{p}", f"Đảng bộ tỉnh {p:02d}", "dang_bo_tinh", root, ppath, 2, COMMUNES + 1)
         for c in range(COMMUNES):
             cid = next_id
             next_id += 1
             cpath = ppath + seg(c + 1)
-            row(cid, f"T{p}X{c}", f"Đảng bộ xã {p:02d}-{c:03d}", "dang_bo_xa", pid, cpath, 3, CELLS)
+            row(cid, f"T{p}X{c}", f"Đảng bộ xã {p:02d}-{c:03d}", "dang_bo_xa", pid, cpath, 3, CELLS + 1)
             for k in range(CELLS):
                 kid = next_id
                 next_id += 1

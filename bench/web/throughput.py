@@ -13,7 +13,9 @@ What it does, against a database that already holds the demo province (``manage.
    not queue on one review's lock);
 3. for each page, ``--clients`` processes with keep-alive sessions request it for ``--seconds``
    and count the answers (every answer must be 200 with the page's own content); the bare page
-   is measured first and last, and each page's ratio is against their mean.
+   is measured first and last, and each page's ratio is against their mean. With ``--rounds``
+   this is repeated with shorter runs, each round against its own bare runs, and the median
+   and lowest share are reported (the VM's speed drifts by a third within minutes).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kiemdiem_speed \\
         .venv/bin/python bench/web/throughput.py --seconds 15 --clients 4 --workers 3
@@ -27,6 +29,7 @@ import multiprocessing
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -179,6 +182,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure the pages this many times, each round between two bare runs of its own",
+    )
+    parser.add_argument(
         "--memo-seconds",
         default=None,
         help="KIEMDIEM_MEMO_SECONDS for the server (0: no memos, every page computed afresh)",
@@ -262,9 +271,6 @@ def main() -> None:
             f"gunicorn {args.workers} workers × threads (config/gunicorn.conf.py), "
             f"{args.clients} clients, {args.seconds:.0f} s each; PostgreSQL; memos: {memo} s"
         )
-        rows = [
-            measure("bare signed-in page", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds)
-        ]
         pages = {
             "home": ("home (province staff)", staff_jobs(f"{base}/", "<html")),
             "unit": ("unit page (province)", staff_jobs(f"{base}/units/{root}/", "<html")),
@@ -274,18 +280,27 @@ def main() -> None:
             ),
             "autosave": ("self-review autosave (htmx)", autosave_jobs),
         }
-        for key in args.pages.split(","):
-            name, jobs = pages[key.strip()]
-            rows.append(measure(name, jobs, args.seconds))
-        rows.append(
-            measure(
-                "bare signed-in page (again)", staff_jobs(f"{base}/bench/bare/", "ok"), args.seconds
+        chosen = [pages[key.strip()] for key in args.pages.split(",")]
+        bare_jobs = staff_jobs(f"{base}/bench/bare/", "ok")
+        shares: dict[str, list[float]] = {name: [] for name, _ in chosen}
+        for turn in range(args.rounds):
+            # Each round is measured against its own bare runs (before and after): the
+            # machine's speed drifts over minutes, a round's pages and bare page drift together.
+            if args.rounds > 1:
+                print(f"round {turn + 1} of {args.rounds}")
+            before = measure("bare signed-in page", bare_jobs, args.seconds)
+            rows = [measure(name, jobs, args.seconds) for name, jobs in chosen]
+            after = measure("bare signed-in page (again)", bare_jobs, args.seconds)
+            bare = (before["rps"] + after["rps"]) / 2
+            for row in rows:
+                shares[row["name"]].append(100 * row["rps"] / bare)
+        print(f"\n  {'page':<34} {'share of bare, each round':>30}   median   lowest")
+        for name, values in shares.items():
+            each = " ".join(f"{v:3.0f}" for v in values)
+            print(
+                f"  {name:<34} {each:>30}   {statistics.median(values):4.0f} %"
+                f"   {min(values):4.0f} %"
             )
-        )
-        bare = (rows[0]["rps"] + rows[-1]["rps"]) / 2
-        print(f"\n  {'page':<34} {'share of bare':>14}")
-        for row in rows[1:-1]:
-            print(f"  {row['name']:<34} {100 * row['rps'] / bare:13.0f} %")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
