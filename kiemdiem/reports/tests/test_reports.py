@@ -157,3 +157,32 @@ def test_submission_rights_and_a_stale_submission(scene, province):
     assert again.figures["total"]["tiers"]["HTNV"] == 2 and not row().stale
     assert LogEntry.objects.filter(action__startswith="reports.").count() == 3
     assert ReportSubmission.objects.count() == 1
+
+
+def test_year_on_year_the_two_cycles_before_of_the_same_kind(scene, province):
+    """The report sets the unit beside the two annual cycles before this one, newest first,
+    each with its own figures — a third one back is not shown."""
+    m = province.members
+    decided = {
+        2022: {"binh": "KHTNV"},
+        2023: {"binh": "HTNV", "cuong": "HTNV"},
+        2024: {"binh": "HTTNV", "cuong": "HTNV", "dung": "KHTNV"},
+    }
+    for year, tiers in decided.items():
+        cycle = open_annual(province, year)
+        subjects.subjects_generate(cycle=cycle, actor=None)
+        ratings = []
+        for key, tier in tiers.items():
+            subject = _person(cycle, m[key])
+            _submit_review(subject)
+            ratings.append((subject, tier, "Vi phạm" if tier == "KHTNV" else ""))
+        bulk.decide_bulk(ratings)
+    report = selectors.report(province.users["staff_p"], scene, province.province)
+    earlier = [(c.year, t.total.rated, t.total.tiers) for c, t in report.earlier]
+    assert earlier == [
+        (2024, 3, {"HTXSNV": 0, "HTTNV": 1, "HTNV": 1, "KHTNV": 1}),
+        (2023, 2, {"HTXSNV": 0, "HTTNV": 0, "HTNV": 2, "KHTNV": 0}),
+    ]
+    # A district's staff sees the same years for its own subtree only.
+    district = selectors.report(province.users["staff_a"], scene, province.commune_a)
+    assert [(c.year, t.total.rated) for c, t in district.earlier] == [(2024, 2), (2023, 2)]
