@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
 
 from kiemdiem.accounts.models import Action
 from kiemdiem.accounts.permissions import restrict
@@ -10,6 +13,8 @@ from kiemdiem.cycles.models import ReviewCycle
 from kiemdiem.cycles.selectors import cycle_list
 from kiemdiem.insights import policies
 from kiemdiem.insights.models import Signal, SignalRun
+from kiemdiem.orgtree.models import SEGMENT_LENGTH, Unit
+from kiemdiem.orgtree.policies import top_units
 
 
 def cycles(user) -> list[ReviewCycle]:
@@ -30,13 +35,20 @@ def run_of(cycle: ReviewCycle) -> SignalRun | None:
     return SignalRun.objects.filter(cycle=cycle).first()
 
 
-def signal_list(user, cycle: ReviewCycle, *, kind: str = "", within=None) -> QuerySet:
-    """The stored signals of ``cycle`` that name a unit the user may see (no live scan)."""
+def _signals(user, cycle: ReviewCycle, *, kind: str = "", within=None) -> QuerySet:
+    """The rows of the page: the stored signals of ``cycle`` naming a unit the user may see
+    (of ``kind``, under ``within``), unordered — the list and the chart by unit read these."""
     rows = restrict(Signal.objects.filter(cycle=cycle), user, Action.VIEW)
     if kind:
         rows = rows.filter(kind=kind)
     if within is not None:
         rows = rows.filter(unit__path__startswith=within.path)
+    return rows
+
+
+def signal_list(user, cycle: ReviewCycle, *, kind: str = "", within=None) -> QuerySet:
+    """The stored signals of ``cycle`` that name a unit the user may see (no live scan)."""
+    rows = _signals(user, cycle, kind=kind, within=within)
     # The unit is joined (the door filters on it); the person and the subject are fetched for
     # the page's rows only: joined, they were read for every signal before the top rows were
     # sorted out (92 ms for a province's 6,000 signals, bench/insights/RESULTS.md).
@@ -51,8 +63,6 @@ def signal_counts(user, cycle: ReviewCycle, *, within=None) -> dict[str, int]:
     """Signals by kind, of the stored rows the user may see: the counts stored with the rows
     (``SignalRun.counts``, same transaction) for a reader of the whole cycle, else one grouped
     query (a national reader's page counted 245,000 rows twice: 0.6 s, bench/insights)."""
-    from django.db.models import Count
-
     if within is None and policies.may_read_whole_cycle(user, cycle):
         run = run_of(cycle)
         return {k: v for k, v in (run.counts if run else {}).items() if v}
@@ -60,3 +70,52 @@ def signal_counts(user, cycle: ReviewCycle, *, within=None) -> dict[str, int]:
     if within is not None:
         rows = rows.filter(unit__path__startswith=within.path)
     return dict(rows.order_by().values_list("kind").annotate(n=Count("pk")))
+
+
+@dataclass
+class UnitSignals:
+    unit: Unit
+    counts: dict[str, int]  # kind -> signals naming the unit or a unit under it
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def signals_below(
+    user, cycle: ReviewCycle, *, kind: str = "", within=None
+) -> tuple[list[UnitSignals], int]:
+    """The page's signals (``signal_list``'s rows: the same door, kind and scope) counted per
+    unit directly below the scope, most first, and how many name the scope's units themselves.
+
+    The scope is ``within``; else the cycle's root for whoever reads the whole cycle; else the
+    user's top units. One grouped query per scope unit (the path's next segment is the unit
+    below: ``SEGMENT_LENGTH`` characters a level)."""
+    if within is not None:
+        parents = [within]
+    elif policies.may_read_whole_cycle(user, cycle):
+        parents = [cycle.root]
+    else:
+        parents = list(top_units(user)[:10])
+    rows = _signals(user, cycle, kind=kind, within=within)
+    by_path: dict[str, dict[str, int]] = {}
+    itself = 0
+    for parent in parents:
+        depth = len(parent.path) + SEGMENT_LENGTH
+        grouped = (
+            rows.filter(unit__path__startswith=parent.path)
+            .annotate(below=Substr("unit__path", 1, depth))
+            .order_by()
+            .values_list("below", "kind")
+            .annotate(n=Count("pk"))
+        )
+        for below, k, n in grouped:
+            if below == parent.path:
+                itself += n
+            else:
+                by_path.setdefault(below, {})
+                by_path[below][k] = by_path[below].get(k, 0) + n
+    units = {u.path: u for u in Unit.objects.filter(path__in=list(by_path))}
+    out = [UnitSignals(units[p], c) for p, c in by_path.items() if p in units]
+    out.sort(key=lambda r: (-r.total, r.unit.path))
+    return out, itself

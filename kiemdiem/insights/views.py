@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kiemdiem.common.views import paginate, query_id, render_page
 from kiemdiem.cycles.models import TierChoice
-from kiemdiem.insights import comparison, exporters, jobs, policies, selectors
+from kiemdiem.insights import charts, comparison, exporters, jobs, policies, selectors
 from kiemdiem.insights.explain import explain
 from kiemdiem.insights.models import SignalKind
 from kiemdiem.orgtree.models import Unit
@@ -60,6 +60,7 @@ def signals_page(request):
         "cycle": cycle,
         "kinds": SignalKind.choices,
         "kind": kind,
+        "kind_label": dict(SignalKind.choices).get(kind, ""),
         "within": within,
         "scopes": _scopes(user),
     }
@@ -71,10 +72,13 @@ def signals_page(request):
         )
         for s in page.object_list:
             s.text = explain(s)
+        by_kind = [(code, label, counts.get(code, 0)) for code, label in SignalKind.choices]
+        below, itself = selectors.signals_below(user, cycle, kind=kind, within=within)
         context |= {
             "run": selectors.run_of(cycle),
             "page": page,
-            "counts": [(code, label, counts.get(code, 0)) for code, label in SignalKind.choices],
+            "counts": by_kind,
+            "charts": charts.signal_charts(by_kind, below, itself),
             "total": sum(counts.values()),
             "may_refresh": policies.may_refresh(user, cycle),
             "queued": jobs.waiting(cycle.pk),
@@ -143,6 +147,7 @@ def comparison_page(request):
         "direct": request.GET.get("direct") == "1",
         "scopes": _scopes(user),
         "result": result,
+        "chart": charts.comparison_chart(result) if result else None,
         "error": error,
         "query": request.GET.urlencode(),
     }

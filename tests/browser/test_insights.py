@@ -103,6 +103,12 @@ def test_the_province_board_opens_the_signals_from_its_home(page, scene):
         expect(results).to_contain_text("trong khi đơn vị do mình phụ trách chỉ xếp HTTNV")
         expect(results).to_contain_text("Vượt tỷ lệ 20% HTXSNV của chi bộ")
         expect(page.get_by_text("Tính đến")).to_be_visible()
+        # the charts: by kind, and by unit below (communes A and B, one signal each)
+        charts = page.locator("figure.chart-box svg.chart")
+        expect(charts).to_have_count(2)
+        expect(charts.first).to_be_visible()
+        expect(charts.nth(1)).to_contain_text("Đảng bộ phường Bến Thành")
+        assert charts.first.bounding_box()["width"] <= size["width"]
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
         shot(page, f"insights-signals-{name}")
     page.set_viewport_size(DESKTOP)
@@ -110,6 +116,12 @@ def test_the_province_board_opens_the_signals_from_its_home(page, scene):
     page.get_by_label("Chức vụ").select_option("head.chi_bo_truc_thuoc")
     page.get_by_role("button", name="Xem").click()
     expect(page.locator("table")).to_contain_text("Nguyễn Văn An")
+    chart = page.locator("figure.chart-box svg.chart")
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("HTXSNV")
     shot(page, "insights-comparison-desktop")
     page.set_viewport_size(PHONE)
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "insights-comparison-phone")

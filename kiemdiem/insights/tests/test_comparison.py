@@ -9,12 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from kiemdiem.cycles import subjects
 from kiemdiem.cycles.models import Subject
 from kiemdiem.decisions.models import Decision
-from kiemdiem.insights import comparison
+from kiemdiem.insights import charts, comparison
 from kiemdiem.orgtree import services as tree
 from kiemdiem.people import services as people
 from kiemdiem.reviews.models import SelfReview
@@ -210,3 +211,72 @@ def test_the_comparison_through_the_documents_registry(province, group):
     assert [r[1] for r in rows] == ["Hoàng Văn Hai", "Hoàng Văn Ba"]
     bad = exporter.form(staff, {"cycle": str(cycle.pk), "kind": "x"})
     assert not bad.is_valid() and "kind" in bad.errors
+
+
+# The chart: the tiers of the rows the table shows, one bar for all, one per unit above.
+
+
+def test_the_chart_counts_the_rows_the_table_shows(province, group):
+    cycle, _heads = group
+    staff = province.users["staff_p"]
+    result = comparison.compare(staff, cycle, KIND)
+    chart = charts.comparison_chart(result)
+    # hand count: Một HTXSNV; Hai, Ba HTTNV (Ba proposed); Bốn HTNV; Năm not rated yet
+    assert chart.bars == [(gettext("All holders shown"), [1, 2, 1, 0, 1])]
+    assert sum(chart.bars[0][1]) == len(result.rows) == 5
+    assert chart.groups == 0  # the five communes all sit under the province: no bar each
+    assert "HTXSNV: 1 (20.0 %)" in chart.svg and "HTTNV: 2 (40.0 %)" in chart.svg
+    # the tier filter narrows the table, and the chart with it
+    only = comparison.compare(staff, cycle, KIND, tier="HTTNV")
+    assert len(only.rows) == 2
+    assert charts.comparison_chart(only).bars[0][1] == [0, 2, 0, 0, 0]
+
+
+def test_a_bar_per_unit_above_the_posts_with_names_escaped(province, group, monkeypatch):
+    cycle, _heads = group
+    # cell secretaries: An heads A1 (the fixture's); two more for A2 and B1
+    for unit, given, tier in ((province.cell_a2, "Tư", "HTNV"), (province.cell_b1, "Sáu", "")):
+        person = _secretary(unit, given)
+        subjects.subject_add(
+            cycle=cycle, kind="head", unit=unit, person=person, reason="Bầu", actor=None
+        )
+        if tier:
+            _rated(cycle, person, tier)
+    an = Subject.objects.get(cycle=cycle, person=province.members["an"], kind="head")
+    Subject.objects.filter(pk=an.pk).update(tier="HTXSNV", status="rated")
+    evil = "<script>alert(1)</script> Bến Thành"
+    type(province.commune_b).objects.filter(pk=province.commune_b.pk).update(
+        name=evil, short_name=""
+    )
+    result = comparison.compare(province.users["staff_p"], cycle, "head.chi_bo_truc_thuoc")
+    assert len(result.rows) == 3
+    chart = charts.comparison_chart(result)
+    assert chart.groups == 2
+    assert chart.bars == [
+        (gettext("All holders shown"), [1, 0, 1, 0, 1]),
+        ("Đảng bộ xã An Bình", [1, 0, 1, 0, 0]),  # An HTXSNV (A1), Tư HTNV (A2)
+        (evil, [0, 0, 0, 0, 1]),  # Sáu (B1), not rated yet
+    ]
+    assert sum(chart.bars[1][1]) + sum(chart.bars[2][1]) == sum(chart.bars[0][1])
+    assert "<script>" not in chart.svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Bến Thành" in chart.svg
+    # many units above: those with the most holders are drawn (A: two), the page says so
+    monkeypatch.setattr(charts, "MOST", 1)
+    few = charts.comparison_chart(result)
+    assert (few.groups, few.drawn) == (2, 1)
+    assert [label for label, _counts in few.bars[1:]] == ["Đảng bộ xã An Bình"]
+
+
+def test_the_page_shows_the_chart_or_nothing(client, province, group):
+    cycle, _heads = group
+    client.force_login(province.users["staff_p"])
+    page = client.get(reverse("insights-comparison"), {"cycle": cycle.pk, "kind": KIND})
+    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 1
+    assert "HTXSNV: 1 (20.0 %)" in page.text
+    # nobody holds the post: the table's sentence, no chart
+    empty = client.get(
+        reverse("insights-comparison"), {"cycle": cycle.pk, "kind": "deputy.dang_bo_xa"}
+    )
+    assert empty.status_code == 200 and "<svg" not in empty.text
+    assert "Không có ai giữ loại chức danh này" in empty.text
+    assert charts.comparison_chart(comparison.Comparison(kind=KIND, cycle=cycle)).svg == ""

@@ -348,3 +348,72 @@ def test_the_nightly_command_computes_the_open_cycles(province, cycle):
     assert SignalRun.objects.get(cycle=cycle).counts == {"leader_above_unit": 1}
     with pytest.raises(CommandError):
         call_command("compute_signals", cycle=999999)
+
+
+# The charts: the signals by kind (the page's counts) and by unit below (the page's rows).
+
+
+def _two_signals(province, cycle):
+    """An above his cell A1 (commune A); an override in cell B1 (commune B)."""
+    clean(cycle)
+    rate(cycle, person=province.members["an"], tier="HTXSNV")
+    dung = Subject.objects.get(cycle=cycle, person=province.members["dung"])
+    Decision.objects.create(
+        subject=dung,
+        state="decided",
+        tier="HTTNV",
+        override_reason="Có thành tích đột xuất",
+        overrides=[{"code": "Q", "text": "Vượt tỷ lệ"}],
+    )
+    services.signals_refresh(cycle=cycle, actor=None)
+
+
+def test_the_charts_count_the_rows_the_page_lists(province, cycle):
+    from kiemdiem.insights import charts
+
+    _two_signals(province, cycle)
+    staff_p, staff_a = province.users["staff_p"], province.users["staff_a"]
+    below, itself = selectors.signals_below(staff_p, cycle)  # the province's communes
+    assert [(r.unit, r.counts) for r in below] == [
+        (province.commune_a, {"leader_above_unit": 1}),
+        (province.commune_b, {"override": 1}),
+    ]
+    assert sum(r.total for r in below) + itself == selectors.signal_list(staff_p, cycle).count()
+    # the kind filter and the scope narrow the list and the chart alike
+    below, _ = selectors.signals_below(staff_p, cycle, kind="override")
+    assert [(r.unit, r.total) for r in below] == [(province.commune_b, 1)]
+    below, _ = selectors.signals_below(staff_p, cycle, within=province.commune_a)
+    assert [(r.unit, r.counts) for r in below] == [(province.cell_a1, {"leader_above_unit": 1})]
+    assert selectors.signals_below(staff_p, cycle, within=province.cell_a1) == ([], 1)  # itself
+    # a commune's staff: their commune's cells, through the door
+    below, _ = selectors.signals_below(staff_a, cycle)
+    assert [(r.unit, r.total) for r in below] == [(province.cell_a1, 1)]
+    # the chart by kind draws the page's counts: one bar a kind, its number after it
+    counts = [
+        (code, label, {"override": 1, "leader_above_unit": 1}.get(code, 0))
+        for code, label in SignalKind.choices
+    ]
+    drawn = charts.signal_charts(counts, *selectors.signals_below(staff_p, cycle))
+    assert drawn.kinds.count("<rect") == 2 and drawn.units.count("<rect") == 2 + 2  # + legend
+    assert f"{SignalKind.OVERRIDE.label}: 1</title>" in drawn.units
+    empty = charts.signal_charts([(c, label, 0) for c, label in SignalKind.choices], [], 0)
+    assert (empty.kinds, empty.units) == ("", "")
+
+
+def test_the_signals_page_draws_the_charts_with_names_escaped(client, province, cycle):
+    _two_signals(province, cycle)
+    type(province.commune_a).objects.filter(pk=province.commune_a.pk).update(
+        name="<script>alert(1)</script>", short_name=""
+    )
+    client.force_login(province.users["staff_p"])
+    page = client.get("/insights/signals/", {"cycle": cycle.pk})
+    assert page.status_code == 200
+    assert page.text.count('class="chart"') == 2
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert(1)" not in page.text
+    # nothing found: no chart, the list's sentence
+    clean(cycle)
+    Decision.objects.all().delete()
+    services.signals_refresh(cycle=cycle, actor=None)
+    page = client.get("/insights/signals/", {"cycle": cycle.pk})
+    assert "<svg" not in page.text and "signal-list" in page.text
