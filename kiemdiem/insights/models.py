@@ -36,6 +36,9 @@ class SignalRun(models.Model):
     computed_at = models.DateTimeField(_("computed at"))
     subjects = models.PositiveIntegerField(_("subjects read"), default=0)
     counts = models.JSONField(default=dict, blank=True)
+    # Signals by kind per unit directly below the cycle's root (its path; "" for the root
+    # itself): the signals page's chart for a reader of the whole cycle, with no scan.
+    counts_below = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("signal computation")

@@ -82,39 +82,50 @@ class UnitSignals:
         return sum(self.counts.values())
 
 
+def counted_below(rows: QuerySet, path: str) -> dict[str, dict[str, int]]:
+    """``rows`` (signals) under the unit at ``path``, by kind per unit directly below it (that
+    unit's path; "" for the unit itself): one grouped query (the path's next segment is the
+    unit below: ``SEGMENT_LENGTH`` characters a level)."""
+    grouped = (
+        rows.filter(unit__path__startswith=path)
+        .annotate(below=Substr("unit__path", 1, len(path) + SEGMENT_LENGTH))
+        .order_by()
+        .values_list("below", "kind")
+        .annotate(n=Count("pk"))
+    )
+    out: dict[str, dict[str, int]] = {}
+    for below, kind, n in grouped:
+        out.setdefault("" if below == path else below, {})[kind] = n
+    return out
+
+
 def signals_below(
     user, cycle: ReviewCycle, *, kind: str = "", within=None
 ) -> tuple[list[UnitSignals], int]:
     """The page's signals (``signal_list``'s rows: the same door, kind and scope) counted per
     unit directly below the scope, most first, and how many name the scope's units themselves.
 
-    The scope is ``within``; else the cycle's root for whoever reads the whole cycle; else the
-    user's top units. One grouped query per scope unit (the path's next segment is the unit
-    below: ``SEGMENT_LENGTH`` characters a level)."""
-    if within is not None:
-        parents = [within]
-    elif policies.may_read_whole_cycle(user, cycle):
-        parents = [cycle.root]
+    The scope is ``within``; else the cycle's root for whoever reads the whole cycle — whose
+    counts were stored with the signals (``SignalRun.counts_below``: a national reader's page
+    would group 245,000 rows); else the user's top units, one grouped query each."""
+    if within is None and policies.may_read_whole_cycle(user, cycle):
+        run = run_of(cycle)
+        counted = [run.counts_below if run else {}]
     else:
-        parents = list(top_units(user)[:10])
-    rows = _signals(user, cycle, kind=kind, within=within)
+        parents = [within] if within is not None else list(top_units(user)[:10])
+        rows = _signals(user, cycle, kind=kind, within=within)
+        counted = [counted_below(rows, parent.path) for parent in parents]
     by_path: dict[str, dict[str, int]] = {}
     itself = 0
-    for parent in parents:
-        depth = len(parent.path) + SEGMENT_LENGTH
-        grouped = (
-            rows.filter(unit__path__startswith=parent.path)
-            .annotate(below=Substr("unit__path", 1, depth))
-            .order_by()
-            .values_list("below", "kind")
-            .annotate(n=Count("pk"))
-        )
-        for below, k, n in grouped:
-            if below == parent.path:
-                itself += n
-            else:
-                by_path.setdefault(below, {})
-                by_path[below][k] = by_path[below].get(k, 0) + n
+    for found in counted:
+        for path, counts in found.items():
+            counts = {k: n for k, n in counts.items() if not kind or k == kind}
+            if not path:
+                itself += sum(counts.values())
+            elif counts:
+                mine = by_path.setdefault(path, {})
+                for k, n in counts.items():
+                    mine[k] = mine.get(k, 0) + n
     units = {u.path: u for u in Unit.objects.filter(path__in=list(by_path))}
     out = [UnitSignals(units[p], c) for p, c in by_path.items() if p in units]
     out.sort(key=lambda r: (-r.total, r.unit.path))

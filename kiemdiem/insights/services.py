@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kiemdiem.audit.services import log_action
 from kiemdiem.cycles.models import ReviewCycle
-from kiemdiem.insights import policies, signals
+from kiemdiem.insights import policies, selectors, signals
 from kiemdiem.insights.models import Signal, SignalRun
 
 BATCH = 2_000
@@ -30,7 +30,14 @@ def signals_refresh(*, cycle: ReviewCycle, actor) -> SignalRun:
             counts[s.kind] = counts.get(s.kind, 0) + 1
         run, _created = SignalRun.objects.update_or_create(
             cycle=cycle,
-            defaults={"computed_at": timezone.now(), "subjects": read, "counts": counts},
+            defaults={
+                "computed_at": timezone.now(),
+                "subjects": read,
+                "counts": counts,
+                "counts_below": selectors.counted_below(
+                    Signal.objects.filter(cycle=cycle), cycle.root.path
+                ),
+            },
         )
         log_action(
             "insights.signals_computed",

@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kiemdiem.audit.models import LogEntry
 from kiemdiem.cycles.models import Subject, SubjectKind
@@ -379,6 +381,14 @@ def test_the_charts_count_the_rows_the_page_lists(province, cycle):
         (province.commune_b, {"override": 1}),
     ]
     assert sum(r.total for r in below) + itself == selectors.signal_list(staff_p, cycle).count()
+    # a reader of the whole cycle reads the counts stored with the signals, no signal row
+    with CaptureQueriesContext(connection) as seen:
+        assert selectors.signals_below(staff_p, cycle) == (below, itself)
+    assert not [q for q in seen.captured_queries if '"insights_signal"' in q["sql"]]
+    assert SignalRun.objects.get(cycle=cycle).counts_below == {
+        province.commune_a.path: {"leader_above_unit": 1},
+        province.commune_b.path: {"override": 1},
+    }
     # the kind filter and the scope narrow the list and the chart alike
     below, _ = selectors.signals_below(staff_p, cycle, kind="override")
     assert [(r.unit, r.total) for r in below] == [(province.commune_b, 1)]
