@@ -539,3 +539,118 @@ def test_each_self_review_form_as_docx_carries_its_code_title_sections_and_block
     if subject.person_id:
         assert f"Họ và tên: {subject.person.full_name}" in paragraphs
     assert name.endswith(f"-{subject.pk}.docx")
+
+
+PDF_MISSING_VI = (
+    "Xuất PDF cần LibreOffice trên máy chủ, mà máy chủ chưa cài. Hãy tải tệp Word, hoặc đề nghị "
+    "quản trị hệ thống cài libreoffice-writer-nogui."
+)
+
+
+def test_without_libreoffice_the_pages_say_so_plainly_and_pdf_is_refused(
+    client, scene, province, monkeypatch
+):
+    from html import unescape
+
+    client.force_login(province.users["staff_a"])
+    # where LibreOffice is installed, the page says nothing about it
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **kw: f"/usr/bin/{name}")
+    assert PDF_MISSING_VI not in unescape(client.get(reverse("document-list")).text)
+    # without it (the lookup finds no soffice, no libreoffice): the clear Vietnamese message
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **kw: None)
+    assert render.soffice() is None and policies.pdf_missing_message() == PDF_MISSING_VI
+    page = unescape(client.get(reverse("document-list")).text)
+    assert PDF_MISSING_VI in page
+    url = reverse("document-run", args=["self_reviews"])
+    assert PDF_MISSING_VI in unescape(client.get(url).text)
+    # asking for PDF anyway: the format field says why, nothing is queued or logged
+    before = (Job.objects.count(), LogEntry.objects.count())
+    refused = client.post(url, {"cycle": scene.pk, "unit": "A", "format": "pdf"})
+    assert refused.status_code == 400
+    assert refused.context["fmt_form"].errors["format"] == [PDF_MISSING_VI]
+    assert (Job.objects.count(), LogEntry.objects.count()) == before
+
+
+def _pdf_text(path) -> str:
+    out = subprocess.run(
+        ["pdftotext", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return out
+
+
+def _closed_meeting(province):
+    """Cell A1's meeting held: a show of hands, a secret ballot counted, closed."""
+    from kiemdiem.meetings import services as meetings
+    from kiemdiem.meetings.models import Meeting
+    from kiemdiem.meetings.tests.scene import build, check_in_all
+
+    scene = build(province)
+    check_in_all(scene)
+    secretary = scene.users["secretary"]
+    items = list(scene.meeting.agenda.order_by("position"))
+    meetings.hands_record(item=items[0], counts={"HTTNV": 6, "HTNV": 1}, actor=secretary)
+    ballot = meetings.ballot_open(item=items[-1], actor=secretary)
+    for name, option in {"m1": "HTTNV", "m2": "HTNV", "m3": "HTTNV", "m4": "HTTNV"}.items():
+        meetings.ballot_cast(question=ballot, option=option, actor=scene.users[name])
+    meetings.ballot_close(question=ballot, actor=secretary, counted_by="Đ/c Hải, Đ/c Hà")
+    meeting = Meeting.objects.get(pk=scene.meeting.pk)
+    meetings.meeting_close(meeting=meeting, actor=secretary, summary="Hội nghị thống nhất.")
+    return meeting
+
+
+def test_the_minutes_tables_give_each_column_its_own_width(province, settings, tmp_path):
+    """Not the template's even columns: the roll's "TT" narrow, the names wide; the vote
+    count's tiers wide enough to read, "HTXSNV" on one line in the result column."""
+    settings.VAR_DIR = tmp_path
+    meeting = _closed_meeting(province)
+    staff = province.users["staff_a"]
+    for identifier, header, widest in [
+        ("meeting_minutes", "TT", "Họ và tên"),
+        ("count_minutes", "Đối tượng", "Kết quả từng mức"),
+    ]:
+        ((_name, data),) = _files(_run(staff, identifier, "docx", {"meeting": meeting.pk})).items()
+        doc = Document(io.BytesIO(data))
+        table = next(t for t in doc.tables if t.rows[0].cells[0].text == header)
+        grid = [int(c.get(f"{W}w")) for c in table._tbl.tblGrid.iter(f"{W}gridCol")]
+        titles = [c.text for c in table.rows[0].cells]
+        assert len(grid) == len(titles) and len(set(grid)) > 1, grid
+        assert max(grid) == grid[titles.index(widest)]
+        assert abs(sum(grid) / 56.7 - 165) < 1  # the 165 mm between the margins
+        widths = [c.width for c in table.rows[1].cells]  # Word reads the cells' own
+        assert [round(w.twips) for w in widths] == grid
+    assert grid[titles.index("Kết quả")] >= 25 * 56.7 - 1
+
+
+@needs_soffice
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler) not installed")
+def test_the_meeting_minutes_and_the_vote_count_as_pdf_and_png(province, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    meeting = _closed_meeting(province)
+    staff = province.users["staff_a"]
+    for identifier, stem, expected in [
+        (
+            "meeting_minutes",
+            "bien-ban",
+            ["BIÊN BẢN", "I. Thành phần dự họp", "II. Nội dung kiểm điểm", "III. Kết luận"],
+        ),
+        ("count_minutes", "kiem-phieu", ["BIÊN BẢN KIỂM PHIẾU", "Ban kiểm phiếu: Đ/c Hải"]),
+    ]:
+        job = _run(staff, identifier, "pdf", {"meeting": meeting.pk})
+        ((name, pdf),) = _files(job).items()
+        assert name.endswith(".pdf") and pdf.startswith(b"%PDF")
+        pages = _pdf_pages(pdf, tmp_path, stem)
+        assert 1 <= len(pages) <= 3, (identifier, len(pages))
+        header = pages[0].read_bytes()[16:24]
+        width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+        assert abs(height / width - 297 / 210) < 0.02  # A4 portrait
+        text = " ".join(_pdf_text(tmp_path / f"{stem}.pdf").split())
+        assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text and "CHI BỘ THÔN ĐÔNG" in text
+        for words in expected:
+            assert words in text, (identifier, words)
+        assert "HTTNV: 3; HTNV: 1" in text  # the secret ballot's counts, no voter's name
+        assert "CHỦ TRÌ" in text and "Nguyễn Văn An" in text  # the chair signs both
+        assert "{{" not in text and "{%" not in text
