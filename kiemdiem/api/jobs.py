@@ -1,7 +1,9 @@
-"""The API of background jobs: a user's jobs with their progress, one job, run again."""
+"""The API of background jobs: a user's jobs with their progress, one job, run again, and its
+result downloaded by its owner with the same token (``result_url``)."""
 
 from __future__ import annotations
 
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
@@ -57,10 +59,11 @@ class JobSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_result_url(self, job: Job) -> str | None:
-        """Where the owner downloads the result (a web address; the same session or token)."""
+        """Where the owner downloads the result: ``/api/jobs/{id}/result/``, with the same token
+        or session as the API."""
         user = self.context["request"].user
         if job.status == JobStatus.DONE and JobPolicy(user, job).may_download:
-            return reverse("job-result", args=[job.pk])
+            return reverse("api-job-result", args=[job.pk])
         return None
 
 
@@ -97,3 +100,21 @@ class JobViewSet(ApiViewSet):
             raise PermissionDenied
         job = services.job_retry(job=job, actor=request.user)
         return Response(JobSerializer(job, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Download the result of a finished job (its owner only)",
+        responses={
+            (200, "application/octet-stream"): bytes,
+            401: E401,
+            404: E404,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def result(self, request, pk=None):
+        """The file a finished job wrote (an export's ZIP, DOCX, XLSX): its owner's alone,
+        like the web's ``/jobs/{id}/result/``; anyone else is told it does not exist."""
+        job = selectors.job_get(request.user, self.url_pk())
+        path = job.result_path
+        if not JobPolicy(request.user, job).may_download or path is None or not path.exists():
+            raise Http404
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=job.result_name)

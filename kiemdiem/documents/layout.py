@@ -291,7 +291,10 @@ def minutes():
     _p(doc, "{{ subtitle }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=8)
     _p(doc, "{%p for s in sections %}")
     _p(doc, "{%p if s.heading %}")
-    _p(doc, "{{ s.heading }}", bold=True)
+    # A heading stands apart from the table above it and stays with what follows it.
+    heading = _p(doc, "{{ s.heading }}", bold=True)
+    heading.paragraph_format.space_before = Pt(6)
+    heading.paragraph_format.keep_with_next = True
     _p(doc, "{%p endif %}")
     _p(doc, "{%p for line in s.lines %}")
     p = _p(doc, "{{ line }}")
@@ -299,6 +302,8 @@ def minutes():
     _p(doc, "{%p endfor %}")
     _p(doc, "{%p if s.table %}")
     _dynamic_table(doc, "s.table")
+    # room between the table and the text under it (the counting committee, the next item)
+    _p(doc, "", space_after=0).paragraph_format.line_spacing = Pt(6)
     _p(doc, "{%p endif %}")
     _p(doc, "{%p endfor %}")
     _p(doc, "", space_after=0).paragraph_format.keep_with_next = True

@@ -251,6 +251,67 @@ def render_docx(name: str, context: dict) -> bytes:
         ) from exc
 
 
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def column_widths(data: bytes, widths: dict[tuple[str, ...], list[float]]) -> bytes:
+    """Give the tables of a rendered DOCX their own column widths (mm): each table whose first
+    row reads ``header`` (a key of ``widths``). A template's column loop (``{%tc %}``) makes
+    every column as wide as the others — a "TT" as wide as a name — so an exporter that knows
+    its columns says how wide each is; LibreOffice lays out by the grid, Word by the cells.
+    A table of another header (a province's template retitled in Word) keeps its widths."""
+    if not widths:
+        return data
+    w = f"{{{W_NS}}}"
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        root = etree.fromstring(source.read("word/document.xml"))
+        changed = False
+        for table in root.iter(f"{w}tbl"):
+            first = table.find(f"{w}tr")
+            if first is None:
+                continue
+            cells = first.findall(f"{w}tc")
+            header = tuple("".join(t.text or "" for t in c.iter(f"{w}t")).strip() for c in cells)
+            mm = widths.get(header)
+            if mm is None or len(mm) != len(cells):
+                continue
+            twips = [str(round(Mm(x).twips)) for x in mm]
+            grid = table.find(f"{w}tblGrid")
+            if grid is not None:
+                for col in grid.findall(f"{w}gridCol"):
+                    grid.remove(col)
+                for value in twips:
+                    etree.SubElement(grid, f"{w}gridCol", {f"{w}w": value})
+            for row in table.iter(f"{w}tr"):
+                row_cells = row.findall(f"{w}tc")
+                if len(row_cells) != len(twips):
+                    continue
+                for cell, value in zip(row_cells, twips, strict=True):
+                    props = cell.find(f"{w}tcPr")
+                    if props is None:
+                        props = etree.Element(f"{w}tcPr")
+                        cell.insert(0, props)
+                    width = props.find(f"{w}tcW")
+                    if width is None:
+                        width = etree.Element(f"{w}tcW")
+                        props.insert(0, width)
+                    width.set(f"{w}w", value)
+                    width.set(f"{w}type", "dxa")
+            changed = True
+        if not changed:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                body = source.read(item.filename)
+                if item.filename == "word/document.xml":
+                    body = etree.tostring(
+                        root, xml_declaration=True, encoding="UTF-8", standalone=True
+                    )
+                target.writestr(item, body)
+    return out.getvalue()
+
+
 # --- PDF --------------------------------------------------------------------------------------
 
 

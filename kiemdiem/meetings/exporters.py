@@ -108,6 +108,9 @@ def minutes_context(meeting, kind: str) -> dict:
                         "Kết quả",
                     ],
                     "rows": rows or [["—"] * 7],
+                    # mm, of the 165 mm between the margins: the counts of each tier read on
+                    # two lines, not one word a line
+                    "widths": [30, 21, 20, 15, 36, 18, 25],
                 },
             },
             {
@@ -139,7 +142,11 @@ def minutes_context(meeting, kind: str) -> dict:
         {
             "heading": "I. Thành phần dự họp",
             "lines": _quorum_lines(q),
-            "table": {"header": ["TT", "Họ và tên", "Đảng viên", "Điểm danh"], "rows": roll},
+            "table": {
+                "header": ["TT", "Họ và tên", "Đảng viên", "Điểm danh"],
+                "rows": roll,
+                "widths": [12, 68, 35, 50],
+            },
         },
     ]
     items = []
@@ -200,7 +207,10 @@ class _MinutesExporter(registry.Exporter):
         yield cleaned["meeting"]
 
     def render(self, meeting, fmt) -> registry.Output:
-        data = render.render_docx("minutes.docx", minutes_context(meeting, self.kind))
+        context = minutes_context(meeting, self.kind)
+        data = render.render_docx("minutes.docx", context)
+        tables = (s["table"] for s in context["sections"] if s["table"])
+        data = render.column_widths(data, {tuple(t["header"]): t["widths"] for t in tables})
         day = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d")
         return registry.Output(f"{self.prefix}-{_slug(meeting.unit.name)}-{day}.docx", data)
 

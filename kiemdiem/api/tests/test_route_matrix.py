@@ -84,6 +84,16 @@ def _background(owner):
     return Job.objects.create(kind=KIND, owner=owner, status=JobStatus.FAILED)
 
 
+def _finished(owner):
+    """A finished job of ``owner``'s with its result file (an export's, say)."""
+    job = Job.objects.create(
+        kind=KIND, owner=owner, status=JobStatus.DONE, result_name="ket-qua.csv"
+    )
+    job.folder.mkdir(parents=True, exist_ok=True)
+    job.result_path.write_bytes(b"TT,Ho va ten\n")
+    return job
+
+
 def _dung_decided(cycle, province):
     """Dũng (cell B1) decided and notified, cell B1's list published to its members, and his
     complaint filed (decisions/): made on first use, once per test."""
@@ -576,6 +586,12 @@ ROUTES = [
         (401, 404, 404, 404, 200),
     ),
     Route(
+        "api-job-result",
+        lambda c, p, o: f"/api/jobs/{_finished(o).pk}/result/",
+        (401, 404, 404, 404, 200),
+        note="the result is its owner's alone, however high the grant",
+    ),
+    Route(
         "api-job-retry",
         lambda c, p, o: f"/api/jobs/{_background(o).pk}/retry/",
         (401, 404, 404, 404, 200),
@@ -680,9 +696,9 @@ ROUTES = [
         body=lambda c, p: {
             "outcome": "upheld",
             "reason": "Đúng quy định",
-            "revision": _dung_decided(c, p)[0].__class__.objects.get(
-                pk=_dung_decided(c, p)[0].pk
-            ).revision,
+            "revision": _dung_decided(c, p)[0]
+            .__class__.objects.get(pk=_dung_decided(c, p)[0].pk)
+            .revision,
         },
         extra={"decider": 200},
     ),
@@ -730,7 +746,10 @@ def _cases():
 
 
 @pytest.mark.parametrize(("route", "who", "expected"), list(_cases()))
-def test_route_permission_matrix(client_for, province, cycle, route, who, expected):
+def test_route_permission_matrix(
+    client_for, province, cycle, route, who, expected, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path  # where a job's result file is written
     owner = province.users["staff_b"]
     AuthToken.objects.create(user=owner)  # a token of the owner's own, beside the client's
     url = route.url(cycle, province, owner)

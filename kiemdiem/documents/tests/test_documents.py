@@ -373,3 +373,284 @@ def test_the_state_self_assessment_carries_the_national_title(province, settings
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" not in cells
     assert "DỰ THẢO — CHƯA NỘP" in text  # started, not submitted
     assert "NGƯỜI QUẢN LÝ TRỰC TIẾP" in text + cells
+
+
+# --- Every self-review form of the catalogue, as DOCX ---------------------------------------
+
+# The blocks under the signature, by who wrote the form (``reviews.exporters._titles``).
+PARTY_PERSON = (
+    "NGƯỜI TỰ KIỂM ĐIỂM",
+    "NHẬN XÉT, ĐÁNH GIÁ CỦA CHI ỦY (CHI BỘ)",
+    "T/M CHI ỦY (CHI BỘ)",
+    "KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG CỦA CẤP CÓ THẨM QUYỀN",
+    "T/M CẤP ỦY CÓ THẨM QUYỀN",
+)
+PARTY_COLLECTIVE = (
+    "T/M CHI BỘ",
+    "NHẬN XÉT, ĐÁNH GIÁ CỦA CẤP ỦY CẤP TRÊN",
+    "T/M CẤP ỦY CẤP TRÊN",
+    "KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG CỦA CẤP CÓ THẨM QUYỀN",
+    "T/M CẤP ỦY CÓ THẨM QUYỀN",
+)
+STATE_PERSON = (
+    "NGƯỜI TỰ ĐÁNH GIÁ",
+    "Ý KIẾN NHẬN XÉT, ĐÁNH GIÁ CỦA NGƯỜI QUẢN LÝ TRỰC TIẾP",
+    "NGƯỜI QUẢN LÝ TRỰC TIẾP",
+    "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG (PHẦN DÀNH CHO CẤP CÓ THẨM QUYỀN)",
+    "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ CÓ THẨM QUYỀN",
+)
+STATE_AGENCY = ("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ", *STATE_PERSON[1:])
+INDIVIDUAL = "BẢN KIỂM ĐIỂM CÁ NHÂN"
+COLLECTIVE = "BÁO CÁO KIỂM ĐIỂM TẬP THỂ"
+
+# form → (cycle year, subject: a member's name / "cell" / "agency" / "outside", the code and
+# title line as issued, the blocks). 2021 runs the 2019 set, 2026 the state's NĐ 335.
+FORM_CASES = {
+    "M01_2025": (2025, "cell", "Mẫu 01-HD KĐ.ĐG 2025", COLLECTIVE, PARTY_COLLECTIVE),
+    "M2A_2025": (2025, "binh", "Mẫu 2A-HD KĐ.ĐG 2025", INDIVIDUAL, PARTY_PERSON),
+    "M2B_2025": (2025, "an", "Mẫu 2B-HD KĐ.ĐG 2025", INDIVIDUAL, PARTY_PERSON),
+    "M2C_2025": (
+        2025,
+        "outside",
+        "Mẫu 2C-HD KĐ.ĐG 2025",
+        "BẢN KIỂM ĐIỂM ĐẢNG VIÊN KHÔNG LÀM VIỆC TRONG HỆ THỐNG CHÍNH TRỊ",
+        PARTY_PERSON,
+    ),
+    "M01_2023": (2023, "cell", "Mẫu 01-HD KĐ.ĐG 2023", COLLECTIVE, PARTY_COLLECTIVE),
+    "M02A_2023": (2023, "binh", "Mẫu 02A-HD KĐ.ĐG 2023", INDIVIDUAL, PARTY_PERSON),
+    "M02B_2023": (2023, "an", "Mẫu 02B-HD KĐ.ĐG 2023", INDIVIDUAL, PARTY_PERSON),
+    "M01_2019": (2021, "cell", "Mẫu 01-HD KĐ.ĐG 2019", COLLECTIVE, PARTY_COLLECTIVE),
+    "M02_2019": (2021, "binh", "Mẫu 02-HD KĐ.ĐG 2019", INDIVIDUAL, PARTY_PERSON),
+    "M02_2019_LD": (2021, "an", "Mẫu 02-HD KĐ.ĐG 2019", INDIVIDUAL, PARTY_PERSON),
+    "PHIEU_ND90": (
+        2025,
+        "cuong",
+        "Phiếu đánh giá, xếp loại chất lượng (NĐ 90/2020, NĐ 48/2023)",
+        "PHIẾU TỰ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG CÔNG CHỨC, VIÊN CHỨC",
+        STATE_PERSON,
+    ),
+    "PHIEU_ND335": (
+        2026,
+        "cuong",
+        "Phiếu đánh giá, xếp loại chất lượng công chức (NĐ 335/2025)",
+        "PHIẾU TỰ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG CÔNG CHỨC",
+        STATE_PERSON,
+    ),
+    "BC_CQ": (
+        2026,
+        "agency",
+        "Báo cáo tự đánh giá của cơ quan, tổ chức, đơn vị",
+        "BÁO CÁO TỰ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG CƠ QUAN, ĐƠN VỊ",
+        STATE_AGENCY,
+    ),
+}
+
+
+def _form_subject(province, year: int, who: str) -> Subject:
+    """The subject whose cycle and kind hand out the form (``reviews.services.form_of``)."""
+    from kiemdiem.cycles.models import Track
+    from kiemdiem.testing import employ
+
+    employ(province.members["cuong"], province.agency, title="Chuyên viên")
+    cycle = open_annual(province, year)
+    subjects.subjects_generate(cycle=cycle, actor=None)
+    if who == "cell":
+        return Subject.objects.get(cycle=cycle, unit=province.cell_a1, person__isnull=True)
+    if who == "agency":
+        return Subject.objects.get(cycle=cycle, unit=province.agency, person__isnull=True)
+    if who == "outside":  # a member outside the political system, added by hand
+        return subjects.subject_add(
+            cycle=cycle,
+            kind=SubjectKind.MEMBER_OUTSIDE,
+            unit=province.cell_a2,
+            person=province.members["cuong"],
+            reason="Làm nghề tự do",
+            actor=None,
+        )
+    track = Track.STATE if who == "cuong" else Track.PARTY
+    return Subject.objects.get(cycle=cycle, person=province.members[who], track=track)
+
+
+def test_every_form_of_the_catalogue_has_a_case():
+    from kiemdiem.reviews import catalogue
+
+    assert set(FORM_CASES) == set(catalogue.forms())
+
+
+@pytest.mark.parametrize("key", sorted(FORM_CASES))
+def test_each_self_review_form_as_docx_carries_its_code_title_sections_and_blocks(
+    key, province, settings, tmp_path
+):
+    from kiemdiem.reviews import catalogue
+    from kiemdiem.testing import written
+
+    settings.VAR_DIR = tmp_path
+    year, who, code, title, blocks = FORM_CASES[key]
+    subject = _form_subject(province, year, who)
+    form = catalogue.forms()[key]
+    assert reviews.form_of(subject).key == key  # the cycle and kind hand out this form
+    content = written(subject)
+    first_text = next(s.key for s in form.sections if s.type == "text")
+    mine = f"Viết riêng cho {key}: nội dung tự kiểm điểm."
+    content[first_text] = mine
+    review = reviews.review_start(subject=subject, actor=None)
+    reviews.review_submit(review=review, content=content, proposed_tier="HTTNV", actor=None)
+    job = _run(
+        province.users["staff_p"],
+        "self_reviews",
+        "docx",
+        {"cycle": subject.cycle_id, "subject": subject.pk},
+    )
+    ((name, data),) = _files(job).items()
+    doc = Document(io.BytesIO(data))
+    paragraphs = [p.text.strip() for p in doc.paragraphs if p.text.strip()]
+    cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    # the code as issued, then the title line (its words, not the bracketed kind)
+    assert paragraphs[0] == code
+    assert title in paragraphs
+    assert "DỰ THẢO — CHƯA NỘP" not in paragraphs
+    # the party's or the state's header
+    if form.packs[0].startswith("R"):
+        assert "ĐẢNG CỘNG SẢN VIỆT NAM" in cells and "CỘNG HÒA" not in cells
+    else:
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and "ĐẢNG CỘNG SẢN" not in cells
+    # every section of this form, numbered in its order, and none of another form's
+    headings = [f"{n}. {s.vi}" for n, s in enumerate(form.sections, start=1)]
+    positions = [paragraphs.index(h) for h in headings]
+    assert positions == sorted(positions)
+    others = {s.vi for f in catalogue.forms().values() for s in f.sections} - {
+        s.vi for s in form.sections
+    }
+    numbered = {p.split(". ", 1)[1] for p in paragraphs if p[:1].isdigit() and ". " in p}
+    assert not numbered & others, numbered & others
+    # what was written stands under its own heading
+    at = paragraphs.index(headings[[s.key for s in form.sections].index(first_text)])
+    assert paragraphs[at + 1] == mine
+    assert "Tự nhận mức xếp loại: Hoàn thành tốt nhiệm vụ" in paragraphs
+    # the signature and the two opinion blocks this form carries, in the paper form's order
+    signer, comments, comments_signer, conclusion, conclusion_signer = blocks
+    # (the signatures sit in tables: every paragraph, cells included, in the document's order)
+    body = "\n".join(
+        "".join(t.text or "" for t in p.iter(f"{W}t")) for p in doc.element.body.iter(f"{W}p")
+    )
+    order = [body.index(t) for t in (signer, comments, comments_signer, conclusion)]
+    assert order == sorted(order) and order[0] > body.index(headings[-1])
+    assert conclusion_signer in body[body.index(conclusion) :]
+    if subject.person_id:
+        assert f"Họ và tên: {subject.person.full_name}" in paragraphs
+    assert name.endswith(f"-{subject.pk}.docx")
+
+
+PDF_MISSING_VI = (
+    "Xuất PDF cần LibreOffice trên máy chủ, mà máy chủ chưa cài. Hãy tải tệp Word, hoặc đề nghị "
+    "quản trị hệ thống cài libreoffice-writer-nogui."
+)
+
+
+def test_without_libreoffice_the_pages_say_so_plainly_and_pdf_is_refused(
+    client, scene, province, monkeypatch
+):
+    from html import unescape
+
+    client.force_login(province.users["staff_a"])
+    # where LibreOffice is installed, the page says nothing about it
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **kw: f"/usr/bin/{name}")
+    assert PDF_MISSING_VI not in unescape(client.get(reverse("document-list")).text)
+    # without it (the lookup finds no soffice, no libreoffice): the clear Vietnamese message
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **kw: None)
+    assert render.soffice() is None and policies.pdf_missing_message() == PDF_MISSING_VI
+    page = unescape(client.get(reverse("document-list")).text)
+    assert PDF_MISSING_VI in page
+    url = reverse("document-run", args=["self_reviews"])
+    assert PDF_MISSING_VI in unescape(client.get(url).text)
+    # asking for PDF anyway: the format field says why, nothing is queued or logged
+    before = (Job.objects.count(), LogEntry.objects.count())
+    refused = client.post(url, {"cycle": scene.pk, "unit": "A", "format": "pdf"})
+    assert refused.status_code == 400
+    assert refused.context["fmt_form"].errors["format"] == [PDF_MISSING_VI]
+    assert (Job.objects.count(), LogEntry.objects.count()) == before
+
+
+def _pdf_text(path) -> str:
+    out = subprocess.run(
+        ["pdftotext", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return out
+
+
+def _closed_meeting(province):
+    """Cell A1's meeting held: a show of hands, a secret ballot counted, closed."""
+    from kiemdiem.meetings import services as meetings
+    from kiemdiem.meetings.models import Meeting
+    from kiemdiem.meetings.tests.scene import build, check_in_all
+
+    scene = build(province)
+    check_in_all(scene)
+    secretary = scene.users["secretary"]
+    items = list(scene.meeting.agenda.order_by("position"))
+    meetings.hands_record(item=items[0], counts={"HTTNV": 6, "HTNV": 1}, actor=secretary)
+    ballot = meetings.ballot_open(item=items[-1], actor=secretary)
+    for name, option in {"m1": "HTTNV", "m2": "HTNV", "m3": "HTTNV", "m4": "HTTNV"}.items():
+        meetings.ballot_cast(question=ballot, option=option, actor=scene.users[name])
+    meetings.ballot_close(question=ballot, actor=secretary, counted_by="Đ/c Hải, Đ/c Hà")
+    meeting = Meeting.objects.get(pk=scene.meeting.pk)
+    meetings.meeting_close(meeting=meeting, actor=secretary, summary="Hội nghị thống nhất.")
+    return meeting
+
+
+def test_the_minutes_tables_give_each_column_its_own_width(province, settings, tmp_path):
+    """Not the template's even columns: the roll's "TT" narrow, the names wide; the vote
+    count's tiers wide enough to read, "HTXSNV" on one line in the result column."""
+    settings.VAR_DIR = tmp_path
+    meeting = _closed_meeting(province)
+    staff = province.users["staff_a"]
+    for identifier, header, widest in [
+        ("meeting_minutes", "TT", "Họ và tên"),
+        ("count_minutes", "Đối tượng", "Kết quả từng mức"),
+    ]:
+        ((_name, data),) = _files(_run(staff, identifier, "docx", {"meeting": meeting.pk})).items()
+        doc = Document(io.BytesIO(data))
+        table = next(t for t in doc.tables if t.rows[0].cells[0].text == header)
+        grid = [int(c.get(f"{W}w")) for c in table._tbl.tblGrid.iter(f"{W}gridCol")]
+        titles = [c.text for c in table.rows[0].cells]
+        assert len(grid) == len(titles) and len(set(grid)) > 1, grid
+        assert max(grid) == grid[titles.index(widest)]
+        assert abs(sum(grid) / 56.7 - 165) < 1  # the 165 mm between the margins
+        widths = [c.width for c in table.rows[1].cells]  # Word reads the cells' own
+        assert [round(w.twips) for w in widths] == grid
+    assert grid[titles.index("Kết quả")] >= 25 * 56.7 - 1
+
+
+@needs_soffice
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler) not installed")
+def test_the_meeting_minutes_and_the_vote_count_as_pdf_and_png(province, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    meeting = _closed_meeting(province)
+    staff = province.users["staff_a"]
+    for identifier, stem, expected in [
+        (
+            "meeting_minutes",
+            "bien-ban",
+            ["BIÊN BẢN", "I. Thành phần dự họp", "II. Nội dung kiểm điểm", "III. Kết luận"],
+        ),
+        ("count_minutes", "kiem-phieu", ["BIÊN BẢN KIỂM PHIẾU", "Ban kiểm phiếu: Đ/c Hải"]),
+    ]:
+        job = _run(staff, identifier, "pdf", {"meeting": meeting.pk})
+        ((name, pdf),) = _files(job).items()
+        assert name.endswith(".pdf") and pdf.startswith(b"%PDF")
+        pages = _pdf_pages(pdf, tmp_path, stem)
+        assert 1 <= len(pages) <= 3, (identifier, len(pages))
+        header = pages[0].read_bytes()[16:24]
+        width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+        assert abs(height / width - 297 / 210) < 0.02  # A4 portrait
+        text = " ".join(_pdf_text(tmp_path / f"{stem}.pdf").split())
+        assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text and "CHI BỘ THÔN ĐÔNG" in text
+        for words in expected:
+            assert words in text, (identifier, words)
+        assert "HTTNV: 3; HTNV: 1" in text  # the secret ballot's counts, no voter's name
+        assert "CHỦ TRÌ" in text and "Nguyễn Văn An" in text  # the chair signs both
+        assert "{{" not in text and "{%" not in text
