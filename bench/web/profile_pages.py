@@ -100,7 +100,7 @@ def main() -> None:
             for _ in range(args.runs):
                 call()
             profile.disable()
-            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats = pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative"))
             stats.print_stats(*([args.only] if args.only else []), 60)
         if os.environ.get("SHOW_SQL") == name:
             for t, sql in queries:

@@ -198,10 +198,12 @@ def _writable_review(request, subject_pk) -> tuple[Subject, SelfReview]:
     or staff of the subject's unit — both see the subject, so the door's read would only ask
     again); anything else is a 404, as the door answers. One query for the hot path of every
     autosave."""
-    subject = (
-        Subject.objects.select_related("unit", "review").filter(pk=subject_pk).first()
-    )  # what the policy reads (the service reads the rest under its locks)
-    review = getattr(subject, "review", None) if subject is not None else None
+    try:  # what the policy reads (the service reads the rest under its locks); get, not
+        # first(): no ORDER BY to plan on every autosave
+        subject = Subject.objects.select_related("unit", "review").get(pk=subject_pk)
+    except Subject.DoesNotExist:
+        raise Http404 from None
+    review = getattr(subject, "review", None)
     if review is None or not ReviewPolicy(request.user, subject).may_write:
         raise Http404
     review.subject = subject
