@@ -16,6 +16,17 @@ from kiemdiem.jobs import selectors, services
 from kiemdiem.jobs.models import Job, JobStatus
 from kiemdiem.jobs.policies import JobPolicy
 
+# The files jobs write, by suffix, as the API's schema documents them (anything else is served
+# as octet-stream).
+RESULT_TYPES = {
+    ".zip": "application/zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pdf": "application/pdf",
+    ".csv": "text/csv",
+    "": "application/octet-stream",
+}
+
 
 class ProgressSerializer(serializers.Serializer):
     done = serializers.IntegerField()
@@ -104,7 +115,7 @@ class JobViewSet(ApiViewSet):
     @extend_schema(
         summary="Download the result of a finished job (its owner only)",
         responses={
-            (200, "application/octet-stream"): bytes,
+            **{(200, kind): bytes for kind in sorted(set(RESULT_TYPES.values()))},
             401: E401,
             404: E404,
         },
@@ -117,4 +128,7 @@ class JobViewSet(ApiViewSet):
         path = job.result_path
         if not JobPolicy(request.user, job).may_download or path is None or not path.exists():
             raise Http404
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=job.result_name)
+        kind = RESULT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return FileResponse(
+            open(path, "rb"), as_attachment=True, filename=job.result_name, content_type=kind
+        )

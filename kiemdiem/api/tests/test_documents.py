@@ -34,7 +34,7 @@ def cycle(province, settings, tmp_path):
 
 
 def test_a_batch_started_through_the_api_is_one_zip_for_its_owner_alone(
-    client_for, cycle, province
+    client_for, cycle, province, keeps_schema
 ):
     api = client_for("staff_a")
     started = api.post(
@@ -56,6 +56,7 @@ def test_a_batch_started_through_the_api_is_one_zip_for_its_owner_alone(
     download = api.get(body["result_url"])
     assert download.status_code == 200
     assert download["Content-Type"] == "application/zip"
+    keeps_schema(download, "/api/jobs/{id}/result/", "GET")
     assert "ban-kiem-diem-A-2025.zip" in download["Content-Disposition"]
     data = b"".join(download.streaming_content)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
