@@ -109,8 +109,8 @@ def _lock_review(review: SelfReview, *, wait_for_disk: bool = True) -> SelfRevie
     ``wait_for_disk=False``: the commit returns before the WAL is on disk
     (``common.db.without_waiting_for_disk``), for the autosave."""
     pins_token = hold_open(subject_id=review.subject_id)
-    read = review._state.fields_cache.get("subject")
-    unit = read._state.fields_cache.get("unit") if read is not None else None
+    read = SelfReview._meta.get_field("subject").get_cached_value(review, None)
+    unit = Subject._meta.get_field("unit").get_cached_value(read, None) if read else None
     related = ["subject__cycle", "subject__person"] + ([] if unit else ["subject__unit"])
     query = SelfReview.objects.select_related(*related).select_for_update(
         no_key=True, of=("subject", "self")
