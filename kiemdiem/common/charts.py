@@ -39,6 +39,18 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
 TIER_COLOURS = ("#1b6e3a", "#63b06b", "#e8b84a", "#b3261e")
 
 
+def _opening(wide: int, height: int, title: str) -> list[str]:
+    """The chart's ``<svg>`` (drawn at its container's width) and its title."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {wide} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'font-family="{FONT}">'
+    ]
+    if title:
+        parts.append(f"<title>{escape(title)}</title>")
+    return parts
+
+
 def _text_colour(fill: str) -> str:
     r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
     return "#000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "#fff"
@@ -78,13 +90,7 @@ def stacked_bars(
     ``wide`` (the viewBox's width) draws the same text larger on the page."""
     legend, y = _legend(series, 2, wide)
     height = y + len(rows) * (LABEL + BAR + GAP) + 4
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {wide} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'font-family="{FONT}">'
-    ]
-    if title:
-        parts.append(f"<title>{escape(title)}</title>")
+    parts = _opening(wide, height, title)
     parts.extend(legend)
     for label, values in rows:
         total = sum(values)
@@ -167,13 +173,7 @@ def count_bars(
     height = top_y + sum(len(lines) * LABEL + BAR + GAP for lines in labels) + 4
     largest = max((sum(values) for _label, values in rows), default=0) or 1
     room = wide - COUNT_ROOM
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {wide} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'font-family="{FONT}">'
-    ]
-    if title:
-        parts.append(f"<title>{escape(title)}</title>")
+    parts = _opening(wide, height, title)
     parts.extend(keys)
     y = top_y
     for lines, (_label, values) in zip(labels, rows, strict=True):
