@@ -584,22 +584,10 @@ def _pdf_text(path) -> str:
 
 def _closed_meeting(province):
     """Cell A1's meeting held: a show of hands, a secret ballot counted, closed."""
-    from kiemdiem.meetings import services as meetings
-    from kiemdiem.meetings.models import Meeting
-    from kiemdiem.meetings.tests.scene import build, check_in_all
+    from kiemdiem.meetings.tests.scene import build, hold_and_close
 
-    scene = build(province)
-    check_in_all(scene)
-    secretary = scene.users["secretary"]
-    items = list(scene.meeting.agenda.order_by("position"))
-    meetings.hands_record(item=items[0], counts={"HTTNV": 6, "HTNV": 1}, actor=secretary)
-    ballot = meetings.ballot_open(item=items[-1], actor=secretary)
-    for name, option in {"m1": "HTTNV", "m2": "HTNV", "m3": "HTTNV", "m4": "HTTNV"}.items():
-        meetings.ballot_cast(question=ballot, option=option, actor=scene.users[name])
-    meetings.ballot_close(question=ballot, actor=secretary, counted_by="Đ/c Hải, Đ/c Hà")
-    meeting = Meeting.objects.get(pk=scene.meeting.pk)
-    meetings.meeting_close(meeting=meeting, actor=secretary, summary="Hội nghị thống nhất.")
-    return meeting
+    voters = {"m1": "HTTNV", "m2": "HTNV", "m3": "HTTNV", "m4": "HTTNV"}
+    return hold_and_close(build(province), voters)
 
 
 def test_the_minutes_tables_give_each_column_its_own_width(province, settings, tmp_path):

@@ -73,3 +73,20 @@ def check_in_all(scene: Scene) -> None:
             services.check_in(
                 meeting=scene.meeting, actor=user, code=codes.room_code(scene.meeting)
             )
+
+
+def hold_and_close(scene: Scene, voters: dict[str, str]):
+    """Everyone checked in, the first item voted by a show of hands (6 HTTNV, 1 HTNV), the last
+    by a secret ballot of ``voters`` (user name → option) counted, the meeting closed."""
+    from kiemdiem.meetings.models import Meeting
+
+    check_in_all(scene)
+    secretary = scene.users["secretary"]
+    items = list(scene.meeting.agenda.order_by("position"))
+    services.hands_record(item=items[0], counts={"HTTNV": 6, "HTNV": 1}, actor=secretary)
+    ballot = services.ballot_open(item=items[-1], actor=secretary)
+    for name, option in voters.items():
+        services.ballot_cast(question=ballot, option=option, actor=scene.users[name])
+    services.ballot_close(question=ballot, actor=secretary, counted_by="Đ/c Hải, Đ/c Hà")
+    meeting = Meeting.objects.get(pk=scene.meeting.pk)
+    return services.meeting_close(meeting=meeting, actor=secretary, summary="Hội nghị thống nhất.")

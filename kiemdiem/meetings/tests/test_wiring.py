@@ -20,7 +20,7 @@ from kiemdiem.insights.explain import explain
 from kiemdiem.insights.models import SignalKind
 from kiemdiem.meetings import selectors, services
 from kiemdiem.meetings.models import Meeting
-from kiemdiem.meetings.tests.scene import build, check_in_all
+from kiemdiem.meetings.tests.scene import build, check_in_all, hold_and_close
 from kiemdiem.reviews.models import SelfReview
 
 pytestmark = pytest.mark.django_db
@@ -156,18 +156,9 @@ def _texts(data: bytes) -> list[str]:
 
 def test_the_minutes_as_docx_with_the_figures_and_no_voter_next_to_a_choice(province):
     scene = build(province)
-    check_in_all(scene)
-    secretary = scene.users["secretary"]
-    items = list(scene.meeting.agenda.order_by("position"))
-    services.hands_record(item=items[0], counts={"HTTNV": 6, "HTNV": 1}, actor=secretary)
-    ballot = services.ballot_open(item=items[-1], actor=secretary)
     voters = {"m1": "HTTNV", "m2": "HTNV", "m3": "HTTNV", "m4": "HTTNV", "member": "HTNV"}
-    for name, option in voters.items():
-        services.ballot_cast(question=ballot, option=option, actor=scene.users[name])
-    services.ballot_close(question=ballot, actor=secretary, counted_by="Đ/c Hải, Đ/c Hà")
-    meeting = Meeting.objects.get(pk=scene.meeting.pk)
-    services.meeting_close(meeting=meeting, actor=secretary, summary="Hội nghị thống nhất.")
-
+    meeting = hold_and_close(scene, voters)
+    balloted = meeting.agenda.order_by("position").last()  # the secret ballot's item
     staff = scene.users["staff_a"]
     exporter = registry.get("meeting_minutes")
     assert exporter is not None and registry.get("count_minutes") is not None
@@ -194,7 +185,8 @@ def test_the_minutes_as_docx_with_the_figures_and_no_voter_next_to_a_choice(prov
     assert "HTTNV: 3; HTNV: 2" in count_text
 
     # nowhere a voter's name beside a choice: a text with a tier names at most the subject
-    subject_name = items[-1].subject.person.full_name if items[-1].subject.person_id else ""
+    subject = balloted.subject
+    subject_name = subject.person.full_name if subject.person_id else ""
     names = {scene.users[n].person.full_name for n in voters} - {subject_name}
     for text in _texts(out.data) + _texts(count.data):
         if any(t in text for t in ("HTXSNV", "HTTNV", "HTNV", "KHTNV")):
